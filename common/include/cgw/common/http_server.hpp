@@ -1,0 +1,85 @@
+// An asynchronous HTTP/1.1 server on Boost.Beast, shared by the gateway and
+// the simulators. One shape of session, after Beast's advanced_server: each
+// connection runs as a coroutine on its own strand, and a timeout is armed
+// before every read and write, so a slow or silent client cannot hold a
+// connection (slowloris). Handler errors never escape: a handler exception
+// becomes a 500 and a log line.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+namespace cgw::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;  // 0: an ephemeral port, see HttpServer::port()
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds read_timeout{15'000};   // whole request, headers and body
+  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{15'000};
+  std::string server_name = "cgw";
+};
+
+struct Peer {
+  std::string address;
+};
+
+using Handler = std::function<asio::awaitable<Response>(Request&, const Peer&)>;
+
+// Builds a response with a body and content type, keep-alive as the request.
+Response make_response(const Request& req, http::status status, std::string body,
+                       std::string_view content_type = "application/json");
+
+class HttpServer {
+ public:
+  HttpServer(asio::io_context& ioc, ServerOptions options, Handler handler);
+  ~HttpServer();
+
+  // Binds and listens. Returns an empty string, or what went wrong.
+  std::string listen();
+  uint16_t port() const { return port_; }
+  void start();  // begins accepting
+
+  // Graceful stop, step one: no new connections; idle keep-alive
+  // connections are closed; a connection in the middle of a request finishes
+  // it and closes. active_connections() reaches 0 when all are done.
+  void drain();
+  size_t active_connections() const { return active_.load(); }
+
+ private:
+  struct Session;
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> run_session(std::shared_ptr<Session> session);
+
+  asio::io_context& ioc_;
+  ServerOptions options_;
+  Handler handler_;
+  tcp::acceptor acceptor_;
+  uint16_t port_ = 0;
+  std::atomic<bool> draining_{false};
+  std::atomic<size_t> active_{0};
+  std::mutex sessions_mu_;
+  std::unordered_set<Session*> sessions_;
+};
+
+}  // namespace cgw::net

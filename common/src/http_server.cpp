@@ -1,0 +1,178 @@
+#include "cgw/common/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace cgw::net {
+
+namespace {
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+std::string error_body(std::string_view code, std::string_view message) {
+  boost::json::object err{{"code", code}, {"message", message}, {"retryable", false}};
+  return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
+}
+}  // namespace
+
+Response make_response(const Request& req, http::status status, std::string body,
+                       std::string_view content_type) {
+  Response res{status, req.version()};
+  res.set(http::field::content_type, content_type);
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+struct HttpServer::Session {
+  explicit Session(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  bool busy = false;  // touched only on the session's strand
+};
+
+HttpServer::HttpServer(asio::io_context& ioc, ServerOptions options, Handler handler)
+    : ioc_(ioc), options_(std::move(options)), handler_(std::move(handler)), acceptor_(ioc) {}
+
+HttpServer::~HttpServer() = default;
+
+std::string HttpServer::listen() {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(options_.address, ec);
+  if (ec) return "invalid listen address '" + options_.address + "'";
+  tcp::endpoint ep{addr, options_.port};
+  if (acceptor_.open(ep.protocol(), ec); ec) return "open: " + ec.message();
+  if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec); ec)
+    return "reuse_address: " + ec.message();
+  if (acceptor_.bind(ep, ec); ec)
+    return "bind " + options_.address + ":" + std::to_string(options_.port) + ": " + ec.message();
+  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec)
+    return "listen: " + ec.message();
+  port_ = acceptor_.local_endpoint().port();
+  return {};
+}
+
+void HttpServer::start() {
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), [](std::exception_ptr e) {
+    if (e) spdlog::error("accept loop ended by an exception");
+  });
+}
+
+void HttpServer::drain() {
+  draining_ = true;
+  asio::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  });
+  std::lock_guard lock(sessions_mu_);
+  for (Session* s : sessions_) {
+    // Runs on the session's strand: an idle connection (waiting for the next
+    // request) is cancelled; a busy one closes after its response.
+    asio::post(s->stream.get_executor(), [s] {
+      if (!s->busy) s->stream.cancel();
+    });
+  }
+}
+
+asio::awaitable<void> HttpServer::accept_loop() {
+  while (!draining_) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || draining_) break;
+      spdlog::warn("accept failed: {}", ec.message());  // e.g. EMFILE: keep serving
+      continue;
+    }
+    auto session = std::make_shared<Session>(std::move(socket));
+    {
+      std::lock_guard lock(sessions_mu_);
+      sessions_.insert(session.get());
+    }
+    ++active_;
+    auto exec = session->stream.get_executor();
+    asio::co_spawn(exec, run_session(session), [this, session](std::exception_ptr e) {
+      if (e) spdlog::error("connection ended by an exception");
+      std::lock_guard lock(sessions_mu_);
+      sessions_.erase(session.get());
+      --active_;
+    });
+  }
+}
+
+asio::awaitable<void> HttpServer::run_session(std::shared_ptr<Session> session) {
+  auto& stream = session->stream;
+  beast::flat_buffer buffer;
+  Peer peer;
+  {
+    boost::system::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) peer.address = ep.address().to_string();
+  }
+  for (;;) {
+    if (draining_) break;
+    // Wait for the first bytes of the next request under the idle timeout,
+    // then give the whole request the (shorter) read timeout.
+    if (buffer.size() == 0) {
+      stream.expires_after(options_.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      if (ec) break;  // closed, idle timeout or drained
+      buffer.commit(n);
+    }
+    session->busy = true;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+    parser.body_limit(options_.max_body_bytes);
+    stream.expires_after(options_.read_timeout);
+    auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kTuple);
+    (void)rn;
+    Response res;
+    bool close_after = false;
+    if (rec) {
+      if (rec == http::error::end_of_stream || rec == beast::error::timeout ||
+          rec == asio::error::operation_aborted || rec == asio::error::connection_reset)
+        break;
+      Request dummy;
+      dummy.version(11);
+      if (rec == http::error::header_limit) {
+        res = make_response(dummy, http::status::request_header_fields_too_large,
+                            error_body("HEADERS_TOO_LARGE", "request headers exceed the limit"));
+      } else if (rec == http::error::body_limit) {
+        res = make_response(dummy, http::status::payload_too_large,
+                            error_body("BODY_TOO_LARGE", "request body exceeds the limit"));
+      } else {
+        res = make_response(dummy, http::status::bad_request,
+                            error_body("BAD_REQUEST", "malformed HTTP request"));
+      }
+      close_after = true;
+    } else {
+      Request req = parser.release();
+      try {
+        res = co_await handler_(req, peer);
+      } catch (const std::exception& e) {
+        spdlog::error("handler failed on {} {}: {}", std::string(req.method_string()),
+                      std::string(req.target()), e.what());
+        res = make_response(req, http::status::internal_server_error,
+                            error_body("INTERNAL", "internal error"));
+      }
+      close_after = !req.keep_alive();
+    }
+    if (draining_) close_after = true;
+    res.keep_alive(!close_after);
+    res.set(http::field::server, options_.server_name);
+    res.prepare_payload();
+    stream.expires_after(options_.write_timeout);
+    auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
+    (void)wn;
+    session->busy = false;
+    if (wec || close_after) break;
+  }
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.close();
+}
+
+}  // namespace cgw::net

@@ -1,0 +1,155 @@
+// POST/GET /v1/activations and POST /v1/callbacks/{carrier}
+#include "activation_engine.hpp"
+#include "api_support.hpp"
+
+#include "cgw/common/crypto.hpp"
+
+#include <cgw/types.hpp>
+#include <spdlog/spdlog.h>
+
+namespace cgw::gw::api {
+
+namespace {
+json::object activation_json(const Activation& a) {
+  json::array history;
+  for (const auto& h : a.history)
+    history.push_back(json::object{{"status", h.status}, {"at", rfc3339(h.at_ms)}, {"cause", h.cause}});
+  json::value failure = nullptr;
+  if (!a.failure_code.empty())
+    failure = json::object{{"code", a.failure_code}, {"message", a.failure_message}};
+  return json::object{
+      {"activation_id", a.id},
+      {"carrier", a.carrier},
+      {"msisdn", a.msisdn},
+      {"plan_id", a.plan_id},
+      {"status", a.status},
+      {"carrier_order_id", a.carrier_order_id.empty() ? json::value(nullptr) : json::value(a.carrier_order_id)},
+      {"failure", std::move(failure)},
+      {"created_at", rfc3339(a.created_at_ms)},
+      {"updated_at", rfc3339(a.updated_at_ms)},
+      {"history", std::move(history)}};
+}
+
+bool plan_known(Services& svc, const std::string& carrier, const std::string& plan_id) {
+  std::lock_guard lock(svc.plans_mu);
+  auto it = svc.plans.find(carrier);
+  if (it == svc.plans.end() || it->second.empty()) return true;  // not loaded yet: the carrier decides
+  for (const auto& p : it->second)
+    if (p.plan_id == plan_id) return true;
+  return false;
+}
+}  // namespace
+
+Awaitable create_activation(Ctx& c) {
+  auto key = c.req["Idempotency-Key"];
+  if (key.empty())
+    co_return error_response(c, ApiError{400, "IDEMPOTENCY_KEY_REQUIRED", "the Idempotency-Key header is required"});
+  if (key.size() > 255)
+    co_return error_response(c, bad_argument("Idempotency-Key has at most 255 characters"));
+  auto body = parse_body(c, {"reservation_id", "plan_id", "verification_id", "delivery"});
+  if (!body) co_return error_response(c, body.error());
+  NewActivation na;
+  na.tenant = c.tenant;
+  na.idempotency_key = std::string(key);
+  for (auto [field, dest] : {std::pair{"reservation_id", &na.reservation_id},
+                             std::pair{"plan_id", &na.plan_id},
+                             std::pair{"verification_id", &na.verification_id}}) {
+    auto v = req_string(body.value(), field, 64);
+    if (!v) co_return error_response(c, v.error());
+    *dest = v.value();
+  }
+  auto* delivery = body.value().if_contains("delivery");
+  if (!delivery || !delivery->is_object())
+    co_return error_response(c, bad_argument("delivery is required (an object with name, phone, address)"));
+  for (const auto& kv : delivery->as_object())
+    if (kv.key() != "name" && kv.key() != "phone" && kv.key() != "address")
+      co_return error_response(c, ApiError{400, "UNKNOWN_FIELD", "unknown field 'delivery." + std::string(kv.key()) + "'"});
+  for (auto [field, dest, max] : {std::tuple{"name", &na.delivery.name, size_t{64}},
+                                  std::tuple{"phone", &na.delivery.phone, size_t{11}},
+                                  std::tuple{"address", &na.delivery.address, size_t{256}}}) {
+    auto v = req_string(delivery->as_object(), field, max);
+    if (!v) co_return error_response(c, bad_argument("delivery." + v.error().message));
+    *dest = v.value();
+  }
+  if (na.delivery.phone.size() != 11 || !all_digits(na.delivery.phone))
+    co_return error_response(c, bad_argument("delivery.phone must be 11 digits"));
+  // The hash of the decoded request: the same fields in another order or
+  // spacing are the same request.
+  json::object canonical{{"reservation_id", na.reservation_id},
+                         {"plan_id", na.plan_id},
+                         {"verification_id", na.verification_id},
+                         {"delivery", json::value_from(na.delivery)}};
+  na.request_hash = crypto::sha256_hex(json::serialize(canonical));
+
+  auto result = c.svc.store->create_activation(na, c.svc.now());
+  if (!result) co_return error_response(c, result.error());
+  if (auto* replay = std::get_if<IdempotentReplay>(&result.value())) {
+    Response res{static_cast<net::http::status>(replay->http_status), c.req.version()};
+    res.set(net::http::field::content_type, "application/json");
+    res.set("X-Request-Id", c.request_id);
+    res.set("Idempotent-Replayed", "true");
+    res.keep_alive(c.req.keep_alive());
+    res.body() = replay->body;
+    res.prepare_payload();
+    co_return res;
+  }
+  auto& act = std::get<Activation>(result.value());
+  if (!plan_known(c.svc, act.carrier, act.plan_id)) {
+    // Fails the order at once, durably: the plan is not on the carrier's list.
+    c.svc.store->advance_activation(act.id, "failed", "unknown plan", c.svc.now(), {},
+                                    "PLAN_NOT_FOUND", "the carrier has no plan " + act.plan_id);
+  } else {
+    c.svc.engine->kick(act.id);
+  }
+  spdlog::info("activation={} accepted carrier={} tenant={}", act.id, act.carrier, c.tenant);
+  co_return json_response(c, 202, json::object{{"activation_id", act.id}, {"status", "pending"}});
+}
+
+Awaitable get_activation(Ctx& c, const std::string& id) {
+  auto a = c.svc.store->activation(c.tenant, id);
+  if (!a) co_return error_response(c, not_found("no such activation"));
+  co_return json_response(c, 200, activation_json(*a));
+}
+
+Awaitable receive_callback(Ctx& c, const std::string& carrier_id) {
+  Carrier* carrier = c.svc.carrier(carrier_id);
+  if (!carrier) co_return error_response(c, ApiError{404, "UNKNOWN_CARRIER", "no carrier '" + carrier_id + "'"});
+  net::HeaderList headers;
+  for (const auto& f : c.req) headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  auto cb = carrier->parse_callback(std::string(c.req.method_string()), std::string(c.req.target()),
+                                    headers, c.req.body());
+  if (!cb.verified) {
+    spdlog::warn("callback carrier={} refused: {} {}", carrier_id, cb.error_code, cb.error_message);
+    co_return error_response(c, ApiError{401, "CALLBACK_REJECTED", "the callback failed verification"});
+  }
+  boost::system::error_code ec;
+  auto events = json::parse(cb.events_json, ec);
+  if (ec || !events.is_array())
+    co_return error_response(c, ApiError{502, "PLUGIN_ERROR", "the plugin returned malformed events"});
+  for (const auto& ev : events.as_array()) {
+    auto e = json::value_to<CallbackEvent>(ev);
+    if (e.type != "activation.status" || e.event_id.empty()) continue;
+    auto act = c.svc.store->activation_by_id(e.gateway_order_id);
+    if (!act || act->carrier != carrier_id) {
+      spdlog::warn("callback carrier={} event={} names no activation of this carrier", carrier_id, e.event_id);
+    } else {
+      // Applied first, recorded second: both are idempotent, so a crash in
+      // between is healed by the carrier's retry.
+      c.svc.engine->apply_status(act->id, ActivationStatusOutput{e.carrier_order_id, e.status, e.reason},
+                                 "callback " + e.event_id);
+    }
+    bool fresh = c.svc.store->record_callback_event(carrier_id, e.event_id, json::serialize(ev), c.svc.now());
+    spdlog::info("callback carrier={} event={} status={} duplicate={}", carrier_id, e.event_id,
+                 e.status, !fresh);
+  }
+  // The acknowledgement goes out only now that the events are durable.
+  Response res{static_cast<net::http::status>(cb.ack_status), c.req.version()};
+  res.set(net::http::field::content_type, cb.ack_content_type.empty() ? "text/plain" : cb.ack_content_type);
+  res.set("X-Request-Id", c.request_id);
+  res.keep_alive(c.req.keep_alive());
+  res.body() = cb.ack_body;
+  res.prepare_payload();
+  co_return res;
+}
+
+}  // namespace cgw::gw::api

@@ -1,0 +1,51 @@
+// Expected errors are values: an ApiError carries the HTTP status and the
+// documented error code (docs/openapi.yaml) all the way to the response.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace cgw::gw {
+
+struct ApiError {
+  int http_status = 500;
+  std::string code = "INTERNAL";
+  std::string message;
+  bool retryable = false;
+};
+
+inline ApiError bad_argument(std::string message) {
+  return {400, "INVALID_ARGUMENT", std::move(message), false};
+}
+inline ApiError not_found(std::string what) { return {404, "NOT_FOUND", std::move(what), false}; }
+inline ApiError unprocessable(std::string code, std::string message) {
+  return {422, std::move(code), std::move(message), false};
+}
+
+// Maps a normalized plugin/carrier error code to the HTTP status the API uses.
+int http_status_for(const std::string& code);
+
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}
+  Result(ApiError error) : v_(std::move(error)) {}
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  T* operator->() { return &value(); }
+  const ApiError& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, ApiError> v_;
+};
+
+}  // namespace cgw::gw
+
+namespace cgw::gw {
+// {"error":{"code","message","retryable"}}
+std::string error_body(const ApiError& e);
+}  // namespace cgw::gw

@@ -1,0 +1,142 @@
+// GET /v1/carriers, /v1/plans, /v1/numbers
+#include "api_support.hpp"
+#include "vanity.hpp"
+
+#include <cgw/types.hpp>
+
+namespace cgw::gw::api {
+
+namespace {
+json::array capability_names(uint64_t caps) {
+  static constexpr std::pair<uint64_t, const char*> kNames[] = {
+      {CGW_CAP_PLANS, "plans"},   {CGW_CAP_INVENTORY_SYNC, "inventory_sync"},
+      {CGW_CAP_RESERVE, "reserve"}, {CGW_CAP_KYC, "kyc"},
+      {CGW_CAP_ACTIVATION, "activation"}, {CGW_CAP_CALLBACKS, "callbacks"}};
+  json::array out;
+  for (auto [bit, name] : kNames)
+    if (caps & bit) out.emplace_back(name);
+  return out;
+}
+}  // namespace
+
+Awaitable list_carriers(Ctx& c) {
+  json::array list;
+  for (const auto& [id, carrier] : c.svc.carriers) {
+    const auto& cfg = carrier->config();
+    auto inv = c.svc.store->inventory(id);
+    json::object inventory{{"available", inv.available}, {"last_sync_at", nullptr}};
+    if (inv.last_sync_at_ms) inventory["last_sync_at"] = rfc3339(*inv.last_sync_at_ms);
+    list.push_back(json::object{
+        {"id", id},
+        {"display_name", cfg.display_name},
+        {"kind", cfg.kind},
+        {"host_network", cfg.host_network},
+        {"capabilities", capability_names(carrier->capabilities())},
+        {"plugin", json::object{{"name", carrier->library().name},
+                                {"version", carrier->library().version},
+                                {"abi", carrier->library().abi}}},
+        {"inventory", std::move(inventory)}});
+  }
+  co_return json_response(c, 200, json::object{{"carriers", std::move(list)}});
+}
+
+Awaitable list_plans(Ctx& c) {
+  std::vector<Carrier*> targets;
+  if (auto it = c.query.find("carrier"); it != c.query.end()) {
+    Carrier* one = c.svc.carrier(it->second);
+    if (!one) co_return error_response(c, ApiError{400, "UNKNOWN_CARRIER", "no carrier '" + it->second + "'"});
+    targets.push_back(one);
+  } else {
+    for (auto& [id, carrier] : c.svc.carriers) targets.push_back(carrier.get());
+  }
+  json::array plans;
+  for (Carrier* carrier : targets) {
+    if (!carrier->has(CGW_CAP_PLANS)) continue;
+    auto outcome = co_await carrier->run(op::kPlansList, "{}");
+    if (!outcome.ok) co_return error_response(c, carrier_error(outcome));
+    auto list = json::value_to<PlansListOutput>(outcome.result);
+    {
+      std::lock_guard lock(c.svc.plans_mu);
+      c.svc.plans[carrier->config().id] = list.plans;
+    }
+    for (const auto& p : list.plans)
+      plans.push_back(json::object{{"carrier", carrier->config().id},
+                                   {"plan_id", p.plan_id},
+                                   {"name", p.name},
+                                   {"monthly_fee_fen", p.monthly_fee_fen},
+                                   {"data_mb", p.data_mb},
+                                   {"voice_minutes", p.voice_minutes}});
+  }
+  co_return json_response(c, 200, json::object{{"plans", std::move(plans)}});
+}
+
+Awaitable search_numbers(Ctx& c) {
+  NumberQuery q;
+  auto param = [&](const char* name) -> std::string {
+    auto it = c.query.find(name);
+    return it == c.query.end() ? std::string() : it->second;
+  };
+  static const std::set<std::string> kKnown = {"carrier", "province", "city", "prefix", "suffix",
+                                               "contains", "exclude_digits", "tags", "limit",
+                                               "cursor"};
+  for (const auto& [k, v] : c.query)
+    if (!kKnown.count(k)) co_return error_response(c, bad_argument("unknown query parameter '" + k + "'"));
+  if (auto carrier = param("carrier"); !carrier.empty()) {
+    if (!c.svc.carrier(carrier))
+      co_return error_response(c, ApiError{400, "UNKNOWN_CARRIER", "no carrier '" + carrier + "'"});
+    q.carriers.push_back(carrier);
+  }
+  q.province = param("province");
+  q.city = param("city");
+  if (q.province.size() > 64 || q.city.size() > 64)
+    co_return error_response(c, bad_argument("province and city have at most 64 bytes"));
+  for (auto [name, dest] : {std::pair{"prefix", &q.prefix}, std::pair{"suffix", &q.suffix},
+                            std::pair{"contains", &q.contains}}) {
+    *dest = param(name);
+    if (!dest->empty() && (!all_digits(*dest) || dest->size() > 11))
+      co_return error_response(c, bad_argument(std::string(name) + " must be 1 to 11 digits"));
+  }
+  q.exclude_digits = param("exclude_digits");
+  if (!q.exclude_digits.empty() && (!all_digits(q.exclude_digits) || q.exclude_digits.size() > 10))
+    co_return error_response(c, bad_argument("exclude_digits must be digits, e.g. 4 or 47"));
+  if (auto tags = param("tags"); !tags.empty()) {
+    std::string unknown;
+    auto bits = parse_tags(tags, unknown);
+    if (!bits) co_return error_response(c, bad_argument("unknown tag '" + unknown + "'"));
+    q.tags_all = *bits;
+  }
+  if (auto limit = param("limit"); !limit.empty()) {
+    if (!all_digits(limit) || limit.size() > 3 || std::stoi(limit) < 1 || std::stoi(limit) > 100)
+      co_return error_response(c, bad_argument("limit must be 1 to 100"));
+    q.limit = static_cast<size_t>(std::stoi(limit));
+  }
+  if (auto cursor = param("cursor"); !cursor.empty()) {
+    // Opaque to clients: "<msisdn>.<carrier>" of the last row returned.
+    auto dot = cursor.find('.');
+    if (dot == std::string::npos || !all_digits(cursor.substr(0, dot)) || dot + 1 >= cursor.size())
+      co_return error_response(c, bad_argument("cursor is not one this API returned"));
+    q.after_msisdn = cursor.substr(0, dot);
+    q.after_carrier = cursor.substr(dot + 1);
+  }
+  // One extra row tells whether there is a next page.
+  size_t want = q.limit;
+  q.limit = want + 1;
+  auto rows = c.svc.store->search_numbers(q);
+  json::array numbers;
+  json::value next = nullptr;
+  for (size_t i = 0; i < rows.size() && i < want; ++i) {
+    const auto& r = rows[i];
+    json::array tags;
+    for (auto& t : tag_names(r.tag_bits)) tags.emplace_back(t);
+    numbers.push_back(json::object{{"msisdn", r.msisdn},
+                                   {"carrier", r.carrier},
+                                   {"province", r.province},
+                                   {"city", r.city},
+                                   {"price_fen", r.price_fen},
+                                   {"tags", std::move(tags)}});
+  }
+  if (rows.size() > want) next = rows[want - 1].msisdn + "." + rows[want - 1].carrier;
+  co_return json_response(c, 200, json::object{{"numbers", std::move(numbers)}, {"next_cursor", next}});
+}
+
+}  // namespace cgw::gw::api

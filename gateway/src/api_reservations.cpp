@@ -1,0 +1,143 @@
+// POST/GET/DELETE /v1/reservations and POST/GET /v1/kyc/verifications
+#include "api_support.hpp"
+
+#include "cgw/common/crypto.hpp"
+#include "cgw/common/id_number.hpp"
+
+#include <cgw/types.hpp>
+#include <spdlog/spdlog.h>
+
+namespace cgw::gw::api {
+
+namespace {
+json::object reservation_json(const Reservation& r) {
+  return json::object{{"reservation_id", r.id},
+                      {"carrier", r.carrier},
+                      {"msisdn", r.msisdn},
+                      {"status", r.status},
+                      {"expires_at", r.expires_at_ms ? json::value(rfc3339(r.expires_at_ms))
+                                                     : json::value(nullptr)}};
+}
+
+json::object verification_json(const Verification& v) {
+  json::array reasons;
+  for (const auto& r : v.reasons) reasons.emplace_back(r);
+  return json::object{{"verification_id", v.id},
+                      {"carrier", v.carrier},
+                      {"result", v.result},
+                      {"reasons", std::move(reasons)},
+                      {"id_number_masked", v.id_number_masked},
+                      {"name_masked", v.name_masked},
+                      {"created_at", rfc3339(v.created_at_ms)}};
+}
+
+Result<Carrier*> carrier_for(Ctx& c, const json::object& body, uint64_t capability) {
+  auto id = req_string(body, "carrier", 32);
+  if (!id) return id.error();
+  Carrier* carrier = c.svc.carrier(id.value());
+  if (!carrier) return ApiError{400, "UNKNOWN_CARRIER", "no carrier '" + id.value() + "'"};
+  if (!carrier->has(capability))
+    return ApiError{422, "UNSUPPORTED_OPERATION", "carrier " + id.value() + " does not offer this"};
+  return carrier;
+}
+}  // namespace
+
+Awaitable create_reservation(Ctx& c) {
+  auto body = parse_body(c, {"carrier", "msisdn"});
+  if (!body) co_return error_response(c, body.error());
+  auto carrier = carrier_for(c, body.value(), CGW_CAP_RESERVE);
+  if (!carrier) co_return error_response(c, carrier.error());
+  auto msisdn = req_string(body.value(), "msisdn", 11);
+  if (!msisdn) co_return error_response(c, msisdn.error());
+  if (msisdn.value().size() != 11 || !all_digits(msisdn.value()) || msisdn.value()[0] != '1')
+    co_return error_response(c, bad_argument("msisdn must be 11 digits starting with 1"));
+
+  const auto& carrier_id = carrier.value()->config().id;
+  auto claim = c.svc.store->begin_reservation(c.tenant, carrier_id, msisdn.value(), c.svc.now());
+  if (!claim) co_return error_response(c, claim.error());
+  ReserveInput in{msisdn.value(), claim->id, carrier.value()->config().reservation_hold_seconds};
+  auto outcome = co_await carrier.value()->run(op::kNumberReserve,
+                                               json::serialize(json::value_from(in)));
+  if (!outcome.ok) {
+    c.svc.store->abandon_reservation(claim->id, c.svc.now());
+    co_return error_response(c, carrier_error(outcome));
+  }
+  auto out = json::value_to<ReserveOutput>(outcome.result);
+  int64_t expires = out.expires_at_ms > 0
+                        ? out.expires_at_ms
+                        : c.svc.now() + carrier.value()->config().reservation_hold_seconds * 1000;
+  auto held = c.svc.store->hold_reservation(claim->id, out.carrier_reservation_id, expires, c.svc.now());
+  co_return json_response(c, 201, reservation_json(held));
+}
+
+Awaitable get_reservation(Ctx& c, const std::string& id) {
+  auto r = c.svc.store->reservation(c.tenant, id, c.svc.now());
+  if (!r) co_return error_response(c, not_found("no such reservation"));
+  co_return json_response(c, 200, reservation_json(*r));
+}
+
+Awaitable delete_reservation(Ctx& c, const std::string& id) {
+  auto r = c.svc.store->reservation(c.tenant, id, c.svc.now());
+  if (!r) co_return error_response(c, not_found("no such reservation"));
+  if (r->status == "consumed")
+    co_return error_response(c, ApiError{409, "RESERVATION_NOT_HELD", "the reservation is used by an activation"});
+  if (r->status == "held") {
+    Carrier* carrier = c.svc.carrier(r->carrier);
+    if (!carrier) co_return error_response(c, ApiError{503, "CARRIER_UNAVAILABLE", "carrier not loaded", true});
+    ReleaseInput in{r->msisdn, r->carrier_reservation_id};
+    auto outcome = co_await carrier->run(op::kNumberRelease, json::serialize(json::value_from(in)));
+    // A hold the carrier no longer knows is released all the same.
+    if (!outcome.ok && outcome.code != "RESERVATION_EXPIRED" && outcome.code != "RESERVATION_NOT_FOUND")
+      co_return error_response(c, carrier_error(outcome));
+  }
+  if (r->status == "held" || r->status == "pending") {
+    c.svc.store->release_reservation(r->id, c.svc.now());
+    r->status = "released";
+  }
+  co_return json_response(c, 200, reservation_json(*r));
+}
+
+Awaitable create_verification(Ctx& c) {
+  auto body = parse_body(c, {"carrier", "name", "id_number", "portrait_b64"});
+  if (!body) co_return error_response(c, body.error());
+  auto carrier = carrier_for(c, body.value(), CGW_CAP_KYC);
+  if (!carrier) co_return error_response(c, carrier.error());
+  auto name = req_string(body.value(), "name", 64);
+  if (!name) co_return error_response(c, name.error());
+  auto id_number = req_string(body.value(), "id_number", 32);
+  if (!id_number) co_return error_response(c, id_number.error());
+  auto portrait = opt_string(body.value(), "portrait_b64", c.svc.config.max_body_bytes);
+  if (!portrait) co_return error_response(c, portrait.error());
+  if (portrait.value() && !crypto::base64_decode(*portrait.value()))
+    co_return error_response(c, bad_argument("portrait_b64 is not valid base64"));
+
+  KycVerifyInput in{name.value(), id_number.value(), portrait.value()};
+  KycVerifyOutput out;
+  // The structure, birth date and check digit are checked here: a bad ID
+  // number never costs a (paid) carrier call.
+  auto check = id::check_id_number(in.id_number, id::beijing_date(c.svc.now()));
+  if (!check.ok()) {
+    out.result = "rejected";
+    out.reasons = {"ID_INVALID"};
+  } else {
+    in.id_number = check.normalized;
+    auto outcome = co_await carrier.value()->run(op::kKycVerify, json::serialize(json::value_from(in)));
+    if (!outcome.ok) co_return error_response(c, carrier_error(outcome));
+    out = json::value_to<KycVerifyOutput>(outcome.result);
+    if (out.result != "passed" && out.result != "rejected" && out.result != "review")
+      co_return error_response(c, ApiError{502, "PLUGIN_ERROR", "the plugin returned an unknown KYC result"});
+    if (out.result == "review" && out.reasons.empty()) out.reasons = {"MANUAL_REVIEW"};
+  }
+  auto v = c.svc.store->save_verification(c.tenant, carrier.value()->config().id, in, out, c.svc.now());
+  spdlog::info("kyc verification={} carrier={} id={} result={}", v.id, v.carrier,
+               v.id_number_masked, v.result);
+  co_return json_response(c, 200, verification_json(v));
+}
+
+Awaitable get_verification(Ctx& c, const std::string& id) {
+  auto v = c.svc.store->verification(c.tenant, id);
+  if (!v) co_return error_response(c, not_found("no such verification"));
+  co_return json_response(c, 200, verification_json(*v));
+}
+
+}  // namespace cgw::gw::api

@@ -1,0 +1,71 @@
+// Shared pieces of the unified API handlers: the request context, JSON
+// responses, strict body decoding and the scope names.
+#pragma once
+
+#include "api_error.hpp"
+#include "plugin_host.hpp"
+#include "services.hpp"
+
+#include "cgw/common/http_server.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cgw::gw::api {
+
+namespace json = boost::json;
+using net::Request;
+using net::Response;
+using Awaitable = boost::asio::awaitable<Response>;
+
+namespace scope {
+inline constexpr const char* kInventoryRead = "inventory:read";
+inline constexpr const char* kNumbersReserve = "numbers:reserve";
+inline constexpr const char* kKycVerify = "kyc:verify";
+inline constexpr const char* kActivationsWrite = "activations:write";
+inline constexpr const char* kActivationsRead = "activations:read";
+}  // namespace scope
+
+struct Ctx {
+  Services& svc;
+  Request& req;
+  std::string request_id;
+  std::string tenant;                       // after authentication
+  std::vector<std::string> segments;        // path split on '/'
+  std::map<std::string, std::string> query; // decoded
+};
+
+Response json_response(const Ctx& c, int status, const json::value& body);
+Response error_response(const Ctx& c, const ApiError& e);
+// A plugin/carrier failure as an API error (normalized code -> HTTP status).
+ApiError carrier_error(const OperationOutcome& o);
+
+// Parses the body as a JSON object whose members are all in `allowed`.
+Result<json::object> parse_body(const Ctx& c, std::initializer_list<const char*> allowed);
+// Required / optional string members with length limits; errors name the field.
+Result<std::string> req_string(const json::object& o, const char* field, size_t max_len);
+Result<std::optional<std::string>> opt_string(const json::object& o, const char* field,
+                                              size_t max_len);
+bool all_digits(std::string_view s);
+std::string rfc3339(int64_t ms);
+
+// Handlers; each checks its own scope.
+Awaitable list_carriers(Ctx& c);
+Awaitable list_plans(Ctx& c);
+Awaitable search_numbers(Ctx& c);
+Awaitable create_reservation(Ctx& c);
+Awaitable get_reservation(Ctx& c, const std::string& id);
+Awaitable delete_reservation(Ctx& c, const std::string& id);
+Awaitable create_verification(Ctx& c);
+Awaitable get_verification(Ctx& c, const std::string& id);
+Awaitable create_activation(Ctx& c);
+Awaitable get_activation(Ctx& c, const std::string& id);
+Awaitable receive_callback(Ctx& c, const std::string& carrier);
+
+}  // namespace cgw::gw::api

@@ -1,0 +1,173 @@
+// One configured carrier: its plugin instance and the step loop that
+// performs the plugin's HTTP requests.
+#include "plugin_host.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+
+namespace cgw::gw {
+
+namespace json = boost::json;
+
+namespace {
+cgw_str view(const std::string& s) { return cgw_str{s.data(), s.size()}; }
+std::string copy(cgw_str s) { return s.len ? std::string(s.ptr, s.len) : std::string(); }
+
+// A flow longer than this is a plugin bug (a loop), not a carrier protocol.
+constexpr int kMaxSteps = 16;
+
+OperationOutcome plugin_error(std::string message) {
+  OperationOutcome o;
+  o.code = "PLUGIN_ERROR";
+  o.message = std::move(message);
+  return o;
+}
+
+net::ClientOptions client_options(const CarrierConfig& c) {
+  net::ClientOptions o;
+  o.connect_timeout = c.connect_timeout;
+  o.request_timeout = c.request_timeout;
+  return o;
+}
+
+// The path of a URL, for logs: never the query (it may carry identifiers).
+std::string path_of(const std::string& url) {
+  auto scheme = url.find("://");
+  auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (slash == std::string::npos) return "/";
+  auto q = url.find('?', slash);
+  return url.substr(slash, q == std::string::npos ? std::string::npos : q - slash);
+}
+}  // namespace
+
+Carrier::Carrier(CarrierConfig config, std::shared_ptr<PluginLibrary> library,
+                 boost::asio::any_io_executor executor)
+    : config_(std::move(config)),
+      library_(std::move(library)),
+      context_(std::make_unique<HostContext>()),
+      client_(executor, client_options(config_)) {
+  context_->carrier_id = config_.id;
+}
+
+Carrier::~Carrier() {
+  if (instance_) library_->table->destroy(instance_);
+}
+
+std::string Carrier::create(const std::string& callback_url) {
+  YAML::Node settings = YAML::Clone(config_.settings);
+  if (!settings["base_url"]) settings["base_url"] = config_.base_url;
+  if (!settings["callback_url"]) settings["callback_url"] = callback_url;
+  YAML::Emitter out;
+  out << settings;
+  std::string yaml = out.c_str();
+  cgw_step_v1* error = nullptr;
+  instance_ = library_->table->create(context_.get(), view(yaml), &error);
+  if (instance_) return {};
+  std::string why = "the plugin refused its settings";
+  if (error) {
+    if (error->kind == CGW_STEP_FAIL) why += ": " + copy(error->error.message);
+    library_->table->free_step(error);
+  }
+  return why;
+}
+
+boost::asio::awaitable<OperationOutcome> Carrier::run(std::string operation,
+                                                      std::string input_json) {
+  const cgw_plugin_v1* t = library_->table;
+  auto free_step = [t](cgw_step_v1* s) {
+    if (s) t->free_step(s);
+  };
+  std::unique_ptr<cgw_step_v1, decltype(free_step)> step(
+      t->start(instance_, view(operation), view(input_json)), free_step);
+  for (int n = 0; n < kMaxSteps; ++n) {
+    if (!step) co_return plugin_error("the plugin returned no step");
+    if (step->struct_size < sizeof(cgw_step_v1))
+      co_return plugin_error("the plugin returned a step smaller than ABI 1.0's");
+    if (step->kind == CGW_STEP_DONE) {
+      boost::system::error_code ec;
+      auto result = json::parse(std::string_view(step->result_json.ptr ? step->result_json.ptr : "",
+                                                 step->result_json.len),
+                                ec);
+      if (ec) co_return plugin_error("the plugin's result is not JSON");
+      OperationOutcome o;
+      o.ok = true;
+      o.result = std::move(result);
+      co_return o;
+    }
+    if (step->kind == CGW_STEP_FAIL) {
+      OperationOutcome o;
+      o.code = copy(step->error.code);
+      o.message = copy(step->error.message);
+      o.carrier_code = copy(step->error.carrier_code);
+      o.retryable = step->error.retryable != 0;
+      o.outcome_unknown = step->error.outcome_unknown != 0;
+      if (o.code.empty()) o.code = "PLUGIN_ERROR";
+      co_return o;
+    }
+    if (step->kind != CGW_STEP_SEND)
+      co_return plugin_error("the plugin returned an unknown step kind");
+
+    // Copy what the request needs, then give the step back before waiting.
+    const auto& r = step->request;
+    net::ClientRequest req;
+    req.method = copy(r.method);
+    req.url = copy(r.url);
+    for (size_t i = 0; i < r.header_count; ++i)
+      req.headers.emplace_back(copy(r.headers[i].name), copy(r.headers[i].value));
+    req.body = copy(r.body);
+    req.timeout = std::chrono::milliseconds(r.timeout_ms);
+    std::string state = copy(step->state);
+    const std::string call_path = path_of(req.url);
+    step.reset();
+
+    auto started = std::chrono::steady_clock::now();
+    net::ClientResponse res = co_await client_.send(std::move(req));
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    spdlog::debug("carrier={} op={} call {} status={} transport={} latency_us={}", config_.id,
+                  operation, call_path, res.status,
+                  res.transport, us);
+    if (!res.ok())
+      spdlog::warn("carrier={} op={} transport failure: {}", config_.id, operation, res.error);
+
+    std::vector<cgw_header> headers;
+    headers.reserve(res.headers.size());
+    for (const auto& [k, v] : res.headers) headers.push_back({view(k), view(v)});
+    cgw_http_response_v1 response{res.transport, res.status, headers.data(), headers.size(),
+                                  view(res.body)};
+    step.reset(t->resume(instance_, view(state), &response));
+  }
+  co_return plugin_error("the operation did not finish within " + std::to_string(kMaxSteps) +
+                         " steps");
+}
+
+CallbackOutcome Carrier::parse_callback(const std::string& method, const std::string& target,
+                                        const net::HeaderList& headers, const std::string& body) {
+  const cgw_plugin_v1* t = library_->table;
+  std::vector<cgw_header> hs;
+  for (const auto& [k, v] : headers) hs.push_back({view(k), view(v)});
+  cgw_http_request_v1 req{view(method), view(target), hs.data(), hs.size(), view(body), 0};
+  CallbackOutcome out;
+  cgw_callback_v1* cb = t->parse_callback(instance_, &req);
+  if (!cb || cb->struct_size < sizeof(cgw_callback_v1)) {
+    if (cb) t->free_callback(cb);
+    out.error_code = "PLUGIN_ERROR";
+    out.error_message = "the plugin returned no callback result";
+    return out;
+  }
+  out.verified = cb->verified == 1;
+  out.events_json = copy(cb->events_json);
+  out.ack_status = cb->ack_status;
+  out.ack_content_type = copy(cb->ack_content_type);
+  out.ack_body = copy(cb->ack_body);
+  out.error_code = copy(cb->error.code);
+  out.error_message = copy(cb->error.message);
+  t->free_callback(cb);
+  return out;
+}
+
+}  // namespace cgw::gw

@@ -1,0 +1,227 @@
+#include "config.hpp"
+
+#include "cgw/common/crypto.hpp"
+#include "cgw/common/secret_ref.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace cgw::gw {
+
+namespace {
+
+struct ConfigError : std::runtime_error {
+  ConfigError(const YAML::Node& at, const std::string& what)
+      : std::runtime_error(what), line(at.IsDefined() ? at.Mark().line + 1 : 0) {}
+  int line;
+};
+
+// Reads one mapping strictly: every key must be known, so a typo is an
+// error rather than a silently ignored setting.
+class Section {
+ public:
+  Section(const YAML::Node& node, std::string name, std::set<std::string> known)
+      : node_(node), name_(std::move(name)) {
+    if (!node_.IsMap()) throw ConfigError(node_, name_ + " must be a mapping");
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+      auto key = it->first.as<std::string>();
+      if (!known.count(key)) throw ConfigError(it->first, "unknown key '" + key + "' in " + name_);
+    }
+  }
+  YAML::Node get(const char* key) const { return node_[key]; }
+  bool has(const char* key) const { return node_[key].IsDefined() && !node_[key].IsNull(); }
+
+  template <class T>
+  T req(const char* key) const {
+    if (!has(key)) throw ConfigError(node_, name_ + "." + key + " is required");
+    return as<T>(key);
+  }
+  template <class T>
+  T opt(const char* key, T fallback) const {
+    return has(key) ? as<T>(key) : fallback;
+  }
+  std::string req_str(const char* key) const {
+    auto s = req<std::string>(key);
+    if (s.empty()) throw ConfigError(node_[key], name_ + "." + key + " must not be empty");
+    return s;
+  }
+  template <class T>
+  T positive(const char* key, T fallback) const {
+    T v = opt<T>(key, fallback);
+    if (v <= 0) throw ConfigError(node_[key], name_ + "." + key + " must be positive");
+    return v;
+  }
+
+ private:
+  template <class T>
+  T as(const char* key) const {
+    try {
+      return node_[key].as<T>();
+    } catch (const YAML::Exception&) {
+      throw ConfigError(node_[key], name_ + "." + key + " has the wrong type");
+    }
+  }
+  YAML::Node node_;
+  std::string name_;
+};
+
+std::chrono::milliseconds ms(const Section& s, const char* key, int64_t fallback) {
+  return std::chrono::milliseconds(s.positive<int64_t>(key, fallback));
+}
+
+std::filesystem::path relative_to(const std::filesystem::path& base, const std::string& p) {
+  std::filesystem::path path(p);
+  return path.is_relative() ? (base / path).lexically_normal() : path;
+}
+
+TenantConfig parse_tenant(const YAML::Node& n) {
+  Section s(n, "tenant", {"id", "name", "api_keys"});
+  TenantConfig t;
+  t.id = s.req_str("id");
+  t.name = s.opt<std::string>("name", t.id);
+  auto keys = s.get("api_keys");
+  if (!keys.IsSequence() || keys.size() == 0)
+    throw ConfigError(n, "tenant " + t.id + ": api_keys must be a non-empty list");
+  for (const auto& k : keys) {
+    Section ks(k, "api key", {"sha256", "label", "scopes"});
+    ApiKeyConfig key;
+    key.sha256_hex = ks.req_str("sha256");
+    auto raw = crypto::from_hex(key.sha256_hex);
+    if (!raw || raw->size() != 32)
+      throw ConfigError(k["sha256"], "api key sha256 must be 64 hex characters");
+    for (auto& c : key.sha256_hex) c = static_cast<char>(std::tolower(c));
+    key.label = ks.opt<std::string>("label", "");
+    if (ks.has("scopes"))
+      for (const auto& sc : ks.get("scopes")) key.scopes.insert(sc.as<std::string>());
+    t.api_keys.push_back(std::move(key));
+  }
+  return t;
+}
+
+CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& base) {
+  Section s(n, "carrier",
+            {"id", "display_name", "kind", "host_network", "plugin", "required", "base_url",
+             "sync_interval_s", "sync_page_size", "connect_timeout_ms", "request_timeout_ms",
+             "reservation_hold_s", "activation_poll_interval_s", "settings"});
+  CarrierConfig c;
+  c.id = s.req_str("id");
+  for (char ch : c.id)
+    if (!(std::islower(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-'))
+      throw ConfigError(n["id"], "carrier id '" + c.id + "' may use only a-z, 0-9, '-' and '_'");
+  c.display_name = s.opt<std::string>("display_name", c.id);
+  c.kind = s.opt<std::string>("kind", "mno");
+  if (c.kind != "mno" && c.kind != "mvno")
+    throw ConfigError(n["kind"], "carrier " + c.id + ": kind must be mno or mvno");
+  c.host_network = s.opt<std::string>("host_network", c.id);
+  c.plugin = relative_to(base, s.req_str("plugin"));
+  c.required = s.opt<bool>("required", false);
+  c.base_url = s.req_str("base_url");
+  c.sync_interval = std::chrono::seconds(s.positive<int64_t>("sync_interval_s", 300));
+  c.sync_page_size = s.positive<int64_t>("sync_page_size", 1000);
+  c.connect_timeout = ms(s, "connect_timeout_ms", 2'000);
+  c.request_timeout = ms(s, "request_timeout_ms", 10'000);
+  c.reservation_hold_seconds = s.positive<int64_t>("reservation_hold_s", 1800);
+  c.activation_poll_interval =
+      std::chrono::seconds(s.positive<int64_t>("activation_poll_interval_s", 30));
+  c.settings = s.has("settings") ? YAML::Clone(s.get("settings")) : YAML::Node(YAML::NodeType::Map);
+  if (!c.settings.IsMap()) throw ConfigError(n["settings"], "carrier " + c.id + ": settings must be a mapping");
+  if (auto err = resolve_secret_refs(c.settings, base); !err.empty())
+    throw ConfigError(n["settings"], "carrier " + c.id + " settings: " + err);
+  return c;
+}
+
+Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
+  Config cfg;
+  cfg.file = file;
+  const auto base = file.parent_path();
+  Section s(root, "config", {"listen", "public_base_url", "threads", "store", "log", "limits",
+                             "security", "tenants", "carriers"});
+  if (s.has("listen")) {
+    Section l(s.get("listen"), "listen", {"address", "port"});
+    cfg.listen_address = l.opt<std::string>("address", cfg.listen_address);
+    int port = l.opt<int>("port", cfg.listen_port);
+    if (port < 0 || port > 65535) throw ConfigError(s.get("listen")["port"], "listen.port must be 0-65535");
+    cfg.listen_port = static_cast<uint16_t>(port);
+  }
+  cfg.public_base_url = s.opt<std::string>("public_base_url", "");
+  cfg.threads = s.positive<int>("threads", 2);
+  if (s.has("store")) {
+    Section st(s.get("store"), "store", {"path"});
+    cfg.store_path = relative_to(base, st.req_str("path"));
+  } else {
+    cfg.store_path = relative_to(base, cfg.store_path.string());
+  }
+  if (s.has("log")) {
+    Section lg(s.get("log"), "log", {"level"});
+    cfg.log_level = lg.opt<std::string>("level", cfg.log_level);
+  }
+  if (s.has("limits")) {
+    Section lim(s.get("limits"), "limits",
+                {"max_header_bytes", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms",
+                 "shutdown_grace_ms"});
+    cfg.max_header_bytes = lim.positive<size_t>("max_header_bytes", cfg.max_header_bytes);
+    cfg.max_body_bytes = lim.positive<size_t>("max_body_bytes", cfg.max_body_bytes);
+    cfg.read_timeout = ms(lim, "read_timeout_ms", cfg.read_timeout.count());
+    cfg.idle_timeout = ms(lim, "idle_timeout_ms", cfg.idle_timeout.count());
+    cfg.shutdown_grace = ms(lim, "shutdown_grace_ms", cfg.shutdown_grace.count());
+  }
+  if (!s.has("security")) throw ConfigError(root, "security.pii_key is required (32 bytes hex, as a {file:} or {env:} reference)");
+  {
+    YAML::Node sec = YAML::Clone(s.get("security"));
+    Section ss(sec, "security", {"pii_key"});
+    if (auto err = resolve_secret_refs(sec, base); !err.empty()) throw ConfigError(s.get("security"), "security: " + err);
+    auto key = crypto::from_hex(Section(sec, "security", {"pii_key"}).req_str("pii_key"));
+    if (!key || key->size() != 32)
+      throw ConfigError(s.get("security")["pii_key"], "security.pii_key must be 64 hex characters (32 bytes)");
+    cfg.pii_key = *key;
+  }
+  auto tenants = s.get("tenants");
+  if (!tenants.IsSequence() || tenants.size() == 0) throw ConfigError(root, "tenants must be a non-empty list");
+  std::set<std::string> seen_keys, seen_tenants;
+  for (const auto& t : tenants) {
+    auto tc = parse_tenant(t);
+    if (!seen_tenants.insert(tc.id).second) throw ConfigError(t, "duplicate tenant id " + tc.id);
+    for (auto& k : tc.api_keys)
+      if (!seen_keys.insert(k.sha256_hex).second) throw ConfigError(t, "an api key is configured twice");
+    cfg.tenants.push_back(std::move(tc));
+  }
+  auto carriers = s.get("carriers");
+  if (!carriers.IsSequence() || carriers.size() == 0) throw ConfigError(root, "carriers must be a non-empty list");
+  std::set<std::string> seen;
+  for (const auto& c : carriers) {
+    auto cc = parse_carrier(c, base);
+    if (!seen.insert(cc.id).second) throw ConfigError(c, "duplicate carrier id " + cc.id);
+    cfg.carriers.push_back(std::move(cc));
+  }
+  return cfg;
+}
+
+}  // namespace
+
+ConfigResult parse_config(const std::string& yaml_text, const std::filesystem::path& file) {
+  ConfigResult r;
+  try {
+    YAML::Node root = YAML::Load(yaml_text);
+    if (!root.IsDefined() || root.IsNull()) {
+      r.error = file.string() + ": the file is empty";
+      return r;
+    }
+    r.config = parse_root(root, file);
+  } catch (const ConfigError& e) {
+    r.error = file.string() + ":" + std::to_string(e.line) + ": " + e.what();
+  } catch (const YAML::Exception& e) {
+    r.error = file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg;
+  }
+  return r;
+}
+
+ConfigResult load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return ConfigResult{std::nullopt, file.string() + ": cannot open the file"};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), std::filesystem::absolute(file));
+}
+
+}  // namespace cgw::gw

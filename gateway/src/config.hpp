@@ -1,0 +1,72 @@
+// The gateway's configuration (config/gateway.yaml), loaded with yaml-cpp.
+// Every error names the file, the line and what is wrong.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace cgw::gw {
+
+struct ApiKeyConfig {
+  std::string sha256_hex;  // SHA-256 of the key; the key itself is never stored
+  std::string label;
+  std::set<std::string> scopes;  // empty: every scope
+};
+
+struct TenantConfig {
+  std::string id;
+  std::string name;
+  std::vector<ApiKeyConfig> api_keys;
+};
+
+struct CarrierConfig {
+  std::string id;
+  std::string display_name;
+  std::string kind;          // mno | mvno
+  std::string host_network;  // mobile | unicom | telecom | broadnet
+  std::filesystem::path plugin;
+  bool required = false;
+  std::string base_url;
+  std::chrono::seconds sync_interval{300};
+  int64_t sync_page_size = 1000;
+  std::chrono::milliseconds connect_timeout{2'000};
+  std::chrono::milliseconds request_timeout{10'000};
+  int64_t reservation_hold_seconds = 1800;
+  std::chrono::seconds activation_poll_interval{30};
+  YAML::Node settings;  // handed to the plugin, secret references resolved
+};
+
+struct Config {
+  std::filesystem::path file;
+  std::string listen_address = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::string public_base_url;  // what carriers call back; default from the listener
+  int threads = 2;
+  std::filesystem::path store_path = "var/cgw.db";
+  std::string log_level = "info";
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds read_timeout{15'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds shutdown_grace{10'000};
+  std::string pii_key;  // 32 bytes (from a file or env reference, hex)
+  std::vector<TenantConfig> tenants;
+  std::vector<CarrierConfig> carriers;
+};
+
+struct ConfigResult {
+  std::optional<Config> config;
+  std::string error;  // "file:line: what is wrong"
+};
+
+ConfigResult load_config(const std::filesystem::path& file);
+ConfigResult parse_config(const std::string& yaml_text, const std::filesystem::path& file);
+
+}  // namespace cgw::gw

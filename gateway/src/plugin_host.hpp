@@ -1,0 +1,98 @@
+// Loading carrier plugins (Boost.DLL) and driving their sans-I/O steps.
+//
+// A PluginLibrary is loaded once and kept loaded for the life of the
+// process. A Carrier is one configured carrier: a plugin instance, the
+// host context its callbacks see, and the HTTP client that performs its
+// SEND steps.
+#pragma once
+
+#include "config.hpp"
+
+#include <cgw/abi.h>
+
+#include "cgw/common/http_client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/dll/shared_library.hpp>
+#include <boost/json/value.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace cgw::gw {
+
+// The clock every plugin and the engine read (tests may replace it).
+using NowFn = std::function<int64_t()>;
+
+struct PluginLibrary {
+  std::filesystem::path path;
+  boost::dll::shared_library library;
+  const cgw_plugin_v1* table = nullptr;
+  std::string name, version, abi;  // abi as "major.minor"
+};
+
+// Loads and checks one library. On refusal returns nullptr and sets `why`.
+std::shared_ptr<PluginLibrary> load_plugin(const std::filesystem::path& path,
+                                           const cgw_host_v1* host, std::string& why);
+
+// The host table handed to every plugin (one per process).
+const cgw_host_v1* host_table();
+void set_host_clock(NowFn now);
+
+// The per-instance context behind the `ctx` pointer of host calls.
+struct HostContext {
+  std::string carrier_id;
+  std::mutex cache_mu;
+  struct CacheEntry {
+    std::string value;
+    int64_t expires_at_ms = 0;  // 0: no expiry
+  };
+  std::map<std::string, CacheEntry, std::less<>> cache;
+};
+
+struct OperationOutcome {
+  bool ok = false;
+  boost::json::value result;  // when ok
+  std::string code, message, carrier_code;
+  bool retryable = false, outcome_unknown = false;
+};
+
+struct CallbackOutcome {
+  bool verified = false;
+  std::string events_json;
+  int ack_status = 200;
+  std::string ack_content_type, ack_body;
+  std::string error_code, error_message;
+};
+
+class Carrier {
+ public:
+  Carrier(CarrierConfig config, std::shared_ptr<PluginLibrary> library,
+          boost::asio::any_io_executor executor);
+  ~Carrier();
+  // Creates the plugin instance with the carrier's settings. Empty or error.
+  std::string create(const std::string& callback_url);
+
+  const CarrierConfig& config() const { return config_; }
+  const PluginLibrary& library() const { return *library_; }
+  uint64_t capabilities() const { return library_->table->capabilities; }
+  bool has(uint64_t cap) const { return (capabilities() & cap) == cap; }
+
+  // Runs one operation to its end through the step loop.
+  boost::asio::awaitable<OperationOutcome> run(std::string operation, std::string input_json);
+  CallbackOutcome parse_callback(const std::string& method, const std::string& target,
+                                 const net::HeaderList& headers, const std::string& body);
+
+ private:
+  CarrierConfig config_;
+  std::shared_ptr<PluginLibrary> library_;
+  std::unique_ptr<HostContext> context_;
+  cgw_instance* instance_ = nullptr;
+  net::HttpClient client_;
+};
+
+}  // namespace cgw::gw

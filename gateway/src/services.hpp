@@ -1,0 +1,50 @@
+// What the request handlers, the inventory sync and the activation engine
+// share: config, store, carriers and the clock.
+#pragma once
+
+#include "config.hpp"
+#include "plugin_host.hpp"
+#include "store.hpp"
+
+#include <cgw/types.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace cgw::gw {
+
+class ActivationEngine;
+
+struct Tenant {
+  std::string id;
+  std::set<std::string> scopes;  // of the key used; empty: all
+};
+
+struct Services {
+  Services(Config c, boost::asio::io_context& io);
+  ~Services();  // out of line: ActivationEngine is incomplete here
+  Config config;
+  boost::asio::io_context& ioc;
+  std::unique_ptr<Store> store;
+  std::map<std::string, std::unique_ptr<Carrier>> carriers;  // usable carriers only
+  std::unique_ptr<ActivationEngine> engine;
+  NowFn now;
+  std::atomic<bool> ready{false};
+
+  // Plans per carrier, refreshed by the sync loop; used to check plan_id.
+  std::mutex plans_mu;
+  std::map<std::string, std::vector<Plan>> plans;
+
+  Carrier* carrier(const std::string& id) {
+    auto it = carriers.find(id);
+    return it == carriers.end() ? nullptr : it->second.get();
+  }
+};
+
+}  // namespace cgw::gw

@@ -1,0 +1,310 @@
+#include "store.hpp"
+
+#include "cgw/common/crypto.hpp"
+#include "cgw/common/id_number.hpp"
+#include "sqlite_db.hpp"
+#include "vanity.hpp"
+
+#include <boost/json.hpp>
+
+namespace cgw::gw {
+
+namespace json = boost::json;
+
+bool is_final_status(const std::string& s) { return s == "activated" || s == "failed"; }
+
+namespace {
+std::string new_id(const char* prefix) { return prefix + crypto::random_hex(12); }
+
+Reservation read_reservation(const db::Stmt& s) {
+  Reservation r;
+  r.id = s.text(0);
+  r.tenant = s.text(1);
+  r.carrier = s.text(2);
+  r.msisdn = s.text(3);
+  r.carrier_reservation_id = s.opt_text(4).value_or("");
+  r.status = s.text(5);
+  r.expires_at_ms = s.integer(6);
+  r.created_at_ms = s.integer(7);
+  return r;
+}
+constexpr const char* kReservationCols =
+    "id, tenant, carrier, msisdn, carrier_reservation_id, status, expires_at, created_at";
+
+}  // namespace
+
+Store::Store(std::filesystem::path path, PiiCipher pii) : path_(std::move(path)), pii_(std::move(pii)) {}
+Store::~Store() = default;
+
+std::string Store::open() {
+  try {
+    if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
+    writer_ = std::make_unique<db::Connection>(path_.string());
+    writer_->exec("PRAGMA journal_mode = WAL");
+    // FULL: a commit is on disk before the call that acknowledges it returns.
+    writer_->exec("PRAGMA synchronous = FULL");
+    writer_->exec("PRAGMA foreign_keys = ON");
+    migrate();
+    reader_ = std::make_unique<db::Connection>(path_.string(), true);
+    return {};
+  } catch (const std::exception& e) {
+    return std::string("store ") + path_.string() + ": " + e.what();
+  }
+}
+
+// ----------------------------------------------------------------- inventory
+
+void Store::upsert_numbers(const std::string& carrier, const std::vector<NumberItem>& items,
+                           int64_t generation) {
+  std::lock_guard lock(write_mu_);
+  db::Transaction tx(*writer_);
+  db::Stmt s(*writer_,
+             "INSERT INTO numbers (carrier, msisdn, province, city, price_fen, carrier_grade, "
+             "tag_bits, carrier_status, sync_generation) VALUES (?,?,?,?,?,?,?,?,?) "
+             "ON CONFLICT (carrier, msisdn) DO UPDATE SET province = excluded.province, city = "
+             "excluded.city, price_fen = excluded.price_fen, carrier_grade = "
+             "excluded.carrier_grade, carrier_status = excluded.carrier_status, sync_generation "
+             "= excluded.sync_generation");
+  for (const auto& n : items) {
+    s.bind(1, carrier).bind(2, n.msisdn).bind(3, n.province).bind(4, n.city).bind(5, n.price_fen);
+    if (n.carrier_grade) s.bind(6, *n.carrier_grade); else s.bind_null(6);
+    s.bind(7, static_cast<int64_t>(vanity_tags(n.msisdn))).bind(8, n.status).bind(9, generation);
+    s.run();
+    s.reset();
+  }
+  tx.commit();
+}
+
+void Store::finish_sync(const std::string& carrier, int64_t generation, int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  db::Transaction tx(*writer_);
+  db::Stmt del(*writer_,
+               "DELETE FROM numbers WHERE carrier = ? AND sync_generation < ? AND local_hold = 0");
+  del.bind(1, carrier).bind(2, generation).run();
+  db::Stmt s(*writer_,
+             "INSERT INTO carrier_sync (carrier, last_sync_at, generation) VALUES (?,?,?) ON "
+             "CONFLICT (carrier) DO UPDATE SET last_sync_at = excluded.last_sync_at, generation = "
+             "excluded.generation");
+  s.bind(1, carrier).bind(2, now_ms).bind(3, generation).run();
+  tx.commit();
+}
+
+std::vector<NumberRow> Store::search_numbers(const NumberQuery& q) {
+  std::string sql =
+      "SELECT carrier, msisdn, province, city, price_fen, tag_bits FROM numbers WHERE "
+      "carrier_status = 'available' AND local_hold = 0";
+  std::vector<std::string> args;
+  if (!q.carriers.empty()) {
+    sql += " AND carrier IN (";
+    for (size_t i = 0; i < q.carriers.size(); ++i) {
+      sql += i ? ",?" : "?";
+      args.push_back(q.carriers[i]);
+    }
+    sql += ")";
+  }
+  auto add = [&](const char* clause, std::string v) {
+    sql += clause;
+    args.push_back(std::move(v));
+  };
+  if (!q.province.empty()) add(" AND province = ?", q.province);
+  if (!q.city.empty()) add(" AND city = ?", q.city);
+  if (!q.prefix.empty()) {
+    // A range, so the msisdn index serves it (':' sorts right after '9').
+    add(" AND msisdn >= ?", q.prefix);
+    add(" AND msisdn < ?", q.prefix + ":");
+  }
+  if (!q.suffix.empty()) add(" AND msisdn LIKE ?", "%" + q.suffix);
+  if (!q.contains.empty()) add(" AND instr(msisdn, ?) > 0", q.contains);
+  for (char d : q.exclude_digits) add(" AND instr(msisdn, ?) = 0", std::string(1, d));
+  if (q.tags_all) {
+    sql += " AND (tag_bits & " + std::to_string(q.tags_all) + ") = " + std::to_string(q.tags_all);
+  }
+  if (!q.after_msisdn.empty()) {
+    sql += " AND (msisdn, carrier) > (?, ?)";
+    args.push_back(q.after_msisdn);
+    args.push_back(q.after_carrier);
+  }
+  sql += " ORDER BY msisdn, carrier LIMIT " + std::to_string(q.limit);
+  std::lock_guard lock(read_mu_);
+  db::Stmt s(*reader_, sql);
+  for (size_t i = 0; i < args.size(); ++i) s.bind(static_cast<int>(i + 1), args[i]);
+  std::vector<NumberRow> out;
+  while (s.step())
+    out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4),
+                   static_cast<uint32_t>(s.integer(5))});
+  return out;
+}
+
+CarrierInventory Store::inventory(const std::string& carrier) {
+  std::lock_guard lock(read_mu_);
+  CarrierInventory inv;
+  db::Stmt c(*reader_,
+             "SELECT COUNT(*) FROM numbers WHERE carrier = ? AND carrier_status = 'available' AND "
+             "local_hold = 0");
+  c.bind(1, carrier);
+  if (c.step()) inv.available = c.integer(0);
+  db::Stmt s(*reader_, "SELECT last_sync_at FROM carrier_sync WHERE carrier = ?");
+  s.bind(1, carrier);
+  if (s.step() && !s.is_null(0)) inv.last_sync_at_ms = s.integer(0);
+  return inv;
+}
+
+// -------------------------------------------------------------- reservations
+
+Result<Reservation> Store::begin_reservation(const std::string& tenant, const std::string& carrier,
+                                             const std::string& msisdn, int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  // A hold that has run out frees the number before the new claim.
+  db::Stmt expire(*writer_,
+                  "UPDATE reservations SET status = 'expired', updated_at = ?3 WHERE carrier = ?1 "
+                  "AND msisdn = ?2 AND status = 'held' AND expires_at <= ?3");
+  expire.bind(1, carrier).bind(2, msisdn).bind(3, now_ms).run();
+  Reservation r;
+  r.id = new_id("res_");
+  r.tenant = tenant;
+  r.carrier = carrier;
+  r.msisdn = msisdn;
+  r.status = "pending";
+  r.created_at_ms = now_ms;
+  try {
+    db::Transaction tx(*writer_);
+    db::Stmt s(*writer_,
+               "INSERT INTO reservations (id, tenant, carrier, msisdn, status, created_at, "
+               "updated_at) VALUES (?,?,?,?, 'pending', ?, ?)");
+    s.bind(1, r.id).bind(2, tenant).bind(3, carrier).bind(4, msisdn).bind(5, now_ms).bind(6, now_ms);
+    s.run();
+    db::Stmt hide(*writer_, "UPDATE numbers SET local_hold = 1 WHERE carrier = ? AND msisdn = ?");
+    hide.bind(1, carrier).bind(2, msisdn).run();
+    tx.commit();
+  } catch (const db::DbError& e) {
+    if (e.constraint())
+      return ApiError{409, "NUMBER_UNAVAILABLE", "the number is already reserved or sold", false};
+    throw;
+  }
+  return r;
+}
+
+Reservation Store::hold_reservation(const std::string& id, const std::string& carrier_reservation_id,
+                                    int64_t expires_at_ms, int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  db::Stmt s(*writer_,
+             "UPDATE reservations SET status = 'held', carrier_reservation_id = ?, expires_at = ?, "
+             "updated_at = ? WHERE id = ? RETURNING " + std::string(kReservationCols));
+  s.bind(1, carrier_reservation_id).bind(2, expires_at_ms).bind(3, now_ms).bind(4, id);
+  s.step();
+  Reservation r = read_reservation(s);
+  s.run();
+  return r;
+}
+
+void Store::abandon_reservation(const std::string& id, int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  db::Transaction tx(*writer_);
+  db::Stmt s(*writer_,
+             "UPDATE reservations SET status = 'failed', updated_at = ? WHERE id = ? RETURNING "
+             "carrier, msisdn");
+  s.bind(1, now_ms).bind(2, id);
+  if (s.step()) {
+    auto carrier = s.text(0), msisdn = s.text(1);
+    s.run();
+    db::Stmt show(*writer_, "UPDATE numbers SET local_hold = 0 WHERE carrier = ? AND msisdn = ?");
+    show.bind(1, carrier).bind(2, msisdn).run();
+  }
+  tx.commit();
+}
+
+std::optional<Reservation> Store::reservation(const std::string& tenant, const std::string& id,
+                                              int64_t now_ms) {
+  std::lock_guard lock(read_mu_);
+  db::Stmt s(*reader_, "SELECT " + std::string(kReservationCols) +
+                           " FROM reservations WHERE id = ? AND tenant = ?");
+  s.bind(1, id).bind(2, tenant);
+  if (!s.step()) return std::nullopt;
+  Reservation r = read_reservation(s);
+  if (r.status == "held" && r.expires_at_ms <= now_ms) r.status = "expired";
+  return r;
+}
+
+void Store::release_reservation(const std::string& id, int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  db::Transaction tx(*writer_);
+  db::Stmt s(*writer_,
+             "UPDATE reservations SET status = 'released', updated_at = ? WHERE id = ? AND status "
+             "IN ('held', 'pending') RETURNING carrier, msisdn");
+  s.bind(1, now_ms).bind(2, id);
+  if (s.step()) {
+    auto carrier = s.text(0), msisdn = s.text(1);
+    s.run();
+    db::Stmt show(*writer_, "UPDATE numbers SET local_hold = 0 WHERE carrier = ? AND msisdn = ?");
+    show.bind(1, carrier).bind(2, msisdn).run();
+  }
+  tx.commit();
+}
+
+// ----------------------------------------------------------------------- KYC
+
+Verification Store::save_verification(const std::string& tenant, const std::string& carrier,
+                                      const KycVerifyInput& in, const KycVerifyOutput& out,
+                                      int64_t now_ms) {
+  Verification v;
+  v.id = new_id("kyc_");
+  v.tenant = tenant;
+  v.carrier = carrier;
+  v.result = out.result;
+  v.reasons = out.reasons;
+  v.id_number_masked = id::mask_id_number(in.id_number);
+  v.name_masked = id::mask_name(in.name);
+  v.carrier_ref = out.carrier_ref;
+  v.created_at_ms = now_ms;
+  json::array reasons;
+  for (const auto& r : out.reasons) reasons.emplace_back(r);
+  std::lock_guard lock(write_mu_);
+  db::Stmt s(*writer_,
+             "INSERT INTO verifications (id, tenant, carrier, result, reasons, id_number_sealed, "
+             "name_sealed, id_number_hash, id_number_masked, name_masked, portrait_sha256, "
+             "carrier_ref, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  s.bind(1, v.id).bind(2, tenant).bind(3, carrier).bind(4, v.result);
+  s.bind(5, json::serialize(reasons));
+  s.bind(6, pii_.seal(in.id_number, v.id + "/id_number"));
+  s.bind(7, pii_.seal(in.name, v.id + "/name"));
+  s.bind(8, pii_.lookup_hash(in.id_number)).bind(9, v.id_number_masked).bind(10, v.name_masked);
+  // Face images are never stored; a hash proves which one was checked.
+  if (in.portrait_b64) s.bind(11, crypto::sha256_hex(*in.portrait_b64)); else s.bind_null(11);
+  s.bind(12, v.carrier_ref).bind(13, now_ms);
+  s.run();
+  return v;
+}
+
+std::optional<Verification> Store::verification(const std::string& tenant, const std::string& id) {
+  std::lock_guard lock(read_mu_);
+  db::Stmt s(*reader_,
+             "SELECT id, tenant, carrier, result, reasons, id_number_masked, name_masked, "
+             "carrier_ref, created_at FROM verifications WHERE id = ? AND tenant = ?");
+  s.bind(1, id).bind(2, tenant);
+  if (!s.step()) return std::nullopt;
+  Verification v;
+  v.id = s.text(0);
+  v.tenant = s.text(1);
+  v.carrier = s.text(2);
+  v.result = s.text(3);
+  for (const auto& r : json::parse(s.text(4)).as_array()) v.reasons.emplace_back(r.as_string());
+  v.id_number_masked = s.text(5);
+  v.name_masked = s.text(6);
+  v.carrier_ref = s.opt_text(7).value_or("");
+  v.created_at_ms = s.integer(8);
+  return v;
+}
+
+// --------------------------------------------------------------- callbacks
+
+bool Store::record_callback_event(const std::string& carrier, const std::string& event_id,
+                                  const std::string& payload, int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  db::Stmt s(*writer_,
+             "INSERT INTO callback_events (carrier, event_id, payload, received_at) VALUES "
+             "(?,?,?,?) ON CONFLICT DO NOTHING");
+  s.bind(1, carrier).bind(2, event_id).bind(3, payload).bind(4, now_ms).run();
+  return writer_->changes() == 1;
+}
+
+}  // namespace cgw::gw

@@ -1,0 +1,159 @@
+// The gateway's durable state in SQLite (WAL, synchronous=FULL): synced
+// numbers, reservations, KYC verifications (PII encrypted), activations with
+// their history, idempotency keys and received callback events.
+//
+// One writer connection and one reader connection, each used under its own
+// mutex; every write that acknowledges something to a client is committed
+// before the call returns.
+#pragma once
+
+#include "api_error.hpp"
+#include "pii.hpp"
+
+#include <cgw/types.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cgw::gw {
+
+namespace db {
+class Connection;
+}
+
+struct NumberRow {
+  std::string carrier, msisdn, province, city;
+  int64_t price_fen = 0;
+  uint32_t tag_bits = 0;
+};
+
+struct NumberQuery {
+  std::vector<std::string> carriers;  // empty: all
+  std::string province, city, prefix, suffix, contains, exclude_digits;
+  uint32_t tags_all = 0;  // every tag bit must be set
+  size_t limit = 20;
+  std::string after_msisdn, after_carrier;  // cursor
+};
+
+struct CarrierInventory {
+  int64_t available = 0;
+  std::optional<int64_t> last_sync_at_ms;
+};
+
+struct Reservation {
+  std::string id, tenant, carrier, msisdn, carrier_reservation_id, status;
+  int64_t expires_at_ms = 0, created_at_ms = 0;
+};
+
+struct Verification {
+  std::string id, tenant, carrier, result;
+  std::vector<std::string> reasons;
+  std::string id_number_masked, name_masked, carrier_ref;
+  int64_t created_at_ms = 0;
+};
+
+struct HistoryEntry {
+  std::string status, cause;
+  int64_t at_ms = 0;
+};
+
+struct Activation {
+  std::string id, tenant, carrier, msisdn, plan_id, reservation_id, verification_id, status;
+  std::string carrier_order_id, failure_code, failure_message;
+  int64_t created_at_ms = 0, updated_at_ms = 0, next_poll_at_ms = 0;
+  int64_t poll_count = 0;
+  std::vector<HistoryEntry> history;
+};
+
+// Everything the carrier needs to submit an activation (decrypted PII).
+struct ActivationSubmission {
+  Activation activation;
+  std::string carrier_reservation_id, name, id_number;
+  Delivery delivery;
+};
+
+struct NewActivation {
+  std::string tenant, idempotency_key, request_hash;
+  std::string reservation_id, plan_id, verification_id;
+  Delivery delivery;
+};
+
+struct IdempotentReplay {
+  int http_status = 0;
+  std::string body;
+};
+
+class Store {
+ public:
+  Store(std::filesystem::path path, PiiCipher pii);
+  ~Store();
+  // Opens (creating if needed) and migrates. Empty string or the error.
+  std::string open();
+  int schema_version();
+
+  // --- inventory
+  // Upserts one page; returns the rows written.
+  void upsert_numbers(const std::string& carrier, const std::vector<NumberItem>& items,
+                      int64_t sync_generation);
+  // After a complete full sync: drops numbers the carrier no longer lists.
+  void finish_sync(const std::string& carrier, int64_t sync_generation, int64_t now_ms);
+  std::vector<NumberRow> search_numbers(const NumberQuery& q);
+  CarrierInventory inventory(const std::string& carrier);
+
+  // --- reservations
+  // Claims the number for a new pending reservation; NUMBER_UNAVAILABLE when
+  // it is already held or sold through the gateway.
+  Result<Reservation> begin_reservation(const std::string& tenant, const std::string& carrier,
+                                        const std::string& msisdn, int64_t now_ms);
+  Reservation hold_reservation(const std::string& id, const std::string& carrier_reservation_id,
+                               int64_t expires_at_ms, int64_t now_ms);
+  void abandon_reservation(const std::string& id, int64_t now_ms);
+  std::optional<Reservation> reservation(const std::string& tenant, const std::string& id,
+                                         int64_t now_ms);
+  void release_reservation(const std::string& id, int64_t now_ms);
+
+  // --- KYC
+  Verification save_verification(const std::string& tenant, const std::string& carrier,
+                                  const KycVerifyInput& input, const KycVerifyOutput& outcome,
+                                  int64_t now_ms);
+  std::optional<Verification> verification(const std::string& tenant, const std::string& id);
+
+  // --- activations
+  // Validates and creates atomically, with the idempotency record. Returns
+  // the stored response for a replay of the same key and body.
+  Result<std::variant<Activation, IdempotentReplay>> create_activation(const NewActivation& a,
+                                                                        int64_t now_ms);
+  std::optional<Activation> activation(const std::string& tenant, const std::string& id);
+  std::optional<Activation> activation_by_id(const std::string& id);
+  std::optional<ActivationSubmission> submission(const std::string& id);
+  // Ids of every activation that is not final (work to resume).
+  std::vector<std::string> open_activations();
+  // Moves status forward only; returns false when the transition would go
+  // backwards or sideways (it is then ignored). Writes history.
+  bool advance_activation(const std::string& id, const std::string& status,
+                          const std::string& cause, int64_t now_ms,
+                          const std::string& carrier_order_id = {},
+                          const std::string& failure_code = {},
+                          const std::string& failure_message = {});
+  void schedule_poll(const std::string& id, int64_t next_poll_at_ms);
+
+  // --- callbacks: true when the event is new (stored now), false for a duplicate
+  bool record_callback_event(const std::string& carrier, const std::string& event_id,
+                             const std::string& payload, int64_t now_ms);
+
+ private:
+  void migrate();
+  std::filesystem::path path_;
+  PiiCipher pii_;
+  std::mutex write_mu_, read_mu_;
+  std::unique_ptr<db::Connection> writer_, reader_;
+};
+
+// Final activation statuses.
+bool is_final_status(const std::string& status);
+
+}  // namespace cgw::gw

@@ -1,0 +1,255 @@
+#include "operations.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+namespace cgw::mobile {
+namespace {
+
+// Input errors name the field, never its value (names and ID numbers are PII).
+Error invalid(std::string_view op, std::string_view what) {
+  return Error{code::kInvalidArgument,
+               "mobile " + std::string(op) + ": " + std::string(what),
+               {},
+               false,
+               false};
+}
+
+Error required(std::string_view op, std::string_view field) {
+  // Built with append(): GCC 12 reports a false -Wrestrict on "'" + string.
+  std::string what(1, '\'');
+  what.append(field).append("' is required");
+  return invalid(op, what);
+}
+
+template <class T>
+T input_as(const json::value& input) {
+  // A missing input means "all defaults" for the operations that have them.
+  return input.is_null() ? T{} : json::value_to<T>(input);
+}
+
+Outbound get(std::string path) {
+  return Outbound{"GET", std::move(path), {}, {}, {}};
+}
+Outbound post(std::string path, json::object body) {
+  return Outbound{"POST", std::move(path), {}, std::move(body), {}};
+}
+
+// ------------------------------------------------------------ plans.list ---
+
+Prepared plans_prepare(const json::value&, const Settings&) {
+  return get("/open/v1/plans");
+}
+
+json::value plans_finish(const json::object& data, const json::object&) {
+  PlansListOutput out;
+  for (const json::value& v : req_array(data, "plans")) {
+    const json::object& p = as_object(v, "plans[]");
+    out.plans.push_back(Plan{req_id(p, "planCode"), req_string(p, "planName"),
+                             req_int(p, "monthlyFee"), req_int(p, "dataMb"),
+                             req_int(p, "voiceMin")});
+  }
+  return json::value_from(out);
+}
+
+// -------------------------------------------------------- inventory.sync ---
+
+Prepared inventory_prepare(const json::value& input, const Settings&) {
+  const auto in = input_as<InventorySyncInput>(input);
+  // The carrier serves 1..1000 numbers a page; the gateway's page size is a
+  // wish that holds for every carrier, so clamp rather than refuse.
+  const int64_t size = std::clamp<int64_t>(in.page_size, 1, 1000);
+  Outbound o = get("/open/v1/numbers");
+  o.query = {{"cursor", in.cursor}, {"size", std::to_string(size)}};
+  return o;
+}
+
+std::string number_status(std::string_view state) {
+  if (state == "idle") return "available";
+  if (state == "locked") return "reserved";
+  if (state == "sold") return "sold";
+  throw BadReply("field 'state' has an unknown value");
+}
+
+json::value inventory_finish(const json::object& data, const json::object&) {
+  InventorySyncOutput out;
+  for (const json::value& v : req_array(data, "numbers")) {
+    const json::object& n = as_object(v, "numbers[]");
+    NumberItem item;
+    item.msisdn = req_id(n, "number");
+    item.province = req_string(n, "province");
+    item.city = req_string(n, "city");
+    item.price_fen = req_int(n, "price");
+    item.status = number_status(req_string(n, "state"));
+    item.carrier_grade = opt_int(n, "level");
+    if (item.carrier_grade && (*item.carrier_grade < 0 || *item.carrier_grade > 10))
+      throw BadReply("field 'level' is out of range");
+    out.items.push_back(std::move(item));
+  }
+  out.has_more = req_bool(data, "hasMore");
+  out.next_cursor = opt_string(data, "nextCursor");
+  // Without a cursor the gateway would fetch the first page again forever.
+  if (out.has_more && out.next_cursor.empty())
+    throw BadReply("field 'nextCursor' is missing while 'hasMore' is true");
+  return json::value_from(out);
+}
+
+// --------------------------------------------------------- number.reserve ---
+
+Prepared reserve_prepare(const json::value& input, const Settings& s) {
+  const auto in = json::value_to<ReserveInput>(input);
+  if (in.msisdn.empty()) return required(op::kNumberReserve, "msisdn");
+  if (in.gateway_reservation_id.empty())
+    return required(op::kNumberReserve, "gateway_reservation_id");
+  if (in.hold_seconds < 0) return invalid(op::kNumberReserve, "'hold_seconds' is negative");
+  // The carrier counts in whole minutes; round up so the hold is never
+  // shorter than asked (written to avoid overflow near INT64_MAX).
+  const int64_t minutes = in.hold_seconds == 0
+                              ? s.hold_minutes
+                              : in.hold_seconds / 60 + (in.hold_seconds % 60 != 0 ? 1 : 0);
+  return post("/open/v1/numbers/lock", {{"number", in.msisdn},
+                                        {"holdMinutes", minutes},
+                                        {"partnerLockId", in.gateway_reservation_id}});
+}
+
+json::value reserve_finish(const json::object& data, const json::object&) {
+  return json::value_from(ReserveOutput{req_id(data, "lockId"), req_int(data, "expireTime")});
+}
+
+// --------------------------------------------------------- number.release ---
+
+Prepared release_prepare(const json::value& input, const Settings&) {
+  const auto in = json::value_to<ReleaseInput>(input);
+  if (in.msisdn.empty()) return required(op::kNumberRelease, "msisdn");
+  if (in.carrier_reservation_id.empty())
+    return required(op::kNumberRelease, "carrier_reservation_id");
+  return post("/open/v1/numbers/unlock",
+              {{"number", in.msisdn}, {"lockId", in.carrier_reservation_id}});
+}
+
+json::value release_finish(const json::object&, const json::object&) {
+  return json::value_from(ReleaseOutput{true});
+}
+
+// ------------------------------------------------------------- kyc.verify ---
+
+Prepared kyc_prepare(const json::value& input, const Settings&) {
+  const auto in = json::value_to<KycVerifyInput>(input);
+  if (in.name.empty()) return required(op::kKycVerify, "name");
+  if (in.id_number.empty()) return required(op::kKycVerify, "id_number");
+  json::object body{{"certName", in.name}, {"certNo", in.id_number}};
+  if (in.portrait_b64 && !in.portrait_b64->empty()) body["portrait"] = *in.portrait_b64;
+  return post("/open/v1/realname/verify", std::move(body));
+}
+
+json::value kyc_finish(const json::object& data, const json::object&) {
+  KycVerifyOutput out;
+  out.carrier_ref = req_id(data, "verifyId");
+  const std::string verdict = req_string(data, "verifyResult");
+  if (verdict == "PASS") {
+    out.result = "passed";
+  } else if (verdict == "REJECT" || verdict == "REVIEW") {
+    out.result = verdict == "REJECT" ? "rejected" : "review";
+    const std::string rc = opt_string(data, "reasonCode");
+    // A code outside the table (a newer carrier release) still carries a
+    // verdict worth keeping; the gateway sees it as UNKNOWN.
+    if (!rc.empty()) out.reasons.emplace_back(kyc_reason(rc).value_or("UNKNOWN"));
+  } else {
+    throw BadReply("field 'verifyResult' has an unknown value");
+  }
+  return json::value_from(out);
+}
+
+// ------------------------------------------------------ activation.submit ---
+
+Prepared submit_prepare(const json::value& input, const Settings& s) {
+  const auto in = json::value_to<ActivationSubmitInput>(input);
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"gateway_order_id", &in.gateway_order_id},
+      {"msisdn", &in.msisdn},
+      {"plan_id", &in.plan_id},
+      {"carrier_reservation_id", &in.carrier_reservation_id},
+      {"name", &in.name},
+      {"id_number", &in.id_number}};
+  for (const auto& [field, value] : fields)
+    if (value->empty()) return required(op::kActivationSubmit, field);
+  return post("/open/v1/orders", {{"partnerOrderId", in.gateway_order_id},
+                                  {"number", in.msisdn},
+                                  {"lockId", in.carrier_reservation_id},
+                                  {"planCode", in.plan_id},
+                                  {"certName", in.name},
+                                  {"certNo", in.id_number},
+                                  {"contact",
+                                   {{"name", in.delivery.name},
+                                    {"phone", in.delivery.phone},
+                                    {"address", in.delivery.address}}},
+                                  {"notifyUrl", s.callback_url}});
+}
+
+// orderState + failReason of a reply -> status and reason.
+void read_order_state(const json::object& data, ActivationStatusOutput& out) {
+  const auto status = order_status(req_string(data, "orderState"));
+  if (!status) throw BadReply("field 'orderState' has an unknown value");
+  out.status = std::string(*status);
+  if (out.status == "failed") out.reason = opt_string(data, "failReason");
+}
+
+json::value submit_finish(const json::object& data, const json::object&) {
+  ActivationStatusOutput out;
+  out.carrier_order_id = req_id(data, "orderId");
+  // code "0" means the carrier accepted the order; a resubmission returns the
+  // existing order, whose state may already be final.
+  if (data.contains("orderState") && !data.at("orderState").is_null())
+    read_order_state(data, out);
+  else
+    out.status = "submitted";
+  return json::value_from(out);
+}
+
+// ------------------------------------------------------- activation.query ---
+
+Prepared query_prepare(const json::value& input, const Settings&) {
+  const auto in = json::value_to<ActivationQueryInput>(input);
+  if (in.gateway_order_id.empty() && in.carrier_order_id.empty())
+    return invalid(op::kActivationQuery, "'gateway_order_id' or 'carrier_order_id' is required");
+  Outbound o = get("/open/v1/orders/query");
+  if (!in.gateway_order_id.empty()) o.query.emplace_back("partnerOrderId", in.gateway_order_id);
+  if (!in.carrier_order_id.empty()) o.query.emplace_back("orderId", in.carrier_order_id);
+  // Kept so the reply can be checked to be about the order we asked for.
+  o.state = {{"gateway_order_id", in.gateway_order_id}, {"carrier_order_id", in.carrier_order_id}};
+  return o;
+}
+
+json::value query_finish(const json::object& data, const json::object& state) {
+  ActivationStatusOutput out;
+  out.carrier_order_id = req_id(data, "orderId");
+  read_order_state(data, out);
+  const std::string asked_gw = opt_string(state, "gateway_order_id");
+  const std::string asked_co = opt_string(state, "carrier_order_id");
+  const std::string got_gw = opt_string(data, "partnerOrderId");
+  if ((!asked_gw.empty() && !got_gw.empty() && asked_gw != got_gw) ||
+      (!asked_co.empty() && asked_co != out.carrier_order_id))
+    throw BadReply("reply is about another order");
+  return json::value_from(out);
+}
+
+const std::array<Operation, 7> kOperations{{
+    {{op::kPlansList, false, false}, &plans_prepare, &plans_finish},
+    {{op::kInventorySync, false, false}, &inventory_prepare, &inventory_finish},
+    {{op::kNumberReserve, true, false}, &reserve_prepare, &reserve_finish},
+    {{op::kNumberRelease, true, false}, &release_prepare, &release_finish},
+    {{op::kKycVerify, false, false}, &kyc_prepare, &kyc_finish},
+    {{op::kActivationSubmit, true, true}, &submit_prepare, &submit_finish},
+    {{op::kActivationQuery, false, false}, &query_prepare, &query_finish},
+}};
+
+}  // namespace
+
+const Operation* find_operation(std::string_view name) {
+  for (const auto& o : kOperations)
+    if (o.traits.name == name) return &o;
+  return nullptr;
+}
+
+}  // namespace cgw::mobile

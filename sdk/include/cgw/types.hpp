@@ -1,0 +1,206 @@
+// Typed inputs and outputs of every v1 operation, with Boost.JSON conversions.
+// The gateway and plugins exchange these as JSON across the C ABI; both sides
+// use these structs so the field names live in exactly one place.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cgw {
+
+namespace json = boost::json;
+
+// Operation names (the `operation` argument of start()).
+namespace op {
+inline constexpr const char* kPlansList = "plans.list";
+inline constexpr const char* kInventorySync = "inventory.sync";
+inline constexpr const char* kNumberReserve = "number.reserve";
+inline constexpr const char* kNumberRelease = "number.release";
+inline constexpr const char* kKycVerify = "kyc.verify";
+inline constexpr const char* kActivationSubmit = "activation.submit";
+inline constexpr const char* kActivationQuery = "activation.query";
+}  // namespace op
+
+namespace detail {
+template <class T>
+void get_to(const json::object& o, const char* key, T& out) {
+  if (auto* v = o.if_contains(key); v && !v->is_null()) out = json::value_to<T>(*v);
+}
+template <class T>
+void get_to(const json::object& o, const char* key, std::optional<T>& out) {
+  if (auto* v = o.if_contains(key); v && !v->is_null()) out = json::value_to<T>(*v);
+}
+template <class T>
+void put_field(json::object& o, const char* key, const T& v) {
+  o[key] = json::value_from(v);
+}
+// Optional members are left out when empty rather than written as null.
+template <class T>
+void put_field(json::object& o, const char* key, const std::optional<T>& v) {
+  if (v) o[key] = json::value_from(*v);
+}
+}  // namespace detail
+
+// Declares tag_invoke conversions for a struct from its field list. Reading
+// is lenient about absent members (they keep their defaults) and strict about
+// types (a wrong type throws, which the boundary turns into an error).
+#define CGW_JSON_FIELD_FROM(f) ::cgw::detail::put_field(o, #f, x.f);
+#define CGW_JSON_FIELD_TO(f) ::cgw::detail::get_to(o, #f, x.f);
+
+
+struct Plan {
+  std::string plan_id;
+  std::string name;
+  int64_t monthly_fee_fen = 0;
+  int64_t data_mb = 0;
+  int64_t voice_minutes = 0;
+};
+
+struct PlansListOutput {
+  std::vector<Plan> plans;
+};
+
+struct InventorySyncInput {
+  std::string cursor;  // empty: from the beginning
+  int64_t page_size = 1000;
+};
+
+struct NumberItem {
+  std::string msisdn;
+  std::string province;
+  std::string city;
+  int64_t price_fen = 0;
+  std::string status = "available";  // available | reserved | sold
+  std::optional<int64_t> carrier_grade;
+};
+
+struct InventorySyncOutput {
+  std::vector<NumberItem> items;
+  std::string next_cursor;
+  bool has_more = false;
+};
+
+struct ReserveInput {
+  std::string msisdn;
+  std::string gateway_reservation_id;
+  int64_t hold_seconds = 0;  // 0: the carrier's default
+};
+
+struct ReserveOutput {
+  std::string carrier_reservation_id;
+  int64_t expires_at_ms = 0;  // Unix ms, as the carrier said
+};
+
+struct ReleaseInput {
+  std::string msisdn;
+  std::string carrier_reservation_id;
+};
+
+struct ReleaseOutput {
+  bool released = true;
+};
+
+struct KycVerifyInput {
+  std::string name;
+  std::string id_number;
+  std::optional<std::string> portrait_b64;
+};
+
+struct KycVerifyOutput {
+  std::string result;  // passed | rejected | review
+  std::vector<std::string> reasons;
+  std::string carrier_ref;
+};
+
+struct Delivery {
+  std::string name;
+  std::string phone;
+  std::string address;
+};
+
+struct ActivationSubmitInput {
+  std::string gateway_order_id;  // unique; the carrier deduplicates on it
+  std::string msisdn;
+  std::string plan_id;
+  std::string carrier_reservation_id;
+  std::string name;
+  std::string id_number;
+  Delivery delivery;
+};
+
+// Carrier-side order status, normalized.
+// submitted: accepted, not final; activated / failed: final.
+struct ActivationStatusOutput {
+  std::string carrier_order_id;
+  std::string status;
+  std::string reason;  // failure code when failed
+};
+
+struct ActivationQueryInput {
+  std::string gateway_order_id;
+  std::string carrier_order_id;  // may be empty if the submit's answer was lost
+};
+
+// Callback event "activation.status".
+struct CallbackEvent {
+  std::string type = "activation.status";
+  std::string event_id;
+  std::string carrier_order_id;
+  std::string gateway_order_id;
+  std::string status;  // submitted | activated | failed
+  std::string reason;
+  int64_t occurred_at_ms = 0;
+};
+
+#define CGW_JSON_STRUCT(T, ...)                                                     \
+  inline void tag_invoke(::boost::json::value_from_tag, ::boost::json::value& jv, \
+                         const T& x) {                                             \
+    auto& o = jv.emplace_object();                                                 \
+    CGW_FOR_EACH(CGW_JSON_FIELD_FROM, __VA_ARGS__)                                 \
+  }                                                                                \
+  inline T tag_invoke(::boost::json::value_to_tag<T>, const ::boost::json::value& jv) { \
+    T x;                                                                           \
+    const auto& o = jv.as_object();                                                \
+    CGW_FOR_EACH(CGW_JSON_FIELD_TO, __VA_ARGS__)                                   \
+    return x;                                                                      \
+  }
+
+// A small fixed-arity FOR_EACH (up to 8 fields) for the struct list above.
+#define CGW_FE_1(m, a) m(a)
+#define CGW_FE_2(m, a, ...) m(a) CGW_FE_1(m, __VA_ARGS__)
+#define CGW_FE_3(m, a, ...) m(a) CGW_FE_2(m, __VA_ARGS__)
+#define CGW_FE_4(m, a, ...) m(a) CGW_FE_3(m, __VA_ARGS__)
+#define CGW_FE_5(m, a, ...) m(a) CGW_FE_4(m, __VA_ARGS__)
+#define CGW_FE_6(m, a, ...) m(a) CGW_FE_5(m, __VA_ARGS__)
+#define CGW_FE_7(m, a, ...) m(a) CGW_FE_6(m, __VA_ARGS__)
+#define CGW_FE_8(m, a, ...) m(a) CGW_FE_7(m, __VA_ARGS__)
+#define CGW_FE_PICK(_1, _2, _3, _4, _5, _6, _7, _8, N, ...) N
+#define CGW_FOR_EACH(m, ...)                                                              \
+  CGW_FE_PICK(__VA_ARGS__, CGW_FE_8, CGW_FE_7, CGW_FE_6, CGW_FE_5, CGW_FE_4, CGW_FE_3, \
+              CGW_FE_2, CGW_FE_1)                                                         \
+  (m, __VA_ARGS__)
+
+CGW_JSON_STRUCT(Plan, plan_id, name, monthly_fee_fen, data_mb, voice_minutes)
+CGW_JSON_STRUCT(PlansListOutput, plans)
+CGW_JSON_STRUCT(InventorySyncInput, cursor, page_size)
+CGW_JSON_STRUCT(NumberItem, msisdn, province, city, price_fen, status, carrier_grade)
+CGW_JSON_STRUCT(InventorySyncOutput, items, next_cursor, has_more)
+CGW_JSON_STRUCT(ReserveInput, msisdn, gateway_reservation_id, hold_seconds)
+CGW_JSON_STRUCT(ReserveOutput, carrier_reservation_id, expires_at_ms)
+CGW_JSON_STRUCT(ReleaseInput, msisdn, carrier_reservation_id)
+CGW_JSON_STRUCT(ReleaseOutput, released)
+CGW_JSON_STRUCT(KycVerifyInput, name, id_number, portrait_b64)
+CGW_JSON_STRUCT(KycVerifyOutput, result, reasons, carrier_ref)
+CGW_JSON_STRUCT(Delivery, name, phone, address)
+CGW_JSON_STRUCT(ActivationSubmitInput, gateway_order_id, msisdn, plan_id, carrier_reservation_id,
+                name, id_number, delivery)
+CGW_JSON_STRUCT(ActivationStatusOutput, carrier_order_id, status, reason)
+CGW_JSON_STRUCT(ActivationQueryInput, gateway_order_id, carrier_order_id)
+CGW_JSON_STRUCT(CallbackEvent, type, event_id, carrier_order_id, gateway_order_id, status, reason,
+                occurred_at_ms)
+
+}  // namespace cgw

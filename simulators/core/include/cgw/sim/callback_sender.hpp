@@ -1,0 +1,86 @@
+// Delivers carrier callbacks (signed POSTs to a partner's notify URL) until
+// the partner acknowledges them. Retries back off 1 s, 2 s, 4 s ... capped
+// at 60 s, at most 10 attempts, timed by the simulated clock (advancing it
+// makes retries due). Every attempt is journaled for the admin API.
+//
+// Due work is started by tick(); the owner calls it periodically and after
+// the clock moves.
+#pragma once
+
+#include "cgw/common/http_client.hpp"
+#include "cgw/sim/clock.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cgw::sim {
+
+struct CallbackPolicy {
+  int max_attempts = 10;
+  int64_t first_backoff_ms = 1'000;
+  int64_t max_backoff_ms = 60'000;
+  std::chrono::milliseconds request_timeout{5'000};
+};
+
+// Backoff after the `attempts`-th failed attempt (1-based): 1 s, 2 s, 4 s...
+int64_t backoff_ms(const CallbackPolicy& policy, int attempts);
+
+struct CallbackJob {
+  std::string event_id, order_id, url, body;
+};
+
+struct CallbackAttempt {
+  int64_t at_ms = 0;  // simulated time
+  int transport = 0;  // CGW_TRANSPORT_*
+  int http_status = 0;
+  bool acknowledged = false;
+  std::string error;
+};
+
+struct CallbackRecord {
+  std::string event_id, order_id, url;
+  std::vector<CallbackAttempt> attempts;
+  bool acknowledged = false;
+  bool gave_up = false;  // max_attempts reached without acknowledgement
+  bool in_flight = false;
+  int64_t next_attempt_ms = 0;
+};
+
+// Builds the headers of one attempt. Called per attempt: timestamps and
+// nonces must be fresh, else the partner would refuse retries as replays.
+using CallbackSigner =
+    std::function<net::HeaderList(std::string_view target, std::string_view body)>;
+// Whether a reply acknowledges the callback (carrier-specific body).
+using AckPredicate = std::function<bool(int http_status, std::string_view body)>;
+
+class CallbackSender {
+ public:
+  CallbackSender(boost::asio::any_io_executor executor, const SimClock& clock,
+                 CallbackSigner signer, AckPredicate is_ack, CallbackPolicy policy = {});
+  ~CallbackSender();
+  CallbackSender(const CallbackSender&) = delete;
+  CallbackSender& operator=(const CallbackSender&) = delete;
+
+  void enqueue(CallbackJob job);  // first attempt due at once
+  void tick();                    // starts every due attempt
+  void stop();                    // no new attempts from now on
+  std::vector<CallbackRecord> journal() const;
+
+ private:
+  struct Shared;
+  static boost::asio::awaitable<void> deliver(std::shared_ptr<Shared> s, std::string event_id);
+  std::shared_ptr<Shared> shared_;
+};
+
+// The request target (path and query, as on the wire) of an absolute URL,
+// or "" when the URL is not http(s).
+std::string url_target(std::string_view url);
+
+}  // namespace cgw::sim

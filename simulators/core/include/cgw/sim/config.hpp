@@ -1,0 +1,59 @@
+// The cgw-sim configuration file (YAML):
+//
+//   threads: 2
+//   simulators:
+//     - carrier: mobile
+//       listen: "127.0.0.1:9101"      # port 0: ephemeral
+//       seed: 42
+//       pool_size: 20000
+//       app_id: demo-mobile-app
+//       secret: {file: secrets/mobile-demo.secret}
+//       activation_delay_ms: 2000
+//       reservation_ttl_s: 1800
+//
+// Every error names the file and line and says what is wrong, so a broken CI
+// config is fixed without reading code.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cgw::sim {
+
+struct SimulatorConfig {
+  std::string carrier;
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;
+  uint64_t seed = 42;
+  size_t pool_size = 20'000;
+  std::string app_id;
+  std::string secret;  // resolved value; never logged
+  int64_t activation_delay_ms = 2'000;
+  int64_t reservation_ttl_s = 1'800;
+};
+
+struct SimConfig {
+  int threads = 2;
+  std::vector<SimulatorConfig> simulators;
+};
+
+struct ConfigResult {
+  SimConfig config;
+  std::string error;  // "<file>:<line>: <what>"; empty on success
+  bool ok() const { return error.empty(); }
+};
+
+// `known_carriers`: the carriers this build can simulate.
+ConfigResult load_config(const std::filesystem::path& file,
+                         const std::vector<std::string>& known_carriers);
+
+// The same from text; secret files are relative to `base_dir`, errors name
+// `display_name`.
+ConfigResult parse_config(std::string_view yaml, const std::filesystem::path& base_dir,
+                          std::string_view display_name,
+                          const std::vector<std::string>& known_carriers);
+
+}  // namespace cgw::sim

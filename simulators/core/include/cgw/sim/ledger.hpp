@@ -1,0 +1,148 @@
+// The state of one simulated carrier: its numbers, reservations (locks),
+// orders and the KYC ledger (lines per applicant). One mutex guards it all,
+// so each operation is one atomic step: of two concurrent locks of a number
+// exactly one wins, and a resubmitted order can never be created twice.
+//
+// Operations take the current (simulated) time as an argument; every
+// operation first expires locks that are due, so a lock past its TTL frees
+// its number whether or not the periodic sweep ran.
+//
+// No PII is kept: applicants are known by an opaque key (a keyed hash of the
+// ID number) chosen by the carrier code.
+#pragma once
+
+#include "cgw/sim/number_pool.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace cgw::sim {
+
+enum class NumberState { kIdle, kLocked, kSold };
+enum class LockState { kActive, kReleased, kConsumed, kExpired };
+enum class OrderState { kProcessing, kSuccess, kFailed };
+
+const char* to_string(NumberState s);  // idle, locked, sold
+const char* to_string(LockState s);    // ACTIVE, RELEASED, CONSUMED, EXPIRED
+const char* to_string(OrderState s);   // PROCESSING, SUCCESS, FAILED
+
+struct NumberView {
+  NumberRecord record;
+  NumberState state = NumberState::kIdle;
+};
+
+struct Page {
+  std::vector<NumberView> items;
+  bool has_more = false;
+};
+
+struct Reservation {
+  std::string lock_id, number, partner_lock_id;
+  int64_t created_ms = 0, expire_ms = 0;
+  LockState state = LockState::kActive;
+};
+
+// How an accepted order will end, decided by the carrier at acceptance.
+struct OrderPlan {
+  int64_t due_ms = -1;  // when it ends; -1: never (stays PROCESSING)
+  OrderState final_state = OrderState::kSuccess;
+  std::string fail_reason;  // for kFailed
+  bool notify = true;       // whether the carrier sends a callback
+};
+
+struct Order {
+  std::string order_id, partner_order_id, number, lock_id, plan_code, notify_url, applicant_key;
+  OrderState state = OrderState::kProcessing;
+  std::string fail_reason;
+  int submit_count = 1;  // how often the partner submitted it (dedupe tests)
+  int64_t created_ms = 0, finished_ms = 0;
+  OrderPlan plan;
+};
+
+struct OrderDraft {
+  std::string order_id;  // used only if the order is created
+  std::string partner_order_id, number, lock_id, plan_code, notify_url, applicant_key;
+};
+
+enum class LockResult { kOk, kNotFound, kUnavailable };
+enum class ReleaseResult { kOk, kLockNotFound, kWrongNumber };
+enum class SubmitResult { kCreated, kDuplicate, kLockNotFound, kWrongNumber, kRejected };
+
+// The carrier's own checks (plan, KYC, quota), run inside the transaction
+// after the lock checks so the quota count cannot change under them.
+// `active_lines` counts the applicant's SUCCESS and PROCESSING orders.
+struct GateDecision {
+  std::string code;  // empty: accept with `plan`
+  OrderPlan plan;
+};
+using OrderGate = std::function<GateDecision(int active_lines)>;
+
+struct SubmitOutcome {
+  SubmitResult result = SubmitResult::kRejected;
+  std::string code;  // the gate's code for kRejected
+  Order order;       // for kCreated and kDuplicate
+};
+
+struct ReserveRequest {
+  std::string number, lock_id, partner_lock_id;
+  int64_t hold_ms = 0;
+};
+
+class Ledger {
+ public:
+  explicit Ledger(std::vector<NumberRecord> pool);  // sorted, distinct numbers
+
+  size_t size() const { return slots_.size(); }
+  // Numbers strictly after `after` ("" for the start), in number order.
+  Page page(std::string_view after, size_t limit, int64_t now_ms);
+  std::optional<NumberView> find_number(std::string_view number, int64_t now_ms);
+
+  std::pair<LockResult, Reservation> lock(const ReserveRequest& req, int64_t now_ms);
+  ReleaseResult unlock(std::string_view number, std::string_view lock_id, int64_t now_ms);
+
+  SubmitOutcome submit(const OrderDraft& draft, const OrderGate& gate, int64_t now_ms);
+  // Ends the orders that are due and expires locks; returns the orders that
+  // reached a final state now (each exactly once).
+  std::vector<Order> run_due(int64_t now_ms);
+
+  // By order id when given, else by partner order id. Both given: must agree.
+  std::optional<Order> find_order(std::string_view order_id,
+                                  std::string_view partner_order_id) const;
+  int active_lines(const std::string& applicant_key) const;
+
+  // Snapshots for the admin API, in creation order.
+  std::vector<Order> orders() const;
+  std::vector<Reservation> reservations() const;
+
+ private:
+  struct Slot {
+    NumberRecord record;
+    NumberState state = NumberState::kIdle;
+  };
+  void expire_locks(int64_t now_ms);  // mu_ held
+  Slot* slot(std::string_view number);
+  int active_lines_locked(const std::string& key) const;
+
+  mutable std::mutex mu_;
+  std::vector<Slot> slots_;  // sorted by number: the paging order
+  std::unordered_map<std::string, size_t> index_;
+  std::unordered_map<std::string, Reservation> locks_;
+  std::vector<std::string> lock_seq_;                   // lock ids in creation order
+  std::set<std::pair<int64_t, std::string>> expiry_;   // active locks by expiry
+  std::unordered_map<std::string, Order> orders_;      // by order id
+  std::vector<std::string> order_seq_;                  // order ids in creation order
+  std::unordered_map<std::string, std::string> by_partner_id_;
+  std::set<std::pair<int64_t, std::string>> due_;      // processing orders by due time
+  std::unordered_map<std::string, int> lines_, pending_;  // per applicant key
+};
+
+}  // namespace cgw::sim

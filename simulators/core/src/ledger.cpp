@@ -1,0 +1,232 @@
+#include "cgw/sim/ledger.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace cgw::sim {
+
+const char* to_string(NumberState s) {
+  switch (s) {
+    case NumberState::kIdle: return "idle";
+    case NumberState::kLocked: return "locked";
+    case NumberState::kSold: return "sold";
+  }
+  return "idle";
+}
+
+const char* to_string(LockState s) {
+  switch (s) {
+    case LockState::kActive: return "ACTIVE";
+    case LockState::kReleased: return "RELEASED";
+    case LockState::kConsumed: return "CONSUMED";
+    case LockState::kExpired: return "EXPIRED";
+  }
+  return "ACTIVE";
+}
+
+const char* to_string(OrderState s) {
+  switch (s) {
+    case OrderState::kProcessing: return "PROCESSING";
+    case OrderState::kSuccess: return "SUCCESS";
+    case OrderState::kFailed: return "FAILED";
+  }
+  return "PROCESSING";
+}
+
+Ledger::Ledger(std::vector<NumberRecord> pool) {
+  slots_.reserve(pool.size());
+  for (auto& rec : pool) slots_.push_back(Slot{std::move(rec), NumberState::kIdle});
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (i > 0 && !(slots_[i - 1].record.number < slots_[i].record.number))
+      throw std::invalid_argument("the pool must be sorted and distinct");
+    index_.emplace(slots_[i].record.number, i);
+  }
+}
+
+Ledger::Slot* Ledger::slot(std::string_view number) {
+  auto it = index_.find(std::string(number));
+  return it == index_.end() ? nullptr : &slots_[it->second];
+}
+
+void Ledger::expire_locks(int64_t now_ms) {
+  while (!expiry_.empty() && expiry_.begin()->first <= now_ms) {
+    auto node = expiry_.extract(expiry_.begin());
+    auto& res = locks_.at(node.value().second);
+    res.state = LockState::kExpired;
+    if (Slot* s = slot(res.number); s && s->state == NumberState::kLocked)
+      s->state = NumberState::kIdle;
+  }
+}
+
+Page Ledger::page(std::string_view after, size_t limit, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  expire_locks(now_ms);
+  Page page;
+  auto it = std::upper_bound(slots_.begin(), slots_.end(), after,
+                             [](std::string_view a, const Slot& s) { return a < s.record.number; });
+  for (; it != slots_.end() && page.items.size() < limit; ++it)
+    page.items.push_back(NumberView{it->record, it->state});
+  page.has_more = it != slots_.end();
+  return page;
+}
+
+std::optional<NumberView> Ledger::find_number(std::string_view number, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  expire_locks(now_ms);
+  if (Slot* s = slot(number)) return NumberView{s->record, s->state};
+  return std::nullopt;
+}
+
+std::pair<LockResult, Reservation> Ledger::lock(const ReserveRequest& req, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  expire_locks(now_ms);
+  Slot* s = slot(req.number);
+  if (!s) return {LockResult::kNotFound, {}};
+  if (s->state != NumberState::kIdle) return {LockResult::kUnavailable, {}};
+  if (locks_.count(req.lock_id)) throw std::logic_error("lock id reused");
+  Reservation res{req.lock_id, req.number, req.partner_lock_id, now_ms, now_ms + req.hold_ms,
+                  LockState::kActive};
+  s->state = NumberState::kLocked;
+  locks_.emplace(res.lock_id, res);
+  lock_seq_.push_back(res.lock_id);
+  expiry_.emplace(res.expire_ms, res.lock_id);
+  return {LockResult::kOk, res};
+}
+
+ReleaseResult Ledger::unlock(std::string_view number, std::string_view lock_id, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  expire_locks(now_ms);
+  auto it = locks_.find(std::string(lock_id));
+  if (it == locks_.end() || it->second.state != LockState::kActive)
+    return ReleaseResult::kLockNotFound;
+  Reservation& res = it->second;
+  if (res.number != number) return ReleaseResult::kWrongNumber;
+  res.state = LockState::kReleased;
+  expiry_.erase({res.expire_ms, res.lock_id});
+  if (Slot* s = slot(res.number)) s->state = NumberState::kIdle;
+  return ReleaseResult::kOk;
+}
+
+int Ledger::active_lines_locked(const std::string& key) const {
+  int n = 0;
+  if (auto it = lines_.find(key); it != lines_.end()) n += it->second;
+  if (auto it = pending_.find(key); it != pending_.end()) n += it->second;
+  return n;
+}
+
+int Ledger::active_lines(const std::string& applicant_key) const {
+  std::lock_guard lock(mu_);
+  return active_lines_locked(applicant_key);
+}
+
+SubmitOutcome Ledger::submit(const OrderDraft& draft, const OrderGate& gate, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  expire_locks(now_ms);
+  SubmitOutcome out;
+  // Dedupe first: a resubmission finds its order even though the lock it
+  // named has been consumed by the first submission.
+  if (auto it = by_partner_id_.find(draft.partner_order_id); it != by_partner_id_.end()) {
+    Order& existing = orders_.at(it->second);
+    ++existing.submit_count;
+    out.result = SubmitResult::kDuplicate;
+    out.order = existing;
+    return out;
+  }
+  auto lit = locks_.find(draft.lock_id);
+  if (lit == locks_.end() || lit->second.state != LockState::kActive) {
+    out.result = SubmitResult::kLockNotFound;
+    return out;
+  }
+  Reservation& res = lit->second;
+  if (res.number != draft.number) {
+    out.result = SubmitResult::kWrongNumber;
+    return out;
+  }
+  GateDecision decision = gate(active_lines_locked(draft.applicant_key));
+  if (!decision.code.empty()) {
+    out.result = SubmitResult::kRejected;
+    out.code = std::move(decision.code);
+    return out;
+  }
+  // The lock is consumed: the number stays locked until the order ends.
+  res.state = LockState::kConsumed;
+  expiry_.erase({res.expire_ms, res.lock_id});
+
+  Order order;
+  order.order_id = draft.order_id;
+  order.partner_order_id = draft.partner_order_id;
+  order.number = draft.number;
+  order.lock_id = draft.lock_id;
+  order.plan_code = draft.plan_code;
+  order.notify_url = draft.notify_url;
+  order.applicant_key = draft.applicant_key;
+  order.created_ms = now_ms;
+  order.plan = std::move(decision.plan);
+  if (order.plan.due_ms >= 0) due_.emplace(order.plan.due_ms, order.order_id);
+  ++pending_[order.applicant_key];
+  by_partner_id_.emplace(order.partner_order_id, order.order_id);
+  order_seq_.push_back(order.order_id);
+  orders_.emplace(order.order_id, order);
+  out.result = SubmitResult::kCreated;
+  out.order = std::move(order);
+  return out;
+}
+
+std::vector<Order> Ledger::run_due(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  expire_locks(now_ms);
+  std::vector<Order> done;
+  while (!due_.empty() && due_.begin()->first <= now_ms) {
+    auto node = due_.extract(due_.begin());
+    Order& order = orders_.at(node.value().second);
+    order.state = order.plan.final_state;
+    order.fail_reason = order.state == OrderState::kFailed ? order.plan.fail_reason : "";
+    order.finished_ms = now_ms;
+    if (--pending_[order.applicant_key] <= 0) pending_.erase(order.applicant_key);
+    if (Slot* s = slot(order.number)) {
+      if (order.state == OrderState::kSuccess) {
+        s->state = NumberState::kSold;
+        ++lines_[order.applicant_key];
+      } else {
+        s->state = NumberState::kIdle;  // a failed order gives the number back
+      }
+    }
+    done.push_back(order);
+  }
+  return done;
+}
+
+std::optional<Order> Ledger::find_order(std::string_view order_id,
+                                        std::string_view partner_order_id) const {
+  std::lock_guard lock(mu_);
+  const Order* found = nullptr;
+  if (!order_id.empty()) {
+    auto it = orders_.find(std::string(order_id));
+    if (it != orders_.end()) found = &it->second;
+  } else if (!partner_order_id.empty()) {
+    auto it = by_partner_id_.find(std::string(partner_order_id));
+    if (it != by_partner_id_.end()) found = &orders_.at(it->second);
+  }
+  if (!found) return std::nullopt;
+  if (!partner_order_id.empty() && found->partner_order_id != partner_order_id)
+    return std::nullopt;
+  return *found;
+}
+
+std::vector<Order> Ledger::orders() const {
+  std::lock_guard lock(mu_);
+  std::vector<Order> out;
+  out.reserve(order_seq_.size());
+  for (const auto& id : order_seq_) out.push_back(orders_.at(id));
+  return out;
+}
+
+std::vector<Reservation> Ledger::reservations() const {
+  std::lock_guard lock(mu_);
+  std::vector<Reservation> out;
+  out.reserve(lock_seq_.size());
+  for (const auto& id : lock_seq_) out.push_back(locks_.at(id));
+  return out;
+}
+
+}  // namespace cgw::sim

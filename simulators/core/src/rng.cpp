@@ -1,0 +1,30 @@
+#include "cgw/sim/rng.hpp"
+
+namespace cgw::sim {
+
+uint64_t SeededRng::next() {
+  std::lock_guard lock(mu_);
+  return gen_();
+}
+
+uint64_t SeededRng::below(uint64_t n) {
+  std::lock_guard lock(mu_);
+  return sim::below(gen_, n);
+}
+
+std::string SeededRng::token(std::string_view prefix, size_t n) {
+  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  std::string out(prefix);
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < n; ++i) out.push_back(kAlphabet[sim::below(gen_, kAlphabet.size())]);
+  return out;
+}
+
+std::string SeededRng::digits(std::string_view prefix, size_t n) {
+  std::string out(prefix);
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < n; ++i) out.push_back(static_cast<char>('0' + sim::below(gen_, 10)));
+  return out;
+}
+
+}  // namespace cgw::sim

@@ -1,0 +1,33 @@
+// The simulated China Mobile catalogue: number segments (MIIT allocation,
+// see domain.md), regions and plans.
+#pragma once
+
+#include "cgw/sim/number_pool.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cgw::sim::mobile {
+
+struct Plan {
+  std::string code, name;
+  int64_t monthly_fee_fen = 0;
+  int64_t data_mb = 0;
+  int64_t voice_min = 0;
+};
+
+// Hidden plans that steer an order's outcome in tests. Accepted by
+// POST /open/v1/orders, never listed by GET /open/v1/plans.
+inline constexpr std::string_view kPlanReject = "SIM-REJECT";          // FAILED, failReason 4008
+inline constexpr std::string_view kPlanStuck = "SIM-STUCK";            // PROCESSING forever
+inline constexpr std::string_view kPlanNoCallback = "SIM-NOCALLBACK";  // SUCCESS, no callback
+
+const std::vector<std::string>& segments();  // 3- and 4-digit prefixes
+const std::vector<Region>& regions();
+const std::vector<Plan>& plans();  // the listed plans
+bool is_magic_plan(std::string_view code);
+bool plan_exists(std::string_view code);  // listed or magic
+
+}  // namespace cgw::sim::mobile

@@ -1,0 +1,18 @@
+# Simulator tests; included from tests/CMakeLists.txt.
+if(NOT TARGET GTest::gtest_main)
+  find_package(GTest REQUIRED)
+endif()
+include(GoogleTest)
+
+# Core: pool determinism, vanity levels, nonce store, lock races, TTL.
+add_executable(sim_core_test ${CMAKE_CURRENT_LIST_DIR}/sim_core_test.cpp)
+target_compile_options(sim_core_test PRIVATE ${CGW_WARNINGS})
+target_link_libraries(sim_core_test PRIVATE GTest::gtest_main cgw_sim_core cgw_sim_mobile)
+gtest_discover_tests(sim_core_test DISCOVERY_TIMEOUT 60)
+
+# The mobile simulator over real HTTP with independently computed signatures.
+add_executable(sim_mobile_http_test ${CMAKE_CURRENT_LIST_DIR}/sim_mobile_http_test.cpp)
+target_compile_options(sim_mobile_http_test PRIVATE ${CGW_WARNINGS})
+target_link_libraries(sim_mobile_http_test PRIVATE GTest::gtest_main cgw_sim_mobile cgw_sim_core
+  OpenSSL::Crypto)
+gtest_discover_tests(sim_mobile_http_test DISCOVERY_TIMEOUT 60)

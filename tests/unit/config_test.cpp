@@ -1,0 +1,86 @@
+#include "config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+using cgw::gw::parse_config;
+
+namespace {
+const std::string kKey(64, 'a');
+const std::string kHash = "2f5d635229ee255a2b6a13a61692b639cb1da5d0905641a8a611b1430ab84123";
+
+std::string valid_config(const std::string& extra_carrier = "") {
+  return "security:\n  pii_key: {env: CGW_TEST_PII_KEY}\n"
+         "tenants:\n  - id: t1\n    api_keys:\n      - sha256: " + kHash + "\n"
+         "carriers:\n  - id: mobile\n    plugin: /x/cgw_mobile.so\n    base_url: http://127.0.0.1:1\n"
+         "    settings:\n      secret: {env: CGW_TEST_SECRET}\n" + extra_carrier;
+}
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("CGW_TEST_PII_KEY", kKey.c_str(), 1);
+    setenv("CGW_TEST_SECRET", "s3cret", 1);
+  }
+};
+}  // namespace
+
+TEST_F(ConfigTest, ValidConfigLoadsWithDefaults) {
+  auto r = parse_config(valid_config(), "/etc/cgw/gateway.yaml");
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->listen_port, 8080);
+  ASSERT_EQ(r.config->carriers.size(), 1u);
+  EXPECT_EQ(r.config->carriers[0].settings["secret"].as<std::string>(), "s3cret");
+  EXPECT_EQ(r.config->store_path, std::filesystem::path("/etc/cgw/var/cgw.db"));
+  EXPECT_EQ(r.config->pii_key.size(), 32u);
+}
+
+TEST_F(ConfigTest, UnknownKeyNamesFileAndLine) {
+  auto r = parse_config("threads: 2\nlisten:\n  adress: 1.2.3.4\n", "/c/g.yaml");
+  ASSERT_FALSE(r.config);
+  EXPECT_EQ(r.error, "/c/g.yaml:3: unknown key 'adress' in listen");
+}
+
+TEST_F(ConfigTest, SyntaxErrorNamesLine) {
+  auto r = parse_config("threads: 2\nlisten: [1, 2\n", "/c/g.yaml");
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.error.find("/c/g.yaml:"), std::string::npos);
+}
+
+TEST_F(ConfigTest, WrongTypeAndRange) {
+  auto r = parse_config("threads: many\n" + valid_config(), "g.yaml");
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.error.find("g.yaml:1: config.threads has the wrong type"), std::string::npos) << r.error;
+  r = parse_config("threads: 0\n" + valid_config(), "g.yaml");
+  EXPECT_NE(r.error.find("threads must be positive"), std::string::npos) << r.error;
+}
+
+TEST_F(ConfigTest, MissingSecretEnvironmentVariable) {
+  unsetenv("CGW_TEST_SECRET");
+  auto r = parse_config(valid_config(), "g.yaml");
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.error.find("environment variable CGW_TEST_SECRET is not set"), std::string::npos)
+      << r.error;
+}
+
+TEST_F(ConfigTest, BadApiKeyHashAndDuplicates) {
+  auto bad = valid_config();
+  bad.replace(bad.find(kHash), kHash.size(), "not-hex");
+  auto r = parse_config(bad, "g.yaml");
+  EXPECT_NE(r.error.find("64 hex characters"), std::string::npos) << r.error;
+  r = parse_config(valid_config("  - id: mobile\n    plugin: p.so\n    base_url: http://x\n"), "g.yaml");
+  EXPECT_NE(r.error.find("duplicate carrier id mobile"), std::string::npos) << r.error;
+}
+
+TEST_F(ConfigTest, PiiKeyMustBe32Bytes) {
+  setenv("CGW_TEST_PII_KEY", "abcd", 1);
+  auto r = parse_config(valid_config(), "g.yaml");
+  EXPECT_NE(r.error.find("pii_key must be 64 hex characters"), std::string::npos) << r.error;
+}
+
+TEST_F(ConfigTest, EmptyFile) {
+  auto r = parse_config("", "g.yaml");
+  EXPECT_EQ(r.error, "g.yaml: the file is empty");
+}

@@ -1,0 +1,194 @@
+#include "store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+using namespace cgw::gw;
+
+namespace {
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cgw_store_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    store_ = std::make_unique<Store>(dir_ / "cgw.db", PiiCipher(std::string(32, 'k')));
+    ASSERT_EQ(store_->open(), "");
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // A held reservation and a passed verification of carrier "mobile".
+  std::pair<std::string, std::string> ready_to_activate(const std::string& msisdn) {
+    auto r = store_->begin_reservation("t1", "mobile", msisdn, 1000);
+    EXPECT_TRUE(r);
+    store_->hold_reservation(r->id, "L1", 1'000'000, 1000);
+    cgw::KycVerifyOutput out{"passed", {}, "V1"};
+    auto v = store_->save_verification("t1", "mobile", {"张三", "11010519491231002X", {}}, out, 1000);
+    return {r->id, v.id};
+  }
+  NewActivation request(const std::string& res, const std::string& ver, std::string key = "k1") {
+    NewActivation a;
+    a.tenant = "t1";
+    a.idempotency_key = std::move(key);
+    a.request_hash = "h1";
+    a.reservation_id = res;
+    a.verification_id = ver;
+    a.plan_id = "P1";
+    a.delivery = {"张三", "13800000000", "Somewhere 1"};
+    return a;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+}  // namespace
+
+TEST_F(StoreTest, SchemaIsMigrated) { EXPECT_EQ(store_->schema_version(), 1); }
+
+TEST_F(StoreTest, ANumberCanBeClaimedOnce) {
+  auto a = store_->begin_reservation("t1", "mobile", "13800000001", 1000);
+  ASSERT_TRUE(a);
+  auto b = store_->begin_reservation("t2", "mobile", "13800000001", 1000);
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().code, "NUMBER_UNAVAILABLE");
+  store_->release_reservation(a->id, 2000);
+  EXPECT_TRUE(store_->begin_reservation("t2", "mobile", "13800000001", 3000));
+}
+
+TEST_F(StoreTest, ConcurrentClaimsHaveOneWinner) {
+  std::atomic<int> wins{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      if (store_->begin_reservation("t1", "mobile", "13800000002", 1000)) ++wins;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1);
+}
+
+TEST_F(StoreTest, ExpiredHoldFreesTheNumber) {
+  auto a = store_->begin_reservation("t1", "mobile", "13800000003", 1000);
+  store_->hold_reservation(a->id, "L", 5000, 1000);
+  EXPECT_FALSE(store_->begin_reservation("t1", "mobile", "13800000003", 4999));
+  EXPECT_TRUE(store_->begin_reservation("t1", "mobile", "13800000003", 5000));
+  EXPECT_EQ(store_->reservation("t1", a->id, 6000)->status, "expired");
+}
+
+TEST_F(StoreTest, ReservationsAreTenantScoped) {
+  auto a = store_->begin_reservation("t1", "mobile", "13800000004", 1000);
+  EXPECT_TRUE(store_->reservation("t1", a->id, 1000));
+  EXPECT_FALSE(store_->reservation("t2", a->id, 1000));
+}
+
+TEST_F(StoreTest, IdempotencyReplayAndMismatch) {
+  auto [res, ver] = ready_to_activate("13800000005");
+  auto first = store_->create_activation(request(res, ver), 2000);
+  ASSERT_TRUE(first);
+  auto& act = std::get<Activation>(first.value());
+  auto again = store_->create_activation(request(res, ver), 3000);
+  ASSERT_TRUE(again);
+  auto* replay = std::get_if<IdempotentReplay>(&again.value());
+  ASSERT_NE(replay, nullptr);
+  EXPECT_EQ(replay->http_status, 202);
+  EXPECT_NE(replay->body.find(act.id), std::string::npos);
+  auto changed = request(res, ver);
+  changed.request_hash = "h2";
+  auto bad = store_->create_activation(changed, 3000);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "IDEMPOTENCY_KEY_REUSED");
+  EXPECT_EQ(store_->open_activations().size(), 1u);
+}
+
+TEST_F(StoreTest, ActivationNeedsHeldReservationAndPassedVerification) {
+  auto [res, ver] = ready_to_activate("13800000006");
+  auto r = store_->create_activation(request("res_missing", ver), 2000);
+  EXPECT_EQ(r.error().code, "RESERVATION_NOT_FOUND");
+  r = store_->create_activation(request(res, "kyc_missing", "k2"), 2000);
+  EXPECT_EQ(r.error().code, "VERIFICATION_NOT_FOUND");
+  cgw::KycVerifyOutput rejected{"rejected", {"ID_NAME_MISMATCH"}, ""};
+  auto v2 = store_->save_verification("t1", "mobile", {"李四", "11010519491231002X", {}}, rejected, 1);
+  r = store_->create_activation(request(res, v2.id, "k3"), 2000);
+  EXPECT_EQ(r.error().code, "VERIFICATION_NOT_PASSED");
+  r = store_->create_activation(request(res, ver, "k4"), 2'000'000);
+  EXPECT_EQ(r.error().code, "RESERVATION_EXPIRED");
+  // The same key replays the stored error.
+  auto again = store_->create_activation(request(res, ver, "k4"), 2000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(std::get<IdempotentReplay>(again.value()).http_status, 422);
+  // A reservation is used once.
+  ASSERT_TRUE(store_->create_activation(request(res, ver, "k5"), 2000));
+  r = store_->create_activation(request(res, ver, "k6"), 2000);
+  EXPECT_EQ(r.error().code, "RESERVATION_NOT_HELD");
+}
+
+TEST_F(StoreTest, StatusOnlyMovesForward) {
+  auto [res, ver] = ready_to_activate("13800000007");
+  auto created = store_->create_activation(request(res, ver), 2000);
+  auto id = std::get<Activation>(created.value()).id;
+  EXPECT_TRUE(store_->advance_activation(id, "submitted", "accepted", 3000, "ORD1"));
+  EXPECT_FALSE(store_->advance_activation(id, "pending", "late", 3100));
+  EXPECT_FALSE(store_->advance_activation(id, "unknown", "late", 3100));
+  EXPECT_TRUE(store_->advance_activation(id, "activated", "callback", 4000));
+  EXPECT_FALSE(store_->advance_activation(id, "failed", "late", 5000));
+  auto a = store_->activation("t1", id);
+  EXPECT_EQ(a->status, "activated");
+  EXPECT_EQ(a->carrier_order_id, "ORD1");
+  ASSERT_EQ(a->history.size(), 3u);
+  EXPECT_EQ(a->history[2].cause, "callback");
+  EXPECT_TRUE(store_->open_activations().empty());
+  EXPECT_FALSE(store_->activation("t2", id));
+}
+
+TEST_F(StoreTest, SubmissionDecryptsAndFileHoldsNoPlaintext) {
+  auto [res, ver] = ready_to_activate("13800000008");
+  auto created = store_->create_activation(request(res, ver), 2000);
+  auto id = std::get<Activation>(created.value()).id;
+  auto sub = store_->submission(id);
+  ASSERT_TRUE(sub);
+  EXPECT_EQ(sub->id_number, "11010519491231002X");
+  EXPECT_EQ(sub->name, "张三");
+  EXPECT_EQ(sub->delivery.phone, "13800000000");
+  store_.reset();  // checkpoint-free: read the db and its WAL
+  for (const auto& f : std::filesystem::directory_iterator(dir_)) {
+    std::ifstream in(f.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    EXPECT_EQ(ss.str().find("11010519491231002X"), std::string::npos) << f.path();
+    EXPECT_EQ(ss.str().find("张三"), std::string::npos) << f.path();
+  }
+}
+
+TEST_F(StoreTest, CallbackEventsAreDeduplicated) {
+  EXPECT_TRUE(store_->record_callback_event("mobile", "E1", "{}", 1));
+  EXPECT_FALSE(store_->record_callback_event("mobile", "E1", "{}", 2));
+  EXPECT_TRUE(store_->record_callback_event("other", "E1", "{}", 2));
+}
+
+TEST_F(StoreTest, SyncHidesHeldAndDropsVanished) {
+  std::vector<cgw::NumberItem> page{{"13800000010", "广东", "广州", 100, "available", {}},
+                                    {"13800000011", "广东", "深圳", 100, "available", {}}};
+  store_->upsert_numbers("mobile", page, 1);
+  store_->finish_sync("mobile", 1, 10);
+  EXPECT_EQ(store_->inventory("mobile").available, 2);
+  auto r = store_->begin_reservation("t1", "mobile", "13800000010", 20);
+  NumberQuery q;
+  auto rows = store_->search_numbers(q);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].msisdn, "13800000011");
+  // Second full sync lists only ...11: ...10 stays (held by us), nothing else.
+  store_->upsert_numbers("mobile", {page[1]}, 2);
+  store_->finish_sync("mobile", 2, 30);
+  store_->release_reservation(r->id, 40);
+  q.prefix = "1380000001";
+  EXPECT_EQ(store_->search_numbers(q).size(), 2u);
+  q.suffix = "11";
+  EXPECT_EQ(store_->search_numbers(q).size(), 1u);
+}
