@@ -60,9 +60,10 @@ bool ActivationEngine::apply_status(const std::string& id, const ActivationStatu
   if (s.status == "activated")
     return svc_.store->advance_activation(id, "activated", cause, svc_.now(), s.carrier_order_id);
   if (s.status == "failed")
-    return svc_.store->advance_activation(id, "failed", cause, svc_.now(), s.carrier_order_id,
-                                          s.reason.empty() ? "CARRIER_REJECTED" : s.reason,
-                                          "the carrier refused the activation");
+    return svc_.store->advance_activation(
+        id, "failed", cause, svc_.now(), s.carrier_order_id, "CARRIER_REJECTED",
+        "the carrier refused the activation" +
+            (s.reason.empty() ? std::string() : " (carrier reason " + s.reason + ")"));
   if (s.status == "submitted")
     return svc_.store->advance_activation(id, "submitted", cause, svc_.now(), s.carrier_order_id);
   spdlog::warn("engine: activation={} ignored unknown carrier status '{}'", id, s.status);

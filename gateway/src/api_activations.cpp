@@ -30,14 +30,6 @@ json::object activation_json(const Activation& a) {
       {"history", std::move(history)}};
 }
 
-bool plan_known(Services& svc, const std::string& carrier, const std::string& plan_id) {
-  std::lock_guard lock(svc.plans_mu);
-  auto it = svc.plans.find(carrier);
-  if (it == svc.plans.end() || it->second.empty()) return true;  // not loaded yet: the carrier decides
-  for (const auto& p : it->second)
-    if (p.plan_id == plan_id) return true;
-  return false;
-}
 }  // namespace
 
 Awaitable create_activation(Ctx& c) {
@@ -94,13 +86,9 @@ Awaitable create_activation(Ctx& c) {
     co_return res;
   }
   auto& act = std::get<Activation>(result.value());
-  if (!plan_known(c.svc, act.carrier, act.plan_id)) {
-    // Fails the order at once, durably: the plan is not on the carrier's list.
-    c.svc.store->advance_activation(act.id, "failed", "unknown plan", c.svc.now(), {},
-                                    "PLAN_NOT_FOUND", "the carrier has no plan " + act.plan_id);
-  } else {
-    c.svc.engine->kick(act.id);
-  }
+  // The carrier is the authority on plans (some are not listed): an
+  // unknown plan fails the order with PLAN_NOT_FOUND from the carrier.
+  c.svc.engine->kick(act.id);
   spdlog::info("activation={} accepted carrier={} tenant={}", act.id, act.carrier, c.tenant);
   co_return json_response(c, 202, json::object{{"activation_id", act.id}, {"status", "pending"}});
 }

@@ -55,10 +55,6 @@ Awaitable list_plans(Ctx& c) {
     auto outcome = co_await carrier->run(op::kPlansList, "{}");
     if (!outcome.ok) co_return error_response(c, carrier_error(outcome));
     auto list = json::value_to<PlansListOutput>(outcome.result);
-    {
-      std::lock_guard lock(c.svc.plans_mu);
-      c.svc.plans[carrier->config().id] = list.plans;
-    }
     for (const auto& p : list.plans)
       plans.push_back(json::object{{"carrier", carrier->config().id},
                                    {"plan_id", p.plan_id},

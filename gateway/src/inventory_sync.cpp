@@ -17,15 +17,6 @@ namespace asio = boost::asio;
 asio::awaitable<int64_t> sync_inventory_once(Services& svc, Carrier& carrier) {
   const auto& id = carrier.config().id;
   auto started = std::chrono::steady_clock::now();
-  if (carrier.has(CGW_CAP_PLANS)) {
-    auto plans = co_await carrier.run(op::kPlansList, "{}");
-    if (plans.ok) {
-      std::lock_guard lock(svc.plans_mu);
-      svc.plans[id] = json::value_to<PlansListOutput>(plans.result).plans;
-    } else {
-      spdlog::warn("sync carrier={} plans.list failed: {} {}", id, plans.code, plans.message);
-    }
-  }
   if (!carrier.has(CGW_CAP_INVENTORY_SYNC)) co_return 0;
   // A generation number marks every row this pass wrote; rows of older
   // generations are gone from the carrier once the pass completes.

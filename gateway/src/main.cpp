@@ -148,22 +148,23 @@ int main(int argc, char** argv) {
   // Graceful stop: drain, then wait for in-flight requests up to the grace.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer grace(ioc);
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void()> wait_idle = [&]() {
+    if (server.active_connections() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      spdlog::info("stopped ({} connections left)", server.active_connections());
+      ioc.stop();
+      return;
+    }
+    grace.expires_after(std::chrono::milliseconds(20));
+    grace.async_wait([&wait_idle](const boost::system::error_code&) { wait_idle(); });
+  };
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: draining {} connections", sig, server.active_connections());
     svc->ready = false;
     svc->engine->stop();
     server.drain();
-    auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_grace;
-    std::function<void()> wait_idle = [&, deadline]() {
-      if (server.active_connections() == 0 || std::chrono::steady_clock::now() >= deadline) {
-        spdlog::info("stopped ({} connections left)", server.active_connections());
-        ioc.stop();
-        return;
-      }
-      grace.expires_after(std::chrono::milliseconds(20));
-      grace.async_wait([&wait_idle](const boost::system::error_code&) { wait_idle(); });
-    };
+    deadline = std::chrono::steady_clock::now() + cfg.shutdown_grace;
     wait_idle();
   });
 

@@ -37,10 +37,6 @@ struct Services {
   NowFn now;
   std::atomic<bool> ready{false};
 
-  // Plans per carrier, refreshed by the sync loop; used to check plan_id.
-  std::mutex plans_mu;
-  std::map<std::string, std::vector<Plan>> plans;
-
   Carrier* carrier(const std::string& id) {
     auto it = carriers.find(id);
     return it == carriers.end() ? nullptr : it->second.get();
