@@ -150,11 +150,13 @@ struct Err {
   bool retryable = false, outcome_unknown = false;
 };
 
+struct TestTag {};
+
 class Mobile {
  public:
   explicit Mobile(const std::string& yaml = kConfig, const cgw_plugin_v1* table = nullptr)
       : t_(table ? table
-                 : cgw::detail::Exporter<MobilePlugin>::entry(&kHost, "mobile", "1.0.0",
+                 : cgw::detail::Exporter<MobilePlugin, TestTag>::entry(&kHost, "mobile", "1.0.0",
                                                               CGW_CARRIER_MNO, kAllCaps)) {
     cgw_step_v1* err = nullptr;
     inst_ = t_->create(&host, cs(yaml), &err);

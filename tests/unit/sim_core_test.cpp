@@ -32,13 +32,19 @@ PoolSpec mobile_spec(size_t size, uint64_t seed) {
   return PoolSpec{mobile::segments(), mobile::regions(), size, seed};
 }
 
-Ledger small_ledger() { return Ledger(generate_pool(mobile_spec(200, 1))); }
+Ledger small_ledger() {
+  return Ledger(generate_pool(mobile_spec(200, 1)));
+}
 
-std::string first_number(Ledger& ledger) { return ledger.page("", 1, kT0).items.at(0).record.number; }
+std::string first_number(Ledger& ledger) {
+  return ledger.page("", 1, kT0).items.at(0).record.number;
+}
 
 // prefix + i. (Not `"x" + std::to_string(i)`: GCC 12 reports a false
 // -Wstringop-overflow for that at -O3.)
-std::string numbered(std::string prefix, int i) { return prefix.append(std::to_string(i)); }
+std::string numbered(std::string prefix, int i) {
+  return prefix.append(std::to_string(i));
+}
 
 ReserveRequest reserve(const std::string& number, const std::string& lock_id, int64_t hold_ms) {
   return ReserveRequest{number, lock_id, "", hold_ms};
@@ -97,13 +103,13 @@ TEST(Vanity, LevelsOfKnownPatterns) {
   EXPECT_EQ(grade_number("13811111111").level, 10);  // AAAAAAAA
   EXPECT_EQ(grade_number("13800001111").level, 9);   // AAAA
   EXPECT_EQ(grade_number("13800001111").pattern, "AAAA");
-  EXPECT_EQ(grade_number("13812345678").level, 9);   // ABCDE... + ending 8
-  EXPECT_EQ(grade_number("13876543210").level, 8);   // descending run
-  EXPECT_EQ(grade_number("13898765432").level, 7);   // the same, a 4 in the last four
-  EXPECT_EQ(grade_number("13851931122").level, 5);   // AABB
-  EXPECT_EQ(grade_number("13851931212").level, 4);   // ABAB
-  EXPECT_EQ(grade_number("13851930168").level, 4);   // 168 + ending 8
-  EXPECT_EQ(grade_number("13851937202").level, 0);   // plain
+  EXPECT_EQ(grade_number("13812345678").level, 9);  // ABCDE... + ending 8
+  EXPECT_EQ(grade_number("13876543210").level, 8);  // descending run
+  EXPECT_EQ(grade_number("13898765432").level, 7);  // the same, a 4 in the last four
+  EXPECT_EQ(grade_number("13851931122").level, 5);  // AABB
+  EXPECT_EQ(grade_number("13851931212").level, 4);  // ABAB
+  EXPECT_EQ(grade_number("13851930168").level, 4);  // 168 + ending 8
+  EXPECT_EQ(grade_number("13851937202").level, 0);  // plain
   EXPECT_EQ(grade_number("13851937202").price_fen, 0);
 }
 
@@ -321,8 +327,12 @@ TEST(Ledger, GateRejectionCreatesNothing) {
   Ledger ledger = small_ledger();
   const std::string number = first_number(ledger);
   ledger.lock(reserve(number, "L1", 60'000), kT0);
-  auto out = ledger.submit(draft("O1", "P1", number, "L1"),
-                           [](int) { return GateDecision{"4008", {}}; }, kT0);
+  auto out = ledger.submit(
+      draft("O1", "P1", number, "L1"),
+      [](int) {
+        return GateDecision{"4008", {}};
+      },
+      kT0);
   EXPECT_EQ(out.result, SubmitResult::kRejected);
   EXPECT_EQ(out.code, "4008");
   EXPECT_TRUE(ledger.orders().empty());
@@ -340,8 +350,8 @@ TEST(Ledger, ConcurrentResubmissionsCreateOneOrder) {
   for (int i = 0; i < kThreads; ++i)
     threads.emplace_back([&, i] {
       go.arrive_and_wait();
-      auto out = ledger.submit(draft(numbered("O", i), "P1", number, "L1"),
-                               accept_after(kT0 + 1), kT0);
+      auto out =
+          ledger.submit(draft(numbered("O", i), "P1", number, "L1"), accept_after(kT0 + 1), kT0);
       if (out.result == SubmitResult::kCreated) ++created;
     });
   for (auto& t : threads) t.join();
@@ -436,8 +446,8 @@ class SimConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("sim_cfg_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "_" + std::to_string(reinterpret_cast<uintptr_t>(this)));
+           ("sim_cfg_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+            std::to_string(reinterpret_cast<uintptr_t>(this)));
     std::filesystem::create_directories(dir_ / "secrets");
     std::ofstream(dir_ / "secrets" / "m.secret") << "s3cret\n";
   }
@@ -480,22 +490,23 @@ TEST_F(SimConfigTest, ErrorsNameFileAndLine) {
   EXPECT_EQ(r.error.rfind("sim.yaml:6: pool_size", 0), 0u) << r.error;
   r = parse(head + "    listen: \"127.0.0.1:1\"\n    colour: red\n");
   EXPECT_EQ(r.error, "sim.yaml:6: unknown key 'colour'");
-  r = parse("simulators:\n  - carrier: unicom\n    listen: \"127.0.0.1:1\"\n    app_id: a\n"
-            "    secret: {file: secrets/m.secret}\n");
+  r = parse(
+      "simulators:\n  - carrier: unicom\n    listen: \"127.0.0.1:1\"\n    app_id: a\n"
+      "    secret: {file: secrets/m.secret}\n");
   EXPECT_EQ(r.error.rfind("sim.yaml:2: unknown carrier 'unicom'", 0), 0u) << r.error;
-  r = parse("simulators:\n  - carrier: mobile\n    listen: \"127.0.0.1:1\"\n    app_id: a\n"
-            "    secret: plain-text\n");
+  r = parse(
+      "simulators:\n  - carrier: mobile\n    listen: \"127.0.0.1:1\"\n    app_id: a\n"
+      "    secret: plain-text\n");
   EXPECT_EQ(r.error.rfind("sim.yaml:5: secret must be a reference", 0), 0u) << r.error;
-  r = parse("simulators:\n  - carrier: mobile\n    listen: \"127.0.0.1:1\"\n    app_id: a\n"
-            "    secret: {file: secrets/missing}\n");
+  r = parse(
+      "simulators:\n  - carrier: mobile\n    listen: \"127.0.0.1:1\"\n    app_id: a\n"
+      "    secret: {file: secrets/missing}\n");
   EXPECT_EQ(r.error.rfind("sim.yaml:5: cannot read secret file", 0), 0u) << r.error;
   r = parse("simulators: [\n");
   EXPECT_EQ(r.error.rfind("sim.yaml:", 0), 0u) << r.error;
   r = parse("threads: 2\n");
-  EXPECT_EQ(r.error.rfind("sim.yaml:1: 'simulators' must be a non-empty list", 0), 0u)
-      << r.error;
+  EXPECT_EQ(r.error.rfind("sim.yaml:1: 'simulators' must be a non-empty list", 0), 0u) << r.error;
   r = parse("simulators:\n  - carrier: mobile\n    app_id: a\n");
-  EXPECT_EQ(r.error.rfind("sim.yaml:2: simulator lacks required key 'listen'", 0), 0u)
-      << r.error;
+  EXPECT_EQ(r.error.rfind("sim.yaml:2: simulator lacks required key 'listen'", 0), 0u) << r.error;
   EXPECT_FALSE(load_config(dir_ / "nope.yaml", {"mobile"}).ok());
 }

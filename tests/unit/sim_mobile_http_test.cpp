@@ -8,13 +8,13 @@
 #include "cgw/common/time_format.hpp"
 #include "cgw/sim/mobile/mobile_simulator.hpp"
 
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <atomic>
 #include <chrono>
@@ -61,8 +61,8 @@ std::string hmac_hex(const std::string& key, const std::string& msg) {
 
 std::string sign(const std::string& secret, const std::string& method, const std::string& target,
                  const std::string& ts, const std::string& nonce, const std::string& body) {
-  return hmac_hex(secret, method + "\n" + target + "\n" + ts + "\n" + nonce + "\n" +
-                              sha256_hex(body));
+  return hmac_hex(secret,
+                  method + "\n" + target + "\n" + ts + "\n" + nonce + "\n" + sha256_hex(body));
 }
 
 // A checksum-valid synthetic ID number (GB 11643), computed here.
@@ -76,7 +76,9 @@ std::string make_id(const std::string& birth8, const std::string& seq3,
   return s;
 }
 
-asio::awaitable<net::Response> ready(net::Response r) { co_return r; }
+asio::awaitable<net::Response> ready(net::Response r) {
+  co_return r;
+}
 
 struct Received {
   std::string target, body;
@@ -88,9 +90,8 @@ struct Received {
 class Partner {
  public:
   explicit Partner(asio::io_context& ioc)
-      : server_(ioc, net::ServerOptions{}, [this](net::Request& req, const net::Peer&) {
-          return ready(handle(req));
-        }) {
+      : server_(ioc, net::ServerOptions{},
+                [this](net::Request& req, const net::Peer&) { return ready(handle(req)); }) {
     EXPECT_EQ(server_.listen(), "");
     server_.start();
   }
@@ -126,11 +127,35 @@ class Partner {
 };
 
 struct Signing {
-  std::optional<int64_t> ts;        // default: now
+  std::optional<int64_t> ts;         // default: now
   std::optional<std::string> nonce;  // default: fresh
   std::string secret = kSecret;
   std::string app_id = kAppId;
 };
+Signing with_secret(std::string v) {
+  Signing s;
+  s.secret = std::move(v);
+  return s;
+}
+Signing with_app(std::string v) {
+  Signing s;
+  s.app_id = std::move(v);
+  return s;
+}
+Signing at(int64_t ts) {
+  Signing s;
+  s.ts = ts;
+  return s;
+}
+Signing with_nonce(std::string v) {
+  Signing s;
+  s.nonce = std::move(v);
+  return s;
+}
+// prefix + i without `"x" + std::to_string(i)` (a GCC 12 -O3 false positive).
+std::string numbered(std::string prefix, int i) {
+  return prefix.append(std::to_string(i));
+}
 
 class MobileHttp : public ::testing::Test {
  protected:
@@ -179,7 +204,7 @@ class MobileHttp : public ::testing::Test {
   json::object call(const std::string& method, const std::string& target,
                     const std::string& body = "", const Signing& s = {}) {
     const std::string ts = std::to_string(s.ts.value_or(cgw::system_now_ms() / 1000));
-    const std::string nonce = s.nonce.value_or("n" + std::to_string(++nonce_seq_) + "abcdefghijklmnop");
+    const std::string nonce = s.nonce.value_or(numbered("abcdefghijklmnop", ++nonce_seq_));
     auto res = raw(method, target, body,
                    {{"X-App-Id", s.app_id},
                     {"X-Timestamp", ts},
@@ -203,7 +228,7 @@ class MobileHttp : public ::testing::Test {
   }
 
   std::vector<std::string> idle_numbers(size_t n) {
-    auto page = call("GET", "/open/v1/numbers?cursor=&size=200");
+    const auto page = call("GET", "/open/v1/numbers?cursor=&size=200");
     std::vector<std::string> out;
     for (const auto& v : page.at("data").at("numbers").as_array())
       if (v.at("state").as_string() == "idle" && out.size() < n)
@@ -216,17 +241,19 @@ class MobileHttp : public ::testing::Test {
     EXPECT_EQ(code(r), "0") << json::serialize(r);
     return r.contains("data") ? std::string(r.at("data").at("lockId").as_string()) : "";
   }
-  std::string order_body(const std::string& pid, const std::string& number, const std::string& lock_id,
-                         const std::string& cert_no, const std::string& plan = "MB-5G-ZX-59") {
-    return json::serialize(json::object{
-        {"partnerOrderId", pid},
-        {"number", number},
-        {"lockId", lock_id},
-        {"planCode", plan},
-        {"certName", "测试用户"},
-        {"certNo", cert_no},
-        {"contact", json::object{{"name", "测试用户"}, {"phone", "13900000000"}, {"address", "北京市测试路1号"}}},
-        {"notifyUrl", partner_->url()}});
+  std::string order_body(const std::string& pid, const std::string& number,
+                         const std::string& lock_id, const std::string& cert_no,
+                         const std::string& plan = "MB-5G-ZX-59") {
+    return json::serialize(json::object{{"partnerOrderId", pid},
+                                        {"number", number},
+                                        {"lockId", lock_id},
+                                        {"planCode", plan},
+                                        {"certName", "测试用户"},
+                                        {"certNo", cert_no},
+                                        {"contact", json::object{{"name", "测试用户"},
+                                                                 {"phone", "13900000000"},
+                                                                 {"address", "北京市测试路1号"}}},
+                                        {"notifyUrl", partner_->url()}});
   }
   json::object verify(const std::string& cert_no, const std::string& name = "测试用户") {
     return call("POST", "/open/v1/realname/verify",
@@ -241,7 +268,8 @@ class MobileHttp : public ::testing::Test {
     return partner_->received();
   }
   json::object order_state(const std::string& pid) {
-    for (const auto& o : admin("GET", "/admin/state").at("orders").as_array())
+    const auto state = admin("GET", "/admin/state");  // outlives the loop
+    for (const auto& o : state.at("orders").as_array())
       if (o.at("partnerOrderId").as_string() == pid) return o.as_object();
     return {};
   }
@@ -270,28 +298,29 @@ TEST_F(MobileHttp, SignedRequestListsPlansWithoutMagicPlans) {
 }
 
 TEST_F(MobileHttp, AuthenticationErrors) {
-  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", {.secret = "wrong-secret"})), "1001");
-  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", {.app_id = "someone-else"})), "1004");
+  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", with_secret("wrong-secret"))), "1001");
+  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", with_app("someone-else"))), "1004");
   const int64_t now = cgw::system_now_ms() / 1000;
-  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", {.ts = now - 301})), "1002");
-  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", {.ts = now + 400})), "1002");
-  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", {.ts = now - 200})), "0");
-  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", {.nonce = "short"})), "1001");
+  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", at(now - 301))), "1002");
+  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", at(now + 400))), "1002");
+  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", at(now - 200))), "0");
+  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", with_nonce("short"))), "1001");
   // Unsigned.
   auto res = raw("GET", "/open/v1/plans", "", {});
   EXPECT_EQ(json::parse(res.body).at("code").as_string(), "1004");
   // The error envelope has no data.
-  EXPECT_FALSE(call("GET", "/open/v1/plans", "", {.secret = "x"}).contains("data"));
+  EXPECT_FALSE(call("GET", "/open/v1/plans", "", with_secret("x")).contains("data"));
 }
 
 TEST_F(MobileHttp, ReplayedNonceIsRefused) {
-  const Signing s{.nonce = std::string("replayReplay0123456789")};
+  const Signing s = with_nonce("replayReplay0123456789");
   EXPECT_EQ(code(call("GET", "/open/v1/plans", "", s)), "0");
   EXPECT_EQ(code(call("GET", "/open/v1/plans", "", s)), "1003");
   // A forged request does not burn a nonce.
-  const Signing forged{.nonce = std::string("forgedForged0123456789"), .secret = "bad"};
+  Signing forged = with_nonce("forgedForged0123456789");
+  forged.secret = "bad";
   EXPECT_EQ(code(call("GET", "/open/v1/plans", "", forged)), "1001");
-  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", {.nonce = std::string("forgedForged0123456789")})), "0");
+  EXPECT_EQ(code(call("GET", "/open/v1/plans", "", with_nonce("forgedForged0123456789"))), "0");
   // The journal shows what came in, and no bodies.
   auto j = admin("GET", "/admin/requests?limit=3").at("requests").as_array();
   ASSERT_EQ(j.size(), 3u);
@@ -332,14 +361,18 @@ TEST_F(MobileHttp, LockTwiceUnlockAndStates) {
   auto again = call("POST", "/open/v1/numbers/lock",
                     json::serialize(json::object{{"number", numbers[0]}, {"holdMinutes", 0}}));
   EXPECT_EQ(code(again), "3002");
-  EXPECT_EQ(code(call("POST", "/open/v1/numbers/lock", R"({"number":"13000000000","holdMinutes":0})")),
-            "3001");
-  EXPECT_EQ(code(call("POST", "/open/v1/numbers/lock", R"({"number":"12","holdMinutes":0})")), "2001");
+  EXPECT_EQ(
+      code(call("POST", "/open/v1/numbers/lock", R"({"number":"13000000000","holdMinutes":0})")),
+      "3001");
+  EXPECT_EQ(code(call("POST", "/open/v1/numbers/lock", R"({"number":"12","holdMinutes":0})")),
+            "2001");
   EXPECT_EQ(code(call("POST", "/open/v1/numbers/lock", "not json")), "2001");
 
   auto page = call("GET", "/open/v1/numbers?cursor=&size=1000");
   for (const auto& n : page.at("data").at("numbers").as_array())
-    if (n.at("number").as_string() == numbers[0]) EXPECT_EQ(n.at("state").as_string(), "locked");
+    if (n.at("number").as_string() == numbers[0]) {
+      EXPECT_EQ(n.at("state").as_string(), "locked");
+    }
 
   auto unlock = [&](const std::string& number, const std::string& id) {
     return code(call("POST", "/open/v1/numbers/unlock",
@@ -455,10 +488,11 @@ TEST_F(MobileHttp, KycMagicOutcomes) {
     const char* result;
     const char* reason;
   };
-  const Case cases[] = {{"901", "PASS", ""},     {"911", "REJECT", "4002"}, {"921", "REJECT", "4003"},
-                        {"931", "REJECT", "4009"}, {"941", "REJECT", "4006"}, {"951", "REJECT", "4007"},
-                        {"962", "REJECT", "4005"}, {"972", "REJECT", "4008"}, {"982", "REVIEW", ""},
-                        {"123", "PASS", ""}};
+  const Case cases[] = {{"901", "PASS", ""},       {"911", "REJECT", "4002"},
+                        {"921", "REJECT", "4003"}, {"931", "REJECT", "4009"},
+                        {"941", "REJECT", "4006"}, {"951", "REJECT", "4007"},
+                        {"962", "REJECT", "4005"}, {"972", "REJECT", "4008"},
+                        {"982", "REVIEW", ""},     {"123", "PASS", ""}};
   for (const auto& c : cases) {
     auto r = verify(make_id("19900101", c.seq));
     ASSERT_EQ(code(r), "0") << c.seq;
@@ -467,8 +501,9 @@ TEST_F(MobileHttp, KycMagicOutcomes) {
     EXPECT_TRUE(std::string(r.at("data").at("verifyId").as_string()).starts_with("VF"));
   }
   EXPECT_EQ(code(verify(make_id("19900101", "991"))), "9999");
-  EXPECT_EQ(verify(make_id("19900101", "002"), "任意名字").at("data").at("verifyResult").as_string(),
-            "PASS");
+  EXPECT_EQ(
+      verify(make_id("19900101", "002"), "任意名字").at("data").at("verifyResult").as_string(),
+      "PASS");
   auto bad = make_id("19900101", "002");
   bad.back() = bad.back() == '0' ? '1' : '0';
   EXPECT_EQ(verify(bad).at("data").at("reasonCode").as_string(), "4001");
@@ -491,9 +526,10 @@ TEST_F(MobileHttp, MagicPlans) {
   const std::pair<const char*, const char*> plans[] = {
       {"P-rej", "SIM-REJECT"}, {"P-stuck", "SIM-STUCK"}, {"P-nocb", "SIM-NOCALLBACK"}};
   for (size_t i = 0; i < 3; ++i)
-    ASSERT_EQ(code(call("POST", "/open/v1/orders",
-                        order_body(plans[i].first, numbers[i], lock(numbers[i]), id, plans[i].second))),
-              "0");
+    ASSERT_EQ(
+        code(call("POST", "/open/v1/orders",
+                  order_body(plans[i].first, numbers[i], lock(numbers[i]), id, plans[i].second))),
+        "0");
   advance(24LL * 3'600'000);
   EXPECT_EQ(order_state("P-rej").at("state").as_string(), "FAILED");
   EXPECT_EQ(order_state("P-rej").at("failReason").as_string(), "4008");
@@ -514,9 +550,10 @@ TEST_F(MobileHttp, MagicPlans) {
 TEST_F(MobileHttp, CallbackIsRetriedWithBackoffUntilAcknowledged) {
   partner_->fail_first = 2;
   auto numbers = idle_numbers(1);
-  ASSERT_EQ(code(call("POST", "/open/v1/orders",
-                      order_body("P-retry", numbers[0], lock(numbers[0]), make_id("19900101", "005")))),
-            "0");
+  ASSERT_EQ(
+      code(call("POST", "/open/v1/orders",
+                order_body("P-retry", numbers[0], lock(numbers[0]), make_id("19900101", "005")))),
+      "0");
   advance(60'000);
   ASSERT_EQ(wait_callbacks(1).size(), 1u);
   std::this_thread::sleep_for(100ms);
@@ -543,11 +580,12 @@ TEST_F(MobileHttp, AtMostFiveLinesPerIdNumber) {
   const auto id = make_id("19880808", "006");
   for (int i = 0; i < 5; ++i)
     ASSERT_EQ(code(call("POST", "/open/v1/orders",
-                        order_body("P-q" + std::to_string(i), numbers[i], lock(numbers[i]), id))),
+                        order_body(numbered("P-q", i), numbers[i], lock(numbers[i]), id))),
               "0");
   // In-flight orders count: a sixth is refused before any activation.
-  EXPECT_EQ(code(call("POST", "/open/v1/orders", order_body("P-q5", numbers[5], lock(numbers[5]), id))),
-            "4005");
+  EXPECT_EQ(
+      code(call("POST", "/open/v1/orders", order_body("P-q5", numbers[5], lock(numbers[5]), id))),
+      "4005");
   advance(60'000);
   auto r = verify(id);
   EXPECT_EQ(r.at("data").at("verifyResult").as_string(), "REJECT");
@@ -560,7 +598,9 @@ TEST_F(MobileHttp, UnknownEndpointsAndAdminErrors) {
   EXPECT_EQ(r.status, 200) << "auth comes first";
   const std::string ts = std::to_string(cgw::system_now_ms() / 1000), nonce = "unknownEndpoint0001";
   r = raw("GET", "/open/v1/nothing", "",
-          {{"X-App-Id", kAppId}, {"X-Timestamp", ts}, {"X-Nonce", nonce},
+          {{"X-App-Id", kAppId},
+           {"X-Timestamp", ts},
+           {"X-Nonce", nonce},
            {"X-Signature", sign(kSecret, "GET", "/open/v1/nothing", ts, nonce, "")}});
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(raw("POST", "/admin/clock", R"({"advance_ms":-1})", {}).status, 400);

@@ -36,13 +36,13 @@ json::object state_json(SimContext& ctx) {
                                         {"expireTime", r.expire_ms},
                                         {"state", to_string(r.state)}});
   for (const auto& c : ctx.callbacks.journal())
-    callbacks.push_back(json::object{
-        {"eventId", c.event_id},
-        {"orderId", c.order_id},
-        {"attempts", c.attempts.size()},
-        {"acknowledged", c.acknowledged},
-        {"gaveUp", c.gave_up},
-        {"lastHttpStatus", c.attempts.empty() ? 0 : c.attempts.back().http_status}});
+    callbacks.push_back(
+        json::object{{"eventId", c.event_id},
+                     {"orderId", c.order_id},
+                     {"attempts", c.attempts.size()},
+                     {"acknowledged", c.acknowledged},
+                     {"gaveUp", c.gave_up},
+                     {"lastHttpStatus", c.attempts.empty() ? 0 : c.attempts.back().http_status}});
   return json::object{{"nowMs", ctx.clock.now_ms()},
                       {"clockOffsetMs", ctx.clock.offset_ms()},
                       {"orders", std::move(orders)},
@@ -53,15 +53,16 @@ json::object state_json(SimContext& ctx) {
 net::Response advance_clock(SimContext& ctx, const net::Request& req) {
   boost::system::error_code ec;
   json::value body = json::parse(req.body(), ec);
-  const json::value* v = !ec && body.is_object() ? body.as_object().if_contains("advance_ms") : nullptr;
+  const json::value* v =
+      !ec && body.is_object() ? body.as_object().if_contains("advance_ms") : nullptr;
   if (!v || !(v->is_int64() || v->is_uint64()) || (v->is_int64() && v->as_int64() < 0))
     return admin_error(req, status::bad_request,
                        "body must be {\"advance_ms\": N} with an integer N >= 0");
   ctx.clock.advance(v->is_int64() ? v->as_int64() : static_cast<int64_t>(v->as_uint64()));
   ctx.tick();  // what became due happens now, before the reply
-  return json_response(req, status::ok,
-                       json::object{{"nowMs", ctx.clock.now_ms()},
-                                    {"clockOffsetMs", ctx.clock.offset_ms()}});
+  return json_response(
+      req, status::ok,
+      json::object{{"nowMs", ctx.clock.now_ms()}, {"clockOffsetMs", ctx.clock.offset_ms()}});
 }
 
 net::Response requests(SimContext& ctx, const net::Request& req, boost::urls::url_view url) {

@@ -1,8 +1,8 @@
 #include "cgw/sim/callback_sender.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
@@ -56,8 +56,8 @@ struct CallbackSender::Shared {
   mutable std::mutex mu;
   bool stopped = false;
   std::map<std::string, CallbackRecord> records;  // by event id
-  std::vector<std::string> order;                  // event ids in enqueue order
-  std::map<std::string, std::string> bodies;       // by event id
+  std::vector<std::string> order;                 // event ids in enqueue order
+  std::map<std::string, std::string> bodies;      // by event id
 };
 
 asio::awaitable<void> CallbackSender::deliver(std::shared_ptr<Shared> s, std::string event_id) {
@@ -90,8 +90,8 @@ asio::awaitable<void> CallbackSender::deliver(std::shared_ptr<Shared> s, std::st
     spdlog::info("callback {} for order {} acknowledged (attempt {})", event_id, rec.order_id, n);
   } else if (n >= s->policy.max_attempts) {
     rec.gave_up = true;
-    spdlog::warn("callback {} for order {} given up after {} attempts: {}", event_id,
-                 rec.order_id, n, attempt.error);
+    spdlog::warn("callback {} for order {} given up after {} attempts: {}", event_id, rec.order_id,
+                 n, attempt.error);
   } else {
     rec.next_attempt_ms = attempt.at_ms + backoff_ms(s->policy, n);
     spdlog::info("callback {} for order {} attempt {} failed ({}), next in {} ms", event_id,
@@ -100,12 +100,13 @@ asio::awaitable<void> CallbackSender::deliver(std::shared_ptr<Shared> s, std::st
 }
 
 CallbackSender::CallbackSender(asio::any_io_executor executor, const SimClock& clock,
-                               CallbackSigner signer, AckPredicate is_ack,
-                               CallbackPolicy policy)
+                               CallbackSigner signer, AckPredicate is_ack, CallbackPolicy policy)
     : shared_(std::make_shared<Shared>(std::move(executor), clock, std::move(signer),
                                        std::move(is_ack), policy)) {}
 
-CallbackSender::~CallbackSender() { stop(); }
+CallbackSender::~CallbackSender() {
+  stop();
+}
 
 void CallbackSender::enqueue(CallbackJob job) {
   {

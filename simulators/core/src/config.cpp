@@ -2,8 +2,8 @@
 
 #include "cgw/common/secret_ref.hpp"
 
-#include <boost/asio/ip/address.hpp>
 #include <yaml-cpp/yaml.h>
+#include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
 #include <charconv>

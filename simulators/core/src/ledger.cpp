@@ -7,28 +7,38 @@ namespace cgw::sim {
 
 const char* to_string(NumberState s) {
   switch (s) {
-    case NumberState::kIdle: return "idle";
-    case NumberState::kLocked: return "locked";
-    case NumberState::kSold: return "sold";
+    case NumberState::kIdle:
+      return "idle";
+    case NumberState::kLocked:
+      return "locked";
+    case NumberState::kSold:
+      return "sold";
   }
   return "idle";
 }
 
 const char* to_string(LockState s) {
   switch (s) {
-    case LockState::kActive: return "ACTIVE";
-    case LockState::kReleased: return "RELEASED";
-    case LockState::kConsumed: return "CONSUMED";
-    case LockState::kExpired: return "EXPIRED";
+    case LockState::kActive:
+      return "ACTIVE";
+    case LockState::kReleased:
+      return "RELEASED";
+    case LockState::kConsumed:
+      return "CONSUMED";
+    case LockState::kExpired:
+      return "EXPIRED";
   }
   return "ACTIVE";
 }
 
 const char* to_string(OrderState s) {
   switch (s) {
-    case OrderState::kProcessing: return "PROCESSING";
-    case OrderState::kSuccess: return "SUCCESS";
-    case OrderState::kFailed: return "FAILED";
+    case OrderState::kProcessing:
+      return "PROCESSING";
+    case OrderState::kSuccess:
+      return "SUCCESS";
+    case OrderState::kFailed:
+      return "FAILED";
   }
   return "PROCESSING";
 }
@@ -84,8 +94,8 @@ std::pair<LockResult, Reservation> Ledger::lock(const ReserveRequest& req, int64
   if (!s) return {LockResult::kNotFound, {}};
   if (s->state != NumberState::kIdle) return {LockResult::kUnavailable, {}};
   if (locks_.count(req.lock_id)) throw std::logic_error("lock id reused");
-  Reservation res{req.lock_id, req.number, req.partner_lock_id, now_ms, now_ms + req.hold_ms,
-                  LockState::kActive};
+  Reservation res{req.lock_id, req.number,           req.partner_lock_id,
+                  now_ms,      now_ms + req.hold_ms, LockState::kActive};
   s->state = NumberState::kLocked;
   locks_.emplace(res.lock_id, res);
   lock_seq_.push_back(res.lock_id);
@@ -208,8 +218,7 @@ std::optional<Order> Ledger::find_order(std::string_view order_id,
     if (it != by_partner_id_.end()) found = &orders_.at(it->second);
   }
   if (!found) return std::nullopt;
-  if (!partner_order_id.empty() && found->partner_order_id != partner_order_id)
-    return std::nullopt;
+  if (!partner_order_id.empty() && found->partner_order_id != partner_order_id) return std::nullopt;
   return *found;
 }
 

@@ -30,17 +30,28 @@ void stamp_vanity(std::string& number, std::mt19937_64& gen) {
   if (b == a) b = static_cast<char>('0' + (a - '0' + 1) % 10);
   std::string tail;
   switch (below(gen, 6)) {
-    case 0: tail = {a, a, a, a}; break;  // AAAA
-    case 1: {                            // ABCD, ascending or descending
+    case 0:
+      tail = {a, a, a, a};
+      break;   // AAAA
+    case 1: {  // ABCD, ascending or descending
       int start = static_cast<int>(below(gen, 7));
       bool up = below(gen, 2) == 0;
-      for (int i = 0; i < 4; ++i) tail.push_back(static_cast<char>('0' + (up ? start + i : 9 - start - i)));
+      for (int i = 0; i < 4; ++i)
+        tail.push_back(static_cast<char>('0' + (up ? start + i : 9 - start - i)));
       break;
     }
-    case 2: tail = {a, a, b, b}; break;        // AABB
-    case 3: tail = {a, b, a, b}; break;        // ABAB
-    case 4: tail = {a, '8', '8', '8'}; break;  // lucky AAA of 8
-    default: tail = {a, b, b, a}; break;       // ABBA
+    case 2:
+      tail = {a, a, b, b};
+      break;  // AABB
+    case 3:
+      tail = {a, b, a, b};
+      break;  // ABAB
+    case 4:
+      tail = {a, '8', '8', '8'};
+      break;  // lucky AAA of 8
+    default:
+      tail = {a, b, b, a};
+      break;  // ABBA
   }
   number.replace(kNumberLength - 4, 4, tail);
 }

@@ -23,7 +23,9 @@ void SimContext::tick() {
   callbacks.tick();
 }
 
-void SimContext::start() { ticker_.start(); }
+void SimContext::start() {
+  ticker_.start();
+}
 
 void SimContext::stop() {
   ticker_.stop();

@@ -1,5 +1,6 @@
 #include "cgw/sim/ticker.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 
@@ -43,9 +43,13 @@ Ticker::Ticker(asio::any_io_executor executor, std::chrono::milliseconds period,
                std::function<void()> fn)
     : state_(std::make_shared<State>(std::move(executor), period, std::move(fn))) {}
 
-Ticker::~Ticker() { stop(); }
+Ticker::~Ticker() {
+  stop();
+}
 
-void Ticker::start() { asio::co_spawn(state_->strand, loop(state_), asio::detached); }
+void Ticker::start() {
+  asio::co_spawn(state_->strand, loop(state_), asio::detached);
+}
 
 void Ticker::stop() {
   if (state_->stopped.exchange(true)) return;

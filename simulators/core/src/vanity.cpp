@@ -54,11 +54,15 @@ bool ends_aabb(std::string_view t) {  // t: last 4
 bool ends_aabbcc(std::string_view t) {  // t: last 6
   return ends_aabb(t.substr(0, 4)) && ends_aabb(t.substr(2, 4));
 }
-bool ends_abab(std::string_view t) { return t[0] == t[2] && t[1] == t[3] && t[0] != t[1]; }
+bool ends_abab(std::string_view t) {
+  return t[0] == t[2] && t[1] == t[3] && t[0] != t[1];
+}
 bool ends_abcabc(std::string_view t) {
   return t.substr(0, 3) == t.substr(3, 3) && !(t[0] == t[1] && t[1] == t[2]);
 }
-bool palindrome(std::string_view t) { return std::equal(t.begin(), t.begin() + t.size() / 2, t.rbegin()); }
+bool palindrome(std::string_view t) {
+  return std::equal(t.begin(), t.begin() + t.size() / 2, t.rbegin());
+}
 
 struct Candidate {
   int level;

@@ -7,17 +7,16 @@ namespace cgw::sim::mobile {
 const std::vector<std::string>& segments() {
   // 134 is China Mobile only for 1340-1348 (1349 is satellite).
   static const std::vector<std::string> kSegments = {
-      "1340", "1341", "1342", "1343", "1344", "1345", "1346", "1347", "1348",
-      "135",  "136",  "137",  "138",  "139",  "147",  "148",  "150",  "151",
-      "152",  "157",  "158",  "159",  "172",  "178",  "182",  "183",  "184",
-      "187",  "188",  "195",  "197",  "198"};
+      "1340", "1341", "1342", "1343", "1344", "1345", "1346", "1347", "1348", "135", "136",
+      "137",  "138",  "139",  "147",  "148",  "150",  "151",  "152",  "157",  "158", "159",
+      "172",  "178",  "182",  "183",  "184",  "187",  "188",  "195",  "197",  "198"};
   return kSegments;
 }
 
 const std::vector<Region>& regions() {
-  static const std::vector<Region> kRegions = {
-      {"北京", "北京"}, {"上海", "上海"}, {"广东", "广州"}, {"广东", "深圳"},
-      {"浙江", "杭州"}, {"四川", "成都"}, {"江苏", "南京"}, {"湖北", "武汉"}};
+  static const std::vector<Region> kRegions = {{"北京", "北京"}, {"上海", "上海"}, {"广东", "广州"},
+                                               {"广东", "深圳"}, {"浙江", "杭州"}, {"四川", "成都"},
+                                               {"江苏", "南京"}, {"湖北", "武汉"}};
   return kRegions;
 }
 
@@ -35,8 +34,8 @@ bool is_magic_plan(std::string_view code) {
 }
 
 bool plan_exists(std::string_view code) {
-  return is_magic_plan(code) || std::any_of(plans().begin(), plans().end(),
-                                            [&](const Plan& p) { return p.code == code; });
+  return is_magic_plan(code) ||
+         std::any_of(plans().begin(), plans().end(), [&](const Plan& p) { return p.code == code; });
 }
 
 }  // namespace cgw::sim::mobile

@@ -3,8 +3,8 @@
 #include "cgw/sim/mobile/mobile_simulator.hpp"
 #include "json_fields.hpp"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include <charconv>
 
@@ -14,7 +14,7 @@ namespace json = boost::json;
 
 namespace {
 constexpr size_t kDefaultPageSize = 100, kMaxPageSize = 1000;
-constexpr int64_t kMaxHoldMinutes = 24 * 60;
+constexpr int64_t kMaxHoldMinutes = 7 * 24 * 60;  // a week; keeps hold_ms far from overflow
 }  // namespace
 
 MobileSimulator::Reply MobileSimulator::list_plans() {
@@ -90,9 +90,12 @@ MobileSimulator::Reply MobileSimulator::unlock_number(const json::object& body) 
   if (!required_string(body, "number", number) || !required_string(body, "lockId", lock_id))
     return error("2001");
   switch (ctx_.ledger.unlock(number, lock_id, ctx_.clock.now_ms())) {
-    case ReleaseResult::kOk: break;
-    case ReleaseResult::kLockNotFound: return error("3003");
-    case ReleaseResult::kWrongNumber: return error("5002");
+    case ReleaseResult::kOk:
+      break;
+    case ReleaseResult::kLockNotFound:
+      return error("3003");
+    case ReleaseResult::kWrongNumber:
+      return error("5002");
   }
   spdlog::info("mobile: lock {} released", lock_id);
   return Reply{};

@@ -21,16 +21,36 @@ KycAssessment assess_identity(std::string_view cert_no, id::Date today) {
     return a;
   }
   switch (seq[1]) {
-    case '0': a.verdict = KycVerdict::kPass; break;
-    case '1': a.reason = "4002"; break;
-    case '2': a.reason = "4003"; break;
-    case '3': a.reason = "4009"; break;
-    case '4': a.reason = "4006"; break;
-    case '5': a.reason = "4007"; break;
-    case '6': a.reason = "4005"; break;
-    case '7': a.reason = "4008"; break;
-    case '8': a.verdict = KycVerdict::kReview; break;
-    default: a.verdict = KycVerdict::kUnavailable; break;  // '9'
+    case '0':
+      a.verdict = KycVerdict::kPass;
+      break;
+    case '1':
+      a.reason = "4002";
+      break;
+    case '2':
+      a.reason = "4003";
+      break;
+    case '3':
+      a.reason = "4009";
+      break;
+    case '4':
+      a.reason = "4006";
+      break;
+    case '5':
+      a.reason = "4007";
+      break;
+    case '6':
+      a.reason = "4005";
+      break;
+    case '7':
+      a.reason = "4008";
+      break;
+    case '8':
+      a.verdict = KycVerdict::kReview;
+      break;
+    default:
+      a.verdict = KycVerdict::kUnavailable;
+      break;  // '9'
   }
   return a;
 }

@@ -5,9 +5,9 @@
 #include "cgw/sim/mobile/catalog.hpp"
 #include "cgw/sim/mobile/signature.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 
 namespace cgw::sim::mobile {
 
@@ -60,7 +60,7 @@ SimContextOptions context_options(const MobileSettings& s) {
   o.seed = s.seed;
   o.pool = generate_pool(PoolSpec{segments(), regions(), s.pool_size, s.seed});
   o.signer = [app_id = s.app_id, secret = s.secret](std::string_view target,
-                                                      std::string_view body) {
+                                                    std::string_view body) {
     return sign_headers(app_id, secret, "POST", target, body, cgw::system_now_ms());
   };
   // The partner acknowledges with HTTP 200 and {"code":"0",...}.
@@ -89,7 +89,9 @@ MobileSimulator::MobileSimulator(boost::asio::any_io_executor executor, MobileSe
 }
 
 namespace {
-boost::asio::awaitable<net::Response> ready(net::Response res) { co_return res; }
+boost::asio::awaitable<net::Response> ready(net::Response res) {
+  co_return res;
+}
 }  // namespace
 
 net::Handler MobileSimulator::handler() {
@@ -119,8 +121,8 @@ net::Response MobileSimulator::handle(const net::Request& req) {
 }
 
 net::Response MobileSimulator::handle_open(const net::Request& req) {
-  auto auth = verify_request(req, settings_.app_id, settings_.secret, nonces_,
-                             ctx_.clock.wall_ms());
+  auto auth =
+      verify_request(req, settings_.app_id, settings_.secret, nonces_, ctx_.clock.wall_ms());
   Reply reply;
   if (!auth.code.empty()) {
     reply = error(auth.code);
@@ -149,8 +151,8 @@ MobileSimulator::Reply MobileSimulator::route(const net::Request& req, boost::ur
     bool is_post;
   };
   static constexpr Endpoint kEndpoints[] = {
-      {"/open/v1/plans", false},        {"/open/v1/numbers", false},
-      {"/open/v1/numbers/lock", true},  {"/open/v1/numbers/unlock", true},
+      {"/open/v1/plans", false},          {"/open/v1/numbers", false},
+      {"/open/v1/numbers/lock", true},    {"/open/v1/numbers/unlock", true},
       {"/open/v1/realname/verify", true}, {"/open/v1/orders", true},
       {"/open/v1/orders/query", false}};
   const Endpoint* ep = nullptr;

@@ -6,8 +6,8 @@
 #include "cgw/sim/mobile/mobile_simulator.hpp"
 #include "json_fields.hpp"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 namespace cgw::sim::mobile {
 
@@ -24,8 +24,8 @@ MobileSimulator::Reply MobileSimulator::verify_identity(const json::object& body
   if (!required_string(body, "certName", name, kMaxNameBytes) ||
       !required_string(body, "certNo", cert_no, kMaxIdLength))
     return error("2001");
-  if (auto f = read_string(body, "portrait", portrait, kMaxPortraitBytes); f == Field::kBad ||
-      (f == Field::kOk && !crypto::base64_decode(portrait)))
+  if (auto f = read_string(body, "portrait", portrait, kMaxPortraitBytes);
+      f == Field::kBad || (f == Field::kOk && !crypto::base64_decode(portrait)))
     return error("2001");
   const int64_t now = ctx_.clock.now_ms();
   auto a = assess_identity(cert_no, id::beijing_date(now));
@@ -51,7 +51,7 @@ MobileSimulator::Reply MobileSimulator::verify_identity(const json::object& body
 
 MobileSimulator::Reply MobileSimulator::submit_order(const json::object& body) {
   OrderDraft d;
-  std::string name, cert_no, c_name, c_phone, c_address;
+  std::string name, cert_no;
   const auto* contact = body.if_contains("contact");
   if (!required_string(body, "partnerOrderId", d.partner_order_id, 64) ||
       !required_string(body, "number", d.number) || !is_number_format(d.number) ||
@@ -61,11 +61,13 @@ MobileSimulator::Reply MobileSimulator::submit_order(const json::object& body) {
       !required_string(body, "certNo", cert_no, kMaxIdLength) ||
       !required_string(body, "notifyUrl", d.notify_url, 2048) || url_target(d.notify_url).empty())
     return error("2001");
-  if (!contact || !contact->is_object() ||
-      !required_string(contact->as_object(), "name", c_name, kMaxNameBytes) ||
-      !required_string(contact->as_object(), "phone", c_phone, 32) ||
-      !required_string(contact->as_object(), "address", c_address, 512))
-    return error("2001");
+  // The contact (delivery) fields must be present as strings; empty ones
+  // are accepted, since the doc does not require them to be filled.
+  if (!contact || !contact->is_object()) return error("2001");
+  for (const char* key : {"name", "phone", "address"}) {
+    const auto* v = contact->as_object().if_contains(key);
+    if (!v || !v->is_string() || v->as_string().size() > 512) return error("2001");
+  }
 
   const int64_t now = ctx_.clock.now_ms();
   const auto kyc = assess_identity(cert_no, id::beijing_date(now));
@@ -96,8 +98,10 @@ MobileSimulator::Reply MobileSimulator::submit_order(const json::object& body) {
   };
   auto out = ctx_.ledger.submit(d, gate, now);
   switch (out.result) {
-    case SubmitResult::kLockNotFound: return error("3003");
-    case SubmitResult::kWrongNumber: return error("5002");
+    case SubmitResult::kLockNotFound:
+      return error("3003");
+    case SubmitResult::kWrongNumber:
+      return error("5002");
     case SubmitResult::kRejected:
       spdlog::info("mobile: order {} refused {} (applicant {})", d.partner_order_id, out.code,
                    id::mask_id_number(cert_no));

@@ -55,8 +55,8 @@ AuthOutcome verify_request(const net::Request& req, std::string_view app_id,
     return out.code = "1001", out;
   // The method as received (upper case on the wire); the target exactly as
   // received, without re-encoding, as the partner signed it.
-  const std::string expected = signature(
-      secret, string_to_sign(req.method_string(), req.target(), ts, nonce, req.body()));
+  const std::string expected =
+      signature(secret, string_to_sign(req.method_string(), req.target(), ts, nonce, req.body()));
   if (!crypto::equal_ct(sig, expected)) return out.code = "1001", out;
   out.signature_ok = true;
   const int64_t skew = seconds * 1000 - wall_ms;

@@ -136,12 +136,12 @@ class Ledger {
   std::vector<Slot> slots_;  // sorted by number: the paging order
   std::unordered_map<std::string, size_t> index_;
   std::unordered_map<std::string, Reservation> locks_;
-  std::vector<std::string> lock_seq_;                   // lock ids in creation order
-  std::set<std::pair<int64_t, std::string>> expiry_;   // active locks by expiry
-  std::unordered_map<std::string, Order> orders_;      // by order id
-  std::vector<std::string> order_seq_;                  // order ids in creation order
+  std::vector<std::string> lock_seq_;                 // lock ids in creation order
+  std::set<std::pair<int64_t, std::string>> expiry_;  // active locks by expiry
+  std::unordered_map<std::string, Order> orders_;     // by order id
+  std::vector<std::string> order_seq_;                // order ids in creation order
   std::unordered_map<std::string, std::string> by_partner_id_;
-  std::set<std::pair<int64_t, std::string>> due_;      // processing orders by due time
+  std::set<std::pair<int64_t, std::string>> due_;         // processing orders by due time
   std::unordered_map<std::string, int> lines_, pending_;  // per applicant key
 };
 

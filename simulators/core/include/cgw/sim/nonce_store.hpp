@@ -25,7 +25,7 @@ class NonceStore {
 
   const int64_t window_ms_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, int64_t> seen_;       // nonce -> time seen
+  std::unordered_map<std::string, int64_t> seen_;      // nonce -> time seen
   std::deque<std::pair<int64_t, std::string>> order_;  // the same, oldest first, for pruning
 };
 

@@ -14,7 +14,9 @@ namespace cgw::sim {
 
 // A value in [0, n) from a raw engine (n > 0). Modulo bias is negligible
 // for the small ranges used here and keeps results portable.
-inline uint64_t below(std::mt19937_64& gen, uint64_t n) { return gen() % n; }
+inline uint64_t below(std::mt19937_64& gen, uint64_t n) {
+  return gen() % n;
+}
 
 // Thread-safe generator of ids (order ids, lock ids, event ids...).
 class SeededRng {

@@ -10,9 +10,9 @@
 namespace cgw::sim {
 
 struct VanityGrade {
-  int level = 0;           // 0 plain .. 10 best
-  int64_t price_fen = 0;   // grows with the level
-  std::string pattern;     // the best pattern found ("" for a plain number)
+  int level = 0;          // 0 plain .. 10 best
+  int64_t price_fen = 0;  // grows with the level
+  std::string pattern;    // the best pattern found ("" for a plain number)
 };
 
 // Grades an 11-digit number on its last 8 digits.
