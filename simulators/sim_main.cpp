@@ -107,14 +107,14 @@ struct Running {
 };
 
 // Drains the servers, then stops the io_context once the last connection
-// is done (or after a grace period, so a stuck client cannot block exit).
+// is done (or after a 3 s grace period, so a stuck client cannot block exit).
 asio::awaitable<void> shutdown(asio::io_context& ioc, std::vector<Running>& running) {
   for (auto& r : running) {
     r.server->drain();
     r.simulator->stop();
   }
   asio::steady_timer timer(ioc);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   for (;;) {
     size_t active = 0;
     for (auto& r : running) active += r.server->active_connections();
