@@ -42,7 +42,55 @@ Result<Carrier*> carrier_for(Ctx& c, const json::object& body, uint64_t capabili
 }
 }  // namespace
 
+namespace {
+Awaitable create_reservation_once(Ctx& c);
+}
+
+// With an Idempotency-Key the answer is stored and replayed; a retry while
+// the first request still runs is 409. Retryable failures (5xx) are not
+// stored, so the same key can try again.
 Awaitable create_reservation(Ctx& c) {
+  auto key = c.req["Idempotency-Key"];
+  if (key.empty()) co_return co_await create_reservation_once(c);
+  if (key.size() > 255)
+    co_return error_response(c, bad_argument("Idempotency-Key has at most 255 characters"));
+  const std::string k(key), hash = crypto::sha256_hex("reservations\n" + c.req.body());
+  auto claim = c.svc.store->claim_idempotency_key(c.tenant, k, hash, c.svc.now());
+  switch (claim.kind) {
+    case KeyClaim::kMismatch:
+      co_return error_response(c, unprocessable("IDEMPOTENCY_KEY_REUSED",
+                                                "this Idempotency-Key was used with a different request body"));
+    case KeyClaim::kInFlight:
+      co_return error_response(c, ApiError{409, "IDEMPOTENCY_KEY_IN_USE", "a request with this key is in progress", true});
+    case KeyClaim::kReplay: {
+      Response res{static_cast<net::http::status>(claim.replay.http_status), c.req.version()};
+      res.set(net::http::field::content_type, "application/json");
+      res.set("X-Request-Id", c.request_id);
+      res.set("Idempotent-Replayed", "true");
+      res.keep_alive(c.req.keep_alive());
+      res.body() = claim.replay.body;
+      res.prepare_payload();
+      co_return res;
+    }
+    case KeyClaim::kNew:
+      break;
+  }
+  Response res;
+  try {
+    res = co_await create_reservation_once(c);
+  } catch (...) {
+    c.svc.store->drop_idempotency_key(c.tenant, k);
+    throw;
+  }
+  if (res.result_int() >= 500)
+    c.svc.store->drop_idempotency_key(c.tenant, k);
+  else
+    c.svc.store->complete_idempotency_key(c.tenant, k, static_cast<int>(res.result_int()), res.body());
+  co_return res;
+}
+
+namespace {
+Awaitable create_reservation_once(Ctx& c) {
   auto body = parse_body(c, {"carrier", "msisdn"});
   if (!body) co_return error_response(c, body.error());
   auto carrier = carrier_for(c, body.value(), CGW_CAP_RESERVE);
@@ -69,6 +117,7 @@ Awaitable create_reservation(Ctx& c) {
   auto held = c.svc.store->hold_reservation(claim->id, out.carrier_reservation_id, expires, c.svc.now());
   co_return json_response(c, 201, reservation_json(held));
 }
+}  // namespace
 
 Awaitable get_reservation(Ctx& c, const std::string& id) {
   auto r = c.svc.store->reservation(c.tenant, id, c.svc.now());

@@ -87,6 +87,12 @@ struct IdempotentReplay {
   std::string body;
 };
 
+// What an Idempotency-Key means for a request about to run.
+struct KeyClaim {
+  enum Kind { kNew, kReplay, kMismatch, kInFlight } kind = kNew;
+  IdempotentReplay replay;  // kReplay
+};
+
 class Store {
  public:
   Store(std::filesystem::path path, PiiCipher pii);
@@ -140,6 +146,16 @@ class Store {
                           const std::string& failure_code = {},
                           const std::string& failure_message = {});
   void schedule_poll(const std::string& id, int64_t next_poll_at_ms);
+
+  // --- idempotency keys for requests that call a carrier (reservations):
+  // claim before the work, complete with the response after it. A claim
+  // left in flight longer than `stale_after_ms` (a crash) may be retaken.
+  KeyClaim claim_idempotency_key(const std::string& tenant, const std::string& key,
+                                 const std::string& request_hash, int64_t now_ms,
+                                 int64_t stale_after_ms = 60'000);
+  void complete_idempotency_key(const std::string& tenant, const std::string& key, int http_status,
+                                const std::string& body);
+  void drop_idempotency_key(const std::string& tenant, const std::string& key);
 
   // --- callbacks: true when the event is new (stored now), false for a duplicate
   bool record_callback_event(const std::string& carrier, const std::string& event_id,

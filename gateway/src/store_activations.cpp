@@ -75,6 +75,8 @@ Result<std::variant<Activation, IdempotentReplay>> Store::create_activation(cons
       if (k.text(0) != a.request_hash)
         return unprocessable("IDEMPOTENCY_KEY_REUSED",
                              "this Idempotency-Key was used with a different request body");
+      if (k.integer(1) == 0)
+        return ApiError{409, "IDEMPOTENCY_KEY_IN_USE", "a request with this key is in progress", true};
       return std::variant<Activation, IdempotentReplay>(
           IdempotentReplay{static_cast<int>(k.integer(1)), k.text(2)});
     }
@@ -245,6 +247,57 @@ bool Store::advance_activation(const std::string& id, const std::string& status,
   }
   tx.commit();
   return true;
+}
+
+KeyClaim Store::claim_idempotency_key(const std::string& tenant, const std::string& key,
+                                      const std::string& request_hash, int64_t now_ms,
+                                      int64_t stale_after_ms) {
+  std::lock_guard lock(write_mu_);
+  db::Transaction tx(*writer_);
+  KeyClaim claim;
+  db::Stmt k(*writer_,
+             "SELECT request_hash, http_status, response_body, created_at FROM idempotency_keys "
+             "WHERE tenant = ? AND key = ?");
+  k.bind(1, tenant).bind(2, key);
+  if (k.step()) {
+    const bool in_flight = k.integer(1) == 0;
+    if (k.text(0) != request_hash) {
+      claim.kind = KeyClaim::kMismatch;
+      return claim;
+    }
+    if (!in_flight) {
+      claim.kind = KeyClaim::kReplay;
+      claim.replay = {static_cast<int>(k.integer(1)), k.text(2)};
+      return claim;
+    }
+    if (now_ms - k.integer(3) < stale_after_ms) {
+      claim.kind = KeyClaim::kInFlight;
+      return claim;
+    }
+  }
+  // http_status 0 marks a request in flight.
+  db::Stmt ins(*writer_,
+               "INSERT INTO idempotency_keys (tenant, key, request_hash, http_status, "
+               "response_body, created_at) VALUES (?,?,?,0,'',?) ON CONFLICT (tenant, key) DO "
+               "UPDATE SET created_at = excluded.created_at");
+  ins.bind(1, tenant).bind(2, key).bind(3, request_hash).bind(4, now_ms).run();
+  tx.commit();
+  return claim;
+}
+
+void Store::complete_idempotency_key(const std::string& tenant, const std::string& key,
+                                     int http_status, const std::string& body) {
+  std::lock_guard lock(write_mu_);
+  db::Stmt s(*writer_,
+             "UPDATE idempotency_keys SET http_status = ?, response_body = ? WHERE tenant = ? AND "
+             "key = ?");
+  s.bind(1, http_status).bind(2, body).bind(3, tenant).bind(4, key).run();
+}
+
+void Store::drop_idempotency_key(const std::string& tenant, const std::string& key) {
+  std::lock_guard lock(write_mu_);
+  db::Stmt s(*writer_, "DELETE FROM idempotency_keys WHERE tenant = ? AND key = ?");
+  s.bind(1, tenant).bind(2, key).run();
 }
 
 void Store::schedule_poll(const std::string& id, int64_t next_poll_at_ms) {

@@ -281,6 +281,22 @@ TEST_F(E2E, ReservationLifecycle) {
   EXPECT_EQ(api("GET", "/v1/reservations/res_missing").status, 404);
 }
 
+TEST_F(E2E, ReservationIdempotencyKey) {
+  auto msisdn = fresh_number();
+  auto body = json::serialize(json::object{{"carrier", "mobile"}, {"msisdn", msisdn}});
+  auto first = api("POST", "/v1/reservations", body, {{"Idempotency-Key", "hold-1"}});
+  ASSERT_EQ(first.status, 201) << first.body;
+  auto again = api("POST", "/v1/reservations", body, {{"Idempotency-Key", "hold-1"}});
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.headers["idempotent-replayed"], "true");
+  auto other = json::serialize(json::object{{"carrier", "mobile"}, {"msisdn", fresh_number()}});
+  EXPECT_EQ(api("POST", "/v1/reservations", other, {{"Idempotency-Key", "hold-1"}}).error_code(),
+            "IDEMPOTENCY_KEY_REUSED");
+  // Without a key a second attempt is a new request: the number is taken.
+  EXPECT_EQ(api("POST", "/v1/reservations", body).error_code(), "NUMBER_UNAVAILABLE");
+}
+
 TEST_F(E2E, OneNumberIsNeverSoldTwice) {
   auto msisdn = fresh_number();
   std::atomic<int> created{0}, conflicts{0};

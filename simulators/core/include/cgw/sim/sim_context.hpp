@@ -18,6 +18,7 @@
 #include "cgw/sim/ticker.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/json/value.hpp>
 
 #include <chrono>
 #include <functional>
