@@ -37,7 +37,12 @@ struct HttpServer::Session {
 };
 
 HttpServer::HttpServer(asio::io_context& ioc, ServerOptions options, Handler handler)
-    : ioc_(ioc), options_(std::move(options)), handler_(std::move(handler)), acceptor_(ioc) {}
+    // The acceptor lives on a strand: drain() and the accept loop never touch
+    // it from two threads at once.
+    : ioc_(ioc),
+      options_(std::move(options)),
+      handler_(std::move(handler)),
+      acceptor_(asio::make_strand(ioc)) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -70,12 +75,14 @@ void HttpServer::drain() {
     acceptor_.close(ec);
   });
   std::lock_guard lock(sessions_mu_);
-  for (Session* s : sessions_) {
+  for (auto& [raw, weak] : sessions_) {
     // Runs on the session's strand: an idle connection (waiting for the next
-    // request) is cancelled; a busy one closes after its response.
-    asio::post(s->stream.get_executor(), [s] {
-      if (!s->busy) s->stream.cancel();
-    });
+    // request) is cancelled; a busy one closes after its response. The
+    // shared_ptr keeps a session that ends meanwhile alive for the check.
+    if (auto s = weak.lock())
+      asio::post(s->stream.get_executor(), [s] {
+        if (!s->busy) s->stream.cancel();
+      });
   }
 }
 
@@ -90,7 +97,7 @@ asio::awaitable<void> HttpServer::accept_loop() {
     auto session = std::make_shared<Session>(std::move(socket));
     {
       std::lock_guard lock(sessions_mu_);
-      sessions_.insert(session.get());
+      sessions_.emplace(session.get(), session);
     }
     ++active_;
     auto exec = session->stream.get_executor();

@@ -6,6 +6,7 @@
 namespace cgw {
 
 bool init_logging(std::string_view program, std::string_view level) {
+  spdlog::drop(std::string(program));  // callable more than once (tests)
   auto logger = spdlog::stderr_color_mt(std::string(program));
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %n %v", spdlog::pattern_time_type::utc);
   spdlog::set_default_logger(logger);

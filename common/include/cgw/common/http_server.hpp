@@ -17,7 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace cgw::net {
 
@@ -79,7 +79,7 @@ class HttpServer {
   std::atomic<bool> draining_{false};
   std::atomic<size_t> active_{0};
   std::mutex sessions_mu_;
-  std::unordered_set<Session*> sessions_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
 };
 
 }  // namespace cgw::net
