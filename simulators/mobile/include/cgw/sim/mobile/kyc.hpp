@@ -1,26 +1,18 @@
-// Real-name (KYC) assessment of an applicant at the simulated carrier.
-//
-// Magic identities (domain.md's scheme): a checksum-valid ID number whose
-// sequence code (characters 15-17) starts with 9 selects the outcome by the
-// second digit; the third digit stays free for gender.
-//   90x pass          91x 4002 name mismatch   92x 4003 ID not found
-//   93x 4009 invalid. 94x 4006 face mismatch   95x 4007 liveness failed
-//   96x 4005 quota    97x 4008 blacklisted     98x manual review (REVIEW)
-//   99x upstream timeout (reply code 9999)
-// Every other well-formed identity of age >= 16 passes, whatever the name.
-// The line quota (5 per ID number) is applied by the caller: it needs the
-// ledger.
+// Real-name (KYC) assessment at the simulated mobile carrier: the shared
+// rules of cgw/sim/kyc_rules.hpp (magic identities, minimum age) expressed
+// in this carrier's 4xxx codes. The line quota is applied by the caller.
 #pragma once
 
 #include "cgw/common/id_number.hpp"
+#include "cgw/sim/kyc_rules.hpp"
 
 #include <string>
 #include <string_view>
 
 namespace cgw::sim::mobile {
 
-inline constexpr int kMinimumAge = 16;
-inline constexpr int kMaxLinesPerId = 5;
+using sim::kMaxLinesPerId;
+using sim::kMinimumAge;
 
 enum class KycVerdict { kPass, kReject, kReview, kUnavailable };
 
