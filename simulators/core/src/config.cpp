@@ -62,7 +62,7 @@ class Parser {
   SimulatorConfig simulator(const YAML::Node& n) const {
     if (!n.IsMap()) fail(n, "each simulator must be a map");
     only_keys(n, {"carrier", "listen", "seed", "pool_size", "app_id", "secret",
-                  "activation_delay_ms", "reservation_ttl_s"});
+                  "activation_delay_ms", "reservation_ttl_s", "settings"});
     for (const char* key : {"carrier", "listen", "app_id", "secret"})
       if (!n[key]) fail(n, std::string("simulator lacks required key '") + key + "'");
     SimulatorConfig c;
@@ -83,6 +83,12 @@ class Parser {
     if (n["reservation_ttl_s"])
       c.reservation_ttl_s =
           integer<int64_t>(n["reservation_ttl_s"], "reservation_ttl_s", 1, 7 * 86'400);
+    if (n["settings"]) {
+      if (!n["settings"].IsMap()) fail(n["settings"], "settings must be a map of strings");
+      for (auto it = n["settings"].begin(); it != n["settings"].end(); ++it)
+        c.settings[it->first.as<std::string>()] =
+            string(it->second, "settings." + it->first.as<std::string>());
+    }
     return c;
   }
 

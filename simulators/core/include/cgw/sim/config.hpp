@@ -10,6 +10,7 @@
 //       secret: {file: secrets/mobile-demo.secret}
 //       activation_delay_ms: 2000
 //       reservation_ttl_s: 1800
+//       settings: {key: value, ...}     # carrier-specific, see docs/carriers/
 //
 // Every error names the file and line and says what is wrong, so a broken CI
 // config is fixed without reading code.
@@ -17,6 +18,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +35,9 @@ struct SimulatorConfig {
   std::string secret;  // resolved value; never logged
   int64_t activation_delay_ms = 2'000;
   int64_t reservation_ttl_s = 1'800;
+  // Carrier-specific settings (`settings:` map of strings; secret references
+  // such as {file: keys/x.pem} resolved to their contents).
+  std::map<std::string, std::string> settings;
 };
 
 struct SimConfig {
