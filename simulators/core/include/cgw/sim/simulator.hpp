@@ -3,6 +3,7 @@
 
 #include "cgw/common/http_server.hpp"
 
+#include <string>
 #include <string_view>
 
 namespace cgw::sim {
@@ -15,6 +16,22 @@ class CarrierSimulator {
   virtual net::Handler handler() = 0;
   virtual void start() = 0;  // background work
   virtual void stop() = 0;   // no new background work
+
+  // For the fault injector of the simulator kit: the carrier operation a
+  // request is (e.g. "number.lock"; the path by default) and a business
+  // error reply in this carrier's own format (its envelope, HTTP status and
+  // content type) for a given carrier code.
+  virtual std::string operation_of(const net::Request& req) const {
+    auto target = req.target();
+    return std::string(target.substr(0, target.find('?')));
+  }
+  virtual net::Response business_error(const net::Request& req, std::string_view code) const {
+    net::Response res{net::http::status::ok, req.version()};
+    res.set(net::http::field::content_type, "application/json");
+    res.body() = "{\"code\":\"" + std::string(code) + "\",\"message\":\"injected fault\"}";
+    res.prepare_payload();
+    return res;
+  }
 };
 
 }  // namespace cgw::sim
