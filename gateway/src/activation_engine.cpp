@@ -1,11 +1,11 @@
 #include "activation_engine.hpp"
 
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
@@ -55,19 +55,27 @@ void ActivationEngine::kick(const std::string& id) {
   });
 }
 
+StatusChange ActivationEngine::change_for(const ActivationStatusOutput& s,
+                                          const std::string& cause) {
+  StatusChange c{s.status, cause, s.carrier_order_id, {}, {}};
+  if (s.status == "failed") {
+    c.failure_code = "CARRIER_REJECTED";
+    c.failure_message = "the carrier refused the activation" +
+                        (s.reason.empty() ? std::string() : " (carrier reason " + s.reason + ")");
+  } else if (s.status != "activated" && s.status != "submitted") {
+    c.status.clear();
+  }
+  return c;
+}
+
 bool ActivationEngine::apply_status(const std::string& id, const ActivationStatusOutput& s,
                                     const std::string& cause) {
-  if (s.status == "activated")
-    return svc_.store->advance_activation(id, "activated", cause, svc_.now(), s.carrier_order_id);
-  if (s.status == "failed")
-    return svc_.store->advance_activation(
-        id, "failed", cause, svc_.now(), s.carrier_order_id, "CARRIER_REJECTED",
-        "the carrier refused the activation" +
-            (s.reason.empty() ? std::string() : " (carrier reason " + s.reason + ")"));
-  if (s.status == "submitted")
-    return svc_.store->advance_activation(id, "submitted", cause, svc_.now(), s.carrier_order_id);
-  spdlog::warn("engine: activation={} ignored unknown carrier status '{}'", id, s.status);
-  return false;
+  auto change = change_for(s, cause);
+  if (change.status.empty()) {
+    spdlog::warn("engine: activation={} ignored unknown carrier status '{}'", id, s.status);
+    return false;
+  }
+  return svc_.store->advance_activation(id, change, svc_.now());
 }
 
 asio::awaitable<void> ActivationEngine::drive(std::string id) {
@@ -97,10 +105,15 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
     // such order (see poll); the same order id lets the carrier deduplicate.
     const auto& st0 = sub->activation.status;
     if (st0 != "pending" && st0 != "unknown") co_return true;  // moved on elsewhere
-    ActivationSubmitInput in{id, sub->activation.msisdn, sub->activation.plan_id,
-                             sub->carrier_reservation_id, sub->name, sub->id_number,
+    ActivationSubmitInput in{id,
+                             sub->activation.msisdn,
+                             sub->activation.plan_id,
+                             sub->carrier_reservation_id,
+                             sub->name,
+                             sub->id_number,
                              sub->delivery};
-    auto outcome = co_await carrier.run(op::kActivationSubmit, json::serialize(json::value_from(in)));
+    auto outcome =
+        co_await carrier.run(op::kActivationSubmit, json::serialize(json::value_from(in)));
     if (outcome.ok) {
       auto st = json::value_to<ActivationStatusOutput>(outcome.result);
       svc_.store->advance_activation(id, "submitted", "carrier accepted the order", svc_.now(),
@@ -138,7 +151,8 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
 
 asio::awaitable<void> ActivationEngine::poll(const std::string& id, Carrier& carrier) {
   int64_t interval = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         carrier.config().activation_poll_interval).count();
+                         carrier.config().activation_poll_interval)
+                         .count();
   for (int n = 0; n < kMaxPolls && !stopping_; ++n) {
     auto a = svc_.store->activation_by_id(id);
     if (!a || is_final_status(a->status)) co_return;
@@ -149,7 +163,8 @@ asio::awaitable<void> ActivationEngine::poll(const std::string& id, Carrier& car
     a = svc_.store->activation_by_id(id);
     if (!a || is_final_status(a->status)) co_return;
     ActivationQueryInput in{id, a->carrier_order_id};
-    auto outcome = co_await carrier.run(op::kActivationQuery, json::serialize(json::value_from(in)));
+    auto outcome =
+        co_await carrier.run(op::kActivationQuery, json::serialize(json::value_from(in)));
     svc_.store->schedule_poll(id, svc_.now() + interval);
     if (outcome.ok) {
       auto st = json::value_to<ActivationStatusOutput>(outcome.result);

@@ -23,9 +23,11 @@ class ActivationEngine {
   void start();
   // Starts (or ignores, if already running) the work on one activation.
   void kick(const std::string& activation_id);
-  // Applies a carrier's status report (callback or query) to an activation.
+  // Applies a carrier's status report (query or submit reply).
   bool apply_status(const std::string& activation_id, const ActivationStatusOutput& status,
                     const std::string& cause);
+  // The store change a carrier status report means (empty status: none).
+  static StatusChange change_for(const ActivationStatusOutput& status, const std::string& cause);
   void stop() { stopping_ = true; }
 
  private:

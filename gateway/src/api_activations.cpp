@@ -4,8 +4,8 @@
 
 #include "cgw/common/crypto.hpp"
 
-#include <cgw/types.hpp>
 #include <spdlog/spdlog.h>
+#include <cgw/types.hpp>
 
 namespace cgw::gw::api {
 
@@ -13,7 +13,8 @@ namespace {
 json::object activation_json(const Activation& a) {
   json::array history;
   for (const auto& h : a.history)
-    history.push_back(json::object{{"status", h.status}, {"at", rfc3339(h.at_ms)}, {"cause", h.cause}});
+    history.push_back(
+        json::object{{"status", h.status}, {"at", rfc3339(h.at_ms)}, {"cause", h.cause}});
   json::value failure = nullptr;
   if (!a.failure_code.empty())
     failure = json::object{{"code", a.failure_code}, {"message", a.failure_message}};
@@ -23,7 +24,8 @@ json::object activation_json(const Activation& a) {
       {"msisdn", a.msisdn},
       {"plan_id", a.plan_id},
       {"status", a.status},
-      {"carrier_order_id", a.carrier_order_id.empty() ? json::value(nullptr) : json::value(a.carrier_order_id)},
+      {"carrier_order_id",
+       a.carrier_order_id.empty() ? json::value(nullptr) : json::value(a.carrier_order_id)},
       {"failure", std::move(failure)},
       {"created_at", rfc3339(a.created_at_ms)},
       {"updated_at", rfc3339(a.updated_at_ms)},
@@ -35,7 +37,8 @@ json::object activation_json(const Activation& a) {
 Awaitable create_activation(Ctx& c) {
   auto key = c.req["Idempotency-Key"];
   if (key.empty())
-    co_return error_response(c, ApiError{400, "IDEMPOTENCY_KEY_REQUIRED", "the Idempotency-Key header is required"});
+    co_return error_response(
+        c, ApiError{400, "IDEMPOTENCY_KEY_REQUIRED", "the Idempotency-Key header is required"});
   if (key.size() > 255)
     co_return error_response(c, bad_argument("Idempotency-Key has at most 255 characters"));
   auto body = parse_body(c, {"reservation_id", "plan_id", "verification_id", "delivery"});
@@ -43,19 +46,22 @@ Awaitable create_activation(Ctx& c) {
   NewActivation na;
   na.tenant = c.tenant;
   na.idempotency_key = std::string(key);
-  for (auto [field, dest] : {std::pair{"reservation_id", &na.reservation_id},
-                             std::pair{"plan_id", &na.plan_id},
-                             std::pair{"verification_id", &na.verification_id}}) {
+  for (auto [field, dest] :
+       {std::pair{"reservation_id", &na.reservation_id}, std::pair{"plan_id", &na.plan_id},
+        std::pair{"verification_id", &na.verification_id}}) {
     auto v = req_string(body.value(), field, 64);
     if (!v) co_return error_response(c, v.error());
     *dest = v.value();
   }
   auto* delivery = body.value().if_contains("delivery");
   if (!delivery || !delivery->is_object())
-    co_return error_response(c, bad_argument("delivery is required (an object with name, phone, address)"));
+    co_return error_response(
+        c, bad_argument("delivery is required (an object with name, phone, address)"));
   for (const auto& kv : delivery->as_object())
     if (kv.key() != "name" && kv.key() != "phone" && kv.key() != "address")
-      co_return error_response(c, ApiError{400, "UNKNOWN_FIELD", "unknown field 'delivery." + std::string(kv.key()) + "'"});
+      co_return error_response(
+          c,
+          ApiError{400, "UNKNOWN_FIELD", "unknown field 'delivery." + std::string(kv.key()) + "'"});
   for (auto [field, dest, max] : {std::tuple{"name", &na.delivery.name, size_t{64}},
                                   std::tuple{"phone", &na.delivery.phone, size_t{11}},
                                   std::tuple{"address", &na.delivery.address, size_t{256}}}) {
@@ -101,38 +107,47 @@ Awaitable get_activation(Ctx& c, const std::string& id) {
 
 Awaitable receive_callback(Ctx& c, const std::string& carrier_id) {
   Carrier* carrier = c.svc.carrier(carrier_id);
-  if (!carrier) co_return error_response(c, ApiError{404, "UNKNOWN_CARRIER", "no carrier '" + carrier_id + "'"});
+  if (!carrier)
+    co_return error_response(c,
+                             ApiError{404, "UNKNOWN_CARRIER", "no carrier '" + carrier_id + "'"});
   net::HeaderList headers;
-  for (const auto& f : c.req) headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  for (const auto& f : c.req)
+    headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   auto cb = carrier->parse_callback(std::string(c.req.method_string()), std::string(c.req.target()),
                                     headers, c.req.body());
   if (!cb.verified) {
     spdlog::warn("callback carrier={} refused: {} {}", carrier_id, cb.error_code, cb.error_message);
-    co_return error_response(c, ApiError{401, "CALLBACK_REJECTED", "the callback failed verification"});
+    co_return error_response(
+        c, ApiError{401, "CALLBACK_REJECTED", "the callback failed verification"});
   }
   boost::system::error_code ec;
   auto events = json::parse(cb.events_json, ec);
   if (ec || !events.is_array())
-    co_return error_response(c, ApiError{502, "PLUGIN_ERROR", "the plugin returned malformed events"});
+    co_return error_response(c,
+                             ApiError{502, "PLUGIN_ERROR", "the plugin returned malformed events"});
   for (const auto& ev : events.as_array()) {
     auto e = json::value_to<CallbackEvent>(ev);
     if (e.type != "activation.status" || e.event_id.empty()) continue;
     auto act = c.svc.store->activation_by_id(e.gateway_order_id);
-    if (!act || act->carrier != carrier_id) {
-      spdlog::warn("callback carrier={} event={} names no activation of this carrier", carrier_id, e.event_id);
+    std::string activation_id;
+    if (act && act->carrier == carrier_id) {
+      activation_id = act->id;
     } else {
-      // Applied first, recorded second: both are idempotent, so a crash in
-      // between is healed by the carrier's retry.
-      c.svc.engine->apply_status(act->id, ActivationStatusOutput{e.carrier_order_id, e.status, e.reason},
-                                 "callback " + e.event_id);
+      spdlog::warn("callback carrier={} event={} names no activation of this carrier", carrier_id,
+                   e.event_id);
     }
-    bool fresh = c.svc.store->record_callback_event(carrier_id, e.event_id, json::serialize(ev), c.svc.now());
-    spdlog::info("callback carrier={} event={} status={} duplicate={}", carrier_id, e.event_id,
-                 e.status, !fresh);
+    auto change = ActivationEngine::change_for(
+        ActivationStatusOutput{e.carrier_order_id, e.status, e.reason}, "callback " + e.event_id);
+    if (change.status.empty()) activation_id.clear();  // recorded, nothing to apply
+    auto applied = c.svc.store->apply_callback_event(carrier_id, e.event_id, json::serialize(ev),
+                                                     activation_id, change, c.svc.now());
+    spdlog::info("callback carrier={} event={} status={} duplicate={} advanced={}", carrier_id,
+                 e.event_id, e.status, !applied.fresh, applied.advanced);
   }
   // The acknowledgement goes out only now that the events are durable.
   Response res{static_cast<net::http::status>(cb.ack_status), c.req.version()};
-  res.set(net::http::field::content_type, cb.ack_content_type.empty() ? "text/plain" : cb.ack_content_type);
+  res.set(net::http::field::content_type,
+          cb.ack_content_type.empty() ? "text/plain" : cb.ack_content_type);
   res.set("X-Request-Id", c.request_id);
   res.keep_alive(c.req.keep_alive());
   res.body() = cb.ack_body;

@@ -19,7 +19,9 @@ struct ApiError {
 inline ApiError bad_argument(std::string message) {
   return {400, "INVALID_ARGUMENT", std::move(message), false};
 }
-inline ApiError not_found(std::string what) { return {404, "NOT_FOUND", std::move(what), false}; }
+inline ApiError not_found(std::string what) {
+  return {404, "NOT_FOUND", std::move(what), false};
+}
 inline ApiError unprocessable(std::string code, std::string message) {
   return {422, std::move(code), std::move(message), false};
 }

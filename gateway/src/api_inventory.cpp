@@ -9,8 +9,8 @@ namespace cgw::gw::api {
 namespace {
 json::array capability_names(uint64_t caps) {
   static constexpr std::pair<uint64_t, const char*> kNames[] = {
-      {CGW_CAP_PLANS, "plans"},   {CGW_CAP_INVENTORY_SYNC, "inventory_sync"},
-      {CGW_CAP_RESERVE, "reserve"}, {CGW_CAP_KYC, "kyc"},
+      {CGW_CAP_PLANS, "plans"},           {CGW_CAP_INVENTORY_SYNC, "inventory_sync"},
+      {CGW_CAP_RESERVE, "reserve"},       {CGW_CAP_KYC, "kyc"},
       {CGW_CAP_ACTIVATION, "activation"}, {CGW_CAP_CALLBACKS, "callbacks"}};
   json::array out;
   for (auto [bit, name] : kNames)
@@ -26,16 +26,15 @@ Awaitable list_carriers(Ctx& c) {
     auto inv = c.svc.store->inventory(id);
     json::object inventory{{"available", inv.available}, {"last_sync_at", nullptr}};
     if (inv.last_sync_at_ms) inventory["last_sync_at"] = rfc3339(*inv.last_sync_at_ms);
-    list.push_back(json::object{
-        {"id", id},
-        {"display_name", cfg.display_name},
-        {"kind", cfg.kind},
-        {"host_network", cfg.host_network},
-        {"capabilities", capability_names(carrier->capabilities())},
-        {"plugin", json::object{{"name", carrier->library().name},
-                                {"version", carrier->library().version},
-                                {"abi", carrier->library().abi}}},
-        {"inventory", std::move(inventory)}});
+    list.push_back(json::object{{"id", id},
+                                {"display_name", cfg.display_name},
+                                {"kind", cfg.kind},
+                                {"host_network", cfg.host_network},
+                                {"capabilities", capability_names(carrier->capabilities())},
+                                {"plugin", json::object{{"name", carrier->library().name},
+                                                        {"version", carrier->library().version},
+                                                        {"abi", carrier->library().abi}}},
+                                {"inventory", std::move(inventory)}});
   }
   co_return json_response(c, 200, json::object{{"carriers", std::move(list)}});
 }
@@ -44,7 +43,9 @@ Awaitable list_plans(Ctx& c) {
   std::vector<Carrier*> targets;
   if (auto it = c.query.find("carrier"); it != c.query.end()) {
     Carrier* one = c.svc.carrier(it->second);
-    if (!one) co_return error_response(c, ApiError{400, "UNKNOWN_CARRIER", "no carrier '" + it->second + "'"});
+    if (!one)
+      co_return error_response(c,
+                               ApiError{400, "UNKNOWN_CARRIER", "no carrier '" + it->second + "'"});
     targets.push_back(one);
   } else {
     for (auto& [id, carrier] : c.svc.carriers) targets.push_back(carrier.get());
@@ -72,11 +73,12 @@ Awaitable search_numbers(Ctx& c) {
     auto it = c.query.find(name);
     return it == c.query.end() ? std::string() : it->second;
   };
-  static const std::set<std::string> kKnown = {"carrier", "province", "city", "prefix", "suffix",
-                                               "contains", "exclude_digits", "tags", "limit",
-                                               "cursor"};
+  static const std::set<std::string> kKnown = {"carrier", "province", "city",           "prefix",
+                                               "suffix",  "contains", "exclude_digits", "tags",
+                                               "limit",   "cursor"};
   for (const auto& [k, v] : c.query)
-    if (!kKnown.count(k)) co_return error_response(c, bad_argument("unknown query parameter '" + k + "'"));
+    if (!kKnown.count(k))
+      co_return error_response(c, bad_argument("unknown query parameter '" + k + "'"));
   if (auto carrier = param("carrier"); !carrier.empty()) {
     if (!c.svc.carrier(carrier))
       co_return error_response(c, ApiError{400, "UNKNOWN_CARRIER", "no carrier '" + carrier + "'"});
@@ -132,7 +134,8 @@ Awaitable search_numbers(Ctx& c) {
                                    {"tags", std::move(tags)}});
   }
   if (rows.size() > want) next = rows[want - 1].msisdn + "." + rows[want - 1].carrier;
-  co_return json_response(c, 200, json::object{{"numbers", std::move(numbers)}, {"next_cursor", next}});
+  co_return json_response(c, 200,
+                          json::object{{"numbers", std::move(numbers)}, {"next_cursor", next}});
 }
 
 }  // namespace cgw::gw::api

@@ -4,8 +4,8 @@
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/id_number.hpp"
 
-#include <cgw/types.hpp>
 #include <spdlog/spdlog.h>
+#include <cgw/types.hpp>
 
 namespace cgw::gw::api {
 
@@ -58,10 +58,12 @@ Awaitable create_reservation(Ctx& c) {
   auto claim = c.svc.store->claim_idempotency_key(c.tenant, k, hash, c.svc.now());
   switch (claim.kind) {
     case KeyClaim::kMismatch:
-      co_return error_response(c, unprocessable("IDEMPOTENCY_KEY_REUSED",
-                                                "this Idempotency-Key was used with a different request body"));
+      co_return error_response(
+          c, unprocessable("IDEMPOTENCY_KEY_REUSED",
+                           "this Idempotency-Key was used with a different request body"));
     case KeyClaim::kInFlight:
-      co_return error_response(c, ApiError{409, "IDEMPOTENCY_KEY_IN_USE", "a request with this key is in progress", true});
+      co_return error_response(c, ApiError{409, "IDEMPOTENCY_KEY_IN_USE",
+                                           "a request with this key is in progress", true});
     case KeyClaim::kReplay: {
       Response res{static_cast<net::http::status>(claim.replay.http_status), c.req.version()};
       res.set(net::http::field::content_type, "application/json");
@@ -85,7 +87,8 @@ Awaitable create_reservation(Ctx& c) {
   if (res.result_int() >= 500)
     c.svc.store->drop_idempotency_key(c.tenant, k);
   else
-    c.svc.store->complete_idempotency_key(c.tenant, k, static_cast<int>(res.result_int()), res.body());
+    c.svc.store->complete_idempotency_key(c.tenant, k, static_cast<int>(res.result_int()),
+                                          res.body());
   co_return res;
 }
 
@@ -104,8 +107,8 @@ Awaitable create_reservation_once(Ctx& c) {
   auto claim = c.svc.store->begin_reservation(c.tenant, carrier_id, msisdn.value(), c.svc.now());
   if (!claim) co_return error_response(c, claim.error());
   ReserveInput in{msisdn.value(), claim->id, carrier.value()->config().reservation_hold_seconds};
-  auto outcome = co_await carrier.value()->run(op::kNumberReserve,
-                                               json::serialize(json::value_from(in)));
+  auto outcome =
+      co_await carrier.value()->run(op::kNumberReserve, json::serialize(json::value_from(in)));
   if (!outcome.ok) {
     c.svc.store->abandon_reservation(claim->id, c.svc.now());
     co_return error_response(c, carrier_error(outcome));
@@ -114,7 +117,8 @@ Awaitable create_reservation_once(Ctx& c) {
   int64_t expires = out.expires_at_ms > 0
                         ? out.expires_at_ms
                         : c.svc.now() + carrier.value()->config().reservation_hold_seconds * 1000;
-  auto held = c.svc.store->hold_reservation(claim->id, out.carrier_reservation_id, expires, c.svc.now());
+  auto held =
+      c.svc.store->hold_reservation(claim->id, out.carrier_reservation_id, expires, c.svc.now());
   co_return json_response(c, 201, reservation_json(held));
 }
 }  // namespace
@@ -129,14 +133,17 @@ Awaitable delete_reservation(Ctx& c, const std::string& id) {
   auto r = c.svc.store->reservation(c.tenant, id, c.svc.now());
   if (!r) co_return error_response(c, not_found("no such reservation"));
   if (r->status == "consumed")
-    co_return error_response(c, ApiError{409, "RESERVATION_NOT_HELD", "the reservation is used by an activation"});
+    co_return error_response(
+        c, ApiError{409, "RESERVATION_NOT_HELD", "the reservation is used by an activation"});
   if (r->status == "held") {
     Carrier* carrier = c.svc.carrier(r->carrier);
-    if (!carrier) co_return error_response(c, ApiError{503, "CARRIER_UNAVAILABLE", "carrier not loaded", true});
+    if (!carrier)
+      co_return error_response(c, ApiError{503, "CARRIER_UNAVAILABLE", "carrier not loaded", true});
     ReleaseInput in{r->msisdn, r->carrier_reservation_id};
     auto outcome = co_await carrier->run(op::kNumberRelease, json::serialize(json::value_from(in)));
     // A hold the carrier no longer knows is released all the same.
-    if (!outcome.ok && outcome.code != "RESERVATION_EXPIRED" && outcome.code != "RESERVATION_NOT_FOUND")
+    if (!outcome.ok && outcome.code != "RESERVATION_EXPIRED" &&
+        outcome.code != "RESERVATION_NOT_FOUND")
       co_return error_response(c, carrier_error(outcome));
   }
   if (r->status == "held" || r->status == "pending") {
@@ -170,14 +177,17 @@ Awaitable create_verification(Ctx& c) {
     out.reasons = {"ID_INVALID"};
   } else {
     in.id_number = check.normalized;
-    auto outcome = co_await carrier.value()->run(op::kKycVerify, json::serialize(json::value_from(in)));
+    auto outcome =
+        co_await carrier.value()->run(op::kKycVerify, json::serialize(json::value_from(in)));
     if (!outcome.ok) co_return error_response(c, carrier_error(outcome));
     out = json::value_to<KycVerifyOutput>(outcome.result);
     if (out.result != "passed" && out.result != "rejected" && out.result != "review")
-      co_return error_response(c, ApiError{502, "PLUGIN_ERROR", "the plugin returned an unknown KYC result"});
+      co_return error_response(
+          c, ApiError{502, "PLUGIN_ERROR", "the plugin returned an unknown KYC result"});
     if (out.result == "review" && out.reasons.empty()) out.reasons = {"MANUAL_REVIEW"};
   }
-  auto v = c.svc.store->save_verification(c.tenant, carrier.value()->config().id, in, out, c.svc.now());
+  auto v =
+      c.svc.store->save_verification(c.tenant, carrier.value()->config().id, in, out, c.svc.now());
   spdlog::info("kyc verification={} carrier={} id={} result={}", v.id, v.carrier,
                v.id_number_masked, v.result);
   co_return json_response(c, 200, verification_json(v));

@@ -74,6 +74,8 @@ bool all_digits(std::string_view s) {
   return !s.empty();
 }
 
-std::string rfc3339(int64_t ms) { return rfc3339_utc(ms); }
+std::string rfc3339(int64_t ms) {
+  return rfc3339_utc(ms);
+}
 
 }  // namespace cgw::gw::api

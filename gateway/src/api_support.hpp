@@ -36,9 +36,9 @@ struct Ctx {
   Services& svc;
   Request& req;
   std::string request_id;
-  std::string tenant;                       // after authentication
-  std::vector<std::string> segments;        // path split on '/'
-  std::map<std::string, std::string> query; // decoded
+  std::string tenant;                        // after authentication
+  std::vector<std::string> segments;         // path split on '/'
+  std::map<std::string, std::string> query;  // decoded
 };
 
 Response json_response(const Ctx& c, int status, const json::value& body);

@@ -2,8 +2,8 @@
 // performs the plugin's HTTP requests.
 #include "plugin_host.hpp"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include <chrono>
 #include <memory>
@@ -13,8 +13,12 @@ namespace cgw::gw {
 namespace json = boost::json;
 
 namespace {
-cgw_str view(const std::string& s) { return cgw_str{s.data(), s.size()}; }
-std::string copy(cgw_str s) { return s.len ? std::string(s.ptr, s.len) : std::string(); }
+cgw_str view(const std::string& s) {
+  return cgw_str{s.data(), s.size()};
+}
+std::string copy(cgw_str s) {
+  return s.len ? std::string(s.ptr, s.len) : std::string();
+}
 
 // A flow longer than this is a plugin bug (a loop), not a carrier protocol.
 constexpr int kMaxSteps = 16;
@@ -129,8 +133,7 @@ boost::asio::awaitable<OperationOutcome> Carrier::run(std::string operation,
                   std::chrono::steady_clock::now() - started)
                   .count();
     spdlog::debug("carrier={} op={} call {} status={} transport={} latency_us={}", config_.id,
-                  operation, call_path, res.status,
-                  res.transport, us);
+                  operation, call_path, res.status, res.transport, us);
     if (!res.ok())
       spdlog::warn("carrier={} op={} transport failure: {}", config_.id, operation, res.error);
 

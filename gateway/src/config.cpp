@@ -107,7 +107,8 @@ CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& ba
   CarrierConfig c;
   c.id = s.req_str("id");
   for (char ch : c.id)
-    if (!(std::islower(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-'))
+    if (!(std::islower(static_cast<unsigned char>(ch)) ||
+          std::isdigit(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-'))
       throw ConfigError(n["id"], "carrier id '" + c.id + "' may use only a-z, 0-9, '-' and '_'");
   c.display_name = s.opt<std::string>("display_name", c.id);
   c.kind = s.opt<std::string>("kind", "mno");
@@ -125,7 +126,8 @@ CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& ba
   c.activation_poll_interval =
       std::chrono::seconds(s.positive<int64_t>("activation_poll_interval_s", 30));
   c.settings = s.has("settings") ? YAML::Clone(s.get("settings")) : YAML::Node(YAML::NodeType::Map);
-  if (!c.settings.IsMap()) throw ConfigError(n["settings"], "carrier " + c.id + ": settings must be a mapping");
+  if (!c.settings.IsMap())
+    throw ConfigError(n["settings"], "carrier " + c.id + ": settings must be a mapping");
   if (auto err = resolve_secret_refs(c.settings, base); !err.empty())
     throw ConfigError(n["settings"], "carrier " + c.id + " settings: " + err);
   return c;
@@ -135,13 +137,15 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
   Config cfg;
   cfg.file = file;
   const auto base = file.parent_path();
-  Section s(root, "config", {"listen", "public_base_url", "threads", "store", "log", "limits",
-                             "security", "tenants", "carriers"});
+  Section s(root, "config",
+            {"listen", "public_base_url", "threads", "store", "log", "limits", "security",
+             "tenants", "carriers"});
   if (s.has("listen")) {
     Section l(s.get("listen"), "listen", {"address", "port"});
     cfg.listen_address = l.opt<std::string>("address", cfg.listen_address);
     int port = l.opt<int>("port", cfg.listen_port);
-    if (port < 0 || port > 65535) throw ConfigError(s.get("listen")["port"], "listen.port must be 0-65535");
+    if (port < 0 || port > 65535)
+      throw ConfigError(s.get("listen")["port"], "listen.port must be 0-65535");
     cfg.listen_port = static_cast<uint16_t>(port);
   }
   cfg.public_base_url = s.opt<std::string>("public_base_url", "");
@@ -159,35 +163,49 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
   if (s.has("limits")) {
     Section lim(s.get("limits"), "limits",
                 {"max_header_bytes", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms",
-                 "shutdown_grace_ms"});
+                 "shutdown_grace_ms", "housekeeping_interval_ms", "idempotency_key_retention_h"});
     cfg.max_header_bytes = lim.positive<size_t>("max_header_bytes", cfg.max_header_bytes);
     cfg.max_body_bytes = lim.positive<size_t>("max_body_bytes", cfg.max_body_bytes);
     cfg.read_timeout = ms(lim, "read_timeout_ms", cfg.read_timeout.count());
     cfg.idle_timeout = ms(lim, "idle_timeout_ms", cfg.idle_timeout.count());
     cfg.shutdown_grace = ms(lim, "shutdown_grace_ms", cfg.shutdown_grace.count());
+    cfg.housekeeping_interval =
+        ms(lim, "housekeeping_interval_ms", cfg.housekeeping_interval.count());
+    auto retention_h = lim.positive<int64_t>("idempotency_key_retention_h", 48);
+    if (retention_h < 24)
+      throw ConfigError(s.get("limits")["idempotency_key_retention_h"],
+                        "limits.idempotency_key_retention_h must be at least 24");
+    cfg.idempotency_key_retention = std::chrono::hours(retention_h);
   }
-  if (!s.has("security")) throw ConfigError(root, "security.pii_key is required (32 bytes hex, as a {file:} or {env:} reference)");
+  if (!s.has("security"))
+    throw ConfigError(
+        root, "security.pii_key is required (32 bytes hex, as a {file:} or {env:} reference)");
   {
     YAML::Node sec = YAML::Clone(s.get("security"));
     Section ss(sec, "security", {"pii_key"});
-    if (auto err = resolve_secret_refs(sec, base); !err.empty()) throw ConfigError(s.get("security"), "security: " + err);
+    if (auto err = resolve_secret_refs(sec, base); !err.empty())
+      throw ConfigError(s.get("security"), "security: " + err);
     auto key = crypto::from_hex(Section(sec, "security", {"pii_key"}).req_str("pii_key"));
     if (!key || key->size() != 32)
-      throw ConfigError(s.get("security")["pii_key"], "security.pii_key must be 64 hex characters (32 bytes)");
+      throw ConfigError(s.get("security")["pii_key"],
+                        "security.pii_key must be 64 hex characters (32 bytes)");
     cfg.pii_key = *key;
   }
   auto tenants = s.get("tenants");
-  if (!tenants.IsSequence() || tenants.size() == 0) throw ConfigError(root, "tenants must be a non-empty list");
+  if (!tenants.IsSequence() || tenants.size() == 0)
+    throw ConfigError(root, "tenants must be a non-empty list");
   std::set<std::string> seen_keys, seen_tenants;
   for (const auto& t : tenants) {
     auto tc = parse_tenant(t);
     if (!seen_tenants.insert(tc.id).second) throw ConfigError(t, "duplicate tenant id " + tc.id);
     for (auto& k : tc.api_keys)
-      if (!seen_keys.insert(k.sha256_hex).second) throw ConfigError(t, "an api key is configured twice");
+      if (!seen_keys.insert(k.sha256_hex).second)
+        throw ConfigError(t, "an api key is configured twice");
     cfg.tenants.push_back(std::move(tc));
   }
   auto carriers = s.get("carriers");
-  if (!carriers.IsSequence() || carriers.size() == 0) throw ConfigError(root, "carriers must be a non-empty list");
+  if (!carriers.IsSequence() || carriers.size() == 0)
+    throw ConfigError(root, "carriers must be a non-empty list");
   std::set<std::string> seen;
   for (const auto& c : carriers) {
     auto cc = parse_carrier(c, base);

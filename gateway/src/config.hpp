@@ -56,6 +56,8 @@ struct Config {
   std::chrono::milliseconds read_timeout{15'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_grace{10'000};
+  std::chrono::milliseconds housekeeping_interval{15'000};
+  std::chrono::seconds idempotency_key_retention{48 * 3600};  // at least 24 h
   std::string pii_key;  // 32 bytes (from a file or env reference, hex)
   std::vector<TenantConfig> tenants;
   std::vector<CarrierConfig> carriers;

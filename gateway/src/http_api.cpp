@@ -3,8 +3,8 @@
 #include "api_support.hpp"
 #include "cgw/common/crypto.hpp"
 
-#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/url/parse.hpp>
 
 #include <chrono>
 
@@ -47,7 +47,8 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
 
   auto route = [&]() -> api::Awaitable {
     auto url = boost::urls::parse_origin_form(req.target());
-    if (!url) co_return api::error_response(c, bad_argument("the request target is not a valid URL"));
+    if (!url)
+      co_return api::error_response(c, bad_argument("the request target is not a valid URL"));
     for (auto seg : url->segments()) c.segments.push_back(seg);
     for (auto p : url->params()) c.query[p.key] = p.value;
     const auto& s = c.segments;
@@ -60,8 +61,10 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
       co_return api::json_response(c, 200, boost::json::object{{"status", "ok"}});
     }
     if (s.size() == 1 && s[0] == "readyz") {
-      if (svc_.ready.load()) co_return api::json_response(c, 200, boost::json::object{{"status", "ready"}});
-      co_return api::error_response(c, ApiError{503, "NOT_READY", "plugins or store not ready", true});
+      if (svc_.ready.load())
+        co_return api::json_response(c, 200, boost::json::object{{"status", "ready"}});
+      co_return api::error_response(c,
+                                    ApiError{503, "NOT_READY", "plugins or store not ready", true});
     }
     if (s.empty() || s[0] != "v1") co_return api::error_response(c, not_found("no such route"));
     // Callbacks authenticate by the carrier's signature, not by API key.
@@ -74,14 +77,17 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
     auto auth = req[net::http::field::authorization];
     constexpr std::string_view kBearer = "Bearer ";
     if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer)
-      co_return api::error_response(c, ApiError{401, "UNAUTHENTICATED", "an API key is required: Authorization: Bearer <key>"});
+      co_return api::error_response(
+          c,
+          ApiError{401, "UNAUTHENTICATED", "an API key is required: Authorization: Bearer <key>"});
     auto it = keys_.find(crypto::sha256_hex(auth.substr(kBearer.size())));
     if (it == keys_.end())
       co_return api::error_response(c, ApiError{401, "UNAUTHENTICATED", "unknown API key"});
     c.tenant = it->second.tenant;
     if (const char* need = scope_for(s, verb);
         need && !it->second.scopes.empty() && !it->second.scopes.count(need))
-      co_return api::error_response(c, ApiError{403, "FORBIDDEN", std::string("this key lacks the scope ") + need});
+      co_return api::error_response(
+          c, ApiError{403, "FORBIDDEN", std::string("this key lacks the scope ") + need});
 
     if (s.size() == 2 && s[1] == "carriers") {
       if (verb != net::http::verb::get) co_return method_not_allowed();
@@ -137,8 +143,9 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
     spdlog::error("request_id={} internal error: {}", c.request_id, e.what());
     res = api::error_response(c, ApiError{500, "INTERNAL", "internal error", true});
   }
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::steady_clock::now() - started).count();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                .count();
   auto target = std::string(req.target());
   auto q = target.find('?');
   spdlog::info("http method={} path={} status={} latency_us={} tenant={} request_id={}",

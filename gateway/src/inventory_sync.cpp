@@ -1,11 +1,11 @@
 #include "inventory_sync.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 
@@ -40,8 +40,10 @@ asio::awaitable<int64_t> sync_inventory_once(Services& svc, Carrier& carrier) {
     svc.store->upsert_numbers(id, out.items, generation);
     total += static_cast<int64_t>(out.items.size());
     if (page % 10 == 9) {
-      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      spdlog::info("sync carrier={} progress numbers={} rate={:.0f}/s", id, total, total / std::max(secs, 1e-3));
+      double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      spdlog::info("sync carrier={} progress numbers={} rate={:.0f}/s", id, total,
+                   total / std::max(secs, 1e-3));
     }
     if (!out.has_more) break;
     if (out.next_cursor.empty() || out.next_cursor == in.cursor) {

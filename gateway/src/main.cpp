@@ -4,6 +4,7 @@
 // limits.shutdown_grace_ms), exit code 0.
 #include "activation_engine.hpp"
 #include "config.hpp"
+#include "housekeeping.hpp"
 #include "http_api.hpp"
 #include "inventory_sync.hpp"
 #include "plugin_host.hpp"
@@ -13,11 +14,11 @@
 #include "cgw/common/log_setup.hpp"
 #include "cgw/common/time_format.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <fstream>
@@ -77,10 +78,14 @@ int main(int argc, char** argv) {
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--config" && i + 1 < argc) config_path = argv[++i];
-    else if (a == "--port-file" && i + 1 < argc) port_file = argv[++i];
-    else if (a == "--check-config") check_only = true;
-    else return usage();
+    if (a == "--config" && i + 1 < argc)
+      config_path = argv[++i];
+    else if (a == "--port-file" && i + 1 < argc)
+      port_file = argv[++i];
+    else if (a == "--check-config")
+      check_only = true;
+    else
+      return usage();
   }
   if (config_path.empty()) return usage();
 
@@ -117,9 +122,8 @@ int main(int argc, char** argv) {
   so.read_timeout = cfg.read_timeout;
   so.idle_timeout = cfg.idle_timeout;
   so.server_name = "cgw-gateway";
-  net::HttpServer server(ioc, so, [&api](net::Request& req, const net::Peer& peer) {
-    return api.handle(req, peer);
-  });
+  net::HttpServer server(
+      ioc, so, [&api](net::Request& req, const net::Peer& peer) { return api.handle(req, peer); });
   if (auto err = server.listen(); !err.empty()) {
     spdlog::critical("cannot listen: {}", err);
     return 1;
@@ -138,6 +142,7 @@ int main(int argc, char** argv) {
   svc->engine->start();
   for (auto& [id, carrier] : svc->carriers)
     asio::co_spawn(ioc, inventory_sync_loop(*svc, *carrier), asio::detached);
+  asio::co_spawn(ioc, housekeeping_loop(*svc), asio::detached);
   svc->ready = true;
   spdlog::info("cgw-gateway listening on {} with {} carriers, store {}", base_url,
                svc->carriers.size(), cfg.store_path.string());

@@ -2,9 +2,9 @@
 #include "cgw/common/time_format.hpp"
 #include "plugin_host.hpp"
 
-#include <boost/dll/shared_library.hpp>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
+#include <boost/dll/shared_library.hpp>
 
 #include <cstdlib>
 #include <cstring>
@@ -18,7 +18,9 @@ NowFn& clock_fn() {
   return fn;
 }
 
-HostContext* as_ctx(void* ctx) { return static_cast<HostContext*>(ctx); }
+HostContext* as_ctx(void* ctx) {
+  return static_cast<HostContext*>(ctx);
+}
 
 void host_log(void* ctx, int32_t level, cgw_str message) {
   std::string_view msg(message.ptr ? message.ptr : "", message.len);
@@ -31,9 +33,15 @@ void host_log(void* ctx, int32_t level, cgw_str message) {
   spdlog::log(lvl, "plugin carrier={} {}", carrier, msg);
 }
 
-void* host_alloc(void*, size_t size) { return std::malloc(size ? size : 1); }
-void host_free(void*, void* p) { std::free(p); }
-int64_t host_now(void*) { return clock_fn()(); }
+void* host_alloc(void*, size_t size) {
+  return std::malloc(size ? size : 1);
+}
+void host_free(void*, void* p) {
+  std::free(p);
+}
+int64_t host_now(void*) {
+  return clock_fn()();
+}
 void host_random(void*, void* buf, size_t len) {
   if (len && RAND_bytes(static_cast<unsigned char*>(buf), static_cast<int>(len)) != 1)
     std::abort();  // no safe fallback for a broken CSPRNG
@@ -75,8 +83,12 @@ constexpr size_t kMinPluginTable = offsetof(cgw_plugin_v1, free_callback) + size
 
 }  // namespace
 
-const cgw_host_v1* host_table() { return &kHost; }
-void set_host_clock(NowFn now) { clock_fn() = std::move(now); }
+const cgw_host_v1* host_table() {
+  return &kHost;
+}
+void set_host_clock(NowFn now) {
+  clock_fn() = std::move(now);
+}
 
 std::shared_ptr<PluginLibrary> load_plugin(const std::filesystem::path& path,
                                            const cgw_host_v1* host, std::string& why) {
@@ -114,8 +126,8 @@ std::shared_ptr<PluginLibrary> load_plugin(const std::filesystem::path& path,
     why = "plugin table is " + std::to_string(t->struct_size) + " bytes, smaller than ABI 1.0's";
     return nullptr;
   }
-  if (!t->create || !t->destroy || !t->start || !t->resume || !t->free_step ||
-      !t->parse_callback || !t->free_callback) {
+  if (!t->create || !t->destroy || !t->start || !t->resume || !t->free_step || !t->parse_callback ||
+      !t->free_callback) {
     why = "plugin table lacks a required function";
     return nullptr;
   }

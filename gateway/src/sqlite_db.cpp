@@ -23,7 +23,9 @@ Connection::Connection(const std::string& path, bool readonly) {
   sqlite3_busy_timeout(db_, 5000);
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() {
+  sqlite3_close_v2(db_);
+}
 
 void Connection::exec(const char* sql) {
   char* err = nullptr;
@@ -40,7 +42,9 @@ Stmt::Stmt(const Connection& c, std::string_view sql) : db_(c.get()) {
   if (rc != SQLITE_OK) fail(db_, rc, "prepare");
 }
 
-Stmt::~Stmt() { sqlite3_finalize(s_); }
+Stmt::~Stmt() {
+  sqlite3_finalize(s_);
+}
 
 Stmt& Stmt::bind(int i, std::string_view v) {
   int rc = sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
@@ -86,7 +90,9 @@ std::optional<std::string> Stmt::opt_text(int col) const {
   return text(col);
 }
 
-Transaction::Transaction(Connection& c) : c_(c) { c_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Connection& c) : c_(c) {
+  c_.exec("BEGIN IMMEDIATE");
+}
 Transaction::~Transaction() {
   if (!done_) {
     try {

@@ -11,10 +11,14 @@ namespace cgw::gw {
 
 namespace json = boost::json;
 
-bool is_final_status(const std::string& s) { return s == "activated" || s == "failed"; }
+bool is_final_status(const std::string& s) {
+  return s == "activated" || s == "failed";
+}
 
 namespace {
-std::string new_id(const char* prefix) { return prefix + crypto::random_hex(12); }
+std::string new_id(const char* prefix) {
+  return prefix + crypto::random_hex(12);
+}
 
 Reservation read_reservation(const db::Stmt& s) {
   Reservation r;
@@ -33,7 +37,8 @@ constexpr const char* kReservationCols =
 
 }  // namespace
 
-Store::Store(std::filesystem::path path, PiiCipher pii) : path_(std::move(path)), pii_(std::move(pii)) {}
+Store::Store(std::filesystem::path path, PiiCipher pii)
+    : path_(std::move(path)), pii_(std::move(pii)) {}
 Store::~Store() = default;
 
 std::string Store::open() {
@@ -67,7 +72,10 @@ void Store::upsert_numbers(const std::string& carrier, const std::vector<NumberI
              "= excluded.sync_generation");
   for (const auto& n : items) {
     s.bind(1, carrier).bind(2, n.msisdn).bind(3, n.province).bind(4, n.city).bind(5, n.price_fen);
-    if (n.carrier_grade) s.bind(6, *n.carrier_grade); else s.bind_null(6);
+    if (n.carrier_grade)
+      s.bind(6, *n.carrier_grade);
+    else
+      s.bind_null(6);
     s.bind(7, static_cast<int64_t>(vanity_tags(n.msisdn))).bind(8, n.status).bind(9, generation);
     s.run();
     s.reset();
@@ -171,7 +179,12 @@ Result<Reservation> Store::begin_reservation(const std::string& tenant, const st
     db::Stmt s(*writer_,
                "INSERT INTO reservations (id, tenant, carrier, msisdn, status, created_at, "
                "updated_at) VALUES (?,?,?,?, 'pending', ?, ?)");
-    s.bind(1, r.id).bind(2, tenant).bind(3, carrier).bind(4, msisdn).bind(5, now_ms).bind(6, now_ms);
+    s.bind(1, r.id)
+        .bind(2, tenant)
+        .bind(3, carrier)
+        .bind(4, msisdn)
+        .bind(5, now_ms)
+        .bind(6, now_ms);
     s.run();
     db::Stmt hide(*writer_, "UPDATE numbers SET local_hold = 1 WHERE carrier = ? AND msisdn = ?");
     hide.bind(1, carrier).bind(2, msisdn).run();
@@ -184,12 +197,14 @@ Result<Reservation> Store::begin_reservation(const std::string& tenant, const st
   return r;
 }
 
-Reservation Store::hold_reservation(const std::string& id, const std::string& carrier_reservation_id,
+Reservation Store::hold_reservation(const std::string& id,
+                                    const std::string& carrier_reservation_id,
                                     int64_t expires_at_ms, int64_t now_ms) {
   std::lock_guard lock(write_mu_);
   db::Stmt s(*writer_,
              "UPDATE reservations SET status = 'held', carrier_reservation_id = ?, expires_at = ?, "
-             "updated_at = ? WHERE id = ? RETURNING " + std::string(kReservationCols));
+             "updated_at = ? WHERE id = ? RETURNING " +
+                 std::string(kReservationCols));
   s.bind(1, carrier_reservation_id).bind(2, expires_at_ms).bind(3, now_ms).bind(4, id);
   s.step();
   Reservation r = read_reservation(s);
@@ -269,7 +284,10 @@ Verification Store::save_verification(const std::string& tenant, const std::stri
   s.bind(7, pii_.seal(in.name, v.id + "/name"));
   s.bind(8, pii_.lookup_hash(in.id_number)).bind(9, v.id_number_masked).bind(10, v.name_masked);
   // Face images are never stored; a hash proves which one was checked.
-  if (in.portrait_b64) s.bind(11, crypto::sha256_hex(*in.portrait_b64)); else s.bind_null(11);
+  if (in.portrait_b64)
+    s.bind(11, crypto::sha256_hex(*in.portrait_b64));
+  else
+    s.bind_null(11);
   s.bind(12, v.carrier_ref).bind(13, now_ms);
   s.run();
   return v;
@@ -293,18 +311,6 @@ std::optional<Verification> Store::verification(const std::string& tenant, const
   v.carrier_ref = s.opt_text(7).value_or("");
   v.created_at_ms = s.integer(8);
   return v;
-}
-
-// --------------------------------------------------------------- callbacks
-
-bool Store::record_callback_event(const std::string& carrier, const std::string& event_id,
-                                  const std::string& payload, int64_t now_ms) {
-  std::lock_guard lock(write_mu_);
-  db::Stmt s(*writer_,
-             "INSERT INTO callback_events (carrier, event_id, payload, received_at) VALUES "
-             "(?,?,?,?) ON CONFLICT DO NOTHING");
-  s.bind(1, carrier).bind(2, event_id).bind(3, payload).bind(4, now_ms).run();
-  return writer_->changes() == 1;
 }
 
 }  // namespace cgw::gw

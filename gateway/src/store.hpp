@@ -76,6 +76,11 @@ struct ActivationSubmission {
   Delivery delivery;
 };
 
+// One forward move of an activation's status, with its cause.
+struct StatusChange {
+  std::string status, cause, carrier_order_id, failure_code, failure_message;
+};
+
 struct NewActivation {
   std::string tenant, idempotency_key, request_hash;
   std::string reservation_id, plan_id, verification_id;
@@ -124,15 +129,15 @@ class Store {
 
   // --- KYC
   Verification save_verification(const std::string& tenant, const std::string& carrier,
-                                  const KycVerifyInput& input, const KycVerifyOutput& outcome,
-                                  int64_t now_ms);
+                                 const KycVerifyInput& input, const KycVerifyOutput& outcome,
+                                 int64_t now_ms);
   std::optional<Verification> verification(const std::string& tenant, const std::string& id);
 
   // --- activations
   // Validates and creates atomically, with the idempotency record. Returns
   // the stored response for a replay of the same key and body.
   Result<std::variant<Activation, IdempotentReplay>> create_activation(const NewActivation& a,
-                                                                        int64_t now_ms);
+                                                                       int64_t now_ms);
   std::optional<Activation> activation(const std::string& tenant, const std::string& id);
   std::optional<Activation> activation_by_id(const std::string& id);
   std::optional<ActivationSubmission> submission(const std::string& id);
@@ -145,6 +150,7 @@ class Store {
                           const std::string& carrier_order_id = {},
                           const std::string& failure_code = {},
                           const std::string& failure_message = {});
+  bool advance_activation(const std::string& id, const StatusChange& change, int64_t now_ms);
   void schedule_poll(const std::string& id, int64_t next_poll_at_ms);
 
   // --- idempotency keys for requests that call a carrier (reservations):
@@ -157,12 +163,26 @@ class Store {
                                 const std::string& body);
   void drop_idempotency_key(const std::string& tenant, const std::string& key);
 
-  // --- callbacks: true when the event is new (stored now), false for a duplicate
-  bool record_callback_event(const std::string& carrier, const std::string& event_id,
-                             const std::string& payload, int64_t now_ms);
+  // --- callbacks. Records the event by (carrier, event id) and applies its
+  // change to the activation in one transaction: a duplicate changes
+  // nothing, and the carrier is acknowledged only after this returns.
+  struct CallbackApplied {
+    bool fresh = false;     // false: a duplicate event
+    bool advanced = false;  // the activation's status moved
+  };
+  CallbackApplied apply_callback_event(const std::string& carrier, const std::string& event_id,
+                                       const std::string& payload, const std::string& activation_id,
+                                       const StatusChange& change, int64_t now_ms);
+
+  // --- housekeeping: expires held reservations past their time (the number
+  // shows in search again) and prunes idempotency keys older than
+  // `keep_keys_ms`. Returns the reservations expired.
+  int64_t expire_reservations(int64_t now_ms);
+  int64_t prune_idempotency_keys(int64_t older_than_ms);
 
  private:
   void migrate();
+  bool advance_in_tx(const std::string& id, const StatusChange& change, int64_t now_ms);
   std::filesystem::path path_;
   PiiCipher pii_;
   std::mutex write_mu_, read_mu_;

@@ -40,7 +40,8 @@ Activation read_activation(const db::Stmt& s) {
   return a;
 }
 void load_history(const db::Connection& c, Activation& a) {
-  db::Stmt s(c, "SELECT status, at, cause FROM activation_history WHERE activation_id = ? ORDER BY seq");
+  db::Stmt s(
+      c, "SELECT status, at, cause FROM activation_history WHERE activation_id = ? ORDER BY seq");
   s.bind(1, a.id);
   while (s.step()) a.history.push_back({s.text(0), s.text(2), s.integer(1)});
 }
@@ -63,7 +64,7 @@ void remember_key(db::Connection& c, const NewActivation& a, int status, const s
 }  // namespace
 
 Result<std::variant<Activation, IdempotentReplay>> Store::create_activation(const NewActivation& a,
-                                                                             int64_t now_ms) {
+                                                                            int64_t now_ms) {
   std::lock_guard lock(write_mu_);
   db::Transaction tx(*writer_);
   {
@@ -76,15 +77,16 @@ Result<std::variant<Activation, IdempotentReplay>> Store::create_activation(cons
         return unprocessable("IDEMPOTENCY_KEY_REUSED",
                              "this Idempotency-Key was used with a different request body");
       if (k.integer(1) == 0)
-        return ApiError{409, "IDEMPOTENCY_KEY_IN_USE", "a request with this key is in progress", true};
+        return ApiError{409, "IDEMPOTENCY_KEY_IN_USE", "a request with this key is in progress",
+                        true};
       return std::variant<Activation, IdempotentReplay>(
           IdempotentReplay{static_cast<int>(k.integer(1)), k.text(2)});
     }
   }
   // Deterministic validation failures are remembered under the key too, so a
   // retry gets the same answer.
-  auto refuse = [&](std::string code, std::string message)
-      -> Result<std::variant<Activation, IdempotentReplay>> {
+  auto refuse = [&](std::string code,
+                    std::string message) -> Result<std::variant<Activation, IdempotentReplay>> {
     ApiError e = unprocessable(std::move(code), std::move(message));
     remember_key(*writer_, a, e.http_status, error_body(e), now_ms);
     tx.commit();
@@ -114,7 +116,8 @@ Result<std::variant<Activation, IdempotentReplay>> Store::create_activation(cons
     act.msisdn = r.text(1);
   }
   if (act.carrier != v_carrier)
-    return refuse("CARRIER_MISMATCH", "the verification and the reservation are for different carriers");
+    return refuse("CARRIER_MISMATCH",
+                  "the verification and the reservation are for different carriers");
 
   act.id = "act_" + crypto::random_hex(12);
   act.tenant = a.tenant;
@@ -136,7 +139,8 @@ Result<std::variant<Activation, IdempotentReplay>> Store::create_activation(cons
   add_history(*writer_, act.id, "pending", "accepted", now_ms);
   act.history.push_back({"pending", "accepted", now_ms});
   {
-    db::Stmt s(*writer_, "UPDATE reservations SET status = 'consumed', updated_at = ? WHERE id = ?");
+    db::Stmt s(*writer_,
+               "UPDATE reservations SET status = 'consumed', updated_at = ? WHERE id = ?");
     s.bind(1, now_ms).bind(2, a.reservation_id).run();
   }
   json::object body{{"activation_id", act.id}, {"status", "pending"}};
@@ -199,14 +203,44 @@ std::vector<std::string> Store::open_activations() {
 
 bool Store::advance_activation(const std::string& id, const std::string& status,
                                const std::string& cause, int64_t now_ms,
-                               const std::string& carrier_order_id,
-                               const std::string& failure_code,
+                               const std::string& carrier_order_id, const std::string& failure_code,
                                const std::string& failure_message) {
+  return advance_activation(
+      id, StatusChange{status, cause, carrier_order_id, failure_code, failure_message}, now_ms);
+}
+
+bool Store::advance_activation(const std::string& id, const StatusChange& change, int64_t now_ms) {
   std::lock_guard lock(write_mu_);
   db::Transaction tx(*writer_);
+  bool moved = advance_in_tx(id, change, now_ms);
+  tx.commit();
+  return moved;
+}
+
+Store::CallbackApplied Store::apply_callback_event(const std::string& carrier,
+                                                   const std::string& event_id,
+                                                   const std::string& payload,
+                                                   const std::string& activation_id,
+                                                   const StatusChange& change, int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  db::Transaction tx(*writer_);
+  CallbackApplied r;
+  db::Stmt s(*writer_,
+             "INSERT INTO callback_events (carrier, event_id, payload, received_at) VALUES "
+             "(?,?,?,?) ON CONFLICT DO NOTHING");
+  s.bind(1, carrier).bind(2, event_id).bind(3, payload).bind(4, now_ms).run();
+  r.fresh = writer_->changes() == 1;
+  if (r.fresh && !activation_id.empty()) r.advanced = advance_in_tx(activation_id, change, now_ms);
+  tx.commit();
+  return r;
+}
+
+// Caller holds write_mu_ inside an open transaction.
+bool Store::advance_in_tx(const std::string& id, const StatusChange& c, int64_t now_ms) {
   std::string current, reservation_id, carrier, msisdn;
   {
-    db::Stmt s(*writer_, "SELECT status, reservation_id, carrier, msisdn FROM activations WHERE id = ?");
+    db::Stmt s(*writer_,
+               "SELECT status, reservation_id, carrier, msisdn FROM activations WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return false;
     current = s.text(0);
@@ -214,14 +248,13 @@ bool Store::advance_activation(const std::string& id, const std::string& status,
     carrier = s.text(2);
     msisdn = s.text(3);
   }
-  if (rank(status) <= rank(current)) {
+  if (rank(c.status) <= rank(current)) {
     // Never backwards; a late carrier order id is still worth keeping.
-    if (!carrier_order_id.empty()) {
+    if (!c.carrier_order_id.empty()) {
       db::Stmt s(*writer_,
                  "UPDATE activations SET carrier_order_id = ? WHERE id = ? AND carrier_order_id "
                  "IS NULL");
-      s.bind(1, carrier_order_id).bind(2, id).run();
-      tx.commit();
+      s.bind(1, c.carrier_order_id).bind(2, id).run();
     }
     return false;
   }
@@ -230,23 +263,48 @@ bool Store::advance_activation(const std::string& id, const std::string& status,
                "UPDATE activations SET status = ?, updated_at = ?, carrier_order_id = "
                "COALESCE(NULLIF(?, ''), carrier_order_id), failure_code = NULLIF(?, ''), "
                "failure_message = NULLIF(?, '') WHERE id = ?");
-    s.bind(1, status).bind(2, now_ms).bind(3, carrier_order_id).bind(4, failure_code);
-    s.bind(5, failure_message).bind(6, id).run();
+    s.bind(1, c.status).bind(2, now_ms).bind(3, c.carrier_order_id).bind(4, c.failure_code);
+    s.bind(5, c.failure_message).bind(6, id).run();
   }
-  add_history(*writer_, id, status, cause, now_ms);
-  if (status == "activated") {
+  add_history(*writer_, id, c.status, c.cause, now_ms);
+  if (c.status == "activated") {
     db::Stmt s(*writer_, "UPDATE numbers SET local_hold = 2 WHERE carrier = ? AND msisdn = ?");
     s.bind(1, carrier).bind(2, msisdn).run();
-  } else if (status == "failed") {
+  } else if (c.status == "failed") {
     // The line was not opened: the number may be offered again once the
     // carrier lists it as available.
-    db::Stmt r(*writer_, "UPDATE reservations SET status = 'released', updated_at = ? WHERE id = ?");
+    db::Stmt r(*writer_,
+               "UPDATE reservations SET status = 'released', updated_at = ? WHERE id = ?");
     r.bind(1, now_ms).bind(2, reservation_id).run();
     db::Stmt n(*writer_, "UPDATE numbers SET local_hold = 0 WHERE carrier = ? AND msisdn = ?");
     n.bind(1, carrier).bind(2, msisdn).run();
   }
-  tx.commit();
   return true;
+}
+
+int64_t Store::expire_reservations(int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  db::Transaction tx(*writer_);
+  db::Stmt s(*writer_,
+             "UPDATE reservations SET status = 'expired', updated_at = ?1 WHERE status = 'held' "
+             "AND expires_at <= ?1 RETURNING carrier, msisdn");
+  s.bind(1, now_ms);
+  std::vector<std::pair<std::string, std::string>> freed;
+  while (s.step()) freed.emplace_back(s.text(0), s.text(1));
+  db::Stmt show(*writer_, "UPDATE numbers SET local_hold = 0 WHERE carrier = ? AND msisdn = ?");
+  for (const auto& [carrier, msisdn] : freed) {
+    show.bind(1, carrier).bind(2, msisdn).run();
+    show.reset();
+  }
+  tx.commit();
+  return static_cast<int64_t>(freed.size());
+}
+
+int64_t Store::prune_idempotency_keys(int64_t older_than_ms) {
+  std::lock_guard lock(write_mu_);
+  db::Stmt s(*writer_, "DELETE FROM idempotency_keys WHERE created_at < ? AND http_status <> 0");
+  s.bind(1, older_than_ms).run();
+  return writer_->changes();
 }
 
 KeyClaim Store::claim_idempotency_key(const std::string& tenant, const std::string& key,

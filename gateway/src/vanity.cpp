@@ -5,7 +5,7 @@
 namespace cgw::gw {
 
 namespace {
-constexpr std::array<const char*, 10> kNames = {"AAAA", "AAA",        "ABCD",   "DCBA",  "AABB",
+constexpr std::array<const char*, 10> kNames = {"AAAA", "AAA",        "ABCD",   "DCBA",   "AABB",
                                                 "ABAB", "palindrome", "lucky8", "lucky6", "no4"};
 }
 

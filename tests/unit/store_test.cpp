@@ -31,7 +31,8 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(r);
     store_->hold_reservation(r->id, "L1", 1'000'000, 1000);
     cgw::KycVerifyOutput out{"passed", {}, "V1"};
-    auto v = store_->save_verification("t1", "mobile", {"张三", "11010519491231002X", {}}, out, 1000);
+    auto v =
+        store_->save_verification("t1", "mobile", {"张三", "11010519491231002X", {}}, out, 1000);
     return {r->id, v.id};
   }
   NewActivation request(const std::string& res, const std::string& ver, std::string key = "k1") {
@@ -51,7 +52,9 @@ class StoreTest : public ::testing::Test {
 };
 }  // namespace
 
-TEST_F(StoreTest, SchemaIsMigrated) { EXPECT_EQ(store_->schema_version(), 1); }
+TEST_F(StoreTest, SchemaIsMigrated) {
+  EXPECT_EQ(store_->schema_version(), 1);
+}
 
 TEST_F(StoreTest, ANumberCanBeClaimedOnce) {
   auto a = store_->begin_reservation("t1", "mobile", "13800000001", 1000);
@@ -114,7 +117,8 @@ TEST_F(StoreTest, ActivationNeedsHeldReservationAndPassedVerification) {
   r = store_->create_activation(request(res, "kyc_missing", "k2"), 2000);
   EXPECT_EQ(r.error().code, "VERIFICATION_NOT_FOUND");
   cgw::KycVerifyOutput rejected{"rejected", {"ID_NAME_MISMATCH"}, ""};
-  auto v2 = store_->save_verification("t1", "mobile", {"李四", "11010519491231002X", {}}, rejected, 1);
+  auto v2 =
+      store_->save_verification("t1", "mobile", {"李四", "11010519491231002X", {}}, rejected, 1);
   r = store_->create_activation(request(res, v2.id, "k3"), 2000);
   EXPECT_EQ(r.error().code, "VERIFICATION_NOT_PASSED");
   r = store_->create_activation(request(res, ver, "k4"), 2'000'000);
@@ -166,10 +170,52 @@ TEST_F(StoreTest, SubmissionDecryptsAndFileHoldsNoPlaintext) {
   }
 }
 
-TEST_F(StoreTest, CallbackEventsAreDeduplicated) {
-  EXPECT_TRUE(store_->record_callback_event("mobile", "E1", "{}", 1));
-  EXPECT_FALSE(store_->record_callback_event("mobile", "E1", "{}", 2));
-  EXPECT_TRUE(store_->record_callback_event("other", "E1", "{}", 2));
+TEST_F(StoreTest, CallbackEventsAreAppliedOnce) {
+  auto [res, ver] = ready_to_activate("13800000009");
+  auto id = std::get<Activation>(store_->create_activation(request(res, ver), 2000).value()).id;
+  StatusChange submitted{"submitted", "submit", "ORD9", "", ""};
+  ASSERT_TRUE(store_->advance_activation(id, submitted, 2100));
+  StatusChange done{"activated", "callback E1", "ORD9", "", ""};
+  auto first = store_->apply_callback_event("mobile", "E1", "{}", id, done, 3000);
+  EXPECT_TRUE(first.fresh);
+  EXPECT_TRUE(first.advanced);
+  auto dup = store_->apply_callback_event("mobile", "E1", "{}", id, done, 3100);
+  EXPECT_FALSE(dup.fresh);
+  EXPECT_FALSE(dup.advanced);
+  // A late, out-of-order event is recorded but never moves status back.
+  StatusChange late{"submitted", "callback E0", "ORD9", "", ""};
+  auto old = store_->apply_callback_event("mobile", "E0", "{}", id, late, 3200);
+  EXPECT_TRUE(old.fresh);
+  EXPECT_FALSE(old.advanced);
+  EXPECT_EQ(store_->activation("t1", id)->status, "activated");
+  EXPECT_EQ(store_->activation("t1", id)->history.size(), 3u);
+  // The same event id at another carrier is another event.
+  EXPECT_TRUE(store_->apply_callback_event("other", "E1", "{}", "", done, 3300).fresh);
+}
+
+TEST_F(StoreTest, JanitorExpiresHoldsAndPrunesKeys) {
+  std::vector<cgw::NumberItem> page{{"13800000020", "广东", "广州", 100, "available", {}}};
+  store_->upsert_numbers("mobile", page, 1);
+  auto r = store_->begin_reservation("t1", "mobile", "13800000020", 1000);
+  store_->hold_reservation(r->id, "L", 5000, 1000);
+  EXPECT_TRUE(store_->search_numbers({}).empty());
+  EXPECT_EQ(store_->expire_reservations(4999), 0);
+  EXPECT_EQ(store_->expire_reservations(5000), 1);
+  EXPECT_EQ(store_->search_numbers({}).size(), 1u);
+  EXPECT_EQ(store_->reservation("t1", r->id, 6000)->status, "expired");
+
+  EXPECT_EQ(store_->claim_idempotency_key("t1", "k", "h", 1000).kind, KeyClaim::kNew);
+  EXPECT_EQ(store_->claim_idempotency_key("t1", "k", "h", 1001).kind, KeyClaim::kInFlight);
+  EXPECT_EQ(store_->prune_idempotency_keys(10'000), 0);  // in flight: kept
+  store_->complete_idempotency_key("t1", "k", 201, "{}");
+  EXPECT_EQ(store_->claim_idempotency_key("t1", "k", "other", 1002).kind, KeyClaim::kMismatch);
+  EXPECT_EQ(store_->claim_idempotency_key("t1", "k", "h", 1002).kind, KeyClaim::kReplay);
+  EXPECT_EQ(store_->prune_idempotency_keys(1000), 0);
+  EXPECT_EQ(store_->prune_idempotency_keys(10'000), 1);
+  EXPECT_EQ(store_->claim_idempotency_key("t1", "k", "other", 20'000).kind, KeyClaim::kNew);
+  // A claim left in flight by a crash can be retaken after the stale time.
+  EXPECT_EQ(store_->claim_idempotency_key("t1", "k", "other", 20'000 + 60'000).kind,
+            KeyClaim::kNew);
 }
 
 TEST_F(StoreTest, SyncHidesHeldAndDropsVanished) {
