@@ -26,15 +26,19 @@ Awaitable list_carriers(Ctx& c) {
     auto inv = c.svc.store->inventory(id);
     json::object inventory{{"available", inv.available}, {"last_sync_at", nullptr}};
     if (inv.last_sync_at_ms) inventory["last_sync_at"] = rfc3339(*inv.last_sync_at_ms);
-    list.push_back(json::object{{"id", id},
-                                {"display_name", cfg.display_name},
-                                {"kind", cfg.kind},
-                                {"host_network", cfg.host_network},
-                                {"capabilities", capability_names(carrier->capabilities())},
-                                {"plugin", json::object{{"name", carrier->library().name},
-                                                        {"version", carrier->library().version},
-                                                        {"abi", carrier->library().abi}}},
-                                {"inventory", std::move(inventory)}});
+    list.push_back(json::object{
+        {"id", id},
+        {"display_name", cfg.display_name},
+        {"kind", cfg.kind},
+        {"host_network", cfg.host_network},
+        {"capabilities", capability_names(carrier->capabilities())},
+        {"plugin", json::object{{"name", carrier->library().name},
+                                {"version", carrier->library().version},
+                                {"abi", carrier->library().abi}}},
+        {"inventory", std::move(inventory)},
+        {"circuit", json::object{{"state", CircuitBreaker::name(carrier->breaker().state())},
+                                 {"failure_ratio", carrier->breaker().failure_ratio()},
+                                 {"calls_in_flight", carrier->calls_in_flight()}}}});
   }
   co_return json_response(c, 200, json::object{{"carriers", std::move(list)}});
 }

@@ -3,6 +3,10 @@
 #include "plugin_host.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <chrono>
@@ -52,7 +56,10 @@ Carrier::Carrier(CarrierConfig config, std::shared_ptr<PluginLibrary> library,
     : config_(std::move(config)),
       library_(std::move(library)),
       context_(std::make_unique<HostContext>()),
-      client_(executor, client_options(config_)) {
+      client_(executor, client_options(config_)),
+      breaker_(config_.id, BreakerOptions{config_.breaker_window, config_.breaker_min_calls,
+                                          config_.breaker_failure_ratio, config_.breaker_open}),
+      limiter_(config_.max_concurrency, config_.max_qps) {
   context_->carrier_id = config_.id;
 }
 
@@ -128,7 +135,7 @@ boost::asio::awaitable<OperationOutcome> Carrier::run(std::string operation,
     step.reset();
 
     auto started = std::chrono::steady_clock::now();
-    net::ClientResponse res = co_await client_.send(std::move(req));
+    net::ClientResponse res = co_await send(operation, req);
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - started)
                   .count();
@@ -146,6 +153,41 @@ boost::asio::awaitable<OperationOutcome> Carrier::run(std::string operation,
   }
   co_return plugin_error("the operation did not finish within " + std::to_string(kMaxSteps) +
                          " steps");
+}
+
+boost::asio::awaitable<net::ClientResponse> Carrier::send(const std::string& operation,
+                                                          const net::ClientRequest& request) {
+  for (int attempt = 0;; ++attempt) {
+    if (!breaker_.allow()) {
+      // Fail fast: nothing is sent, and the plugin maps it like any
+      // unreachable carrier (retryable).
+      net::ClientResponse open;
+      open.transport = CGW_TRANSPORT_NOT_SENT;
+      open.error = "circuit open";
+      co_return open;
+    }
+    net::ClientResponse res;
+    {
+      auto slot = co_await limiter_.acquire();
+      res = co_await client_.send(request);
+    }
+    const bool server_error = res.ok() && res.status >= 500;
+    breaker_.record(res.ok() && !server_error);
+    if (res.ok() && !server_error) co_return res;
+    const bool nothing_sent = res.transport == CGW_TRANSPORT_NOT_SENT;
+    const bool safe = nothing_sent || is_read_operation(operation);
+    if (!safe || attempt >= config_.max_retries) co_return res;
+    // Exponential backoff with full jitter: 100 ms, 200 ms, ... each scaled
+    // by a random factor so retries of many calls do not line up.
+    unsigned char r = 0;
+    host_table()->random_bytes(nullptr, &r, 1);
+    auto base = std::chrono::milliseconds(100 << std::min(attempt, 6));
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
+                                base / 2 + base * r / 512);
+    co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    spdlog::info("carrier={} op={} retry {} after: {}", config_.id, operation, attempt + 1,
+                 res.ok() ? "HTTP " + std::to_string(res.status) : res.error);
+  }
 }
 
 CallbackOutcome Carrier::parse_callback(const std::string& method, const std::string& target,

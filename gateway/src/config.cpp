@@ -103,7 +103,8 @@ CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& ba
   Section s(n, "carrier",
             {"id", "display_name", "kind", "host_network", "plugin", "required", "base_url",
              "sync_interval_s", "sync_page_size", "connect_timeout_ms", "request_timeout_ms",
-             "reservation_hold_s", "activation_poll_interval_s", "settings"});
+             "reservation_hold_s", "activation_poll_interval_s", "max_concurrency", "max_qps",
+             "max_retries", "circuit_breaker", "settings"});
   CarrierConfig c;
   c.id = s.req_str("id");
   for (char ch : c.id)
@@ -125,6 +126,24 @@ CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& ba
   c.reservation_hold_seconds = s.positive<int64_t>("reservation_hold_s", 1800);
   c.activation_poll_interval =
       std::chrono::seconds(s.positive<int64_t>("activation_poll_interval_s", 30));
+  c.max_concurrency = s.positive<int>("max_concurrency", 64);
+  c.max_qps = s.opt<double>("max_qps", 0);
+  if (c.max_qps < 0)
+    throw ConfigError(n["max_qps"], "carrier " + c.id + ": max_qps must be 0 (unlimited) or more");
+  c.max_retries = s.opt<int>("max_retries", 2);
+  if (c.max_retries < 0 || c.max_retries > 10)
+    throw ConfigError(n["max_retries"], "carrier " + c.id + ": max_retries must be 0-10");
+  if (s.has("circuit_breaker")) {
+    Section b(s.get("circuit_breaker"), "circuit_breaker",
+              {"window", "min_calls", "failure_ratio", "open_ms"});
+    c.breaker_window = b.positive<int>("window", c.breaker_window);
+    c.breaker_min_calls = b.positive<int>("min_calls", c.breaker_min_calls);
+    c.breaker_failure_ratio = b.opt<double>("failure_ratio", c.breaker_failure_ratio);
+    if (c.breaker_failure_ratio <= 0 || c.breaker_failure_ratio > 1)
+      throw ConfigError(s.get("circuit_breaker")["failure_ratio"],
+                        "circuit_breaker.failure_ratio must be in (0, 1]");
+    c.breaker_open = ms(b, "open_ms", c.breaker_open.count());
+  }
   c.settings = s.has("settings") ? YAML::Clone(s.get("settings")) : YAML::Node(YAML::NodeType::Map);
   if (!c.settings.IsMap())
     throw ConfigError(n["settings"], "carrier " + c.id + ": settings must be a mapping");

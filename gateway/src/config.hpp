@@ -40,6 +40,14 @@ struct CarrierConfig {
   std::chrono::milliseconds request_timeout{10'000};
   int64_t reservation_hold_seconds = 1800;
   std::chrono::seconds activation_poll_interval{30};
+  // Resilience (see resilience.hpp).
+  int max_concurrency = 64;  // calls in flight to this carrier
+  double max_qps = 0;        // 0: unlimited; else the carrier's contract
+  int max_retries = 2;       // for safe failures only
+  int breaker_window = 20;
+  int breaker_min_calls = 10;
+  double breaker_failure_ratio = 0.5;
+  std::chrono::milliseconds breaker_open{30'000};
   YAML::Node settings;  // handed to the plugin, secret references resolved
 };
 

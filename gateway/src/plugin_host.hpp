@@ -7,6 +7,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "resilience.hpp"
 
 #include <cgw/abi.h>
 
@@ -84,6 +85,8 @@ class Carrier {
 
   // Runs one operation to its end through the step loop.
   boost::asio::awaitable<OperationOutcome> run(std::string operation, std::string input_json);
+  const CircuitBreaker& breaker() const { return breaker_; }
+  int calls_in_flight() const { return limiter_.in_flight(); }
   CallbackOutcome parse_callback(const std::string& method, const std::string& target,
                                  const net::HeaderList& headers, const std::string& body);
 
@@ -92,7 +95,14 @@ class Carrier {
   std::shared_ptr<PluginLibrary> library_;
   std::unique_ptr<HostContext> context_;
   cgw_instance* instance_ = nullptr;
+  // One carrier call under the breaker and the limits, retried with backoff
+  // and jitter when that is safe.
+  boost::asio::awaitable<net::ClientResponse> send(const std::string& operation,
+                                                   const net::ClientRequest& request);
+
   net::HttpClient client_;
+  CircuitBreaker breaker_;
+  CallLimiter limiter_;
 };
 
 }  // namespace cgw::gw
