@@ -157,8 +157,11 @@ asio::awaitable<void> HttpServer::run_session(std::shared_ptr<Session> session) 
       close_after = true;
     } else {
       Request req = parser.release();
+      bool aborted = false;
       try {
         res = co_await handler_(req, peer);
+      } catch (const AbortConnection&) {
+        aborted = true;
       } catch (const std::exception& e) {
         spdlog::error("handler failed on {} {}: {}", std::string(req.method_string()),
                       std::string(req.target()), e.what());
@@ -166,6 +169,12 @@ asio::awaitable<void> HttpServer::run_session(std::shared_ptr<Session> session) 
                             error_body("INTERNAL", "internal error"));
       }
       close_after = !req.keep_alive();
+      if (aborted) {  // no reply: linger 0 makes close() send a reset
+        boost::system::error_code ec;
+        stream.socket().set_option(tcp::socket::linger(true, 0), ec);
+        stream.close();
+        co_return;
+      }
     }
     if (draining_) close_after = true;
     res.keep_alive(!close_after);

@@ -16,3 +16,11 @@ target_compile_options(sim_mobile_http_test PRIVATE ${CGW_WARNINGS})
 target_link_libraries(sim_mobile_http_test PRIVATE GTest::gtest_main cgw_sim_mobile cgw_sim_core
   OpenSSL::Crypto)
 gtest_discover_tests(sim_mobile_http_test DISCOVERY_TIMEOUT 60)
+
+# The simulator kit over real HTTP: namespaces, admin clock, faults and their
+# schedules, callback chaos, the request journal, seeded determinism.
+add_executable(sim_kit_test ${CMAKE_CURRENT_LIST_DIR}/sim_kit_test.cpp)
+target_compile_options(sim_kit_test PRIVATE ${CGW_WARNINGS})
+target_link_libraries(sim_kit_test PRIVATE GTest::gtest_main cgw_sim_mobile cgw_sim_core
+  OpenSSL::Crypto)
+gtest_discover_tests(sim_kit_test DISCOVERY_TIMEOUT 60)

@@ -1,8 +1,13 @@
-// The admin API shared by every carrier simulator (unsigned; for tests):
-//   GET  /admin/state             orders, reservations, callbacks
-//   POST /admin/clock             {"advance_ms": N} moves the simulated clock
-//   GET  /admin/requests?limit=N  the journal of received carrier requests
-#include "cgw/sim/sim_context.hpp"
+// The admin API shared by every carrier simulator (unsigned; for tests).
+// docs/simulators-admin.yaml is the full description:
+//   GET  /admin/state                       orders, reservations, callbacks, clock
+//   GET  /admin/clock, POST /admin/clock    read, freeze, set or advance the clock
+//   GET  /admin/requests?limit=&operation=  the journal of carrier requests
+//   GET  /admin/callbacks?limit=            every callback and every attempt
+//   GET|POST|DELETE /admin/callback-chaos   callback chaos settings
+// /admin/faults and /admin/namespaces belong to the kit's wrappers
+// (sim_instance.cpp, namespace_router.cpp).
+#include "admin_internal.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
@@ -14,10 +19,25 @@ namespace cgw::sim {
 namespace json = boost::json;
 using net::http::status;
 
-namespace {
+namespace admin {
 
-net::Response admin_error(const net::Request& req, status st, std::string_view message) {
+net::Response error(const net::Request& req, status st, std::string_view message) {
   return json_response(req, st, json::object{{"error", message}});
+}
+
+std::string path_of(std::string_view target) {
+  auto url = boost::urls::parse_origin_form(target);
+  return url ? std::string(url->path()) : std::string();
+}
+
+std::optional<json::value> parse_body(const net::Request& req, std::string& err) {
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body(), ec);
+  if (ec) {
+    err = "body must be JSON";
+    return std::nullopt;
+  }
+  return v;
 }
 
 json::object state_json(SimContext& ctx) {
@@ -29,84 +49,144 @@ json::object state_json(SimContext& ctx) {
                                   {"planCode", o.plan_code},
                                   {"state", to_string(o.state)},
                                   {"submitCount", o.submit_count},
-                                  {"failReason", o.fail_reason}});
+                                  {"failReason", o.fail_reason},
+                                  {"finishedMs", o.finished_ms}});
   for (const auto& r : ctx.ledger.reservations())
     reservations.push_back(json::object{{"lockId", r.lock_id},
                                         {"number", r.number},
                                         {"expireTime", r.expire_ms},
                                         {"state", to_string(r.state)}});
-  for (const auto& c : ctx.callbacks.journal())
+  for (const auto& c : ctx.callbacks.journal()) {
+    json::array chaos;
+    for (const auto& k : c.chaos) chaos.push_back(json::string(k));
     callbacks.push_back(
         json::object{{"eventId", c.event_id},
                      {"orderId", c.order_id},
                      {"attempts", c.attempts.size()},
                      {"acknowledged", c.acknowledged},
                      {"gaveUp", c.gave_up},
+                     {"dropped", c.dropped},
+                     {"chaos", std::move(chaos)},
                      {"lastHttpStatus", c.attempts.empty() ? 0 : c.attempts.back().http_status}});
+  }
   return json::object{{"nowMs", ctx.clock.now_ms()},
                       {"clockOffsetMs", ctx.clock.offset_ms()},
+                      {"frozen", ctx.clock.frozen()},
                       {"orders", std::move(orders)},
                       {"reservations", std::move(reservations)},
                       {"callbacks", std::move(callbacks)}};
 }
 
-net::Response advance_clock(SimContext& ctx, const net::Request& req) {
-  boost::system::error_code ec;
-  json::value body = json::parse(req.body(), ec);
-  const json::value* v =
-      !ec && body.is_object() ? body.as_object().if_contains("advance_ms") : nullptr;
-  if (!v || !(v->is_int64() || v->is_uint64()) || (v->is_int64() && v->as_int64() < 0))
-    return admin_error(req, status::bad_request,
-                       "body must be {\"advance_ms\": N} with an integer N >= 0");
-  ctx.clock.advance(v->is_int64() ? v->as_int64() : static_cast<int64_t>(v->as_uint64()));
-  ctx.tick();  // what became due happens now, before the reply
-  return json_response(
-      req, status::ok,
-      json::object{{"nowMs", ctx.clock.now_ms()}, {"clockOffsetMs", ctx.clock.offset_ms()}});
+json::object callbacks_json(const SimContext& ctx, size_t limit) {
+  auto records = ctx.callbacks.journal();
+  const size_t skip = records.size() > limit ? records.size() - limit : 0;
+  json::array out;
+  for (size_t i = skip; i < records.size(); ++i) {
+    const auto& c = records[i];
+    json::array attempts, chaos;
+    for (const auto& a : c.attempts)
+      attempts.push_back(json::object{{"at_ms", a.at_ms},
+                                      {"transport", a.transport},
+                                      {"http_status", a.http_status},
+                                      {"acknowledged", a.acknowledged},
+                                      {"error", a.error},
+                                      {"chaos", a.chaos}});
+    for (const auto& k : c.chaos) chaos.push_back(json::string(k));
+    out.push_back(json::object{{"eventId", c.event_id},
+                               {"orderId", c.order_id},
+                               {"url", c.url},
+                               {"acknowledged", c.acknowledged},
+                               {"gaveUp", c.gave_up},
+                               {"dropped", c.dropped},
+                               {"held", c.held},
+                               {"inFlight", c.in_flight},
+                               {"nextAttemptMs", c.next_attempt_ms},
+                               {"chaos", std::move(chaos)},
+                               {"attempts", std::move(attempts)}});
+  }
+  return json::object{{"total", records.size()}, {"callbacks", std::move(out)}};
 }
 
-net::Response requests(SimContext& ctx, const net::Request& req, boost::urls::url_view url) {
-  size_t limit = 100;
+}  // namespace admin
+
+namespace {
+
+// ?limit= (1-5000, default 100); false when malformed.
+bool read_limit(boost::urls::url_view url, size_t& limit) {
   for (auto p : url.params()) {
     if (p.key != "limit") continue;
     auto [ptr, ec] = std::from_chars(p.value.data(), p.value.data() + p.value.size(), limit);
     if (ec != std::errc() || ptr != p.value.data() + p.value.size() || limit < 1 || limit > 5000)
-      return admin_error(req, status::bad_request, "limit must be 1-5000");
+      return false;
   }
+  return true;
+}
+
+net::Response requests(SimContext& ctx, const net::Request& req, boost::urls::url_view url) {
+  JournalQuery q;
+  if (!read_limit(url, q.limit))
+    return admin::error(req, status::bad_request, "limit must be 1-5000");
+  for (auto p : url.params())
+    if (p.key == "operation") q.operation = p.value;
   json::array out;
-  for (const auto& e : ctx.journal.last(limit))
+  for (const auto& e : ctx.journal.query(q))
     out.push_back(json::object{{"at_ms", e.at_ms},
                                {"method", e.method},
                                {"target", e.target},
+                               {"operation", e.operation},
                                {"signature_ok", e.signature_ok},
                                {"code", e.code},
-                               {"http_status", e.http_status}});
+                               {"http_status", e.http_status},
+                               {"fault", e.fault}});
   return json_response(req, status::ok,
                        json::object{{"total", ctx.journal.total()}, {"requests", std::move(out)}});
+}
+
+net::Response callback_chaos(SimContext& ctx, const net::Request& req) {
+  using net::http::verb;
+  if (req.method() == verb::get)
+    return json_response(req, status::ok, to_json(ctx.callbacks.chaos()));
+  if (req.method() == verb::delete_) {
+    ctx.callbacks.set_chaos({}, ctx.seed());
+    return json_response(req, status::ok, json::object{});
+  }
+  if (req.method() != verb::post)
+    return admin::error(req, status::method_not_allowed, "use GET, POST or DELETE");
+  std::string err;
+  auto body = admin::parse_body(req, err);
+  if (!body) return admin::error(req, status::bad_request, err);
+  auto parsed = callback_chaos_from_json(*body);
+  if (!parsed.ok()) return admin::error(req, status::bad_request, parsed.error);
+  ctx.callbacks.set_chaos(parsed.chaos, ctx.seed());
+  return json_response(req, status::ok, to_json(parsed.chaos));
 }
 
 }  // namespace
 
 net::Response SimContext::handle_admin(const net::Request& req) {
   auto url = boost::urls::parse_origin_form(req.target());
-  if (!url) return admin_error(req, status::bad_request, "malformed target");
+  if (!url) return admin::error(req, status::bad_request, "malformed target");
   const std::string path = url->path();
   const bool get = req.method() == net::http::verb::get;
-  const bool post = req.method() == net::http::verb::post;
   if (path == "/admin/state") {
-    if (!get) return admin_error(req, status::method_not_allowed, "use GET");
+    if (!get) return admin::error(req, status::method_not_allowed, "use GET");
     tick();  // show locks that expired by now as expired
-    return json_response(req, status::ok, state_json(*this));
+    return json_response(req, status::ok, admin::state_json(*this));
   }
-  if (path == "/admin/clock") {
-    if (!post) return admin_error(req, status::method_not_allowed, "use POST");
-    return advance_clock(*this, req);
-  }
+  if (path == "/admin/clock") return admin::handle_clock_sync(*this, req);
   if (path == "/admin/requests") {
-    if (!get) return admin_error(req, status::method_not_allowed, "use GET");
+    if (!get) return admin::error(req, status::method_not_allowed, "use GET");
     return requests(*this, req, *url);
   }
-  return admin_error(req, status::not_found, "unknown admin endpoint");
+  if (path == "/admin/callbacks") {
+    if (!get) return admin::error(req, status::method_not_allowed, "use GET");
+    size_t limit = 100;
+    if (!read_limit(*url, limit))
+      return admin::error(req, status::bad_request, "limit must be 1-5000");
+    return json_response(req, status::ok, admin::callbacks_json(*this, limit));
+  }
+  if (path == "/admin/callback-chaos") return callback_chaos(*this, req);
+  return admin::error(req, status::not_found, "unknown admin endpoint");
 }
 
 }  // namespace cgw::sim

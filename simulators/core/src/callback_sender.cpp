@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <map>
 #include <mutex>
 
@@ -28,6 +31,63 @@ std::string url_target(std::string_view url) {
   if (r->has_query()) target += "?" + std::string(r->encoded_query());
   return target;
 }
+
+namespace {
+
+bool is_signature_name(std::string_view name) {
+  std::string lower(name);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "sign" || lower == "authorization" || lower.ends_with("signature") ||
+         lower.ends_with("-sign") || lower.ends_with("_sign");
+}
+
+// Stays well-formed (hex stays hex), so the partner refuses it for the
+// signature itself rather than for its syntax.
+void flip_last(std::string& value) {
+  if (!value.empty()) value.back() = value.back() == '0' ? '1' : '0';
+}
+
+}  // namespace
+
+void corrupt_signature(net::HeaderList& headers, std::string& body) {
+  bool corrupted = false;
+  for (auto& [name, value] : headers)
+    if (is_signature_name(name) && !value.empty()) {
+      flip_last(value);
+      corrupted = true;
+    }
+  if (corrupted) return;
+  // No signature header: a carrier that signs inside a JSON body.
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return;
+  for (auto& [key, field] : v.as_object())
+    if (is_signature_name(key) && field.is_string() && !field.as_string().empty()) {
+      std::string s(field.as_string());
+      flip_last(s);
+      field = s;
+      body = boost::json::serialize(v);
+      return;
+    }
+}
+
+namespace {
+
+enum ChaosKind : size_t { kDuplicate, kReorder, kDelay, kDrop, kBadSignature, kKindCount };
+
+// What chaos decided for one event that the public record does not show.
+struct EventState {
+  std::string body;
+  uint64_t seq = 0;  // enqueue order, for reorder
+  bool corrupt_next = false, duplicate_next = false;
+  int64_t hold_until_ms = 0;
+};
+
+bool pending(const CallbackRecord& r) {
+  return !r.acknowledged && !r.gave_up && !r.dropped;
+}
+
+}  // namespace
 
 // Owned jointly by the sender and its in-flight deliveries, so a delivery
 // finishing during shutdown never touches freed memory.
@@ -57,46 +117,140 @@ struct CallbackSender::Shared {
   bool stopped = false;
   std::map<std::string, CallbackRecord> records;  // by event id
   std::vector<std::string> order;                 // event ids in enqueue order
-  std::map<std::string, std::string> bodies;      // by event id
+  std::map<std::string, EventState> events;       // by event id
+  uint64_t enqueued = 0;
+  CallbackChaos chaos;
+  uint64_t chaos_count = 0;  // callbacks enqueued since the chaos was set
+  std::vector<DrawStream> draws = make_draws(0);
+  SignatureCorruptor corruptor = corrupt_signature;
+
+  static std::vector<DrawStream> make_draws(uint64_t seed) {
+    std::vector<DrawStream> d;
+    for (size_t k = 0; k < kKindCount; ++k) d.emplace_back(mix_seed(seed, 100 + k));
+    return d;
+  }
+  // mu held: lets every held callback enqueued before `seq` go now.
+  void release_held_before(uint64_t seq) {
+    for (auto& [id, rec] : records)
+      if (rec.held && events.at(id).seq < seq) rec.held = false;
+  }
+  // mu held: the chaos decisions for a new callback. Every kind draws for
+  // every callback so that decisions do not shift when settings combine.
+  void apply_chaos(CallbackRecord& rec, EventState& st) {
+    const uint64_t n = ++chaos_count;
+    const int64_t now = clock.now_ms();
+    std::array<bool, kKindCount> fires{};
+    const std::optional<Schedule>* schedules[kKindCount] = {
+        &chaos.duplicate, &chaos.reorder, &chaos.delay, &chaos.drop, &chaos.bad_signature};
+    for (size_t k = 0; k < kKindCount; ++k)
+      fires[k] = *schedules[k] && schedule_fires(**schedules[k], n, now, draws[k]);
+    if (fires[kDrop]) {
+      rec.dropped = true;
+      rec.chaos.push_back("drop");
+      release_held_before(st.seq);  // the dropped one counts as "the next one"
+      return;
+    }
+    if (fires[kDelay]) {
+      rec.next_attempt_ms = now + chaos.delay_ms;
+      rec.chaos.push_back("delay");
+    }
+    if (fires[kReorder]) {
+      rec.held = true;
+      st.hold_until_ms = now + kReorderMaxHoldMs;
+      rec.chaos.push_back("reorder");
+    }
+    if (fires[kDuplicate]) {
+      st.duplicate_next = true;
+      rec.chaos.push_back("duplicate");
+    }
+    if (fires[kBadSignature]) {
+      st.corrupt_next = true;
+      rec.chaos.push_back("bad_signature");
+    }
+  }
 };
+
+namespace {
+
+// One POST of the callback; never throws for network trouble.
+asio::awaitable<CallbackAttempt> send_once(const CallbackSigner& signer,
+                                           const SignatureCorruptor& corruptor,
+                                           const AckPredicate& is_ack, net::HttpClient& client,
+                                           const SimClock& clock, net::ClientRequest req,
+                                           bool corrupt) {
+  req.method = "POST";
+  req.headers = signer(url_target(req.url), req.body);
+  if (corrupt && corruptor) corruptor(req.headers, req.body);
+  req.headers.emplace_back("Content-Type", "application/json");
+  net::ClientResponse res = co_await client.send(std::move(req));
+  CallbackAttempt attempt;
+  attempt.at_ms = clock.now_ms();
+  attempt.transport = res.transport;
+  attempt.http_status = res.status;
+  attempt.acknowledged = res.ok() && is_ack(res.status, res.body);
+  attempt.error = res.ok() ? (attempt.acknowledged ? "" : "not acknowledged") : res.error;
+  attempt.chaos = corrupt ? "bad_signature" : "";
+  co_return attempt;
+}
+
+}  // namespace
 
 asio::awaitable<void> CallbackSender::deliver(std::shared_ptr<Shared> s, std::string event_id) {
   net::ClientRequest req;
+  bool corrupt = false, duplicate = false;
+  uint64_t seq = 0;
+  SignatureCorruptor corruptor;
   {
     std::lock_guard lock(s->mu);
-    const auto& rec = s->records.at(event_id);
-    req.url = rec.url;
-    req.body = s->bodies.at(event_id);
+    corruptor = s->corruptor;
+    auto& st = s->events.at(event_id);
+    req.url = s->records.at(event_id).url;
+    req.body = st.body;
+    corrupt = std::exchange(st.corrupt_next, false);
+    duplicate = std::exchange(st.duplicate_next, false);
+    seq = st.seq;
   }
-  req.method = "POST";
-  req.headers = s->signer(url_target(req.url), req.body);
-  req.headers.emplace_back("Content-Type", "application/json");
-  net::ClientResponse res = co_await s->client.send(std::move(req));
-
-  CallbackAttempt attempt;
-  attempt.at_ms = s->clock.now_ms();
-  attempt.transport = res.transport;
-  attempt.http_status = res.status;
-  attempt.acknowledged = res.ok() && s->is_ack(res.status, res.body);
-  attempt.error = res.ok() ? (attempt.acknowledged ? "" : "not acknowledged") : res.error;
-
-  std::lock_guard lock(s->mu);
-  auto& rec = s->records.at(event_id);
-  rec.in_flight = false;
-  rec.attempts.push_back(attempt);
-  const int n = static_cast<int>(rec.attempts.size());
-  if (attempt.acknowledged) {
-    rec.acknowledged = true;
-    spdlog::info("callback {} for order {} acknowledged (attempt {})", event_id, rec.order_id, n);
-  } else if (n >= s->policy.max_attempts) {
-    rec.gave_up = true;
-    spdlog::warn("callback {} for order {} given up after {} attempts: {}", event_id, rec.order_id,
-                 n, attempt.error);
-  } else {
-    rec.next_attempt_ms = attempt.at_ms + backoff_ms(s->policy, n);
-    spdlog::info("callback {} for order {} attempt {} failed ({}), next in {} ms", event_id,
-                 rec.order_id, n, attempt.error, rec.next_attempt_ms - attempt.at_ms);
+  std::vector<CallbackAttempt> attempts;
+  attempts.push_back(
+      co_await send_once(s->signer, corruptor, s->is_ack, s->client, s->clock, req, corrupt));
+  if (duplicate) {
+    attempts.push_back(
+        co_await send_once(s->signer, corruptor, s->is_ack, s->client, s->clock, req, false));
+    attempts.back().chaos = "duplicate";
   }
+
+  bool released = false;
+  {
+    std::lock_guard lock(s->mu);
+    auto& rec = s->records.at(event_id);
+    const bool first_try = rec.attempts.empty();
+    rec.in_flight = false;
+    for (const auto& a : attempts) {
+      rec.attempts.push_back(a);
+      rec.acknowledged = rec.acknowledged || a.acknowledged;
+    }
+    // A duplicate copy is chaos, not a retry: it does not use up attempts.
+    const int n =
+        static_cast<int>(std::count_if(rec.attempts.begin(), rec.attempts.end(),
+                                       [](const auto& a) { return a.chaos != "duplicate"; }));
+    const CallbackAttempt& last = attempts.front();
+    if (rec.acknowledged) {
+      spdlog::info("callback {} for order {} acknowledged (attempt {})", event_id, rec.order_id, n);
+    } else if (n >= s->policy.max_attempts) {
+      rec.gave_up = true;
+      spdlog::warn("callback {} for order {} given up after {} attempts: {}", event_id,
+                   rec.order_id, n, last.error);
+    } else {
+      rec.next_attempt_ms = last.at_ms + backoff_ms(s->policy, n);
+      spdlog::info("callback {} for order {} attempt {} failed ({}), next in {} ms", event_id,
+                   rec.order_id, n, last.error, rec.next_attempt_ms - last.at_ms);
+    }
+    if (first_try) {
+      s->release_held_before(seq);
+      released = true;
+    }
+  }
+  if (released) start_due_of(s);  // reordered callbacks go right after this one
 }
 
 CallbackSender::CallbackSender(asio::any_io_executor executor, const SimClock& clock,
@@ -117,21 +271,38 @@ void CallbackSender::enqueue(CallbackJob job) {
     rec.order_id = job.order_id;
     rec.url = job.url;
     rec.next_attempt_ms = shared_->clock.now_ms();
+    EventState st;
+    st.body = std::move(job.body);
+    st.seq = ++shared_->enqueued;
+    shared_->apply_chaos(rec, st);
+    if (rec.dropped)
+      spdlog::info("callback {} for order {} dropped (callback chaos)", job.event_id, job.order_id);
     shared_->order.push_back(job.event_id);
-    shared_->bodies.emplace(job.event_id, std::move(job.body));
+    shared_->events.emplace(job.event_id, std::move(st));
     shared_->records.emplace(job.event_id, std::move(rec));
   }
   tick();
 }
 
 void CallbackSender::tick() {
+  start_due_of(shared_);
+}
+
+std::vector<std::string> CallbackSender::start_due() {
+  return start_due_of(shared_);
+}
+
+std::vector<std::string> CallbackSender::start_due_of(const std::shared_ptr<Shared>& s) {
   std::vector<std::string> due;
   {
-    std::lock_guard lock(shared_->mu);
-    if (shared_->stopped) return;
-    const int64_t now = shared_->clock.now_ms();
-    for (auto& [id, rec] : shared_->records) {
-      if (rec.acknowledged || rec.gave_up || rec.in_flight || rec.next_attempt_ms > now) continue;
+    std::lock_guard lock(s->mu);
+    if (s->stopped) return due;
+    const int64_t now = s->clock.now_ms();
+    for (auto& [id, rec] : s->records) {
+      if (!pending(rec) || rec.in_flight) continue;
+      if (rec.held && s->events.at(id).hold_until_ms > now) continue;
+      rec.held = false;
+      if (rec.next_attempt_ms > now) continue;
       rec.in_flight = true;  // one attempt at a time per event
       due.push_back(id);
     }
@@ -139,7 +310,7 @@ void CallbackSender::tick() {
   for (auto& id : due) {
     // A delivery that ends by an exception must not leave its event marked
     // in flight forever: schedule a retry as for any failed attempt.
-    auto on_done = [s = shared_, id](std::exception_ptr e) {
+    auto on_done = [s, id](std::exception_ptr e) {
       if (!e) return;
       std::lock_guard lock(s->mu);
       auto& rec = s->records.at(id);
@@ -147,8 +318,9 @@ void CallbackSender::tick() {
       rec.next_attempt_ms = s->clock.now_ms() + s->policy.first_backoff_ms;
       spdlog::error("callback {} delivery ended by an exception", id);
     };
-    asio::co_spawn(shared_->executor, deliver(shared_, id), std::move(on_done));
+    asio::co_spawn(s->executor, deliver(s, id), std::move(on_done));
   }
+  return due;
 }
 
 void CallbackSender::stop() {
@@ -162,6 +334,41 @@ std::vector<CallbackRecord> CallbackSender::journal() const {
   out.reserve(shared_->order.size());
   for (const auto& id : shared_->order) out.push_back(shared_->records.at(id));
   return out;
+}
+
+void CallbackSender::set_chaos(CallbackChaos chaos, uint64_t default_seed) {
+  std::lock_guard lock(shared_->mu);
+  shared_->draws = Shared::make_draws(chaos.seed.value_or(default_seed));
+  shared_->chaos = std::move(chaos);
+  shared_->chaos_count = 0;
+}
+
+CallbackChaos CallbackSender::chaos() const {
+  std::lock_guard lock(shared_->mu);
+  return shared_->chaos;
+}
+
+void CallbackSender::set_signature_corruptor(SignatureCorruptor corruptor) {
+  std::lock_guard lock(shared_->mu);
+  shared_->corruptor = std::move(corruptor);
+}
+
+size_t CallbackSender::in_flight() const {
+  std::lock_guard lock(shared_->mu);
+  return static_cast<size_t>(std::count_if(shared_->records.begin(), shared_->records.end(),
+                                           [](const auto& kv) { return kv.second.in_flight; }));
+}
+
+std::optional<int64_t> CallbackSender::next_due_ms() const {
+  std::lock_guard lock(shared_->mu);
+  std::optional<int64_t> next;
+  if (shared_->stopped) return next;  // nothing will be started
+  for (const auto& [id, rec] : shared_->records) {
+    if (!pending(rec) || rec.in_flight) continue;
+    const int64_t at = rec.held ? shared_->events.at(id).hold_until_ms : rec.next_attempt_ms;
+    if (!next || at < *next) next = at;
+  }
+  return next;
 }
 
 }  // namespace cgw::sim

@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 #include <boost/asio/ip/address.hpp>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -16,6 +17,14 @@ namespace cgw::sim {
 namespace {
 
 constexpr size_t kMaxPoolSize = 1'000'000;
+
+// Whether all of `s` is one number of type T.
+template <class T>
+bool parse_whole(const std::string& s, T& out) {
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, out);
+  return !s.empty() && ec == std::errc() && p == end;
+}
 
 // Thrown inside the parser only; carries a ready "file:line: what" text.
 struct ConfigError {
@@ -61,8 +70,9 @@ class Parser {
 
   SimulatorConfig simulator(const YAML::Node& n) const {
     if (!n.IsMap()) fail(n, "each simulator must be a map");
-    only_keys(n, {"carrier", "listen", "seed", "pool_size", "app_id", "secret",
-                  "activation_delay_ms", "reservation_ttl_s", "settings"});
+    only_keys(n,
+              {"carrier", "listen", "seed", "pool_size", "app_id", "secret", "activation_delay_ms",
+               "reservation_ttl_s", "settings", "faults", "callback_chaos"});
     for (const char* key : {"carrier", "listen", "app_id", "secret"})
       if (!n[key]) fail(n, std::string("simulator lacks required key '") + key + "'");
     SimulatorConfig c;
@@ -89,7 +99,50 @@ class Parser {
         c.settings[it->first.as<std::string>()] =
             string(it->second, "settings." + it->first.as<std::string>());
     }
+    if (n["faults"]) {
+      if (!n["faults"].IsSequence()) fail(n["faults"], "faults must be a list of fault rules");
+      for (size_t i = 0; i < n["faults"].size(); ++i) {
+        const YAML::Node item = n["faults"][i];
+        auto parsed = fault_rules_from_json(to_json(item));
+        if (!parsed.ok() || parsed.rules.size() != 1)
+          fail(item, "faults[" + std::to_string(i) +
+                         "]: " + (parsed.ok() ? "must be one rule (a map)" : parsed.error));
+        c.faults.push_back(std::move(parsed.rules.front()));
+      }
+      if (c.faults.size() > kMaxFaultRules)
+        fail(n["faults"], "at most " + std::to_string(kMaxFaultRules) + " fault rules");
+    }
+    if (n["callback_chaos"]) {
+      auto parsed = callback_chaos_from_json(to_json(n["callback_chaos"]));
+      if (!parsed.ok()) fail(n["callback_chaos"], "callback_chaos: " + parsed.error);
+      c.callback_chaos = std::move(parsed.chaos);
+    }
     return c;
+  }
+
+  // YAML to JSON for the parsers the admin API uses too, so a rule means the
+  // same in both. Plain scalars are typed as YAML 1.2 core would (bool,
+  // integer, float); quoted scalars stay strings.
+  static boost::json::value to_json(const YAML::Node& n) {
+    if (n.IsMap()) {
+      boost::json::object o;
+      for (auto it = n.begin(); it != n.end(); ++it) o[it->first.Scalar()] = to_json(it->second);
+      return o;
+    }
+    if (n.IsSequence()) {
+      boost::json::array a;
+      for (const auto& item : n) a.push_back(to_json(item));
+      return a;
+    }
+    if (!n.IsScalar()) return nullptr;
+    const std::string& s = n.Scalar();
+    if (n.Tag() == "!") return boost::json::string(s);  // quoted
+    if (s == "true") return true;
+    if (s == "false") return false;
+    if (int64_t i = 0; parse_whole(s, i)) return i;
+    if (uint64_t u = 0; parse_whole(s, u)) return u;
+    if (double d = 0; parse_whole(s, d)) return d;
+    return boost::json::string(s);
   }
 
   void listen(const YAML::Node& n, SimulatorConfig& c) const {

@@ -58,14 +58,30 @@ Ledger::Slot* Ledger::slot(std::string_view number) {
   return it == index_.end() ? nullptr : &slots_[it->second];
 }
 
-void Ledger::expire_locks(int64_t now_ms) {
+void Ledger::expire_locks(int64_t now_ms, std::vector<Reservation>* expired) {
   while (!expiry_.empty() && expiry_.begin()->first <= now_ms) {
     auto node = expiry_.extract(expiry_.begin());
     auto& res = locks_.at(node.value().second);
     res.state = LockState::kExpired;
     if (Slot* s = slot(res.number); s && s->state == NumberState::kLocked)
       s->state = NumberState::kIdle;
+    if (expired) expired->push_back(res);
   }
+}
+
+std::vector<Reservation> Ledger::expire_due(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  std::vector<Reservation> expired;
+  expire_locks(now_ms, &expired);
+  return expired;
+}
+
+std::optional<int64_t> Ledger::next_due_ms() const {
+  std::lock_guard lock(mu_);
+  std::optional<int64_t> next;
+  if (!expiry_.empty()) next = expiry_.begin()->first;
+  if (!due_.empty() && (!next || due_.begin()->first < *next)) next = due_.begin()->first;
+  return next;
 }
 
 Page Ledger::page(std::string_view after, size_t limit, int64_t now_ms) {

@@ -7,7 +7,23 @@ namespace cgw::sim {
 namespace {
 // Keeps the id stream independent of the pool stream for one seed.
 constexpr uint64_t kIdStreamSalt = 0x9E3779B97F4A7C15ULL;
+
+thread_local SimContextCapture* t_capture = nullptr;
+
+std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
 }  // namespace
+
+SimContextCapture::SimContextCapture() : previous_(t_capture) {
+  t_capture = this;
+}
+
+SimContextCapture::~SimContextCapture() {
+  t_capture = previous_;
+}
 
 SimContext::SimContext(boost::asio::any_io_executor executor, SimContextOptions options)
     : clock(options.fixed_clock_ms),
@@ -15,12 +31,38 @@ SimContext::SimContext(boost::asio::any_io_executor executor, SimContextOptions 
       ledger(std::move(options.pool)),
       callbacks(executor, clock, std::move(options.signer), std::move(options.is_ack),
                 options.callback_policy),
-      ticker_(executor, options.tick_period, [this] { tick(); }) {}
+      ticker_(executor, options.tick_period, [this] { tick(); }),
+      seed_(options.seed) {
+  if (t_capture && !t_capture->captured_) t_capture->captured_ = this;
+}
+
+void SimContext::run_due_locked(std::vector<FiredTimer>* fired) {
+  const int64_t now = clock.now_ms();
+  for (const Reservation& r : ledger.expire_due(now))
+    if (fired) fired->push_back(FiredTimer{now, "lock_expired", r.lock_id, r.number});
+  for (const Order& order : ledger.run_due(now)) {
+    if (fired)
+      fired->push_back(FiredTimer{now, "order_final", order.order_id, to_string(order.state)});
+    if (on_final_) on_final_(order);
+  }
+  callbacks.tick();
+}
 
 void SimContext::tick() {
-  for (const Order& order : ledger.run_due(clock.now_ms()))
-    if (on_final_) on_final_(order);
-  callbacks.tick();
+  // A clock step in progress runs the due work itself.
+  std::unique_lock lock(step_mu_, std::try_to_lock);
+  if (lock) run_due_locked(nullptr);
+}
+
+bool SimContext::step_toward(int64_t target_ms, std::vector<FiredTimer>& fired) {
+  std::lock_guard lock(step_mu_);
+  const int64_t now = clock.now_ms();
+  const auto next = earliest(ledger.next_due_ms(), callbacks.next_due_ms());
+  // Due work at or before `now` runs now; nothing due by the target: jump.
+  const bool more = next && *next < target_ms;
+  clock.set_ms(more ? std::max(*next, now) : target_ms);
+  run_due_locked(&fired);
+  return more && clock.now_ms() < target_ms;
 }
 
 void SimContext::start() {

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,13 @@ struct Peer {
 };
 
 using Handler = std::function<asio::awaitable<Response>(Request&, const Peer&)>;
+
+// Thrown by a handler to close the connection without any reply (a TCP
+// reset): the simulators' fault injection uses it to play a carrier that
+// drops the connection.
+struct AbortConnection : std::exception {
+  const char* what() const noexcept override { return "connection aborted by the handler"; }
+};
 
 // Builds a response with a body and content type, keep-alive as the request.
 Response make_response(const Request& req, http::status status, std::string body,

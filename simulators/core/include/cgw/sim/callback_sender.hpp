@@ -5,9 +5,15 @@
 //
 // Due work is started by tick(); the owner calls it periodically and after
 // the clock moves.
+//
+// Callback chaos (callback_chaos.hpp: duplicate, reorder, delay, drop, bad
+// signature) is applied here, so every carrier gets it without code of its
+// own; each chaos decision and every attempt (the duplicate copy and the
+// corrupted one too) is in journal().
 #pragma once
 
 #include "cgw/common/http_client.hpp"
+#include "cgw/sim/callback_chaos.hpp"
 #include "cgw/sim/clock.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -16,6 +22,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +49,7 @@ struct CallbackAttempt {
   int http_status = 0;
   bool acknowledged = false;
   std::string error;
+  std::string chaos{};  // "duplicate" (the second copy), "bad_signature" or ""
 };
 
 struct CallbackRecord {
@@ -51,6 +59,9 @@ struct CallbackRecord {
   bool gave_up = false;  // max_attempts reached without acknowledgement
   bool in_flight = false;
   int64_t next_attempt_ms = 0;
+  std::vector<std::string> chaos{};  // the chaos kinds applied to this callback
+  bool dropped = false;              // chaos `drop`: never sent, never retried
+  bool held = false;                 // chaos `reorder`: waiting for the next callback
 };
 
 // Builds the headers of one attempt. Called per attempt: timestamps and
@@ -59,6 +70,14 @@ using CallbackSigner =
     std::function<net::HeaderList(std::string_view target, std::string_view body)>;
 // Whether a reply acknowledges the callback (carrier-specific body).
 using AckPredicate = std::function<bool(int http_status, std::string_view body)>;
+// Makes a signed attempt fail the partner's signature check (chaos
+// bad_signature). The default, corrupt_signature(), flips the last
+// character of every signature header (named Sign, Authorization, or ending
+// in Signature, -Sign or _Sign; not X-Sign-Type), or, when there is none,
+// of a top-level "sign"/"signature" string of a JSON body. A carrier that
+// signs some other way sets its own with set_signature_corruptor().
+using SignatureCorruptor = std::function<void(net::HeaderList& headers, std::string& body)>;
+void corrupt_signature(net::HeaderList& headers, std::string& body);
 
 class CallbackSender {
  public:
@@ -73,9 +92,23 @@ class CallbackSender {
   void stop();                    // no new attempts from now on
   std::vector<CallbackRecord> journal() const;
 
+  // Replaces the chaos settings; callbacks are counted from 1 again and the
+  // draw streams restart from chaos.seed (default `default_seed`).
+  void set_chaos(CallbackChaos chaos, uint64_t default_seed);
+  CallbackChaos chaos() const;
+  void set_signature_corruptor(SignatureCorruptor corruptor);
+
+  // Like tick(), returning the event ids whose attempt it started.
+  std::vector<std::string> start_due();
+  size_t in_flight() const;  // attempts sent and not answered yet
+  // The earliest simulated time an attempt (or a reorder release) is due;
+  // nullopt when nothing waits.
+  std::optional<int64_t> next_due_ms() const;
+
  private:
   struct Shared;
   static boost::asio::awaitable<void> deliver(std::shared_ptr<Shared> s, std::string event_id);
+  static std::vector<std::string> start_due_of(const std::shared_ptr<Shared>& s);
   std::shared_ptr<Shared> shared_;
 };
 

@@ -2,10 +2,16 @@
 // forward (POST /admin/clock). Business logic (lock TTLs, activation delays,
 // ages, callback backoff) reads time from here so tests can fast-forward
 // instead of sleeping.
+//
+// A clock can also be frozen: it then stands still until it is advanced,
+// set or unfrozen, so a test sees exactly the times it sets. Unfreezing
+// resumes from the frozen time (not from the wall clock), so time never
+// jumps backwards.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 
 namespace cgw::sim {
@@ -19,14 +25,26 @@ class SimClock {
 
   int64_t now_ms() const;   // simulated time, Unix ms
   int64_t wall_ms() const;  // real time, Unix ms (see SimContext: signatures)
-  int64_t offset_ms() const { return offset_.load(); }
+  // now_ms() minus the base (the wall clock, or the fixed base).
+  int64_t offset_ms() const;
   // Moves simulated time forward; negative amounts are ignored so that
   // simulated time never runs backwards (expiries would then "un-expire").
   void advance(int64_t ms);
 
+  // Moves simulated time forward to `unix_ms`; false (and no change) when
+  // that is in the simulated past.
+  bool set_ms(int64_t unix_ms);
+  void freeze();    // stands still at the current simulated time
+  void unfreeze();  // runs on from the frozen time at the real rate
+  bool frozen() const;
+
  private:
+  int64_t base_ms() const;     // the wall clock or the fixed base
+  int64_t now_locked() const;  // mu_ held
   std::optional<int64_t> fixed_base_;
-  std::atomic<int64_t> offset_{0};
+  mutable std::mutex mu_;
+  int64_t offset_ = 0;                // used while running
+  std::optional<int64_t> frozen_at_;  // set while frozen
 };
 
 }  // namespace cgw::sim

@@ -11,14 +11,21 @@
 //       activation_delay_ms: 2000
 //       reservation_ttl_s: 1800
 //       settings: {key: value, ...}     # carrier-specific, see docs/carriers/
+//       faults:                         # optional, see docs/simulators.md
+//         - {operation: "*", kind: http_status, status: 503, first: 2}
+//       callback_chaos: {duplicate: {first: 1}, delay: {ms: 2000}}
 //
 // Every error names the file and line and says what is wrong, so a broken CI
 // config is fixed without reading code.
 #pragma once
 
+#include "cgw/sim/callback_chaos.hpp"
+#include "cgw/sim/fault_injector.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +45,10 @@ struct SimulatorConfig {
   // Carrier-specific settings (`settings:` map of strings; secret references
   // such as {file: keys/x.pem} resolved to their contents).
   std::map<std::string, std::string> settings;
+  // Faults and callback chaos of the default namespace (not of namespaces
+  // made by the admin API); applied by the simulator kit, not by carriers.
+  std::vector<FaultRule> faults{};
+  std::optional<CallbackChaos> callback_chaos{};
 };
 
 struct SimConfig {

@@ -113,6 +113,12 @@ class Ledger {
   // Ends the orders that are due and expires locks; returns the orders that
   // reached a final state now (each exactly once).
   std::vector<Order> run_due(int64_t now_ms);
+  // Expires the locks that are due and returns them, oldest expiry first
+  // (run_due() does this too, silently): the admin clock reports them.
+  std::vector<Reservation> expire_due(int64_t now_ms);
+  // The earliest time something is due (a lock expiry or an order's end);
+  // nullopt when nothing is pending.
+  std::optional<int64_t> next_due_ms() const;
 
   // By order id when given, else by partner order id. Both given: must agree.
   std::optional<Order> find_order(std::string_view order_id,
@@ -128,7 +134,8 @@ class Ledger {
     NumberRecord record;
     NumberState state = NumberState::kIdle;
   };
-  void expire_locks(int64_t now_ms);  // mu_ held
+  // mu_ held; appends what expired to `expired` when given.
+  void expire_locks(int64_t now_ms, std::vector<Reservation>* expired = nullptr);
   Slot* slot(std::string_view number);
   int active_lines_locked(const std::string& key) const;
 

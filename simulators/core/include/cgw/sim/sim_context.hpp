@@ -22,8 +22,11 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace cgw::sim {
 
@@ -36,6 +39,18 @@ struct SimContextOptions {
   std::chrono::milliseconds tick_period{100};
   std::optional<int64_t> fixed_clock_ms;  // tests: a clock that only moves by advance()
 };
+
+// One piece of due work that a clock advance ran, for its reply.
+struct FiredTimer {
+  int64_t at_ms = 0;   // simulated time it ran at
+  std::string kind;    // lock_expired, order_final, callback_attempt
+  std::string id;      // lock id, order id or event id
+  std::string detail;  // order state, or the attempt's HTTP status / error
+};
+
+// A clock advance runs at most this many steps (distinct due times); past
+// that the clock jumps to the target and runs the rest at once.
+inline constexpr size_t kMaxClockSteps = 10'000;
 
 class SimContext {
  public:
@@ -53,18 +68,55 @@ class SimContext {
 
   void set_final_hook(FinalHook hook) { on_final_ = std::move(hook); }
   // Due work: lock expiry, order completion (and the hook), callback sends.
+  // Skipped while a clock move (step_toward) runs the due work itself.
   void tick();
   void start();
   void stop();
 
   // The unsigned admin API for tests (paths under /admin). Never exposes ID
-  // numbers or names: the ledger does not hold them.
+  // numbers or names: the ledger does not hold them. Serves state, clock,
+  // requests, callbacks and callback-chaos (docs/simulators-admin.yaml).
   static bool is_admin_target(std::string_view target);
   net::Response handle_admin(const net::Request& req);
 
+  uint64_t seed() const { return seed_; }
+
+  // One step of moving the clock forward to `target_ms`: the clock moves to
+  // the earliest due time (a lock expiry, an order's end, a callback
+  // attempt), or to `target_ms` when nothing is due before it, and what is
+  // due then runs (recorded in `fired`). Returns false once the clock is at
+  // `target_ms`. Stepping makes each piece of due work happen at its own
+  // simulated time and in time order, e.g. a callback's eventTime is the
+  // order's due time, and a retry is due after the attempt before it.
+  bool step_toward(int64_t target_ms, std::vector<FiredTimer>& fired);
+
  private:
+  void run_due_locked(std::vector<FiredTimer>* fired);  // step_mu_ held
+
   FinalHook on_final_;
   Ticker ticker_;
+  uint64_t seed_;
+  // Held while due work runs, so the periodic tick never takes a step's
+  // work (and the step's report stays complete).
+  std::mutex step_mu_;
+};
+
+// For the simulator kit (SimInstance): while a capture lives on a thread,
+// the first SimContext constructed on that thread is recorded in it. This is
+// how the kit finds the context of a carrier built by a registry factory,
+// without any code in the carrier.
+class SimContextCapture {
+ public:
+  SimContextCapture();
+  ~SimContextCapture();
+  SimContextCapture(const SimContextCapture&) = delete;
+  SimContextCapture& operator=(const SimContextCapture&) = delete;
+  SimContext* captured() const { return captured_; }
+
+ private:
+  friend class SimContext;
+  SimContext* captured_ = nullptr;
+  SimContextCapture* previous_;
 };
 
 // A JSON response with the given status.

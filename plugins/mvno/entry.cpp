@@ -1,0 +1,7 @@
+// The library's only exported symbol, cgw_plugin_entry_v1. Kept out of
+// cgw_mvno_core so tests can link the core without exporting anything.
+#include "mvno_plugin.hpp"
+
+CGW_EXPORT_PLUGIN(cgw::mvno::MvnoPlugin, "mvno", "1.0.0", CGW_CARRIER_MVNO,
+                  CGW_CAP_PLANS | CGW_CAP_INVENTORY_SYNC | CGW_CAP_RESERVE | CGW_CAP_KYC |
+                      CGW_CAP_ACTIVATION | CGW_CAP_CALLBACKS)

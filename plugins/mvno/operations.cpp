@@ -1,0 +1,278 @@
+#include "operations.hpp"
+
+#include "number_segments.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+namespace cgw::mvno {
+namespace {
+
+constexpr int64_t kMaxPageSize = 500;
+
+// Input errors name the field, never its value (names and ID numbers are PII).
+Error invalid(std::string_view op, std::string_view what) {
+  return Error{code::kInvalidArgument,
+               "mvno " + std::string(op) + ": " + std::string(what),
+               {},
+               false,
+               false};
+}
+
+Error required(std::string_view op, std::string_view field) {
+  // Built with append(): GCC 12 reports a false -Wrestrict on "'" + string.
+  std::string what(1, '\'');
+  what.append(field).append("' is required");
+  return invalid(op, what);
+}
+
+template <class T>
+T input_as(const json::value& input) {
+  // A missing input means "all defaults" for the operations that have them.
+  return input.is_null() ? T{} : json::value_to<T>(input);
+}
+
+Outbound post(std::string path, json::object body) {
+  return Outbound{std::move(path), std::move(body), {}};
+}
+
+// ------------------------------------------------------------ plans.list ---
+
+Prepared plans_prepare(const json::value&, const MvnoPlugin&) {
+  return post("/openapi/v1/product/list", {});
+}
+
+json::value plans_finish(const json::object& data, const json::object&, const MvnoPlugin&) {
+  PlansListOutput out;
+  for (const json::value& v : req_array(data, "products")) {
+    const json::object& p = as_object(v, "products[]");
+    out.plans.push_back(Plan{req_id(p, "productCode"), req_string(p, "productName"),
+                             req_int(p, "monthlyFee"), req_int(p, "dataMb"),
+                             req_int(p, "voiceMin")});
+  }
+  return json::value_from(out);
+}
+
+// -------------------------------------------------------- inventory.sync ---
+
+Prepared inventory_prepare(const json::value& input, const MvnoPlugin&) {
+  const auto in = input_as<InventorySyncInput>(input);
+  // The carrier serves 1..500 numbers a page; the gateway's page size is a
+  // wish that holds for every carrier, so clamp rather than refuse.
+  return post(
+      "/openapi/v1/number/query",
+      {{"cursor", in.cursor}, {"pageSize", std::clamp<int64_t>(in.page_size, 1, kMaxPageSize)}});
+}
+
+std::string number_status(std::string_view status) {
+  if (status == "FREE") return "available";
+  if (status == "OCCUPIED") return "reserved";
+  if (status == "SOLD") return "sold";
+  throw BadReply("field 'status' has an unknown value");
+}
+
+json::value inventory_finish(const json::object& data, const json::object&,
+                             const MvnoPlugin& plugin) {
+  InventorySyncOutput out;
+  size_t skipped = 0;
+  for (const json::value& v : req_array(data, "numbers")) {
+    if (auto item = read_number_item(v))
+      out.items.push_back(std::move(*item));
+    else
+      ++skipped;
+  }
+  if (skipped)
+    plugin.host().warn("mvno inventory.sync: left out " + std::to_string(skipped) +
+                       " numbers outside the MVNO segments or with a mismatched hostNetwork");
+  out.has_more = req_bool(data, "hasMore");
+  out.next_cursor = opt_string(data, "nextCursor");
+  // Without a cursor the gateway would fetch the first page again forever.
+  if (out.has_more && out.next_cursor.empty())
+    throw BadReply("field 'nextCursor' is missing while 'hasMore' is true");
+  return json::value_from(out);
+}
+
+// --------------------------------------------------------- number.reserve ---
+
+Prepared reserve_prepare(const json::value& input, const MvnoPlugin& plugin) {
+  const auto in = json::value_to<ReserveInput>(input);
+  if (in.msisdn.empty()) return required(op::kNumberReserve, "msisdn");
+  if (in.gateway_reservation_id.empty())
+    return required(op::kNumberReserve, "gateway_reservation_id");
+  if (in.hold_seconds < 0) return invalid(op::kNumberReserve, "'hold_seconds' is negative");
+  // No number outside the MVNO segments can be this carrier's: no call.
+  if (!host_network_of(in.msisdn))
+    return Error{
+        code::kNumberUnavailable, "mvno number.reserve: not an MVNO number", {}, false, false};
+  // The carrier counts in whole minutes; round up so the hold is never
+  // shorter than asked (written to avoid overflow near INT64_MAX).
+  const int64_t minutes = in.hold_seconds == 0
+                              ? plugin.settings().occupy_minutes
+                              : in.hold_seconds / 60 + (in.hold_seconds % 60 != 0 ? 1 : 0);
+  return post("/openapi/v1/number/occupy", {{"msisdn", in.msisdn},
+                                            {"occupyMinutes", minutes},
+                                            {"partnerOccupyNo", in.gateway_reservation_id}});
+}
+
+json::value reserve_finish(const json::object& data, const json::object&, const MvnoPlugin&) {
+  return json::value_from(ReserveOutput{req_id(data, "occupyNo"), req_int(data, "expireAt")});
+}
+
+// --------------------------------------------------------- number.release ---
+
+Prepared release_prepare(const json::value& input, const MvnoPlugin&) {
+  const auto in = json::value_to<ReleaseInput>(input);
+  if (in.msisdn.empty()) return required(op::kNumberRelease, "msisdn");
+  if (in.carrier_reservation_id.empty())
+    return required(op::kNumberRelease, "carrier_reservation_id");
+  return post("/openapi/v1/number/release",
+              {{"msisdn", in.msisdn}, {"occupyNo", in.carrier_reservation_id}});
+}
+
+json::value release_finish(const json::object&, const json::object&, const MvnoPlugin&) {
+  return json::value_from(ReleaseOutput{true});
+}
+
+// ------------------------------------------------------------- kyc.verify ---
+
+Prepared kyc_prepare(const json::value& input, const MvnoPlugin& plugin) {
+  const auto in = json::value_to<KycVerifyInput>(input);
+  if (in.name.empty()) return required(op::kKycVerify, "name");
+  if (in.id_number.empty()) return required(op::kKycVerify, "id_number");
+  // The name travels in clear (the protocol encrypts the ID number only).
+  json::object body{{"certName", in.name}, {"certNoEnc", plugin.seal_id_number(in.id_number)}};
+  if (in.portrait_b64 && !in.portrait_b64->empty()) body["portrait"] = *in.portrait_b64;
+  return post("/openapi/v1/realname/check", std::move(body));
+}
+
+json::value kyc_finish(const json::object& data, const json::object&, const MvnoPlugin&) {
+  KycVerifyOutput out;
+  out.carrier_ref = req_id(data, "checkNo");
+  const std::string verdict = req_string(data, "checkResult");
+  if (verdict == "PASS") {
+    out.result = "passed";
+  } else if (verdict == "REJECT" || verdict == "REVIEW") {
+    out.result = verdict == "REJECT" ? "rejected" : "review";
+    const std::string rc = opt_string(data, "rejectCode");
+    // A code outside the table (a newer carrier release) still carries a
+    // verdict worth keeping; the gateway sees it as UNKNOWN.
+    if (!rc.empty()) out.reasons.emplace_back(kyc_reason(rc).value_or("UNKNOWN"));
+  } else {
+    throw BadReply("field 'checkResult' has an unknown value");
+  }
+  return json::value_from(out);
+}
+
+// ------------------------------------------------------ activation.submit ---
+
+Prepared submit_prepare(const json::value& input, const MvnoPlugin& plugin) {
+  const auto in = json::value_to<ActivationSubmitInput>(input);
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"gateway_order_id", &in.gateway_order_id},
+      {"msisdn", &in.msisdn},
+      {"plan_id", &in.plan_id},
+      {"carrier_reservation_id", &in.carrier_reservation_id},
+      {"name", &in.name},
+      {"id_number", &in.id_number}};
+  for (const auto& [field, value] : fields)
+    if (value->empty()) return required(op::kActivationSubmit, field);
+  return post("/openapi/v1/order/create", {{"partnerOrderNo", in.gateway_order_id},
+                                           {"msisdn", in.msisdn},
+                                           {"occupyNo", in.carrier_reservation_id},
+                                           {"productCode", in.plan_id},
+                                           {"certName", in.name},
+                                           {"certNoEnc", plugin.seal_id_number(in.id_number)},
+                                           {"receiver",
+                                            {{"name", in.delivery.name},
+                                             {"phone", in.delivery.phone},
+                                             {"address", in.delivery.address}}},
+                                           {"notifyUrl", plugin.settings().callback_url}});
+}
+
+// orderStatus + failCode of a reply -> status and reason.
+void read_order_status(const json::object& data, ActivationStatusOutput& out) {
+  const auto status = order_status(req_string(data, "orderStatus"));
+  if (!status) throw BadReply("field 'orderStatus' has an unknown value");
+  out.status = std::string(*status);
+  if (out.status == "failed") out.reason = opt_string(data, "failCode");
+}
+
+json::value submit_finish(const json::object& data, const json::object&, const MvnoPlugin&) {
+  ActivationStatusOutput out;
+  out.carrier_order_id = req_id(data, "orderNo");
+  // "0000" means the carrier accepted the order; a resubmission returns the
+  // existing order, whose status may already be final.
+  read_order_status(data, out);
+  return json::value_from(out);
+}
+
+// ------------------------------------------------------- activation.query ---
+
+Prepared query_prepare(const json::value& input, const MvnoPlugin&) {
+  const auto in = json::value_to<ActivationQueryInput>(input);
+  if (in.gateway_order_id.empty() && in.carrier_order_id.empty())
+    return invalid(op::kActivationQuery, "'gateway_order_id' or 'carrier_order_id' is required");
+  json::object body;
+  if (!in.gateway_order_id.empty()) body["partnerOrderNo"] = in.gateway_order_id;
+  if (!in.carrier_order_id.empty()) body["orderNo"] = in.carrier_order_id;
+  Outbound o = post("/openapi/v1/order/query", std::move(body));
+  // Kept so the reply can be checked to be about the order we asked for.
+  o.state = {{"gateway_order_id", in.gateway_order_id}, {"carrier_order_id", in.carrier_order_id}};
+  return o;
+}
+
+json::value query_finish(const json::object& data, const json::object& state, const MvnoPlugin&) {
+  ActivationStatusOutput out;
+  out.carrier_order_id = req_id(data, "orderNo");
+  read_order_status(data, out);
+  const std::string asked_gw = opt_string(state, "gateway_order_id");
+  const std::string asked_co = opt_string(state, "carrier_order_id");
+  const std::string got_gw = req_id(data, "partnerOrderNo");
+  if ((!asked_gw.empty() && asked_gw != got_gw) ||
+      (!asked_co.empty() && asked_co != out.carrier_order_id))
+    throw BadReply("reply is about another order");
+  return json::value_from(out);
+}
+
+const std::array<Operation, 7> kOperations{{
+    {{op::kPlansList, false, false}, &plans_prepare, &plans_finish},
+    {{op::kInventorySync, false, false}, &inventory_prepare, &inventory_finish},
+    {{op::kNumberReserve, true, false}, &reserve_prepare, &reserve_finish},
+    {{op::kNumberRelease, true, false}, &release_prepare, &release_finish},
+    {{op::kKycVerify, false, false}, &kyc_prepare, &kyc_finish},
+    {{op::kActivationSubmit, true, true}, &submit_prepare, &submit_finish},
+    {{op::kActivationQuery, false, false}, &query_prepare, &query_finish},
+}};
+
+}  // namespace
+
+std::optional<NumberItem> read_number_item(const json::value& v) {
+  const json::object& n = as_object(v, "numbers[]");
+  NumberItem item;
+  item.msisdn = req_id(n, "msisdn");
+  item.province = req_string(n, "province");
+  item.city = req_string(n, "city");
+  item.price_fen = req_int(n, "prestore");
+  if (item.price_fen < 0) throw BadReply("field 'prestore' is negative");
+  item.status = number_status(req_string(n, "status"));
+  item.carrier_grade = opt_int(n, "grade");
+  if (item.carrier_grade && (*item.carrier_grade < 0 || *item.carrier_grade > 10))
+    throw BadReply("field 'grade' is out of range");
+  const auto declared = host_network_from_protocol(req_string(n, "hostNetwork"));
+  if (!declared) throw BadReply("field 'hostNetwork' has an unknown value");
+  // NumberItem has no host-network field: the gateway derives it from the
+  // prefix, so a number whose declared network contradicts the prefix (or
+  // that is not an MVNO number at all) cannot be offered truthfully.
+  const auto by_prefix = host_network_of(item.msisdn);
+  if (!by_prefix || *by_prefix != *declared) return std::nullopt;
+  return item;
+}
+
+const Operation* find_operation(std::string_view name) {
+  for (const auto& o : kOperations)
+    if (o.traits.name == name) return &o;
+  return nullptr;
+}
+
+}  // namespace cgw::mvno

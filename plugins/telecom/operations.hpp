@@ -1,0 +1,72 @@
+// The operations of the telecom protocol as chains of carrier calls
+// ("stages"). Each stage builds one XML request from the operation's context
+// and turns the <Data> of its reply into the result, an error, or the next
+// stage. The plugin (telecom_plugin.cpp) runs the chain and puts an access
+// token in front of any call that needs one.
+#pragma once
+
+#include "reply.hpp"
+#include "settings.hpp"
+
+#include <cgw/plugin.hpp>
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace cgw::telecom {
+
+// The reply of a stage leads to another stage (the context may have been
+// updated for it).
+struct NextStage {
+  std::string_view stage;
+};
+using StageResult = std::variant<json::value, NextStage, Error>;  // value: DONE
+
+struct Stage {
+  std::string_view name;  // the carrier call, e.g. "orders.confirm"
+  std::string_view path;  // e.g. "/api/v1/orders/confirm"
+  bool writes = false;
+  bool unknown_on_5xx = false;
+  // The XML body from the operation's context.
+  std::string (*request)(const json::object& ctx, const Settings& s);
+  // <Data> of a success -> what comes next. Throws BadReply when <Data>
+  // lacks the promised shape; may update `ctx` for the next stage.
+  StageResult (*finish)(pugi::xml_node data, json::object& ctx);
+};
+
+struct Begin {
+  std::string_view stage;
+  json::object ctx;  // what the stages need (PII only while a stage needs it)
+};
+using Prepared = std::variant<Begin, Error>;
+
+struct Operation {
+  std::string_view name;
+  // Input JSON -> the first stage and its context, or INVALID_ARGUMENT.
+  // Throws (Boost.JSON) when the input does not match the schema's types.
+  Prepared (*prepare)(const json::value& input, const Settings& s);
+};
+
+// nullptr for an operation or stage this plugin does not have.
+const Operation* find_operation(std::string_view name);
+const Stage* find_stage(std::string_view name);
+
+// The operations and stages of operations.cpp and orders.cpp.
+std::span<const Operation> catalogue_operations();
+std::span<const Stage> catalogue_stages();
+std::span<const Operation> order_operations();
+std::span<const Stage> order_stages();
+
+// Helpers shared by both files.
+Error invalid_input(std::string_view op, std::string_view what);
+Error required_input(std::string_view op, std::string_view field);
+// INVALID_ARGUMENT "'<field>' <problem>" (names the field, never its value).
+Error field_problem(std::string_view op, std::string_view field, std::string_view problem);
+std::string ctx_string(const json::object& ctx, std::string_view key);
+// The order status names of the protocol -> submitted / activated /
+// failed; nullopt for the pre-confirmation states and unknown values.
+std::optional<std::string_view> final_or_submitted(std::string_view carrier_status);
+
+}  // namespace cgw::telecom

@@ -1,0 +1,175 @@
+#include "reply.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace cgw::telecom {
+namespace {
+
+struct CodeRow {
+  std::string_view carrier_code;
+  const char* gateway_code;
+  bool retryable;
+  const char* text;  // fixed text: the carrier's own message may echo PII
+};
+
+constexpr std::array<CodeRow, 19> kCodes{{
+    {"10001", code::kCarrierAuthFailed, false, "access token missing"},
+    {"10002", code::kCarrierAuthFailed, true, "access token invalid"},
+    {"10003", code::kCarrierAuthFailed, true, "access token expired"},
+    {"10004", code::kCarrierAuthFailed, false, "client not authorized for this API"},
+    {"10005", code::kCarrierUnavailable, true, "rate limit exceeded"},
+    {"20001", code::kInvalidArgument, false, "request body is not well-formed XML"},
+    {"20002", code::kInvalidArgument, false, "missing or invalid parameter"},
+    {"20003", code::kCarrierRejected, false, "unknown API or method (check base_url)"},
+    {"30001", code::kNumberUnavailable, false, "number does not exist"},
+    {"30002", code::kNumberUnavailable, false, "number reserved or sold"},
+    {"30003", code::kReservationExpired, false, "reservation not found or expired"},
+    {"30004", code::kReservationNotFound, false, "reservation belongs to another number"},
+    {"30005", code::kPlanNotFound, false, "plan not found"},
+    {"50001", code::kOrderNotFound, false, "order not found"},
+    {"50002", code::kCarrierRejected, false, "order status does not allow this call"},
+    {"50003", code::kCarrierRejected, false, "ID photos missing"},
+    {"50004", code::kCarrierRejected, false, "partner order id used for another order"},
+    {"50005", code::kInvalidArgument, false, "photo rejected (format or size)"},
+    {"90001", code::kCarrierUnavailable, true, "carrier system busy"},
+}};
+
+constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kKycReasons{{
+    {"40001", "ID_INVALID"},
+    {"40002", "ID_NAME_MISMATCH"},
+    {"40003", "ID_NOT_FOUND"},
+    {"40004", "UNDERAGE"},
+    {"40005", "QUOTA_EXCEEDED"},
+    {"40006", "FACE_MISMATCH"},
+    {"40007", "LIVENESS_FAILED"},
+    {"40008", "BLACKLISTED"},
+    {"40009", "ID_INVALIDATED"},
+}};
+
+constexpr std::string_view kUpstreamTimeout = "90002";
+
+}  // namespace
+
+std::string error_prefix(const CallTraits& t) {
+  std::string s = "telecom ";
+  s.append(t.op).append(" (").append(t.call).append("): ");
+  return s;
+}
+
+bool plausible_code(std::string_view c) {
+  return !c.empty() && c.size() <= 32 && std::all_of(c.begin(), c.end(), [](char ch) {
+    return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+           ch == '_' || ch == '-';
+  });
+}
+
+Error bad_response(const CallTraits& t, std::string_view what) {
+  return Error{code::kCarrierBadResponse,
+               error_prefix(t) + "bad carrier reply: " + std::string(what),
+               {},
+               false,
+               t.writes};
+}
+
+std::optional<Error> transport_failure(const HttpResponse& r, const CallTraits& t) {
+  switch (r.transport) {
+    case CGW_TRANSPORT_OK:
+      break;
+    case CGW_TRANSPORT_NOT_SENT:
+      // Nothing reached the carrier, so even a write is safe to retry.
+      return Error{
+          code::kCarrierUnavailable, error_prefix(t) + "carrier not reachable", {}, true, false};
+    case CGW_TRANSPORT_RESPONSE_TOO_BIG:
+      return bad_response(t, "response too big");
+    case CGW_TRANSPORT_TIMEOUT:
+    case CGW_TRANSPORT_BROKEN:
+    default:
+      // Unknown transport codes from a newer host read like a lost reply:
+      // the conservative reading for writes.
+      return Error{code::kCarrierTimeout,
+                   error_prefix(t) + "no complete reply from carrier",
+                   {},
+                   true,
+                   t.writes};
+  }
+  if (r.status >= 500 && r.status <= 599)
+    return Error{code::kCarrierUnavailable,
+                 error_prefix(t) + "carrier HTTP " + std::to_string(r.status),
+                 {},
+                 true,
+                 t.unknown_on_5xx};
+  return std::nullopt;
+}
+
+Error map_carrier_code(std::string_view carrier_code, const CallTraits& t) {
+  const std::string cc(carrier_code);
+  for (const auto& row : kCodes)
+    if (row.carrier_code == carrier_code)
+      return Error{row.gateway_code, error_prefix(t) + row.text + " (" + cc + ")", cc,
+                   row.retryable, false};
+  if (carrier_code == kUpstreamTimeout)
+    return Error{code::kCarrierUnavailable,
+                 error_prefix(t) + "real-name system timed out (" + cc + ")", cc, true, false};
+  // At order time the carrier re-checks the applicant; its verdict (a
+  // reason name, not personal data) is the useful message.
+  if (auto reason = kyc_reason(carrier_code))
+    return Error{*reason == "QUOTA_EXCEEDED" ? code::kQuotaExceeded : code::kCarrierRejected,
+                 std::string(*reason), cc, false, false};
+  return Error{code::kCarrierRejected,
+               error_prefix(t) + "carrier rejected the request (" + cc + ")", cc, false, false};
+}
+
+std::optional<std::string_view> kyc_reason(std::string_view carrier_code) {
+  for (const auto& [c, reason] : kKycReasons)
+    if (c == carrier_code) return reason;
+  return std::nullopt;
+}
+
+Unwrapped unwrap_reply(const HttpResponse& r, const CallTraits& t, pugi::xml_document& doc) {
+  Unwrapped u;
+  if (auto e = transport_failure(r, t)) {
+    u.error = std::move(e);
+    return u;
+  }
+  const bool client_error = r.status >= 400 && r.status <= 499;
+  if (r.status != 200 && !client_error) {
+    u.error = Error{code::kCarrierBadResponse,
+                    error_prefix(t) + "unexpected carrier HTTP " + std::to_string(r.status),
+                    {},
+                    false,
+                    false};
+    return u;
+  }
+  if (!parse_xml(r.body, doc)) {
+    // A 4xx without the protocol's error element came from something in
+    // front of the carrier (a proxy, a gateway): it did not apply anything.
+    u.error = client_error
+                  ? Error{code::kCarrierBadResponse,
+                          error_prefix(t) + "unexpected carrier HTTP " + std::to_string(r.status),
+                          {},
+                          false,
+                          false}
+                  : bad_response(t, "not well-formed XML");
+    return u;
+  }
+  const pugi::xml_node root = root_element(doc);
+  try {
+    if (std::string_view(root.name()) == "Error") {
+      const std::string cc = req_text(root, "Code");
+      if (!plausible_code(cc)) throw BadReply("element 'Code' is malformed");
+      u.error = map_carrier_code(cc, t);
+      u.token_rejected = cc == "10002" || cc == "10003";
+      return u;
+    }
+    if (std::string_view(root.name()) != "Response" || client_error)
+      throw BadReply("unexpected root element");
+    if (req_text(root, "Code") != "0") throw BadReply("a Response element with a non-zero Code");
+    u.data = req_child(root, "Data");
+  } catch (const BadReply& e) {
+    u.error = bad_response(t, e.what());
+  }
+  return u;
+}
+
+}  // namespace cgw::telecom

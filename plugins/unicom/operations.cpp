@@ -1,0 +1,299 @@
+#include "operations.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <string>
+
+namespace cgw::unicom {
+namespace {
+
+constexpr int64_t kMaxPageSize = 1000;
+// Far beyond any real pool, and small enough that page_no * page_size
+// cannot overflow.
+constexpr int64_t kMaxPageNo = 1'000'000'000;
+
+// Input errors name the field, never its value (names and ID numbers are PII).
+Error invalid(std::string_view op, std::string_view what) {
+  return Error{code::kInvalidArgument,
+               "unicom " + std::string(op) + ": " + std::string(what),
+               {},
+               false,
+               false};
+}
+
+Error required(std::string_view op, std::string_view field) {
+  // Built with append(): GCC 12 reports a false -Wrestrict on "'" + string.
+  std::string what(1, '\'');
+  what.append(field).append("' is required");
+  return invalid(op, what);
+}
+
+template <class T>
+T input_as(const json::value& input) {
+  // A missing input means "all defaults" for the operations that have them.
+  return input.is_null() ? T{} : json::value_to<T>(input);
+}
+
+std::optional<int64_t> positive(std::string_view s, int64_t max) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < 1 || v > max)
+    return std::nullopt;
+  return v;
+}
+
+// ------------------------------------------------------------ plans.list ---
+
+Prepared plans_prepare(const json::value&, const Settings&) {
+  return Outbound{"plan.list", {}, {}};
+}
+
+json::value plans_finish(const json::object& data, const json::object&) {
+  PlansListOutput out;
+  for (const json::value& v : req_array(data, "products")) {
+    const json::object& p = as_object(v, "products[]");
+    out.plans.push_back(Plan{req_id(p, "product_code"), req_string(p, "product_name"),
+                             req_int(p, "monthly_fee"), req_int(p, "flow_mb"),
+                             req_int(p, "voice_min")});
+  }
+  return json::value_from(out);
+}
+
+// -------------------------------------------------------- inventory.sync ---
+
+Prepared inventory_prepare(const json::value& input, const Settings&) {
+  const auto in = input_as<InventorySyncInput>(input);
+  PageCursor page;
+  if (in.cursor.empty()) {
+    // The carrier serves 1..1000 numbers a page; the gateway's page size is
+    // a wish that holds for every carrier, so clamp rather than refuse.
+    page.page_size = std::clamp<int64_t>(in.page_size, 1, kMaxPageSize);
+  } else if (auto c = parse_cursor(in.cursor)) {
+    page = *c;
+  } else {
+    return invalid(op::kInventorySync, "'cursor' is not a cursor of this carrier");
+  }
+  Outbound o{
+      "number.query",
+      {{"page_no", std::to_string(page.page_no)}, {"page_size", std::to_string(page.page_size)}},
+      {}};
+  o.state = {{"page_no", page.page_no}, {"page_size", page.page_size}};
+  return o;
+}
+
+json::value inventory_finish(const json::object& data, const json::object& state) {
+  InventorySyncOutput out;
+  for (const json::value& v : req_array(data, "numbers")) {
+    const json::object& n = as_object(v, "numbers[]");
+    NumberItem item;
+    item.msisdn = req_id(n, "number");
+    item.province = req_string(n, "province");
+    item.city = req_string(n, "city");
+    item.price_fen = req_int(n, "price");
+    if (item.price_fen < 0) throw BadReply("field 'price' is negative");
+    const auto status = number_status(req_string(n, "state"));
+    if (!status) throw BadReply("field 'state' has an unknown value");
+    item.status = std::string(*status);
+    item.carrier_grade = opt_int(n, "level");
+    if (item.carrier_grade && (*item.carrier_grade < 0 || *item.carrier_grade > 10))
+      throw BadReply("field 'level' is out of range");
+    out.items.push_back(std::move(item));
+  }
+  const int64_t total = req_int(data, "total");
+  if (total < 0) throw BadReply("field 'total' is negative");
+  // Our own continuation: the numbers we asked for.
+  const int64_t page_no = state.at("page_no").as_int64();
+  const int64_t page_size = state.at("page_size").as_int64();
+  out.has_more = page_no < kMaxPageNo && page_no * page_size < total;
+  if (out.has_more) out.next_cursor = std::to_string(page_no + 1) + ":" + std::to_string(page_size);
+  return json::value_from(out);
+}
+
+// --------------------------------------------------------- number.reserve ---
+
+Prepared reserve_prepare(const json::value& input, const Settings& s) {
+  const auto in = json::value_to<ReserveInput>(input);
+  if (in.msisdn.empty()) return required(op::kNumberReserve, "msisdn");
+  if (in.gateway_reservation_id.empty())
+    return required(op::kNumberReserve, "gateway_reservation_id");
+  if (in.hold_seconds < 0) return invalid(op::kNumberReserve, "'hold_seconds' is negative");
+  // The carrier counts in whole minutes; round up so the hold is never
+  // shorter than asked (written to avoid overflow near INT64_MAX).
+  const int64_t minutes = in.hold_seconds == 0
+                              ? s.lock_minutes
+                              : in.hold_seconds / 60 + (in.hold_seconds % 60 != 0 ? 1 : 0);
+  return Outbound{"number.lock",
+                  {{"number", in.msisdn},
+                   {"lock_minutes", std::to_string(minutes)},
+                   {"out_lock_id", in.gateway_reservation_id}},
+                  {}};
+}
+
+json::value reserve_finish(const json::object& data, const json::object&) {
+  const std::string lock_id = req_id(data, "lock_id");
+  const auto expires = parse_beijing_timestamp(req_string(data, "expire_time"));
+  if (!expires) throw BadReply("field 'expire_time' is not yyyy-MM-dd HH:mm:ss");
+  return json::value_from(ReserveOutput{lock_id, *expires});
+}
+
+// --------------------------------------------------------- number.release ---
+
+Prepared release_prepare(const json::value& input, const Settings&) {
+  const auto in = json::value_to<ReleaseInput>(input);
+  if (in.msisdn.empty()) return required(op::kNumberRelease, "msisdn");
+  if (in.carrier_reservation_id.empty())
+    return required(op::kNumberRelease, "carrier_reservation_id");
+  return Outbound{
+      "number.unlock", {{"number", in.msisdn}, {"lock_id", in.carrier_reservation_id}}, {}};
+}
+
+json::value release_finish(const json::object&, const json::object&) {
+  return json::value_from(ReleaseOutput{true});
+}
+
+// ------------------------------------------------------------- kyc.verify ---
+
+Prepared kyc_prepare(const json::value& input, const Settings&) {
+  const auto in = json::value_to<KycVerifyInput>(input);
+  if (in.name.empty()) return required(op::kKycVerify, "name");
+  if (in.id_number.empty()) return required(op::kKycVerify, "id_number");
+  Outbound o{"cert.check", {{"cert_name", in.name}, {"cert_no", in.id_number}}, {}};
+  if (in.portrait_b64 && !in.portrait_b64->empty())
+    o.params.emplace_back("portrait", *in.portrait_b64);
+  return o;
+}
+
+json::value kyc_finish(const json::object& data, const json::object&) {
+  KycVerifyOutput out;
+  out.carrier_ref = req_id(data, "check_id");
+  const std::string verdict = req_string(data, "result");
+  if (verdict == "PASS") {
+    out.result = "passed";
+  } else if (verdict == "NOT_PASS" || verdict == "MANUAL_REVIEW") {
+    out.result = verdict == "NOT_PASS" ? "rejected" : "review";
+    const std::string rc = opt_string(data, "reason_code");
+    // A code outside the table (a newer carrier release) still carries a
+    // verdict worth keeping; the gateway sees it as UNKNOWN.
+    if (!rc.empty()) out.reasons.emplace_back(kyc_reason(rc).value_or("UNKNOWN"));
+  } else {
+    throw BadReply("field 'result' has an unknown value");
+  }
+  return json::value_from(out);
+}
+
+// ------------------------------------------------------ activation.submit ---
+
+Prepared submit_prepare(const json::value& input, const Settings&) {
+  const auto in = json::value_to<ActivationSubmitInput>(input);
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"gateway_order_id", &in.gateway_order_id},
+      {"msisdn", &in.msisdn},
+      {"plan_id", &in.plan_id},
+      {"carrier_reservation_id", &in.carrier_reservation_id},
+      {"name", &in.name},
+      {"id_number", &in.id_number}};
+  for (const auto& [field, value] : fields)
+    if (value->empty()) return required(op::kActivationSubmit, field);
+  Outbound o{"order.create",
+             {{"out_order_id", in.gateway_order_id},
+              {"number", in.msisdn},
+              {"lock_id", in.carrier_reservation_id},
+              {"product_code", in.plan_id},
+              {"cert_name", in.name},
+              {"cert_no", in.id_number}},
+             {}};
+  // Empty contact fields are left out: empty parameters are not signed, so
+  // sending them would only add bytes.
+  const std::pair<const char*, const std::string*> contact[] = {
+      {"contact_name", &in.delivery.name},
+      {"contact_phone", &in.delivery.phone},
+      {"contact_address", &in.delivery.address}};
+  for (const auto& [name, value] : contact)
+    if (!value->empty()) o.params.emplace_back(name, *value);
+  o.state = {{"gateway_order_id", in.gateway_order_id}};
+  return o;
+}
+
+// order_state + fail_code of a reply -> status and reason.
+void read_order_state(const json::object& data, ActivationStatusOutput& out) {
+  const auto status = order_status(req_string(data, "order_state"));
+  if (!status) throw BadReply("field 'order_state' has an unknown value");
+  out.status = std::string(*status);
+  if (out.status == "failed") out.reason = opt_string(data, "fail_code");
+}
+
+// A reply must be about the order we asked for, or it is not our answer.
+void check_same_order(const json::object& data, const json::object& state,
+                      const std::string& carrier_order_id) {
+  const std::string asked_gw = opt_string(state, "gateway_order_id");
+  const std::string asked_co = opt_string(state, "carrier_order_id");
+  const std::string got_gw = opt_string(data, "out_order_id");
+  if ((!asked_gw.empty() && !got_gw.empty() && asked_gw != got_gw) ||
+      (!asked_co.empty() && asked_co != carrier_order_id))
+    throw BadReply("reply is about another order");
+}
+
+json::value submit_finish(const json::object& data, const json::object& state) {
+  ActivationStatusOutput out;
+  out.carrier_order_id = req_id(data, "order_id");
+  check_same_order(data, state, out.carrier_order_id);
+  // "0000" means the carrier accepted the order; a resubmission returns the
+  // existing order, whose state may already be final.
+  if (data.contains("order_state") && !data.at("order_state").is_null())
+    read_order_state(data, out);
+  else
+    out.status = "submitted";
+  return json::value_from(out);
+}
+
+// ------------------------------------------------------- activation.query ---
+
+Prepared query_prepare(const json::value& input, const Settings&) {
+  const auto in = json::value_to<ActivationQueryInput>(input);
+  if (in.gateway_order_id.empty() && in.carrier_order_id.empty())
+    return invalid(op::kActivationQuery, "'gateway_order_id' or 'carrier_order_id' is required");
+  Outbound o{"order.query", {}, {}};
+  if (!in.gateway_order_id.empty()) o.params.emplace_back("out_order_id", in.gateway_order_id);
+  if (!in.carrier_order_id.empty()) o.params.emplace_back("order_id", in.carrier_order_id);
+  // Kept so the reply can be checked to be about the order we asked for.
+  o.state = {{"gateway_order_id", in.gateway_order_id}, {"carrier_order_id", in.carrier_order_id}};
+  return o;
+}
+
+json::value query_finish(const json::object& data, const json::object& state) {
+  ActivationStatusOutput out;
+  out.carrier_order_id = req_id(data, "order_id");
+  read_order_state(data, out);
+  check_same_order(data, state, out.carrier_order_id);
+  return json::value_from(out);
+}
+
+const std::array<Operation, 7> kOperations{{
+    {{op::kPlansList, false, false}, &plans_prepare, &plans_finish},
+    {{op::kInventorySync, false, false}, &inventory_prepare, &inventory_finish},
+    {{op::kNumberReserve, true, false}, &reserve_prepare, &reserve_finish},
+    {{op::kNumberRelease, true, false}, &release_prepare, &release_finish},
+    {{op::kKycVerify, false, false}, &kyc_prepare, &kyc_finish},
+    {{op::kActivationSubmit, true, true}, &submit_prepare, &submit_finish},
+    {{op::kActivationQuery, false, false}, &query_prepare, &query_finish},
+}};
+
+}  // namespace
+
+const Operation* find_operation(std::string_view name) {
+  for (const auto& o : kOperations)
+    if (o.traits.name == name) return &o;
+  return nullptr;
+}
+
+std::optional<PageCursor> parse_cursor(std::string_view cursor) {
+  const size_t colon = cursor.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const auto page_no = positive(cursor.substr(0, colon), kMaxPageNo);
+  const auto page_size = positive(cursor.substr(colon + 1), kMaxPageSize);
+  if (!page_no || !page_size) return std::nullopt;
+  return PageCursor{*page_no, *page_size};
+}
+
+}  // namespace cgw::unicom

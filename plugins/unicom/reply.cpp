@@ -1,0 +1,209 @@
+#include "reply.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
+
+namespace cgw::unicom {
+namespace {
+
+struct CodeRow {
+  std::string_view carrier_code;
+  const char* gateway_code;
+  bool retryable;
+  const char* text;  // fixed text: the carrier's own msg may echo PII
+};
+
+constexpr std::array<CodeRow, 14> kCodes{{
+    {"1001", code::kCarrierAuthFailed, false, "app_key missing or unknown"},
+    {"1002", code::kCarrierAuthFailed, false, "bad sign"},
+    // Our clock or the carrier's is off: a later attempt with a fresh
+    // timestamp may pass once the clocks agree.
+    {"1003", code::kCarrierAuthFailed, true, "timestamp out of window"},
+    {"2001", code::kInvalidArgument, false, "required parameter missing"},
+    {"2002", code::kInvalidArgument, false, "parameter malformed"},
+    // The carrier does not know the method or version this plugin speaks:
+    // a refusal, not a caller mistake.
+    {"2003", code::kCarrierRejected, false, "method or version not supported"},
+    {"3001", code::kNumberUnavailable, false, "number not found"},
+    {"3002", code::kNumberUnavailable, false, "number already locked or sold"},
+    {"3003", code::kReservationExpired, false, "lock not found or expired"},
+    {"3004", code::kReservationNotFound, false, "lock does not belong to this number"},
+    {"3005", code::kPlanNotFound, false, "product not found"},
+    {"4010", code::kCarrierUnavailable, true, "real-name service unavailable"},
+    {"5001", code::kOrderNotFound, false, "order not found"},
+    {"9999", code::kCarrierUnavailable, true, "carrier system busy"},
+}};
+
+constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kKycReasons{{
+    {"4001", "ID_INVALID"},
+    {"4002", "ID_NAME_MISMATCH"},
+    {"4003", "ID_NOT_FOUND"},
+    {"4004", "ID_INVALIDATED"},
+    {"4005", "UNDERAGE"},
+    {"4006", "FACE_MISMATCH"},
+    {"4007", "LIVENESS_FAILED"},
+    {"4008", "QUOTA_EXCEEDED"},
+    {"4009", "BLACKLISTED"},
+}};
+
+// A code we are willing to copy into an error: short and plain, so a hostile
+// or broken carrier cannot smuggle arbitrary text (or PII) into our errors.
+bool plausible_code(std::string_view c) {
+  return !c.empty() && c.size() <= 16 && std::all_of(c.begin(), c.end(), [](char ch) {
+    return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+           ch == '_' || ch == '-';
+  });
+}
+
+std::string field_error(std::string_view key, std::string_view problem) {
+  return "field '" + std::string(key) + "' " + std::string(problem);
+}
+
+const json::value& member(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v || v->is_null()) throw BadReply(field_error(key, "is missing"));
+  return *v;
+}
+
+}  // namespace
+
+Error bad_response(const OpTraits& op, std::string_view what) {
+  return Error{code::kCarrierBadResponse,
+               "unicom " + std::string(op.name) + ": bad carrier reply: " + std::string(what),
+               {},
+               false,
+               op.writes};
+}
+
+Reply unwrap_reply(const HttpResponse& r, const OpTraits& op) {
+  const std::string prefix = "unicom " + std::string(op.name) + ": ";
+  switch (r.transport) {
+    case CGW_TRANSPORT_OK:
+      break;
+    case CGW_TRANSPORT_NOT_SENT:
+      // Nothing reached the carrier, so even a write is safe to retry.
+      return Error{code::kCarrierUnavailable, prefix + "carrier not reachable", {}, true, false};
+    case CGW_TRANSPORT_RESPONSE_TOO_BIG:
+      return bad_response(op, "response too big");
+    case CGW_TRANSPORT_TIMEOUT:
+    case CGW_TRANSPORT_BROKEN:
+    default:
+      // Unknown transport codes from a newer host are treated like a lost
+      // reply: the conservative reading for writes.
+      return Error{
+          code::kCarrierTimeout, prefix + "no complete reply from carrier", {}, true, op.writes};
+  }
+  if (r.status >= 500 && r.status <= 599)
+    return Error{code::kCarrierUnavailable,
+                 prefix + "carrier HTTP " + std::to_string(r.status),
+                 {},
+                 true,
+                 op.unknown_on_5xx};
+  // The protocol answers everything, business errors included, with HTTP
+  // 200; any other status was not produced by the carrier's router.
+  if (r.status != 200)
+    return Error{code::kCarrierBadResponse,
+                 prefix + "unexpected carrier HTTP " + std::to_string(r.status),
+                 {},
+                 false,
+                 false};
+
+  boost::system::error_code ec;
+  json::value body = json::parse(r.body, ec);
+  if (ec) return bad_response(op, "not valid JSON");
+  if (!body.is_object()) return bad_response(op, "not a JSON object");
+  const json::object& env = body.get_object();
+  const json::value* c = env.if_contains("code");
+  if (!c || !c->is_string()) return bad_response(op, "no string 'code'");
+  std::string_view code = c->get_string();
+  if (code != kSuccessCode) {
+    if (!plausible_code(code)) return bad_response(op, "malformed 'code'");
+    return map_business_code(code);
+  }
+  const json::value* data = env.if_contains("data");
+  if (!data || !data->is_object()) return bad_response(op, "no 'data' object");
+  return data->get_object();
+}
+
+Error map_business_code(std::string_view carrier_code) {
+  const std::string cc(carrier_code);
+  for (const auto& row : kCodes)
+    if (row.carrier_code == carrier_code)
+      return Error{row.gateway_code, "unicom: " + std::string(row.text) + " (" + cc + ")", cc,
+                   row.retryable, false};
+  // The carrier re-checks the applicant at order time; its real-name
+  // verdict is the useful message (a reason name, not personal data).
+  if (auto reason = kyc_reason(carrier_code))
+    return Error{code::kCarrierRejected, std::string(*reason), cc, false, false};
+  return Error{code::kCarrierRejected, "unicom: carrier rejected the request (" + cc + ")", cc,
+               false, false};
+}
+
+std::optional<std::string_view> kyc_reason(std::string_view carrier_code) {
+  for (const auto& [c, reason] : kKycReasons)
+    if (c == carrier_code) return reason;
+  return std::nullopt;
+}
+
+std::optional<std::string_view> order_status(std::string_view order_state) {
+  if (order_state == "IN_PROCESS") return "submitted";
+  if (order_state == "ACTIVATED") return "activated";
+  if (order_state == "FAILED") return "failed";
+  return std::nullopt;
+}
+
+std::optional<std::string_view> number_status(std::string_view state) {
+  if (state == "FREE") return "available";
+  if (state == "LOCKED") return "reserved";
+  if (state == "SOLD") return "sold";
+  return std::nullopt;
+}
+
+const json::object& as_object(const json::value& v, std::string_view what) {
+  if (!v.is_object()) throw BadReply(std::string(what) + " is not an object");
+  return v.get_object();
+}
+
+const json::array& req_array(const json::object& o, std::string_view key) {
+  const json::value& v = member(o, key);
+  if (!v.is_array()) throw BadReply(field_error(key, "is not an array"));
+  return v.get_array();
+}
+
+std::string req_string(const json::object& o, std::string_view key) {
+  const json::value& v = member(o, key);
+  if (!v.is_string()) throw BadReply(field_error(key, "is not a string"));
+  return std::string(v.get_string());
+}
+
+std::string opt_string(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v || v->is_null()) return {};
+  if (!v->is_string()) throw BadReply(field_error(key, "is not a string"));
+  return std::string(v->get_string());
+}
+
+int64_t req_int(const json::object& o, std::string_view key) {
+  const json::value& v = member(o, key);
+  // Integers only: a double such as 1.5 fen is a broken reply, not a price.
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+    return static_cast<int64_t>(v.get_uint64());
+  throw BadReply(field_error(key, "is not an integer"));
+}
+
+std::optional<int64_t> opt_int(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v || v->is_null()) return std::nullopt;
+  return req_int(o, key);
+}
+
+std::string req_id(const json::object& o, std::string_view key) {
+  std::string s = req_string(o, key);
+  if (s.empty()) throw BadReply(field_error(key, "is empty"));
+  return s;
+}
+
+}  // namespace cgw::unicom

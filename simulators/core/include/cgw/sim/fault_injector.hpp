@@ -1,0 +1,96 @@
+// Faults injected into a carrier simulator's replies, per carrier operation
+// (CarrierSimulator::operation_of, or "*" for every operation), so tests can
+// steer a simulator into every failure a real carrier shows. Rules come from
+// the admin API (/admin/faults) or the sim YAML (`faults:`); SimInstance
+// applies them around the carrier's handler, never to /admin paths.
+//
+// Kinds:
+//   latency         wait latency_ms, then serve normally
+//   http_status     answer `status` with a short JSON body
+//   business_error  answer CarrierSimulator::business_error(req, code)
+//   timeout         answer nothing; close the connection after hold_ms
+//   reset           close the connection at once, without an answer
+//   malformed       answer 200 with a truncated (invalid) body
+// With after_serve the request is served first (its side effects happen)
+// and then the reply is replaced, lost or garbled: the "did my lock go
+// through?" case of a real network.
+#pragma once
+
+#include "cgw/sim/schedule.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cgw::sim {
+
+enum class FaultKind { kLatency, kHttpStatus, kBusinessError, kTimeout, kReset, kMalformed };
+const char* to_string(FaultKind kind);  // latency, http_status, business_error, ...
+
+inline constexpr int64_t kMaxFaultLatencyMs = 60'000;
+inline constexpr int64_t kMaxFaultHoldMs = 60'000;
+inline constexpr size_t kMaxFaultRules = 100;
+
+struct FaultRule {
+  std::string id;               // "f1", "f2" ... given when added
+  std::string operation = "*";  // an operation name, or "*"
+  FaultKind kind = FaultKind::kHttpStatus;
+  int64_t latency_ms = 0;             // latency
+  int http_status = 503;              // http_status
+  std::string code;                   // business_error
+  int64_t hold_ms = kMaxFaultHoldMs;  // timeout
+  bool after_serve = false;           // http_status, timeout, reset, malformed
+  std::optional<uint64_t> seed;       // probability draws; default from the simulator seed
+  Schedule schedule;
+};
+
+struct FaultRuleStatus {
+  FaultRule rule;
+  uint64_t seen = 0;   // calls of its operation since it was set
+  uint64_t fired = 0;  // of which it faulted
+};
+
+struct FaultRulesParse {
+  std::vector<FaultRule> rules;
+  std::string error;  // "" when valid
+  bool ok() const { return error.empty(); }
+};
+
+// One rule object, an array of them, or {"faults":[...]}.
+FaultRulesParse fault_rules_from_json(const boost::json::value& v);
+boost::json::object to_json(const FaultRuleStatus& status);
+
+class FaultInjector {
+ public:
+  explicit FaultInjector(uint64_t seed) : seed_(seed) {}
+
+  // Appends the rules and gives them ids; "" or what is wrong (too many).
+  std::string add(std::vector<FaultRule>& rules);
+  bool remove(std::string_view id);
+  void clear();
+  std::vector<FaultRuleStatus> rules() const;
+
+  // The first rule (in the order added) that fires for a call of
+  // `operation` at simulated time `now_ms`. Every rule for the operation
+  // counts the call and draws, whether or not it or an earlier rule fires,
+  // so one rule's schedule does not depend on the others.
+  std::optional<FaultRule> decide(std::string_view operation, int64_t now_ms);
+
+ private:
+  struct Entry {
+    FaultRuleStatus status;
+    DrawStream draws;
+  };
+  const uint64_t seed_;
+  mutable std::mutex mu_;
+  uint64_t next_id_ = 1;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace cgw::sim

@@ -1,0 +1,95 @@
+// Namespaces: isolated copies of one carrier simulator on one port, so that
+// test runs sharing a cgw-sim do not see each other's locks, orders, clock,
+// faults or callbacks.
+//
+//   POST   /admin/namespaces {"name":"t1","seed":7}  a fresh instance, made by
+//                                                    the same factory
+//   GET    /admin/namespaces                         the list
+//   DELETE /admin/namespaces/<name>                  removes one (DELETE
+//                                                    /admin/namespaces: all)
+//   /ns/<name>/...          served by that namespace, prefix stripped
+//   /ns/<name>/admin/...    that namespace's admin API
+//   anything else           the default instance (built from the config)
+//
+// A carrier sees the target without /ns/<name> and verifies its signature
+// over that. The prefix is in the request header kNamespacePrefixHeader
+// (set by the router only), for a carrier that also accepts signatures over
+// the target as sent (target_as_sent), as the mobile simulator does.
+//
+// The router is itself a CarrierSimulator, so cgw-sim serves it in place of
+// the carrier.
+#pragma once
+
+#include "cgw/sim/config.hpp"
+#include "cgw/sim/sim_instance.hpp"
+#include "cgw/sim/simulator.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cgw::sim {
+
+inline constexpr std::string_view kNamespacePrefixHeader = "X-Cgw-Sim-Namespace-Prefix";
+
+// prefix + target for a request the router forwarded to a namespace;
+// req.target() for any other.
+std::string target_as_sent(const net::Request& req);
+
+struct RouterOptions {
+  size_t max_namespaces = 64;
+};
+
+class NamespaceRouter final : public CarrierSimulator {
+ public:
+  // Builds the default instance from `config` (throws what the factory
+  // throws).
+  NamespaceRouter(SimulatorFactory factory, boost::asio::any_io_executor executor,
+                  SimulatorConfig config, RouterOptions options = {});
+  ~NamespaceRouter() override;
+
+  std::string_view carrier() const override { return root_->simulator().carrier(); }
+  net::Handler handler() override;
+  void start() override;
+  void stop() override;
+  std::string operation_of(const net::Request& req) const override;
+  net::Response business_error(const net::Request& req, std::string_view code) const override;
+
+  SimInstance& root() { return *root_; }
+  std::shared_ptr<SimInstance> find(std::string_view name) const;
+  size_t namespace_count() const;
+
+ private:
+  struct Namespace {
+    std::shared_ptr<SimInstance> instance;
+    uint64_t seed = 0;
+  };
+  boost::asio::awaitable<net::Response> route(net::Request& req, net::Peer peer);
+  net::Response handle_namespaces(const net::Request& req, const std::string& path);
+  net::Response create_namespace(const net::Request& req);
+  void retire(std::shared_ptr<SimInstance> inst);  // mu_ held
+  void prune_retired();                            // mu_ held
+
+  SimulatorFactory factory_;
+  boost::asio::any_io_executor executor_;
+  const SimulatorConfig config_;
+  const RouterOptions options_;
+  std::shared_ptr<SimInstance> root_;
+  mutable std::mutex mu_;
+  std::map<std::string, Namespace, std::less<>> namespaces_;
+  // Removed namespaces are destroyed a while later, once no request uses
+  // them, so that no periodic tick of theirs can still be running.
+  std::vector<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<SimInstance>>>
+      retired_;
+  bool started_ = false, stopped_ = false;
+};
+
+}  // namespace cgw::sim

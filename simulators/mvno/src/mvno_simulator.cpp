@@ -1,0 +1,234 @@
+#include "cgw/sim/mvno/mvno_simulator.hpp"
+
+#include "cgw/common/crypto.hpp"
+#include "cgw/common/time_format.hpp"
+#include "cgw/sim/mvno/catalog.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace cgw::sim::mvno {
+
+namespace json = boost::json;
+
+std::string_view code_message(std::string_view code) {
+  static const std::pair<std::string_view, std::string_view> kMessages[] = {
+      {"0000", "success"},
+      {"1001", "signature verification failed"},
+      {"1002", "timestamp out of window"},
+      {"1003", "nonce replayed"},
+      {"1004", "unknown partner"},
+      {"1005", "unsupported sign type"},
+      {"1101", "parameter error"},
+      {"1102", "encrypted field cannot be decrypted"},
+      {"2001", "number not found"},
+      {"2002", "number occupied or sold"},
+      {"2003", "occupation not found or expired"},
+      {"2004", "occupation belongs to another number"},
+      {"2101", "product not found or off sale"},
+      {"3001", "ID number invalid"},
+      {"3002", "name does not match ID"},
+      {"3003", "ID number not found"},
+      {"3004", "under the minimum age (16)"},
+      {"3005", "5 active lines at this MVNO already"},
+      {"3006", "face does not match"},
+      {"3007", "liveness check failed"},
+      {"3008", "risk controlled"},
+      {"3009", "ID number invalidated"},
+      {"3101", "real-name channel unavailable"},
+      {"4001", "order not found"},
+      {"4002", "partner order no. used for another order"},
+      {"4003", "daily order limit reached"},
+      {"9001", "system busy"},
+      {"9002", "host network timeout"}};
+  for (const auto& [c, m] : kMessages)
+    if (c == code) return m;
+  return "error";
+}
+
+std::string_view order_status_name(OrderState s) {
+  switch (s) {
+    case OrderState::kProcessing:
+      return "ACCEPTED";
+    case OrderState::kSuccess:
+      return "OPENED";
+    case OrderState::kFailed:
+      return "FAILED";
+  }
+  return "FAILED";
+}
+
+std::string_view number_status_name(NumberState s) {
+  switch (s) {
+    case NumberState::kIdle:
+      return "FREE";
+    case NumberState::kLocked:
+      return "OCCUPIED";
+    case NumberState::kSold:
+      return "SOLD";
+  }
+  return "SOLD";
+}
+
+MvnoSettings settings_from(const SimulatorConfig& config) {
+  auto setting = [&](const char* key) {
+    auto it = config.settings.find(key);
+    if (it == config.settings.end() || it->second.empty())
+      throw std::invalid_argument(std::string("mvno: settings.") + key +
+                                  " is required (a {file: ...} reference to a PEM key)");
+    return it->second;
+  };
+  MvnoSettings s;
+  s.partner_id = config.app_id;
+  s.id_field_key = config.secret;
+  s.gateway_public_key_pem = setting("gateway_public_key");
+  s.carrier_private_key_pem = setting("carrier_private_key");
+  s.seed = config.seed;
+  s.pool_size = config.pool_size;
+  s.activation_delay_ms = config.activation_delay_ms;
+  s.reservation_ttl_s = config.reservation_ttl_s;
+  return s;
+}
+
+namespace {
+
+std::string decode_field_key(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.remove_suffix(1);
+  auto key = text.size() == 64 ? crypto::from_hex(text) : decode_base64_strict(text);
+  if (!key || key->size() != 32)
+    throw std::invalid_argument("mvno: the ID field key (secret) must be 32 bytes, hex or base64");
+  return *key;
+}
+
+SimContextOptions context_options(const MvnoSettings& s, const KeyHandle& carrier_key) {
+  SimContextOptions o;
+  o.seed = s.seed;
+  o.pool = generate_pool(PoolSpec{segments(), regions(), s.pool_size, s.seed});
+  o.signer = [partner = s.partner_id, carrier_key](std::string_view target, std::string_view body) {
+    return sign_headers(partner, carrier_key.get(), "POST", target, body, cgw::system_now_ms());
+  };
+  // The partner acknowledges with HTTP 200 and the literal text SUCCESS.
+  o.is_ack = [](int status, std::string_view body) {
+    while (!body.empty() && (body.back() == '\n' || body.back() == '\r' || body.back() == ' '))
+      body.remove_suffix(1);
+    return status == 200 && body == "SUCCESS";
+  };
+  o.callback_policy = s.callback_policy;
+  o.tick_period = s.tick_period;
+  o.fixed_clock_ms = s.fixed_clock_ms;
+  return o;
+}
+
+boost::asio::awaitable<net::Response> ready(net::Response res) {
+  co_return res;
+}
+
+constexpr std::string_view kApiPrefix = "/openapi/v1/";
+
+}  // namespace
+
+MvnoSimulator::MvnoSimulator(boost::asio::any_io_executor executor, MvnoSettings settings)
+    : settings_(std::move(settings)),
+      gateway_public_key_(load_public_key(settings_.gateway_public_key_pem, "gateway_public_key")),
+      carrier_private_key_(
+          load_private_key(settings_.carrier_private_key_pem, "carrier_private_key")),
+      field_key_(decode_field_key(settings_.id_field_key)),
+      applicant_salt_(crypto::random_bytes(32)),
+      nonces_(kNonceWindowMs),
+      ctx_(executor, context_options(settings_, carrier_private_key_)) {
+  ctx_.set_final_hook([this](const Order& order) { on_order_final(order); });
+}
+
+net::Handler MvnoSimulator::handler() {
+  // Not a coroutine lambda: a coroutine would refer to the lambda object's
+  // captures after the call returns.
+  return [this](net::Request& req, const net::Peer&) { return ready(handle(req)); };
+}
+
+std::string MvnoSimulator::operation_of(const net::Request& req) const {
+  std::string_view path = req.target();
+  path = path.substr(0, path.find('?'));
+  if (!path.starts_with(kApiPrefix)) return std::string(path);
+  std::string op(path.substr(kApiPrefix.size()));
+  std::replace(op.begin(), op.end(), '/', '.');
+  return op;
+}
+
+net::Response MvnoSimulator::business_error(const net::Request& req, std::string_view code) const {
+  return json_response(req, net::http::status::ok,
+                       json::object{{"code", code}, {"msg", "injected fault"}});
+}
+
+std::optional<std::string> MvnoSimulator::open_id_number(std::string_view cert_no_enc) const {
+  auto sealed = decode_base64_strict(cert_no_enc);
+  if (!sealed) return std::nullopt;
+  return crypto::aes256gcm_decrypt(field_key_, *sealed, "");
+}
+
+std::string MvnoSimulator::applicant_key(std::string_view normalized_id) const {
+  return crypto::hmac_sha256_hex(applicant_salt_, normalized_id);
+}
+
+MvnoSimulator::Reply MvnoSimulator::error(std::string code, int http_status) {
+  Reply r;
+  r.code = std::move(code);
+  r.http_status = http_status;
+  return r;
+}
+
+net::Response MvnoSimulator::handle(const net::Request& req) {
+  const std::string_view target = req.target();
+  if (SimContext::is_admin_target(target)) return ctx_.handle_admin(req);
+  if (target.starts_with("/openapi/")) return handle_open(req);
+  if (target == "/healthz")
+    return json_response(req, net::http::status::ok, json::object{{"status", "ok"}});
+  return json_response(req, net::http::status::not_found, json::object{{"error", "not found"}});
+}
+
+net::Response MvnoSimulator::handle_open(const net::Request& req) {
+  auto auth = verify_request(req, settings_.partner_id, gateway_public_key_.get(), nonces_,
+                             ctx_.clock.wall_ms());
+  Reply reply = auth.code.empty() ? route(req) : error(auth.code);
+  json::object body{{"code", reply.code}, {"msg", code_message(reply.code)}};
+  if (reply.code == "0000") body["data"] = std::move(reply.data);
+  ctx_.journal.add(JournalEntry{ctx_.clock.now_ms(), std::string(req.method_string()),
+                                std::string(req.target()), auth.signature_ok, reply.code,
+                                reply.http_status});
+  // Targets carry no PII (paths only); bodies are never logged.
+  spdlog::debug("mvno {} {} -> {} {}", std::string(req.method_string()), std::string(req.target()),
+                reply.http_status, reply.code);
+  return json_response(req, static_cast<net::http::status>(reply.http_status), body);
+}
+
+MvnoSimulator::Reply MvnoSimulator::route(const net::Request& req) {
+  // Every endpoint is a POST without a query (the signed TARGET is the path).
+  const std::string_view target = req.target();
+  if (target.find('?') != std::string_view::npos) return error("1101", 404);
+  using Endpoint = Reply (MvnoSimulator::*)(const json::object&);
+  static const std::pair<std::string_view, Endpoint> kEndpoints[] = {
+      {"product/list", nullptr},
+      {"number/query", &MvnoSimulator::query_numbers},
+      {"number/occupy", &MvnoSimulator::occupy_number},
+      {"number/release", &MvnoSimulator::release_number},
+      {"realname/check", &MvnoSimulator::check_real_name},
+      {"order/create", &MvnoSimulator::create_order},
+      {"order/query", &MvnoSimulator::query_order}};
+  const std::pair<std::string_view, Endpoint>* ep = nullptr;
+  if (target.starts_with(kApiPrefix))
+    for (const auto& e : kEndpoints)
+      if (e.first == target.substr(kApiPrefix.size())) ep = &e;
+  if (!ep) return error("1101", 404);
+  if (req.method() != net::http::verb::post) return error("1101", 405);
+  boost::system::error_code ec;
+  json::value body = json::parse(req.body(), ec);
+  if (ec || !body.is_object()) return error("1101");
+  if (!ep->second) return list_products();
+  return (this->*(ep->second))(body.as_object());
+}
+
+}  // namespace cgw::sim::mvno

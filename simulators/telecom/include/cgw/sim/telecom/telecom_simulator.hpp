@@ -1,0 +1,120 @@
+// The server side of the simulated China Telecom partner protocol
+// (docs/carriers/telecom.md): OAuth2 tokens, XML calls under /api/v1/,
+// activation in three calls (create, photos, confirm), signed XML callbacks;
+// plus the shared admin API under /admin and GET /admin/telecom/orders.
+#pragma once
+
+#include "cgw/sim/config.hpp"
+#include "cgw/sim/sim_context.hpp"
+#include "cgw/sim/simulator.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace pugi {
+class xml_node;
+}
+
+namespace cgw::sim::telecom {
+
+struct TelecomSettings {
+  std::string client_id, client_secret, callback_secret;
+  uint64_t seed = 42;
+  size_t pool_size = 20'000;
+  int64_t activation_delay_ms = 2'000;
+  int64_t reservation_ttl_s = 1'800;
+  int64_t token_ttl_s = 300;
+  // Tests only.
+  std::optional<int64_t> fixed_clock_ms;
+  std::chrono::milliseconds tick_period{100};
+  CallbackPolicy callback_policy;
+};
+
+// app_id -> client id, secret -> client secret; settings: callback_secret
+// (required), token_ttl_s (1-86400, default 300). Throws
+// std::invalid_argument naming the setting, never its value.
+TelecomSettings settings_from(const SimulatorConfig& config);
+
+class TokenStore;
+
+class TelecomSimulator final : public CarrierSimulator {
+ public:
+  TelecomSimulator(boost::asio::any_io_executor executor, TelecomSettings settings);
+  ~TelecomSimulator() override;
+
+  std::string_view carrier() const override { return "telecom"; }
+  net::Handler handler() override;
+  void start() override { ctx_.start(); }
+  void stop() override { ctx_.stop(); }
+  std::string operation_of(const net::Request& req) const override;
+  net::Response business_error(const net::Request& req, std::string_view code) const override;
+
+  // Serves one request synchronously: only callbacks are asynchronous.
+  net::Response handle(const net::Request& req);
+  SimContext& context() { return ctx_; }
+
+  // An order between orders/create and orders/confirm, and after it (then
+  // the ledger holds the order under the same id). No PII: the applicant is
+  // a keyed hash.
+  enum class DraftStatus { kCreated, kPhotosUploaded, kConfirmed };
+  struct Draft {
+    std::string order_id, partner_order_id, number, reserve_id, plan_code, notify_url;
+    std::string applicant_key;
+    DraftStatus status = DraftStatus::kCreated;
+    int create_count = 1, photo_uploads = 0;
+  };
+
+ private:
+  using Code = std::string;  // "0" or the carrier error code
+  using Endpoint = Code (TelecomSimulator::*)(pugi::xml_node request, pugi::xml_node data);
+
+  net::Response handle_token(const net::Request& req);
+  net::Response handle_api(const net::Request& req);
+  net::Response admin_orders(const net::Request& req);
+  std::string next_request_id();
+
+  // Endpoints (inventory.cpp, orders.cpp): fill <Data> and return "0", or
+  // return an error code.
+  Code list_plans(pugi::xml_node request, pugi::xml_node data);
+  Code query_numbers(pugi::xml_node request, pugi::xml_node data);
+  Code reserve_number(pugi::xml_node request, pugi::xml_node data);
+  Code release_number(pugi::xml_node request, pugi::xml_node data);
+  Code check_realname(pugi::xml_node request, pugi::xml_node data);
+  Code create_order(pugi::xml_node request, pugi::xml_node data);
+  Code upload_photos(pugi::xml_node request, pugi::xml_node data);
+  Code confirm_order(pugi::xml_node request, pugi::xml_node data);
+  Code query_order(pugi::xml_node request, pugi::xml_node data);
+  void on_order_final(const Order& order);
+
+  // The protocol's status of a draft (CREATED ... FAILED). drafts_mu_ held.
+  std::string status_of(const Draft& d, std::string* fail_code) const;
+  // An opaque per-process key for an applicant: a keyed hash that cannot be
+  // reversed by enumerating ID numbers.
+  std::string applicant_key(std::string_view normalized_id) const;
+
+  TelecomSettings settings_;
+  std::string applicant_salt_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::atomic<uint64_t> request_seq_{0};
+  mutable std::mutex drafts_mu_;
+  std::unordered_map<std::string, Draft> drafts_;               // by order id
+  std::unordered_map<std::string, std::string> by_partner_id_;  // partner order id -> order id
+  std::vector<std::string> draft_seq_;                          // order ids, creation order
+  SimContext ctx_;
+};
+
+// The message of a carrier code (docs/carriers/telecom.md) and the HTTP
+// status the carrier answers it with.
+std::string_view code_message(std::string_view code);
+int http_status_for(std::string_view code);
+
+}  // namespace cgw::sim::telecom

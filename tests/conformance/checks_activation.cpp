@@ -1,0 +1,201 @@
+// activation.submit to its end: refusal at order time, the order itself, a
+// resubmission, the final status by callback (checks_callbacks.cpp) and by
+// polling activation.query.
+#include "identities.hpp"
+#include "suite.hpp"
+
+namespace cgw::conformance {
+
+asio::awaitable<void> check_callbacks(Suite& suite, std::string gateway_order_id,
+                                      std::string carrier_order_id);
+
+namespace {
+
+constexpr int64_t kQueryBudgetMs = 30'000;
+constexpr int64_t kQueryIntervalMs = 500;
+
+std::string status_problem(const ActivationStatusOutput& s) {
+  if (s.carrier_order_id.empty()) return "carrier_order_id is empty";
+  if (s.status != "submitted" && s.status != "activated" && s.status != "failed")
+    return "status '" + s.status + "' is not submitted, activated or failed";
+  return {};
+}
+
+void skip_rest(Suite& suite, const std::string& why) {
+  for (const char* c : {"activation.submit.idempotent", "activation.callback", "callback.duplicate",
+                        "callback.bad_signature", "callback.tampered_body", "callback.ack_accepted",
+                        "activation.query"})
+    suite.runner.skip(c, why);
+}
+
+// The number for each order: distinct from the one number.* holds when the
+// inventory has enough (that one is released again, so it is a fallback).
+std::string pick_number(const Suite& suite, size_t preferred) {
+  return suite.available[std::min(preferred, suite.available.size() - 1)];
+}
+
+Awaitable check_rejected_applicant(Suite& suite, std::string plan) {
+  const std::string msisdn = pick_number(suite, 2);
+  std::string why;
+  auto hold = co_await hold_number(suite, msisdn, why);
+  if (!hold) {
+    suite.runner.fail("activation.submit.rejected_applicant", "cannot hold " + msisdn + ": " + why);
+    co_return;
+  }
+  const std::string id = magic_id('1');
+  suite.pii_sent.push_back(id);
+  auto o = co_await run_op(
+      suite, *suite.carrier, op::kActivationSubmit,
+      submit_input(fresh_id("conf_rej_"), msisdn, plan, hold->carrier_reservation_id, id));
+  // The carrier re-checks the applicant at order time: a clear refusal,
+  // nothing applied, with the KYC reason as the message (docs/sdk.md 12).
+  std::string problem = expect_error(o, "CARRIER_REJECTED", false, false);
+  if (problem.empty() && o.message.find("ID_NAME_MISMATCH") == std::string::npos)
+    problem = "the message does not name the KYC reason ID_NAME_MISMATCH (" + describe(o) + ")";
+  suite.runner.verdict("activation.submit.rejected_applicant", problem,
+                       "a name-mismatch applicant (91x): " + describe(o));
+  co_await release_hold(suite, msisdn, hold->carrier_reservation_id);
+}
+
+// Coroutine parameters by value: a reference could outlive its referent.
+Awaitable check_query(Suite& suite, std::string order_id, std::string carrier_id) {
+  const int64_t deadline = now_ms() + kQueryBudgetMs;
+  std::optional<ActivationStatusOutput> last;
+  std::string why;
+  int polls = 0;
+  while (now_ms() < deadline) {
+    ++polls;
+    auto o = co_await run_op(suite, *suite.carrier, op::kActivationQuery,
+                             query_input(order_id, carrier_id));
+    last = typed<ActivationStatusOutput>(o, why);
+    if (!last) break;
+    if (why = status_problem(*last); !why.empty()) break;
+    if (last->status != "submitted") break;
+    co_await sleep_ms(kQueryIntervalMs);
+  }
+  if (why.empty() && last && last->status == "submitted")
+    why = "still submitted after " + std::to_string(kQueryBudgetMs / 1000) + " s of polling";
+  if (why.empty() && last && last->status != "activated")
+    why = "final status " + last->status + " (reason " + last->reason + "), expected activated";
+  if (why.empty() && last && last->carrier_order_id != carrier_id)
+    why = "carrier_order_id " + last->carrier_order_id + " instead of " + carrier_id;
+  if (!why.empty()) {
+    suite.runner.fail("activation.query", why);
+    co_return;
+  }
+  // The gateway resolves a lost submit answer with the gateway id alone.
+  auto by_gateway_id =
+      co_await run_op(suite, *suite.carrier, op::kActivationQuery, query_input(order_id, ""));
+  auto alone = typed<ActivationStatusOutput>(by_gateway_id, why);
+  if (alone && (alone->carrier_order_id != carrier_id || alone->status != "activated"))
+    why = "by gateway_order_id alone: " + describe(by_gateway_id);
+  suite.runner.verdict("activation.query", why,
+                       "activated after " + std::to_string(polls) +
+                           " polls; the gateway_order_id alone finds the same order");
+}
+
+Awaitable check_order(Suite& suite) {
+  const std::string msisdn = pick_number(suite, 1);
+  std::string why;
+  auto hold = co_await hold_number(suite, msisdn, why);
+  if (!hold) {
+    suite.runner.fail("activation.submit", "cannot hold " + msisdn + ": " + why);
+    skip_rest(suite, "needs activation.submit");
+    co_return;
+  }
+  // A fresh ordinary adult: passes every check and never fills the
+  // 5-lines-per-person quota of a long-lived simulator.
+  const std::string id = random_adult_id();
+  suite.pii_sent.push_back(id);
+  const std::string order_id = fresh_id("conf_act_");
+  const json::object input =
+      submit_input(order_id, msisdn, *suite.plan_id, hold->carrier_reservation_id, id);
+  const bool callbacks = suite.has(CGW_CAP_CALLBACKS);
+  suite.listener.withhold_first_ack(callbacks && suite.runner.selected("callback.duplicate"));
+
+  auto o = co_await run_op(suite, *suite.carrier, op::kActivationSubmit, input);
+  auto out = typed<ActivationStatusOutput>(o, why);
+  if (out) why = status_problem(*out);
+  if (why.empty() && out->status == "failed")
+    why = "the carrier failed the order at once (reason " + out->reason + ")";
+  if (!why.empty()) {
+    suite.runner.fail("activation.submit", why);
+    skip_rest(suite, "needs activation.submit");
+    co_await release_hold(suite, msisdn, hold->carrier_reservation_id);
+    co_return;
+  }
+  const std::string carrier_id = out->carrier_order_id;
+  suite.runner.pass("activation.submit", "order " + order_id + " for " + msisdn + " accepted as " +
+                                             carrier_id + " (" + out->status + ")");
+
+  if (suite.runner.selected("activation.submit.idempotent")) {
+    // The same gateway_order_id again (a retry after a lost answer) must
+    // find the same order, not open a second line.
+    auto again = co_await run_op(suite, *suite.carrier, op::kActivationSubmit, input);
+    auto second = typed<ActivationStatusOutput>(again, why);
+    if (second && second->carrier_order_id != carrier_id)
+      why = "a resubmission made order " + second->carrier_order_id + ", not " + carrier_id;
+    suite.runner.verdict("activation.submit.idempotent", why,
+                         "a resubmission of " + order_id + " returns " + carrier_id);
+  }
+
+  if (callbacks) {
+    co_await check_callbacks(suite, order_id, carrier_id);
+  } else {
+    for (const char* c : {"activation.callback", "callback.duplicate", "callback.bad_signature",
+                          "callback.tampered_body", "callback.ack_accepted"})
+      suite.runner.skip(c,
+                        "the plugin declares no CGW_CAP_CALLBACKS (activation.query follows "
+                        "the order)");
+  }
+  if (suite.runner.selected("activation.query")) co_await check_query(suite, order_id, carrier_id);
+}
+
+}  // namespace
+
+Awaitable check_activation(Suite& suite) {
+  if (!suite.has(CGW_CAP_ACTIVATION)) {
+    const std::string why = "the plugin declares no CGW_CAP_ACTIVATION";
+    suite.runner.skip("activation.submit.rejected_applicant", why);
+    suite.runner.skip("activation.submit", why);
+    skip_rest(suite, why);
+    suite.runner.skip("activation.query.unknown_order", why);
+    co_return;
+  }
+  const bool needs_order = suite.runner.any_selected("activation.submit") ||
+                           suite.runner.any_selected("activation.callback") ||
+                           suite.runner.any_selected("callback") ||
+                           suite.runner.any_selected("activation.query");
+  if (needs_order) {
+    // An order needs a plan, a held number and a verified applicant.
+    co_await check_plans(suite);
+    co_await check_inventory(suite);
+    std::string missing;
+    if (!suite.has(CGW_CAP_RESERVE))
+      missing =
+          "an order needs a carrier_reservation_id, and the plugin declares no "
+          "CGW_CAP_RESERVE";
+    else if (!suite.plan_id)
+      missing = "needs a plan: " + suite.plan_problem;
+    else if (suite.available.empty())
+      missing = "needs an available number: " + suite.inventory_problem;
+    if (!missing.empty()) {
+      suite.runner.fail("activation.submit.rejected_applicant", missing);
+      suite.runner.fail("activation.submit", missing);
+      skip_rest(suite, "needs activation.submit");
+    } else {
+      if (suite.runner.selected("activation.submit.rejected_applicant"))
+        co_await check_rejected_applicant(suite, *suite.plan_id);
+      co_await check_order(suite);
+    }
+  }
+  if (suite.runner.selected("activation.query.unknown_order")) {
+    auto o = co_await run_op(suite, *suite.carrier, op::kActivationQuery,
+                             query_input(fresh_id("conf_missing_"), ""));
+    suite.runner.verdict("activation.query.unknown_order",
+                         expect_error(o, "ORDER_NOT_FOUND", false, false),
+                         "an order the carrier never saw: " + describe(o));
+  }
+}
+
+}  // namespace cgw::conformance

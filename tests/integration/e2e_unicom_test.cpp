@@ -1,0 +1,332 @@
+// End to end for the `unicom` carrier: the real cgw-sim (unicom only) and
+// cgw-gateway processes on 127.0.0.1 with ephemeral ports, the real
+// cgw_unicom.so, a fresh store per run. This carrier sends no callbacks, so
+// every final state here was learned by polling order.query.
+#include "cgw/common/crypto.hpp"
+#include "http.hpp"
+#include "process.hpp"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <thread>
+
+using namespace cgw::test;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A checksum-valid synthetic ID number (GB 11643): address, birth, sequence.
+std::string make_id(const std::string& birth, const std::string& seq) {
+  std::string body = "110101" + birth + seq;
+  static constexpr int kW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kW[i];
+  return body + "10X98765432"[sum % 11];
+}
+
+const std::string kKey = "cgw-demo-key";
+const std::string kKeyHash = "2f5d635229ee255a2b6a13a61692b639cb1da5d0905641a8a611b1430ab84123";
+constexpr int kPoolSize = 3000;
+const std::string kApplicant = "联通测试";
+
+struct Env {
+  std::filesystem::path dir;
+  Process sim, gateway;
+  uint16_t sim_port = 0, gw_port = 0;
+  std::vector<std::string> identities_used;  // plaintext IDs, checked never to leak
+};
+Env* env = nullptr;
+
+HttpResult api(const std::string& method, const std::string& target, const std::string& body = {},
+               std::vector<std::pair<std::string, std::string>> extra = {}) {
+  extra.emplace_back("Authorization", "Bearer " + kKey);
+  return http(method, env->gw_port, target, body, extra);
+}
+
+class E2EUnicom : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    env = new Env;
+    env->dir =
+        std::filesystem::temp_directory_path() / ("cgw_e2e_unicom_" + std::to_string(getpid()));
+    std::filesystem::remove_all(env->dir);
+    std::filesystem::create_directories(env->dir);
+    const auto secret = std::string(CGW_SOURCE_DIR) + "/config/secrets/unicom-demo.secret";
+    {
+      std::ofstream f(env->dir / "simulators.yaml");
+      f << "threads: 2\nsimulators:\n  - carrier: unicom\n    listen: \"127.0.0.1:0\"\n"
+        << "    seed: 11\n    pool_size: " << kPoolSize << "\n    app_id: demo-unicom-app\n"
+        << "    secret: {file: " << secret << "}\n    activation_delay_ms: 300\n"
+        << "    reservation_ttl_s: 1800\n";
+    }
+    ASSERT_TRUE(env->sim.start({CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
+                                "--ports-file", (env->dir / "sim.ports").string()},
+                               env->dir / "sim.log"));
+    auto ports = wait_for_file(env->dir / "sim.ports", 15s);
+    ASSERT_TRUE(ports) << read_file(env->dir / "sim.log");
+    env->sim_port = static_cast<uint16_t>(json::parse(*ports).at("unicom").to_number<int>());
+    {
+      std::ofstream k(env->dir / "pii.key");
+      k << std::string(64, 'd');
+      std::ofstream f(env->dir / "gateway.yaml");
+      f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\n"
+        << "store: {path: cgw.db}\nlog: {level: debug}\n"
+        << "security: {pii_key: {file: pii.key}}\n"
+        << "tenants:\n  - id: demo\n    api_keys:\n      - sha256: " << kKeyHash << "\n"
+        << "carriers:\n  - id: unicom\n    display_name: China Unicom (simulated)\n"
+        << "    plugin: " << CGW_UNICOM_PLUGIN << "\n    required: true\n"
+        << "    base_url: http://127.0.0.1:" << env->sim_port << "\n"
+        << "    sync_page_size: 700\n    activation_poll_interval_s: 1\n"
+        << "    settings:\n      app_id: demo-unicom-app\n      secret: {file: " << secret << "}\n";
+    }
+    ASSERT_TRUE(
+        env->gateway.start({CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
+                            "--port-file", (env->dir / "gw.port").string()},
+                           env->dir / "gateway.log"));
+    auto port = wait_for_file(env->dir / "gw.port", 15s);
+    ASSERT_TRUE(port) << read_file(env->dir / "gateway.log");
+    env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
+    for (int i = 0; i < 300; ++i) {  // the first full sync
+      auto r = api("GET", "/v1/carriers");
+      if (r.status == 200 &&
+          !r.json().at("carriers").at(0).at("inventory").at("last_sync_at").is_null())
+        break;
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+
+  static void TearDownTestSuite() {
+    env->gateway.stop(SIGKILL, 5s);
+    env->sim.stop(SIGTERM, 5s);
+    if (::testing::UnitTest::GetInstance()->failed_test_count() == 0)
+      std::filesystem::remove_all(env->dir);
+    else
+      std::cerr << "test files kept in " << env->dir << "\n";
+    delete env;
+    env = nullptr;
+  }
+
+  // An available unicom number, different on every call.
+  static std::string fresh_number() {
+    static std::set<std::string> used;
+    auto r = api("GET", "/v1/numbers?carrier=unicom&limit=100");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto page = r.json();
+    for (const auto& n : page.at("numbers").as_array()) {
+      std::string m(n.at("msisdn").as_string());
+      if (used.insert(m).second) return m;
+    }
+    ADD_FAILURE() << "no fresh number";
+    return {};
+  }
+  static HttpResult reserve(const std::string& msisdn) {
+    return api("POST", "/v1/reservations",
+               json::serialize(json::object{{"carrier", "unicom"}, {"msisdn", msisdn}}));
+  }
+  static HttpResult verify(const std::string& id) {
+    env->identities_used.push_back(id);
+    return api("POST", "/v1/kyc/verifications",
+               json::serialize(
+                   json::object{{"carrier", "unicom"}, {"name", kApplicant}, {"id_number", id}}));
+  }
+  static std::string id_of(const HttpResult& r, const char* key) {
+    return r.status / 100 == 2 ? std::string(r.json().at(key).as_string()) : std::string();
+  }
+  static HttpResult activate(const std::string& res, const std::string& ver,
+                             const std::string& plan, const std::string& key) {
+    json::object body{{"reservation_id", res},
+                      {"plan_id", plan},
+                      {"verification_id", ver},
+                      {"delivery", json::object{{"name", kApplicant},
+                                                {"phone", "13900000000"},
+                                                {"address", "北京市西城区测试路2号"}}}};
+    return api("POST", "/v1/activations", json::serialize(body), {{"Idempotency-Key", key}});
+  }
+  static json::value wait_activation(const std::string& id, const std::string& until) {
+    json::value last;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = api("GET", "/v1/activations/" + id);
+      last = r.json();
+      if (r.status == 200 && last.at("status").as_string() == until) return last;
+      std::this_thread::sleep_for(100ms);
+    }
+    return last;
+  }
+};
+
+}  // namespace
+
+TEST_F(E2EUnicom, CarrierSyncedWithoutCallbackCapability) {
+  auto r = api("GET", "/v1/carriers");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto c = r.json().at("carriers").at(0).as_object();
+  EXPECT_EQ(c.at("id").as_string(), "unicom");
+  EXPECT_EQ(c.at("plugin").at("name").as_string(), "unicom");
+  EXPECT_EQ(c.at("inventory").at("available").to_number<int64_t>(), kPoolSize);
+  std::set<std::string> caps;
+  for (const auto& v : c.at("capabilities").as_array()) caps.emplace(v.as_string());
+  EXPECT_EQ(caps,
+            (std::set<std::string>{"plans", "inventory_sync", "reserve", "kyc", "activation"}));
+  auto plans = api("GET", "/v1/plans?carrier=unicom");
+  ASSERT_EQ(plans.status, 200) << plans.body;
+  const auto list = plans.json().at("plans").as_array();
+  ASSERT_GE(list.size(), 3u);
+  for (const auto& p : list) EXPECT_GT(p.at("monthly_fee_fen").to_number<int64_t>(), 0);
+}
+
+TEST_F(E2EUnicom, SearchOffersUnicomSegmentsOnly) {
+  static const std::set<std::string> kSegments = {"130", "131", "132", "145", "146", "155", "156",
+                                                  "166", "175", "176", "185", "186", "196"};
+  auto r = api("GET", "/v1/numbers?carrier=unicom&limit=100");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto page = r.json();
+  ASSERT_EQ(page.at("numbers").as_array().size(), 100u);
+  for (const auto& n : page.at("numbers").as_array()) {
+    const std::string m(n.at("msisdn").as_string());
+    EXPECT_EQ(kSegments.count(m.substr(0, 3)), 1u) << m;
+    EXPECT_EQ(n.at("carrier").as_string(), "unicom");
+  }
+  auto pre = api("GET", "/v1/numbers?carrier=unicom&prefix=186&limit=20").json();
+  ASSERT_FALSE(pre.at("numbers").as_array().empty());
+  for (const auto& n : pre.at("numbers").as_array())
+    EXPECT_EQ(std::string(n.at("msisdn").as_string()).substr(0, 3), "186");
+}
+
+TEST_F(E2EUnicom, ReserveHoldsAndReleases) {
+  const auto msisdn = fresh_number();
+  auto r = reserve(msisdn);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json().at("status").as_string(), "held");
+  const std::string id = id_of(r, "reservation_id");
+  auto again = reserve(msisdn);
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.error_code(), "NUMBER_UNAVAILABLE");
+  EXPECT_TRUE(api("GET", "/v1/numbers?prefix=" + msisdn).json().at("numbers").as_array().empty());
+  auto del = api("DELETE", "/v1/reservations/" + id);
+  EXPECT_EQ(del.status, 200) << del.body;
+  EXPECT_EQ(reserve(msisdn).status, 201) << "released at the carrier too";
+}
+
+TEST_F(E2EUnicom, OneNumberIsNeverReservedTwice) {
+  const auto msisdn = fresh_number();
+  std::atomic<int> created{0}, conflicts{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      auto r = reserve(msisdn);
+      if (r.status == 201) ++created;
+      if (r.status == 409) ++conflicts;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(conflicts.load(), 7);
+  int locks = 0;
+  const auto state = http("GET", env->sim_port, "/admin/state").json();
+  for (const auto& l : state.at("reservations").as_array())
+    if (l.at("number").as_string() == msisdn) ++locks;
+  EXPECT_EQ(locks, 1) << "the carrier locked it once";
+}
+
+TEST_F(E2EUnicom, KycPassAndRejections) {
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {make_id("19900101", "901"), "passed", ""},
+      {make_id("19850505", "123"), "passed", ""},
+      {make_id("19900101", "911"), "rejected", "ID_NAME_MISMATCH"},
+      {make_id("19900101", "971"), "rejected", "BLACKLISTED"},
+      {make_id("20150101", "123"), "rejected", "UNDERAGE"},
+  };
+  for (const auto& [id, result, reason] : cases) {
+    auto r = verify(id);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto v = r.json().as_object();
+    EXPECT_EQ(v.at("result").as_string(), result) << id;
+    if (!reason.empty()) {
+      ASSERT_FALSE(v.at("reasons").as_array().empty());
+      EXPECT_EQ(v.at("reasons").at(0).as_string(), reason);
+    }
+    EXPECT_EQ(r.body.find(id), std::string::npos);
+  }
+}
+
+TEST_F(E2EUnicom, ActivationReachesActivatedByPolling) {
+  const std::string plan(
+      api("GET", "/v1/plans?carrier=unicom").json().at("plans").at(0).at("plan_id").as_string());
+  const auto msisdn = fresh_number();
+  const auto res = id_of(reserve(msisdn), "reservation_id");
+  const auto ver = id_of(verify(make_id("19920202", "902")), "verification_id");
+  ASSERT_FALSE(res.empty());
+  ASSERT_FALSE(ver.empty());
+  auto a = activate(res, ver, plan, "unicom-order-1");
+  ASSERT_EQ(a.status, 202) << a.body;
+  const std::string act_id = id_of(a, "activation_id");
+  auto replay = activate(res, ver, plan, "unicom-order-1");
+  EXPECT_EQ(replay.body, a.body);
+
+  auto done = wait_activation(act_id, "activated");
+  ASSERT_EQ(done.at("status").as_string(), "activated") << json::serialize(done);
+  EXPECT_TRUE(std::string(done.at("carrier_order_id").as_string()).starts_with("UO"));
+  const auto history = done.at("history").as_array();
+  EXPECT_EQ(history.front().at("status").as_string(), "pending");
+  EXPECT_EQ(history.back().at("status").as_string(), "activated");
+  EXPECT_EQ(history.back().at("cause").as_string(), "status query");
+
+  const auto state = http("GET", env->sim_port, "/admin/state").json();
+  int orders = 0;
+  for (const auto& o : state.at("orders").as_array())
+    if (o.at("partnerOrderId").as_string() == act_id) {
+      ++orders;
+      EXPECT_EQ(o.at("submitCount").to_number<int>(), 1);
+      EXPECT_EQ(o.at("state").as_string(), "SUCCESS");
+    }
+  EXPECT_EQ(orders, 1);
+  EXPECT_TRUE(state.at("callbacks").as_array().empty());
+  EXPECT_TRUE(api("GET", "/v1/numbers?prefix=" + msisdn).json().at("numbers").as_array().empty());
+}
+
+TEST_F(E2EUnicom, RejectedOrderEndsFailedByPolling) {
+  const auto res = id_of(reserve(fresh_number()), "reservation_id");
+  const auto ver = id_of(verify(make_id("19930303", "903")), "verification_id");
+  auto a = activate(res, ver, "SIM-REJECT", "unicom-order-reject");
+  ASSERT_EQ(a.status, 202) << a.body;
+  auto done = wait_activation(id_of(a, "activation_id"), "failed");
+  ASSERT_EQ(done.at("status").as_string(), "failed") << json::serialize(done);
+  EXPECT_TRUE(done.at("carrier_order_id").is_string());
+  EXPECT_EQ(done.at("failure").at("code").as_string(), "CARRIER_REJECTED");
+  EXPECT_NE(std::string(done.at("failure").at("message").as_string()).find("4009"),
+            std::string::npos)
+      << json::serialize(done);
+}
+
+TEST_F(E2EUnicom, CallbacksAreNotAccepted) {
+  auto r = http("POST", env->gw_port, "/v1/callbacks/unicom",
+                R"({"order_id":"UO1","out_order_id":"act_x","order_state":"ACTIVATED"})");
+  EXPECT_TRUE(r.status == 401 || r.status == 404) << r.status << " " << r.body;
+  EXPECT_NE(r.error_code(), "");
+}
+
+TEST_F(E2EUnicom, StoreAndLogsHoldNoPlaintextIdentity) {
+  ASSERT_FALSE(env->identities_used.empty());
+  std::string files;
+  for (const auto& f : std::filesystem::directory_iterator(env->dir))
+    if (f.path().extension() != ".yaml") files += read_file(f.path());
+  for (const auto& id : env->identities_used)
+    EXPECT_EQ(files.find(id), std::string::npos) << "identity found in plaintext";
+  EXPECT_EQ(files.find(kApplicant), std::string::npos);
+}
+
+TEST_F(E2EUnicom, GracefulShutdownExitsZero) {
+  auto code = env->gateway.stop(SIGTERM, 10s);
+  ASSERT_TRUE(code.has_value()) << "gateway did not stop within 10 s";
+  EXPECT_EQ(*code, 0);
+  code = env->sim.stop(SIGTERM, 10s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+}
