@@ -10,9 +10,9 @@
 #include "cgw/sim/mobile/mobile_simulator.hpp"
 #include "cgw/sim/mvno/mvno_simulator.hpp"
 #include "cgw/sim/namespace_router.hpp"
-#include "cgw/sim/unicom/unicom_simulator.hpp"
 #include "cgw/sim/simulator.hpp"
 #include "cgw/sim/telecom/telecom_simulator.hpp"
+#include "cgw/sim/unicom/unicom_simulator.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -49,17 +49,21 @@ using Factory = std::function<std::unique_ptr<sim::CarrierSimulator>(asio::any_i
 // is a sibling folder of simulators/mobile plus one line here.
 const std::map<std::string, Factory>& registry() {
   static const std::map<std::string, Factory> kCarriers = {
-      {"mobile", [](asio::any_io_executor ex, const sim::SimulatorConfig& c) {
+      {"mobile",
+       [](asio::any_io_executor ex, const sim::SimulatorConfig& c) {
          return std::make_unique<sim::mobile::MobileSimulator>(ex, sim::mobile::settings_from(c));
        }},
-      {"mvno", [](asio::any_io_executor ex, const sim::SimulatorConfig& c) {
+      {"mvno",
+       [](asio::any_io_executor ex, const sim::SimulatorConfig& c) {
          return std::make_unique<sim::mvno::MvnoSimulator>(ex, sim::mvno::settings_from(c));
        }},
-      {"unicom", [](asio::any_io_executor ex, const sim::SimulatorConfig& c) {
+      {"unicom",
+       [](asio::any_io_executor ex, const sim::SimulatorConfig& c) {
          return std::make_unique<sim::unicom::UnicomSimulator>(ex, sim::unicom::settings_from(c));
        }},
       {"telecom", [](asio::any_io_executor ex, const sim::SimulatorConfig& c) {
-         return std::make_unique<sim::telecom::TelecomSimulator>(ex, sim::telecom::settings_from(c));
+         return std::make_unique<sim::telecom::TelecomSimulator>(ex,
+                                                                 sim::telecom::settings_from(c));
        }}};
   return kCarriers;
 }
@@ -161,8 +165,8 @@ int main(int argc, char** argv) {
   for (const auto& sc : cfg.simulators) {
     Running r;
     try {
-      r.simulator = std::make_unique<sim::NamespaceRouter>(registry().at(sc.carrier),
-                                                           ioc.get_executor(), sc);
+      r.simulator =
+          std::make_unique<sim::NamespaceRouter>(registry().at(sc.carrier), ioc.get_executor(), sc);
     } catch (const std::exception& e) {
       spdlog::error("{}: cannot set up the simulator: {}", sc.carrier, e.what());
       return 1;

@@ -52,7 +52,9 @@ HttpResult api(const std::string& method, const std::string& target, const std::
   return http(method, env->gw_port, target, body, h);
 }
 
-std::string sha256_hex_of(const std::string& s) { return cgw::crypto::sha256_hex(s); }
+std::string sha256_hex_of(const std::string& s) {
+  return cgw::crypto::sha256_hex(s);
+}
 
 class E2E : public ::testing::Test {
  protected:
@@ -93,9 +95,10 @@ class E2E : public ::testing::Test {
         << "    sync_page_size: 500\n    activation_poll_interval_s: 2\n"
         << "    settings:\n      app_id: demo-mobile-app\n      secret: {file: " << secret << "}\n";
     }
-    ASSERT_TRUE(env->gateway.start({CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
-                                    "--port-file", (env->dir / "gw.port").string()},
-                                   env->dir / "gateway.log"));
+    ASSERT_TRUE(
+        env->gateway.start({CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
+                            "--port-file", (env->dir / "gw.port").string()},
+                           env->dir / "gateway.log"));
     auto port = wait_for_file(env->dir / "gw.port", 15s);
     ASSERT_TRUE(port) << read_file(env->dir / "gateway.log");
     env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
@@ -143,8 +146,9 @@ class E2E : public ::testing::Test {
 
   static HttpResult verify(const std::string& name, const std::string& id) {
     env->identities_used.push_back(id);
-    return api("POST", "/v1/kyc/verifications",
-               json::serialize(json::object{{"carrier", "mobile"}, {"name", name}, {"id_number", id}}));
+    return api(
+        "POST", "/v1/kyc/verifications",
+        json::serialize(json::object{{"carrier", "mobile"}, {"name", name}, {"id_number", id}}));
   }
 
   static json::object activation_body(const std::string& res, const std::string& ver,
@@ -153,8 +157,8 @@ class E2E : public ::testing::Test {
                         {"plan_id", plan},
                         {"verification_id", ver},
                         {"delivery", json::object{{"name", "测试收件人"},
-                                                   {"phone", "13900000000"},
-                                                   {"address", "北京市东城区测试路1号"}}}};
+                                                  {"phone", "13900000000"},
+                                                  {"address", "北京市东城区测试路1号"}}}};
   }
 
   static std::string first_plan() {
@@ -176,13 +180,10 @@ class E2E : public ::testing::Test {
     return last;
   }
 
-  static json::value sim_state() {
-    return http("GET", env->sim_port, "/admin/state").json();
-  }
+  static json::value sim_state() { return http("GET", env->sim_port, "/admin/state").json(); }
 };
 
 }  // namespace
-
 
 TEST_F(E2E, HealthReadinessAndRequestIds) {
   EXPECT_EQ(http("GET", env->gw_port, "/healthz").status, 200);
@@ -239,14 +240,18 @@ TEST_F(E2E, SearchFiltersAndPagination) {
     EXPECT_EQ(m.size(), 11u);
   }
   auto no4 = api("GET", "/v1/numbers?exclude_digits=4&limit=50").json().at("numbers").as_array();
-  for (const auto& n : no4) EXPECT_EQ(std::string(n.at("msisdn").as_string()).find('4'), std::string::npos);
+  for (const auto& n : no4)
+    EXPECT_EQ(std::string(n.at("msisdn").as_string()).find('4'), std::string::npos);
   auto pre = api("GET", "/v1/numbers?prefix=139&limit=20").json().at("numbers").as_array();
   for (const auto& n : pre) EXPECT_EQ(std::string(n.at("msisdn").as_string()).substr(0, 3), "139");
   // Pages are disjoint and continue in order.
   auto p1 = api("GET", "/v1/numbers?limit=5").json();
   ASSERT_TRUE(p1.at("next_cursor").is_string());
-  auto p2 = api("GET", "/v1/numbers?limit=5&cursor=" + std::string(p1.at("next_cursor").as_string())).json();
-  EXPECT_LT(p1.at("numbers").at(4).at("msisdn").as_string(), p2.at("numbers").at(0).at("msisdn").as_string());
+  auto p2 =
+      api("GET", "/v1/numbers?limit=5&cursor=" + std::string(p1.at("next_cursor").as_string()))
+          .json();
+  EXPECT_LT(p1.at("numbers").at(4).at("msisdn").as_string(),
+            p2.at("numbers").at(0).at("msisdn").as_string());
   EXPECT_EQ(api("GET", "/v1/numbers?limit=101").error_code(), "INVALID_ARGUMENT");
   EXPECT_EQ(api("GET", "/v1/numbers?suffix=8a").error_code(), "INVALID_ARGUMENT");
   EXPECT_EQ(api("GET", "/v1/numbers?cursor=zzz").error_code(), "INVALID_ARGUMENT");
@@ -275,9 +280,13 @@ TEST_F(E2E, ReservationLifecycle) {
   EXPECT_EQ(del.json().at("status").as_string(), "released");
   EXPECT_EQ(reserve(msisdn).status, 201);
   // Bad input.
-  EXPECT_EQ(api("POST", "/v1/reservations", "{\"carrier\":\"mobile\"}").error_code(), "INVALID_ARGUMENT");
+  EXPECT_EQ(api("POST", "/v1/reservations", "{\"carrier\":\"mobile\"}").error_code(),
+            "INVALID_ARGUMENT");
   EXPECT_EQ(api("POST", "/v1/reservations", "not json").error_code(), "INVALID_JSON");
-  EXPECT_EQ(api("POST", "/v1/reservations", "{\"carrier\":\"mobile\",\"msisdn\":\"13800000000\",\"x\":1}").error_code(), "UNKNOWN_FIELD");
+  EXPECT_EQ(
+      api("POST", "/v1/reservations", "{\"carrier\":\"mobile\",\"msisdn\":\"13800000000\",\"x\":1}")
+          .error_code(),
+      "UNKNOWN_FIELD");
   EXPECT_EQ(api("GET", "/v1/reservations/res_missing").status, 404);
 }
 
@@ -304,8 +313,10 @@ TEST_F(E2E, OneNumberIsNeverSoldTwice) {
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&] {
       auto r = reserve(msisdn);
-      if (r.status == 201) ++created;
-      else if (r.status == 409) ++conflicts;
+      if (r.status == 201)
+        ++created;
+      else if (r.status == 409)
+        ++conflicts;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(created.load(), 1);
@@ -406,33 +417,41 @@ TEST_F(E2E, ActivationEndToEndWithIdempotency) {
 TEST_F(E2E, ActivationRejectedByCarrierEndsFailed) {
   auto msisdn = fresh_number();
   std::string res_id(reserve(msisdn).json().at("reservation_id").as_string());
-  std::string ver_id(verify("测试用户", make_id("19930303", "903")).json().at("verification_id").as_string());
-  auto a = api("POST", "/v1/activations", json::serialize(activation_body(res_id, ver_id, "SIM-REJECT")),
-               {{"Idempotency-Key", "order-reject"}});
+  std::string ver_id(
+      verify("测试用户", make_id("19930303", "903")).json().at("verification_id").as_string());
+  auto a =
+      api("POST", "/v1/activations", json::serialize(activation_body(res_id, ver_id, "SIM-REJECT")),
+          {{"Idempotency-Key", "order-reject"}});
   ASSERT_EQ(a.status, 202) << a.body;
   auto done = wait_activation(std::string(a.json().at("activation_id").as_string()), "failed");
   ASSERT_EQ(done.at("status").as_string(), "failed") << json::serialize(done);
   // Failed by the carrier after it accepted the order (not refused up front).
   EXPECT_TRUE(done.at("carrier_order_id").is_string()) << json::serialize(done);
   EXPECT_EQ(done.at("failure").at("code").as_string(), "CARRIER_REJECTED");
-  EXPECT_NE(std::string(done.at("failure").at("message").as_string()).find("4008"), std::string::npos);
+  EXPECT_NE(std::string(done.at("failure").at("message").as_string()).find("4008"),
+            std::string::npos);
 }
 
 TEST_F(E2E, ActivationNeedsPassedVerification) {
   auto msisdn = fresh_number();
   std::string res_id(reserve(msisdn).json().at("reservation_id").as_string());
-  std::string ver_id(verify("测试用户", make_id("19900101", "912")).json().at("verification_id").as_string());
-  auto a = api("POST", "/v1/activations", json::serialize(activation_body(res_id, ver_id, first_plan())),
-               {{"Idempotency-Key", "order-unverified"}});
+  std::string ver_id(
+      verify("测试用户", make_id("19900101", "912")).json().at("verification_id").as_string());
+  auto a =
+      api("POST", "/v1/activations", json::serialize(activation_body(res_id, ver_id, first_plan())),
+          {{"Idempotency-Key", "order-unverified"}});
   EXPECT_EQ(a.status, 422);
   EXPECT_EQ(a.error_code(), "VERIFICATION_NOT_PASSED");
 }
 
 TEST_F(E2E, CallbackWithBadSignatureIsRefused) {
   auto r = http("POST", env->gw_port, "/v1/callbacks/mobile",
-                "{\"eventId\":\"E1\",\"orderId\":\"O1\",\"partnerOrderId\":\"act_x\",\"orderState\":\"SUCCESS\"}",
-                {{"X-App-Id", "demo-mobile-app"}, {"X-Timestamp", std::to_string(time(nullptr))},
-                 {"X-Nonce", "abcdefabcdefabcdef"}, {"X-Signature", std::string(64, '0')}});
+                "{\"eventId\":\"E1\",\"orderId\":\"O1\",\"partnerOrderId\":\"act_x\","
+                "\"orderState\":\"SUCCESS\"}",
+                {{"X-App-Id", "demo-mobile-app"},
+                 {"X-Timestamp", std::to_string(time(nullptr))},
+                 {"X-Nonce", "abcdefabcdefabcdef"},
+                 {"X-Signature", std::string(64, '0')}});
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(r.error_code(), "CALLBACK_REJECTED");
   EXPECT_EQ(http("POST", env->gw_port, "/v1/callbacks/nope", "{}").status, 404);

@@ -157,7 +157,7 @@ class Mobile {
   explicit Mobile(const std::string& yaml = kConfig, const cgw_plugin_v1* table = nullptr)
       : t_(table ? table
                  : cgw::detail::Exporter<MobilePlugin, TestTag>::entry(&kHost, "mobile", "1.0.0",
-                                                              CGW_CARRIER_MNO, kAllCaps)) {
+                                                                       CGW_CARRIER_MNO, kAllCaps)) {
     cgw_step_v1* err = nullptr;
     inst_ = t_->create(&host, cs(yaml), &err);
     if (err) {

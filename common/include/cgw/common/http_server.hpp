@@ -35,8 +35,8 @@ struct ServerOptions {
   uint16_t port = 0;  // 0: an ephemeral port, see HttpServer::port()
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
-  std::chrono::milliseconds read_timeout{15'000};   // whole request, headers and body
-  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
+  std::chrono::milliseconds read_timeout{15'000};  // whole request, headers and body
+  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{15'000};
   std::string server_name = "cgw";
 };
