@@ -87,7 +87,14 @@ asio::awaitable<void> ActivationEngine::drive(std::string id) {
                   a->status);
     co_return;
   }
-  if (a->status == "pending") {
+  if (a->status == "pending" && a->submit_attempts > 0) {
+    // A submit was started by a process that died: it may have reached the
+    // carrier. Resolve it like any other unknown outcome, by query.
+    svc_.store->advance_activation(id, "unknown", "restarted while a submit was in flight",
+                                   svc_.now());
+    spdlog::warn("engine: activation={} was being submitted when the gateway stopped; querying",
+                 id);
+  } else if (a->status == "pending") {
     if (!co_await submit(id, *carrier)) co_return;
   }
   co_await poll(id, *carrier);
@@ -112,6 +119,7 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
                              sub->name,
                              sub->id_number,
                              sub->delivery};
+    svc_.store->note_submit_attempt(id);  // durable before the carrier can see it
     auto outcome =
         co_await carrier.run(op::kActivationSubmit, json::serialize(json::value_from(in)));
     if (outcome.ok) {

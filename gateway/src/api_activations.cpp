@@ -105,9 +105,37 @@ Awaitable get_activation(Ctx& c, const std::string& id) {
   co_return json_response(c, 200, activation_json(*a));
 }
 
+Awaitable list_activation_webhooks(Ctx& c, const std::string& id) {
+  if (!c.svc.store->activation(c.tenant, id))
+    co_return error_response(c, not_found("no such activation"));
+  json::array events;
+  for (const auto& [e, attempts] : c.svc.store->webhook_events(id)) {
+    json::array tries;
+    for (const auto& a : attempts)
+      tries.push_back(json::object{
+          {"at", rfc3339(a.at_ms)},
+          {"http_status", a.http_status == 0 ? json::value(nullptr) : json::value(a.http_status)},
+          {"error", a.error.empty() ? json::value(nullptr) : json::value(a.error)},
+          {"duration_ms", a.duration_ms}});
+    events.push_back(json::object{
+        {"event_id", e.id},
+        {"type", e.type},
+        {"status", e.status},
+        {"created_at", rfc3339(e.created_at_ms)},
+        {"delivered_at", e.delivered_at_ms ? json::value(rfc3339(e.delivered_at_ms)) : nullptr},
+        {"next_attempt_at",
+         e.status == "pending" ? json::value(rfc3339(e.next_attempt_at_ms)) : json::value(nullptr)},
+        {"payload", json::parse(e.payload)},
+        {"attempts", std::move(tries)}});
+  }
+  co_return json_response(c, 200,
+                          json::object{{"activation_id", id}, {"events", std::move(events)}});
+}
+
 Awaitable receive_callback(Ctx& c, const std::string& carrier_id) {
   Carrier* carrier = c.svc.carrier(carrier_id);
-  if (!carrier)
+  // A carrier that sends no callbacks has no callback endpoint.
+  if (!carrier || !carrier->has(CGW_CAP_CALLBACKS))
     co_return error_response(c,
                              ApiError{404, "UNKNOWN_CARRIER", "no carrier '" + carrier_id + "'"});
   net::HeaderList headers;

@@ -46,12 +46,14 @@ namespace {
 Awaitable create_reservation_once(Ctx& c);
 }
 
-// With an Idempotency-Key the answer is stored and replayed; a retry while
-// the first request still runs is 409. Retryable failures (5xx) are not
-// stored, so the same key can try again.
+// The Idempotency-Key is required: the answer is stored and replayed; a
+// retry while the first request still runs is 409. Retryable failures (5xx)
+// are not stored, so the same key can try again.
 Awaitable create_reservation(Ctx& c) {
   auto key = c.req["Idempotency-Key"];
-  if (key.empty()) co_return co_await create_reservation_once(c);
+  if (key.empty())
+    co_return error_response(
+        c, ApiError{400, "IDEMPOTENCY_KEY_REQUIRED", "the Idempotency-Key header is required"});
   if (key.size() > 255)
     co_return error_response(c, bad_argument("Idempotency-Key has at most 255 characters"));
   const std::string k(key), hash = crypto::sha256_hex("reservations\n" + c.req.body());

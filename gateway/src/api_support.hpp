@@ -66,6 +66,7 @@ Awaitable create_verification(Ctx& c);
 Awaitable get_verification(Ctx& c, const std::string& id);
 Awaitable create_activation(Ctx& c);
 Awaitable get_activation(Ctx& c, const std::string& id);
+Awaitable list_activation_webhooks(Ctx& c, const std::string& id);
 Awaitable receive_callback(Ctx& c, const std::string& carrier);
 
 }  // namespace cgw::gw::api

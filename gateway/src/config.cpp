@@ -3,6 +3,8 @@
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/secret_ref.hpp"
 
+#include <boost/url/parse.hpp>
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -75,8 +77,34 @@ std::filesystem::path relative_to(const std::filesystem::path& base, const std::
   return path.is_relative() ? (base / path).lexically_normal() : path;
 }
 
-TenantConfig parse_tenant(const YAML::Node& n) {
-  Section s(n, "tenant", {"id", "name", "api_keys"});
+// webhook: {url: https://..., secret: whsec_<base64> or a {file:}/{env:}
+// reference to it}.
+WebhookEndpoint parse_webhook(const YAML::Node& node, const std::string& tenant,
+                              const std::filesystem::path& base) {
+  YAML::Node n = YAML::Clone(node);
+  Section s(n, "tenant " + tenant + " webhook", {"url", "secret"});
+  if (auto err = resolve_secret_refs(n, base); !err.empty())
+    throw ConfigError(node, "tenant " + tenant + " webhook: " + err);
+  WebhookEndpoint w;
+  w.url = s.req_str("url");
+  auto url = boost::urls::parse_absolute_uri(w.url);
+  if (!url || (url->scheme() != "http" && url->scheme() != "https") || url->host().empty())
+    throw ConfigError(node["url"],
+                      "tenant " + tenant + " webhook.url must be an absolute http(s) URL");
+  const auto secret = s.req_str("secret");
+  const std::string prefix = "whsec_";
+  auto raw = secret.rfind(prefix, 0) == 0 ? crypto::base64_decode(secret.substr(prefix.size()))
+                                          : std::nullopt;
+  if (!raw || raw->size() < 24 || raw->size() > 64)
+    throw ConfigError(node["secret"], "tenant " + tenant +
+                                          " webhook.secret must be whsec_ followed by the "
+                                          "base64 of 24 to 64 random bytes");
+  w.secret = *raw;
+  return w;
+}
+
+TenantConfig parse_tenant(const YAML::Node& n, const std::filesystem::path& base) {
+  Section s(n, "tenant", {"id", "name", "api_keys", "webhook"});
   TenantConfig t;
   t.id = s.req_str("id");
   t.name = s.opt<std::string>("name", t.id);
@@ -96,6 +124,7 @@ TenantConfig parse_tenant(const YAML::Node& n) {
       for (const auto& sc : ks.get("scopes")) key.scopes.insert(sc.as<std::string>());
     t.api_keys.push_back(std::move(key));
   }
+  if (s.has("webhook")) t.webhook = parse_webhook(s.get("webhook"), t.id, base);
   return t;
 }
 
@@ -158,7 +187,7 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
   const auto base = file.parent_path();
   Section s(root, "config",
             {"listen", "public_base_url", "threads", "store", "log", "limits", "security",
-             "tenants", "carriers"});
+             "tenants", "carriers", "webhooks"});
   if (s.has("listen")) {
     Section l(s.get("listen"), "listen", {"address", "port"});
     cfg.listen_address = l.opt<std::string>("address", cfg.listen_address);
@@ -210,12 +239,31 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
                         "security.pii_key must be 64 hex characters (32 bytes)");
     cfg.pii_key = *key;
   }
+  if (s.has("webhooks")) {
+    Section w(s.get("webhooks"), "webhooks",
+              {"initial_backoff_ms", "max_backoff_ms", "give_up_after_h", "request_timeout_ms",
+               "scan_interval_ms", "max_in_flight"});
+    auto& p = cfg.webhooks;
+    p.initial_backoff = ms(w, "initial_backoff_ms", p.initial_backoff.count());
+    p.max_backoff = ms(w, "max_backoff_ms", p.max_backoff.count());
+    if (p.max_backoff < p.initial_backoff)
+      throw ConfigError(s.get("webhooks"),
+                        "webhooks.max_backoff_ms must not be below initial_backoff_ms");
+    auto give_up_h = w.positive<int64_t>("give_up_after_h", p.give_up_after.count());
+    if (give_up_h < 24)
+      throw ConfigError(s.get("webhooks")["give_up_after_h"],
+                        "webhooks.give_up_after_h must be at least 24");
+    p.give_up_after = std::chrono::hours(give_up_h);
+    p.request_timeout = ms(w, "request_timeout_ms", p.request_timeout.count());
+    p.scan_interval = ms(w, "scan_interval_ms", p.scan_interval.count());
+    p.max_in_flight = w.positive<int>("max_in_flight", p.max_in_flight);
+  }
   auto tenants = s.get("tenants");
   if (!tenants.IsSequence() || tenants.size() == 0)
     throw ConfigError(root, "tenants must be a non-empty list");
   std::set<std::string> seen_keys, seen_tenants;
   for (const auto& t : tenants) {
-    auto tc = parse_tenant(t);
+    auto tc = parse_tenant(t, base);
     if (!seen_tenants.insert(tc.id).second) throw ConfigError(t, "duplicate tenant id " + tc.id);
     for (auto& k : tc.api_keys)
       if (!seen_keys.insert(k.sha256_hex).second)

@@ -20,10 +20,28 @@ struct ApiKeyConfig {
   std::set<std::string> scopes;  // empty: every scope
 };
 
+// Where a tenant's activation status changes are delivered (Standard
+// Webhooks: webhook-id, webhook-timestamp, webhook-signature headers).
+struct WebhookEndpoint {
+  std::string url;     // absolute http:// or https:// URL
+  std::string secret;  // the raw HMAC key, decoded from "whsec_<base64>"
+};
+
 struct TenantConfig {
   std::string id;
   std::string name;
   std::vector<ApiKeyConfig> api_keys;
+  std::optional<WebhookEndpoint> webhook;
+};
+
+// Delivery policy for the webhook outbox (see webhooks.hpp).
+struct WebhookPolicy {
+  std::chrono::milliseconds initial_backoff{5'000};
+  std::chrono::milliseconds max_backoff{3'600'000};
+  std::chrono::hours give_up_after{72};  // at least 24 h
+  std::chrono::milliseconds request_timeout{10'000};
+  std::chrono::milliseconds scan_interval{1'000};
+  int max_in_flight = 16;
 };
 
 struct CarrierConfig {
@@ -69,6 +87,7 @@ struct Config {
   std::string pii_key;  // 32 bytes (from a file or env reference, hex)
   std::vector<TenantConfig> tenants;
   std::vector<CarrierConfig> carriers;
+  WebhookPolicy webhooks;
 };
 
 struct ConfigResult {

@@ -131,6 +131,10 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
         if (verb != net::http::verb::get) co_return method_not_allowed();
         co_return co_await api::get_activation(c, s[2]);
       }
+      if (s.size() == 4 && s[3] == "webhooks") {
+        if (verb != net::http::verb::get) co_return method_not_allowed();
+        co_return co_await api::list_activation_webhooks(c, s[2]);
+      }
     }
     co_return api::error_response(c, not_found("no such route"));
   };

@@ -9,6 +9,7 @@
 #include "inventory_sync.hpp"
 #include "plugin_host.hpp"
 #include "services.hpp"
+#include "webhooks.hpp"
 
 #include "cgw/common/http_server.hpp"
 #include "cgw/common/log_setup.hpp"
@@ -113,6 +114,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  {
+    auto r = svc->store->recover_interrupted_requests(svc->now());
+    if (r.keys > 0 || r.reservations > 0)
+      spdlog::warn(
+          "recovered from an unclean stop: {} idempotency keys freed, {} half-made reservations "
+          "failed",
+          r.keys, r.reservations);
+  }
+  WebhookDispatcher webhooks(*svc);
+
   HttpApi api(*svc);
   net::ServerOptions so;
   so.address = cfg.listen_address;
@@ -140,6 +151,7 @@ int main(int argc, char** argv) {
 
   server.start();
   svc->engine->start();
+  webhooks.start();
   for (auto& [id, carrier] : svc->carriers)
     asio::co_spawn(ioc, inventory_sync_loop(*svc, *carrier), asio::detached);
   asio::co_spawn(ioc, housekeeping_loop(*svc), asio::detached);
@@ -168,6 +180,7 @@ int main(int argc, char** argv) {
     spdlog::info("signal {}: draining {} connections", sig, server.active_connections());
     svc->ready = false;
     svc->engine->stop();
+    webhooks.stop();
     server.drain();
     deadline = std::chrono::steady_clock::now() + cfg.shutdown_grace;
     wait_idle();

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,7 @@ struct Activation {
   std::string carrier_order_id, failure_code, failure_message;
   int64_t created_at_ms = 0, updated_at_ms = 0, next_poll_at_ms = 0;
   int64_t poll_count = 0;
+  int64_t submit_attempts = 0;  // submits started (counted before sending)
   std::vector<HistoryEntry> history;
 };
 
@@ -90,6 +92,20 @@ struct NewActivation {
 struct IdempotentReplay {
   int http_status = 0;
   std::string body;
+};
+
+// One event in the webhook outbox: an activation status change for a
+// tenant with a webhook endpoint, and its delivery state.
+struct OutboxEvent {
+  std::string id, tenant, activation_id, type, payload, status;  // pending|delivered|failed
+  int64_t created_at_ms = 0, attempts = 0, next_attempt_at_ms = 0, delivered_at_ms = 0;
+};
+
+struct DeliveryAttempt {
+  int64_t at_ms = 0;
+  int http_status = 0;  // 0: no HTTP answer
+  std::string error;    // "" when the endpoint answered 2xx
+  int64_t duration_ms = 0;
 };
 
 // What an Idempotency-Key means for a request about to run.
@@ -152,6 +168,36 @@ class Store {
                           const std::string& failure_message = {});
   bool advance_activation(const std::string& id, const StatusChange& change, int64_t now_ms);
   void schedule_poll(const std::string& id, int64_t next_poll_at_ms);
+  // Counted durably before each submit is sent: after a crash, a pending
+  // order with attempts may have reached the carrier and is resolved by a
+  // query first (see ActivationEngine).
+  void note_submit_attempt(const std::string& id);
+
+  // --- after a restart: requests that were in flight in the previous
+  // process died with it. Frees their Idempotency-Keys and fails their
+  // half-made (pending) reservations. Single-instance store only.
+  struct Recovered {
+    int64_t keys = 0, reservations = 0;
+  };
+  Recovered recover_interrupted_requests(int64_t now_ms);
+
+  // --- webhook outbox. Every activation status change of a tenant named
+  // here writes an event in the same transaction as the change. Set once
+  // at start, before any request.
+  void set_webhook_tenants(std::set<std::string> tenants) { webhook_tenants_ = std::move(tenants); }
+  // Leases up to `limit` due events until `lease_until_ms` (a crash mid-
+  // delivery lets them come due again) and returns them.
+  std::vector<OutboxEvent> lease_due_webhook_events(int64_t now_ms, size_t limit,
+                                                    int64_t lease_until_ms);
+  // Records one attempt. `delivered`, else the next attempt at
+  // `next_attempt_at_ms`, or given up (`failed`) when that is 0.
+  void record_webhook_attempt(const std::string& event_id, const DeliveryAttempt& attempt,
+                              bool delivered, int64_t next_attempt_at_ms);
+  struct EventWithAttempts {
+    OutboxEvent event;
+    std::vector<DeliveryAttempt> attempts;
+  };
+  std::vector<EventWithAttempts> webhook_events(const std::string& activation_id);
 
   // --- idempotency keys for requests that call a carrier (reservations):
   // claim before the work, complete with the response after it. A claim
@@ -183,10 +229,15 @@ class Store {
  private:
   void migrate();
   bool advance_in_tx(const std::string& id, const StatusChange& change, int64_t now_ms);
+  // Writes the outbox event for the activation's status just changed from
+  // `previous` (inside the caller's transaction).
+  void enqueue_status_event(const std::string& activation_id, const std::string& previous,
+                            const std::string& cause, int64_t now_ms);
   std::filesystem::path path_;
   PiiCipher pii_;
   std::mutex write_mu_, read_mu_;
   std::unique_ptr<db::Connection> writer_, reader_;
+  std::set<std::string> webhook_tenants_;
 };
 
 // Final activation statuses.

@@ -19,7 +19,7 @@ int rank(const std::string& s) {
 constexpr const char* kCols =
     "id, tenant, carrier, msisdn, plan_id, reservation_id, verification_id, status, "
     "carrier_order_id, failure_code, failure_message, created_at, updated_at, next_poll_at, "
-    "poll_count";
+    "poll_count, submit_attempts";
 Activation read_activation(const db::Stmt& s) {
   Activation a;
   a.id = s.text(0);
@@ -37,6 +37,7 @@ Activation read_activation(const db::Stmt& s) {
   a.updated_at_ms = s.integer(12);
   a.next_poll_at_ms = s.integer(13);
   a.poll_count = s.integer(14);
+  a.submit_attempts = s.integer(15);
   return a;
 }
 void load_history(const db::Connection& c, Activation& a) {
@@ -138,6 +139,7 @@ Result<std::variant<Activation, IdempotentReplay>> Store::create_activation(cons
   }
   add_history(*writer_, act.id, "pending", "accepted", now_ms);
   act.history.push_back({"pending", "accepted", now_ms});
+  enqueue_status_event(act.id, "", "accepted", now_ms);
   {
     db::Stmt s(*writer_,
                "UPDATE reservations SET status = 'consumed', updated_at = ? WHERE id = ?");
@@ -267,6 +269,7 @@ bool Store::advance_in_tx(const std::string& id, const StatusChange& c, int64_t 
     s.bind(5, c.failure_message).bind(6, id).run();
   }
   add_history(*writer_, id, c.status, c.cause, now_ms);
+  enqueue_status_event(id, current, c.cause, now_ms);
   if (c.status == "activated") {
     db::Stmt s(*writer_, "UPDATE numbers SET local_hold = 2 WHERE carrier = ? AND msisdn = ?");
     s.bind(1, carrier).bind(2, msisdn).run();
@@ -300,62 +303,10 @@ int64_t Store::expire_reservations(int64_t now_ms) {
   return static_cast<int64_t>(freed.size());
 }
 
-int64_t Store::prune_idempotency_keys(int64_t older_than_ms) {
+void Store::note_submit_attempt(const std::string& id) {
   std::lock_guard lock(write_mu_);
-  db::Stmt s(*writer_, "DELETE FROM idempotency_keys WHERE created_at < ? AND http_status <> 0");
-  s.bind(1, older_than_ms).run();
-  return writer_->changes();
-}
-
-KeyClaim Store::claim_idempotency_key(const std::string& tenant, const std::string& key,
-                                      const std::string& request_hash, int64_t now_ms,
-                                      int64_t stale_after_ms) {
-  std::lock_guard lock(write_mu_);
-  db::Transaction tx(*writer_);
-  KeyClaim claim;
-  db::Stmt k(*writer_,
-             "SELECT request_hash, http_status, response_body, created_at FROM idempotency_keys "
-             "WHERE tenant = ? AND key = ?");
-  k.bind(1, tenant).bind(2, key);
-  if (k.step()) {
-    const bool in_flight = k.integer(1) == 0;
-    if (k.text(0) != request_hash) {
-      claim.kind = KeyClaim::kMismatch;
-      return claim;
-    }
-    if (!in_flight) {
-      claim.kind = KeyClaim::kReplay;
-      claim.replay = {static_cast<int>(k.integer(1)), k.text(2)};
-      return claim;
-    }
-    if (now_ms - k.integer(3) < stale_after_ms) {
-      claim.kind = KeyClaim::kInFlight;
-      return claim;
-    }
-  }
-  // http_status 0 marks a request in flight.
-  db::Stmt ins(*writer_,
-               "INSERT INTO idempotency_keys (tenant, key, request_hash, http_status, "
-               "response_body, created_at) VALUES (?,?,?,0,'',?) ON CONFLICT (tenant, key) DO "
-               "UPDATE SET created_at = excluded.created_at");
-  ins.bind(1, tenant).bind(2, key).bind(3, request_hash).bind(4, now_ms).run();
-  tx.commit();
-  return claim;
-}
-
-void Store::complete_idempotency_key(const std::string& tenant, const std::string& key,
-                                     int http_status, const std::string& body) {
-  std::lock_guard lock(write_mu_);
-  db::Stmt s(*writer_,
-             "UPDATE idempotency_keys SET http_status = ?, response_body = ? WHERE tenant = ? AND "
-             "key = ?");
-  s.bind(1, http_status).bind(2, body).bind(3, tenant).bind(4, key).run();
-}
-
-void Store::drop_idempotency_key(const std::string& tenant, const std::string& key) {
-  std::lock_guard lock(write_mu_);
-  db::Stmt s(*writer_, "DELETE FROM idempotency_keys WHERE tenant = ? AND key = ?");
-  s.bind(1, tenant).bind(2, key).run();
+  db::Stmt s(*writer_, "UPDATE activations SET submit_attempts = submit_attempts + 1 WHERE id = ?");
+  s.bind(1, id).run();
 }
 
 void Store::schedule_poll(const std::string& id, int64_t next_poll_at_ms) {

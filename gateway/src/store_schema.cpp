@@ -9,7 +9,7 @@
 namespace cgw::gw {
 
 namespace {
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: the walking skeleton's tables.
     R"sql(
 CREATE TABLE numbers (
@@ -109,6 +109,36 @@ CREATE TABLE callback_events (
   payload TEXT NOT NULL,
   received_at INTEGER NOT NULL,
   PRIMARY KEY (carrier, event_id)
+) WITHOUT ROWID;
+)sql",
+    // 2: submit attempts (a restart treats an interrupted submit as
+    // `unknown`), the webhook outbox and its delivery attempts.
+    R"sql(
+ALTER TABLE activations ADD COLUMN submit_attempts INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE webhook_outbox (
+  id TEXT PRIMARY KEY,           -- the event id (webhook-id header)
+  tenant TEXT NOT NULL,
+  activation_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  payload TEXT NOT NULL,         -- the exact body delivered, signed as is
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL,          -- pending | delivered | failed (gave up)
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  delivered_at INTEGER
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_outbox_by_activation ON webhook_outbox (activation_id, created_at);
+
+CREATE TABLE webhook_attempts (
+  event_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  http_status INTEGER NOT NULL,  -- 0: no HTTP answer
+  error TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  PRIMARY KEY (event_id, seq)
 ) WITHOUT ROWID;
 )sql",
 };

@@ -146,8 +146,10 @@ class E2EMvno : public ::testing::Test {
     return {};
   }
   static HttpResult reserve(const std::string& msisdn) {
+    static int n = 0;
     return api("POST", "/v1/reservations",
-               json::serialize(json::object{{"carrier", "mvno"}, {"msisdn", msisdn}}));
+               json::serialize(json::object{{"carrier", "mvno"}, {"msisdn", msisdn}}),
+               {{"Idempotency-Key", "reserve-" + std::to_string(++n)}});
   }
   static HttpResult verify(const std::string& id) {
     env->identities_used.push_back(id);

@@ -140,8 +140,10 @@ class E2E : public ::testing::Test {
   }
 
   static HttpResult reserve(const std::string& msisdn) {
+    static int n = 0;
     return api("POST", "/v1/reservations",
-               json::serialize(json::object{{"carrier", "mobile"}, {"msisdn", msisdn}}));
+               json::serialize(json::object{{"carrier", "mobile"}, {"msisdn", msisdn}}),
+               {{"Idempotency-Key", "reserve-" + std::to_string(++n)}});
   }
 
   static HttpResult verify(const std::string& name, const std::string& id) {
@@ -280,13 +282,20 @@ TEST_F(E2E, ReservationLifecycle) {
   EXPECT_EQ(del.json().at("status").as_string(), "released");
   EXPECT_EQ(reserve(msisdn).status, 201);
   // Bad input.
-  EXPECT_EQ(api("POST", "/v1/reservations", "{\"carrier\":\"mobile\"}").error_code(),
+  const std::vector<std::pair<std::string, std::string>> key{{"Idempotency-Key", "bad-input"}};
+  EXPECT_EQ(api("POST", "/v1/reservations", "{\"carrier\":\"mobile\"}", key).error_code(),
             "INVALID_ARGUMENT");
-  EXPECT_EQ(api("POST", "/v1/reservations", "not json").error_code(), "INVALID_JSON");
   EXPECT_EQ(
-      api("POST", "/v1/reservations", "{\"carrier\":\"mobile\",\"msisdn\":\"13800000000\",\"x\":1}")
+      api("POST", "/v1/reservations", "not json", {{"Idempotency-Key", "bad-json"}}).error_code(),
+      "INVALID_JSON");
+  EXPECT_EQ(
+      api("POST", "/v1/reservations", "{\"carrier\":\"mobile\",\"msisdn\":\"13800000000\",\"x\":1}",
+          {{"Idempotency-Key", "bad-field"}})
           .error_code(),
       "UNKNOWN_FIELD");
+  auto no_key = api("POST", "/v1/reservations", "{\"carrier\":\"mobile\"}");
+  EXPECT_EQ(no_key.status, 400);
+  EXPECT_EQ(no_key.error_code(), "IDEMPOTENCY_KEY_REQUIRED");
   EXPECT_EQ(api("GET", "/v1/reservations/res_missing").status, 404);
 }
 
@@ -302,8 +311,9 @@ TEST_F(E2E, ReservationIdempotencyKey) {
   auto other = json::serialize(json::object{{"carrier", "mobile"}, {"msisdn", fresh_number()}});
   EXPECT_EQ(api("POST", "/v1/reservations", other, {{"Idempotency-Key", "hold-1"}}).error_code(),
             "IDEMPOTENCY_KEY_REUSED");
-  // Without a key a second attempt is a new request: the number is taken.
-  EXPECT_EQ(api("POST", "/v1/reservations", body).error_code(), "NUMBER_UNAVAILABLE");
+  // Another key is a new request: the number is taken.
+  EXPECT_EQ(api("POST", "/v1/reservations", body, {{"Idempotency-Key", "hold-2"}}).error_code(),
+            "NUMBER_UNAVAILABLE");
 }
 
 TEST_F(E2E, OneNumberIsNeverSoldTwice) {

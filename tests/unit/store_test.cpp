@@ -53,7 +53,7 @@ class StoreTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(StoreTest, SchemaIsMigrated) {
-  EXPECT_EQ(store_->schema_version(), 1);
+  EXPECT_EQ(store_->schema_version(), 2);
 }
 
 TEST_F(StoreTest, ANumberCanBeClaimedOnce) {
