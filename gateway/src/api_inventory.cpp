@@ -130,8 +130,13 @@ Awaitable search_numbers(Ctx& c) {
     const auto& r = rows[i];
     json::array tags;
     for (auto& t : tag_names(r.tag_bits)) tags.emplace_back(t);
+    const Carrier* carrier = c.svc.carrier(r.carrier);
+    const std::string host = !r.host_network.empty() ? r.host_network
+                             : carrier                ? carrier->config().host_network
+                                                      : r.carrier;
     numbers.push_back(json::object{{"msisdn", r.msisdn},
                                    {"carrier", r.carrier},
+                                   {"host_network", host},
                                    {"province", r.province},
                                    {"city", r.city},
                                    {"price_fen", r.price_fen},

@@ -65,11 +65,11 @@ void Store::upsert_numbers(const std::string& carrier, const std::vector<NumberI
   db::Transaction tx(*writer_);
   db::Stmt s(*writer_,
              "INSERT INTO numbers (carrier, msisdn, province, city, price_fen, carrier_grade, "
-             "tag_bits, carrier_status, sync_generation) VALUES (?,?,?,?,?,?,?,?,?) "
-             "ON CONFLICT (carrier, msisdn) DO UPDATE SET province = excluded.province, city = "
-             "excluded.city, price_fen = excluded.price_fen, carrier_grade = "
-             "excluded.carrier_grade, carrier_status = excluded.carrier_status, sync_generation "
-             "= excluded.sync_generation");
+             "tag_bits, carrier_status, sync_generation, host_network) VALUES "
+             "(?,?,?,?,?,?,?,?,?,?) ON CONFLICT (carrier, msisdn) DO UPDATE SET province = "
+             "excluded.province, city = excluded.city, price_fen = excluded.price_fen, "
+             "carrier_grade = excluded.carrier_grade, carrier_status = excluded.carrier_status, "
+             "sync_generation = excluded.sync_generation, host_network = excluded.host_network");
   for (const auto& n : items) {
     s.bind(1, carrier).bind(2, n.msisdn).bind(3, n.province).bind(4, n.city).bind(5, n.price_fen);
     if (n.carrier_grade)
@@ -77,6 +77,7 @@ void Store::upsert_numbers(const std::string& carrier, const std::vector<NumberI
     else
       s.bind_null(6);
     s.bind(7, static_cast<int64_t>(vanity_tags(n.msisdn))).bind(8, n.status).bind(9, generation);
+    s.bind_opt(10, n.host_network);
     s.run();
     s.reset();
   }
@@ -99,7 +100,8 @@ void Store::finish_sync(const std::string& carrier, int64_t generation, int64_t 
 
 std::vector<NumberRow> Store::search_numbers(const NumberQuery& q) {
   std::string sql =
-      "SELECT carrier, msisdn, province, city, price_fen, tag_bits FROM numbers WHERE "
+      "SELECT carrier, msisdn, province, city, price_fen, tag_bits, COALESCE(host_network, '') "
+      "FROM numbers WHERE "
       "carrier_status = 'available' AND local_hold = 0";
   std::vector<std::string> args;
   if (!q.carriers.empty()) {
@@ -139,7 +141,7 @@ std::vector<NumberRow> Store::search_numbers(const NumberQuery& q) {
   std::vector<NumberRow> out;
   while (s.step())
     out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4),
-                   static_cast<uint32_t>(s.integer(5))});
+                   static_cast<uint32_t>(s.integer(5)), s.text(6)});
   return out;
 }
 

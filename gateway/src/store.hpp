@@ -30,6 +30,7 @@ struct NumberRow {
   std::string carrier, msisdn, province, city;
   int64_t price_fen = 0;
   uint32_t tag_bits = 0;
+  std::string host_network;  // "" : the carrier's own network
 };
 
 struct NumberQuery {

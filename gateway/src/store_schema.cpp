@@ -112,9 +112,11 @@ CREATE TABLE callback_events (
 ) WITHOUT ROWID;
 )sql",
     // 2: submit attempts (a restart treats an interrupted submit as
-    // `unknown`), the webhook outbox and its delivery attempts.
+    // `unknown`), each number's host network (MVNOs), the webhook outbox
+    // and its delivery attempts.
     R"sql(
 ALTER TABLE activations ADD COLUMN submit_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE numbers ADD COLUMN host_network TEXT;  -- NULL: the carrier's own
 
 CREATE TABLE webhook_outbox (
   id TEXT PRIMARY KEY,           -- the event id (webhook-id header)

@@ -28,6 +28,18 @@ constexpr std::array<std::pair<std::string_view, HostNetwork>, 14> kSegments{{
 
 }  // namespace
 
+std::string_view gateway_name(HostNetwork n) {
+  switch (n) {
+    case HostNetwork::kTelecom:
+      return "telecom";
+    case HostNetwork::kMobile:
+      return "mobile";
+    case HostNetwork::kUnicom:
+      return "unicom";
+  }
+  return "";
+}
+
 std::string_view protocol_name(HostNetwork n) {
   switch (n) {
     case HostNetwork::kTelecom:

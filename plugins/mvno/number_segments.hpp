@@ -14,6 +14,8 @@ enum class HostNetwork { kTelecom, kMobile, kUnicom };
 
 // "CTCC", "CMCC", "CUCC": the protocol's hostNetwork values.
 std::string_view protocol_name(HostNetwork n);
+// The gateway's name of the network: "mobile", "unicom" or "telecom".
+std::string_view gateway_name(HostNetwork n);
 std::optional<HostNetwork> host_network_from_protocol(std::string_view name);
 
 // The host network of an 11-digit MVNO number, or nullopt when the number

@@ -261,11 +261,11 @@ std::optional<NumberItem> read_number_item(const json::value& v) {
     throw BadReply("field 'grade' is out of range");
   const auto declared = host_network_from_protocol(req_string(n, "hostNetwork"));
   if (!declared) throw BadReply("field 'hostNetwork' has an unknown value");
-  // NumberItem has no host-network field: the gateway derives it from the
-  // prefix, so a number whose declared network contradicts the prefix (or
-  // that is not an MVNO number at all) cannot be offered truthfully.
+  // A number whose declared network contradicts its segment (or that is
+  // not an MVNO number at all) cannot be offered truthfully: skipped.
   const auto by_prefix = host_network_of(item.msisdn);
   if (!by_prefix || *by_prefix != *declared) return std::nullopt;
+  item.host_network = std::string(gateway_name(*declared));
   return item;
 }
 

@@ -304,12 +304,15 @@ json::value result_of(const std::string& op, const json::object& d) {
       const std::string state = str(n, "state");
       if (state != "free" && state != "held" && state != "sold")
         throw BadReply("'state' has an unknown value");
-      out.items.push_back({str(n, "msisdn"), str(n, "province", false), str(n, "city", false),
-                           num(n, "price_fen"),
-                           state == "free"   ? "available"
-                           : state == "held" ? "reserved"
-                                             : "sold",
-                           std::nullopt});
+      // Fields are set by name: SDK structs may grow new (optional)
+      // members at the end in later minor versions.
+      NumberItem item;
+      item.msisdn = str(n, "msisdn");
+      item.province = str(n, "province", false);
+      item.city = str(n, "city", false);
+      item.price_fen = num(n, "price_fen");
+      item.status = state == "free" ? "available" : state == "held" ? "reserved" : "sold";
+      out.items.push_back(std::move(item));
     }
     out.next_cursor = str(d, "next_cursor", false);
     out.has_more = !out.next_cursor.empty();  // this API ends with an empty cursor

@@ -204,11 +204,16 @@ TEST_F(E2EMvno, SearchReturnsOnlyMvnoSegmentNumbers) {
   ASSERT_EQ(page.at("numbers").as_array().size(), 100u);
   for (const auto& n : page.at("numbers").as_array())
     EXPECT_TRUE(is_mvno_number(std::string(n.at("msisdn").as_string()))) << n;
-  for (const std::string prefix : {"1703", "171", "162"}) {
-    auto p = api("GET", "/v1/numbers?carrier=mvno&limit=5&prefix=" + prefix).json();
+  // Each number reports the network it runs on, by its segment.
+  for (const auto& [prefix, host] : {std::pair{"1703", "mobile"}, std::pair{"171", "unicom"},
+                                     std::pair{"162", "telecom"}, std::pair{"1700", "telecom"},
+                                     std::pair{"165", "mobile"}, std::pair{"167", "unicom"}}) {
+    auto p = api("GET", std::string("/v1/numbers?carrier=mvno&limit=5&prefix=") + prefix).json();
     ASSERT_FALSE(p.at("numbers").as_array().empty()) << prefix;
-    for (const auto& n : p.at("numbers").as_array())
+    for (const auto& n : p.at("numbers").as_array()) {
       EXPECT_TRUE(std::string(n.at("msisdn").as_string()).starts_with(prefix));
+      EXPECT_EQ(n.at("host_network").as_string(), host) << n;
+    }
   }
 }
 

@@ -479,9 +479,12 @@ TEST(MvnoOperations, InventoryMapsStatusAndLeavesOutInconsistentNumbers) {
   const auto& items = r.at("items").as_array();
   ASSERT_EQ(items.size(), 3u);
   EXPECT_EQ(items[0], json::parse(R"({"msisdn":"17001234567","province":"北京","city":"北京",
-                                      "price_fen":5000,"status":"available","carrier_grade":3})"));
+                                      "price_fen":5000,"status":"available","carrier_grade":3,
+                                      "host_network":"telecom"})"));
   EXPECT_EQ(items[1].at("status"), "reserved");
+  EXPECT_EQ(items[1].at("host_network"), "mobile");
   EXPECT_EQ(items[2].at("status"), "sold");
+  EXPECT_EQ(items[2].at("host_network"), "unicom");
   EXPECT_EQ(r.at("next_cursor"), "nc1.17112345678");
   EXPECT_EQ(r.at("has_more"), true);
   ASSERT_FALSE(m.host.logs.empty());

@@ -194,7 +194,7 @@ TEST_F(StoreTest, CallbackEventsAreAppliedOnce) {
 }
 
 TEST_F(StoreTest, JanitorExpiresHoldsAndPrunesKeys) {
-  std::vector<cgw::NumberItem> page{{"13800000020", "广东", "广州", 100, "available", {}}};
+  std::vector<cgw::NumberItem> page{{"13800000020", "广东", "广州", 100, "available", {}, {}}};
   store_->upsert_numbers("mobile", page, 1);
   auto r = store_->begin_reservation("t1", "mobile", "13800000020", 1000);
   store_->hold_reservation(r->id, "L", 5000, 1000);
@@ -219,8 +219,8 @@ TEST_F(StoreTest, JanitorExpiresHoldsAndPrunesKeys) {
 }
 
 TEST_F(StoreTest, SyncHidesHeldAndDropsVanished) {
-  std::vector<cgw::NumberItem> page{{"13800000010", "广东", "广州", 100, "available", {}},
-                                    {"13800000011", "广东", "深圳", 100, "available", {}}};
+  std::vector<cgw::NumberItem> page{{"13800000010", "广东", "广州", 100, "available", {}, {}},
+                                    {"13800000011", "广东", "深圳", 100, "available", {}, {}}};
   store_->upsert_numbers("mobile", page, 1);
   store_->finish_sync("mobile", 1, 10);
   EXPECT_EQ(store_->inventory("mobile").available, 2);
@@ -237,4 +237,22 @@ TEST_F(StoreTest, SyncHidesHeldAndDropsVanished) {
   EXPECT_EQ(store_->search_numbers(q).size(), 2u);
   q.suffix = "11";
   EXPECT_EQ(store_->search_numbers(q).size(), 1u);
+}
+
+TEST_F(StoreTest, HostNetworkIsKeptPerNumber) {
+  cgw::NumberItem mvno;
+  mvno.msisdn = "17041234567";
+  mvno.province = "北京";
+  mvno.city = "北京";
+  mvno.host_network = "unicom";
+  cgw::NumberItem own = mvno;
+  own.msisdn = "17001234567";
+  own.host_network.reset();
+  store_->upsert_numbers("mvno", {mvno, own}, 1);
+  NumberQuery q;
+  auto rows = store_->search_numbers(q);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].msisdn, "17001234567");
+  EXPECT_EQ(rows[0].host_network, "");  // the carrier's own network
+  EXPECT_EQ(rows[1].host_network, "unicom");
 }

@@ -76,6 +76,9 @@ struct NumberItem {
   int64_t price_fen = 0;
   std::string status = "available";  // available | reserved | sold
   std::optional<int64_t> carrier_grade;
+  // The network the line runs on: mobile | unicom | telecom. MVNOs name
+  // their host per number; absent means the carrier's own network.
+  std::optional<std::string> host_network;
 };
 
 struct InventorySyncOutput {
@@ -187,7 +190,8 @@ struct CallbackEvent {
 CGW_JSON_STRUCT(Plan, plan_id, name, monthly_fee_fen, data_mb, voice_minutes)
 CGW_JSON_STRUCT(PlansListOutput, plans)
 CGW_JSON_STRUCT(InventorySyncInput, cursor, page_size)
-CGW_JSON_STRUCT(NumberItem, msisdn, province, city, price_fen, status, carrier_grade)
+CGW_JSON_STRUCT(NumberItem, msisdn, province, city, price_fen, status, carrier_grade,
+                host_network)
 CGW_JSON_STRUCT(InventorySyncOutput, items, next_cursor, has_more)
 CGW_JSON_STRUCT(ReserveInput, msisdn, gateway_reservation_id, hold_seconds)
 CGW_JSON_STRUCT(ReserveOutput, carrier_reservation_id, expires_at_ms)
