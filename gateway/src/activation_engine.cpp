@@ -186,6 +186,11 @@ asio::awaitable<void> ActivationEngine::poll(const std::string& id, Carrier& car
     }
     interval = std::min(interval * 2, kMaxPollIntervalMs);
   }
+  if (!stopping_)
+    spdlog::error(
+        "engine: activation={} is still not final after {} status queries; it stays open for "
+        "an operator (the next restart queries it again)",
+        id, kMaxPolls);
 }
 
 }  // namespace cgw::gw

@@ -73,12 +73,18 @@ asio::awaitable<void> WebhookDispatcher::run() {
   // A leased event comes due again if this process dies while sending it.
   const int64_t lease_ms = policy.request_timeout.count() + 30'000;
   while (!stopping_) {
+    // Busy (every slot taken, or a full batch just leased): more is likely
+    // due, so look again as soon as a slot may have freed.
+    bool busy = false;
     try {
       const int free_slots = policy.max_in_flight - in_flight_.load();
+      busy = free_slots <= 0;
       if (free_slots > 0) {
         const int64_t now = svc_.now();
-        for (auto& e : svc_.store->lease_due_webhook_events(now, static_cast<size_t>(free_slots),
-                                                            now + lease_ms)) {
+        auto due = svc_.store->lease_due_webhook_events(now, static_cast<size_t>(free_slots),
+                                                        now + lease_ms);
+        busy = due.size() == static_cast<size_t>(free_slots);
+        for (auto& e : due) {
           ++in_flight_;
           asio::co_spawn(svc_.ioc, deliver(std::move(e)), asio::detached);
         }
@@ -86,7 +92,7 @@ asio::awaitable<void> WebhookDispatcher::run() {
     } catch (const std::exception& e) {
       spdlog::error("webhooks: reading the outbox failed: {}", e.what());  // next round
     }
-    timer.expires_after(policy.scan_interval);
+    timer.expires_after(busy ? std::chrono::milliseconds(5) : policy.scan_interval);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }

@@ -47,7 +47,7 @@ std::string Cluster::start() {
       << "log: {level: info}\nlimits: {housekeeping_interval_ms: 1000}\n"
       << "security: {pii_key: {file: pii.key}}\n"
       << "webhooks: {initial_backoff_ms: 200, max_backoff_ms: 2000, scan_interval_ms: 100, "
-         "request_timeout_ms: 2000}\n"
+         "request_timeout_ms: 2000, max_in_flight: 64}\n"
       << "tenants:\n  - id: demo\n    api_keys:\n      - sha256: " << kKeyHash << "\n";
     if (o_.webhook_port)
       f << "    webhook: {url: 'http://127.0.0.1:" << o_.webhook_port << "/hooks', secret: whsec_"

@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
   const size_t open = wait_for_final(cluster, orders, std::chrono::seconds(a.recovery_s));
   std::cout << "recovery: " << open << " activations not final after the window" << std::endl;
 
-  Verdict v = check_run(cluster, orders, &receiver);
+  Verdict v = check_run(cluster, orders, &receiver, std::chrono::seconds(a.recovery_s));
   {
     // The run must have done real work for its checks to mean anything.
     ++v.checks;

@@ -75,7 +75,8 @@ size_t wait_for_final(Cluster& c, const std::vector<Order>& orders, std::chrono:
   return open.size();
 }
 
-Verdict check_run(Cluster& c, const std::vector<Order>& orders, WebhookReceiver* receiver) {
+Verdict check_run(Cluster& c, const std::vector<Order>& orders, WebhookReceiver* receiver,
+                  std::chrono::seconds webhook_window) {
   Verdict v;
   std::map<std::string, SimOrder> sim_by_partner_id;
   std::vector<SimOrder> sim_orders;
@@ -156,17 +157,47 @@ Verdict check_run(Cluster& c, const std::vector<Order>& orders, WebhookReceiver*
   }
   if (receiver) {
     Check k{v, "every final status reached the platform's webhook"};
-    for (int wait = 0; wait < 60; ++wait) {  // retries may still be on their way
-      int missing = 0;
+    // Deliveries and their retries may still be on their way.
+    const auto deadline = std::chrono::steady_clock::now() + webhook_window;
+    for (size_t missing = 1; missing > 0 && std::chrono::steady_clock::now() < deadline;) {
+      missing = 0;
       for (const auto& [id, s] : final_status)
         if (!receiver->statuses(id).count(s)) ++missing;
-      if (missing == 0) break;
-      std::this_thread::sleep_for(500ms);
+      if (missing > 0) std::this_thread::sleep_for(500ms);
     }
     for (const auto& [id, s] : final_status)
       if (!receiver->statuses(id).count(s)) k.fail(id + " " + s + " never delivered");
     if (receiver->bad_signatures() > 0)
       k.fail(std::to_string(receiver->bad_signatures()) + " deliveries had a bad signature");
+  }
+  if (receiver) {
+    // What the receiver saw is what the API reports, refusals included.
+    Check k{v, "webhook delivery attempts are visible through the API"};
+    int looked = 0, refused_seen = 0;
+    for (const auto& [id, s] : final_status) {
+      if (++looked > 40) break;
+      auto r =
+          test::http("GET", c.gateway_port(), "/v1/activations/" + id + "/webhooks", {}, kAuth);
+      const auto body = r.json();
+      if (r.status != 200 || !body.is_object()) {
+        k.fail(id + ": HTTP " + std::to_string(r.status));
+        continue;
+      }
+      const auto& events = body.at("events").as_array();
+      bool final_delivered = false;
+      for (const auto& e : events) {
+        const auto& attempts = e.at("attempts").as_array();
+        for (const auto& a : attempts)
+          if (a.at("http_status") == 500) ++refused_seen;
+        if (e.at("status") == "delivered" &&
+            e.at("payload").at("data").at("status") == json::string_view(s)) {
+          final_delivered = !attempts.empty() && attempts.back().at("http_status") == 204;
+        }
+      }
+      if (!final_delivered) k.fail(id + ": no delivered event for " + s);
+    }
+    if (receiver->refused() > 0 && refused_seen == 0)
+      k.fail("no refused attempt shows in the API though the receiver refused some");
   }
   return v;
 }

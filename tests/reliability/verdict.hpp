@@ -20,7 +20,9 @@ struct Verdict {
   int checks = 0, violations = 0;
 };
 
-// `receiver`: also check every final status reached the platform by webhook.
-Verdict check_run(Cluster& c, const std::vector<Order>& orders, WebhookReceiver* receiver);
+// `receiver`: also check every final status reached the platform by webhook
+// (waiting up to `webhook_window` for deliveries still on their way).
+Verdict check_run(Cluster& c, const std::vector<Order>& orders, WebhookReceiver* receiver,
+                  std::chrono::seconds webhook_window);
 
 }  // namespace cgw::reliability
