@@ -132,8 +132,8 @@ Awaitable search_numbers(Ctx& c) {
     for (auto& t : tag_names(r.tag_bits)) tags.emplace_back(t);
     const Carrier* carrier = c.svc.carrier(r.carrier);
     const std::string host = !r.host_network.empty() ? r.host_network
-                             : carrier                ? carrier->config().host_network
-                                                      : r.carrier;
+                             : carrier               ? carrier->config().host_network
+                                                     : r.carrier;
     numbers.push_back(json::object{{"msisdn", r.msisdn},
                                    {"carrier", r.carrier},
                                    {"host_network", host},

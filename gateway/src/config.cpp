@@ -5,6 +5,7 @@
 
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -104,7 +105,7 @@ WebhookEndpoint parse_webhook(const YAML::Node& node, const std::string& tenant,
 }
 
 TenantConfig parse_tenant(const YAML::Node& n, const std::filesystem::path& base) {
-  Section s(n, "tenant", {"id", "name", "api_keys", "webhook"});
+  Section s(n, "tenant", {"id", "name", "api_keys", "webhook", "quotas"});
   TenantConfig t;
   t.id = s.req_str("id");
   t.name = s.opt<std::string>("name", t.id);
@@ -125,6 +126,15 @@ TenantConfig parse_tenant(const YAML::Node& n, const std::filesystem::path& base
     t.api_keys.push_back(std::move(key));
   }
   if (s.has("webhook")) t.webhook = parse_webhook(s.get("webhook"), t.id, base);
+  if (s.has("quotas")) {
+    Section q(s.get("quotas"), "tenant " + t.id + " quotas",
+              {"requests_per_s", "request_burst", "kyc_per_minute", "kyc_burst"});
+    auto& tq = t.quotas;
+    tq.requests_per_s = q.positive<double>("requests_per_s", tq.requests_per_s);
+    tq.request_burst = q.positive<double>("request_burst", std::max(tq.requests_per_s, 1.0));
+    tq.kyc_per_minute = q.positive<double>("kyc_per_minute", tq.kyc_per_minute);
+    tq.kyc_burst = q.positive<double>("kyc_burst", std::max(tq.kyc_per_minute / 10, 1.0));
+  }
   return t;
 }
 
@@ -187,7 +197,7 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
   const auto base = file.parent_path();
   Section s(root, "config",
             {"listen", "public_base_url", "threads", "store", "log", "limits", "security",
-             "tenants", "carriers", "webhooks"});
+             "tenants", "carriers", "webhooks", "audit"});
   if (s.has("listen")) {
     Section l(s.get("listen"), "listen", {"address", "port"});
     cfg.listen_address = l.opt<std::string>("address", cfg.listen_address);
@@ -203,6 +213,11 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
     cfg.store_path = relative_to(base, st.req_str("path"));
   } else {
     cfg.store_path = relative_to(base, cfg.store_path.string());
+  }
+  cfg.audit_log_path = cfg.store_path.parent_path() / "audit.log";
+  if (s.has("audit")) {
+    Section au(s.get("audit"), "audit", {"path"});
+    cfg.audit_log_path = relative_to(base, au.req_str("path"));
   }
   if (s.has("log")) {
     Section lg(s.get("log"), "log", {"level"});

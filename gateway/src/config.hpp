@@ -27,11 +27,21 @@ struct WebhookEndpoint {
   std::string secret;  // the raw HMAC key, decoded from "whsec_<base64>"
 };
 
+// Per-tenant quotas (tenant_quotas.hpp). Defaults fit one busy platform;
+// set them to each tenant's contract.
+struct TenantQuotaConfig {
+  double requests_per_s = 2000;
+  double request_burst = 4000;
+  double kyc_per_minute = 6000;  // paid carrier calls
+  double kyc_burst = 600;
+};
+
 struct TenantConfig {
   std::string id;
   std::string name;
   std::vector<ApiKeyConfig> api_keys;
   std::optional<WebhookEndpoint> webhook;
+  TenantQuotaConfig quotas;
 };
 
 // Delivery policy for the webhook outbox (see webhooks.hpp).
@@ -76,6 +86,7 @@ struct Config {
   std::string public_base_url;  // what carriers call back; default from the listener
   int threads = 2;
   std::filesystem::path store_path = "var/cgw.db";
+  std::filesystem::path audit_log_path;  // default: audit.log beside the store
   std::string log_level = "info";
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;

@@ -35,7 +35,9 @@ const char* scope_for(const std::vector<std::string>& seg, net::http::verb verb)
 
 HttpApi::HttpApi(Services& services) : svc_(services) {
   for (const auto& t : svc_.config.tenants)
-    for (const auto& k : t.api_keys) keys_[k.sha256_hex] = KeyEntry{t.id, k.scopes};
+    for (const auto& k : t.api_keys)
+      keys_[k.sha256_hex] =
+          KeyEntry{t.id, k.label.empty() ? k.sha256_hex.substr(0, 8) : k.label, k.scopes};
 }
 
 boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const net::Peer& peer) {
@@ -45,6 +47,7 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
   auto rid = req["X-Request-Id"];
   c.request_id = valid_request_id(rid) ? std::string(rid) : crypto::random_hex(8);
 
+  std::string key_label;
   auto route = [&]() -> api::Awaitable {
     auto url = boost::urls::parse_origin_form(req.target());
     if (!url)
@@ -84,10 +87,21 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
     if (it == keys_.end())
       co_return api::error_response(c, ApiError{401, "UNAUTHENTICATED", "unknown API key"});
     c.tenant = it->second.tenant;
+    key_label = it->second.label;
     if (const char* need = scope_for(s, verb);
         need && !it->second.scopes.empty() && !it->second.scopes.count(need))
       co_return api::error_response(
           c, ApiError{403, "FORBIDDEN", std::string("this key lacks the scope ") + need});
+    if (svc_.quotas)
+      if (auto wait_s = svc_.quotas->admit_request(c.tenant); wait_s > 0) {
+        auto res = api::error_response(
+            c, ApiError{429, "RATE_LIMITED",
+                        "request rate quota of this tenant exceeded; retry after " +
+                            std::to_string(wait_s) + " s",
+                        true});
+        res.set(net::http::field::retry_after, std::to_string(wait_s));
+        co_return res;
+      }
 
     if (s.size() == 2 && s[1] == "carriers") {
       if (verb != net::http::verb::get) co_return method_not_allowed();
@@ -147,6 +161,7 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
     spdlog::error("request_id={} internal error: {}", c.request_id, e.what());
     res = api::error_response(c, ApiError{500, "INTERNAL", "internal error", true});
   }
+  if (!c.tenant.empty()) audit(c, key_label, res);
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                                   started)
                 .count();
@@ -156,6 +171,45 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
                std::string(req.method_string()), target.substr(0, q), res.result_int(), us,
                c.tenant.empty() ? "-" : c.tenant, c.request_id);
   co_return res;
+}
+
+// Calls on reservations, verifications and activations are audited: who,
+// what, which object, the outcome. Only ids and codes; never a body field.
+void HttpApi::audit(const api::Ctx& c, const std::string& key_label, const net::Response& res) {
+  const auto& s = c.segments;
+  if (!svc_.audit || s.size() < 2) return;
+  std::string object, id;
+  size_t id_at = 2;
+  if (s[1] == "reservations") {
+    object = "reservation";
+  } else if (s[1] == "activations") {
+    object = "activation";
+  } else if (s[1] == "kyc" && s.size() >= 3 && s[2] == "verifications") {
+    object = "verification";
+    id_at = 3;
+  } else {
+    return;
+  }
+  const auto verb = c.req.method();
+  std::string action = object + (verb == net::http::verb::post      ? ".create"
+                                 : verb == net::http::verb::delete_ ? ".release"
+                                                                    : ".read");
+  if (s.size() == id_at + 2 && s[id_at + 1] == "webhooks") action = object + ".webhooks.read";
+  if (s.size() > id_at) id = s[id_at];
+  boost::system::error_code ec;
+  auto body = boost::json::parse(res.body(), ec);
+  std::string outcome = "ok";
+  if (!ec && body.is_object()) {
+    const auto& o = body.as_object();
+    if (id.empty())
+      if (auto* v = o.if_contains(object + "_id"); v && v->is_string()) id = v->as_string();
+    if (auto* e = o.if_contains("error"); e && e->is_object())
+      if (auto* code = e->as_object().if_contains("code"); code && code->is_string())
+        outcome = code->as_string();
+  }
+  if (res.result_int() >= 400 && outcome == "ok") outcome = "error";
+  svc_.audit->record({svc_.now(), c.request_id, c.tenant, key_label, action, id, outcome,
+                      static_cast<int>(res.result_int())});
 }
 
 }  // namespace cgw::gw

@@ -2,6 +2,7 @@
 // routing and the one access-log line per request.
 #pragma once
 
+#include "api_support.hpp"
 #include "services.hpp"
 
 #include "cgw/common/http_server.hpp"
@@ -21,9 +22,10 @@ class HttpApi {
 
  private:
   struct KeyEntry {
-    std::string tenant;
+    std::string tenant, label;
     std::set<std::string> scopes;
   };
+  void audit(const api::Ctx& c, const std::string& key_label, const net::Response& res);
   Services& svc_;
   std::map<std::string, KeyEntry> keys_;  // sha256 hex of the key -> tenant
 };

@@ -122,6 +122,12 @@ int main(int argc, char** argv) {
           "failed",
           r.keys, r.reservations);
   }
+  svc->quotas = std::make_unique<TenantQuotas>(cfg.tenants);
+  svc->audit = std::make_unique<AuditLog>(cfg.audit_log_path);
+  if (auto err = svc->audit->open(); !err.empty()) {
+    spdlog::critical("{}", err);
+    return 1;
+  }
   WebhookDispatcher webhooks(*svc);
 
   HttpApi api(*svc);

@@ -2,9 +2,11 @@
 // share: config, store, carriers and the clock.
 #pragma once
 
+#include "audit_log.hpp"
 #include "config.hpp"
 #include "plugin_host.hpp"
 #include "store.hpp"
+#include "tenant_quotas.hpp"
 
 #include <cgw/types.hpp>
 
@@ -34,6 +36,8 @@ struct Services {
   std::unique_ptr<Store> store;
   std::map<std::string, std::unique_ptr<Carrier>> carriers;  // usable carriers only
   std::unique_ptr<ActivationEngine> engine;
+  std::unique_ptr<TenantQuotas> quotas;
+  std::unique_ptr<AuditLog> audit;
   NowFn now;
   std::atomic<bool> ready{false};
 

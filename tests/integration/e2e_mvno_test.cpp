@@ -205,9 +205,9 @@ TEST_F(E2EMvno, SearchReturnsOnlyMvnoSegmentNumbers) {
   for (const auto& n : page.at("numbers").as_array())
     EXPECT_TRUE(is_mvno_number(std::string(n.at("msisdn").as_string()))) << n;
   // Each number reports the network it runs on, by its segment.
-  for (const auto& [prefix, host] : {std::pair{"1703", "mobile"}, std::pair{"171", "unicom"},
-                                     std::pair{"162", "telecom"}, std::pair{"1700", "telecom"},
-                                     std::pair{"165", "mobile"}, std::pair{"167", "unicom"}}) {
+  for (const auto& [prefix, host] :
+       {std::pair{"1703", "mobile"}, std::pair{"171", "unicom"}, std::pair{"162", "telecom"},
+        std::pair{"1700", "telecom"}, std::pair{"165", "mobile"}, std::pair{"167", "unicom"}}) {
     auto p = api("GET", std::string("/v1/numbers?carrier=mvno&limit=5&prefix=") + prefix).json();
     ASSERT_FALSE(p.at("numbers").as_array().empty()) << prefix;
     for (const auto& n : p.at("numbers").as_array()) {

@@ -11,7 +11,9 @@
 #include <atomic>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 using namespace cgw::test;
@@ -33,6 +35,8 @@ std::string make_id(const std::string& birth, const std::string& seq,
 const std::string kKey = "cgw-demo-key";
 const std::string kKeyHash = "2f5d635229ee255a2b6a13a61692b639cb1da5d0905641a8a611b1430ab84123";
 const std::string kOtherKey = "second-tenant-key";
+const std::string kRivalKey = "rival-tenant-key";      // another tenant, every scope
+const std::string kLimitedKey = "limited-tenant-key";  // a tenant with tiny quotas
 
 struct Env {
   std::filesystem::path dir;
@@ -89,6 +93,11 @@ class E2E : public ::testing::Test {
         << "tenants:\n  - id: demo\n    api_keys:\n      - sha256: " << kKeyHash << "\n"
         << "  - id: other\n    api_keys:\n      - sha256: " << sha256_hex_of(kOtherKey) << "\n"
         << "        scopes: [inventory:read]\n"
+        << "  - id: rival\n    api_keys:\n      - sha256: " << sha256_hex_of(kRivalKey) << "\n"
+        << "        label: rival-key\n"
+        << "  - id: limited\n    quotas: {requests_per_s: 0.2, request_burst: 4, "
+           "kyc_per_minute: 1, kyc_burst: 1}\n"
+        << "    api_keys:\n      - sha256: " << sha256_hex_of(kLimitedKey) << "\n"
         << "carriers:\n  - id: mobile\n    display_name: China Mobile (simulated)\n"
         << "    plugin: " << CGW_MOBILE_PLUGIN << "\n    required: true\n"
         << "    base_url: http://127.0.0.1:" << env->sim_port << "\n"
@@ -472,6 +481,99 @@ TEST_F(E2E, LimitsOnHeadersAndBodies) {
   EXPECT_EQ(big_header.status, 431);
   auto big_body = api("POST", "/v1/reservations", std::string(70000, ' '));
   EXPECT_EQ(big_body.status, 413);
+}
+
+// OWASP API1: another tenant's objects do not exist for it (404, never 403,
+// so ids cannot be probed), on every route that names an object.
+TEST_F(E2E, AnotherTenantSeesNothingOnEveryRoute) {
+  auto msisdn = fresh_number();
+  auto res = reserve(msisdn);
+  ASSERT_EQ(res.status, 201) << res.body;
+  const std::string res_id(res.json().at("reservation_id").as_string());
+  const std::string ver_id(
+      verify("测试用户", make_id("19900505", "031")).json().at("verification_id").as_string());
+  auto act =
+      api("POST", "/v1/activations", json::serialize(activation_body(res_id, ver_id, first_plan())),
+          {{"Idempotency-Key", "tenant-check"}});
+  ASSERT_EQ(act.status, 202) << act.body;
+  const std::string act_id(act.json().at("activation_id").as_string());
+
+  auto rival = [](const std::string& method, const std::string& target,
+                  const std::string& body = {}) {
+    auto h = auth(kRivalKey);
+    h.emplace_back("Idempotency-Key", "rival-" + target);
+    return http(method, env->gw_port, target, body, h);
+  };
+  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/v1/reservations/" + res_id},
+           {"DELETE", "/v1/reservations/" + res_id},
+           {"GET", "/v1/kyc/verifications/" + ver_id},
+           {"GET", "/v1/activations/" + act_id},
+           {"GET", "/v1/activations/" + act_id + "/webhooks"}}) {
+    auto r = rival(method, target);
+    EXPECT_EQ(r.status, 404) << method << " " << target << ": " << r.body;
+    EXPECT_EQ(r.error_code(), "NOT_FOUND") << method << " " << target;
+  }
+  // Nor can it activate with them: the same answers as for ids that do not
+  // exist at all.
+  auto other = rival("POST", "/v1/activations",
+                     json::serialize(activation_body(res_id, ver_id, first_plan())));
+  EXPECT_EQ(other.status, 422);
+  EXPECT_EQ(other.error_code(), "VERIFICATION_NOT_FOUND");
+  // The owner still sees its own objects, unchanged.
+  EXPECT_EQ(api("GET", "/v1/reservations/" + res_id).json().at("status").as_string(), "consumed");
+  EXPECT_EQ(api("GET", "/v1/activations/" + act_id + "/webhooks").status, 200);
+}
+
+// OWASP API4: per-tenant request rate and KYC budgets, with Retry-After.
+TEST_F(E2E, TenantQuotasAnswer429WithRetryAfter) {
+  auto limited = [](const std::string& method, const std::string& target,
+                    const std::string& body = {}) {
+    return http(method, env->gw_port, target, body, auth(kLimitedKey));
+  };
+  // KYC: a burst of one verification, then refused before any carrier call.
+  auto id = make_id("19880808", "041");
+  env->identities_used.push_back(id);
+  const auto kyc_body =
+      json::serialize(json::object{{"carrier", "mobile"}, {"name", "测试用户"}, {"id_number", id}});
+  EXPECT_EQ(limited("POST", "/v1/kyc/verifications", kyc_body).status, 200);
+  auto kyc = limited("POST", "/v1/kyc/verifications", kyc_body);
+  EXPECT_EQ(kyc.status, 429) << kyc.body;
+  EXPECT_EQ(kyc.error_code(), "KYC_QUOTA_EXCEEDED");
+  EXPECT_GE(std::stoi(kyc.headers["retry-after"]), 1);
+  // Requests: a burst of four in all (two used above), then 429.
+  EXPECT_EQ(limited("GET", "/v1/carriers").status, 200);
+  EXPECT_EQ(limited("GET", "/v1/carriers").status, 200);
+  auto r = limited("GET", "/v1/carriers");
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(r.error_code(), "RATE_LIMITED");
+  EXPECT_GE(std::stoi(r.headers["retry-after"]), 1);
+  EXPECT_TRUE(r.json().at("error").at("retryable").as_bool());
+  // Other tenants are not affected.
+  EXPECT_EQ(api("GET", "/v1/carriers").status, 200);
+}
+
+// Who did what to which object, and how it ended: reservations,
+// verifications and activations, including refused probes.
+TEST_F(E2E, AuditLogRecordsCallsWithoutPersonalData) {
+  const auto lines = read_file(env->dir / "audit.log");
+  std::map<std::string, int> actions;
+  bool rival_probe = false;
+  std::istringstream in(lines);
+  for (std::string line; std::getline(in, line);) {
+    auto e = json::parse(line).as_object();
+    for (const char* k :
+         {"at", "request_id", "tenant", "key", "action", "object_id", "http_status", "outcome"})
+      EXPECT_TRUE(e.contains(k)) << line;
+    ++actions[std::string(e.at("action").as_string())];
+    if (e.at("tenant") == "rival" && e.at("key") == "rival-key" &&
+        e.at("action") == "activation.read" && e.at("outcome") == "NOT_FOUND")
+      rival_probe = true;
+  }
+  for (const char* a : {"reservation.create", "reservation.read", "reservation.release",
+                        "verification.create", "activation.create", "activation.read"})
+    EXPECT_GT(actions[a], 0) << a;
+  EXPECT_TRUE(rival_probe);
 }
 
 TEST_F(E2E, StoreAndLogsHoldNoPlaintextIdentity) {

@@ -13,9 +13,13 @@ const std::string kHash = "2f5d635229ee255a2b6a13a61692b639cb1da5d0905641a8a611b
 
 std::string valid_config(const std::string& extra_carrier = "") {
   return "security:\n  pii_key: {env: CGW_TEST_PII_KEY}\n"
-         "tenants:\n  - id: t1\n    api_keys:\n      - sha256: " + kHash + "\n"
-         "carriers:\n  - id: mobile\n    plugin: /x/cgw_mobile.so\n    base_url: http://127.0.0.1:1\n"
-         "    settings:\n      secret: {env: CGW_TEST_SECRET}\n" + extra_carrier;
+         "tenants:\n  - id: t1\n    api_keys:\n      - sha256: " +
+         kHash +
+         "\n"
+         "carriers:\n  - id: mobile\n    plugin: /x/cgw_mobile.so\n    base_url: "
+         "http://127.0.0.1:1\n"
+         "    settings:\n      secret: {env: CGW_TEST_SECRET}\n" +
+         extra_carrier;
 }
 
 class ConfigTest : public ::testing::Test {
@@ -52,7 +56,8 @@ TEST_F(ConfigTest, SyntaxErrorNamesLine) {
 TEST_F(ConfigTest, WrongTypeAndRange) {
   auto r = parse_config("threads: many\n" + valid_config(), "g.yaml");
   ASSERT_FALSE(r.config);
-  EXPECT_NE(r.error.find("g.yaml:1: config.threads has the wrong type"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("g.yaml:1: config.threads has the wrong type"), std::string::npos)
+      << r.error;
   r = parse_config("threads: 0\n" + valid_config(), "g.yaml");
   EXPECT_NE(r.error.find("threads must be positive"), std::string::npos) << r.error;
 }
@@ -70,7 +75,8 @@ TEST_F(ConfigTest, BadApiKeyHashAndDuplicates) {
   bad.replace(bad.find(kHash), kHash.size(), "not-hex");
   auto r = parse_config(bad, "g.yaml");
   EXPECT_NE(r.error.find("64 hex characters"), std::string::npos) << r.error;
-  r = parse_config(valid_config("  - id: mobile\n    plugin: p.so\n    base_url: http://x\n"), "g.yaml");
+  r = parse_config(valid_config("  - id: mobile\n    plugin: p.so\n    base_url: http://x\n"),
+                   "g.yaml");
   EXPECT_NE(r.error.find("duplicate carrier id mobile"), std::string::npos) << r.error;
 }
 

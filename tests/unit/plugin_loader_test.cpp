@@ -2,10 +2,10 @@
 // plugin that throws becomes a FAIL outcome, never a crash.
 #include "plugin_host.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-#include <gtest/gtest.h>
 
 using namespace cgw::gw;
 
