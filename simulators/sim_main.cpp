@@ -176,14 +176,26 @@ int main(int argc, char** argv) {
     opts.port = sc.port;
     opts.server_name = "cgw-sim";
     opts.max_body_bytes = 4 * 1024 * 1024;  // room for base64 portraits
+    if (!sc.tls_cert_pem.empty()) {
+      std::string err;
+      net::ServerTls tls;
+      tls.cert_pem = sc.tls_cert_pem;
+      tls.key_pem = sc.tls_key_pem;
+      tls.cert_file = tls.key_file = "(" + sc.carrier + " tls)";
+      opts.tls = net::make_server_tls(tls, err);
+      if (!opts.tls) {
+        spdlog::error("{}: {}", sc.carrier, err);
+        return 1;
+      }
+    }
     r.server = std::make_unique<net::HttpServer>(ioc, opts, r.simulator->handler());
     if (auto err = r.server->listen(); !err.empty()) {
       spdlog::error("{}: cannot listen: {}", sc.carrier, err);
       return 1;
     }
     const bool v6 = sc.address.find(':') != std::string::npos;
-    r.url = "http://" + (v6 ? "[" + sc.address + "]" : sc.address) + ":" +
-            std::to_string(r.server->port());
+    r.url = std::string(opts.tls ? "https://" : "http://") +
+            (v6 ? "[" + sc.address + "]" : sc.address) + ":" + std::to_string(r.server->port());
     ports[sc.carrier] = r.server->port();
     running.push_back(std::move(r));
   }

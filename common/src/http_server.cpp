@@ -4,10 +4,17 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <optional>
 
 namespace cgw::net {
 
@@ -30,9 +37,48 @@ Response make_response(const Request& req, http::status status, std::string body
   return res;
 }
 
+std::shared_ptr<asio::ssl::context> make_server_tls(const ServerTls& f, std::string& error) {
+  namespace ssl = asio::ssl;
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  boost::system::error_code ec;
+  if (!f.cert_pem.empty())
+    ctx->use_certificate_chain(asio::buffer(f.cert_pem), ec);
+  else
+    ctx->use_certificate_chain_file(f.cert_file, ec);
+  if (ec) return error = "tls certificate " + f.cert_file + ": " + ec.message(), nullptr;
+  if (!f.key_pem.empty())
+    ctx->use_private_key(asio::buffer(f.key_pem), ssl::context::pem, ec);
+  else
+    ctx->use_private_key_file(f.key_file, ssl::context::pem, ec);
+  if (ec) return error = "tls key " + f.key_file + ": " + ec.message(), nullptr;
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+    return error = "tls key " + f.key_file + " does not match the certificate", nullptr;
+  if (!f.client_ca_file.empty()) {
+    if (ctx->load_verify_file(f.client_ca_file, ec); ec)
+      return error = "tls client_ca_file " + f.client_ca_file + ": " + ec.message(), nullptr;
+    ctx->set_verify_mode(ssl::verify_peer |
+                         (f.require_client_cert ? ssl::verify_fail_if_no_peer_cert : 0));
+  } else if (f.require_client_cert) {
+    return error = "tls require_client_cert needs client_ca_file", nullptr;
+  }
+  return ctx;
+}
+
+// A connection: plain, or TLS over the same TCP stream.
 struct HttpServer::Session {
-  explicit Session(tcp::socket s) : stream(std::move(s)) {}
-  beast::tcp_stream stream;
+  Session(tcp::socket s, asio::ssl::context* tls_ctx) {
+    if (tls_ctx)
+      tls.emplace(std::move(s), *tls_ctx);
+    else
+      plain.emplace(std::move(s));
+  }
+  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*tls); }
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   bool busy = false;  // touched only on the session's strand
 };
 
@@ -80,8 +126,8 @@ void HttpServer::drain() {
     // request) is cancelled; a busy one closes after its response. The
     // shared_ptr keeps a session that ends meanwhile alive for the check.
     if (auto s = weak.lock())
-      asio::post(s->stream.get_executor(), [s] {
-        if (!s->busy) s->stream.cancel();
+      asio::post(s->lowest().get_executor(), [s] {
+        if (!s->busy) s->lowest().cancel();
       });
   }
 }
@@ -94,13 +140,13 @@ asio::awaitable<void> HttpServer::accept_loop() {
       spdlog::warn("accept failed: {}", ec.message());  // e.g. EMFILE: keep serving
       continue;
     }
-    auto session = std::make_shared<Session>(std::move(socket));
+    auto session = std::make_shared<Session>(std::move(socket), options_.tls.get());
     {
       std::lock_guard lock(sessions_mu_);
       sessions_.emplace(session.get(), session);
     }
     ++active_;
-    auto exec = session->stream.get_executor();
+    auto exec = session->lowest().get_executor();
     asio::co_spawn(exec, run_session(session), [this, session](std::exception_ptr e) {
       if (e) spdlog::error("connection ended by an exception");
       std::lock_guard lock(sessions_mu_);
@@ -111,29 +157,60 @@ asio::awaitable<void> HttpServer::accept_loop() {
 }
 
 asio::awaitable<void> HttpServer::run_session(std::shared_ptr<Session> session) {
-  auto& stream = session->stream;
-  beast::flat_buffer buffer;
+  auto& lowest = session->lowest();
   Peer peer;
   {
     boost::system::error_code ec;
-    auto ep = stream.socket().remote_endpoint(ec);
+    auto ep = lowest.socket().remote_endpoint(ec);
     if (!ec) peer.address = ep.address().to_string();
   }
+  if (!session->tls) {
+    co_await serve(*session, *session->plain, peer);
+    boost::system::error_code ec;
+    lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest.close();
+    co_return;
+  }
+  auto& tls = *session->tls;
+  peer.tls = true;
+  lowest.expires_after(options_.read_timeout);  // the handshake is part of the first read
+  auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::server, kTuple);
+  if (hec) {
+    spdlog::info("TLS handshake with {} refused: {}", peer.address, hec.message());
+    lowest.close();
+    co_return;
+  }
+  if (X509* cert = SSL_get1_peer_certificate(tls.native_handle())) {
+    char subject[512];
+    X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof subject);
+    peer.client_subject = subject;
+    X509_free(cert);
+  }
+  co_await serve(*session, tls, peer);
+  lowest.expires_after(std::chrono::seconds(2));
+  co_await tls.async_shutdown(kTuple);
+  lowest.close();
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::serve(Session& session, Stream& stream, const Peer& peer) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  beast::flat_buffer buffer;
   for (;;) {
     if (draining_) break;
     // Wait for the first bytes of the next request under the idle timeout,
     // then give the whole request the (shorter) read timeout.
     if (buffer.size() == 0) {
-      stream.expires_after(options_.idle_timeout);
+      lowest.expires_after(options_.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
       if (ec) break;  // closed, idle timeout or drained
       buffer.commit(n);
     }
-    session->busy = true;
+    session.busy = true;
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
     parser.body_limit(options_.max_body_bytes);
-    stream.expires_after(options_.read_timeout);
+    lowest.expires_after(options_.read_timeout);
     auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kTuple);
     (void)rn;
     Response res;
@@ -171,8 +248,8 @@ asio::awaitable<void> HttpServer::run_session(std::shared_ptr<Session> session) 
       close_after = !req.keep_alive();
       if (aborted) {  // no reply: linger 0 makes close() send a reset
         boost::system::error_code ec;
-        stream.socket().set_option(tcp::socket::linger(true, 0), ec);
-        stream.close();
+        lowest.socket().set_option(tcp::socket::linger(true, 0), ec);
+        lowest.close();
         co_return;
       }
     }
@@ -180,15 +257,12 @@ asio::awaitable<void> HttpServer::run_session(std::shared_ptr<Session> session) 
     res.keep_alive(!close_after);
     res.set(http::field::server, options_.server_name);
     res.prepare_payload();
-    stream.expires_after(options_.write_timeout);
+    lowest.expires_after(options_.write_timeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
     (void)wn;
-    session->busy = false;
+    session.busy = false;
     if (wec || close_after) break;
   }
-  boost::system::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.close();
 }
 
 }  // namespace cgw::net

@@ -38,6 +38,8 @@ net::ClientOptions client_options(const CarrierConfig& c) {
   net::ClientOptions o;
   o.connect_timeout = c.connect_timeout;
   o.request_timeout = c.request_timeout;
+  o.verify_tls = c.tls_verify;
+  o.ca_file = c.tls_ca_file.string();
   return o;
 }
 

@@ -143,7 +143,7 @@ CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& ba
             {"id", "display_name", "kind", "host_network", "plugin", "required", "base_url",
              "sync_interval_s", "sync_page_size", "connect_timeout_ms", "request_timeout_ms",
              "reservation_hold_s", "activation_poll_interval_s", "max_concurrency", "max_qps",
-             "max_retries", "circuit_breaker", "settings"});
+             "max_retries", "circuit_breaker", "tls", "settings"});
   CarrierConfig c;
   c.id = s.req_str("id");
   for (char ch : c.id)
@@ -183,6 +183,11 @@ CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& ba
                         "circuit_breaker.failure_ratio must be in (0, 1]");
     c.breaker_open = ms(b, "open_ms", c.breaker_open.count());
   }
+  if (s.has("tls")) {
+    Section t(s.get("tls"), "carrier " + c.id + " tls", {"ca_file", "verify"});
+    if (t.has("ca_file")) c.tls_ca_file = relative_to(base, t.req_str("ca_file"));
+    c.tls_verify = t.opt<bool>("verify", true);
+  }
   c.settings = s.has("settings") ? YAML::Clone(s.get("settings")) : YAML::Node(YAML::NodeType::Map);
   if (!c.settings.IsMap())
     throw ConfigError(n["settings"], "carrier " + c.id + ": settings must be a mapping");
@@ -199,7 +204,20 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
             {"listen", "public_base_url", "threads", "store", "log", "limits", "security",
              "tenants", "carriers", "webhooks", "audit"});
   if (s.has("listen")) {
-    Section l(s.get("listen"), "listen", {"address", "port"});
+    Section l(s.get("listen"), "listen", {"address", "port", "tls"});
+    if (l.has("tls")) {
+      Section t(l.get("tls"), "listen.tls",
+                {"cert_file", "key_file", "client_ca_file", "require_client_cert"});
+      ListenTls tls;
+      tls.cert_file = relative_to(base, t.req_str("cert_file"));
+      tls.key_file = relative_to(base, t.req_str("key_file"));
+      if (t.has("client_ca_file"))
+        tls.client_ca_file = relative_to(base, t.req_str("client_ca_file"));
+      tls.require_client_cert = t.opt<bool>("require_client_cert", false);
+      if (tls.require_client_cert && tls.client_ca_file.empty())
+        throw ConfigError(l.get("tls"), "listen.tls.require_client_cert needs client_ca_file");
+      cfg.listen_tls = tls;
+    }
     cfg.listen_address = l.opt<std::string>("address", cfg.listen_address);
     int port = l.opt<int>("port", cfg.listen_port);
     if (port < 0 || port > 65535)

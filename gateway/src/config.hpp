@@ -76,13 +76,26 @@ struct CarrierConfig {
   int breaker_min_calls = 10;
   double breaker_failure_ratio = 0.5;
   std::chrono::milliseconds breaker_open{30'000};
+  // TLS to the carrier: certificates and host names are verified against
+  // `tls_ca_file` (empty: the system's trust store). Turning verification
+  // off needs an explicit `tls: {verify: false}` and is logged at start.
+  std::filesystem::path tls_ca_file;
+  bool tls_verify = true;
   YAML::Node settings;  // handed to the plugin, secret references resolved
+};
+
+// TLS on the gateway's listener (TLS 1.2+), optionally mTLS.
+struct ListenTls {
+  std::filesystem::path cert_file, key_file;
+  std::filesystem::path client_ca_file;  // set: client certificates are verified
+  bool require_client_cert = false;      // mTLS: no certificate, no connection
 };
 
 struct Config {
   std::filesystem::path file;
   std::string listen_address = "127.0.0.1";
   uint16_t listen_port = 8080;
+  std::optional<ListenTls> listen_tls;
   std::string public_base_url;  // what carriers call back; default from the listener
   int threads = 2;
   std::filesystem::path store_path = "var/cgw.db";

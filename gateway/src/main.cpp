@@ -139,13 +139,33 @@ int main(int argc, char** argv) {
   so.read_timeout = cfg.read_timeout;
   so.idle_timeout = cfg.idle_timeout;
   so.server_name = "cgw-gateway";
+  if (cfg.listen_tls) {
+    std::string err;
+    net::ServerTls tls;
+    tls.cert_file = cfg.listen_tls->cert_file.string();
+    tls.key_file = cfg.listen_tls->key_file.string();
+    tls.client_ca_file = cfg.listen_tls->client_ca_file.string();
+    tls.require_client_cert = cfg.listen_tls->require_client_cert;
+    so.tls = net::make_server_tls(tls, err);
+    if (!so.tls) {
+      spdlog::critical("{}", err);
+      return 1;
+    }
+  }
+  for (const auto& c : cfg.carriers)
+    if (!c.tls_verify)
+      spdlog::warn(
+          "carrier={} TLS certificate verification is OFF (tls.verify: false): use only against "
+          "a test carrier",
+          c.id);
   net::HttpServer server(
       ioc, so, [&api](net::Request& req, const net::Peer& peer) { return api.handle(req, peer); });
   if (auto err = server.listen(); !err.empty()) {
     spdlog::critical("cannot listen: {}", err);
     return 1;
   }
-  const std::string base_url = "http://" + cfg.listen_address + ":" + std::to_string(server.port());
+  const std::string base_url = std::string(so.tls ? "https://" : "http://") + cfg.listen_address +
+                               ":" + std::to_string(server.port());
   const std::string callback_base = cfg.public_base_url.empty() ? base_url : cfg.public_base_url;
 
   if (!load_carriers(*svc, callback_base)) {

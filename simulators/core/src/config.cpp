@@ -72,7 +72,7 @@ class Parser {
     if (!n.IsMap()) fail(n, "each simulator must be a map");
     only_keys(n,
               {"carrier", "listen", "seed", "pool_size", "app_id", "secret", "activation_delay_ms",
-               "reservation_ttl_s", "settings", "faults", "callback_chaos"});
+               "reservation_ttl_s", "settings", "faults", "callback_chaos", "tls"});
     for (const char* key : {"carrier", "listen", "app_id", "secret"})
       if (!n[key]) fail(n, std::string("simulator lacks required key '") + key + "'");
     SimulatorConfig c;
@@ -93,6 +93,12 @@ class Parser {
     if (n["reservation_ttl_s"])
       c.reservation_ttl_s =
           integer<int64_t>(n["reservation_ttl_s"], "reservation_ttl_s", 1, 7 * 86'400);
+    if (n["tls"]) {
+      only_keys(n["tls"], {"cert", "key"});
+      if (!n["tls"]["cert"] || !n["tls"]["key"]) fail(n["tls"], "tls needs cert and key");
+      c.tls_cert_pem = string(n["tls"]["cert"], "tls.cert");
+      c.tls_key_pem = string(n["tls"]["key"], "tls.key");
+    }
     if (n["settings"]) {
       if (!n["settings"].IsMap()) fail(n["settings"], "settings must be a map of strings");
       for (auto it = n["settings"].begin(); it != n["settings"].end(); ++it)

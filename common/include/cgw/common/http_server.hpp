@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>
 
 #include <atomic>
@@ -39,11 +40,27 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{15'000};
   std::string server_name = "cgw";
+  // TLS: null serves plain HTTP. Build it with make_server_tls().
+  std::shared_ptr<asio::ssl::context> tls;
 };
 
 struct Peer {
   std::string address;
+  bool tls = false;
+  std::string client_subject;  // the verified client certificate's subject (mTLS), or ""
 };
+
+// A server TLS context: TLS 1.2 or later only, the certificate chain and
+// key from PEM files (or PEM text, `*_pem`, which wins when set); with
+// `client_ca_file`, client certificates are verified against it, and with
+// `require_client_cert` a client without one is refused in the handshake
+// (mTLS). Returns null and sets `error`.
+struct ServerTls {
+  std::string cert_file, key_file, client_ca_file;
+  std::string cert_pem, key_pem;
+  bool require_client_cert = false;
+};
+std::shared_ptr<asio::ssl::context> make_server_tls(const ServerTls& tls, std::string& error);
 
 using Handler = std::function<asio::awaitable<Response>(Request&, const Peer&)>;
 
@@ -78,6 +95,8 @@ class HttpServer {
   struct Session;
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> run_session(std::shared_ptr<Session> session);
+  template <class Stream>
+  asio::awaitable<void> serve(Session& session, Stream& stream, const Peer& peer);
 
   asio::io_context& ioc_;
   ServerOptions options_;

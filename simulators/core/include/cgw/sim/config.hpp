@@ -42,6 +42,9 @@ struct SimulatorConfig {
   std::string secret;  // resolved value; never logged
   int64_t activation_delay_ms = 2'000;
   int64_t reservation_ttl_s = 1'800;
+  // Serve HTTPS with this certificate chain and key (PEM text, from
+  // `tls: {cert: {file: ...}, key: {file: ...}}`); empty: plain HTTP.
+  std::string tls_cert_pem, tls_key_pem;
   // Carrier-specific settings (`settings:` map of strings; secret references
   // such as {file: keys/x.pem} resolved to their contents).
   std::map<std::string, std::string> settings;
