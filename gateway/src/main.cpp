@@ -3,6 +3,7 @@
 // stop it gracefully: no new connections, in-flight requests finish (up to
 // limits.shutdown_grace_ms), exit code 0.
 #include "activation_engine.hpp"
+#include "cgw/common/crypto.hpp"
 #include "config.hpp"
 #include "housekeeping.hpp"
 #include "http_api.hpp"
@@ -33,8 +34,29 @@ using namespace cgw::gw;
 namespace {
 
 int usage() {
-  std::cerr << "usage: cgw-gateway --config <file> [--port-file <file>] [--check-config]\n";
+  std::cerr << "usage: cgw-gateway --config <file> [--port-file <file>] [--check-config]\n"
+               "       cgw-gateway --new-api-key [<prefix>]   (prefix: a-z, 0-9, '_'; "
+               "default cgw_live)\n";
   return 2;
+}
+
+// A new API key: "<prefix>_<key id>_<secret>". The prefix and key id stay
+// visible (config label, audit log, support tickets); only the SHA-256 of
+// the whole key goes into the config.
+int new_api_key(const std::string& prefix) {
+  for (char ch : prefix)
+    if (!(std::islower(static_cast<unsigned char>(ch)) ||
+          std::isdigit(static_cast<unsigned char>(ch)) || ch == '_'))
+      return usage();
+  const std::string visible = prefix + "_" + crypto::random_hex(4);
+  const std::string key = visible + "_" + crypto::random_hex(24);
+  std::cout << "API key (shown once; give it to the platform service):\n  " << key
+            << "\n\nFor the tenant's api_keys in the gateway config:\n"
+            << "      - sha256: " << crypto::sha256_hex(key) << "\n"
+            << "        label: " << visible << "\n"
+            << "        scopes: [inventory:read, numbers:reserve, kyc:verify, activations:write, "
+               "activations:read]\n";
+  return 0;
 }
 
 bool write_port_file(const std::string& path, uint16_t port) {
@@ -77,6 +99,8 @@ bool load_carriers(Services& svc, const std::string& callback_base) {
 int main(int argc, char** argv) {
   std::string config_path, port_file;
   bool check_only = false;
+  if (argc >= 2 && std::string(argv[1]) == "--new-api-key")
+    return argc > 3 ? usage() : new_api_key(argc == 3 ? argv[2] : "cgw_live");
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--config" && i + 1 < argc)

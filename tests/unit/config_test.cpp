@@ -90,3 +90,38 @@ TEST_F(ConfigTest, EmptyFile) {
   auto r = parse_config("", "g.yaml");
   EXPECT_EQ(r.error, "g.yaml: the file is empty");
 }
+
+TEST_F(ConfigTest, ListenerTlsAndCarrierTls) {
+  auto with_tls = [](const std::string& listen, const std::string& carrier_tls) {
+    std::string y = listen;
+    y += valid_config(carrier_tls);
+    return y;
+  };
+  auto ok = parse_config(with_tls("listen:\n  tls: {cert_file: s.pem, key_file: s.key, "
+                                  "client_ca_file: ca.pem, require_client_cert: true}\n",
+                                  "    tls: {ca_file: carrier-ca.pem}\n"),
+                         "/etc/cgw/gateway.yaml");
+  ASSERT_TRUE(ok.config) << ok.error;
+  ASSERT_TRUE(ok.config->listen_tls);
+  EXPECT_EQ(ok.config->listen_tls->cert_file, std::filesystem::path("/etc/cgw/s.pem"));
+  EXPECT_TRUE(ok.config->listen_tls->require_client_cert);
+  EXPECT_EQ(ok.config->carriers[0].tls_ca_file, std::filesystem::path("/etc/cgw/carrier-ca.pem"));
+  EXPECT_TRUE(ok.config->carriers[0].tls_verify);  // verification is on unless turned off
+
+  auto off = parse_config(valid_config("    tls: {verify: false}\n"), "g.yaml");
+  ASSERT_TRUE(off.config) << off.error;
+  EXPECT_FALSE(off.config->carriers[0].tls_verify);
+
+  auto mtls_without_ca = parse_config(
+      with_tls("listen:\n  tls: {cert_file: s.pem, key_file: s.key, require_client_cert: true}\n",
+               ""),
+      "g.yaml");
+  EXPECT_NE(mtls_without_ca.error.find("require_client_cert needs client_ca_file"),
+            std::string::npos)
+      << mtls_without_ca.error;
+  auto no_key = parse_config(with_tls("listen:\n  tls: {cert_file: s.pem}\n", ""), "g.yaml");
+  EXPECT_NE(no_key.error.find("listen.tls.key_file is required"), std::string::npos)
+      << no_key.error;
+  auto typo = parse_config(valid_config("    tls: {verfy: false}\n"), "g.yaml");
+  EXPECT_NE(typo.error.find("unknown key 'verfy'"), std::string::npos) << typo.error;
+}
