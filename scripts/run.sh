@@ -17,6 +17,16 @@ if [ ! -s var/pii.key ]; then
   echo "run: created var/pii.key"
 fi
 
+# The simulators keep their state in memory and start afresh on every run,
+# so the demo store starts afresh too (the previous one is kept as
+# var/cgw.db.prev). CGW_KEEP_STORE=1 keeps the store across runs.
+if [ "${CGW_KEEP_STORE:-0}" != 1 ] && [ -e var/cgw.db ]; then
+  for f in cgw.db cgw.db-wal cgw.db-shm audit.log; do
+    [ -e "var/$f" ] && mv -f "var/$f" "var/$f.prev"
+  done
+  echo "run: previous demo store moved to var/cgw.db.prev (CGW_KEEP_STORE=1 keeps it)"
+fi
+
 SIM_PID=""
 GW_PID=""
 stop() {

@@ -169,6 +169,9 @@ Awaitable receive_callback(Ctx& c, const std::string& carrier_id) {
     if (change.status.empty()) activation_id.clear();  // recorded, nothing to apply
     auto applied = c.svc.store->apply_callback_event(carrier_id, e.event_id, json::serialize(ev),
                                                      activation_id, change, c.svc.now());
+    if (applied.id_reused)
+      spdlog::warn("callback carrier={} event={} reuses an event id with a different event",
+                   carrier_id, e.event_id);
     spdlog::info("callback carrier={} event={} status={} duplicate={} advanced={}", carrier_id,
                  e.event_id, e.status, !applied.fresh, applied.advanced);
   }

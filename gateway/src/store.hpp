@@ -214,8 +214,9 @@ class Store {
   // change to the activation in one transaction: a duplicate changes
   // nothing, and the carrier is acknowledged only after this returns.
   struct CallbackApplied {
-    bool fresh = false;     // false: a duplicate event
-    bool advanced = false;  // the activation's status moved
+    bool fresh = false;      // false: a duplicate event
+    bool advanced = false;   // the activation's status moved
+    bool id_reused = false;  // the event id was seen before with another event
   };
   CallbackApplied apply_callback_event(const std::string& carrier, const std::string& event_id,
                                        const std::string& payload, const std::string& activation_id,

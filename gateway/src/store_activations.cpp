@@ -232,6 +232,24 @@ Store::CallbackApplied Store::apply_callback_event(const std::string& carrier,
              "(?,?,?,?) ON CONFLICT DO NOTHING");
   s.bind(1, carrier).bind(2, event_id).bind(3, payload).bind(4, now_ms).run();
   r.fresh = writer_->changes() == 1;
+  if (!r.fresh) {
+    // The same id with another event in it is not a redelivery but an id
+    // the carrier used again (e.g. a simulator restarted with its seed):
+    // recorded under a derived key and applied. Applying is safe either
+    // way, as status only moves forward.
+    db::Stmt prev(*writer_,
+                  "SELECT payload FROM callback_events WHERE carrier = ? AND event_id = ?");
+    prev.bind(1, carrier).bind(2, event_id);
+    if (prev.step() && prev.text(0) != payload) {
+      r.id_reused = true;
+      db::Stmt again(*writer_,
+                     "INSERT INTO callback_events (carrier, event_id, payload, received_at) VALUES "
+                     "(?,?,?,?) ON CONFLICT DO NOTHING");
+      again.bind(1, carrier).bind(2, event_id + "#" + crypto::sha256_hex(payload).substr(0, 16));
+      again.bind(3, payload).bind(4, now_ms).run();
+      r.fresh = writer_->changes() == 1;
+    }
+  }
   if (r.fresh && !activation_id.empty()) r.advanced = advance_in_tx(activation_id, change, now_ms);
   tx.commit();
   return r;

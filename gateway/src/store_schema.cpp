@@ -9,7 +9,7 @@
 namespace cgw::gw {
 
 namespace {
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: the walking skeleton's tables.
     R"sql(
 CREATE TABLE numbers (
@@ -112,11 +112,9 @@ CREATE TABLE callback_events (
 ) WITHOUT ROWID;
 )sql",
     // 2: submit attempts (a restart treats an interrupted submit as
-    // `unknown`), each number's host network (MVNOs), the webhook outbox
-    // and its delivery attempts.
+    // `unknown`), the webhook outbox and its delivery attempts.
     R"sql(
 ALTER TABLE activations ADD COLUMN submit_attempts INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE numbers ADD COLUMN host_network TEXT;  -- NULL: the carrier's own
 
 CREATE TABLE webhook_outbox (
   id TEXT PRIMARY KEY,           -- the event id (webhook-id header)
@@ -142,6 +140,10 @@ CREATE TABLE webhook_attempts (
   duration_ms INTEGER NOT NULL,
   PRIMARY KEY (event_id, seq)
 ) WITHOUT ROWID;
+)sql",
+    // 3: each number's host network (MVNO numbers run on several).
+    R"sql(
+ALTER TABLE numbers ADD COLUMN host_network TEXT;  -- NULL: the carrier's own
 )sql",
 };
 }  // namespace

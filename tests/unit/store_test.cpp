@@ -53,7 +53,7 @@ class StoreTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(StoreTest, SchemaIsMigrated) {
-  EXPECT_EQ(store_->schema_version(), 2);
+  EXPECT_EQ(store_->schema_version(), 3);
 }
 
 TEST_F(StoreTest, ANumberCanBeClaimedOnce) {
@@ -191,6 +191,24 @@ TEST_F(StoreTest, CallbackEventsAreAppliedOnce) {
   EXPECT_EQ(store_->activation("t1", id)->history.size(), 3u);
   // The same event id at another carrier is another event.
   EXPECT_TRUE(store_->apply_callback_event("other", "E1", "{}", "", done, 3300).fresh);
+}
+
+// A carrier (or a restarted, seeded simulator) that uses an event id again
+// for another event: applied, not dropped as a duplicate; its own
+// redelivery is then a duplicate.
+TEST_F(StoreTest, ReusedCallbackEventIdWithAnotherEventIsApplied) {
+  auto [res, ver] = ready_to_activate("13800000019");
+  auto id = std::get<Activation>(store_->create_activation(request(res, ver), 2000).value()).id;
+  StatusChange done{"activated", "callback E1", "ORD19", "", ""};
+  ASSERT_TRUE(store_->apply_callback_event("mobile", "E1", R"({"old":1})", "", done, 2500).fresh);
+  auto reused = store_->apply_callback_event("mobile", "E1", R"({"new":1})", id, done, 3000);
+  EXPECT_TRUE(reused.id_reused);
+  EXPECT_TRUE(reused.fresh);
+  EXPECT_TRUE(reused.advanced);
+  EXPECT_EQ(store_->activation("t1", id)->status, "activated");
+  auto again = store_->apply_callback_event("mobile", "E1", R"({"new":1})", id, done, 3100);
+  EXPECT_FALSE(again.fresh);
+  EXPECT_FALSE(again.advanced);
 }
 
 TEST_F(StoreTest, JanitorExpiresHoldsAndPrunesKeys) {
