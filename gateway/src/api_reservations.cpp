@@ -180,15 +180,8 @@ Awaitable create_verification(Ctx& c) {
   } else {
     // Each verification is a paid carrier call: a tenant has a budget.
     if (c.svc.quotas)
-      if (auto wait_s = c.svc.quotas->admit_kyc(c.tenant); wait_s > 0) {
-        auto res = error_response(
-            c, ApiError{429, "KYC_QUOTA_EXCEEDED",
-                        "KYC verification quota of this tenant exceeded; retry after " +
-                            std::to_string(wait_s) + " s",
-                        true});
-        res.set(net::http::field::retry_after, std::to_string(wait_s));
-        co_return res;
-      }
+      if (auto wait_s = c.svc.quotas->admit_kyc(c.tenant); wait_s > 0)
+        co_return quota_response(c, "KYC_QUOTA_EXCEEDED", "KYC verification", wait_s);
     in.id_number = check.normalized;
     auto outcome =
         co_await carrier.value()->run(op::kKycVerify, json::serialize(json::value_from(in)));

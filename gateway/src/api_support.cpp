@@ -14,6 +14,16 @@ Response json_response(const Ctx& c, int status, const json::value& body) {
   return res;
 }
 
+Response quota_response(const Ctx& c, const std::string& code, const std::string& quota,
+                        int64_t retry_after_s) {
+  auto res = error_response(c, ApiError{429, code,
+                                        quota + " quota of this tenant exceeded; retry after " +
+                                            std::to_string(retry_after_s) + " s",
+                                        true});
+  res.set(net::http::field::retry_after, std::to_string(retry_after_s));
+  return res;
+}
+
 Response error_response(const Ctx& c, const ApiError& e) {
   Response res{static_cast<net::http::status>(e.http_status), c.req.version()};
   res.set(net::http::field::content_type, "application/json");

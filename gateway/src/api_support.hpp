@@ -43,6 +43,10 @@ struct Ctx {
 
 Response json_response(const Ctx& c, int status, const json::value& body);
 Response error_response(const Ctx& c, const ApiError& e);
+// 429 for a used-up quota (`code`: RATE_LIMITED or KYC_QUOTA_EXCEEDED),
+// with Retry-After.
+Response quota_response(const Ctx& c, const std::string& code, const std::string& quota,
+                        int64_t retry_after_s);
 // A plugin/carrier failure as an API error (normalized code -> HTTP status).
 ApiError carrier_error(const OperationOutcome& o);
 

@@ -93,15 +93,8 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
       co_return api::error_response(
           c, ApiError{403, "FORBIDDEN", std::string("this key lacks the scope ") + need});
     if (svc_.quotas)
-      if (auto wait_s = svc_.quotas->admit_request(c.tenant); wait_s > 0) {
-        auto res = api::error_response(
-            c, ApiError{429, "RATE_LIMITED",
-                        "request rate quota of this tenant exceeded; retry after " +
-                            std::to_string(wait_s) + " s",
-                        true});
-        res.set(net::http::field::retry_after, std::to_string(wait_s));
-        co_return res;
-      }
+      if (auto wait_s = svc_.quotas->admit_request(c.tenant); wait_s > 0)
+        co_return api::quota_response(c, "RATE_LIMITED", "request rate", wait_s);
 
     if (s.size() == 2 && s[1] == "carriers") {
       if (verb != net::http::verb::get) co_return method_not_allowed();

@@ -231,6 +231,10 @@ class Store {
  private:
   void migrate();
   bool advance_in_tx(const std::string& id, const StatusChange& change, int64_t now_ms);
+  // Runs `update_sql` (an UPDATE of reservations, `?1` = now, RETURNING
+  // carrier, msisdn) and shows those numbers in search again, inside the
+  // caller's transaction. Returns how many reservations it ended.
+  int64_t end_reservations_in_tx(const char* update_sql, int64_t now_ms);
   // Writes the outbox event for the activation's status just changed from
   // `previous` (inside the caller's transaction).
   void enqueue_status_event(const std::string& activation_id, const std::string& previous,

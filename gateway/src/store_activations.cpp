@@ -306,9 +306,16 @@ bool Store::advance_in_tx(const std::string& id, const StatusChange& c, int64_t 
 int64_t Store::expire_reservations(int64_t now_ms) {
   std::lock_guard lock(write_mu_);
   db::Transaction tx(*writer_);
-  db::Stmt s(*writer_,
-             "UPDATE reservations SET status = 'expired', updated_at = ?1 WHERE status = 'held' "
-             "AND expires_at <= ?1 RETURNING carrier, msisdn");
+  auto n = end_reservations_in_tx(
+      "UPDATE reservations SET status = 'expired', updated_at = ?1 WHERE status = 'held' AND "
+      "expires_at <= ?1 RETURNING carrier, msisdn",
+      now_ms);
+  tx.commit();
+  return n;
+}
+
+int64_t Store::end_reservations_in_tx(const char* update_sql, int64_t now_ms) {
+  db::Stmt s(*writer_, update_sql);
   s.bind(1, now_ms);
   std::vector<std::pair<std::string, std::string>> freed;
   while (s.step()) freed.emplace_back(s.text(0), s.text(1));
@@ -317,7 +324,6 @@ int64_t Store::expire_reservations(int64_t now_ms) {
     show.bind(1, carrier).bind(2, msisdn).run();
     show.reset();
   }
-  tx.commit();
   return static_cast<int64_t>(freed.size());
 }
 

@@ -69,18 +69,10 @@ Store::Recovered Store::recover_interrupted_requests(int64_t now_ms) {
   Recovered r;
   writer_->exec("DELETE FROM idempotency_keys WHERE http_status = 0");
   r.keys = writer_->changes();
-  db::Stmt s(*writer_,
-             "UPDATE reservations SET status = 'failed', updated_at = ? WHERE status = 'pending' "
-             "RETURNING carrier, msisdn");
-  s.bind(1, now_ms);
-  std::vector<std::pair<std::string, std::string>> freed;
-  while (s.step()) freed.emplace_back(s.text(0), s.text(1));
-  db::Stmt show(*writer_, "UPDATE numbers SET local_hold = 0 WHERE carrier = ? AND msisdn = ?");
-  for (const auto& [carrier, msisdn] : freed) {
-    show.bind(1, carrier).bind(2, msisdn).run();
-    show.reset();
-  }
-  r.reservations = static_cast<int64_t>(freed.size());
+  r.reservations = end_reservations_in_tx(
+      "UPDATE reservations SET status = 'failed', updated_at = ?1 WHERE status = 'pending' "
+      "RETURNING carrier, msisdn",
+      now_ms);
   tx.commit();
   return r;
 }

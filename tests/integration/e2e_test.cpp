@@ -3,6 +3,7 @@
 #include "cgw/common/crypto.hpp"
 #include "http.hpp"
 #include "process.hpp"
+#include "test_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -126,10 +127,7 @@ class E2E : public ::testing::Test {
     env->gateway.stop(SIGKILL, 5s);
     env->sim.stop(SIGTERM, 5s);
     // Kept for inspection when anything failed.
-    if (::testing::UnitTest::GetInstance()->failed_test_count() == 0)
-      std::filesystem::remove_all(env->dir);
-    else
-      std::cerr << "test files kept in " << env->dir << "\n";
+    finish_test_dir(env->dir);
     delete env;
     env = nullptr;
   }

@@ -4,6 +4,7 @@
 // certificate and host against the CA from its config.
 #include "http.hpp"
 #include "process.hpp"
+#include "test_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -111,29 +112,26 @@ class Tls : public ::testing::Test {
       std::ofstream k(env->dir / "pii.key");
       k << std::string(64, 'd');
     }
-    ASSERT_TRUE(env->sim.start({CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
-                                "--ports-file", (env->dir / "sim.ports").string()},
-                               env->dir / "sim.log"));
-    auto ports = wait_for_file(env->dir / "sim.ports", 15s);
-    ASSERT_TRUE(ports) << read_file(env->dir / "sim.log");
+    std::string why;
+    auto ports = start_and_wait(env->sim,
+                                {CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
+                                 "--ports-file", (env->dir / "sim.ports").string()},
+                                env->dir / "sim.log", env->dir / "sim.ports", 15s, &why);
+    ASSERT_TRUE(ports) << why;
     env->sim_port = static_cast<uint16_t>(json::parse(*ports).at("mobile").to_number<int>());
     write_gateway_config(env->dir / "gateway.yaml", "ca.pem");
-    ASSERT_TRUE(
-        env->gateway.start({CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
-                            "--port-file", (env->dir / "gw.port").string()},
-                           env->dir / "gateway.log"));
-    auto port = wait_for_file(env->dir / "gw.port", 15s);
-    ASSERT_TRUE(port) << read_file(env->dir / "gateway.log");
+    auto port = start_and_wait(env->gateway,
+                               {CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
+                                "--port-file", (env->dir / "gw.port").string()},
+                               env->dir / "gateway.log", env->dir / "gw.port", 15s, &why);
+    ASSERT_TRUE(port) << why;
     env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
   }
   static void TearDownTestSuite() {
     env->gateway.stop(SIGTERM, 5s);
     env->gateway_rogue_ca.stop(SIGTERM, 5s);
     env->sim.stop(SIGTERM, 5s);
-    if (::testing::UnitTest::GetInstance()->failed_test_count() == 0)
-      std::filesystem::remove_all(env->dir);
-    else
-      std::cerr << "test files kept in " << env->dir << "\n";
+    finish_test_dir(env->dir);
     delete env;
     env = nullptr;
   }
@@ -181,12 +179,13 @@ TEST_F(Tls, ACarrierWithAnUntrustedCertificateIsNotUsed) {
   // The same simulator, but the gateway trusts another CA: every carrier
   // call fails verification, and nothing is synced.
   write_gateway_config(env->dir / "gateway-rogue.yaml", "rogue-ca.pem");
-  ASSERT_TRUE(env->gateway_rogue_ca.start(
-      {CGW_GATEWAY_BIN, "--config", (env->dir / "gateway-rogue.yaml").string(), "--port-file",
-       (env->dir / "gw-rogue.port").string()},
-      env->dir / "gateway-rogue.log"));
-  auto port = wait_for_file(env->dir / "gw-rogue.port", 15s);
-  ASSERT_TRUE(port) << read_file(env->dir / "gateway-rogue.log");
+  std::string why;
+  auto port =
+      start_and_wait(env->gateway_rogue_ca,
+                     {CGW_GATEWAY_BIN, "--config", (env->dir / "gateway-rogue.yaml").string(),
+                      "--port-file", (env->dir / "gw-rogue.port").string()},
+                     env->dir / "gateway-rogue.log", env->dir / "gw-rogue.port", 15s, &why);
+  ASSERT_TRUE(port) << why;
   std::string log;
   for (int i = 0; i < 100 && log.find("certificate verify failed") == std::string::npos; ++i) {
     std::this_thread::sleep_for(100ms);

@@ -5,6 +5,7 @@
 #include "cgw/common/crypto.hpp"
 #include "http.hpp"
 #include "process.hpp"
+#include "test_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -105,10 +106,7 @@ class E2EUnicom : public ::testing::Test {
   static void TearDownTestSuite() {
     env->gateway.stop(SIGKILL, 5s);
     env->sim.stop(SIGTERM, 5s);
-    if (::testing::UnitTest::GetInstance()->failed_test_count() == 0)
-      std::filesystem::remove_all(env->dir);
-    else
-      std::cerr << "test files kept in " << env->dir << "\n";
+    finish_test_dir(env->dir);
     delete env;
     env = nullptr;
   }

@@ -13,7 +13,7 @@
 namespace cgw::test {
 
 struct HttpResult {
-  int status = 0;  // 0: no response (connection failed)
+  int status = 0;                              // 0: no response (connection failed)
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   boost::json::value json() const;

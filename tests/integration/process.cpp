@@ -85,4 +85,18 @@ std::optional<std::string> wait_for_file(const std::filesystem::path& file,
   return std::nullopt;
 }
 
+std::optional<std::string> start_and_wait(Process& p, const std::vector<std::string>& argv,
+                                          const std::filesystem::path& log_file,
+                                          const std::filesystem::path& ready_file,
+                                          std::chrono::milliseconds timeout, std::string* why) {
+  std::filesystem::remove(ready_file);
+  if (!p.start(argv, log_file)) {
+    if (why) *why = "cannot start " + argv.front();
+    return std::nullopt;
+  }
+  auto ready = wait_for_file(ready_file, timeout);
+  if (!ready && why) *why = argv.front() + " did not start: " + read_file(log_file);
+  return ready;
+}
+
 }  // namespace cgw::test

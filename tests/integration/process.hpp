@@ -35,4 +35,12 @@ std::optional<std::string> wait_for_file(const std::filesystem::path& file,
                                          std::chrono::milliseconds timeout);
 std::string read_file(const std::filesystem::path& file);
 
+// Starts `argv`, a cgw process that writes `ready_file` (its ports) once it
+// listens, and waits up to `timeout` for that file. Returns its content, or
+// nullopt with the process's log in `*why`.
+std::optional<std::string> start_and_wait(Process& p, const std::vector<std::string>& argv,
+                                          const std::filesystem::path& log_file,
+                                          const std::filesystem::path& ready_file,
+                                          std::chrono::milliseconds timeout, std::string* why);
+
 }  // namespace cgw::test

@@ -32,12 +32,12 @@ std::string Cluster::start() {
       << "\n    app_id: demo-mobile-app\n    secret: {file: " << secret << "}\n"
       << "    activation_delay_ms: " << o_.activation_delay_ms << "\n    reservation_ttl_s: 7200\n";
   }
-  if (!sim_.start({CGW_SIM_BIN, "--config", (o_.dir / "simulators.yaml").string(), "--ports-file",
-                   (o_.dir / "sim.ports").string()},
-                  o_.dir / "sim.log"))
-    return "cannot start cgw-sim";
-  auto ports = test::wait_for_file(o_.dir / "sim.ports", 20s);
-  if (!ports) return "cgw-sim did not start: " + test::read_file(o_.dir / "sim.log");
+  std::string why;
+  auto ports = test::start_and_wait(sim_,
+                                    {CGW_SIM_BIN, "--config", (o_.dir / "simulators.yaml").string(),
+                                     "--ports-file", (o_.dir / "sim.ports").string()},
+                                    o_.dir / "sim.log", o_.dir / "sim.ports", 20s, &why);
+  if (!ports) return why;
   sim_port_ = static_cast<uint16_t>(json::parse(*ports).at("mobile").to_number<int>());
   {
     std::ofstream k(o_.dir / "pii.key");
@@ -73,16 +73,14 @@ std::string Cluster::start() {
 }
 
 std::string Cluster::start_gateway() {
-  fs::remove(o_.dir / "gw.port");
-  // Each run of the gateway appends to one log.
-  if (!gateway_.start({CGW_GATEWAY_BIN, "--config", (o_.dir / "gateway.yaml").string(),
-                       "--port-file", (o_.dir / "gw.port").string()},
-                      o_.dir / ("gateway." + std::to_string(restarts_) + ".log")))
-    return "cannot start cgw-gateway";
-  auto port = test::wait_for_file(o_.dir / "gw.port", 30s);
-  if (!port)
-    return "cgw-gateway did not start: " +
-           test::read_file(o_.dir / ("gateway." + std::to_string(restarts_) + ".log"));
+  // Each run of the gateway has its own log.
+  std::string why;
+  auto port = test::start_and_wait(gateway_,
+                                   {CGW_GATEWAY_BIN, "--config", (o_.dir / "gateway.yaml").string(),
+                                    "--port-file", (o_.dir / "gw.port").string()},
+                                   o_.dir / ("gateway." + std::to_string(restarts_) + ".log"),
+                                   o_.dir / "gw.port", 30s, &why);
+  if (!port) return why;
   gw_port_ = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
   return {};
 }
