@@ -1,5 +1,6 @@
 #include "cgw/common/http_client.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -8,7 +9,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
-#include <spdlog/spdlog.h>
 
 #include <map>
 #include <mutex>
@@ -105,7 +105,8 @@ struct HttpClient::Impl {
         err = "TLS: cannot set SNI";
         co_return nullptr;
       }
-      if (options.verify_tls) c->tls->set_verify_callback(asio::ssl::host_name_verification(o.host));
+      if (options.verify_tls)
+        c->tls->set_verify_callback(asio::ssl::host_name_verification(o.host));
       auto [hec] = co_await c->tls->async_handshake(asio::ssl::stream_base::client, kTuple);
       if (hec) {
         err = "TLS handshake with " + o.key() + ": " + hec.message();
@@ -135,18 +136,20 @@ struct HttpClient::Impl {
     auto [rec, rn] = co_await http::async_read(s, buffer, parser, kTuple);
     (void)rn;
     if (rec) {
-      out.transport = rec == beast::error::timeout         ? CGW_TRANSPORT_TIMEOUT
-                      : rec == http::error::body_limit     ? CGW_TRANSPORT_RESPONSE_TOO_BIG
-                      : rec == http::error::header_limit   ? CGW_TRANSPORT_RESPONSE_TOO_BIG
-                                                           : CGW_TRANSPORT_BROKEN;
+      out.transport = rec == beast::error::timeout       ? CGW_TRANSPORT_TIMEOUT
+                      : rec == http::error::body_limit   ? CGW_TRANSPORT_RESPONSE_TOO_BIG
+                      : rec == http::error::header_limit ? CGW_TRANSPORT_RESPONSE_TOO_BIG
+                                                         : CGW_TRANSPORT_BROKEN;
       out.error = "read: " + rec.message();
       co_return out;
     }
     auto res = parser.release();
     out.transport = CGW_TRANSPORT_OK;
     out.status = static_cast<int>(res.result_int());
-    for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()),
-                                                       std::string(f.value()));
+    // HTTP/1.1 without "Connection: close", or HTTP/1.0 with keep-alive.
+    out.keep_alive = res.keep_alive();
+    for (const auto& f : res)
+      out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     out.body = std::move(res.body());
     co_return out;
   }
@@ -215,10 +218,7 @@ asio::awaitable<ClientResponse> HttpClient::send(ClientRequest request) {
     else
       out = co_await impl->exchange(*conn->tcp, *conn->tcp, req, timeout);
     if (out.ok()) {
-      bool keep = true;
-      for (auto& [k, v] : out.headers)
-        if (beast::iequals(k, "connection") && beast::iequals(v, "close")) keep = false;
-      if (keep) impl->give_back(origin.key(), std::move(conn));
+      if (out.keep_alive) impl->give_back(origin.key(), std::move(conn));
       co_return out;
     }
     if (!(reused && idempotent && out.transport == CGW_TRANSPORT_BROKEN)) break;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
@@ -181,7 +182,11 @@ asio::awaitable<CallbackAttempt> send_once(const CallbackSigner& signer,
   req.method = "POST";
   req.headers = signer(url_target(req.url), req.body);
   if (corrupt && corruptor) corruptor(req.headers, req.body);
-  req.headers.emplace_back("Content-Type", "application/json");
+  // The carrier's signer may set its own type (telecom sends XML).
+  const bool typed = std::any_of(req.headers.begin(), req.headers.end(), [](const auto& h) {
+    return boost::beast::iequals(h.first, "Content-Type");
+  });
+  if (!typed) req.headers.emplace_back("Content-Type", "application/json");
   net::ClientResponse res = co_await client.send(std::move(req));
   CallbackAttempt attempt;
   attempt.at_ms = clock.now_ms();

@@ -46,7 +46,8 @@ struct ClientResponse {
   int status = 0;
   HeaderList headers;
   std::string body;
-  std::string error;  // what went wrong, when transport != OK
+  std::string error;        // what went wrong, when transport != OK
+  bool keep_alive = false;  // the peer lets the connection be used again
   bool ok() const { return transport == CGW_TRANSPORT_OK; }
 };
 
