@@ -671,22 +671,32 @@ TEST(CallbackChaos, ParsesAndRoundTrips) {
   EXPECT_EQ(body, R"({"a":1,"sign":"f0"})");
 }
 
-TEST(RequestJournal, QueryByOperationAndAnnotate) {
+// Entries carry the operation and fault the kit named on the request, so
+// identical concurrent requests of different operations (one endpoint, as
+// unicom has) are labelled exactly.
+TEST(RequestJournal, EntriesTakeTheOperationNamedOnTheRequest) {
   RequestJournal j(10);
-  j.add(JournalEntry{1, "GET", "/a", true, "0"});
-  const uint64_t since = j.total();
-  j.add(JournalEntry{2, "POST", "/b", true, "0"});
-  j.add(JournalEntry{3, "POST", "/b", false, "1001"});
-  j.annotate(since, "POST", "/b", "op.b", "");
-  j.annotate(since, "POST", "/b", "op.b", "latency");
-  j.annotate(since, "GET", "/a", "op.a", "");  // added before `since`: untouched
-  auto b = j.query(JournalQuery{10, "op.b"});
-  ASSERT_EQ(b.size(), 2u);
-  EXPECT_EQ(b[0].fault, "");
-  EXPECT_EQ(b[1].fault, "latency");
-  EXPECT_EQ(b[1].code, "1001");
-  EXPECT_TRUE(j.query(JournalQuery{10, "op.a"}).empty());
-  EXPECT_EQ(j.query(JournalQuery{1, ""}).at(0).at_ms, 3);
+  auto request = [](const char* operation, const char* fault) {
+    cgw::net::Request req{boost::beast::http::verb::post, "/router/rest", 11};
+    req.set(kServedAsHeader, operation);
+    req.set(kServedWithFaultHeader, fault);
+    return req;
+  };
+  j.add(journal_entry(request("order.create", ""), 1, true, "0000", 200));
+  j.add(journal_entry(request("number.query", "latency"), 2, false, "1001", 200));
+  j.add(
+      journal_entry(cgw::net::Request{boost::beast::http::verb::get, "/a", 11}, 3, true, "0", 200));
+  auto orders = j.query(JournalQuery{10, "order.create"});
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].at_ms, 1);
+  EXPECT_EQ(orders[0].target, "/router/rest");
+  auto queries = j.query(JournalQuery{10, "number.query"});
+  ASSERT_EQ(queries.size(), 1u);
+  EXPECT_EQ(queries[0].fault, "latency");
+  EXPECT_EQ(queries[0].code, "1001");
+  EXPECT_FALSE(queries[0].signature_ok);
+  EXPECT_EQ(j.query(JournalQuery{1, ""}).at(0).operation, "");  // not served by the kit
+  EXPECT_EQ(j.total(), 3u);
 }
 
 TEST(Ledger, NextDueAndExpireDueInTimeOrder) {

@@ -31,17 +31,16 @@ uint64_t RequestJournal::total() const {
   return total_;
 }
 
-void RequestJournal::annotate(uint64_t since, std::string_view method, std::string_view target,
-                              std::string_view operation, std::string_view fault) {
-  std::lock_guard lock(mu_);
-  const uint64_t first_seq = total_ - entries_.size();  // sequence number of entries_[0]
-  for (uint64_t seq = std::max(since, first_seq); seq < total_; ++seq) {
-    JournalEntry& e = entries_[static_cast<size_t>(seq - first_seq)];
-    if (!e.operation.empty() || e.method != method || e.target != target) continue;
-    e.operation = operation;
-    if (!fault.empty()) e.fault = fault;
-    return;
-  }
+JournalEntry journal_entry(const net::Request& req, int64_t at_ms, bool signature_ok,
+                           std::string code, int http_status) {
+  return JournalEntry{at_ms,
+                      std::string(req.method_string()),
+                      std::string(req.target()),
+                      signature_ok,
+                      std::move(code),
+                      http_status,
+                      std::string(req[kServedAsHeader]),
+                      std::string(req[kServedWithFaultHeader])};
 }
 
 }  // namespace cgw::sim

@@ -109,11 +109,9 @@ asio::awaitable<net::Response> SimInstance::serve(net::Request& req, net::Peer p
   const std::string operation = sim_->operation_of(req);
   if (auto fault = faults_.decide(operation, now_ms()))
     co_return co_await serve_with_fault(req, peer, operation, *fault);
-  const uint64_t since = ctx_ ? ctx_->journal.total() : 0;
-  const std::string method(req.method_string()), sent_target(target);
-  net::Response res = co_await inner_(req, peer);
-  if (ctx_) ctx_->journal.annotate(since, method, sent_target, operation, "");
-  co_return res;
+  req.set(kServedAsHeader, operation);
+  req.set(kServedWithFaultHeader, "");
+  co_return co_await inner_(req, peer);
 }
 
 asio::awaitable<net::Response> SimInstance::serve_with_fault(net::Request& req,
@@ -122,7 +120,6 @@ asio::awaitable<net::Response> SimInstance::serve_with_fault(net::Request& req,
                                                              const FaultRule& fault) {
   const std::string method(req.method_string()), target(req.target());
   const std::string kind = to_string(fault.kind);
-  const uint64_t since = ctx_ ? ctx_->journal.total() : 0;
   spdlog::info("{}: fault {} ({}) on {} {}", sim_->carrier(), kind, fault.id, method, target);
   // A request the carrier never saw is journaled here, unchecked.
   auto journal_unserved = [&](std::string code, int http_status) {
@@ -131,9 +128,9 @@ asio::awaitable<net::Response> SimInstance::serve_with_fault(net::Request& req,
                                      operation, kind});
   };
   auto serve_inner = [&]() -> asio::awaitable<net::Response> {
-    net::Response res = co_await inner_(req, peer);
-    if (ctx_) ctx_->journal.annotate(since, method, target, operation, kind);
-    co_return res;
+    req.set(kServedAsHeader, operation);
+    req.set(kServedWithFaultHeader, kind);
+    co_return co_await inner_(req, peer);
   };
 
   if (fault.kind == FaultKind::kLatency) {

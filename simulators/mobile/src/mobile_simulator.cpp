@@ -143,9 +143,8 @@ net::Response MobileSimulator::handle_open(const net::Request& req) {
   }
   json::object body{{"code", reply.code}, {"message", code_message(reply.code)}};
   if (reply.code == "0") body["data"] = std::move(reply.data);
-  ctx_.journal.add(JournalEntry{ctx_.clock.now_ms(), std::string(req.method_string()),
-                                std::string(req.target()), auth.signature_ok, reply.code,
-                                reply.http_status});
+  ctx_.journal.add(
+      journal_entry(req, ctx_.clock.now_ms(), auth.signature_ok, reply.code, reply.http_status));
   // Targets carry no PII (ids and cursors only); bodies are never logged.
   spdlog::debug("mobile {} {} -> {} {}", std::string(req.method_string()),
                 std::string(req.target()), reply.http_status, reply.code);

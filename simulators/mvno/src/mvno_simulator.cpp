@@ -196,9 +196,8 @@ net::Response MvnoSimulator::handle_open(const net::Request& req) {
   Reply reply = auth.code.empty() ? route(req) : error(auth.code);
   json::object body{{"code", reply.code}, {"msg", code_message(reply.code)}};
   if (reply.code == "0000") body["data"] = std::move(reply.data);
-  ctx_.journal.add(JournalEntry{ctx_.clock.now_ms(), std::string(req.method_string()),
-                                std::string(req.target()), auth.signature_ok, reply.code,
-                                reply.http_status});
+  ctx_.journal.add(
+      journal_entry(req, ctx_.clock.now_ms(), auth.signature_ok, reply.code, reply.http_status));
   // Targets carry no PII (paths only); bodies are never logged.
   spdlog::debug("mvno {} {} -> {} {}", std::string(req.method_string()), std::string(req.target()),
                 reply.http_status, reply.code);

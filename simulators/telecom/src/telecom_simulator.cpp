@@ -232,9 +232,8 @@ net::Response TelecomSimulator::handle_token(const net::Request& req) {
       issued = tokens_->issue(ctx_.clock.now_ms());
   }
   const int http = error.empty() ? 200 : (error == "invalid_client" ? 401 : 400);
-  ctx_.journal.add(JournalEntry{ctx_.clock.now_ms(), std::string(req.method_string()),
-                                std::string(req.target()), error.empty(),
-                                error.empty() ? "0" : error, http});
+  ctx_.journal.add(
+      journal_entry(req, ctx_.clock.now_ms(), error.empty(), error.empty() ? "0" : error, http));
   spdlog::debug("telecom POST /oauth/token -> {} {}", http, error.empty() ? "issued" : error);
   if (!issued) return oauth_error(req, error);
   auto res = json_response(req, status::ok,
@@ -312,8 +311,7 @@ net::Response TelecomSimulator::handle_api(const net::Request& req) {
     if (http == 200) http = http_status_for(code);
     body = error_document(code, code_message(code), request_id);
   }
-  ctx_.journal.add(JournalEntry{ctx_.clock.now_ms(), std::string(req.method_string()),
-                                std::string(req.target()), token_ok, code, http});
+  ctx_.journal.add(journal_entry(req, ctx_.clock.now_ms(), token_ok, code, http));
   // Targets carry no PII; bodies are never logged.
   spdlog::debug("telecom {} {} -> {} {}", std::string(req.method_string()),
                 std::string(req.target()), http, code);

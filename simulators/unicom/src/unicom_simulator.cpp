@@ -191,9 +191,8 @@ net::Response UnicomSimulator::handle_router(const net::Request& req) {
   }
   // The target as received (always the router; operation_of() tells the
   // method). Parameter values are never recorded: they may be personal data.
-  ctx_.journal.add(JournalEntry{ctx_.clock.now_ms(), std::string(req.method_string()),
-                                std::string(req.target()), auth.signature_ok, reply.code,
-                                reply.http_status});
+  ctx_.journal.add(
+      journal_entry(req, ctx_.clock.now_ms(), auth.signature_ok, reply.code, reply.http_status));
   spdlog::debug("unicom {} {} -> {} {}", std::string(req.target()),
                 method.empty() ? std::string_view("-") : std::string_view(method),
                 reply.http_status, reply.code);

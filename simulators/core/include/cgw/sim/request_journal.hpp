@@ -3,6 +3,8 @@
 // (names, ID numbers) are never recorded.
 #pragma once
 
+#include "cgw/common/http_server.hpp"
+
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -18,13 +20,23 @@ struct JournalEntry {
   bool signature_ok = false;
   std::string code;  // business code returned ("0" on success)
   int http_status = 200;
-  // Filled in by the simulator kit's wrapper (SimInstance), not by carriers:
-  // the carrier operation (CarrierSimulator::operation_of) and the injected
-  // fault kind, "" when none. Default-initialized so that carriers' brace
-  // initializers of the fields above stay valid.
+  // The carrier operation (CarrierSimulator::operation_of) and the injected
+  // fault kind, "" when none, as the simulator kit named them on the request
+  // (journal_entry()).
   std::string operation{};
   std::string fault{};
 };
+
+// The simulator kit names, on each request it hands to a carrier, the
+// operation and the injected fault ("" for none) it is served under, so the
+// carrier's journal entry is labelled exactly, even for concurrent
+// identical requests (see journal_entry()).
+inline constexpr const char* kServedAsHeader = "X-Cgw-Sim-Operation";
+inline constexpr const char* kServedWithFaultHeader = "X-Cgw-Sim-Fault";
+
+// The journal entry of `req` as the carrier answered it.
+JournalEntry journal_entry(const net::Request& req, int64_t at_ms, bool signature_ok,
+                           std::string code, int http_status);
 
 struct JournalQuery {
   size_t limit = 100;
@@ -40,15 +52,6 @@ class RequestJournal {
   // The last `limit` entries that match, oldest first.
   std::vector<JournalEntry> query(const JournalQuery& q) const;
   uint64_t total() const;
-
-  // Sets operation (and fault, when not empty) on the oldest entry added
-  // since total() was `since` that has this method and target and no
-  // operation yet: the carrier wrote the entry, the wrapper knows the
-  // operation. Entries of concurrent identical requests are told apart by
-  // order only, which is enough because identical targets are one
-  // operation for path-routed carriers.
-  void annotate(uint64_t since, std::string_view method, std::string_view target,
-                std::string_view operation, std::string_view fault);
 
  private:
   const size_t capacity_;
