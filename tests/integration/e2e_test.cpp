@@ -217,6 +217,10 @@ TEST_F(E2E, AuthenticationAndScopes) {
   EXPECT_EQ(denied.status, 403);
   EXPECT_EQ(denied.error_code(), "FORBIDDEN");
   EXPECT_EQ(api("GET", "/v1/nothing-here").status, 404);
+  // Found by fuzz_api: the bare prefix (the rest may be a query) once read
+  // past the path's end.
+  EXPECT_EQ(api("GET", "/v1").status, 404);
+  EXPECT_EQ(api("POST", "/v1?/kyc/verifications", "{}").status, 404);
   EXPECT_EQ(api("PUT", "/v1/carriers").status, 405);
 }
 
@@ -479,6 +483,11 @@ TEST_F(E2E, LimitsOnHeadersAndBodies) {
   EXPECT_EQ(big_header.status, 431);
   auto big_body = api("POST", "/v1/reservations", std::string(70000, ' '));
   EXPECT_EQ(big_body.status, 413);
+  // Nesting deeper than 8 levels is refused before any field is looked at.
+  const std::string deep = R"({"carrier":)" + std::string(9, '[') + std::string(9, ']') + "}";
+  auto nested = api("POST", "/v1/reservations", deep, {{"Idempotency-Key", "deep"}});
+  EXPECT_EQ(nested.status, 400);
+  EXPECT_EQ(nested.error_code(), "INVALID_JSON");
 }
 
 // OWASP API1: another tenant's objects do not exist for it (404, never 403,
