@@ -24,8 +24,13 @@ Awaitable list_carriers(Ctx& c) {
   for (const auto& [id, carrier] : c.svc.carriers) {
     const auto& cfg = carrier->config();
     auto inv = c.svc.store->inventory(id);
-    json::object inventory{{"available", inv.available}, {"last_sync_at", nullptr}};
-    if (inv.last_sync_at_ms) inventory["last_sync_at"] = rfc3339(*inv.last_sync_at_ms);
+    json::object inventory{
+        {"available", inv.available}, {"last_sync_at", nullptr}, {"staleness_s", nullptr}};
+    if (inv.last_sync_at_ms) {
+      // Age of the last complete sync: how old search results may be.
+      inventory["last_sync_at"] = rfc3339(*inv.last_sync_at_ms);
+      inventory["staleness_s"] = std::max<int64_t>(0, (c.svc.now() - *inv.last_sync_at_ms) / 1000);
+    }
     list.push_back(json::object{
         {"id", id},
         {"display_name", cfg.display_name},

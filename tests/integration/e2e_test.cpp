@@ -233,6 +233,10 @@ TEST_F(E2E, CarriersAndPlans) {
   EXPECT_EQ(c.at("plugin").at("name").as_string(), "mobile");
   EXPECT_EQ(c.at("plugin").at("abi").as_string(), "1.0");
   EXPECT_GT(c.at("inventory").at("available").to_number<int64_t>(), 1000);
+  // Synced at start: its age is a few seconds at most.
+  const auto staleness = c.at("inventory").at("staleness_s").to_number<int64_t>();
+  EXPECT_GE(staleness, 0);
+  EXPECT_LT(staleness, 120);
   EXPECT_EQ(c.at("capabilities").as_array().size(), 6u);
   auto plans = api("GET", "/v1/plans?carrier=mobile");
   ASSERT_EQ(plans.status, 200);
