@@ -11,11 +11,21 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <random>
 
 namespace cgw::gw {
 
 namespace asio = boost::asio;
+
+namespace {
+// A uniform draw in [0, 1). Not a thread_local generator: a coroutine may
+// resume on another thread, and a cached thread-local address would race.
+double jitter01() {
+  const std::string b = crypto::random_bytes(4);
+  uint32_t v = 0;
+  for (char c : b) v = (v << 8) | static_cast<unsigned char>(c);
+  return static_cast<double>(v) / 4294967296.0;
+}
+}  // namespace
 
 WebhookDispatcher::WebhookDispatcher(Services& svc) : svc_(svc) {
   std::set<std::string> tenants;
@@ -102,7 +112,6 @@ asio::awaitable<void> WebhookDispatcher::deliver(OutboxEvent event) {
     std::atomic<int>& n;
     ~Release() { --n; }
   } release{in_flight_};
-  thread_local std::mt19937_64 rng{std::random_device{}()};
   const auto& policy = svc_.config.webhooks;
   DeliveryAttempt attempt;
   attempt.at_ms = svc_.now();
@@ -133,8 +142,7 @@ asio::awaitable<void> WebhookDispatcher::deliver(OutboxEvent event) {
   attempt.duration_ms = done - attempt.at_ms;
   int64_t next = 0;
   if (!delivered && endpoint != endpoints_.end())
-    next = next_attempt_at(policy, event.created_at_ms, event.attempts + 1, done,
-                           std::uniform_real_distribution<double>(0, 1)(rng));
+    next = next_attempt_at(policy, event.created_at_ms, event.attempts + 1, done, jitter01());
   try {
     svc_.store->record_webhook_attempt(event.id, attempt, delivered, next);
   } catch (const std::exception& e) {
