@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace {
 using namespace cgw;
@@ -27,6 +28,18 @@ struct Loaded {
   std::shared_ptr<PluginLibrary> lib;
   std::unique_ptr<HostContext> ctx;
   cgw_instance* instance = nullptr;
+
+  Loaded() = default;
+  Loaded(Loaded&& o) noexcept
+      : id(std::move(o.id)),
+        msisdn(std::move(o.msisdn)),
+        lib(std::move(o.lib)),
+        ctx(std::move(o.ctx)),
+        instance(std::exchange(o.instance, nullptr)) {}
+  Loaded& operator=(Loaded&&) = delete;
+  ~Loaded() {
+    if (instance) lib->table->destroy(instance);  // before the library goes
+  }
 };
 
 cgw_str view(const std::string& s) {
