@@ -48,7 +48,9 @@ std::string sha256(std::string_view data) {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+std::string sha256_hex(std::string_view data) {
+  return to_hex(sha256(data));
+}
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::string out(EVP_MAX_MD_SIZE, '\0');
@@ -76,7 +78,9 @@ std::string random_bytes(size_t n) {
   return out;
 }
 
-std::string random_hex(size_t n_bytes) { return to_hex(random_bytes(n_bytes)); }
+std::string random_hex(size_t n_bytes) {
+  return to_hex(random_bytes(n_bytes));
+}
 
 std::string base64_encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
@@ -108,7 +112,9 @@ struct CtxFree {
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
 constexpr size_t kIvLen = 12, kTagLen = 16;
-unsigned char* u(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+unsigned char* u(std::string& s) {
+  return reinterpret_cast<unsigned char*>(s.data());
+}
 const unsigned char* u(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
@@ -121,14 +127,16 @@ std::string aes256gcm_encrypt(std::string_view key32, std::string_view plaintext
   out.resize(kIvLen + plaintext.size() + kTagLen);
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
-  bool ok = ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, u(key32),
-                                      reinterpret_cast<unsigned char*>(out.data())) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), nullptr, &len, u(aad), static_cast<int>(aad.size())) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), u(out) + kIvLen, &len, u(plaintext),
-                              static_cast<int>(plaintext.size())) == 1 &&
-            EVP_EncryptFinal_ex(ctx.get(), u(out) + kIvLen + len, &len) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagLen,
-                                u(out) + kIvLen + plaintext.size()) == 1;
+  bool ok =
+      ctx &&
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, u(key32),
+                         reinterpret_cast<unsigned char*>(out.data())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, u(aad), static_cast<int>(aad.size())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), u(out) + kIvLen, &len, u(plaintext),
+                        static_cast<int>(plaintext.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx.get(), u(out) + kIvLen + len, &len) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagLen,
+                          u(out) + kIvLen + plaintext.size()) == 1;
   if (!ok) throw std::runtime_error("AES-256-GCM encryption failed");
   return out;
 }
@@ -141,13 +149,12 @@ std::optional<std::string> aes256gcm_decrypt(std::string_view key32, std::string
   std::string tag(sealed.substr(kIvLen + n));
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
-  bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, u(key32),
-                                      u(sealed)) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), nullptr, &len, u(aad), static_cast<int>(aad.size())) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), u(out), &len, u(sealed) + kIvLen, static_cast<int>(n)) ==
-                1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagLen, u(tag)) == 1 &&
-            EVP_DecryptFinal_ex(ctx.get(), u(out) + len, &len) == 1;
+  bool ok =
+      ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, u(key32), u(sealed)) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, u(aad), static_cast<int>(aad.size())) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), u(out), &len, u(sealed) + kIvLen, static_cast<int>(n)) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagLen, u(tag)) == 1 &&
+      EVP_DecryptFinal_ex(ctx.get(), u(out) + len, &len) == 1;
   if (!ok) return std::nullopt;
   return out;
 }

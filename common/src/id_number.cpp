@@ -6,19 +6,28 @@ namespace cgw::id {
 
 const char* describe(IdError e) {
   switch (e) {
-    case IdError::kNone: return "valid";
-    case IdError::kLength: return "an ID number has 18 characters";
-    case IdError::kCharacters: return "17 digits then a digit or X are expected";
-    case IdError::kFirstDigit: return "the first digit must be 1-9";
-    case IdError::kBirthDate: return "the birth date is not a calendar date";
-    case IdError::kFutureBirth: return "the birth date is in the future";
-    case IdError::kCheckDigit: return "the check character does not match";
+    case IdError::kNone:
+      return "valid";
+    case IdError::kLength:
+      return "an ID number has 18 characters";
+    case IdError::kCharacters:
+      return "17 digits then a digit or X are expected";
+    case IdError::kFirstDigit:
+      return "the first digit must be 1-9";
+    case IdError::kBirthDate:
+      return "the birth date is not a calendar date";
+    case IdError::kFutureBirth:
+      return "the birth date is in the future";
+    case IdError::kCheckDigit:
+      return "the check character does not match";
   }
   return "invalid";
 }
 
 namespace {
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 int days_in(int y, int m) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && leap(y) ? 29 : kDays[m - 1];

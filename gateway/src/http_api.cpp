@@ -70,8 +70,7 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
                                     ApiError{503, "NOT_READY", "plugins or store not ready", true});
     }
     // Every route below names at least /v1/<resource>.
-    if (s.size() < 2 || s[0] != "v1")
-      co_return api::error_response(c, not_found("no such route"));
+    if (s.size() < 2 || s[0] != "v1") co_return api::error_response(c, not_found("no such route"));
     // Callbacks authenticate by the carrier's signature, not by API key.
     if (s.size() == 3 && s[1] == "callbacks") {
       if (verb != net::http::verb::post) co_return method_not_allowed();

@@ -120,10 +120,10 @@ typedef struct cgw_http_request_v1 {
 
 /* How the host's attempt to perform a SEND step ended. */
 enum cgw_transport_result {
-  CGW_TRANSPORT_OK = 0,             /* a complete HTTP response was read */
-  CGW_TRANSPORT_NOT_SENT = 1,       /* failed before any byte left: safe to retry */
-  CGW_TRANSPORT_TIMEOUT = 2,        /* request may have reached the carrier */
-  CGW_TRANSPORT_BROKEN = 3,         /* connection reset / truncated response */
+  CGW_TRANSPORT_OK = 0,       /* a complete HTTP response was read */
+  CGW_TRANSPORT_NOT_SENT = 1, /* failed before any byte left: safe to retry */
+  CGW_TRANSPORT_TIMEOUT = 2,  /* request may have reached the carrier */
+  CGW_TRANSPORT_BROKEN = 3,   /* connection reset / truncated response */
   CGW_TRANSPORT_RESPONSE_TOO_BIG = 4
 };
 
@@ -159,7 +159,7 @@ typedef struct cgw_step_v1 {
 /* Result of parsing an inbound carrier callback. */
 typedef struct cgw_callback_v1 {
   uint32_t struct_size;
-  int32_t verified;   /* 1: authentic and parsed; 0: refused, see `error` */
+  int32_t verified;    /* 1: authentic and parsed; 0: refused, see `error` */
   cgw_str events_json; /* JSON array of events (docs/sdk.md) when verified */
   /* The acknowledgement the carrier's protocol expects; the host sends it
    * only after the events are durable. */

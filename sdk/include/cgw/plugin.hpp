@@ -71,8 +71,12 @@ inline std::optional<std::string> find_header(const std::vector<Header>& hs,
     if (iequals(h.name, name)) return h.value;
   return std::nullopt;
 }
-inline std::string_view view(cgw_str s) { return s.len ? std::string_view(s.ptr, s.len) : ""; }
-inline cgw_str str(const std::string& s) { return cgw_str{s.data(), s.size()}; }
+inline std::string_view view(cgw_str s) {
+  return s.len ? std::string_view(s.ptr, s.len) : "";
+}
+inline cgw_str str(const std::string& s) {
+  return cgw_str{s.data(), s.size()};
+}
 }  // namespace detail
 
 struct HttpRequest {
@@ -255,9 +259,8 @@ inline cgw_step_v1* export_step(Step&& s) {
       o->header_store = std::move(s.request.headers);
       for (const auto& h : o->header_store) o->header_views.push_back({str(h.name), str(h.value)});
       o->state = json::serialize(s.state);
-      c.request = cgw_http_request_v1{str(o->method), str(o->url), o->header_views.data(),
-                                      o->header_views.size(), str(o->body),
-                                      s.request.timeout_ms};
+      c.request = cgw_http_request_v1{str(o->method),         str(o->url),  o->header_views.data(),
+                                      o->header_views.size(), str(o->body), s.request.timeout_ms};
       c.state = str(o->state);
       break;
     case Step::Kind::kDone:
@@ -325,8 +328,8 @@ inline cgw_callback_v1* export_callback(CallbackResult&& r) {
 inline std::vector<Header> import_headers(const cgw_header* hs, size_t n) {
   std::vector<Header> out;
   out.reserve(n);
-  for (size_t i = 0; i < n; ++i) out.push_back({std::string(view(hs[i].name)),
-                                                std::string(view(hs[i].value))});
+  for (size_t i = 0; i < n; ++i)
+    out.push_back({std::string(view(hs[i].name)), std::string(view(hs[i].value))});
   return out;
 }
 
@@ -396,8 +399,8 @@ struct Exporter {
       return export_callback(self(i)->parse_callback(req));
     } catch (const std::exception& e) {
       try {
-        return export_callback(CallbackResult::refuse(std::string("malformed callback: ") +
-                                                      e.what()));
+        return export_callback(
+            CallbackResult::refuse(std::string("malformed callback: ") + e.what()));
       } catch (...) {
       }
     } catch (...) {
@@ -442,12 +445,11 @@ struct Exporter {
 }  // namespace cgw
 
 // Exports the plugin's entry point. Use once per plugin library.
-#define CGW_EXPORT_PLUGIN(PluginClass, name, version, carrier_kinds, capabilities)     \
-  namespace {                                                                        \
-  struct CgwExportTag {};                                                            \
-  }                                                                                  \
-  extern "C" CGW_PLUGIN_EXPORT const cgw_plugin_v1* cgw_plugin_entry_v1(             \
-      const cgw_host_v1* host) {                                                     \
-    return ::cgw::detail::Exporter<PluginClass, CgwExportTag>::entry(                \
-        host, name, version, carrier_kinds, capabilities);                           \
+#define CGW_EXPORT_PLUGIN(PluginClass, name, version, carrier_kinds, capabilities)                 \
+  namespace {                                                                                      \
+  struct CgwExportTag {};                                                                          \
+  }                                                                                                \
+  extern "C" CGW_PLUGIN_EXPORT const cgw_plugin_v1* cgw_plugin_entry_v1(const cgw_host_v1* host) { \
+    return ::cgw::detail::Exporter<PluginClass, CgwExportTag>::entry(host, name, version,          \
+                                                                     carrier_kinds, capabilities); \
   }

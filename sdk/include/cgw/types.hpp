@@ -51,7 +51,6 @@ void put_field(json::object& o, const char* key, const std::optional<T>& v) {
 #define CGW_JSON_FIELD_FROM(f) ::cgw::detail::put_field(o, #f, x.f);
 #define CGW_JSON_FIELD_TO(f) ::cgw::detail::get_to(o, #f, x.f);
 
-
 struct Plan {
   std::string plan_id;
   std::string name;
@@ -159,17 +158,16 @@ struct CallbackEvent {
   int64_t occurred_at_ms = 0;
 };
 
-#define CGW_JSON_STRUCT(T, ...)                                                     \
-  inline void tag_invoke(::boost::json::value_from_tag, ::boost::json::value& jv, \
-                         const T& x) {                                             \
-    auto& o = jv.emplace_object();                                                 \
-    CGW_FOR_EACH(CGW_JSON_FIELD_FROM, __VA_ARGS__)                                 \
-  }                                                                                \
-  inline T tag_invoke(::boost::json::value_to_tag<T>, const ::boost::json::value& jv) { \
-    T x;                                                                           \
-    const auto& o = jv.as_object();                                                \
-    CGW_FOR_EACH(CGW_JSON_FIELD_TO, __VA_ARGS__)                                   \
-    return x;                                                                      \
+#define CGW_JSON_STRUCT(T, ...)                                                                 \
+  inline void tag_invoke(::boost::json::value_from_tag, ::boost::json::value& jv, const T& x) { \
+    auto& o = jv.emplace_object();                                                              \
+    CGW_FOR_EACH(CGW_JSON_FIELD_FROM, __VA_ARGS__)                                              \
+  }                                                                                             \
+  inline T tag_invoke(::boost::json::value_to_tag<T>, const ::boost::json::value& jv) {         \
+    T x;                                                                                        \
+    const auto& o = jv.as_object();                                                             \
+    CGW_FOR_EACH(CGW_JSON_FIELD_TO, __VA_ARGS__)                                                \
+    return x;                                                                                   \
   }
 
 // A small fixed-arity FOR_EACH (up to 8 fields) for the struct list above.
@@ -182,16 +180,15 @@ struct CallbackEvent {
 #define CGW_FE_7(m, a, ...) m(a) CGW_FE_6(m, __VA_ARGS__)
 #define CGW_FE_8(m, a, ...) m(a) CGW_FE_7(m, __VA_ARGS__)
 #define CGW_FE_PICK(_1, _2, _3, _4, _5, _6, _7, _8, N, ...) N
-#define CGW_FOR_EACH(m, ...)                                                              \
-  CGW_FE_PICK(__VA_ARGS__, CGW_FE_8, CGW_FE_7, CGW_FE_6, CGW_FE_5, CGW_FE_4, CGW_FE_3, \
-              CGW_FE_2, CGW_FE_1)                                                         \
+#define CGW_FOR_EACH(m, ...)                                                                     \
+  CGW_FE_PICK(__VA_ARGS__, CGW_FE_8, CGW_FE_7, CGW_FE_6, CGW_FE_5, CGW_FE_4, CGW_FE_3, CGW_FE_2, \
+              CGW_FE_1)                                                                          \
   (m, __VA_ARGS__)
 
 CGW_JSON_STRUCT(Plan, plan_id, name, monthly_fee_fen, data_mb, voice_minutes)
 CGW_JSON_STRUCT(PlansListOutput, plans)
 CGW_JSON_STRUCT(InventorySyncInput, cursor, page_size)
-CGW_JSON_STRUCT(NumberItem, msisdn, province, city, price_fen, status, carrier_grade,
-                host_network)
+CGW_JSON_STRUCT(NumberItem, msisdn, province, city, price_fen, status, carrier_grade, host_network)
 CGW_JSON_STRUCT(InventorySyncOutput, items, next_cursor, has_more)
 CGW_JSON_STRUCT(ReserveInput, msisdn, gateway_reservation_id, hold_seconds)
 CGW_JSON_STRUCT(ReserveOutput, carrier_reservation_id, expires_at_ms)

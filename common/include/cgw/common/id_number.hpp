@@ -11,7 +11,15 @@ struct Date {
   int year = 0, month = 0, day = 0;
 };
 
-enum class IdError { kNone, kLength, kCharacters, kFirstDigit, kBirthDate, kFutureBirth, kCheckDigit };
+enum class IdError {
+  kNone,
+  kLength,
+  kCharacters,
+  kFirstDigit,
+  kBirthDate,
+  kFutureBirth,
+  kCheckDigit
+};
 
 struct IdCheck {
   IdError error = IdError::kNone;
