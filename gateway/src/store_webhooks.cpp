@@ -34,6 +34,7 @@ OutboxEvent read_event(const db::Stmt& s) {
 
 void Store::enqueue_status_event(const std::string& activation_id, const std::string& previous,
                                  const std::string& cause, int64_t now_ms) {
+  if (webhook_tenants_.empty()) return;  // no endpoint anywhere: no extra read per change
   db::Stmt a(*writer_,
              "SELECT tenant, carrier, msisdn, status, carrier_order_id, failure_code, "
              "failure_message, (SELECT MAX(seq) FROM activation_history WHERE activation_id = "
