@@ -8,7 +8,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libyaml-cpp-dev libspdlog-dev libssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev libpugixml-dev
-  curl openssl
+  curl openssl wrk
 )
 
 missing=()

@@ -1,0 +1,347 @@
+#!/usr/bin/env bash
+# The cgw benchmark suite, one command (docs/benchmarks.md):
+#
+#   tests/bench/run.sh            # full run: 1M numbers, 280,000 activations, 10,000 idle
+#   tests/bench/run.sh --smoke    # every part for a few seconds, tiny counts (CI)
+#
+# Options: --runs N (repeats of each timed part; median, min, max reported),
+# --duration S (seconds per load step), --pool N (numbers in the simulated
+# carrier's pool), --activations N, --idle N (idle connections), --conns N
+# (connections of the load tools), --out DIR (results; default
+# $CGW_BUILD_DIR/bench). Environment: CGW_BUILD_DIR (default build/),
+# CGW_BENCH_NO_BUILD=1 (use the binaries as they are), CGW_BENCH_KEEP=1 (keep
+# the temporary directory with configs and logs), CGW_BENCH_SYNC_PAGE
+# (gateway sync_page_size, default 1000).
+#
+# Everything runs on 127.0.0.1; every load step is bounded in time and count.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$ROOT/tests/bench
+
+MODE=full RUNS=3 DUR=10 POOL=1000000 ACT=280000 IDLE=10000 CONNS=64 OUT=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --smoke) MODE=smoke RUNS=1 DUR=2 POOL=20000 ACT=200 IDLE=200 ;;
+    --runs) RUNS=$2; shift ;;
+    --duration) DUR=$2; shift ;;
+    --pool) POOL=$2; shift ;;
+    --activations) ACT=$2; shift ;;
+    --idle) IDLE=$2; shift ;;
+    --conns) CONNS=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+BUILD=${CGW_BUILD_DIR:-$ROOT/build}
+BIN=$BUILD/bin
+OUT=${OUT:-$BUILD/bench}
+SYNC_PAGE=${CGW_BENCH_SYNC_PAGE:-1000}
+log() { echo "bench: $*" >&2; }
+die() { echo "bench: FAILED: $*" >&2; exit 1; }
+
+if [ "${CGW_BENCH_NO_BUILD:-0}" != 1 ]; then
+  [ -f "$BUILD/build.ninja" ] || cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+  ninja -C "$BUILD" cgw_bench_tools >&2
+fi
+command -v wrk >/dev/null || die "wrk is not installed (scripts/setup.sh installs it)"
+command -v python3 >/dev/null || die "python3 is needed for the report"
+for b in cgw-gateway cgw-sim cgw-loadgen cgw-bench-baseline cgw-idle-conns cgw-bench-activations; do
+  [ -x "$BIN/$b" ] || die "$BIN/$b is missing (build the cgw_bench_tools target)"
+done
+PLUGIN=$BUILD/plugins/cgw_mobile.so
+[ -f "$PLUGIN" ] || die "$PLUGIN is missing"
+
+# File descriptors: the idle-connection step holds $IDLE connections, one
+# descriptor each in the gateway, which inherits this shell's limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+[ "$(ulimit -n)" -gt $((IDLE + 1000)) ] || log "ulimit -n is $(ulimit -n): too low for $IDLE idle connections"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cgw-bench.XXXXXX")
+RES=$WORK/results
+mkdir -p "$RES" "$OUT"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ "${CGW_BENCH_KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+T_START=$(date +%s)
+
+# ---------------------------------------------------------------- machine
+{
+  echo "mode=$MODE runs=$RUNS duration_s=$DUR pool=$POOL activations=$ACT idle=$IDLE conns=$CONNS sync_page_size=$SYNC_PAGE"
+  echo "cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
+  echo "cores=$(nproc)"
+  echo "mem_gib=$(awk '/MemTotal/ {printf "%.1f", $2/1048576}' /proc/meminfo)"
+  echo "kernel=$(uname -r)"
+  echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "compiler=$(c++ --version | head -1)"
+  echo "wrk=$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+  echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+} >"$RES/machine.txt"
+log "machine: $(sed -n 2p "$RES/machine.txt" | cut -d= -f2), $(nproc) cores; work dir $WORK"
+
+# ---------------------------------------------------------------- helpers
+json_get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+wait_file() {  # wait_file FILE SECONDS
+  local i
+  for i in $(seq $(($2 * 10))); do [ -s "$1" ] && return 0; sleep 0.1; done
+  return 1
+}
+proc_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+rand_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+forget_pid() {
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" != "$1" ] && keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+stop_pid() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget_pid "$1"
+}
+
+# wrk_sat NAME PORT PATHS_FILE: saturation throughput with wrk (rotating paths).
+wrk_sat() {
+  CGW_BENCH_PATHS=$3 timeout $((DUR + 30)) wrk -t 2 -c "$CONNS" -d "${DUR}s" --timeout 10s \
+    -H "Authorization: Bearer $API_KEY" -s "$HERE/paths.lua" "http://127.0.0.1:$2" \
+    >"$RES/$1.wrk.txt" 2>&1 || die "wrk $1: $(tail -3 "$RES/$1.wrk.txt")"
+  awk '/^Requests\/sec/ {print $2}' "$RES/$1.wrk.txt"
+}
+# loadgen NAME ARGS...: one cgw-loadgen run, JSON to $RES/NAME.json.
+loadgen() {
+  local name=$1
+  shift
+  timeout $((DUR + 60)) "$BIN/cgw-loadgen" --duration "$DUR" --label "$name" \
+    --json-out "$RES/$name.json" "$@" >/dev/null || die "cgw-loadgen $name"
+}
+half() { python3 -c 'import sys; print(max(1, round(float(sys.argv[1]) / 2)))' "$1"; }
+
+# ---------------------------------------------------------------- configs
+API_KEY=bench-$(rand_hex 16)
+API_SHA=$(printf %s "$API_KEY" | sha256sum | cut -d' ' -f1)
+rand_hex 32 >"$WORK/mobile.secret"
+rand_hex 32 >"$WORK/pii.key"
+chmod 600 "$WORK/mobile.secret" "$WORK/pii.key"
+
+cat >"$WORK/simulators.yaml" <<EOF
+threads: 2
+simulators:
+  - carrier: mobile
+    listen: "127.0.0.1:0"
+    seed: 42
+    pool_size: $POOL
+    app_id: bench-mobile-app
+    secret: {file: mobile.secret}
+    activation_delay_ms: 1000
+    reservation_ttl_s: 7200
+EOF
+
+write_gateway_config() {
+  cat >"$WORK/gateway.yaml" <<EOF
+listen: {address: 127.0.0.1, port: 0}
+threads: 2
+store: {path: store/cgw.db}
+log: {level: info}
+limits:
+  idle_timeout_ms: 3600000     # the idle-connection step holds connections for minutes
+  read_timeout_ms: 15000
+security: {pii_key: {file: pii.key}}
+tenants:
+  - id: bench
+    api_keys:
+      - sha256: $API_SHA
+        label: bench key
+    quotas: {requests_per_s: 10000000, request_burst: 10000000, kyc_per_minute: 100000000, kyc_burst: 10000000}
+carriers:
+  - id: mobile
+    plugin: $PLUGIN
+    required: true
+    base_url: http://127.0.0.1:$SIM_PORT
+    sync_interval_s: 86400     # one sync at start, none during the measurements
+    sync_page_size: $SYNC_PAGE
+    request_timeout_ms: 10000
+    max_concurrency: 256
+    circuit_breaker: {min_calls: 100000}
+    reservation_hold_s: 7200
+    activation_poll_interval_s: 300
+    settings:
+      app_id: bench-mobile-app
+      secret: {file: mobile.secret}
+      hold_minutes: 120
+EOF
+}
+
+start_gateway() {  # a fresh store; waits for the first full sync
+  rm -rf "$WORK/store" "$WORK/gw.port"
+  mkdir -p "$WORK/store"
+  "$BIN/cgw-gateway" --config "$WORK/gateway.yaml" --port-file "$WORK/gw.port" \
+    >"$WORK/gateway.log" 2>&1 &
+  GW_PID=$!
+  PIDS+=("$GW_PID")
+  wait_file "$WORK/gw.port" 60 || die "cgw-gateway did not start: $(tail -5 "$WORK/gateway.log")"
+  GW_PORT=$(json_get "$WORK/gw.port" port)
+  local i line=""
+  for i in $(seq 6000); do  # at most 600 s
+    line=$(grep -o 'sync carrier=mobile done numbers=[0-9]* seconds=[0-9.]*' "$WORK/gateway.log" | head -1 || true)
+    [ -n "$line" ] && break
+    kill -0 "$GW_PID" 2>/dev/null || die "cgw-gateway exited: $(tail -5 "$WORK/gateway.log")"
+    sleep 0.1
+  done
+  [ -n "$line" ] || die "the first sync did not finish in 600 s"
+  SYNC_N=$(sed 's/.*numbers=\([0-9]*\).*/\1/' <<<"$line")
+  SYNC_S=$(sed 's/.*seconds=//' <<<"$line")
+}
+
+# ---------------------------------------------------------------- simulator
+log "starting cgw-sim (pool of $POOL numbers)"
+"$BIN/cgw-sim" --config "$WORK/simulators.yaml" --ports-file "$WORK/sim.ports" \
+  >"$WORK/sim.log" 2>&1 &
+SIM_PID=$!
+PIDS+=("$SIM_PID")
+wait_file "$WORK/sim.ports" 120 || die "cgw-sim did not start: $(tail -5 "$WORK/sim.log")"
+SIM_PORT=$(json_get "$WORK/sim.ports" mobile)
+write_gateway_config
+
+# ---------------------------------------------------------------- sync
+for r in $(seq "$RUNS"); do
+  [ "$r" -gt 1 ] && stop_pid "$GW_PID"
+  start_gateway
+  python3 - "$WORK/gw.port" "$SYNC_N" "$SYNC_S" "$POOL" >"$RES/sync-r$r.json" <<'PY'
+import json, sys
+n, s = int(sys.argv[2]), float(sys.argv[3])
+print(json.dumps({"numbers": n, "seconds": s, "rows_per_s": n / s if s > 0 else 0,
+                  "pool": int(sys.argv[4])}))
+PY
+  log "sync run $r: $SYNC_N numbers in $SYNC_S s"
+done
+[ "$SYNC_N" -eq "$POOL" ] || die "synced $SYNC_N numbers, the pool has $POOL"
+curl -sf -H "Authorization: Bearer $API_KEY" "http://127.0.0.1:$GW_PORT/v1/carriers" \
+  >"$RES/carriers.json" || die "GET /v1/carriers"
+
+# Numbers to reserve: available ones from the store, shuffled (fixed seed),
+# split into disjoint lists: the activation day, and one list per
+# pass-through step (the gateway and the simulator must never see one
+# number twice).
+python3 - "$WORK/store/cgw.db" "$WORK" "$ACT" "$RUNS" <<'PY'
+import random, sqlite3, sys
+db, work, act, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+nums = [r[0] for r in con.execute(
+    "SELECT msisdn FROM numbers WHERE carrier='mobile' AND carrier_status='available' AND local_hold=0")]
+random.Random(7).shuffle(nums)
+if len(nums) < act + 4 * runs * 100:
+    sys.exit(f"only {len(nums)} numbers available")
+open(f"{work}/act.nums", "w").write("\n".join(nums[:act]) + "\n")
+rest = nums[act:]
+each = min(100000, len(rest) // (4 * runs))
+k = 0
+for r in range(1, runs + 1):
+    for step in ("gw-sat", "gw-half", "direct-sat", "direct-half"):
+        open(f"{work}/pt-{step}-r{r}.nums", "w").write("\n".join(rest[k:k + each]) + "\n")
+        k += each
+PY
+
+# Search paths: 4-digit suffixes, 4-digit "contains", vanity tags.
+python3 - "$WORK" <<'PY'
+import random, sys
+rnd = random.Random(11)
+q = "/v1/numbers?carrier=mobile&limit=20&"
+w = sys.argv[1]
+open(f"{w}/suffix.paths", "w").write("".join(f"{q}suffix={rnd.randrange(10000):04d}\n" for _ in range(500)))
+open(f"{w}/contains.paths", "w").write("".join(f"{q}contains={rnd.randrange(10000):04d}\n" for _ in range(500)))
+tags = ["AAAA", "AAA", "ABCD", "DCBA", "AABB", "ABAB", "palindrome", "lucky8", "lucky6", "no4", "ABCABC"]
+lines = [f"{q}tags={t}\n" for t in tags] + [f"{q}tags={a},{b}\n" for a in tags for b in tags if a < b]
+open(f"{w}/tags.paths", "w").write("".join(lines))
+PY
+echo "/" >"$WORK/root.paths"
+
+# ---------------------------------------------------------------- load steps
+"$BIN/cgw-bench-baseline" --threads 2 --port-file "$WORK/baseline.port" >"$WORK/baseline.log" 2>&1 &
+BASE_PID=$!
+PIDS+=("$BASE_PID")
+wait_file "$WORK/baseline.port" 20 || die "cgw-bench-baseline did not start"
+BASE_PORT=$(cat "$WORK/baseline.port")
+AUTH="Authorization: Bearer $API_KEY"
+
+for r in $(seq "$RUNS"); do
+  log "run $r/$RUNS: baseline"
+  sat=$(wrk_sat "baseline-sat-r$r" "$BASE_PORT" "$WORK/root.paths")
+  loadgen "baseline-half-r$r" --port "$BASE_PORT" --rate "$(half "$sat")" --connections "$CONNS" \
+    --path / --header "$AUTH"
+
+  for kind in suffix contains tags; do
+    log "run $r/$RUNS: search $kind"
+    sat=$(wrk_sat "search-$kind-sat-r$r" "$GW_PORT" "$WORK/$kind.paths")
+    loadgen "search-$kind-half-r$r" --port "$GW_PORT" --rate "$(half "$sat")" \
+      --connections "$CONNS" --paths-file "$WORK/$kind.paths" --header "$AUTH"
+  done
+
+  log "run $r/$RUNS: pass-through reserve"
+  gw_args=(--port "$GW_PORT" --method POST --path /v1/reservations --header "$AUTH"
+    --header "Idempotency-Key: bench-r$r-{n}-{num}" --body '{"carrier":"mobile","msisdn":"{num}"}')
+  sim_args=(--port "$SIM_PORT" --method POST --path /open/v1/numbers/lock
+    --sign-mobile "bench-mobile-app:$WORK/mobile.secret" --must-contain '"code":"0"'
+    --body '{"number":"{num}","holdMinutes":120,"partnerLockId":"bench-r'"$r"'-{num}"}')
+  loadgen "pt-direct-sat-r$r" "${sim_args[@]}" --rate 0 --connections "$CONNS" \
+    --numbers-file "$WORK/pt-direct-sat-r$r.nums"
+  loadgen "pt-gw-sat-r$r" "${gw_args[@]}" --rate 0 --connections "$CONNS" \
+    --numbers-file "$WORK/pt-gw-sat-r$r.nums"
+  # Latency at one fixed rate for both: half the gateway's saturation rate.
+  rate=$(half "$(json_get "$RES/pt-gw-sat-r$r.json" achieved_rps)")
+  loadgen "pt-direct-half-r$r" "${sim_args[@]}" --rate "$rate" --connections "$CONNS" \
+    --numbers-file "$WORK/pt-direct-half-r$r.nums"
+  loadgen "pt-gw-half-r$r" "${gw_args[@]}" --rate "$rate" --connections "$CONNS" \
+    --numbers-file "$WORK/pt-gw-half-r$r.nums"
+
+  log "run $r/$RUNS: $IDLE idle connections"
+  # The same fixed-rate search load without, then with the idle connections.
+  idle_rate=$(half "$(awk '/^Requests\/sec/ {print $2}' "$RES/search-suffix-sat-r$r.wrk.txt")")
+  rss0=$(proc_kb "$GW_PID" VmRSS)
+  loadgen "idle-without-r$r" --port "$GW_PORT" --rate "$idle_rate" --connections "$CONNS" \
+    --paths-file "$WORK/suffix.paths" --header "$AUTH"
+  rm -f "$WORK/idle.ready"
+  timeout $((DUR + 200)) "$BIN/cgw-idle-conns" --port "$GW_PORT" --connections "$IDLE" \
+    --hold $((DUR + 8)) --path /healthz --json-out "$RES/idle-conns-r$r.json" \
+    --ready-file "$WORK/idle.ready" >/dev/null 2>"$WORK/idle.log" &
+  IDLE_PID=$!
+  PIDS+=("$IDLE_PID")
+  wait_file "$WORK/idle.ready" 150 || die "cgw-idle-conns: $(cat "$WORK/idle.log")"
+  sleep 1
+  rss1=$(proc_kb "$GW_PID" VmRSS)
+  loadgen "idle-with-r$r" --port "$GW_PORT" --rate "$idle_rate" --connections "$CONNS" \
+    --paths-file "$WORK/suffix.paths" --header "$AUTH"
+  rss2=$(proc_kb "$GW_PID" VmRSS)
+  hwm=$(proc_kb "$GW_PID" VmHWM)
+  fds=$(ls "/proc/$GW_PID/fd" | wc -l)
+  wait "$IDLE_PID" || die "cgw-idle-conns failed: $(cat "$WORK/idle.log")"
+  forget_pid "$IDLE_PID"
+  echo "{\"rss_before_kb\": $rss0, \"rss_held_kb\": $rss1, \"rss_held_loaded_kb\": $rss2, \"vm_hwm_kb\": $hwm, \"gateway_fds\": $fds}" \
+    >"$RES/idle-rss-r$r.json"
+  sleep 1
+done
+
+stop_pid "$BASE_PID"
+
+# ---------------------------------------------------------------- activations
+log "activation day: $ACT activations"
+act_timeout=$((ACT / 50 + 120 > 3600 ? 3600 : ACT / 50 + 120))
+timeout $((act_timeout + 120)) "$BIN/cgw-bench-activations" --port "$GW_PORT" --key "$API_KEY" \
+  --store "$WORK/store/cgw.db" --numbers-file "$WORK/act.nums" --count "$ACT" --workers "$CONNS" \
+  --timeout "$act_timeout" --gateway-pid "$GW_PID" --sim-pid "$SIM_PID" \
+  --json-out "$RES/activations-r1.json" >/dev/null || die "cgw-bench-activations"
+
+# ---------------------------------------------------------------- report
+stop_pid "$GW_PID"
+stop_pid "$SIM_PID"
+echo "$(( $(date +%s) - T_START ))" >"$RES/elapsed_s.txt"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+python3 "$HERE/report.py" "$RES" --mode "$MODE" --json-out "$OUT/bench-$MODE-$STAMP.json" \
+  --md-out "$OUT/bench-$MODE-$STAMP.md" $([ "$MODE" = smoke ] && echo --check)
+log "results: $OUT/bench-$MODE-$STAMP.md and .json ($(cat "$RES/elapsed_s.txt") s)"
