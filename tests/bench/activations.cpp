@@ -355,10 +355,13 @@ int main(int argc, char** argv) {
           const size_t n = sh.activation_ids.size(), stride = std::max<size_t>(1, n / 100);
           for (size_t k = 0; k < n; k += stride) {
             ++sample_n;
-            if (co_await c.call(http::verb::get, "/v1/activations/" + sh.activation_ids[k], "", "",
-                                out) == 200 &&
-                field(out, "status") == "activated")
+            const auto status = co_await c.call(
+                http::verb::get, "/v1/activations/" + sh.activation_ids[k], "", "", out);
+            if (status == 200 && field(out, "status") == "activated")
               ++sample_ok;
+            else
+              std::fprintf(stderr, "cgw-bench-activations: sample %s: %u %s\n",
+                           sh.activation_ids[k].c_str(), status, out.substr(0, 300).c_str());
           }
         },
         asio::detached);

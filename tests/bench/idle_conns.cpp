@@ -10,6 +10,9 @@
 //
 //   cgw-idle-conns --port P [--host H] [--connections K] [--hold S]
 //     [--path /healthz] [--header 'K: V']... [--concurrency 200] [--ready-file F]
+//     [--stop-file F]
+//
+// With --stop-file the hold ends early once that file exists.
 //
 // Each connection is a file descriptor on both sides: the tool raises its
 // own RLIMIT_NOFILE to the hard limit; the server needs the same (ulimit -n).
@@ -27,6 +30,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <memory>
 
@@ -86,7 +90,7 @@ asio::awaitable<void> open_one(Conn& c, tcp::endpoint ep, const std::string& req
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string host = "127.0.0.1", path = "/healthz", ready_file, json_out;
+  std::string host = "127.0.0.1", path = "/healthz", ready_file, stop_file, json_out;
   unsigned port = 0;
   size_t k = 10'000, concurrency = 200;
   double hold_s = 10;
@@ -94,7 +98,7 @@ int main(int argc, char** argv) {
   try {
     Args a(argc, argv);
     a.check({"host", "port", "connections", "hold", "path", "header", "concurrency", "ready-file",
-             "json-out"});
+             "stop-file", "json-out"});
     host = a.str("host", host);
     port = static_cast<unsigned>(a.num("port", 0));
     k = static_cast<size_t>(std::clamp(a.num("connections", 10'000), 1.0, 60'000.0));
@@ -103,12 +107,14 @@ int main(int argc, char** argv) {
     headers = a.all("header");
     concurrency = static_cast<size_t>(std::clamp(a.num("concurrency", 200), 1.0, 5000.0));
     ready_file = a.str("ready-file");
+    stop_file = a.str("stop-file");
     json_out = a.str("json-out");
     if (port == 0 || port > 65535) throw std::invalid_argument("--port is required");
   } catch (const std::exception& e) {
     std::cerr << "cgw-idle-conns: " << e.what() << "\n"
               << "usage: cgw-idle-conns --port P [--host H] [--connections K] [--hold S]\n"
-                 "  [--path P] [--header 'K: V']... [--concurrency N] [--ready-file F]\n";
+                 "  [--path P] [--header 'K: V']... [--concurrency N] [--ready-file F]\n"
+                 "  [--stop-file F]\n";
     return 2;
   }
   const auto nofile = raise_nofile();
@@ -157,6 +163,7 @@ int main(int argc, char** argv) {
 
   // Holding: count the connections the server closes.
   size_t min_held = st.established;
+  const auto hold_start = Clock::now();
   const auto hold_end =
       Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(hold_s * 1000));
   while (Clock::now() < hold_end) {
@@ -164,15 +171,20 @@ int main(int argc, char** argv) {
     size_t held = 0;
     for (auto& c : conns) held += c->open && !c->closed_by_server;
     min_held = std::min(min_held, held);
+    if (!stop_file.empty() && std::filesystem::exists(stop_file)) break;
   }
   size_t held_end = 0;
   for (auto& c : conns) held_end += c->open && !c->closed_by_server;
   min_held = std::min(min_held, held_end);
 
-  boost::json::object out{{"requested", k},         {"established", st.established},
-                          {"failed", st.failed},    {"open_s", open_s},
-                          {"hold_s", hold_s},       {"held_min", min_held},
-                          {"held_at_end", held_end}};
+  boost::json::object out{
+      {"requested", k},
+      {"established", st.established},
+      {"failed", st.failed},
+      {"open_s", open_s},
+      {"hold_s", std::chrono::duration<double>(Clock::now() - hold_start).count()},
+      {"held_min", min_held},
+      {"held_at_end", held_end}};
   const std::string text = boost::json::serialize(out);
   std::cout << text << std::endl;
   if (!json_out.empty()) {
@@ -182,8 +194,8 @@ int main(int argc, char** argv) {
       std::fclose(f);
     }
   }
-  std::fprintf(stderr, "cgw-idle-conns: held %zu at the end (at least %zu throughout %.0f s)\n",
-               held_end, min_held, hold_s);
+  std::fprintf(stderr, "cgw-idle-conns: held %zu at the end (at least %zu throughout the hold)\n",
+               held_end, min_held);
   for (auto& c : conns) {
     boost::system::error_code ec;
     c->stream.socket().close(ec);

@@ -45,7 +45,7 @@ def runs_of(res, pattern):
 
 
 # (key, label, unit, target, direction): direction "min" means at least the
-# target, "max" at most.
+# target, "max" at most. Targets hold at full scale only (SCALE).
 FIGURES = [
     ("baseline_rps", "Baseline (bare Beast) saturation", "req/s", None, None),
     ("baseline_half_p99_us", "Baseline p99 at half load", "µs", None, None),
@@ -69,6 +69,8 @@ FIGURES = [
     ("sync_s", "Sync: seconds for the pool", "s", 5.0, "max"),
     ("sync_rows_per_s", "Sync: rows per second", "rows/s", None, None),
     ("act_total_s", "Activation day: total seconds", "s", 180.0, "max"),
+    ("act_projected_s", "Activation day: 280,000 at the measured rate (projected)", "s", 180.0,
+     "max"),
     ("act_per_s", "Activation day: activations per second", "/s", None, None),
     ("act_gw_cpu_ms", "Activation day: gateway CPU per activation", "ms", None, None),
     ("idle_held", "Idle keep-alive connections held", "conns", None, None),
@@ -78,24 +80,42 @@ FIGURES = [
 ]
 
 
+# Which setting a figure's target is for: (setting in machine.txt, value).
+SCALE = {"search": ("pool", 1000000), "sync": ("pool", 1000000),
+         "act_total": ("activations", 280000), "idle": ("idle", 10000)}
+
+
+def scale_of(key):
+    for prefix, req in SCALE.items():
+        if key.startswith(prefix):
+            return req
+    return None
+
+
 def collect(res):
     per_run = {}  # figure -> [values]
+    notes = {}  # figure -> failed requests behind it
     problems = []
 
     def add(key, value):
         per_run.setdefault(key, []).append(value)
 
-    def lg(name):
+    def lg(name, *keys):
+        """A cgw-loadgen result; None without successful requests. Failed
+        requests are noted against the figures `keys` drawn from it."""
         path = os.path.join(res, name + ".json")
         if not os.path.exists(path):
             problems.append(f"{name}: no result")
             return None
         d = load(path)
-        if d["ok"] == 0:
-            problems.append(f"{name}: no successful request")
         if d["errors"] or d["unsent"]:
             problems.append(f"{name}: {d['errors']} errors {d['errors_by_status']}, "
                             f"{d['unsent']} unsent")
+            for k in keys:
+                notes[k] = notes.get(k, 0) + d["errors"] + d["unsent"]
+        if d["ok"] == 0:
+            problems.append(f"{name}: no successful request")
+            return None
         return d
 
     def wrk(name):
@@ -115,22 +135,24 @@ def collect(res):
         if not base:
             continue
         add("baseline_rps", base["rps"])
-        if (h := lg(f"baseline-half-r{r}")):
+        if (h := lg(f"baseline-half-r{r}", "baseline_half_p99_us")):
             add("baseline_half_p99_us", h["latency_us"]["p99"])
         for kind in ("suffix", "contains", "tags"):
             s = wrk(f"search-{kind}-sat-r{r}")
             if s:
                 add(f"search_{kind}_rps", s["rps"])
                 add(f"search_{kind}_ratio", s["rps"] / base["rps"] if base["rps"] else 0)
-            if (h := lg(f"search-{kind}-half-r{r}")):
+            if (h := lg(f"search-{kind}-half-r{r}", f"search_{kind}_half_p50_us",
+                        f"search_{kind}_half_p99_us")):
                 add(f"search_{kind}_half_p50_us", h["latency_us"]["p50"])
                 add(f"search_{kind}_half_p99_us", h["latency_us"]["p99"])
-        gs, ds = lg(f"pt-gw-sat-r{r}"), lg(f"pt-direct-sat-r{r}")
+        gs, ds = lg(f"pt-gw-sat-r{r}", "pt_ratio"), lg(f"pt-direct-sat-r{r}", "pt_ratio")
         if gs and ds:
             add("pt_gw_rps", gs["achieved_rps"])
             add("pt_direct_rps", ds["achieved_rps"])
             add("pt_ratio", gs["achieved_rps"] / ds["achieved_rps"] if ds["achieved_rps"] else 0)
-        gh, dh = lg(f"pt-gw-half-r{r}"), lg(f"pt-direct-half-r{r}")
+        gh, dh = (lg(f"pt-gw-half-r{r}", "pt_added_p50_us", "pt_added_p99_us"),
+                  lg(f"pt-direct-half-r{r}", "pt_added_p50_us", "pt_added_p99_us"))
         if gh and dh:
             add("pt_added_p50_us", gh["latency_us"]["p50"] - dh["latency_us"]["p50"])
             add("pt_added_p99_us", gh["latency_us"]["p99"] - dh["latency_us"]["p99"])
@@ -147,7 +169,7 @@ def collect(res):
             m = load(rss)
             add("idle_rss_mb", max(m["rss_held_kb"], m["rss_held_loaded_kb"]) / 1024)
         for which in ("without", "with"):
-            if (h := lg(f"idle-{which}-r{r}")):
+            if (h := lg(f"idle-{which}-r{r}", f"idle_p99_{which}_us")):
                 add(f"idle_p99_{which}_us", h["latency_us"]["p99"])
 
     for r in runs_of(res, "sync-r{r}.json"):
@@ -162,6 +184,8 @@ def collect(res):
         add("act_total_s", a["total_s"])
         add("act_per_s", a["activations_per_s"])
         add("act_gw_cpu_ms", a["gateway_cpu_ms_per_activation"])
+        if a["count"] < 280000 and a["activations_per_s"] > 0:
+            add("act_projected_s", 280000 / a["activations_per_s"])
         if a["activated"] != a["count"] or a["failed"] or a["errors"]:
             problems.append(f"activations run {r}: {a['activated']} of {a['count']} activated, "
                             f"{a['failed']} failed, errors {a['errors']}")
@@ -170,7 +194,7 @@ def collect(res):
                             f"{a['sample_checked']} activated")
     if not runs_of(res, "activations-r{r}.json"):
         problems.append("activations: no result")
-    return per_run, problems
+    return per_run, notes, problems
 
 
 def fmt(v, unit):
@@ -207,7 +231,8 @@ def main():
     for line in open(os.path.join(args.results, "machine.txt")):
         k, _, v = line.rstrip("\n").partition("=")
         machine[k] = v
-    per_run, problems = collect(args.results)
+    per_run, notes, problems = collect(args.results)
+    settings = dict(kv.split("=", 1) for kv in machine.get("mode", "").split()[1:] if "=" in kv)
     elapsed = open(os.path.join(args.results, "elapsed_s.txt")).read().strip()
 
     figures, rows = {}, []
@@ -220,8 +245,16 @@ def main():
         figures[key] = {"median": med, "min": min(vals), "max": max(vals), "runs": vals,
                         "unit": unit, "target": target, "target_is": direction}
         tgt = "" if target is None else ("≥ " if direction == "min" else "≤ ") + fmt(target, unit)
+        v = verdict(med, target, direction)
+        if target is not None and (req := scale_of(key)) and settings.get(req[0]) != str(req[1]):
+            v = f"target is for {req[0]} {req[1]:,}"
+        if key == "act_projected_s":
+            v = "projected: " + v
+        if notes.get(key):
+            v = (v + "; " if v else "") + f"{notes[key]} failed requests not in the figure"
+        figures[key]["verdict"] = v
         rows.append(f"| {label} | {fmt(med, unit)} | {fmt(min(vals), unit)} | "
-                    f"{fmt(max(vals), unit)} | {unit} | {tgt} | {verdict(med, target, direction)} |")
+                    f"{fmt(max(vals), unit)} | {unit} | {tgt} | {v} |")
 
     md = [f"### cgw benchmark ({args.mode} run, {machine.get('date', '')})", "",
           f"Machine: {machine.get('cpu')}, {machine.get('cores')} cores, "
