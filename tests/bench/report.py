@@ -75,6 +75,7 @@ FIGURES = [
     ("act_gw_cpu_ms", "Activation day: gateway CPU per activation", "ms", None, None),
     ("idle_held", "Idle keep-alive connections held", "conns", None, None),
     ("idle_rss_mb", "Gateway RSS while they are held", "MB", 200.0, "max"),
+    ("idle_rss_added_mb", "Gateway RSS added by the idle connections", "MB", None, None),
     ("idle_p99_without_us", "Search p99 at fixed rate, no idle connections", "µs", None, None),
     ("idle_p99_with_us", "Search p99 at fixed rate, idle connections held", "µs", None, None),
 ]
@@ -168,6 +169,7 @@ def collect(res):
         if os.path.exists(rss):
             m = load(rss)
             add("idle_rss_mb", max(m["rss_held_kb"], m["rss_held_loaded_kb"]) / 1024)
+            add("idle_rss_added_mb", (m["rss_held_kb"] - m["rss_before_kb"]) / 1024)
         for which in ("without", "with"):
             if (h := lg(f"idle-{which}-r{r}", f"idle_p99_{which}_us")):
                 add(f"idle_p99_{which}_us", h["latency_us"]["p99"])
