@@ -203,7 +203,7 @@ def fmt(v, unit):
     if v is None:
         return "—"
     if unit == "×":
-        return f"{v:.2f}×"
+        return f"{v:.2f}×" if v >= 0.1 else f"{v:.4f}×"
     if unit in ("s", "MB", "ms"):
         return f"{v:.3g}" if abs(v) < 10 else f"{v:.1f}"
     return f"{v:,.0f}"
