@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <optional>
 #include <string>
 
 namespace cgw::mobile {
 namespace {
+
+// The carrier's largest page (docs/carriers/mobile.md).
+constexpr int64_t kMaxPageSize = 5000;
 
 // Input errors name the field, never its value (names and ID numbers are PII).
 Error invalid(std::string_view op, std::string_view what) {
@@ -55,13 +60,30 @@ json::value plans_finish(const json::object& data, const json::object&) {
 
 // -------------------------------------------------------- inventory.sync ---
 
+// The carrier's change position: a decimal integer >= 0 (changeSeq).
+std::optional<uint64_t> parse_change_seq(std::string_view s) {
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
 Prepared inventory_prepare(const json::value& input, const Settings&) {
   const auto in = input_as<InventorySyncInput>(input);
-  // The carrier serves 1..1000 numbers a page; the gateway's page size is a
+  // The carrier serves 1..5000 numbers a page; the gateway's page size is a
   // wish that holds for every carrier, so clamp rather than refuse.
-  const int64_t size = std::clamp<int64_t>(in.page_size, 1, 1000);
+  const int64_t size = std::clamp<int64_t>(in.page_size, 1, kMaxPageSize);
   Outbound o = get("/open/v1/numbers");
-  o.query = {{"cursor", in.cursor}, {"size", std::to_string(size)}};
+  if (in.since.empty()) {
+    o.query = {{"cursor", in.cursor}, {"size", std::to_string(size)}};
+    return o;
+  }
+  // Incremental: the numbers whose state changed after `since` (a
+  // change_cursor of ours, i.e. a changeSeq of the carrier).
+  if (!parse_change_seq(in.since))
+    return invalid(op::kInventorySync, "'since' is not a change position of this carrier");
+  o.query = {{"changedSince", in.since}, {"size", std::to_string(size)}};
+  o.state = {{"since", in.since}};
   return o;
 }
 
@@ -72,7 +94,7 @@ std::string number_status(std::string_view state) {
   throw BadReply("field 'state' has an unknown value");
 }
 
-json::value inventory_finish(const json::object& data, const json::object&) {
+json::value inventory_finish(const json::object& data, const json::object& state) {
   InventorySyncOutput out;
   for (const json::value& v : req_array(data, "numbers")) {
     const json::object& n = as_object(v, "numbers[]");
@@ -88,6 +110,24 @@ json::value inventory_finish(const json::object& data, const json::object&) {
     out.items.push_back(std::move(item));
   }
   out.has_more = req_bool(data, "hasMore");
+  out.total = opt_int(data, "total");
+  if (out.total && *out.total < 0) throw BadReply("field 'total' is negative");
+  // An older carrier release has no change feed: no changeSeq, full syncs only.
+  const std::optional<int64_t> change_seq = opt_int(data, "changeSeq");
+  if (change_seq && *change_seq < 0) throw BadReply("field 'changeSeq' is negative");
+  if (change_seq) out.change_cursor = std::to_string(*change_seq);
+  const json::value* since = state.if_contains("since");
+  if (since && since->is_string()) {
+    // The change feed goes on from changeSeq; it has no cursor of its own.
+    if (!change_seq) throw BadReply("field 'changeSeq' is missing from a change feed reply");
+    const auto asked = parse_change_seq(since->get_string());
+    if (!asked || static_cast<uint64_t>(*change_seq) < *asked)
+      throw BadReply("field 'changeSeq' went back");
+    // Without progress the gateway would fetch the same changes forever.
+    if (out.has_more && static_cast<uint64_t>(*change_seq) == *asked)
+      throw BadReply("field 'changeSeq' did not advance while 'hasMore' is true");
+    return json::value_from(out);
+  }
   out.next_cursor = opt_string(data, "nextCursor");
   // Without a cursor the gateway would fetch the first page again forever.
   if (out.has_more && out.next_cursor.empty())

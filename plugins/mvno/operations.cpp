@@ -9,7 +9,9 @@
 namespace cgw::mvno {
 namespace {
 
-constexpr int64_t kMaxPageSize = 500;
+constexpr int64_t kMaxPageSize = 5000;
+// Opaque carrier strings (cursors) are at most this long (docs/carriers/mvno.md).
+constexpr size_t kMaxCursorLength = 64;
 
 // Input errors name the field, never its value (names and ID numbers are PII).
 Error invalid(std::string_view op, std::string_view what) {
@@ -56,13 +58,26 @@ json::value plans_finish(const json::object& data, const json::object&, const Mv
 
 // -------------------------------------------------------- inventory.sync ---
 
+// An opaque change cursor of the carrier: 1..64 printable ASCII characters.
+bool is_change_cursor(std::string_view s) {
+  return !s.empty() && s.size() <= kMaxCursorLength &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
 Prepared inventory_prepare(const json::value& input, const MvnoPlugin&) {
   const auto in = input_as<InventorySyncInput>(input);
-  // The carrier serves 1..500 numbers a page; the gateway's page size is a
+  // The carrier serves 1..5000 numbers a page; the gateway's page size is a
   // wish that holds for every carrier, so clamp rather than refuse.
-  return post(
-      "/openapi/v1/number/query",
-      {{"cursor", in.cursor}, {"pageSize", std::clamp<int64_t>(in.page_size, 1, kMaxPageSize)}});
+  const int64_t size = std::clamp<int64_t>(in.page_size, 1, kMaxPageSize);
+  if (in.since.empty())
+    return post("/openapi/v1/number/query", {{"cursor", in.cursor}, {"pageSize", size}});
+  // Incremental: the numbers whose state changed after `since` (a
+  // change_cursor of ours, i.e. a changeCursor of the carrier, as received).
+  if (!is_change_cursor(in.since))
+    return invalid(op::kInventorySync, "'since' is not a change cursor of this carrier");
+  Outbound o = post("/openapi/v1/number/query", {{"changedSince", in.since}, {"pageSize", size}});
+  o.state = {{"since", in.since}};
+  return o;
 }
 
 std::string number_status(std::string_view status) {
@@ -72,7 +87,7 @@ std::string number_status(std::string_view status) {
   throw BadReply("field 'status' has an unknown value");
 }
 
-json::value inventory_finish(const json::object& data, const json::object&,
+json::value inventory_finish(const json::object& data, const json::object& state,
                              const MvnoPlugin& plugin) {
   InventorySyncOutput out;
   size_t skipped = 0;
@@ -86,6 +101,23 @@ json::value inventory_finish(const json::object& data, const json::object&,
     plugin.host().warn("mvno inventory.sync: left out " + std::to_string(skipped) +
                        " numbers outside the MVNO segments or with a mismatched hostNetwork");
   out.has_more = req_bool(data, "hasMore");
+  out.total = opt_int(data, "total");
+  if (out.total && *out.total < 0) throw BadReply("field 'total' is negative");
+  // An older carrier release has no change feed: no changeCursor, full
+  // syncs only.
+  out.change_cursor = opt_string(data, "changeCursor");
+  if (!out.change_cursor.empty() && !is_change_cursor(out.change_cursor))
+    throw BadReply("field 'changeCursor' is not a cursor");
+  const json::value* since = state.if_contains("since");
+  if (since && since->is_string()) {
+    // The change feed goes on from changeCursor; it has no cursor of its own.
+    if (out.change_cursor.empty())
+      throw BadReply("field 'changeCursor' is missing from a change feed reply");
+    // Without progress the gateway would fetch the same changes forever.
+    if (out.has_more && out.change_cursor == since->get_string())
+      throw BadReply("field 'changeCursor' did not advance while 'hasMore' is true");
+    return json::value_from(out);
+  }
   out.next_cursor = opt_string(data, "nextCursor");
   // Without a cursor the gateway would fetch the first page again forever.
   if (out.has_more && out.next_cursor.empty())

@@ -38,7 +38,7 @@ std::optional<std::string_view> final_or_submitted(std::string_view s) {
 
 namespace {
 
-constexpr int64_t kMaxPageSize = 500;
+constexpr int64_t kMaxPageSize = 5000;
 constexpr int64_t kMinHoldSeconds = 60;
 
 template <class T>
@@ -80,18 +80,36 @@ StageResult plans_finish(pugi::xml_node data, json::object&) {
 
 // -------------------------------------------------------- inventory.sync ---
 
+// The carrier's change position (<ChangeSeq>): a decimal integer >= 0.
+std::optional<int64_t> change_seq(std::string_view s) {
+  const auto v = parse_int(s);
+  if (!v || *v < 0 || s.front() == '-') return std::nullopt;
+  return v;
+}
+
 Prepared inventory_prepare(const json::value& input, const Settings&) {
   const auto in = input_as<InventorySyncInput>(input);
-  if (auto e = unsafe_field(op::kInventorySync, {{"cursor", in.cursor}})) return *e;
-  // The carrier serves 1..500 numbers a page; the gateway's page size is a
+  // The carrier serves 1..5000 numbers a page; the gateway's page size is a
   // wish that holds for every carrier, so clamp rather than refuse.
   const int64_t size = std::clamp<int64_t>(in.page_size, 1, kMaxPageSize);
+  if (!in.since.empty()) {
+    // Incremental: the numbers whose state changed after `since` (a
+    // change_cursor of ours, i.e. a <ChangeSeq> of the carrier).
+    const auto since = change_seq(in.since);
+    if (!since)
+      return invalid_input(op::kInventorySync, "'since' is not a change position of this carrier");
+    return Begin{"numbers.query", {{"since", *since}, {"page_size", size}}};
+  }
+  if (auto e = unsafe_field(op::kInventorySync, {{"cursor", in.cursor}})) return *e;
   return Begin{"numbers.query", {{"cursor", in.cursor}, {"page_size", size}}};
 }
 
 std::string inventory_request(const json::object& ctx, const Settings&) {
   XmlBuilder b("Request");
-  XmlBuilder::add(b.root(), "Cursor", get_str(ctx, "cursor"));
+  if (const json::value* since = ctx.if_contains("since"))
+    XmlBuilder::add(b.root(), "ChangedSince", std::to_string(since->as_int64()));
+  else
+    XmlBuilder::add(b.root(), "Cursor", get_str(ctx, "cursor"));
   XmlBuilder::add(b.root(), "PageSize", std::to_string(ctx.at("page_size").as_int64()));
   return b.str();
 }
@@ -103,7 +121,7 @@ std::string number_status(std::string_view status) {
   throw BadReply("element 'Status' has an unknown value");
 }
 
-StageResult inventory_finish(pugi::xml_node data, json::object&) {
+StageResult inventory_finish(pugi::xml_node data, json::object& ctx) {
   InventorySyncOutput out;
   for (pugi::xml_node n : list_of(req_child(data, "Numbers"), "Number")) {
     NumberItem item;
@@ -119,6 +137,21 @@ StageResult inventory_finish(pugi::xml_node data, json::object&) {
     out.items.push_back(std::move(item));
   }
   out.has_more = req_bool(data, "HasMore");
+  out.total = opt_int(data, "Total");
+  if (out.total && *out.total < 0) throw BadReply("element 'Total' is negative");
+  // An older carrier release has no change feed: no <ChangeSeq>, full syncs only.
+  const std::optional<int64_t> seq = opt_int(data, "ChangeSeq");
+  if (seq && *seq < 0) throw BadReply("element 'ChangeSeq' is negative");
+  if (seq) out.change_cursor = std::to_string(*seq);
+  if (const json::value* since = ctx.if_contains("since")) {
+    // The change feed goes on from <ChangeSeq>; it has no cursor of its own.
+    if (!seq) throw BadReply("element 'ChangeSeq' is missing from a change feed reply");
+    if (*seq < since->as_int64()) throw BadReply("element 'ChangeSeq' went back");
+    // Without progress the gateway would fetch the same changes forever.
+    if (out.has_more && *seq == since->as_int64())
+      throw BadReply("element 'ChangeSeq' did not advance while 'HasMore' is true");
+    return json::value_from(out);
+  }
   out.next_cursor = opt_text(data, "NextCursor");
   // Without a cursor the gateway would fetch the first page again forever.
   if (out.has_more && out.next_cursor.empty())

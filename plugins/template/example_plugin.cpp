@@ -249,6 +249,15 @@ std::variant<json::object, Error> request_body(const std::string& op, const json
   if (op == op::kPlansList) return json::object{};
   if (op == op::kInventorySync) {
     const auto i = in.is_null() ? InventorySyncInput{} : json::value_to<InventorySyncInput>(in);
+    // TODO(partner): this API has no change feed, so the results leave
+    // `change_cursor` empty and the gateway runs full syncs only; `since`
+    // (an incremental sync) never comes then, and is refused if it does. If
+    // your carrier can list "what changed since position P", return P as
+    // `change_cursor` on every page and serve `since` (docs/sdk.md §10.2).
+    if (!i.since.empty())
+      return Error{
+          code::kInvalidArgument, "example " + op + ": no change feed ('since')", {}, false, false};
+    // Ask for big pages: the gateway syncs inventories of a million numbers.
     return json::object{{"cursor", i.cursor}, {"limit", std::clamp<int64_t>(i.page_size, 1, 500)}};
   }
   if (op == op::kNumberReserve) {
@@ -316,6 +325,9 @@ json::value result_of(const std::string& op, const json::object& d) {
     }
     out.next_cursor = str(d, "next_cursor", false);
     out.has_more = !out.next_cursor.empty();  // this API ends with an empty cursor
+    // `total` (numbers in the whole listing) feeds the gateway's progress
+    // log; set it when your carrier says. `change_cursor` stays empty: no
+    // change feed here.
     return json::value_from(out);
   }
   if (op == op::kNumberReserve)

@@ -8,7 +8,7 @@
 namespace cgw::unicom {
 namespace {
 
-constexpr int64_t kMaxPageSize = 1000;
+constexpr int64_t kMaxPageSize = 5000;
 // Far beyond any real pool, and small enough that page_no * page_size
 // cannot overflow.
 constexpr int64_t kMaxPageNo = 1'000'000'000;
@@ -62,13 +62,33 @@ json::value plans_finish(const json::object& data, const json::object&) {
 
 // -------------------------------------------------------- inventory.sync ---
 
+// The carrier's change position (change_seq): a decimal integer >= 0.
+std::optional<int64_t> change_seq(std::string_view s) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < 0) return std::nullopt;
+  return v;
+}
+
 Prepared inventory_prepare(const json::value& input, const Settings&) {
   const auto in = input_as<InventorySyncInput>(input);
+  // The carrier serves 1..5000 numbers a page; the gateway's page size is
+  // a wish that holds for every carrier, so clamp rather than refuse.
+  const int64_t size = std::clamp<int64_t>(in.page_size, 1, kMaxPageSize);
+  if (!in.since.empty()) {
+    // Incremental: the numbers whose state changed after `since` (a
+    // change_cursor of ours, i.e. a change_seq of the carrier).
+    const auto since = change_seq(in.since);
+    if (!since)
+      return invalid(op::kInventorySync, "'since' is not a change position of this carrier");
+    Outbound o{
+        "number.query", {{"changed_since", in.since}, {"page_size", std::to_string(size)}}, {}};
+    o.state = {{"since", *since}};
+    return o;
+  }
   PageCursor page;
   if (in.cursor.empty()) {
-    // The carrier serves 1..1000 numbers a page; the gateway's page size is
-    // a wish that holds for every carrier, so clamp rather than refuse.
-    page.page_size = std::clamp<int64_t>(in.page_size, 1, kMaxPageSize);
+    page.page_size = size;
   } else if (auto c = parse_cursor(in.cursor)) {
     page = *c;
   } else {
@@ -102,6 +122,21 @@ json::value inventory_finish(const json::object& data, const json::object& state
   }
   const int64_t total = req_int(data, "total");
   if (total < 0) throw BadReply("field 'total' is negative");
+  out.total = total;
+  // An older carrier release has no change feed: no change_seq, full syncs only.
+  const std::optional<int64_t> seq = opt_int(data, "change_seq");
+  if (seq && *seq < 0) throw BadReply("field 'change_seq' is negative");
+  if (seq) out.change_cursor = std::to_string(*seq);
+  if (const json::value* since = state.if_contains("since")) {
+    // The change feed goes on from change_seq; it has no pages of its own.
+    if (!seq) throw BadReply("field 'change_seq' is missing from a change feed reply");
+    out.has_more = req_bool(data, "has_more");
+    if (*seq < since->as_int64()) throw BadReply("field 'change_seq' went back");
+    // Without progress the gateway would fetch the same changes forever.
+    if (out.has_more && *seq == since->as_int64())
+      throw BadReply("field 'change_seq' did not advance while 'has_more' is true");
+    return json::value_from(out);
+  }
   // Our own continuation: the numbers we asked for.
   const int64_t page_no = state.at("page_no").as_int64();
   const int64_t page_size = state.at("page_size").as_int64();

@@ -206,4 +206,10 @@ std::string req_id(const json::object& o, std::string_view key) {
   return s;
 }
 
+bool req_bool(const json::object& o, std::string_view key) {
+  const json::value& v = member(o, key);
+  if (!v.is_bool()) throw BadReply(field_error(key, "is not a boolean"));
+  return v.get_bool();
+}
+
 }  // namespace cgw::unicom

@@ -67,5 +67,6 @@ std::string req_id(const json::object& o, std::string_view key);
 std::string opt_string(const json::object& o, std::string_view key);
 int64_t req_int(const json::object& o, std::string_view key);
 std::optional<int64_t> opt_int(const json::object& o, std::string_view key);
+bool req_bool(const json::object& o, std::string_view key);
 
 }  // namespace cgw::unicom

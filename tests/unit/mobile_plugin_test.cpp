@@ -295,10 +295,10 @@ TEST(MobileSigning, PostRequestMatchesIndependentSignature) {
 
 TEST(MobileRequests, QueryIsEncodedAndSignedAsSent) {
   Mobile m;
-  auto s = m.start(cgw::op::kInventorySync, {{"cursor", "a+b/c= d"}, {"page_size", 5000}});
+  auto s = m.start(cgw::op::kInventorySync, {{"cursor", "a+b/c= d"}, {"page_size", 9000}});
   ASSERT_EQ(s->kind, CGW_STEP_SEND);
   const std::string url = sv(s->request.url);
-  EXPECT_EQ(url, "http://127.0.0.1:9101/open/v1/numbers?cursor=a%2Bb%2Fc%3D%20d&size=1000");
+  EXPECT_EQ(url, "http://127.0.0.1:9101/open/v1/numbers?cursor=a%2Bb%2Fc%3D%20d&size=5000");
   EXPECT_EQ(Mobile::header(*s, "X-Signature"),
             expected_signature("s3cret-key", "GET", target_of(url), "1763800000",
                                Mobile::header(*s, "X-Nonce"), ""));
@@ -340,6 +340,11 @@ TEST(MobileRequests, InvalidInputsFailBeforeSending) {
       {cgw::op::kActivationSubmit, {{"gateway_order_id", "G"}, {"name", kName}}},
       {cgw::op::kActivationQuery, json::object{}},
       {cgw::op::kNumberReserve, "not an object"},
+      {cgw::op::kInventorySync, {{"since", "abc"}}},
+      {cgw::op::kInventorySync, {{"since", "-1"}}},
+      {cgw::op::kInventorySync, {{"since", "1 "}}},
+      {cgw::op::kInventorySync, {{"since", "99999999999999999999999"}}},
+      {cgw::op::kInventorySync, {{"since", 42}}},
   };
   for (const auto& [op, input] : cases) {
     auto s = m.start(op, input);
@@ -379,6 +384,68 @@ TEST(MobileOperations, InventorySyncMapsStateAndLevel) {
   EXPECT_FALSE(out.items[2].carrier_grade.has_value());
   EXPECT_EQ(out.next_cursor, "c2");
   EXPECT_TRUE(out.has_more);
+}
+
+TEST(MobileOperations, InventoryListingMapsChangeSeqAndTotal) {
+  Mobile m;
+  auto out = json::value_to<cgw::InventorySyncOutput>(Mobile::result_of(
+      *m.run(cgw::op::kInventorySync, json::object{},
+             ok(json::parse(R"({"numbers":[],"nextCursor":"13800000009","hasMore":true,
+                         "changeSeq":7,"total":1000000})")))));
+  EXPECT_EQ(out.change_cursor, "7");
+  EXPECT_EQ(out.total, 1000000);
+  EXPECT_EQ(out.next_cursor, "13800000009");
+  // An older carrier release: no change feed, no total.
+  out = json::value_to<cgw::InventorySyncOutput>(Mobile::result_of(
+      *m.run(cgw::op::kInventorySync, json::object{},
+             ok(json::parse(R"({"numbers":[],"nextCursor":"","hasMore":false})")))));
+  EXPECT_EQ(out.change_cursor, "");
+  EXPECT_FALSE(out.total.has_value());
+}
+
+TEST(MobileOperations, InventoryChangeFeed) {
+  Mobile m;
+  auto s = m.start(cgw::op::kInventorySync,
+                   {{"since", "42"}, {"cursor", "ignored"}, {"page_size", 9000}});
+  ASSERT_EQ(s->kind, CGW_STEP_SEND);
+  EXPECT_EQ(sv(s->request.url), "http://127.0.0.1:9101/open/v1/numbers?changedSince=42&size=5000");
+  EXPECT_EQ(sv(s->request.method), "GET");
+  auto out = json::value_to<cgw::InventorySyncOutput>(
+      Mobile::result_of(*m.resume(*s, ok(json::parse(R"({"numbers":[
+          {"number":"13800000001","province":"BJ","city":"Beijing","price":0,"level":0,"state":"sold"},
+          {"number":"13800000002","province":"BJ","city":"Beijing","price":0,"level":0,"state":"idle"}],
+          "nextCursor":"","hasMore":true,"changeSeq":57,"total":1000000})")))));
+  ASSERT_EQ(out.items.size(), 2u);
+  EXPECT_EQ(out.items[0].status, "sold");
+  EXPECT_EQ(out.items[1].status, "available");
+  EXPECT_TRUE(out.has_more);
+  EXPECT_EQ(out.change_cursor, "57");
+  EXPECT_EQ(out.next_cursor, "") << "the feed goes on from change_cursor";
+  EXPECT_EQ(out.total, 1000000);
+  // Nothing changed: the same position, no more.
+  out = json::value_to<cgw::InventorySyncOutput>(Mobile::result_of(
+      *m.run(cgw::op::kInventorySync, {{"since", "42"}},
+             ok(json::parse(R"({"numbers":[],"nextCursor":"","hasMore":false,"changeSeq":42})")))));
+  EXPECT_TRUE(out.items.empty());
+  EXPECT_FALSE(out.has_more);
+  EXPECT_EQ(out.change_cursor, "42");
+  // Broken feed replies are CARRIER_BAD_RESPONSE, never a crash.
+  for (const char* data : {
+           R"({"numbers":[],"hasMore":false})",                    // no changeSeq
+           R"({"numbers":[],"hasMore":false,"changeSeq":"43"})",   // not an integer
+           R"({"numbers":[],"hasMore":false,"changeSeq":-1})",     // negative
+           R"({"numbers":[],"hasMore":false,"changeSeq":41})",     // went back
+           R"({"numbers":[],"hasMore":true,"changeSeq":42})",      // more, but no progress
+           R"({"numbers":[],"hasMore":false,"changeSeq":4.5e1})",  // not an integer
+       }) {
+    const Err e =
+        Mobile::error_of(*m.run(cgw::op::kInventorySync, {{"since", "42"}}, ok(json::parse(data))));
+    EXPECT_EQ(e.code, "CARRIER_BAD_RESPONSE") << data;
+    EXPECT_FALSE(e.outcome_unknown);
+  }
+  // The carrier refuses a position it does not know (e.g. after a restart).
+  EXPECT_EQ(Mobile::error_of(*m.run(cgw::op::kInventorySync, {{"since", "42"}}, biz("2001"))).code,
+            "INVALID_ARGUMENT");
 }
 
 TEST(MobileOperations, ReserveAndRelease) {
@@ -579,6 +646,14 @@ INSTANTIATE_TEST_SUITE_P(
             "city":"b","price":1,"level":11,"state":"idle"}],"hasMore":false})")},
         MalformedRow{"inventory.sync", OK_DATA(R"({"numbers":[],"hasMore":"no"})")},
         MalformedRow{"inventory.sync", OK_DATA(R"({"numbers":[],"hasMore":true})")},
+        MalformedRow{"inventory.sync", OK_DATA(R"({"numbers":[],"hasMore":false,
+            "changeSeq":"7"})")},
+        MalformedRow{"inventory.sync", OK_DATA(R"({"numbers":[],"hasMore":false,
+            "changeSeq":-1})")},
+        MalformedRow{"inventory.sync", OK_DATA(R"({"numbers":[],"hasMore":false,
+            "changeSeq":1.5})")},
+        MalformedRow{"inventory.sync", OK_DATA(R"({"numbers":[],"hasMore":false,"total":-5})")},
+        MalformedRow{"inventory.sync", OK_DATA(R"({"numbers":[],"hasMore":false,"total":"5"})")},
         MalformedRow{"number.reserve", "{{{"},
         MalformedRow{"number.reserve", OK_DATA(R"({"lockId":123,"expireTime":1})")},
         MalformedRow{"number.reserve", OK_DATA(R"({"lockId":"","expireTime":1})")},

@@ -465,9 +465,9 @@ json::object number(const std::string& msisdn, const std::string& network,
 
 TEST(MvnoOperations, InventoryMapsStatusAndLeavesOutInconsistentNumbers) {
   Mvno m;
-  auto s = m.start(cgw::op::kInventorySync, {{"cursor", "nc1.x"}, {"page_size", 5000}});
+  auto s = m.start(cgw::op::kInventorySync, {{"cursor", "nc1.x"}, {"page_size", 9000}});
   ASSERT_EQ(s->kind, CGW_STEP_SEND);
-  EXPECT_EQ(Mvno::body_of(*s), json::parse(R"({"cursor":"nc1.x","pageSize":500})"));
+  EXPECT_EQ(Mvno::body_of(*s), json::parse(R"({"cursor":"nc1.x","pageSize":5000})"));
   auto r = Mvno::result_of(*m.resume(
       sv(s->state), ok({{"numbers",
                          {number("17001234567", "CTCC"), number("17031234567", "CMCC", "OCCUPIED"),
@@ -475,7 +475,9 @@ TEST(MvnoOperations, InventoryMapsStatusAndLeavesOutInconsistentNumbers) {
                           number("17041234567", "CMCC"),    // 1704 is Unicom-hosted: mismatch
                           number("13812345678", "CMCC")}},  // not an MVNO number
                         {"nextCursor", "nc1.17112345678"},
-                        {"hasMore", true}})));
+                        {"hasMore", true},
+                        {"changeCursor", "cs1.7"},
+                        {"total", 1000000}})));
   const auto& items = r.at("items").as_array();
   ASSERT_EQ(items.size(), 3u);
   EXPECT_EQ(items[0], json::parse(R"({"msisdn":"17001234567","province":"北京","city":"北京",
@@ -487,8 +489,71 @@ TEST(MvnoOperations, InventoryMapsStatusAndLeavesOutInconsistentNumbers) {
   EXPECT_EQ(items[2].at("host_network"), "unicom");
   EXPECT_EQ(r.at("next_cursor"), "nc1.17112345678");
   EXPECT_EQ(r.at("has_more"), true);
+  EXPECT_EQ(r.at("change_cursor"), "cs1.7");
+  EXPECT_EQ(r.at("total"), 1000000);
   ASSERT_FALSE(m.host.logs.empty());
   EXPECT_NE(m.host.logs.back().find("left out 2"), std::string::npos);
+}
+
+TEST(MvnoOperations, InventoryWithoutChangeCursorHasNone) {
+  Mvno m;
+  // An older carrier release: no change feed, full syncs only.
+  const auto out = json::value_to<cgw::InventorySyncOutput>(Mvno::result_of(
+      *m.run(cgw::op::kInventorySync, json::object{},
+             ok({{"numbers", json::array{}}, {"nextCursor", ""}, {"hasMore", false}}))));
+  EXPECT_EQ(out.change_cursor, "");
+  EXPECT_FALSE(out.total.has_value());
+}
+
+TEST(MvnoOperations, InventoryChangeFeed) {
+  Mvno m;
+  auto s = m.start(cgw::op::kInventorySync,
+                   {{"since", "cs1.42"}, {"cursor", "nc1.x"}, {"page_size", 9000}});
+  ASSERT_EQ(s->kind, CGW_STEP_SEND);
+  EXPECT_EQ(Mvno::body_of(*s), json::parse(R"({"changedSince":"cs1.42","pageSize":5000})"));
+  auto out = json::value_to<cgw::InventorySyncOutput>(Mvno::result_of(
+      *m.resume(sv(s->state), ok({{"numbers",
+                                   {number("17001234567", "CTCC", "SOLD"),
+                                    number("13812345678", "CMCC")}},  // not an MVNO number
+                                  {"nextCursor", ""},
+                                  {"hasMore", true},
+                                  {"changeCursor", "cs1.57"},
+                                  {"total", 1000000}}))));
+  ASSERT_EQ(out.items.size(), 1u);
+  EXPECT_EQ(out.items[0].status, "sold");
+  EXPECT_TRUE(out.has_more);
+  EXPECT_EQ(out.change_cursor, "cs1.57");
+  EXPECT_EQ(out.next_cursor, "");
+  EXPECT_EQ(out.total, 1000000);
+  // Nothing changed: the same cursor, no more.
+  out = json::value_to<cgw::InventorySyncOutput>(Mvno::result_of(
+      *m.run(cgw::op::kInventorySync, {{"since", "cs1.42"}},
+             ok({{"numbers", json::array{}}, {"hasMore", false}, {"changeCursor", "cs1.42"}}))));
+  EXPECT_EQ(out.change_cursor, "cs1.42");
+  EXPECT_FALSE(out.has_more);
+  // Inputs the plugin cannot send, and broken replies.
+  for (const auto& since : {std::string(65, 'c'), std::string("cs1. 4"), std::string("cs1.\n")})
+    EXPECT_EQ(Mvno::error_of(*m.start(cgw::op::kInventorySync, {{"since", since}})).code,
+              "INVALID_ARGUMENT")
+        << since;
+  for (const json::object& data : std::vector<json::object>{
+           {{"numbers", json::array{}}, {"hasMore", false}},                        // no cursor
+           {{"numbers", json::array{}}, {"hasMore", false}, {"changeCursor", ""}},  // empty
+           {{"numbers", json::array{}}, {"hasMore", false}, {"changeCursor", 43}},  // a number
+           {{"numbers", json::array{}}, {"hasMore", false}, {"changeCursor", "cs1 43"}},
+           {{"numbers", json::array{}}, {"hasMore", false}, {"changeCursor", std::string(65, 'c')}},
+           {{"numbers", json::array{}}, {"hasMore", true}, {"changeCursor", "cs1.42"}},  // stuck
+           {{"numbers", json::array{}},
+            {"hasMore", false},
+            {"changeCursor", "cs1.43"},
+            {"total", -1}}}) {
+    const Err e = Mvno::error_of(*m.run(cgw::op::kInventorySync, {{"since", "cs1.42"}}, ok(data)));
+    EXPECT_EQ(e.code, "CARRIER_BAD_RESPONSE") << json::serialize(data);
+  }
+  // The carrier refuses a cursor it does not know (e.g. after a restart).
+  EXPECT_EQ(
+      Mvno::error_of(*m.run(cgw::op::kInventorySync, {{"since", "cs1.42"}}, biz("1101"))).code,
+      "INVALID_ARGUMENT");
 }
 
 TEST(MvnoOperations, ReserveRoundsUpAndRefusesNonMvnoNumbersWithoutACall) {
@@ -684,6 +749,12 @@ INSTANTIATE_TEST_SUITE_P(
         std::pair{cgw::op::kPlansList, std::string(R"({"code":"<script>","msg":"x"})")},
         std::pair{cgw::op::kInventorySync,
                   std::string(R"({"code":"0000","data":{"numbers":[],"hasMore":true}})")},
+        std::pair{cgw::op::kInventorySync,
+                  std::string(
+                      R"({"code":"0000","data":{"numbers":[],"hasMore":false,"changeCursor":7}})")},
+        std::pair{
+            cgw::op::kInventorySync,
+            std::string(R"({"code":"0000","data":{"numbers":[],"hasMore":false,"total":"7"}})")},
         std::pair{
             cgw::op::kInventorySync,
             std::string(

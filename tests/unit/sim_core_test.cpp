@@ -97,6 +97,26 @@ TEST(NumberPool, SortedDistinctAndOnChinaMobileSegments) {
   EXPECT_GT(vanity, 100u) << "tests need vanity numbers to find";
 }
 
+// The pool of a seed is pinned: demo data, test fixtures and recorded runs
+// rely on it, so a faster generator must give exactly the same numbers.
+TEST(NumberPool, ContentsArePinnedForASeed) {
+  auto pool = generate_pool(mobile_spec(20000, 42));
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a over every field
+  auto mix = [&](const std::string& field) {
+    for (unsigned char c : field) h = (h ^ c) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+  };
+  for (const auto& r : pool) {
+    mix(r.number);
+    mix(r.province);
+    mix(r.city);
+    mix(std::to_string(r.level));
+    mix(std::to_string(r.price_fen));
+    mix(r.pattern);
+  }
+  EXPECT_EQ(h, 0x1e2a4845c65d4459ULL);
+}
+
 TEST(NumberPool, RejectsImpossibleSpecs) {
   EXPECT_THROW(generate_pool(PoolSpec{{"1340"}, mobile::regions(), 6'000'000, 1}),
                std::invalid_argument);
@@ -258,6 +278,100 @@ TEST(Ledger, PagingIsStableByNumber) {
   ASSERT_EQ(seen.size(), ledger.size());
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), seen.size());
+}
+
+namespace {
+using Changes = std::vector<std::pair<std::string, NumberState>>;
+Changes changes_of(const Page& page) {
+  Changes out;
+  for (const auto& n : page.items) out.emplace_back(n.record.number, n.state);
+  return out;
+}
+}  // namespace
+
+TEST(Ledger, ChangesListEachChangedNumberOnceInItsCurrentState) {
+  Ledger ledger = small_ledger();
+  auto first = ledger.page("", 3, kT0);
+  EXPECT_EQ(first.change_seq, 0u);
+  EXPECT_EQ(first.total, 200u);
+  const auto a = first.items[0].record.number, b = first.items[1].record.number,
+             c = first.items[2].record.number;
+  ASSERT_EQ(ledger.lock(reserve(a, "LA", 60'000), kT0).first, LockResult::kOk);
+  ASSERT_EQ(ledger.lock(reserve(b, "LB", 60'000), kT0).first, LockResult::kOk);
+  ASSERT_EQ(ledger.unlock(a, "LA", kT0), ReleaseResult::kOk);
+  ASSERT_TRUE(ledger.sell_elsewhere(c, kT0));
+
+  auto all = ledger.changes(0, 100, kT0);
+  EXPECT_EQ(changes_of(all),
+            (Changes{{a, NumberState::kIdle}, {b, NumberState::kLocked}, {c, NumberState::kSold}}));
+  EXPECT_EQ(all.change_seq, 4u);
+  EXPECT_FALSE(all.has_more);
+  EXPECT_EQ(all.total, 200u);
+  EXPECT_EQ(ledger.page("", 1, kT0).change_seq, 4u) << "the listing is at the log end";
+  // From a later position only what changed after it.
+  EXPECT_EQ(changes_of(ledger.changes(2, 100, kT0)),
+            (Changes{{a, NumberState::kIdle}, {c, NumberState::kSold}}));
+  auto none = ledger.changes(4, 100, kT0);
+  EXPECT_TRUE(none.items.empty());
+  EXPECT_EQ(none.change_seq, 4u);
+  EXPECT_FALSE(none.has_more);
+  // Beyond the log end: nothing, and change_seq (< since) tells the caller.
+  auto ahead = ledger.changes(9, 100, kT0);
+  EXPECT_TRUE(ahead.items.empty());
+  EXPECT_EQ(ahead.change_seq, 4u);
+  // Pages of two: the position advances by the log entries read.
+  auto p1 = ledger.changes(0, 2, kT0);
+  EXPECT_EQ(changes_of(p1), (Changes{{a, NumberState::kIdle}, {b, NumberState::kLocked}}));
+  EXPECT_TRUE(p1.has_more);
+  EXPECT_EQ(p1.change_seq, 2u);
+  auto p2 = ledger.changes(p1.change_seq, 2, kT0);
+  EXPECT_EQ(changes_of(p2), (Changes{{a, NumberState::kIdle}, {c, NumberState::kSold}}));
+  EXPECT_FALSE(p2.has_more);
+  EXPECT_EQ(p2.change_seq, 4u);
+}
+
+TEST(Ledger, ExpiryAndOrdersAreChangesToo) {
+  Ledger ledger = small_ledger();
+  auto first = ledger.page("", 2, kT0);
+  const auto a = first.items[0].record.number, b = first.items[1].record.number;
+  ASSERT_EQ(ledger.lock(reserve(a, "LA", 1'000), kT0).first, LockResult::kOk);
+  ASSERT_EQ(ledger.lock(reserve(b, "LB", 60'000), kT0).first, LockResult::kOk);
+  const uint64_t after_locks = ledger.changes(0, 100, kT0).change_seq;
+  EXPECT_EQ(after_locks, 2u);
+  // The lock of `a` expires: a change seen by the next call.
+  EXPECT_EQ(changes_of(ledger.changes(after_locks, 100, kT0 + 1'000)),
+            (Changes{{a, NumberState::kIdle}}));
+  // An order consumes the lock of `b` and sells it when it ends.
+  ASSERT_EQ(ledger
+                .submit(
+                    OrderDraft{"O1", "P1", b, "LB", "P", "", "k"},
+                    [](int) {
+                      GateDecision g;
+                      g.plan.due_ms = kT0 + 5'000;
+                      return g;
+                    },
+                    kT0 + 1'000)
+                .result,
+            SubmitResult::kCreated);
+  ledger.run_due(kT0 + 5'000);
+  auto tail = ledger.changes(after_locks + 1, 100, kT0 + 5'000);
+  EXPECT_EQ(changes_of(tail), (Changes{{b, NumberState::kSold}}));
+}
+
+TEST(Ledger, SellElsewhereOnlySellsIdleNumbers) {
+  Ledger ledger = small_ledger();
+  auto first = ledger.page("", 2, kT0);
+  const auto a = first.items[0].record.number, b = first.items[1].record.number;
+  EXPECT_TRUE(ledger.sell_elsewhere(a, kT0));
+  EXPECT_EQ(ledger.find_number(a, kT0)->state, NumberState::kSold);
+  EXPECT_FALSE(ledger.sell_elsewhere(a, kT0)) << "sold already";
+  EXPECT_EQ(ledger.lock(reserve(a, "LA", 60'000), kT0).first, LockResult::kUnavailable);
+  ASSERT_EQ(ledger.lock(reserve(b, "LB", 60'000), kT0).first, LockResult::kOk);
+  EXPECT_FALSE(ledger.sell_elsewhere(b, kT0)) << "locked";
+  EXPECT_FALSE(ledger.sell_elsewhere("13000000000", kT0)) << "unknown";
+  EXPECT_EQ(ledger.find_number(b, kT0)->state, NumberState::kLocked);
+  // Only the sale and the lock are in the log; refusals change nothing.
+  EXPECT_EQ(ledger.changes(0, 100, kT0).change_seq, 2u);
 }
 
 // ---- orders ------------------------------------------------------------

@@ -21,6 +21,8 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -351,8 +353,98 @@ TEST_F(MobileHttp, InventoryPagingIsStableAndValidated) {
   EXPECT_EQ(all.size(), 2000u);
   EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
   EXPECT_EQ(code(call("GET", "/open/v1/numbers?cursor=&size=0")), "2001");
-  EXPECT_EQ(code(call("GET", "/open/v1/numbers?cursor=&size=1001")), "2001");
+  EXPECT_EQ(code(call("GET", "/open/v1/numbers?cursor=&size=5001")), "2001");
   EXPECT_EQ(code(call("GET", "/open/v1/numbers?cursor=abc&size=10")), "2001");
+}
+
+TEST_F(MobileHttp, ListingCarriesChangeSeqAndTotalAndTakesPagesOf5000) {
+  auto r = call("GET", "/open/v1/numbers?cursor=&size=5000");
+  ASSERT_EQ(code(r), "0");
+  const auto& d = r.at("data").as_object();
+  EXPECT_EQ(d.at("numbers").as_array().size(), 2000u);
+  EXPECT_FALSE(d.at("hasMore").as_bool());
+  EXPECT_EQ(d.at("total").to_number<int64_t>(), 2000);
+  EXPECT_EQ(d.at("changeSeq").to_number<int64_t>(), 0) << "nothing changed yet";
+}
+
+TEST_F(MobileHttp, ChangeFeedListsEachChangeOnceInTheCurrentState) {
+  const auto numbers = idle_numbers(3);
+  const auto seq_of = [](const json::object& r) {
+    return r.at("data").at("changeSeq").to_number<int64_t>();
+  };
+  const int64_t start = seq_of(call("GET", "/open/v1/numbers?cursor=&size=1"));
+  const auto lock_a = lock(numbers[0]);
+  lock(numbers[1]);
+  ASSERT_EQ(code(call("POST", "/open/v1/numbers/unlock",
+                      json::serialize(json::object{{"number", numbers[0]}, {"lockId", lock_a}}))),
+            "0");
+  auto sold = admin("POST", "/admin/numbers/" + numbers[2] + "/sell");
+  EXPECT_EQ(sold.at("state").as_string(), "sold");
+
+  auto feed = [&](int64_t since, int size) {
+    auto r = call("GET", "/open/v1/numbers?changedSince=" + std::to_string(since) +
+                             "&size=" + std::to_string(size));
+    EXPECT_EQ(code(r), "0") << json::serialize(r);
+    return r;
+  };
+  auto states = [](const json::object& r) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& n : r.at("data").at("numbers").as_array())
+      out.emplace_back(n.at("number").as_string(), n.at("state").as_string());
+    return out;
+  };
+  using Changes = std::vector<std::pair<std::string, std::string>>;
+  // Lock, lock, unlock, sell: three numbers, each once, as they are now.
+  auto all = feed(start, 100);
+  EXPECT_EQ(states(all),
+            (Changes{{numbers[0], "idle"}, {numbers[1], "locked"}, {numbers[2], "sold"}}));
+  EXPECT_EQ(seq_of(all), start + 4);
+  EXPECT_FALSE(all.at("data").at("hasMore").as_bool());
+  EXPECT_EQ(all.at("data").at("nextCursor").as_string(), "");
+  EXPECT_EQ(all.at("data").at("total").to_number<int64_t>(), 2000);
+  // The listing is at the same position now; nothing changed after it.
+  EXPECT_EQ(seq_of(call("GET", "/open/v1/numbers?cursor=&size=1")), start + 4);
+  auto none = feed(start + 4, 100);
+  EXPECT_TRUE(states(none).empty());
+  EXPECT_EQ(seq_of(none), start + 4);
+  // Small pages follow the change log.
+  auto p1 = feed(start, 2);
+  EXPECT_EQ(states(p1), (Changes{{numbers[0], "idle"}, {numbers[1], "locked"}}));
+  EXPECT_TRUE(p1.at("data").at("hasMore").as_bool());
+  auto p2 = feed(seq_of(p1), 2);
+  EXPECT_EQ(states(p2), (Changes{{numbers[0], "idle"}, {numbers[2], "sold"}}));
+  EXPECT_FALSE(p2.at("data").at("hasMore").as_bool());
+  EXPECT_EQ(seq_of(p2), start + 4);
+  // A number sold elsewhere cannot be locked.
+  EXPECT_EQ(code(call("POST", "/open/v1/numbers/lock",
+                      json::serialize(json::object{{"number", numbers[2]}, {"holdMinutes", 0}}))),
+            "3002");
+  // Strict positions: digits only, not ahead of the log, not with a cursor.
+  for (const std::string& q : std::vector<std::string>{
+           "changedSince=", "changedSince=-1", "changedSince=1x", "changedSince=%2B1",
+           "changedSince=" + std::to_string(start + 5), "changedSince=99999999999999999999999",
+           "changedSince=0&cursor=" + numbers[0], "changedSince=0&size=5001"})
+    EXPECT_EQ(code(call("GET", "/open/v1/numbers?" + q)), "2001") << q;
+}
+
+TEST_F(MobileHttp, AdminSellRefusesWhatIsNotIdle) {
+  const auto numbers = idle_numbers(2);
+  auto post = [&](const std::string& target, const std::string& method = "POST") {
+    return raw(method, target, "", {}).status;
+  };
+  EXPECT_EQ(post("/admin/numbers/" + numbers[0] + "/sell"), 200);
+  EXPECT_EQ(post("/admin/numbers/" + numbers[0] + "/sell"), 409) << "sold already";
+  lock(numbers[1]);
+  EXPECT_EQ(post("/admin/numbers/" + numbers[1] + "/sell"), 409) << "locked";
+  EXPECT_EQ(post("/admin/numbers/13000000000/sell"), 404);
+  EXPECT_EQ(post("/admin/numbers/1300000000x/sell"), 400);
+  EXPECT_EQ(post("/admin/numbers/sell"), 400);
+  EXPECT_EQ(post("/admin/numbers/" + numbers[0] + "/sell", "GET"), 405);
+  auto page = call("GET", "/open/v1/numbers?cursor=&size=200");
+  for (const auto& n : page.at("data").at("numbers").as_array())
+    if (n.at("number").as_string() == numbers[0]) {
+      EXPECT_EQ(n.at("state").as_string(), "sold");
+    }
 }
 
 TEST_F(MobileHttp, LockTwiceUnlockAndStates) {

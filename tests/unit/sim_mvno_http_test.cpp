@@ -429,7 +429,69 @@ TEST_F(MvnoHttp, InventoryPagesCarryTheHostNetworkOfTheSegment) {
   EXPECT_EQ(total, 2000u);
   EXPECT_EQ(networks.size(), 3u);
   EXPECT_EQ(code(call("/openapi/v1/number/query", {{"cursor", "17000000000"}})), "1101");
-  EXPECT_EQ(code(call("/openapi/v1/number/query", {{"pageSize", 501}})), "1101");
+  EXPECT_EQ(code(call("/openapi/v1/number/query", {{"pageSize", 5001}})), "1101");
+}
+
+TEST_F(MvnoHttp, ChangeFeedListsEachChangeOnceInTheCurrentState) {
+  const auto numbers = free_numbers(3);
+  const auto cursor_of = [](const json::object& r) {
+    return std::string(r.at("data").at("changeCursor").as_string());
+  };
+  auto whole = call("/openapi/v1/number/query", {{"pageSize", 5000}});
+  ASSERT_EQ(code(whole), "0000");
+  EXPECT_EQ(whole.at("data").at("numbers").as_array().size(), 2000u);
+  EXPECT_EQ(whole.at("data").at("total").to_number<int64_t>(), 2000);
+  const std::string start = cursor_of(whole);
+  EXPECT_EQ(start, "cs1.0");
+  const std::string occ = occupy(numbers[0]);
+  occupy(numbers[1]);
+  ASSERT_EQ(code(call("/openapi/v1/number/release", {{"msisdn", numbers[0]}, {"occupyNo", occ}})),
+            "0000");
+  admin("POST", "/admin/numbers/" + numbers[2] + "/sell");
+
+  auto feed = [&](const std::string& since, int size) {
+    auto r = call("/openapi/v1/number/query", {{"changedSince", since}, {"pageSize", size}});
+    EXPECT_EQ(code(r), "0000") << json::serialize(r);
+    return r;
+  };
+  using Changes = std::vector<std::pair<std::string, std::string>>;
+  auto states = [](const json::object& r) {
+    Changes out;
+    for (const auto& n : r.at("data").at("numbers").as_array())
+      out.emplace_back(n.at("msisdn").as_string(), n.at("status").as_string());
+    return out;
+  };
+  auto all = feed(start, 100);
+  EXPECT_EQ(states(all),
+            (Changes{{numbers[0], "FREE"}, {numbers[1], "OCCUPIED"}, {numbers[2], "SOLD"}}));
+  EXPECT_EQ(cursor_of(all), "cs1.4");
+  EXPECT_FALSE(all.at("data").at("hasMore").as_bool());
+  EXPECT_EQ(all.at("data").at("nextCursor").as_string(), "");
+  EXPECT_EQ(cursor_of(call("/openapi/v1/number/query", {{"pageSize", 1}})), "cs1.4");
+  EXPECT_TRUE(states(feed("cs1.4", 10)).empty());
+  // Small pages follow the change log.
+  auto p1 = feed(start, 2);
+  EXPECT_EQ(states(p1), (Changes{{numbers[0], "FREE"}, {numbers[1], "OCCUPIED"}}));
+  EXPECT_TRUE(p1.at("data").at("hasMore").as_bool());
+  auto p2 = feed(cursor_of(p1), 2);
+  EXPECT_EQ(states(p2), (Changes{{numbers[0], "FREE"}, {numbers[2], "SOLD"}}));
+  EXPECT_FALSE(p2.at("data").at("hasMore").as_bool());
+  EXPECT_EQ(cursor_of(p2), "cs1.4");
+  // Strict cursors: this carrier's spelling only, not ahead of the log, not
+  // with a listing cursor.
+  for (const auto& bad :
+       std::vector<json::object>{{{"changedSince", "4"}},
+                                 {{"changedSince", "cs1."}},
+                                 {{"changedSince", "cs1.04"}},
+                                 {{"changedSince", "cs1.-1"}},
+                                 {{"changedSince", "cs2.4"}},
+                                 {{"changedSince", "cs1.4 "}},
+                                 {{"changedSince", "cs1.5"}},
+                                 {{"changedSince", "cs1.99999999999999999999"}},
+                                 {{"changedSince", 4}},
+                                 {{"changedSince", ""}},
+                                 {{"changedSince", "cs1.0"}, {"cursor", "nc1." + numbers[0]}}})
+    EXPECT_EQ(code(call("/openapi/v1/number/query", bad)), "1101") << json::serialize(bad);
 }
 
 TEST_F(MvnoHttp, OccupyTwiceReleaseAndWrongNumber) {

@@ -382,6 +382,65 @@ TEST_F(TelecomHttp, PlansAndDeterministicInventoryPaging) {
   EXPECT_EQ(call("/api/v1/numbers/query", request(el("Cursor", "13300000000"))).code(), "20002");
 }
 
+TEST_F(TelecomHttp, ChangeFeedListsEachChangeOnceInTheCurrentState) {
+  const auto nums = free_numbers(3);
+  auto whole = call("/api/v1/numbers/query", request(el("PageSize", "5000")));
+  ASSERT_EQ(whole.code(), "0") << whole.body;
+  size_t listed = 0;
+  for (auto n : whole.data().child("Numbers").children("Number")) listed += !n.empty();
+  EXPECT_EQ(listed, 2000u);
+  EXPECT_EQ(whole.get("HasMore"), "false");
+  EXPECT_EQ(whole.get("Total"), "2000");
+  const int64_t start = std::stoll(whole.get("ChangeSeq"));
+  const std::string id = reserve(nums[0]);
+  reserve(nums[1]);
+  ASSERT_EQ(
+      call("/api/v1/numbers/release", request(el("Msisdn", nums[0]) + el("ReserveId", id))).code(),
+      "0");
+  admin("POST", "/admin/numbers/" + nums[2] + "/sell");
+
+  auto feed = [&](int64_t since, int size) {
+    auto r = call("/api/v1/numbers/query", request(el("ChangedSince", std::to_string(since)) +
+                                                   el("PageSize", std::to_string(size))));
+    EXPECT_EQ(r.code(), "0") << r.body;
+    return r;
+  };
+  using Changes = std::vector<std::pair<std::string, std::string>>;
+  auto states = [](const Xml& r) {
+    Changes out;
+    for (auto n : r.data().child("Numbers").children("Number"))
+      out.emplace_back(n.child_value("Msisdn"), n.child_value("Status"));
+    return out;
+  };
+  auto all = feed(start, 100);
+  EXPECT_EQ(states(all), (Changes{{nums[0], "FREE"}, {nums[1], "LOCKED"}, {nums[2], "SOLD"}}));
+  EXPECT_EQ(all.get("ChangeSeq"), std::to_string(start + 4));
+  EXPECT_EQ(all.get("HasMore"), "false");
+  EXPECT_EQ(all.get("NextCursor"), "");
+  EXPECT_EQ(call("/api/v1/numbers/query", request(el("PageSize", "1"))).get("ChangeSeq"),
+            std::to_string(start + 4));
+  EXPECT_TRUE(states(feed(start + 4, 10)).empty());
+  // Small pages follow the change log.
+  auto p1 = feed(start, 2);
+  EXPECT_EQ(states(p1), (Changes{{nums[0], "FREE"}, {nums[1], "LOCKED"}}));
+  EXPECT_EQ(p1.get("HasMore"), "true");
+  auto p2 = feed(std::stoll(p1.get("ChangeSeq")), 2);
+  EXPECT_EQ(states(p2), (Changes{{nums[0], "FREE"}, {nums[2], "SOLD"}}));
+  EXPECT_EQ(p2.get("HasMore"), "false");
+  EXPECT_EQ(p2.get("ChangeSeq"), std::to_string(start + 4));
+  // Strict positions: digits only, not ahead of the log, not with a cursor.
+  for (const std::string& bad :
+       {el("ChangedSince", "-1"), el("ChangedSince", "x"), el("ChangedSince", ""),
+        el("ChangedSince", std::to_string(start + 5)),
+        el("ChangedSince", "0") + el("ChangedSince", "0"),
+        el("ChangedSince", "0") + el("Cursor", "P" + nums[0]),
+        el("ChangedSince", "0") + el("PageSize", "5001")}) {
+    auto r = call("/api/v1/numbers/query", request(bad));
+    EXPECT_EQ(r.code(), "20002") << bad;
+    EXPECT_EQ(r.status, 400) << bad;
+  }
+}
+
 TEST_F(TelecomHttp, ReserveAndRelease) {
   auto nums = free_numbers(2);
   auto r = call(

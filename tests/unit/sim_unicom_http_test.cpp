@@ -305,11 +305,66 @@ TEST_F(UnicomHttp, InventoryPagesAreCompleteAndValidated) {
   EXPECT_EQ(all.size(), 2000u);
   EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
   EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 2000u);
-  EXPECT_EQ(code(call("number.query", {{"page_size", "1001"}})), "2002");
+  EXPECT_EQ(code(call("number.query", {{"page_size", "5001"}})), "2002");
   EXPECT_EQ(code(call("number.query", {{"page_no", "0"}})), "2002");
   EXPECT_EQ(code(call("number.query", {{"page_no", "-1"}})), "2002");
   // Defaults: page 1 of 100.
   EXPECT_EQ(call("number.query").at("data").at("numbers").as_array().size(), 100u);
+}
+
+TEST_F(UnicomHttp, ChangeFeedListsEachChangeOnceInTheCurrentState) {
+  const auto numbers = free_numbers(3);
+  const auto seq_of = [](const json::object& r) {
+    return r.at("data").at("change_seq").to_number<int64_t>();
+  };
+  auto whole = call("number.query", {{"page_size", "5000"}});
+  ASSERT_EQ(code(whole), "0000");
+  EXPECT_EQ(whole.at("data").at("numbers").as_array().size(), 2000u);
+  const int64_t start = seq_of(whole);
+  const std::string lock_a = lock(numbers[0]);
+  lock(numbers[1]);
+  ASSERT_EQ(code(call("number.unlock", {{"number", numbers[0]}, {"lock_id", lock_a}})), "0000");
+  admin("POST", "/admin/numbers/" + numbers[2] + "/sell");
+
+  auto feed = [&](int64_t since, int size) {
+    auto r = call("number.query",
+                  {{"changed_since", std::to_string(since)}, {"page_size", std::to_string(size)}});
+    EXPECT_EQ(code(r), "0000") << json::serialize(r);
+    return r;
+  };
+  using Changes = std::vector<std::pair<std::string, std::string>>;
+  auto states = [](const json::object& r) {
+    Changes out;
+    for (const auto& n : r.at("data").at("numbers").as_array())
+      out.emplace_back(n.at("number").as_string(), n.at("state").as_string());
+    return out;
+  };
+  auto all = feed(start, 100);
+  EXPECT_EQ(states(all),
+            (Changes{{numbers[0], "FREE"}, {numbers[1], "LOCKED"}, {numbers[2], "SOLD"}}));
+  EXPECT_EQ(seq_of(all), start + 4);
+  EXPECT_FALSE(all.at("data").at("has_more").as_bool());
+  EXPECT_EQ(all.at("data").at("total").to_number<int64_t>(), 2000);
+  // The listing moved on too; a page past the end still tells the position.
+  EXPECT_EQ(seq_of(call("number.query", {{"page_no", "1"}})), start + 4);
+  EXPECT_EQ(seq_of(call("number.query", {{"page_no", "99"}})), start + 4);
+  EXPECT_TRUE(states(feed(start + 4, 10)).empty());
+  // Small pages follow the change log.
+  auto p1 = feed(start, 2);
+  EXPECT_EQ(states(p1), (Changes{{numbers[0], "FREE"}, {numbers[1], "LOCKED"}}));
+  EXPECT_TRUE(p1.at("data").at("has_more").as_bool());
+  auto p2 = feed(seq_of(p1), 2);
+  EXPECT_EQ(states(p2), (Changes{{numbers[0], "FREE"}, {numbers[2], "SOLD"}}));
+  EXPECT_FALSE(p2.at("data").at("has_more").as_bool());
+  EXPECT_EQ(seq_of(p2), start + 4);
+  // Strict positions: digits only, not ahead of the log, not with a page_no.
+  for (const auto& bad : std::vector<Params>{{{"changed_since", "-1"}},
+                                             {{"changed_since", "x"}},
+                                             {{"changed_since", std::to_string(start + 5)}},
+                                             {{"changed_since", "99999999999999999999"}},
+                                             {{"changed_since", "0"}, {"page_no", "1"}},
+                                             {{"changed_since", "0"}, {"page_size", "5001"}}})
+    EXPECT_EQ(code(call("number.query", bad)), "2002") << bad.front().second;
 }
 
 TEST_F(UnicomHttp, LockTwiceUnlockAndStates) {

@@ -546,6 +546,12 @@ INSTANTIATE_TEST_SUITE_P(
                     "<HasMore>false</HasMore>"),
                  kBad, 0, 0},
         ShapeRow{"inventory.sync", OK("<Numbers/><HasMore>yes</HasMore>"), kBad, 0, 0},
+        ShapeRow{"inventory.sync", OK("<Numbers/><HasMore>false</HasMore><ChangeSeq>x</ChangeSeq>"),
+                 kBad, 0, 0},
+        ShapeRow{"inventory.sync",
+                 OK("<Numbers/><HasMore>false</HasMore><ChangeSeq>-3</ChangeSeq>"), kBad, 0, 0},
+        ShapeRow{"inventory.sync", OK("<Numbers/><HasMore>false</HasMore><Total>1.5</Total>"), kBad,
+                 0, 0},
         ShapeRow{"inventory.sync", OK("<Numbers/><HasMore>true</HasMore><NextCursor/>"), kBad, 0,
                  0},
         ShapeRow{"number.reserve", OK("<ReserveId></ReserveId><ExpireTime>1</ExpireTime>"), kBad, 0,
@@ -574,17 +580,19 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(TelecomOperations, InventoryPagingClampsAndMaps) {
   Telecom t;
   t.seed_token("TK");
-  auto r = t.run(cgw::op::kInventorySync, {{"cursor", "P13300000009"}, {"page_size", 5000}},
+  auto r = t.run(cgw::op::kInventorySync, {{"cursor", "P13300000009"}, {"page_size", 9000}},
                  {ok("<Numbers><Number><Msisdn>13300000010</Msisdn><Province>广东</Province>"
                      "<City>广州</City><Price>0</Price><Grade>3</Grade><Status>FREE</Status>"
                      "</Number><Number><Msisdn>13300000011</Msisdn><Province>广东</Province>"
                      "<City>广州</City><Price>500</Price><Status>SOLD</Status></Number></Numbers>"
-                     "<NextCursor>P13300000011</NextCursor><HasMore>true</HasMore>")});
+                     "<NextCursor>P13300000011</NextCursor><HasMore>true</HasMore>"
+                     "<ChangeSeq>7</ChangeSeq><Total>1000000</Total>")});
   ASSERT_EQ(r.kind, CGW_STEP_DONE) << r.error.message;
   pugi::xml_document doc;
   auto req = request_root(doc, r.sent[0].body);
   EXPECT_STREQ(req.child_value("Cursor"), "P13300000009");
-  EXPECT_STREQ(req.child_value("PageSize"), "500");
+  EXPECT_STREQ(req.child_value("PageSize"), "5000");
+  EXPECT_FALSE(req.child("ChangedSince"));
   const auto out = json::value_to<cgw::InventorySyncOutput>(r.result);
   ASSERT_EQ(out.items.size(), 2u);
   EXPECT_EQ(out.items[0].status, "available");
@@ -593,6 +601,57 @@ TEST(TelecomOperations, InventoryPagingClampsAndMaps) {
   EXPECT_FALSE(out.items[1].carrier_grade.has_value());
   EXPECT_EQ(out.next_cursor, "P13300000011");
   EXPECT_TRUE(out.has_more);
+  EXPECT_EQ(out.change_cursor, "7");
+  EXPECT_EQ(out.total, 1000000);
+  // An older carrier release: no change feed, full syncs only.
+  auto old = t.run(cgw::op::kInventorySync, json::object{},
+                   {ok("<Numbers/><NextCursor/><HasMore>false</HasMore>")});
+  ASSERT_EQ(old.kind, CGW_STEP_DONE) << old.error.message;
+  const auto old_out = json::value_to<cgw::InventorySyncOutput>(old.result);
+  EXPECT_EQ(old_out.change_cursor, "");
+  EXPECT_FALSE(old_out.total.has_value());
+}
+
+TEST(TelecomOperations, InventoryChangeFeed) {
+  Telecom t;
+  t.seed_token("TK");
+  auto r = t.run(cgw::op::kInventorySync,
+                 {{"since", "42"}, {"cursor", "P13300000009"}, {"page_size", 9000}},
+                 {ok("<Numbers><Number><Msisdn>13300000010</Msisdn><Province>广东</Province>"
+                     "<City>广州</City><Price>0</Price><Grade>3</Grade><Status>SOLD</Status>"
+                     "</Number></Numbers><NextCursor/><HasMore>true</HasMore>"
+                     "<ChangeSeq>57</ChangeSeq><Total>1000000</Total>")});
+  ASSERT_EQ(r.kind, CGW_STEP_DONE) << r.error.message;
+  EXPECT_EQ(r.sent[0].url, "http://127.0.0.1:9103/api/v1/numbers/query");
+  pugi::xml_document doc;
+  auto req = request_root(doc, r.sent[0].body);
+  EXPECT_STREQ(req.child_value("ChangedSince"), "42");
+  EXPECT_STREQ(req.child_value("PageSize"), "5000");
+  EXPECT_FALSE(req.child("Cursor")) << "the feed has no cursor";
+  const auto out = json::value_to<cgw::InventorySyncOutput>(r.result);
+  ASSERT_EQ(out.items.size(), 1u);
+  EXPECT_EQ(out.items[0].status, "sold");
+  EXPECT_TRUE(out.has_more);
+  EXPECT_EQ(out.change_cursor, "57");
+  EXPECT_EQ(out.next_cursor, "");
+  EXPECT_EQ(out.total, 1000000);
+  for (const char* data : {
+           "<Numbers/><HasMore>false</HasMore>",                           // no ChangeSeq
+           "<Numbers/><HasMore>false</HasMore><ChangeSeq/>",               // empty
+           "<Numbers/><HasMore>false</HasMore><ChangeSeq>4x</ChangeSeq>",  // not a number
+           "<Numbers/><HasMore>false</HasMore><ChangeSeq>-1</ChangeSeq>",  // negative
+           "<Numbers/><HasMore>false</HasMore><ChangeSeq>41</ChangeSeq>",  // went back
+           "<Numbers/><HasMore>true</HasMore><ChangeSeq>42</ChangeSeq>",   // no progress
+           "<Numbers/><HasMore>false</HasMore><ChangeSeq>43</ChangeSeq><ChangeSeq>44</ChangeSeq>",
+           "<Numbers/><HasMore>false</HasMore><ChangeSeq>43</ChangeSeq><Total>-2</Total>",
+       }) {
+    auto bad = t.run(cgw::op::kInventorySync, {{"since", "42"}}, {ok(data)});
+    ASSERT_EQ(bad.kind, CGW_STEP_FAIL) << data;
+    EXPECT_EQ(bad.error.code, "CARRIER_BAD_RESPONSE") << data;
+  }
+  // The carrier refuses a position it does not know (e.g. after a restart).
+  EXPECT_EQ(t.run(cgw::op::kInventorySync, {{"since", "42"}}, {err("20002", 400)}).error.code,
+            "INVALID_ARGUMENT");
 }
 
 TEST(TelecomOperations, ReserveHoldAndRelease) {
@@ -670,6 +729,11 @@ TEST(TelecomOperations, InvalidInputsFailBeforeSending) {
       {cgw::op::kActivationSubmit, {{"gateway_order_id", "G"}, {"name", kName}}},
       {cgw::op::kActivationQuery, json::object{}},
       {cgw::op::kNumberReserve, "not an object"},
+      {cgw::op::kInventorySync, {{"since", "abc"}}},
+      {cgw::op::kInventorySync, {{"since", "-1"}}},
+      {cgw::op::kInventorySync, {{"since", "+1"}}},
+      {cgw::op::kInventorySync, {{"since", "99999999999999999999"}}},
+      {cgw::op::kInventorySync, {{"since", 7}}},
   };
   for (const auto& [op, input] : cases) {
     auto r = t.run(op, input, {});

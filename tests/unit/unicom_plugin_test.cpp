@@ -325,8 +325,13 @@ TEST(UnicomRequests, InvalidInputsFailBeforeSending) {
       {cgw::op::kActivationQuery, json::object{}},
       {cgw::op::kInventorySync, {{"cursor", "not-a-cursor"}}},
       {cgw::op::kInventorySync, {{"cursor", "0:100"}}},
-      {cgw::op::kInventorySync, {{"cursor", "2:1001"}}},
+      {cgw::op::kInventorySync, {{"cursor", "2:5001"}}},
       {cgw::op::kNumberReserve, "not an object"},
+      {cgw::op::kInventorySync, {{"since", "abc"}}},
+      {cgw::op::kInventorySync, {{"since", "-1"}}},
+      {cgw::op::kInventorySync, {{"since", "+1"}}},
+      {cgw::op::kInventorySync, {{"since", "99999999999999999999"}}},
+      {cgw::op::kInventorySync, {{"since", 7}}},
   };
   for (const auto& [op, input] : cases) {
     const Err e = Unicom::error_of(*u.start(op, input));
@@ -350,20 +355,22 @@ TEST(UnicomOperations, PlansList) {
 
 TEST(UnicomOperations, InventoryPagesByNumberAndCarriesPageSizeInCursor) {
   Unicom u;
-  auto s = u.start(cgw::op::kInventorySync, {{"cursor", ""}, {"page_size", 5000}});
+  auto s = u.start(cgw::op::kInventorySync, {{"cursor", ""}, {"page_size", 9000}});
   ASSERT_EQ(s->kind, CGW_STEP_SEND);
   EXPECT_EQ(Unicom::form(*s).at("method"), "number.query");
   EXPECT_EQ(Unicom::form(*s).at("page_no"), "1");
-  EXPECT_EQ(Unicom::form(*s).at("page_size"), "1000");
+  EXPECT_EQ(Unicom::form(*s).at("page_size"), "5000");
+  EXPECT_EQ(Unicom::form(*s).count("changed_since"), 0u);
   auto page = [](int64_t total) {
-    return ok(json::parse(R"({"page_no":1,"page_size":1000,"total":)" + std::to_string(total) +
+    return ok(json::parse(R"({"page_no":1,"page_size":5000,"change_seq":12,"total":)" +
+                          std::to_string(total) +
                           R"(,"numbers":[
       {"number":"1","province":"北京","city":"北京","price":0,"level":3,"state":"FREE"},
       {"number":"2","province":"北京","city":"北京","price":500,"level":10,"state":"LOCKED"},
       {"number":"3","province":"山东","city":"济南","price":9,"state":"SOLD"}]})"));
   };
   const auto out =
-      json::value_to<cgw::InventorySyncOutput>(Unicom::result_of(*u.resume(*s, page(2500))));
+      json::value_to<cgw::InventorySyncOutput>(Unicom::result_of(*u.resume(*s, page(12500))));
   ASSERT_EQ(out.items.size(), 3u);
   EXPECT_EQ(out.items[0].status, "available");
   EXPECT_EQ(out.items[0].carrier_grade, 3);
@@ -372,16 +379,76 @@ TEST(UnicomOperations, InventoryPagesByNumberAndCarriesPageSizeInCursor) {
   EXPECT_EQ(out.items[2].status, "sold");
   EXPECT_FALSE(out.items[2].carrier_grade.has_value());
   EXPECT_TRUE(out.has_more);
-  EXPECT_EQ(out.next_cursor, "2:1000");
+  EXPECT_EQ(out.next_cursor, "2:5000");
+  EXPECT_EQ(out.total, 12500);
+  EXPECT_EQ(out.change_cursor, "12");
   // The next page keeps the pass's page size whatever the gateway asks now.
   auto s2 = u.start(cgw::op::kInventorySync, {{"cursor", out.next_cursor}, {"page_size", 10}});
   ASSERT_EQ(s2->kind, CGW_STEP_SEND);
   EXPECT_EQ(Unicom::form(*s2).at("page_no"), "2");
-  EXPECT_EQ(Unicom::form(*s2).at("page_size"), "1000");
+  EXPECT_EQ(Unicom::form(*s2).at("page_size"), "5000");
   const auto last =
-      json::value_to<cgw::InventorySyncOutput>(Unicom::result_of(*u.resume(*s2, page(2000))));
+      json::value_to<cgw::InventorySyncOutput>(Unicom::result_of(*u.resume(*s2, page(10000))));
   EXPECT_FALSE(last.has_more);
   EXPECT_EQ(last.next_cursor, "");
+}
+
+TEST(UnicomOperations, InventoryWithoutChangeSeqHasNoChangeCursor) {
+  Unicom u;
+  // An older carrier release: no change feed, full syncs only.
+  const auto out = json::value_to<cgw::InventorySyncOutput>(Unicom::result_of(
+      *u.run(cgw::op::kInventorySync, json::object{},
+             ok(json::parse(R"({"page_no":1,"page_size":1000,"total":0,"numbers":[]})")))));
+  EXPECT_EQ(out.change_cursor, "");
+  EXPECT_EQ(out.total, 0);
+  EXPECT_FALSE(out.has_more);
+}
+
+TEST(UnicomOperations, InventoryChangeFeed) {
+  Unicom u;
+  auto s =
+      u.start(cgw::op::kInventorySync, {{"since", "42"}, {"cursor", "3:100"}, {"page_size", 9000}});
+  ASSERT_EQ(s->kind, CGW_STEP_SEND);
+  const auto form = Unicom::form(*s);
+  EXPECT_EQ(form.at("method"), "number.query");
+  EXPECT_EQ(form.at("changed_since"), "42");
+  EXPECT_EQ(form.at("page_size"), "5000");
+  EXPECT_EQ(form.count("page_no"), 0u) << "the feed has no pages";
+  auto out = json::value_to<cgw::InventorySyncOutput>(Unicom::result_of(*u.resume(
+      *s, ok(json::parse(R"({"page_size":5000,"total":1000000,"change_seq":57,"has_more":true,
+          "numbers":[{"number":"18600000001","province":"北京","city":"北京","price":0,"level":0,
+                      "state":"SOLD"}]})")))));
+  ASSERT_EQ(out.items.size(), 1u);
+  EXPECT_EQ(out.items[0].status, "sold");
+  EXPECT_TRUE(out.has_more);
+  EXPECT_EQ(out.change_cursor, "57");
+  EXPECT_EQ(out.next_cursor, "");
+  EXPECT_EQ(out.total, 1000000);
+  // "0" is a position too (the start of the log).
+  auto s0 = u.start(cgw::op::kInventorySync, {{"since", "0"}});
+  ASSERT_EQ(s0->kind, CGW_STEP_SEND);
+  EXPECT_EQ(Unicom::form(*s0).at("changed_since"), "0");
+  out = json::value_to<cgw::InventorySyncOutput>(Unicom::result_of(*u.resume(
+      *s0, ok(json::parse(R"({"total":5,"change_seq":0,"has_more":false,"numbers":[]})")))));
+  EXPECT_EQ(out.change_cursor, "0");
+  EXPECT_FALSE(out.has_more);
+  for (const char* data : {
+           R"({"total":5,"has_more":false,"numbers":[]})",                    // no change_seq
+           R"({"total":5,"change_seq":43,"numbers":[]})",                     // no has_more
+           R"({"total":5,"change_seq":43,"has_more":"no","numbers":[]})",     // not a boolean
+           R"({"total":5,"change_seq":"43","has_more":false,"numbers":[]})",  // not an integer
+           R"({"total":5,"change_seq":-1,"has_more":false,"numbers":[]})",    // negative
+           R"({"total":5,"change_seq":41,"has_more":false,"numbers":[]})",    // went back
+           R"({"total":5,"change_seq":42,"has_more":true,"numbers":[]})",     // no progress
+           R"({"total":-5,"change_seq":43,"has_more":false,"numbers":[]})",   // negative total
+       }) {
+    const Err e =
+        Unicom::error_of(*u.run(cgw::op::kInventorySync, {{"since", "42"}}, ok(json::parse(data))));
+    EXPECT_EQ(e.code, "CARRIER_BAD_RESPONSE") << data;
+  }
+  // The carrier refuses a position it does not know (e.g. after a restart).
+  EXPECT_EQ(Unicom::error_of(*u.run(cgw::op::kInventorySync, {{"since", "42"}}, biz("2002"))).code,
+            "INVALID_ARGUMENT");
 }
 
 TEST(UnicomOperations, ReserveParsesBeijingExpiryAndRelease) {
@@ -593,6 +660,8 @@ INSTANTIATE_TEST_SUITE_P(
             "monthly_fee":39.5,"flow_mb":1,"voice_min":1}]})")},
         MalformedRow{"inventory.sync", OK_DATA(R"({"numbers":[],"total":"9"})")},
         MalformedRow{"inventory.sync", OK_DATA(R"({"numbers":[],"total":-1})")},
+        MalformedRow{"inventory.sync", OK_DATA(R"({"numbers":[],"total":1,"change_seq":"3"})")},
+        MalformedRow{"inventory.sync", OK_DATA(R"({"numbers":[],"total":1,"change_seq":-3})")},
         MalformedRow{"inventory.sync", OK_DATA(R"({"total":0})")},
         MalformedRow{"inventory.sync", OK_DATA(R"({"total":1,"numbers":[{"number":"1",
             "province":"a","city":"b","price":1,"state":"idle"}]})")},

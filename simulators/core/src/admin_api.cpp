@@ -5,6 +5,7 @@
 //   GET  /admin/requests?limit=&operation=  the journal of carrier requests
 //   GET  /admin/callbacks?limit=            every callback and every attempt
 //   GET|POST|DELETE /admin/callback-chaos   callback chaos settings
+//   POST /admin/numbers/{number}/sell       an idle number sold elsewhere (churn)
 // /admin/faults and /admin/namespaces belong to the kit's wrappers
 // (sim_instance.cpp, namespace_router.cpp).
 #include "admin_internal.hpp"
@@ -12,6 +13,7 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace cgw::sim {
@@ -161,6 +163,30 @@ net::Response callback_chaos(SimContext& ctx, const net::Request& req) {
   return json_response(req, status::ok, to_json(parsed.chaos));
 }
 
+// POST /admin/numbers/{number}/sell: the number is sold through another
+// channel, so it shows as sold in the listing and in the change feed.
+net::Response sell_number(SimContext& ctx, const net::Request& req, std::string_view path) {
+  constexpr std::string_view kPrefix = "/admin/numbers/", kSuffix = "/sell";
+  // "/admin/numbers/sell" has both ends overlapping: no number at all.
+  const std::string_view number =
+      path.size() > kPrefix.size() + kSuffix.size()
+          ? path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size())
+          : std::string_view();
+  if (req.method() != net::http::verb::post)
+    return admin::error(req, status::method_not_allowed, "use POST");
+  if (number.size() != 11 ||
+      !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return admin::error(req, status::bad_request, "the number must be 11 digits");
+  const int64_t now = ctx.clock.now_ms();
+  if (!ctx.ledger.sell_elsewhere(number, now)) {
+    const auto found = ctx.ledger.find_number(number, now);
+    if (!found) return admin::error(req, status::not_found, "no such number");
+    return admin::error(req, status::conflict,
+                        std::string("the number is ") + to_string(found->state) + ", not idle");
+  }
+  return json_response(req, status::ok, json::object{{"number", number}, {"state", "sold"}});
+}
+
 }  // namespace
 
 net::Response SimContext::handle_admin(const net::Request& req) {
@@ -186,6 +212,8 @@ net::Response SimContext::handle_admin(const net::Request& req) {
     return json_response(req, status::ok, admin::callbacks_json(*this, limit));
   }
   if (path == "/admin/callback-chaos") return callback_chaos(*this, req);
+  if (path.starts_with("/admin/numbers/") && path.ends_with("/sell"))
+    return sell_number(*this, req, path);
   return admin::error(req, status::not_found, "unknown admin endpoint");
 }
 

@@ -4,8 +4,11 @@
 #include "cgw/sim/vanity.hpp"
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <stdexcept>
-#include <unordered_set>
+#include <string>
+#include <vector>
 
 namespace cgw::sim {
 
@@ -23,37 +26,52 @@ uint64_t pow10(size_t n) {
   return v;
 }
 
-// Overwrites the last four digits with a vanity pattern.
-void stamp_vanity(std::string& number, std::mt19937_64& gen) {
+// Overwrites the last four digits (`tail`) with a vanity pattern.
+void stamp_vanity(char* tail, std::mt19937_64& gen) {
   auto digit = [&] { return static_cast<char>('0' + below(gen, 10)); };
   char a = digit(), b = digit();
   if (b == a) b = static_cast<char>('0' + (a - '0' + 1) % 10);
-  std::string tail;
   switch (below(gen, 6)) {
-    case 0:
-      tail = {a, a, a, a};
-      break;   // AAAA
+    case 0:  // AAAA
+      tail[0] = tail[1] = tail[2] = tail[3] = a;
+      break;
     case 1: {  // ABCD, ascending or descending
       int start = static_cast<int>(below(gen, 7));
       bool up = below(gen, 2) == 0;
       for (int i = 0; i < 4; ++i)
-        tail.push_back(static_cast<char>('0' + (up ? start + i : 9 - start - i)));
+        tail[i] = static_cast<char>('0' + (up ? start + i : 9 - start - i));
       break;
     }
-    case 2:
-      tail = {a, a, b, b};
-      break;  // AABB
-    case 3:
-      tail = {a, b, a, b};
-      break;  // ABAB
-    case 4:
-      tail = {a, '8', '8', '8'};
-      break;  // lucky AAA of 8
-    default:
-      tail = {a, b, b, a};
-      break;  // ABBA
+    case 2:  // AABB
+      tail[0] = tail[1] = a;
+      tail[2] = tail[3] = b;
+      break;
+    case 3:  // ABAB
+      tail[0] = tail[2] = a;
+      tail[1] = tail[3] = b;
+      break;
+    case 4:  // lucky AAA of 8
+      tail[0] = a;
+      tail[1] = tail[2] = tail[3] = '8';
+      break;
+    default:  // ABBA
+      tail[0] = tail[3] = a;
+      tail[1] = tail[2] = b;
+      break;
   }
-  number.replace(kNumberLength - 4, 4, tail);
+}
+
+uint64_t number_value(const char* digits) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < kNumberLength; ++i) v = v * 10 + static_cast<uint64_t>(digits[i] - '0');
+  return v;
+}
+
+// The 11 digits of a number_value(), leading zeros kept.
+std::string number_digits(uint64_t v) {
+  std::string s(kNumberLength, '0');
+  for (size_t i = kNumberLength; i-- > 0; v /= 10) s[i] = static_cast<char>('0' + v % 10);
+  return s;
 }
 
 }  // namespace
@@ -81,21 +99,50 @@ std::vector<NumberRecord> generate_pool(const PoolSpec& spec) {
   if (spec.size > segment_capacity(spec.segments) / 2)
     throw std::invalid_argument("pool size exceeds what the segments can hold");
 
+  // Candidates are drawn in a fixed order (segment, digits, vanity, region)
+  // and the first draw of a number wins. Numbers are kept as integers
+  // (sorting by value is sorting by the 11-digit string) and deduplicated by
+  // sorting, not with a set: for a pool of a million that is several times
+  // faster. Each round draws exactly as many candidates as numbers are still
+  // missing, so the rounds consume the same draws as one candidate at a
+  // time until the pool is full would, and give the same pool.
+  struct Drawn {
+    uint64_t number;
+    size_t region;
+  };
+  const auto by_number = [](const Drawn& a, const Drawn& b) { return a.number < b.number; };
+  const auto same_number = [](const Drawn& a, const Drawn& b) { return a.number == b.number; };
   std::mt19937_64 gen(spec.seed);
-  std::unordered_set<std::string> seen;
-  std::vector<NumberRecord> pool;
-  pool.reserve(spec.size);
-  seen.reserve(spec.size * 2);
+  std::vector<Drawn> drawn;  // sorted and distinct after each round
+  drawn.reserve(spec.size);
   const auto vanity_threshold = static_cast<uint64_t>(spec.vanity_share * 1'000'000);
-  while (pool.size() < spec.size) {
-    std::string number = spec.segments[below(gen, spec.segments.size())];
-    while (number.size() < kNumberLength) number.push_back(static_cast<char>('0' + below(gen, 10)));
-    if (below(gen, 1'000'000) < vanity_threshold) stamp_vanity(number, gen);
-    const Region& region = spec.regions[below(gen, spec.regions.size())];
-    if (!seen.insert(number).second) continue;
+  char digits[kNumberLength];
+  while (drawn.size() < spec.size) {
+    const size_t kept = drawn.size(), missing = spec.size - kept;
+    for (size_t n = 0; n < missing; ++n) {
+      const std::string& segment = spec.segments[below(gen, spec.segments.size())];
+      segment.copy(digits, segment.size());
+      for (size_t i = segment.size(); i < kNumberLength; ++i)
+        digits[i] = static_cast<char>('0' + below(gen, 10));
+      if (below(gen, 1'000'000) < vanity_threshold) stamp_vanity(digits + kNumberLength - 4, gen);
+      const size_t region = below(gen, spec.regions.size());
+      drawn.push_back(Drawn{number_value(digits), region});
+    }
+    // Stable: of equal numbers the earlier draw comes first, and unique()
+    // keeps the first of each run.
+    const auto fresh = drawn.begin() + static_cast<std::ptrdiff_t>(kept);
+    std::stable_sort(fresh, drawn.end(), by_number);
+    std::inplace_merge(drawn.begin(), fresh, drawn.end(), by_number);
+    drawn.erase(std::unique(drawn.begin(), drawn.end(), same_number), drawn.end());
+  }
+
+  std::vector<NumberRecord> pool;
+  pool.reserve(drawn.size());  // not pool(n): that would write every record twice
+  for (const Drawn& d : drawn) {
     NumberRecord rec;
-    auto grade = grade_number(number);
-    rec.number = std::move(number);
+    rec.number = number_digits(d.number);
+    auto grade = grade_number(rec.number);
+    const Region& region = spec.regions[d.region];
     rec.province = region.province;
     rec.city = region.city;
     rec.level = grade.level;
@@ -103,8 +150,6 @@ std::vector<NumberRecord> generate_pool(const PoolSpec& spec) {
     rec.pattern = std::move(grade.pattern);
     pool.push_back(std::move(rec));
   }
-  std::sort(pool.begin(), pool.end(),
-            [](const NumberRecord& a, const NumberRecord& b) { return a.number < b.number; });
   return pool;
 }
 

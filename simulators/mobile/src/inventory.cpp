@@ -7,14 +7,23 @@
 #include <boost/json.hpp>
 
 #include <charconv>
+#include <optional>
+#include <string_view>
 
 namespace cgw::sim::mobile {
 
 namespace json = boost::json;
 
 namespace {
-constexpr size_t kDefaultPageSize = 100, kMaxPageSize = 1000;
+constexpr size_t kDefaultPageSize = 100, kMaxPageSize = 5000;
 constexpr int64_t kMaxHoldMinutes = 7 * 24 * 60;  // a week; keeps hold_ms far from overflow
+
+// A decimal number of digits only (no sign, no spaces), as the whole value.
+template <class T>
+bool parse_decimal(std::string_view s, T& out) {
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && ec == std::errc() && ptr == s.data() + s.size();
+}
 }  // namespace
 
 MobileSimulator::Reply MobileSimulator::list_plans() {
@@ -33,6 +42,7 @@ MobileSimulator::Reply MobileSimulator::list_plans() {
 MobileSimulator::Reply MobileSimulator::list_numbers(boost::urls::url_view url) {
   std::string cursor;
   size_t size = kDefaultPageSize;
+  std::optional<uint64_t> since;  // changedSince: the change feed instead of the listing
   for (auto p : url.params()) {
     if (p.key == "cursor") {
       cursor = p.value;
@@ -40,14 +50,23 @@ MobileSimulator::Reply MobileSimulator::list_numbers(boost::urls::url_view url) 
       // number stays stable while states change.
       if (!cursor.empty() && !is_number_format(cursor)) return error("2001");
     } else if (p.key == "size") {
-      auto [ptr, ec] = std::from_chars(p.value.data(), p.value.data() + p.value.size(), size);
-      if (ec != std::errc() || ptr != p.value.data() + p.value.size() || size < 1 ||
-          size > kMaxPageSize)
-        return error("2001");
+      if (!parse_decimal(p.value, size) || size < 1 || size > kMaxPageSize) return error("2001");
+    } else if (p.key == "changedSince") {
+      uint64_t seq = 0;
+      if (!parse_decimal(p.value, seq)) return error("2001");
+      since = seq;
     }
   }
-  Page page = ctx_.ledger.page(cursor, size, ctx_.clock.now_ms());
+  // The change feed has no cursor of its own: changeSeq is where it goes on.
+  if (since && !cursor.empty()) return error("2001");
+  const int64_t now = ctx_.clock.now_ms();
+  const Page page =
+      since ? ctx_.ledger.changes(*since, size, now) : ctx_.ledger.page(cursor, size, now);
+  // A position the change log has not reached (e.g. taken before the
+  // carrier restarted) is refused: the partner must list everything again.
+  if (since && page.change_seq < *since) return error("2001");
   json::array numbers;
+  numbers.reserve(page.items.size());
   for (const auto& n : page.items)
     numbers.push_back(json::object{{"number", n.record.number},
                                    {"province", n.record.province},
@@ -56,9 +75,12 @@ MobileSimulator::Reply MobileSimulator::list_numbers(boost::urls::url_view url) 
                                    {"level", n.record.level},
                                    {"state", to_string(n.state)}});
   Reply r;
-  r.data["nextCursor"] =
-      page.has_more && !page.items.empty() ? page.items.back().record.number : std::string();
+  r.data["nextCursor"] = !since && page.has_more && !page.items.empty()
+                             ? page.items.back().record.number
+                             : std::string();
   r.data["hasMore"] = page.has_more;
+  r.data["changeSeq"] = page.change_seq;
+  r.data["total"] = page.total;
   r.data["numbers"] = std::move(numbers);
   return r;
 }

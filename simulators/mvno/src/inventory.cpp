@@ -6,12 +6,17 @@
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
+#include <charconv>
+#include <optional>
+#include <string>
+#include <string_view>
+
 namespace cgw::sim::mvno {
 
 namespace json = boost::json;
 
 namespace {
-constexpr int64_t kDefaultPageSize = 100, kMaxPageSize = 500;
+constexpr int64_t kDefaultPageSize = 100, kMaxPageSize = 5000;
 constexpr int64_t kMaxOccupyMinutes = 7 * 24 * 60;  // a week; keeps hold_ms far from overflow
 // The cursor is opaque to partners; inside it is the last number of the
 // previous page, so paging by number stays stable while states change.
@@ -23,6 +28,24 @@ std::optional<std::string> number_after(std::string_view cursor) {
   std::string_view number = cursor.substr(kCursorPrefix.size());
   if (!is_number_format(number)) return std::nullopt;
   return std::string(number);
+}
+
+// The change cursor is opaque too: "cs1." + the change log position, in
+// decimal without leading zeros (one spelling per position).
+constexpr std::string_view kChangePrefix = "cs1.";
+
+std::string change_cursor(uint64_t seq) {
+  return std::string(kChangePrefix) + std::to_string(seq);
+}
+
+std::optional<uint64_t> change_seq_of(std::string_view cursor) {
+  if (!cursor.starts_with(kChangePrefix)) return std::nullopt;
+  const std::string_view digits = cursor.substr(kChangePrefix.size());
+  if (digits.empty() || (digits.size() > 1 && digits[0] == '0')) return std::nullopt;
+  uint64_t seq = 0;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+  if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
+  return seq;
 }
 }  // namespace
 
@@ -51,8 +74,22 @@ MvnoSimulator::Reply MvnoSimulator::query_numbers(const json::object& body) {
   if (!after) return error("1101");
   if (read_int(body, "pageSize", size) == Field::kBad || size < 1 || size > kMaxPageSize)
     return error("1101");
-  Page page = ctx_.ledger.page(*after, static_cast<size_t>(size), ctx_.clock.now_ms());
+  // changedSince: the change feed instead of the listing. It has no cursor
+  // of its own (changeCursor is where it goes on), so not both.
+  std::optional<uint64_t> since;
+  if (const auto* cs = body.if_contains("changedSince"); cs && !cs->is_null()) {
+    if (!cs->is_string() || !cursor.empty()) return error("1101");
+    since = change_seq_of(cs->as_string());
+    if (!since) return error("1101");
+  }
+  const int64_t now = ctx_.clock.now_ms();
+  const Page page = since ? ctx_.ledger.changes(*since, static_cast<size_t>(size), now)
+                          : ctx_.ledger.page(*after, static_cast<size_t>(size), now);
+  // A position the change log has not reached (e.g. taken before the
+  // carrier restarted) is refused: the partner must list everything again.
+  if (since && page.change_seq < *since) return error("1101");
   json::array numbers;
+  numbers.reserve(page.items.size());
   for (const auto& n : page.items)
     numbers.push_back(json::object{{"msisdn", n.record.number},
                                    {"province", n.record.province},
@@ -62,10 +99,12 @@ MvnoSimulator::Reply MvnoSimulator::query_numbers(const json::object& body) {
                                    {"hostNetwork", host_network_of(n.record.number).value_or("")},
                                    {"status", number_status_name(n.state)}});
   Reply r;
-  r.data["nextCursor"] = page.has_more && !page.items.empty()
+  r.data["nextCursor"] = !since && page.has_more && !page.items.empty()
                              ? std::string(kCursorPrefix) + page.items.back().record.number
                              : std::string();
   r.data["hasMore"] = page.has_more;
+  r.data["changeCursor"] = change_cursor(page.change_seq);
+  r.data["total"] = page.total;
   r.data["numbers"] = std::move(numbers);
   return r;
 }

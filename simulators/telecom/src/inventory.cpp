@@ -8,7 +8,7 @@
 namespace cgw::sim::telecom {
 
 namespace {
-constexpr int64_t kDefaultPageSize = 100, kMaxPageSize = 500;
+constexpr int64_t kDefaultPageSize = 100, kMaxPageSize = 5000;
 constexpr int64_t kMinHoldSeconds = 60, kMaxHoldSeconds = 7 * 24 * 3600;
 
 const char* number_status(NumberState s) {
@@ -57,7 +57,20 @@ TelecomSimulator::Code TelecomSimulator::query_numbers(pugi::xml_node request,
   if (auto f = read_int(request, "PageSize", size);
       f == Field::kBad || size < 1 || size > kMaxPageSize)
     return "20002";
-  Page page = ctx_.ledger.page(after, static_cast<size_t>(size), ctx_.clock.now_ms());
+  // <ChangedSince>: the change feed instead of the listing. It has no
+  // cursor of its own (<ChangeSeq> is where it goes on), so not both.
+  int64_t since = 0;
+  const Field since_field = read_int(request, "ChangedSince", since);
+  if (since_field == Field::kBad || (since_field == Field::kOk && (since < 0 || !cursor.empty())))
+    return "20002";
+  const bool changes = since_field == Field::kOk;
+  const int64_t now = ctx_.clock.now_ms();
+  const Page page =
+      changes ? ctx_.ledger.changes(static_cast<uint64_t>(since), static_cast<size_t>(size), now)
+              : ctx_.ledger.page(after, static_cast<size_t>(size), now);
+  // A position the change log has not reached (e.g. taken before the
+  // carrier restarted) is refused: the partner must list everything again.
+  if (changes && page.change_seq < static_cast<uint64_t>(since)) return "20002";
   pugi::xml_node numbers = data.append_child("Numbers");
   for (const auto& n : page.items) {
     pugi::xml_node item = numbers.append_child("Number");
@@ -70,8 +83,11 @@ TelecomSimulator::Code TelecomSimulator::query_numbers(pugi::xml_node request,
   }
   const bool more = page.has_more && !page.items.empty();
   add_text(data, "NextCursor",
-           more ? std::string(1, kCursorTag) + page.items.back().record.number : std::string());
+           more && !changes ? std::string(1, kCursorTag) + page.items.back().record.number
+                            : std::string());
   add_text(data, "HasMore", more ? "true" : "false");
+  add_text(data, "ChangeSeq", std::to_string(page.change_seq));
+  add_text(data, "Total", std::to_string(page.total));
   return "0";
 }
 

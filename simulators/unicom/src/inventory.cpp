@@ -11,7 +11,7 @@ namespace cgw::sim::unicom {
 namespace json = boost::json;
 
 namespace {
-constexpr int64_t kDefaultPageSize = 100, kMaxPageSize = 1000;
+constexpr int64_t kDefaultPageSize = 100, kMaxPageSize = 5000;
 constexpr int64_t kMaxPageNo = 1'000'000'000;
 constexpr int64_t kMaxLockMinutes = 7 * 24 * 60;  // a week; keeps hold_ms far from overflow
 
@@ -25,6 +25,12 @@ const char* state_name(NumberState s) {
       return "SOLD";
   }
   return "FREE";
+}
+
+json::object number_json(const NumberView& n) {
+  return json::object{{"number", n.record.number}, {"province", n.record.province},
+                      {"city", n.record.city},     {"price", n.record.price_fen},
+                      {"level", n.record.level},   {"state", state_name(n.state)}};
 }
 }  // namespace
 
@@ -42,31 +48,53 @@ UnicomSimulator::Reply UnicomSimulator::list_products() {
 }
 
 UnicomSimulator::Reply UnicomSimulator::query_numbers(const FormParams& params) {
-  int64_t page_no = 1, page_size = kDefaultPageSize;
-  if (auto f = read_int(params, "page_no", page_no, 1, kMaxPageNo); f == Field::kBad)
-    return error(std::string(kMalformed));
+  int64_t page_no = 1, page_size = kDefaultPageSize, since = 0;
+  const Field page_no_field = read_int(params, "page_no", page_no, 1, kMaxPageNo);
+  if (page_no_field == Field::kBad) return error(std::string(kMalformed));
   if (auto f = read_int(params, "page_size", page_size, 1, kMaxPageSize); f == Field::kBad)
     return error(std::string(kMalformed));
+  const Field since_field = read_int(params, "changed_since", since, 0, INT64_MAX);
+  if (since_field == Field::kBad) return error(std::string(kMalformed));
+  const int64_t now = ctx_.clock.now_ms();
+  Reply r;
+  if (since_field == Field::kOk) {
+    // The change feed: pages follow the change log, not offsets, so a
+    // page_no makes no sense with it.
+    if (page_no_field == Field::kOk) return error(std::string(kMalformed));
+    const Page page =
+        ctx_.ledger.changes(static_cast<uint64_t>(since), static_cast<size_t>(page_size), now);
+    // A position the change log has not reached (e.g. taken before the
+    // carrier restarted): the partner must query everything again.
+    if (page.change_seq < static_cast<uint64_t>(since)) return error(std::string(kMalformed));
+    json::array numbers;
+    numbers.reserve(page.items.size());
+    for (const auto& n : page.items) numbers.push_back(number_json(n));
+    r.data["page_size"] = page_size;
+    r.data["total"] = page.total;
+    r.data["change_seq"] = page.change_seq;
+    r.data["has_more"] = page.has_more;
+    r.data["numbers"] = std::move(numbers);
+    return r;
+  }
   // Pages are offsets into the pool in number order. The pool never changes
   // (only states do), so the pages of one pass are disjoint and complete.
   const auto total = static_cast<int64_t>(numbers_.size());
   const int64_t offset = (page_no - 1) * page_size;
   json::array numbers;
+  uint64_t change_seq = 0;
   if (offset < total) {
     const std::string after = offset == 0 ? std::string() : numbers_[offset - 1];
-    const Page page = ctx_.ledger.page(after, static_cast<size_t>(page_size), ctx_.clock.now_ms());
-    for (const auto& n : page.items)
-      numbers.push_back(json::object{{"number", n.record.number},
-                                     {"province", n.record.province},
-                                     {"city", n.record.city},
-                                     {"price", n.record.price_fen},
-                                     {"level", n.record.level},
-                                     {"state", state_name(n.state)}});
+    const Page page = ctx_.ledger.page(after, static_cast<size_t>(page_size), now);
+    numbers.reserve(page.items.size());
+    for (const auto& n : page.items) numbers.push_back(number_json(n));
+    change_seq = page.change_seq;
+  } else {
+    change_seq = ctx_.ledger.page("", 0, now).change_seq;
   }
-  Reply r;
   r.data["page_no"] = page_no;
   r.data["page_size"] = page_size;
   r.data["total"] = total;
+  r.data["change_seq"] = change_seq;
   r.data["numbers"] = std::move(numbers);
   return r;
 }
