@@ -11,7 +11,7 @@
 # $CGW_BUILD_DIR/bench). Environment: CGW_BUILD_DIR (default build/),
 # CGW_BENCH_NO_BUILD=1 (use the binaries as they are), CGW_BENCH_KEEP=1 (keep
 # the temporary directory with configs and logs), CGW_BENCH_SYNC_PAGE
-# (gateway sync_page_size, default 1000).
+# (the gateway's sync_page_size; default: the gateway's own default).
 #
 # Everything runs on 127.0.0.1; every load step is bounded in time and count.
 set -euo pipefail
@@ -38,7 +38,7 @@ done
 BUILD=${CGW_BUILD_DIR:-$ROOT/build}
 BIN=$BUILD/bin
 OUT=${OUT:-$BUILD/bench}
-SYNC_PAGE=${CGW_BENCH_SYNC_PAGE:-1000}
+SYNC_PAGE=${CGW_BENCH_SYNC_PAGE:-default}
 log() { echo "bench $(date +%T): $*" >&2; }
 die() { echo "bench: FAILED: $*" >&2; exit 1; }
 
@@ -166,7 +166,7 @@ carriers:
     required: true
     base_url: http://127.0.0.1:$SIM_PORT
     sync_interval_s: 86400     # one sync at start, none during the measurements
-    sync_page_size: $SYNC_PAGE
+$([ "$SYNC_PAGE" = default ] || echo "    sync_page_size: $SYNC_PAGE")
     request_timeout_ms: 10000
     max_concurrency: 256
     circuit_breaker: {min_calls: 100000}
