@@ -66,6 +66,10 @@ struct PlansListOutput {
 struct InventorySyncInput {
   std::string cursor;  // empty: from the beginning
   int64_t page_size = 1000;
+  // Empty: a full listing, paged with `cursor`. Otherwise an incremental
+  // sync: the numbers whose state changed after this change position (a
+  // change_cursor of an earlier reply); `cursor` is then unused.
+  std::string since;
 };
 
 struct NumberItem {
@@ -84,6 +88,12 @@ struct InventorySyncOutput {
   std::vector<NumberItem> items;
   std::string next_cursor;
   bool has_more = false;
+  // The carrier's change position as of this page: pass it as `since` to
+  // fetch what changed after it. Empty: the carrier has no change feed, so
+  // the gateway only runs full syncs.
+  std::string change_cursor;
+  // How many numbers the full listing has, when the carrier says (progress).
+  std::optional<int64_t> total;
 };
 
 struct ReserveInput {
@@ -187,9 +197,9 @@ struct CallbackEvent {
 
 CGW_JSON_STRUCT(Plan, plan_id, name, monthly_fee_fen, data_mb, voice_minutes)
 CGW_JSON_STRUCT(PlansListOutput, plans)
-CGW_JSON_STRUCT(InventorySyncInput, cursor, page_size)
+CGW_JSON_STRUCT(InventorySyncInput, cursor, page_size, since)
 CGW_JSON_STRUCT(NumberItem, msisdn, province, city, price_fen, status, carrier_grade, host_network)
-CGW_JSON_STRUCT(InventorySyncOutput, items, next_cursor, has_more)
+CGW_JSON_STRUCT(InventorySyncOutput, items, next_cursor, has_more, change_cursor, total)
 CGW_JSON_STRUCT(ReserveInput, msisdn, gateway_reservation_id, hold_seconds)
 CGW_JSON_STRUCT(ReserveOutput, carrier_reservation_id, expires_at_ms)
 CGW_JSON_STRUCT(ReleaseInput, msisdn, carrier_reservation_id)

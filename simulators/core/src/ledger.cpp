@@ -1,5 +1,7 @@
 #include "cgw/sim/ledger.hpp"
 
+#include <unordered_set>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -64,7 +66,7 @@ void Ledger::expire_locks(int64_t now_ms, std::vector<Reservation>* expired) {
     auto& res = locks_.at(node.value().second);
     res.state = LockState::kExpired;
     if (Slot* s = slot(res.number); s && s->state == NumberState::kLocked)
-      s->state = NumberState::kIdle;
+      set_state(*s, NumberState::kIdle);
     if (expired) expired->push_back(res);
   }
 }
@@ -93,7 +95,39 @@ Page Ledger::page(std::string_view after, size_t limit, int64_t now_ms) {
   for (; it != slots_.end() && page.items.size() < limit; ++it)
     page.items.push_back(NumberView{it->record, it->state});
   page.has_more = it != slots_.end();
+  page.change_seq = changes_.size();
+  page.total = slots_.size();
   return page;
+}
+
+Page Ledger::changes(uint64_t since, size_t limit, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  expire_locks(now_ms);
+  Page page;
+  page.total = slots_.size();
+  uint64_t at = std::min<uint64_t>(since, changes_.size());
+  // A number that changed twice is listed once, in its current state.
+  std::unordered_set<uint32_t> listed;
+  for (; at < changes_.size() && page.items.size() < limit; ++at)
+    if (listed.insert(changes_[at]).second)
+      page.items.push_back(NumberView{slots_[changes_[at]].record, slots_[changes_[at]].state});
+  page.has_more = at < changes_.size();
+  page.change_seq = at;
+  return page;
+}
+
+bool Ledger::sell_elsewhere(std::string_view number, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  expire_locks(now_ms);
+  Slot* s = slot(number);
+  if (!s || s->state != NumberState::kIdle) return false;
+  set_state(*s, NumberState::kSold);
+  return true;
+}
+
+void Ledger::set_state(Slot& s, NumberState state) {
+  s.state = state;
+  changes_.push_back(static_cast<uint32_t>(&s - slots_.data()));
 }
 
 std::optional<NumberView> Ledger::find_number(std::string_view number, int64_t now_ms) {
@@ -112,7 +146,7 @@ std::pair<LockResult, Reservation> Ledger::lock(const ReserveRequest& req, int64
   if (locks_.count(req.lock_id)) throw std::logic_error("lock id reused");
   Reservation res{req.lock_id, req.number,           req.partner_lock_id,
                   now_ms,      now_ms + req.hold_ms, LockState::kActive};
-  s->state = NumberState::kLocked;
+  set_state(*s, NumberState::kLocked);
   locks_.emplace(res.lock_id, res);
   lock_seq_.push_back(res.lock_id);
   expiry_.emplace(res.expire_ms, res.lock_id);
@@ -129,7 +163,7 @@ ReleaseResult Ledger::unlock(std::string_view number, std::string_view lock_id, 
   if (res.number != number) return ReleaseResult::kWrongNumber;
   res.state = LockState::kReleased;
   expiry_.erase({res.expire_ms, res.lock_id});
-  if (Slot* s = slot(res.number)) s->state = NumberState::kIdle;
+  if (Slot* s = slot(res.number)) set_state(*s, NumberState::kIdle);
   return ReleaseResult::kOk;
 }
 
@@ -211,10 +245,10 @@ std::vector<Order> Ledger::run_due(int64_t now_ms) {
     if (--pending_[order.applicant_key] <= 0) pending_.erase(order.applicant_key);
     if (Slot* s = slot(order.number)) {
       if (order.state == OrderState::kSuccess) {
-        s->state = NumberState::kSold;
+        set_state(*s, NumberState::kSold);
         ++lines_[order.applicant_key];
       } else {
-        s->state = NumberState::kIdle;  // a failed order gives the number back
+        set_state(*s, NumberState::kIdle);  // a failed order gives the number back
       }
     }
     done.push_back(order);

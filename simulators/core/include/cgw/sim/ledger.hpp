@@ -43,6 +43,10 @@ struct NumberView {
 struct Page {
   std::vector<NumberView> items;
   bool has_more = false;
+  // Position in the change log: a full listing taken from here on misses
+  // nothing if the changes since this position are fetched after it.
+  uint64_t change_seq = 0;
+  uint64_t total = 0;  // numbers in the pool
 };
 
 struct Reservation {
@@ -104,7 +108,13 @@ class Ledger {
   size_t size() const { return slots_.size(); }
   // Numbers strictly after `after` ("" for the start), in number order.
   Page page(std::string_view after, size_t limit, int64_t now_ms);
+  // Numbers whose state changed after change log position `since` (each
+  // once, in its current state); change_seq is where the next call starts.
+  Page changes(uint64_t since, size_t limit, int64_t now_ms);
   std::optional<NumberView> find_number(std::string_view number, int64_t now_ms);
+  // An idle number sold through another channel (the admin API's churn):
+  // gone from the carrier's listing. False unless the number was idle.
+  bool sell_elsewhere(std::string_view number, int64_t now_ms);
 
   std::pair<LockResult, Reservation> lock(const ReserveRequest& req, int64_t now_ms);
   ReleaseResult unlock(std::string_view number, std::string_view lock_id, int64_t now_ms);
@@ -138,9 +148,12 @@ class Ledger {
   void expire_locks(int64_t now_ms, std::vector<Reservation>* expired = nullptr);
   Slot* slot(std::string_view number);
   int active_lines_locked(const std::string& key) const;
+  // Every state change goes through here, so the change log is complete.
+  void set_state(Slot& s, NumberState state);
 
   mutable std::mutex mu_;
-  std::vector<Slot> slots_;  // sorted by number: the paging order
+  std::vector<Slot> slots_;        // sorted by number: the paging order
+  std::vector<uint32_t> changes_;  // slot of each state change, in order
   std::unordered_map<std::string, size_t> index_;
   std::unordered_map<std::string, Reservation> locks_;
   std::vector<std::string> lock_seq_;                 // lock ids in creation order
