@@ -2,6 +2,7 @@
 
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/secret_ref.hpp"
+#include "pii.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -263,14 +264,33 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
         root, "security.pii_key is required (32 bytes hex, as a {file:} or {env:} reference)");
   {
     YAML::Node sec = YAML::Clone(s.get("security"));
-    Section ss(sec, "security", {"pii_key"});
+    const std::set<std::string> known = {"pii_key", "pii_previous_keys"};
+    Section ss(sec, "security", known);
     if (auto err = resolve_secret_refs(sec, base); !err.empty())
       throw ConfigError(s.get("security"), "security: " + err);
-    auto key = crypto::from_hex(Section(sec, "security", {"pii_key"}).req_str("pii_key"));
+    auto key = crypto::from_hex(Section(sec, "security", known).req_str("pii_key"));
     if (!key || key->size() != 32)
       throw ConfigError(s.get("security")["pii_key"],
                         "security.pii_key must be 64 hex characters (32 bytes)");
     cfg.pii_key = *key;
+    // Previous keys open values sealed before a rotation; each must be a
+    // different key (the key id is what a sealed value names).
+    std::set<std::string> key_ids = {PiiCipher::key_id_for(*key)};
+    if (ss.has("pii_previous_keys")) {
+      const YAML::Node list = sec["pii_previous_keys"], at = s.get("security")["pii_previous_keys"];
+      if (!list.IsSequence())
+        throw ConfigError(at, "security.pii_previous_keys must be a list of {file:} or {env:}");
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string name = "security.pii_previous_keys[" + std::to_string(i) + "]";
+        auto old = list[i].IsScalar() ? crypto::from_hex(list[i].as<std::string>()) : std::nullopt;
+        if (!old || old->size() != 32)
+          throw ConfigError(at[i], name + " must be 64 hex characters (32 bytes)");
+        const auto id = PiiCipher::key_id_for(*old);
+        if (!key_ids.insert(id).second)
+          throw ConfigError(at[i], name + " repeats a key already configured (key id " + id + ")");
+        cfg.pii_previous_keys.push_back(*old);
+      }
+    }
   }
   if (s.has("webhooks")) {
     Section w(s.get("webhooks"), "webhooks",

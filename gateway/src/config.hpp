@@ -109,6 +109,9 @@ struct Config {
   std::chrono::milliseconds housekeeping_interval{15'000};
   std::chrono::seconds idempotency_key_retention{48 * 3600};  // at least 24 h
   std::string pii_key;  // 32 bytes (from a file or env reference, hex)
+  // Older PII keys (32 bytes each): they open values sealed before a
+  // rotation, never seal (`--rotate-pii`, docs/security.md).
+  std::vector<std::string> pii_previous_keys;
   std::vector<TenantConfig> tenants;
   std::vector<CarrierConfig> carriers;
   WebhookPolicy webhooks;

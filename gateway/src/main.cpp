@@ -1,7 +1,8 @@
 // cgw-gateway: loads config, opens the store, loads carrier plugins, serves
 // the unified API, syncs inventory and drives activations. SIGINT/SIGTERM
 // stop it gracefully: no new connections, in-flight requests finish (up to
-// limits.shutdown_grace_ms), exit code 0.
+// limits.shutdown_grace_ms), exit code 0. `--rotate-pii` re-seals the
+// stored personal data under the current PII key and exits.
 #include "activation_engine.hpp"
 #include "cgw/common/crypto.hpp"
 #include "config.hpp"
@@ -22,6 +23,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -35,6 +37,8 @@ namespace {
 
 int usage() {
   std::cerr << "usage: cgw-gateway --config <file> [--port-file <file>] [--check-config]\n"
+               "       cgw-gateway --config <file> --rotate-pii [--batch <rows>]   (re-seal "
+               "stored PII under the current key; default 500 rows per transaction)\n"
                "       cgw-gateway --new-api-key [<prefix>]   (prefix: a-z, 0-9, '_'; "
                "default cgw_live)\n";
   return 2;
@@ -56,6 +60,146 @@ int new_api_key(const std::string& prefix) {
             << "        label: " << visible << "\n"
             << "        scopes: [inventory:read, numbers:reserve, kyc:verify, activations:write, "
                "activations:read]\n";
+  return 0;
+}
+
+// Sealed values not under the current PII key. Under a previous key: the
+// rotation is incomplete. Under a key id not configured: they do not open.
+void report_pii_keys(Store& store, const PiiCipher& pii, const std::string& config_path) {
+  std::map<std::string, int64_t> census;
+  try {
+    census = store.pii_key_census();
+  } catch (const std::exception& e) {
+    spdlog::error("pii: cannot count sealed values by key id: {}", e.what());
+    return;
+  }
+  int64_t old_n = 0, unknown_n = 0;
+  std::string old_ids, unknown_ids;
+  for (const auto& [id, n] : census) {
+    if (id == pii.key_id()) continue;
+    const bool known = pii.knows(id);
+    auto& ids = known ? old_ids : unknown_ids;
+    (known ? old_n : unknown_n) += n;
+    ids += (ids.empty() ? "" : ", ") + (id.empty() ? std::string("(none)") : id) + ": " +
+           std::to_string(n);
+  }
+  if (old_n > 0)
+    spdlog::warn(
+        "pii: {} sealed values are still under previous keys ({}): key rotation is incomplete; "
+        "run cgw-gateway --config {} --rotate-pii",
+        old_n, old_ids, config_path);
+  if (unknown_n > 0)
+    spdlog::error(
+        "pii: {} sealed values are under key ids that are not configured ({}): they cannot be "
+        "opened, and activations that need them fail; add those keys to "
+        "security.pii_previous_keys",
+        unknown_n, unknown_ids);
+  if (old_n == 0 && unknown_n == 0 && !pii.previous_key_ids().empty())
+    spdlog::info(
+        "pii: every sealed value is under the current key {}; security.pii_previous_keys is no "
+        "longer needed",
+        pii.key_id());
+}
+
+volatile std::sig_atomic_t g_stop_rotation = 0;
+
+// `--rotate-pii`: re-seals every stored value that is not under the current
+// PII key, in transactions of `batch_rows` rows (docs/security.md "Key
+// rotation"). SIGINT/SIGTERM stop it after the batch in progress; a re-run
+// goes on from there, and re-running a finished rotation changes nothing.
+int rotate_pii(const Config& cfg, size_t batch_rows) {
+  if (!std::filesystem::exists(cfg.store_path)) {
+    spdlog::critical("pii rotation: no store at {}", cfg.store_path.string());
+    return 1;
+  }
+  const PiiCipher pii(cfg.pii_key, cfg.pii_previous_keys);
+  Store store(cfg.store_path, pii);
+  if (auto err = store.open(); !err.empty()) {
+    spdlog::critical("{}", err);
+    return 1;
+  }
+  std::string previous;
+  for (const auto& id : pii.previous_key_ids()) previous += (previous.empty() ? "" : ", ") + id;
+  spdlog::info("pii rotation: store {}, current key {}, previous keys [{}], {} rows per batch",
+               cfg.store_path.string(), pii.key_id(), previous, batch_rows);
+  std::signal(SIGINT, [](int) { g_stop_rotation = 1; });
+  std::signal(SIGTERM, [](int) { g_stop_rotation = 1; });
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  auto last_log = start;
+  auto rate = [&](int64_t rows) {
+    const double s = std::chrono::duration<double>(clock::now() - start).count();
+    return s > 0 ? static_cast<double>(rows) / s : 0.0;
+  };
+  Store::PiiRotation r;
+  try {
+    r = store.rotate_pii(batch_rows, [&](const Store::PiiRotation& p) {
+      const auto now = clock::now();
+      const auto seen = p.rows_done + static_cast<int64_t>(p.unreadable.size());
+      if (now - last_log >= std::chrono::seconds(2) || seen >= p.rows_total) {
+        spdlog::info("pii rotation: {}/{} rows re-sealed ({:.0f} rows/s)", p.rows_done,
+                     p.rows_total, rate(p.rows_done));
+        last_log = now;
+      }
+      return g_stop_rotation == 0;
+    });
+  } catch (const std::exception& e) {
+    spdlog::critical("pii rotation failed: {} (committed batches stay; run again)", e.what());
+    return 1;
+  }
+  if (!r.unknown_keys.empty()) {
+    int64_t n = 0;
+    std::string ids;
+    for (const auto& [id, count] : r.unknown_keys) {
+      n += count;
+      ids += (ids.empty() ? "" : ", ") + (id.empty() ? std::string("(none)") : id) + ": " +
+             std::to_string(count);
+    }
+    spdlog::critical(
+        "pii rotation refused: {} sealed values are under key ids that are neither the current "
+        "key {} nor in security.pii_previous_keys ({}). Add those keys to "
+        "security.pii_previous_keys and run again. Nothing was changed.",
+        n, pii.key_id(), ids);
+    return 1;
+  }
+  const double secs = std::chrono::duration<double>(clock::now() - start).count();
+  spdlog::info(
+      "pii rotation: {} of {} rows re-sealed ({} values, {} ID-number lookup hashes) in {:.1f} s "
+      "({:.0f} rows/s)",
+      r.rows_done, r.rows_total, r.values_resealed, r.hashes_recomputed, secs, rate(r.rows_done));
+  if (r.stopped) {
+    spdlog::warn("pii rotation stopped before the end; run --rotate-pii again to finish");
+    return 1;
+  }
+  if (!r.unreadable.empty()) {
+    std::string rows;
+    for (size_t i = 0; i < r.unreadable.size() && i < 20; ++i)
+      rows += (i ? ", " : "") + r.unreadable[i];
+    if (r.unreadable.size() > 20) rows += ", ...";
+    spdlog::error(
+        "pii rotation: {} rows have a value that does not open under its key (altered?) and were "
+        "left as they are: {}",
+        r.unreadable.size(), rows);
+    return 1;
+  }
+  // What is left: nothing, unless a gateway with another current key wrote
+  // during the run.
+  int64_t total = 0, left = 0;
+  for (const auto& [id, n] : store.pii_key_census()) {
+    total += n;
+    if (id != pii.key_id()) left += n;
+  }
+  if (left > 0) {
+    spdlog::warn(
+        "pii rotation: {} sealed values are still not under key {} (written during the run by a "
+        "gateway with another current key?); run again",
+        left, pii.key_id());
+    return 1;
+  }
+  spdlog::info(
+      "pii rotation complete: all {} sealed values are under key {}; the previous keys can be "
+      "removed from security.pii_previous_keys",
+      total, pii.key_id());
   return 0;
 }
 
@@ -98,7 +242,8 @@ bool load_carriers(Services& svc, const std::string& callback_base) {
 
 int main(int argc, char** argv) {
   std::string config_path, port_file;
-  bool check_only = false;
+  bool check_only = false, rotate = false;
+  size_t batch_rows = 500;
   if (argc >= 2 && std::string(argv[1]) == "--new-api-key")
     return argc > 3 ? usage() : new_api_key(argc == 3 ? argv[2] : "cgw_live");
   for (int i = 1; i < argc; ++i) {
@@ -109,7 +254,16 @@ int main(int argc, char** argv) {
       port_file = argv[++i];
     else if (a == "--check-config")
       check_only = true;
-    else
+    else if (a == "--rotate-pii")
+      rotate = true;
+    else if (a == "--batch" && i + 1 < argc) {
+      try {
+        batch_rows = std::stoul(argv[++i]);
+      } catch (const std::exception&) {
+        return usage();
+      }
+      if (batch_rows == 0) return usage();
+    } else
       return usage();
   }
   if (config_path.empty()) return usage();
@@ -125,6 +279,11 @@ int main(int argc, char** argv) {
   }
   if (!init_logging("cgw-gateway", loaded.config->log_level))
     spdlog::warn("unknown log level '{}', using info", loaded.config->log_level);
+  if (rotate) {
+    const int rc = rotate_pii(*loaded.config, batch_rows);
+    spdlog::default_logger()->flush();
+    return rc;
+  }
 
   asio::io_context ioc(loaded.config->threads);
   auto svc = std::make_unique<Services>(std::move(*loaded.config), ioc);
@@ -132,11 +291,13 @@ int main(int argc, char** argv) {
   set_host_clock(svc->now);
   const Config& cfg = svc->config;
 
-  svc->store = std::make_unique<Store>(cfg.store_path, PiiCipher(cfg.pii_key));
+  const PiiCipher pii(cfg.pii_key, cfg.pii_previous_keys);
+  svc->store = std::make_unique<Store>(cfg.store_path, pii);
   if (auto err = svc->store->open(); !err.empty()) {
     spdlog::critical("{}", err);
     return 1;
   }
+  report_pii_keys(*svc->store, pii, config_path);
 
   {
     auto r = svc->store->recover_interrupted_requests(svc->now());

@@ -14,6 +14,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -228,6 +230,36 @@ class Store {
   int64_t expire_reservations(int64_t now_ms);
   int64_t prune_idempotency_keys(int64_t older_than_ms);
 
+  // --- PII keys (store_pii.cpp, docs/security.md "Key rotation").
+  // How many sealed values name each key id, over every sealed column
+  // ("" for a value without one). One scan of verifications and activations.
+  std::map<std::string, int64_t> pii_key_census();
+  struct PiiRotation {
+    // Key ids (with their value counts) that the keyring does not know. Not
+    // empty: the rotation refused and changed nothing.
+    std::map<std::string, int64_t> unknown_keys;
+    int64_t rows_total = 0;         // rows with a value not under the current key, at the start
+    int64_t rows_done = 0;          // re-sealed and committed so far
+    int64_t values_resealed = 0;    // sealed values rewritten
+    int64_t hashes_recomputed = 0;  // ID-number lookup hashes rewritten
+    // "verifications/<id>" or "activations/<id>": a value under a known key
+    // that does not open (altered). Left as it is; the rotation goes on.
+    std::vector<std::string> unreadable;
+    bool stopped = false;  // `progress` returned false
+  };
+  // Re-seals every value that is not under the current key, `batch_rows`
+  // rows per transaction, and recomputes the lookup hash of every ID number
+  // it re-seals (the hash follows the key: see pii.hpp). Rows already under
+  // the current key are not touched, so a re-run after an interruption goes
+  // on where it stopped and a complete rotation re-run is a no-op. Calls
+  // `progress` after each commit; returning false stops there.
+  PiiRotation rotate_pii(size_t batch_rows,
+                         const std::function<bool(const PiiRotation&)>& progress = {});
+  // Verifications made for this ID number, any tenant or carrier: the
+  // equality lookup behind per-ID checks. It matches the hash under every
+  // configured key, so rows a rotation has not reached yet still count.
+  int64_t count_verifications_for_id_number(const std::string& id_number);
+
  private:
   void migrate();
   bool advance_in_tx(const std::string& id, const StatusChange& change, int64_t now_ms);
@@ -239,6 +271,10 @@ class Store {
   // `previous` (inside the caller's transaction).
   void enqueue_status_event(const std::string& activation_id, const std::string& previous,
                             const std::string& cause, int64_t now_ms);
+  // Opens a sealed value of `row_id` ("<row>/<field>"); when it does not
+  // open, logs why (a key id not configured, an altered row) and returns
+  // nullopt (store_pii.cpp).
+  std::optional<std::string> open_pii(const std::string& sealed, const std::string& row_id) const;
   std::filesystem::path path_;
   PiiCipher pii_;
   std::mutex write_mu_, read_mu_;

@@ -181,10 +181,10 @@ std::optional<ActivationSubmission> Store::submission(const std::string& id) {
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     sub.carrier_reservation_id = s.opt_text(0).value_or("");
-    auto idn = pii_.open(s.text(1), a->verification_id + "/id_number");
-    auto name = pii_.open(s.text(2), a->verification_id + "/name");
-    auto del = pii_.open(s.text(3), a->id + "/delivery");
-    if (!idn || !name || !del) return std::nullopt;  // wrong key or tampered row
+    auto idn = open_pii(s.text(1), a->verification_id + "/id_number");
+    auto name = open_pii(s.text(2), a->verification_id + "/name");
+    auto del = open_pii(s.text(3), a->id + "/delivery");
+    if (!idn || !name || !del) return std::nullopt;  // unknown key id, or an altered row
     sub.id_number = *idn;
     sub.name = *name;
     sub.delivery = json::value_to<Delivery>(json::parse(*del));
