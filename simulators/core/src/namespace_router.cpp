@@ -38,7 +38,10 @@ std::string read_overrides(const json::object& o, SimulatorConfig& c) {
       "faults", "callback_chaos"};
   for (const auto& [key, unused] : o) {
     (void)unused;
-    if (std::none_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; }))
+    // key is named in the capture: clang 14 cannot capture a structured
+    // binding implicitly.
+    if (std::none_of(std::begin(kKeys), std::end(kKeys),
+                     [&key = key](const char* k) { return key == k; }))
       return "unknown key '" + std::string(key) + "'";
   }
   int64_t n = 0;
