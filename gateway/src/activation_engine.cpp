@@ -119,7 +119,11 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
                              sub->name,
                              sub->id_number,
                              sub->delivery};
-    svc_.store->note_submit_attempt(id);  // durable before the carrier can see it
+    // On disk before the carrier can see the order: after a crash, the
+    // count tells that the carrier may know it.
+    svc_.store->note_submit_attempt(id);
+    if (!co_await svc_.store->durable())
+      spdlog::critical("engine: activation={} submit attempt not flushed to disk", id);
     auto outcome =
         co_await carrier.run(op::kActivationSubmit, json::serialize(json::value_from(in)));
     if (outcome.ok) {

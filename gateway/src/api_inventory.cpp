@@ -1,5 +1,6 @@
 // GET /v1/carriers, /v1/plans, /v1/numbers
 #include "api_support.hpp"
+#include "number_index.hpp"
 #include "vanity.hpp"
 
 #include <cgw/types.hpp>
@@ -23,7 +24,11 @@ Awaitable list_carriers(Ctx& c) {
   json::array list;
   for (const auto& [id, carrier] : c.svc.carriers) {
     const auto& cfg = carrier->config();
-    auto inv = c.svc.store->inventory(id);
+    // The search index counts without a table scan; the store counts
+    // before the index's first build.
+    auto indexed = c.svc.numbers->available(id);
+    auto inv = c.svc.store->inventory(id, !indexed);
+    if (indexed) inv.available = *indexed;
     json::object inventory{
         {"available", inv.available}, {"last_sync_at", nullptr}, {"staleness_s", nullptr}};
     if (inv.last_sync_at_ms) {
@@ -76,22 +81,70 @@ Awaitable list_plans(Ctx& c) {
   co_return json_response(c, 200, json::object{{"plans", std::move(plans)}});
 }
 
+namespace {
+constexpr std::pair<NumberSort, const char*> kSorts[] = {
+    {NumberSort::kMsisdn, "number"},
+    {NumberSort::kPriceAsc, "price"},
+    {NumberSort::kPriceDesc, "-price"},
+    {NumberSort::kValuationAsc, "valuation"},
+    {NumberSort::kValuationDesc, "-valuation"}};
+
+const char* sort_name(NumberSort s) {
+  for (auto [value, name] : kSorts)
+    if (value == s) return name;
+  return "number";
+}
+
+std::optional<int64_t> fen(const std::string& v) {
+  if (v.empty() || v.size() > 12 || !all_digits(v)) return std::nullopt;
+  return std::stoll(v);
+}
+
+// The cursor is opaque to clients: "<sort>.<key>.<number>.<carrier>" of the
+// last row returned.
+std::string make_cursor(NumberSort sort, const FoundNumber& n) {
+  return std::string(sort_name(sort)) + "." + std::to_string(n.sort_key) + "." + n.msisdn + "." +
+         n.carrier;
+}
+
+std::optional<NumberSearch::After> parse_cursor(NumberSort sort, std::string_view c) {
+  std::string_view parts[4];
+  for (int i = 0; i < 3; ++i) {
+    auto dot = c.find('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    parts[i] = c.substr(0, dot);
+    c.remove_prefix(dot + 1);
+  }
+  parts[3] = c;
+  auto key = fen(std::string(parts[1]));
+  auto msisdn = msisdn_value(parts[2]);
+  if (parts[0] != sort_name(sort) || !key || !msisdn || parts[3].empty()) return std::nullopt;
+  return NumberSearch::After{*key, *msisdn, std::string(parts[3])};
+}
+}  // namespace
+
 Awaitable search_numbers(Ctx& c) {
-  NumberQuery q;
+  NumberSearch q;
   auto param = [&](const char* name) -> std::string {
     auto it = c.query.find(name);
     return it == c.query.end() ? std::string() : it->second;
   };
-  static const std::set<std::string> kKnown = {"carrier", "province", "city",           "prefix",
-                                               "suffix",  "contains", "exclude_digits", "tags",
-                                               "limit",   "cursor"};
+  static const std::set<std::string> kKnown = {
+      "carrier", "province",  "city",      "prefix", "suffix", "contains", "exclude_digits",
+      "tags",    "price_min", "price_max", "sort",   "limit",  "cursor"};
   for (const auto& [k, v] : c.query)
     if (!kKnown.count(k))
       co_return error_response(c, bad_argument("unknown query parameter '" + k + "'"));
-  if (auto carrier = param("carrier"); !carrier.empty()) {
-    if (!c.svc.carrier(carrier))
-      co_return error_response(c, ApiError{400, "UNKNOWN_CARRIER", "no carrier '" + carrier + "'"});
-    q.carriers.push_back(carrier);
+  if (auto list = param("carrier"); !list.empty()) {
+    // One carrier or several: carrier=mobile,unicom
+    for (std::string_view rest = list; !rest.empty();) {
+      auto comma = rest.find(',');
+      std::string id(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      if (!c.svc.carrier(id))
+        co_return error_response(c, ApiError{400, "UNKNOWN_CARRIER", "no carrier '" + id + "'"});
+      q.carriers.push_back(std::move(id));
+    }
   }
   q.province = param("province");
   q.city = param("city");
@@ -112,29 +165,47 @@ Awaitable search_numbers(Ctx& c) {
     if (!bits) co_return error_response(c, bad_argument("unknown tag '" + unknown + "'"));
     q.tags_all = *bits;
   }
+  for (auto [name, dest] :
+       {std::pair{"price_min", &q.price_min}, std::pair{"price_max", &q.price_max}}) {
+    if (auto v = param(name); !v.empty()) {
+      auto value = fen(v);
+      if (!value)
+        co_return error_response(
+            c, bad_argument(std::string(name) + " must be a price in fen (0 to 12 digits)"));
+      *dest = *value;
+    }
+  }
+  if (q.price_min > q.price_max)
+    co_return error_response(c, bad_argument("price_min is above price_max"));
+  if (auto sort = param("sort"); !sort.empty()) {
+    auto it = std::find_if(std::begin(kSorts), std::end(kSorts),
+                           [&](const auto& s) { return sort == s.second; });
+    if (it == std::end(kSorts))
+      co_return error_response(
+          c, bad_argument("sort must be one of number, price, -price, valuation, -valuation"));
+    q.sort = it->first;
+  }
   if (auto limit = param("limit"); !limit.empty()) {
     if (!all_digits(limit) || limit.size() > 3 || std::stoi(limit) < 1 || std::stoi(limit) > 100)
       co_return error_response(c, bad_argument("limit must be 1 to 100"));
     q.limit = static_cast<size_t>(std::stoi(limit));
   }
   if (auto cursor = param("cursor"); !cursor.empty()) {
-    // Opaque to clients: "<msisdn>.<carrier>" of the last row returned.
-    auto dot = cursor.find('.');
-    if (dot == std::string::npos || !all_digits(cursor.substr(0, dot)) || dot + 1 >= cursor.size())
-      co_return error_response(c, bad_argument("cursor is not one this API returned"));
-    q.after_msisdn = cursor.substr(0, dot);
-    q.after_carrier = cursor.substr(dot + 1);
+    q.after = parse_cursor(q.sort, cursor);
+    if (!q.after)
+      co_return error_response(
+          c, bad_argument("cursor is not one this API returned for this sort order"));
   }
   // One extra row tells whether there is a next page.
-  size_t want = q.limit;
+  const size_t want = q.limit;
   q.limit = want + 1;
-  auto rows = c.svc.store->search_numbers(q);
+  auto rows = c.svc.numbers->search(q);
   json::array numbers;
   json::value next = nullptr;
   for (size_t i = 0; i < rows.size() && i < want; ++i) {
     const auto& r = rows[i];
     json::array tags;
-    for (auto& t : tag_names(r.tag_bits)) tags.emplace_back(t);
+    for (auto& t : tag_names(r.tags)) tags.emplace_back(t);
     const Carrier* carrier = c.svc.carrier(r.carrier);
     const std::string host = !r.host_network.empty() ? r.host_network
                              : carrier               ? carrier->config().host_network
@@ -145,9 +216,11 @@ Awaitable search_numbers(Ctx& c) {
                                    {"province", r.province},
                                    {"city", r.city},
                                    {"price_fen", r.price_fen},
-                                   {"tags", std::move(tags)}});
+                                   {"tags", std::move(tags)},
+                                   {"grade", r.grade},
+                                   {"valuation_fen", r.valuation_fen}});
   }
-  if (rows.size() > want) next = rows[want - 1].msisdn + "." + rows[want - 1].carrier;
+  if (rows.size() > want) next = make_cursor(q.sort, rows[want - 1]);
   co_return json_response(c, 200,
                           json::object{{"numbers", std::move(numbers)}, {"next_cursor", next}});
 }

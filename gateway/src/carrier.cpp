@@ -89,6 +89,19 @@ std::string Carrier::create(const std::string& callback_url) {
 
 boost::asio::awaitable<OperationOutcome> Carrier::run(std::string operation,
                                                       std::string input_json) {
+  for (int attempt = 0;; ++attempt) {
+    auto outcome = co_await run_once(operation, input_json);
+    if (outcome.ok || !outcome.retryable || !is_read_operation(operation) ||
+        attempt >= config_.max_retries)
+      co_return outcome;
+    co_await backoff(attempt);
+    spdlog::info("carrier={} op={} retry {} after: {} {}", config_.id, operation, attempt + 1,
+                 outcome.code, outcome.message);
+  }
+}
+
+boost::asio::awaitable<OperationOutcome> Carrier::run_once(const std::string& operation,
+                                                           const std::string& input_json) {
   const cgw_plugin_v1* t = library_->table;
   auto free_step = [t](cgw_step_v1* s) {
     if (s) t->free_step(s);
@@ -137,7 +150,7 @@ boost::asio::awaitable<OperationOutcome> Carrier::run(std::string operation,
     step.reset();
 
     auto started = std::chrono::steady_clock::now();
-    net::ClientResponse res = co_await send(operation, req);
+    net::ClientResponse res = co_await send(req);
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - started)
                   .count();
@@ -157,8 +170,7 @@ boost::asio::awaitable<OperationOutcome> Carrier::run(std::string operation,
                          " steps");
 }
 
-boost::asio::awaitable<net::ClientResponse> Carrier::send(const std::string& operation,
-                                                          const net::ClientRequest& request) {
+boost::asio::awaitable<net::ClientResponse> Carrier::send(const net::ClientRequest& request) {
   for (int attempt = 0;; ++attempt) {
     if (!breaker_.allow()) {
       // Fail fast: nothing is sent, and the plugin maps it like any
@@ -175,21 +187,22 @@ boost::asio::awaitable<net::ClientResponse> Carrier::send(const std::string& ope
     }
     const bool server_error = res.ok() && res.status >= 500;
     breaker_.record(res.ok() && !server_error);
-    if (res.ok() && !server_error) co_return res;
-    const bool nothing_sent = res.transport == CGW_TRANSPORT_NOT_SENT;
-    const bool safe = nothing_sent || is_read_operation(operation);
-    if (!safe || attempt >= config_.max_retries) co_return res;
-    // Exponential backoff with full jitter: 100 ms, 200 ms, ... each scaled
-    // by a random factor so retries of many calls do not line up.
-    unsigned char r = 0;
-    host_table()->random_bytes(nullptr, &r, 1);
-    auto base = std::chrono::milliseconds(100 << std::min(attempt, 6));
-    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
-                                base / 2 + base * r / 512);
-    co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-    spdlog::info("carrier={} op={} retry {} after: {}", config_.id, operation, attempt + 1,
-                 res.ok() ? "HTTP " + std::to_string(res.status) : res.error);
+    // Only a request that never left can go again as it is; anything else
+    // goes back to the plugin (run() decides whether to start over).
+    if (res.transport != CGW_TRANSPORT_NOT_SENT || attempt >= config_.max_retries) co_return res;
+    co_await backoff(attempt);
+    spdlog::info("carrier={} resend {} after: {}", config_.id, attempt + 1, res.error);
   }
+}
+
+boost::asio::awaitable<void> Carrier::backoff(int attempt) {
+  // 100 ms, 200 ms, ... each scaled by a random factor so retries of many
+  // calls do not line up.
+  unsigned char r = 0;
+  host_table()->random_bytes(nullptr, &r, 1);
+  auto base = std::chrono::milliseconds(100 << std::min(attempt, 6));
+  boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, base / 2 + base * r / 512);
+  co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
 }
 
 CallbackOutcome Carrier::parse_callback(const std::string& method, const std::string& target,

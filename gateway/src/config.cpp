@@ -141,10 +141,26 @@ TenantConfig parse_tenant(const YAML::Node& n, const std::filesystem::path& base
 
 CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& base) {
   Section s(n, "carrier",
-            {"id", "display_name", "kind", "host_network", "plugin", "required", "base_url",
-             "sync_interval_s", "sync_page_size", "connect_timeout_ms", "request_timeout_ms",
-             "reservation_hold_s", "activation_poll_interval_s", "max_concurrency", "max_qps",
-             "max_retries", "circuit_breaker", "tls", "settings"});
+            {"id",
+             "display_name",
+             "kind",
+             "host_network",
+             "plugin",
+             "required",
+             "base_url",
+             "sync_interval_s",
+             "incremental_sync_interval_s",
+             "sync_page_size",
+             "connect_timeout_ms",
+             "request_timeout_ms",
+             "reservation_hold_s",
+             "activation_poll_interval_s",
+             "max_concurrency",
+             "max_qps",
+             "max_retries",
+             "circuit_breaker",
+             "tls",
+             "settings"});
   CarrierConfig c;
   c.id = s.req_str("id");
   for (char ch : c.id)
@@ -160,7 +176,9 @@ CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& ba
   c.required = s.opt<bool>("required", false);
   c.base_url = s.req_str("base_url");
   c.sync_interval = std::chrono::seconds(s.positive<int64_t>("sync_interval_s", 300));
-  c.sync_page_size = s.positive<int64_t>("sync_page_size", 1000);
+  c.incremental_sync_interval =
+      std::chrono::seconds(s.positive<int64_t>("incremental_sync_interval_s", 15));
+  c.sync_page_size = s.positive<int64_t>("sync_page_size", 5000);
   c.connect_timeout = ms(s, "connect_timeout_ms", 2'000);
   c.request_timeout = ms(s, "request_timeout_ms", 10'000);
   c.reservation_hold_seconds = s.positive<int64_t>("reservation_hold_s", 1800);

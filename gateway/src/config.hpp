@@ -62,8 +62,9 @@ struct CarrierConfig {
   std::filesystem::path plugin;
   bool required = false;
   std::string base_url;
-  std::chrono::seconds sync_interval{300};
-  int64_t sync_page_size = 1000;
+  std::chrono::seconds sync_interval{300};             // full syncs
+  std::chrono::seconds incremental_sync_interval{15};  // changes between full syncs
+  int64_t sync_page_size = 5000;  // a wish: each plugin clamps to its carrier's maximum
   std::chrono::milliseconds connect_timeout{2'000};
   std::chrono::milliseconds request_timeout{10'000};
   int64_t reservation_hold_seconds = 1800;

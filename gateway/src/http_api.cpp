@@ -155,6 +155,12 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
     spdlog::error("request_id={} internal error: {}", c.request_id, e.what());
     res = api::error_response(c, ApiError{500, "INTERNAL", "internal error", true});
   }
+  // A change is acknowledged only once it is on disk. The flush is shared
+  // with every request that committed meanwhile (group_commit.hpp).
+  if (svc_.store && req.method() != net::http::verb::get && req.method() != net::http::verb::head &&
+      !co_await svc_.store->durable())
+    res = api::error_response(
+        c, ApiError{503, "STORE_UNAVAILABLE", "the change could not be made durable", true});
   if (!c.tenant.empty()) audit(c, key_label, res);
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                                   started)

@@ -23,6 +23,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -240,6 +242,17 @@ bool load_carriers(Services& svc, const std::string& callback_base) {
 
 }  // namespace
 
+// Every keep-alive connection is a file descriptor: the default soft limit
+// (often 1024) would cap the gateway far below its 10,000-connection aim.
+static void raise_open_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const auto before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) == 0)
+    spdlog::info("open file limit raised from {} to {}", before, lim.rlim_cur);
+}
+
 int main(int argc, char** argv) {
   std::string config_path, port_file;
   bool check_only = false, rotate = false;
@@ -289,6 +302,7 @@ int main(int argc, char** argv) {
   auto svc = std::make_unique<Services>(std::move(*loaded.config), ioc);
   svc->now = [] { return system_now_ms(); };
   set_host_clock(svc->now);
+  raise_open_file_limit();
   const Config& cfg = svc->config;
 
   const PiiCipher pii(cfg.pii_key, cfg.pii_previous_keys);
@@ -359,6 +373,10 @@ int main(int argc, char** argv) {
   }
   if (svc->carriers.empty()) spdlog::warn("no carrier plugin loaded: the API serves no carrier");
   svc->engine = std::make_unique<ActivationEngine>(*svc);
+  // Search serves the stored inventory from the first request on; the sync
+  // loops refresh it.
+  svc->store->attach_index(svc->numbers.get());
+  for (const auto& [id, carrier] : svc->carriers) rebuild_number_index(*svc, id);
 
   server.start();
   svc->engine->start();

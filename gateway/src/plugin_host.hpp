@@ -83,7 +83,9 @@ class Carrier {
   uint64_t capabilities() const { return library_->table->capabilities; }
   bool has(uint64_t cap) const { return (capabilities() & cap) == cap; }
 
-  // Runs one operation to its end through the step loop.
+  // Runs one operation to its end through the step loop. A read operation
+  // that fails retryably runs again from its start, so the plugin signs a
+  // fresh request (a resent one would be refused as a replayed nonce).
   boost::asio::awaitable<OperationOutcome> run(std::string operation, std::string input_json);
   const CircuitBreaker& breaker() const { return breaker_; }
   int calls_in_flight() const { return limiter_.in_flight(); }
@@ -95,10 +97,13 @@ class Carrier {
   std::shared_ptr<PluginLibrary> library_;
   std::unique_ptr<HostContext> context_;
   cgw_instance* instance_ = nullptr;
-  // One carrier call under the breaker and the limits, retried with backoff
-  // and jitter when that is safe.
-  boost::asio::awaitable<net::ClientResponse> send(const std::string& operation,
-                                                   const net::ClientRequest& request);
+  boost::asio::awaitable<OperationOutcome> run_once(const std::string& operation,
+                                                    const std::string& input_json);
+  // One carrier call under the breaker and the limits; resent as is only
+  // when nothing of it was sent.
+  boost::asio::awaitable<net::ClientResponse> send(const net::ClientRequest& request);
+  // Exponential backoff with full jitter before retry `attempt` + 1.
+  boost::asio::awaitable<void> backoff(int attempt);
 
   net::HttpClient client_;
   CircuitBreaker breaker_;

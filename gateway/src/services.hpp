@@ -4,6 +4,7 @@
 
 #include "audit_log.hpp"
 #include "config.hpp"
+#include "number_index.hpp"
 #include "plugin_host.hpp"
 #include "store.hpp"
 #include "tenant_quotas.hpp"
@@ -34,7 +35,8 @@ struct Services {
   Config config;
   boost::asio::io_context& ioc;
   std::unique_ptr<Store> store;
-  std::map<std::string, std::unique_ptr<Carrier>> carriers;  // usable carriers only
+  std::unique_ptr<NumberIndex> numbers = std::make_unique<NumberIndex>();  // search index
+  std::map<std::string, std::unique_ptr<Carrier>> carriers;                // usable carriers only
   std::unique_ptr<ActivationEngine> engine;
   std::unique_ptr<TenantQuotas> quotas;
   std::unique_ptr<AuditLog> audit;

@@ -61,6 +61,12 @@ class Stmt {
   void reset();
 
   std::string text(int col) const;
+  // Valid until the next step() or reset().
+  std::string_view view(int col) const {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, col)))
+             : std::string_view();
+  }
   std::optional<std::string> opt_text(int col) const;
   int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
   bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }

@@ -8,10 +8,13 @@
 #pragma once
 
 #include "api_error.hpp"
+#include "group_commit.hpp"
+#include "number_index.hpp"
 #include "pii.hpp"
 
 #include <cgw/types.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -28,19 +31,10 @@ namespace db {
 class Connection;
 }
 
-struct NumberRow {
-  std::string carrier, msisdn, province, city;
-  int64_t price_fen = 0;
-  uint32_t tag_bits = 0;
-  std::string host_network;  // "" : the carrier's own network
-};
-
-struct NumberQuery {
-  std::vector<std::string> carriers;  // empty: all
-  std::string province, city, prefix, suffix, contains, exclude_digits;
-  uint32_t tags_all = 0;  // every tag bit must be set
-  size_t limit = 20;
-  std::string after_msisdn, after_carrier;  // cursor
+struct SyncState {
+  std::optional<int64_t> last_full_sync_at_ms, last_change_at_ms;
+  int64_t generation = 0;
+  std::string change_cursor;  // "" : none
 };
 
 struct CarrierInventory {
@@ -129,10 +123,25 @@ class Store {
   // Upserts one page; returns the rows written.
   void upsert_numbers(const std::string& carrier, const std::vector<NumberItem>& items,
                       int64_t sync_generation);
-  // After a complete full sync: drops numbers the carrier no longer lists.
-  void finish_sync(const std::string& carrier, int64_t sync_generation, int64_t now_ms);
-  std::vector<NumberRow> search_numbers(const NumberQuery& q);
-  CarrierInventory inventory(const std::string& carrier);
+  // After a complete full sync: drops numbers the carrier no longer lists
+  // and keeps the change position taken at its start ("" : no change feed).
+  void finish_sync(const std::string& carrier, int64_t sync_generation, int64_t now_ms,
+                   const std::string& change_cursor = "");
+  // After a good incremental sync.
+  void save_change_cursor(const std::string& carrier, const std::string& change_cursor,
+                          int64_t now_ms);
+  SyncState sync_state(const std::string& carrier);
+  // Adds `carrier`'s stored numbers to a search index build.
+  IndexBuild load_numbers(const std::string& carrier, IndexBuild build);
+  // Numbers reserved or sold through cgw (hidden from search).
+  std::vector<std::string> held_numbers(const std::string& carrier);
+  // True once every commit made so far is on disk (group commit): await it
+  // before acknowledging a change to a client or a carrier.
+  boost::asio::awaitable<bool> durable();
+  // Holds (reserved, sold, released) reach `index` as their transactions commit.
+  void attach_index(NumberIndex* index) { index_ = index; }
+  // `count_available`: count with a table scan (the search index counts for free).
+  CarrierInventory inventory(const std::string& carrier, bool count_available = true);
 
   // --- reservations
   // Claims the number for a new pending reservation; NUMBER_UNAVAILABLE when
@@ -280,6 +289,19 @@ class Store {
   std::mutex write_mu_, read_mu_;
   std::unique_ptr<db::Connection> writer_, reader_;
   std::set<std::string> webhook_tenants_;
+  // Sets numbers.local_hold (0 shown, 1 reserved, 2 sold) inside the
+  // caller's transaction; the index hears of it when that commits.
+  void set_local_hold(const std::string& carrier, const std::string& msisdn, int hold);
+  static int on_commit(void* self);
+  static void on_rollback(void* self);
+  struct HoldChange {
+    std::string carrier, msisdn;
+    bool hidden;
+  };
+  std::vector<HoldChange> pending_holds_;  // write_mu_
+  NumberIndex* index_ = nullptr;
+  std::atomic<uint64_t> commits_{0};    // counted by the commit hook
+  std::unique_ptr<GroupCommit> group_;  // after writer_: stops before it closes
 };
 
 // Final activation statuses.

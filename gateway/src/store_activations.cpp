@@ -289,16 +289,14 @@ bool Store::advance_in_tx(const std::string& id, const StatusChange& c, int64_t 
   add_history(*writer_, id, c.status, c.cause, now_ms);
   enqueue_status_event(id, current, c.cause, now_ms);
   if (c.status == "activated") {
-    db::Stmt s(*writer_, "UPDATE numbers SET local_hold = 2 WHERE carrier = ? AND msisdn = ?");
-    s.bind(1, carrier).bind(2, msisdn).run();
+    set_local_hold(carrier, msisdn, 2);
   } else if (c.status == "failed") {
     // The line was not opened: the number may be offered again once the
     // carrier lists it as available.
     db::Stmt r(*writer_,
                "UPDATE reservations SET status = 'released', updated_at = ? WHERE id = ?");
     r.bind(1, now_ms).bind(2, reservation_id).run();
-    db::Stmt n(*writer_, "UPDATE numbers SET local_hold = 0 WHERE carrier = ? AND msisdn = ?");
-    n.bind(1, carrier).bind(2, msisdn).run();
+    set_local_hold(carrier, msisdn, 0);
   }
   return true;
 }
@@ -319,11 +317,7 @@ int64_t Store::end_reservations_in_tx(const char* update_sql, int64_t now_ms) {
   s.bind(1, now_ms);
   std::vector<std::pair<std::string, std::string>> freed;
   while (s.step()) freed.emplace_back(s.text(0), s.text(1));
-  db::Stmt show(*writer_, "UPDATE numbers SET local_hold = 0 WHERE carrier = ? AND msisdn = ?");
-  for (const auto& [carrier, msisdn] : freed) {
-    show.bind(1, carrier).bind(2, msisdn).run();
-    show.reset();
-  }
+  for (const auto& [carrier, msisdn] : freed) set_local_hold(carrier, msisdn, 0);
   return static_cast<int64_t>(freed.size());
 }
 

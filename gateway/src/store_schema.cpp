@@ -9,7 +9,7 @@
 namespace cgw::gw {
 
 namespace {
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: the walking skeleton's tables.
     R"sql(
 CREATE TABLE numbers (
@@ -144,6 +144,14 @@ CREATE TABLE webhook_attempts (
     // 3: each number's host network (MVNO numbers run on several).
     R"sql(
 ALTER TABLE numbers ADD COLUMN host_network TEXT;  -- NULL: the carrier's own
+)sql",
+    // 4: search moved to the in-memory index (number_index.hpp), so the
+    // second number index only slowed sync writes; incremental sync keeps
+    // the carrier's change position.
+    R"sql(
+DROP INDEX numbers_by_msisdn;
+ALTER TABLE carrier_sync ADD COLUMN change_cursor TEXT;   -- NULL: no change feed
+ALTER TABLE carrier_sync ADD COLUMN last_change_at INTEGER; -- last good incremental sync
 )sql",
 };
 }  // namespace

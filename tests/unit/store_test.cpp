@@ -53,7 +53,7 @@ class StoreTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(StoreTest, SchemaIsMigrated) {
-  EXPECT_EQ(store_->schema_version(), 3);
+  EXPECT_EQ(store_->schema_version(), 4);
 }
 
 TEST_F(StoreTest, ANumberCanBeClaimedOnce) {
@@ -214,12 +214,16 @@ TEST_F(StoreTest, ReusedCallbackEventIdWithAnotherEventIsApplied) {
 TEST_F(StoreTest, JanitorExpiresHoldsAndPrunesKeys) {
   std::vector<cgw::NumberItem> page{{"13800000020", "广东", "广州", 100, "available", {}, {}}};
   store_->upsert_numbers("mobile", page, 1);
+  NumberIndex index;
+  store_->attach_index(&index);
+  index.install(store_->load_numbers("mobile", index.begin_build("mobile")));
   auto r = store_->begin_reservation("t1", "mobile", "13800000020", 1000);
   store_->hold_reservation(r->id, "L", 5000, 1000);
-  EXPECT_TRUE(store_->search_numbers({}).empty());
+  EXPECT_TRUE(index.search({}).empty());
   EXPECT_EQ(store_->expire_reservations(4999), 0);
   EXPECT_EQ(store_->expire_reservations(5000), 1);
-  EXPECT_EQ(store_->search_numbers({}).size(), 1u);
+  EXPECT_EQ(index.search({}).size(), 1u);  // the expiry shows it again at once
+  store_->attach_index(nullptr);
   EXPECT_EQ(store_->reservation("t1", r->id, 6000)->status, "expired");
 
   EXPECT_EQ(store_->claim_idempotency_key("t1", "k", "h", 1000).kind, KeyClaim::kNew);
@@ -237,24 +241,51 @@ TEST_F(StoreTest, JanitorExpiresHoldsAndPrunesKeys) {
 }
 
 TEST_F(StoreTest, SyncHidesHeldAndDropsVanished) {
+  NumberIndex index;
+  store_->attach_index(&index);
+  auto rebuild = [&] {
+    index.install(store_->load_numbers("mobile", index.begin_build("mobile")));
+  };
   std::vector<cgw::NumberItem> page{{"13800000010", "广东", "广州", 100, "available", {}, {}},
                                     {"13800000011", "广东", "深圳", 100, "available", {}, {}}};
   store_->upsert_numbers("mobile", page, 1);
-  store_->finish_sync("mobile", 1, 10);
+  store_->finish_sync("mobile", 1, 10, "seq-1");
+  rebuild();
   EXPECT_EQ(store_->inventory("mobile").available, 2);
+  EXPECT_EQ(index.available("mobile"), 2);
+  EXPECT_EQ(store_->sync_state("mobile").change_cursor, "seq-1");
+  // The reservation's commit hides the number in the index at once.
   auto r = store_->begin_reservation("t1", "mobile", "13800000010", 20);
-  NumberQuery q;
-  auto rows = store_->search_numbers(q);
+  NumberSearch q;
+  auto rows = index.search(q);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].msisdn, "13800000011");
+  EXPECT_EQ(index.available("mobile"), 1);
   // Second full sync lists only ...11: ...10 stays (held by us), nothing else.
   store_->upsert_numbers("mobile", {page[1]}, 2);
   store_->finish_sync("mobile", 2, 30);
+  rebuild();
+  EXPECT_EQ(index.search(q).size(), 1u);
   store_->release_reservation(r->id, 40);
   q.prefix = "1380000001";
-  EXPECT_EQ(store_->search_numbers(q).size(), 2u);
+  EXPECT_EQ(index.search(q).size(), 2u);
   q.suffix = "11";
-  EXPECT_EQ(store_->search_numbers(q).size(), 1u);
+  EXPECT_EQ(index.search(q).size(), 1u);
+  store_->attach_index(nullptr);
+}
+
+TEST_F(StoreTest, FailedSecondClaimKeepsTheNumberHidden) {
+  NumberIndex index;
+  store_->attach_index(&index);
+  store_->upsert_numbers("mobile", {{"13800000010", "广东", "广州", 100, "available", {}, {}}}, 1);
+  store_->finish_sync("mobile", 1, 10);
+  index.install(store_->load_numbers("mobile", index.begin_build("mobile")));
+  ASSERT_TRUE(store_->begin_reservation("t1", "mobile", "13800000010", 20));
+  // The second claim fails on the live-reservation constraint and rolls
+  // back: the number stays hidden under the first.
+  EXPECT_FALSE(store_->begin_reservation("t2", "mobile", "13800000010", 21));
+  EXPECT_EQ(index.available("mobile"), 0);
+  store_->attach_index(nullptr);
 }
 
 TEST_F(StoreTest, HostNetworkIsKeptPerNumber) {
@@ -267,8 +298,9 @@ TEST_F(StoreTest, HostNetworkIsKeptPerNumber) {
   own.msisdn = "17001234567";
   own.host_network.reset();
   store_->upsert_numbers("mvno", {mvno, own}, 1);
-  NumberQuery q;
-  auto rows = store_->search_numbers(q);
+  NumberIndex index;
+  index.install(store_->load_numbers("mvno", index.begin_build("mvno")));
+  auto rows = index.search(NumberSearch{});
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].msisdn, "17001234567");
   EXPECT_EQ(rows[0].host_network, "");  // the carrier's own network

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The sanitizer stage of the test command (docs/security.md, "Sanitizers"):
+# builds the whole tree with clang, AddressSanitizer + UndefinedBehaviorSanitizer
+# and libFuzzer instrumentation into build-san/, then runs every test under
+# it. The fuzz_* tests are then libFuzzer runs: each target for at most
+# CGW_FUZZ_SECONDS seconds (default 20) from its checked-in corpus.
+# scripts/test.sh runs this after the normal suite; CGW_SKIP_SANITIZED=1
+# skips it there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${CGW_SAN_BUILD_DIR:-build-san}
+JOBS=${CGW_JOBS:-$(nproc)}
+# -O1: fast to compile and still fast enough to run; line tables only, so
+# sanitizer reports name file and line without full debug info.
+FLAGS="-O1 -gline-tables-only"
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="$FLAGS" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$FLAGS" \
+    -DCGW_SANITIZE=ON -DCGW_FUZZ=ON -DCGW_FUZZ_SECONDS="${CGW_FUZZ_SECONDS:-20}"
+elif [ -n "${CGW_FUZZ_SECONDS:-}" ]; then
+  cmake "$BUILD_DIR" -DCGW_FUZZ_SECONDS="$CGW_FUZZ_SECONDS" >/dev/null
+fi
+cmake --build "$BUILD_DIR" -j "$JOBS"
+
+# Any finding stops the process that made it, so its test fails. Leak
+# checking is on (the default on Linux). The symbolizer turns addresses in
+# reports into functions, files and lines.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+if [ -x /usr/lib/llvm-14/bin/llvm-symbolizer ]; then
+  export ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
+fi
+cd "$BUILD_DIR"
+ctest --output-on-failure --timeout 600 -j "${CGW_TEST_JOBS:-2}"
