@@ -116,9 +116,19 @@ asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier) {
   // The new search snapshot fills as pages arrive: no read-back afterwards.
   IndexBuild build = svc.numbers->begin_build(id);
   auto last_log = started;
-  auto write = [&svc, &id, generation](std::vector<NumberItem> rows) {
-    return on_worker([&svc, id, generation, rows = std::move(rows)] {
-      svc.store->upsert_numbers(id, rows, generation);
+  // The worker indexes each page and writes full batches while the I/O
+  // thread fetches and decodes the next page: a two-stage pipeline.
+  auto absorb = [&svc, &id, &build, &batch, generation](std::vector<NumberItem> items, bool last) {
+    return on_worker([&svc, &id, &build, &batch, generation, items = std::move(items), last] {
+      for (const auto& it : items)
+        build.add(it.msisdn, it.province, it.city, it.host_network.value_or(""), it.price_fen,
+                  it.carrier_grade, false, it.status == "available");
+      batch.insert(batch.end(), std::make_move_iterator(items.begin()),
+                   std::make_move_iterator(items.end()));
+      if (batch.size() >= kWriteBatchRows || last) {
+        svc.store->upsert_numbers(id, batch, generation);
+        batch.clear();
+      }
     });
   };
   try {
@@ -127,10 +137,6 @@ asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier) {
       if (n == 0) change_cursor = page->change_cursor;
       if (page->total) total = page->total;
       result.numbers += static_cast<int64_t>(page->items.size());
-      for (const auto& it : page->items)
-        build.add(it.msisdn, it.province, it.city, it.host_network.value_or(""), it.price_fen,
-                  it.carrier_grade, false, it.status == "available");
-      std::move(page->items.begin(), page->items.end(), std::back_inserter(batch));
       const bool more = page->has_more;
       if (more && (page->next_cursor.empty() || page->next_cursor == in.cursor)) {
         spdlog::warn("sync carrier={} cursor did not advance; stopping this pass", id);
@@ -138,17 +144,11 @@ asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier) {
         break;
       }
       in.cursor = page->next_cursor;
-      std::vector<NumberItem> to_write;
-      if (batch.size() >= kWriteBatchRows || !more) to_write.swap(batch);
       if (!more) {
-        if (!to_write.empty()) co_await write(std::move(to_write));
+        co_await absorb(std::move(page->items), true);
         break;
       }
-      // The next page travels while this batch is written.
-      if (!to_write.empty())
-        page = co_await (fetch(carrier, in) && write(std::move(to_write)));
-      else
-        page = co_await fetch(carrier, in);
+      page = co_await (fetch(carrier, in) && absorb(std::move(page->items), false));
       if (Clock::now() - last_log >= std::chrono::seconds(1)) {
         log_progress(id, result.numbers, total, started);
         last_log = Clock::now();
