@@ -9,6 +9,10 @@ PACKAGES=(
   libyaml-cpp-dev libspdlog-dev libssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev libpugixml-dev
   curl openssl wrk
+  # The sanitizer and libFuzzer stage (scripts/test_sanitized.sh): clang 14,
+  # its sanitizer and libFuzzer runtimes, lld, and llvm-symbolizer for
+  # readable reports.
+  clang libclang-rt-14-dev lld llvm-14
 )
 
 missing=()
