@@ -106,6 +106,10 @@ std::optional<std::string> base64_decode(std::string_view text) {
                                 static_cast<int>(text.size()));
   if (n < 0 || static_cast<size_t>(n) < pad) return std::nullopt;
   out.resize(static_cast<size_t>(n) - pad);
+  // The last symbol before the padding has bits that encode nothing. When
+  // they are not zero ("QR==" beside "QQ=="), two texts would stand for the
+  // same bytes: only the canonical text is accepted.
+  if (base64_encode(out) != text) return std::nullopt;
   return out;
 }
 
