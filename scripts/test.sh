@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, runs every test.
+# The test command: installs what is missing, builds, runs every test; then
+# the same suite again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# with a short libFuzzer run of each fuzz target (scripts/test_sanitized.sh,
+# a clang build in build-san/). CGW_SKIP_SANITIZED=1 skips that second stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-cd "${CGW_BUILD_DIR:-build}"
-ctest --output-on-failure --timeout 300 -j "${CGW_TEST_JOBS:-2}"
+(cd "${CGW_BUILD_DIR:-build}" && ctest --output-on-failure --timeout 300 -j "${CGW_TEST_JOBS:-2}")
+if [ "${CGW_SKIP_SANITIZED:-0}" != 1 ]; then
+  scripts/test_sanitized.sh
+fi
