@@ -140,6 +140,10 @@ asio::awaitable<void> HttpServer::accept_loop() {
       spdlog::warn("accept failed: {}", ec.message());  // e.g. EMFILE: keep serving
       continue;
     }
+    // Responses go out whole (one write each): no reason to let Nagle hold
+    // back the last segment of one.
+    boost::system::error_code nec;
+    socket.set_option(tcp::no_delay(true), nec);
     auto session = std::make_shared<Session>(std::move(socket), options_.tls.get());
     {
       std::lock_guard lock(sessions_mu_);
@@ -210,9 +214,22 @@ asio::awaitable<void> HttpServer::serve(Session& session, Stream& stream, const 
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
     parser.body_limit(options_.max_body_bytes);
-    lowest.expires_after(options_.read_timeout);
-    auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kTuple);
-    (void)rn;
+    // A request usually arrives whole in one read: parse what the buffer
+    // holds first, and read (under the read timeout) only if more is needed.
+    parser.eager(true);
+    boost::system::error_code rec;
+    while (buffer.size() > 0 && !parser.is_done()) {
+      const size_t used = parser.put(buffer.data(), rec);
+      buffer.consume(used);
+      if (rec || used == 0) break;
+    }
+    if (rec == http::error::need_more) rec = {};
+    if (!rec && !parser.is_done()) {
+      lowest.expires_after(options_.read_timeout);
+      auto [ec, rn] = co_await http::async_read(stream, buffer, parser, kTuple);
+      (void)rn;
+      rec = ec;
+    }
     Response res;
     bool close_after = false;
     if (rec) {

@@ -79,7 +79,7 @@ bool ActivationEngine::apply_status(const std::string& id, const ActivationStatu
 }
 
 asio::awaitable<void> ActivationEngine::drive(std::string id) {
-  auto a = svc_.store->activation_by_id(id);
+  auto a = svc_.store->activation_by_id(id, false);
   if (!a || is_final_status(a->status)) co_return;
   Carrier* carrier = svc_.carrier(a->carrier);
   if (!carrier) {
@@ -166,13 +166,13 @@ asio::awaitable<void> ActivationEngine::poll(const std::string& id, Carrier& car
                          carrier.config().activation_poll_interval)
                          .count();
   for (int n = 0; n < kMaxPolls && !stopping_; ++n) {
-    auto a = svc_.store->activation_by_id(id);
+    auto a = svc_.store->activation_by_id(id, false);
     if (!a || is_final_status(a->status)) co_return;
     // An `unknown` order is queried at once; a submitted one waits for its
     // callback first.
     if (!(a->status == "unknown" && n == 0)) co_await sleep_ms(interval);
     if (stopping_) co_return;
-    a = svc_.store->activation_by_id(id);
+    a = svc_.store->activation_by_id(id, false);
     if (!a || is_final_status(a->status)) co_return;
     ActivationQueryInput in{id, a->carrier_order_id};
     auto outcome =

@@ -156,7 +156,7 @@ Awaitable receive_callback(Ctx& c, const std::string& carrier_id) {
   for (const auto& ev : events.as_array()) {
     auto e = json::value_to<CallbackEvent>(ev);
     if (e.type != "activation.status" || e.event_id.empty()) continue;
-    auto act = c.svc.store->activation_by_id(e.gateway_order_id);
+    auto act = c.svc.store->activation_by_id(e.gateway_order_id, false);
     std::string activation_id;
     if (act && act->carrier == carrier_id) {
       activation_id = act->id;

@@ -43,12 +43,32 @@ Result<Carrier*> carrier_for(Ctx& c, const json::object& body, uint64_t capabili
 }  // namespace
 
 namespace {
-Awaitable create_reservation_once(Ctx& c);
+// The request's carrier and number, or why it is refused (no work done).
+struct ReserveRequest {
+  Carrier* carrier = nullptr;
+  std::string msisdn;
+};
+Result<ReserveRequest> reserve_request(Ctx& c) {
+  auto body = parse_body(c, {"carrier", "msisdn"});
+  if (!body) return body.error();
+  auto carrier = carrier_for(c, body.value(), CGW_CAP_RESERVE);
+  if (!carrier) return carrier.error();
+  auto msisdn = req_string(body.value(), "msisdn", 11);
+  if (!msisdn) return msisdn.error();
+  if (msisdn.value().size() != 11 || !all_digits(msisdn.value()) || msisdn.value()[0] != '1')
+    return bad_argument("msisdn must be 11 digits starting with 1");
+  return ReserveRequest{carrier.value(), std::move(msisdn.value())};
 }
+}  // namespace
 
 // The Idempotency-Key is required: the answer is stored and replayed; a
 // retry while the first request still runs is 409. Retryable failures (5xx)
 // are not stored, so the same key can try again.
+//
+// Two store transactions: the key and the number are claimed together
+// before the carrier call, the hold and the stored answer written together
+// after it; the response waits for the flush that covers the second
+// (HttpApi::handle).
 Awaitable create_reservation(Ctx& c) {
   auto key = c.req["Idempotency-Key"];
   if (key.empty())
@@ -57,8 +77,15 @@ Awaitable create_reservation(Ctx& c) {
   if (key.size() > 255)
     co_return error_response(c, bad_argument("Idempotency-Key has at most 255 characters"));
   const std::string k(key), hash = crypto::sha256_hex("reservations\n" + c.req.body());
-  auto claim = c.svc.store->claim_idempotency_key(c.tenant, k, hash, c.svc.now());
-  switch (claim.kind) {
+  auto request = reserve_request(c);
+  std::optional<ApiError> invalid;
+  if (!request) invalid = request.error();
+  Carrier* carrier = request ? request->carrier : nullptr;
+  static const std::string kNone;
+  auto start =
+      c.svc.store->start_reservation(c.tenant, k, hash, carrier ? carrier->config().id : kNone,
+                                     request ? request->msisdn : kNone, invalid, c.svc.now());
+  switch (start.claim.kind) {
     case KeyClaim::kMismatch:
       co_return error_response(
           c, unprocessable("IDEMPOTENCY_KEY_REUSED",
@@ -67,63 +94,49 @@ Awaitable create_reservation(Ctx& c) {
       co_return error_response(c, ApiError{409, "IDEMPOTENCY_KEY_IN_USE",
                                            "a request with this key is in progress", true});
     case KeyClaim::kReplay: {
-      Response res{static_cast<net::http::status>(claim.replay.http_status), c.req.version()};
+      Response res{static_cast<net::http::status>(start.claim.replay.http_status), c.req.version()};
       res.set(net::http::field::content_type, "application/json");
       res.set("X-Request-Id", c.request_id);
       res.set("Idempotent-Replayed", "true");
       res.keep_alive(c.req.keep_alive());
-      res.body() = claim.replay.body;
+      res.body() = start.claim.replay.body;
       res.prepare_payload();
       co_return res;
     }
     case KeyClaim::kNew:
       break;
   }
-  Response res;
+  if (start.refused) co_return error_response(c, *start.refused);  // stored under the key
+
+  Reservation held = std::move(*start.reservation);
+  ReserveOutput out;
+  OperationOutcome outcome;
   try {
-    res = co_await create_reservation_once(c);
+    ReserveInput in{held.msisdn, held.id, carrier->config().reservation_hold_seconds};
+    outcome = co_await carrier->run(op::kNumberReserve, json::serialize(json::value_from(in)));
+    if (outcome.ok) out = json::value_to<ReserveOutput>(outcome.result);
   } catch (...) {
+    // The reservation stays pending (the number hidden) until a restart
+    // fails it; the key is freed so that a retry runs again.
     c.svc.store->drop_idempotency_key(c.tenant, k);
     throw;
   }
-  if (res.result_int() >= 500)
-    c.svc.store->drop_idempotency_key(c.tenant, k);
-  else
-    c.svc.store->complete_idempotency_key(c.tenant, k, static_cast<int>(res.result_int()),
-                                          res.body());
+  if (!outcome.ok) {
+    auto res = error_response(c, carrier_error(outcome));
+    c.svc.store->abandon_reservation_with_key(held.id, c.svc.now(), c.tenant, k,
+                                              static_cast<int>(res.result_int()), res.body());
+    co_return res;
+  }
+  held.status = "held";
+  held.carrier_reservation_id = out.carrier_reservation_id;
+  held.expires_at_ms = out.expires_at_ms > 0
+                           ? out.expires_at_ms
+                           : c.svc.now() + carrier->config().reservation_hold_seconds * 1000;
+  auto res = json_response(c, 201, reservation_json(held));
+  c.svc.store->hold_reservation_with_key(held.id, held.carrier_reservation_id, held.expires_at_ms,
+                                         c.svc.now(), c.tenant, k, 201, res.body());
   co_return res;
 }
-
-namespace {
-Awaitable create_reservation_once(Ctx& c) {
-  auto body = parse_body(c, {"carrier", "msisdn"});
-  if (!body) co_return error_response(c, body.error());
-  auto carrier = carrier_for(c, body.value(), CGW_CAP_RESERVE);
-  if (!carrier) co_return error_response(c, carrier.error());
-  auto msisdn = req_string(body.value(), "msisdn", 11);
-  if (!msisdn) co_return error_response(c, msisdn.error());
-  if (msisdn.value().size() != 11 || !all_digits(msisdn.value()) || msisdn.value()[0] != '1')
-    co_return error_response(c, bad_argument("msisdn must be 11 digits starting with 1"));
-
-  const auto& carrier_id = carrier.value()->config().id;
-  auto claim = c.svc.store->begin_reservation(c.tenant, carrier_id, msisdn.value(), c.svc.now());
-  if (!claim) co_return error_response(c, claim.error());
-  ReserveInput in{msisdn.value(), claim->id, carrier.value()->config().reservation_hold_seconds};
-  auto outcome =
-      co_await carrier.value()->run(op::kNumberReserve, json::serialize(json::value_from(in)));
-  if (!outcome.ok) {
-    c.svc.store->abandon_reservation(claim->id, c.svc.now());
-    co_return error_response(c, carrier_error(outcome));
-  }
-  auto out = json::value_to<ReserveOutput>(outcome.result);
-  int64_t expires = out.expires_at_ms > 0
-                        ? out.expires_at_ms
-                        : c.svc.now() + carrier.value()->config().reservation_hold_seconds * 1000;
-  auto held =
-      c.svc.store->hold_reservation(claim->id, out.carrier_reservation_id, expires, c.svc.now());
-  co_return json_response(c, 201, reservation_json(held));
-}
-}  // namespace
 
 Awaitable get_reservation(Ctx& c, const std::string& id) {
   auto r = c.svc.store->reservation(c.tenant, id, c.svc.now());

@@ -11,11 +11,17 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace spdlog {
+class logger;
+}
 
 namespace cgw::gw::api {
 
@@ -42,6 +48,11 @@ struct Ctx {
 };
 
 Response json_response(const Ctx& c, int status, const json::value& body);
+// The same with a body already serialized (see append_json_string).
+Response json_response(const Ctx& c, int status, std::string body);
+// Appends `s` as a JSON string, quoted and escaped byte for byte as
+// boost::json::serialize does, for handlers that write their JSON directly.
+void append_json_string(std::string& out, std::string_view s);
 Response error_response(const Ctx& c, const ApiError& e);
 // 429 for a used-up quota (`code`: RATE_LIMITED or KYC_QUOTA_EXCEEDED),
 // with Retry-After.
@@ -49,6 +60,15 @@ Response quota_response(const Ctx& c, const std::string& code, const std::string
                         int64_t retry_after_s);
 // A plugin/carrier failure as an API error (normalized code -> HTTP status).
 ApiError carrier_error(const OperationOutcome& o);
+
+// The access log (one line per request): a logger with the default
+// logger's name, pattern and level whose lines go to `fd` (stderr) in
+// batches, written by a background thread every `every` or when 64 KiB
+// wait, instead of one write(2) per line under the logger's lock. A line
+// can appear up to `every` after it was logged; every line is written by the
+// time the logger is destroyed.
+std::shared_ptr<spdlog::logger> make_access_log(
+    int fd = 2, std::chrono::milliseconds every = std::chrono::milliseconds(200));
 
 // Parses the body as a JSON object whose members are all in `allowed`.
 Result<json::object> parse_body(const Ctx& c, std::initializer_list<const char*> allowed);

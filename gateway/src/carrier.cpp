@@ -40,6 +40,11 @@ net::ClientOptions client_options(const CarrierConfig& c) {
   o.request_timeout = c.request_timeout;
   o.verify_tls = c.tls_verify;
   o.ca_file = c.tls_ca_file.string();
+  // Every call in flight may keep its connection for the next one: a pool
+  // smaller than the concurrency limit closes connections that a moment
+  // later must be opened again.
+  o.max_idle_per_origin =
+      std::max<size_t>(o.max_idle_per_origin, static_cast<size_t>(std::max(c.max_concurrency, 0)));
   return o;
 }
 

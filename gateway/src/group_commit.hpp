@@ -12,6 +12,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
+
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -20,6 +22,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+struct sqlite3;
 
 namespace cgw::gw {
 
@@ -59,6 +63,45 @@ class GroupCommit {
     std::unique_ptr<Completion> done;
   };
   std::vector<Waiter> waiters_;
+};
+
+// Checkpoints of the WAL into the database file, mostly off the request
+// threads. SQLite's own auto-checkpoint runs inside the commit that crosses
+// 1000 WAL pages: on the thread that commits (an I/O thread), under the
+// store's write lock, copying every page with two fsyncs, so every write
+// waits behind it. Here the store's WAL hook (after each commit) only asks
+// once the WAL holds `soft_frames`; a background thread with its own
+// connection copies the WAL into the database while writes go on (PASSIVE).
+// The pages committed meanwhile are then copied by the next commit itself
+// (few pages, but two fsyncs), so that the WAL is wholly in the database and
+// the write after it starts the WAL again from its beginning: it never grows
+// without bound. A WAL past `hard_frames` (the thread cannot keep up) is
+// checkpointed in the commit, as SQLite would.
+class WalCheckpointer {
+ public:
+  explicit WalCheckpointer(int soft_frames = 2000, int hard_frames = 50'000);
+  ~WalCheckpointer();
+  WalCheckpointer(const WalCheckpointer&) = delete;
+  WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+  // Opens its own connection to `db_path` and starts the thread; "" or the error.
+  std::string start(const std::string& db_path);
+  void stop();
+  // From the writer's WAL hook, under the write lock: `frames` are in the
+  // WAL now. True when the caller must checkpoint at once (PASSIVE).
+  bool note_frames(int frames);
+  uint64_t checkpoints() const;  // background rounds done, for tests
+
+ private:
+  void run();
+  const int soft_frames_, hard_frames_;
+  sqlite3* db_ = nullptr;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false, requested_ = false, running_ = false;
+  std::atomic<bool> catch_up_{false};  // a round is done: the next commit copies the rest
+  uint64_t rounds_ = 0;
 };
 
 }  // namespace cgw::gw

@@ -6,7 +6,10 @@
 #include <spdlog/spdlog.h>
 #include <boost/url/parse.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstring>
+#include <functional>
 
 namespace cgw::gw {
 
@@ -18,6 +21,37 @@ bool valid_request_id(std::string_view id) {
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
       return false;
   return true;
+}
+
+// A generated request id: 16 hex digits, unique within the process (a
+// counter through a bijective mix, from a random start). Ids are not
+// secrets, so no CSPRNG call per request.
+std::string new_request_id() {
+  static const uint64_t kStart = [] {
+    uint64_t v = 0;
+    const auto r = crypto::random_bytes(sizeof v);
+    std::memcpy(&v, r.data(), sizeof v);
+    return v;
+  }();
+  static std::atomic<uint64_t> counter{0};
+  uint64_t x = kStart + counter.fetch_add(1, std::memory_order_relaxed);
+  x ^= x >> 30;  // splitmix64's finalizer
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, x >>= 4) id[static_cast<size_t>(i)] = kHex[x & 15];
+  return id;
+}
+
+uint64_t key_slot_hash(std::string_view key, uint64_t seed) {
+  uint64_t h = std::hash<std::string_view>{}(key) ^ seed;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
 }
 
 const char* scope_for(const std::vector<std::string>& seg, net::http::verb verb) {
@@ -38,6 +72,25 @@ HttpApi::HttpApi(Services& services) : svc_(services) {
     for (const auto& k : t.api_keys)
       keys_[k.sha256_hex] =
           KeyEntry{t.id, k.label.empty() ? k.sha256_hex.substr(0, 8) : k.label, k.scopes};
+  const auto seed = crypto::random_bytes(sizeof key_cache_seed_);
+  std::memcpy(&key_cache_seed_, seed.data(), sizeof key_cache_seed_);
+  access_log_ = api::make_access_log();
+}
+
+HttpApi::~HttpApi() = default;
+
+const HttpApi::KeyEntry* HttpApi::find_key(std::string_view key) {
+  CachedKey& slot = key_cache_[key_slot_hash(key, key_cache_seed_) % kKeyCacheSlots];
+  {
+    std::lock_guard lock(key_cache_mu_);
+    if (slot.entry && crypto::equal_ct(slot.key, key)) return slot.entry;
+  }
+  auto it = keys_.find(crypto::sha256_hex(key));
+  if (it == keys_.end()) return nullptr;
+  std::lock_guard lock(key_cache_mu_);
+  slot.key.assign(key);
+  slot.entry = &it->second;
+  return slot.entry;
 }
 
 boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const net::Peer& peer) {
@@ -45,7 +98,7 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
   auto started = std::chrono::steady_clock::now();
   api::Ctx c{svc_, req, {}, {}, {}, {}};
   auto rid = req["X-Request-Id"];
-  c.request_id = valid_request_id(rid) ? std::string(rid) : crypto::random_hex(8);
+  c.request_id = valid_request_id(rid) ? std::string(rid) : new_request_id();
 
   std::string key_label;
   auto route = [&]() -> api::Awaitable {
@@ -69,6 +122,32 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
       co_return api::error_response(c,
                                     ApiError{503, "NOT_READY", "plugins or store not ready", true});
     }
+    // Prometheus scrapes (docs/metrics.md). The metrics span every tenant,
+    // so only a key that lists the scope metrics:read gets them; a key
+    // without a scopes list (every tenant scope) does not.
+    if (s.size() == 1 && s[0] == "metrics") {
+      if (verb != net::http::verb::get) co_return method_not_allowed();
+      const auto bearer = req[net::http::field::authorization];
+      const KeyEntry* key =
+          bearer.starts_with("Bearer ") && bearer.size() > 7 ? find_key(bearer.substr(7)) : nullptr;
+      if (!key)
+        co_return api::error_response(
+            c,
+            ApiError{401, "UNAUTHENTICATED", "an API key with the scope metrics:read is required"});
+      c.tenant = key->tenant;
+      key_label = key->label;
+      if (!key->scopes.count(kMetricsScope))
+        co_return api::error_response(
+            c,
+            ApiError{403, "FORBIDDEN", std::string("this key lacks the scope ") + kMetricsScope});
+      net::Response res{net::http::status::ok, req.version()};
+      res.set(net::http::field::content_type, kMetricsContentType);
+      res.set("X-Request-Id", c.request_id);
+      res.keep_alive(req.keep_alive());
+      res.body() = render_metrics(svc_);
+      res.prepare_payload();
+      co_return res;
+    }
     // Every route below names at least /v1/<resource>.
     if (s.size() < 2 || s[0] != "v1") co_return api::error_response(c, not_found("no such route"));
     // Callbacks authenticate by the carrier's signature, not by API key.
@@ -84,13 +163,13 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
       co_return api::error_response(
           c,
           ApiError{401, "UNAUTHENTICATED", "an API key is required: Authorization: Bearer <key>"});
-    auto it = keys_.find(crypto::sha256_hex(auth.substr(kBearer.size())));
-    if (it == keys_.end())
+    const KeyEntry* entry = find_key(auth.substr(kBearer.size()));
+    if (!entry)
       co_return api::error_response(c, ApiError{401, "UNAUTHENTICATED", "unknown API key"});
-    c.tenant = it->second.tenant;
-    key_label = it->second.label;
+    c.tenant = entry->tenant;
+    key_label = entry->label;
     if (const char* need = scope_for(s, verb);
-        need && !it->second.scopes.empty() && !it->second.scopes.count(need))
+        need && !entry->scopes.empty() && !entry->scopes.count(need))
       co_return api::error_response(
           c, ApiError{403, "FORBIDDEN", std::string("this key lacks the scope ") + need});
     if (svc_.quotas)
@@ -162,14 +241,17 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
     res = api::error_response(
         c, ApiError{503, "STORE_UNAVAILABLE", "the change could not be made durable", true});
   if (!c.tenant.empty()) audit(c, key_label, res);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                  started)
-                .count();
-  auto target = std::string(req.target());
-  auto q = target.find('?');
-  spdlog::info("http method={} path={} status={} latency_us={} tenant={} request_id={}",
-               std::string(req.method_string()), target.substr(0, q), res.result_int(), us,
-               c.tenant.empty() ? "-" : c.tenant, c.request_id);
+  if (access_log_->should_log(spdlog::level::info)) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    const std::string_view target(req.target().data(), req.target().size());
+    const std::string_view method(req.method_string().data(), req.method_string().size());
+    access_log_->info("http method={} path={} status={} latency_us={} tenant={} request_id={}",
+                      method, target.substr(0, target.find('?')), res.result_int(), us,
+                      c.tenant.empty() ? std::string_view("-") : std::string_view(c.tenant),
+                      c.request_id);
+  }
   co_return res;
 }
 

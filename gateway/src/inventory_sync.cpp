@@ -239,8 +239,15 @@ asio::awaitable<void> inventory_sync_loop(Services& svc, Carrier& carrier) {
     const auto full_every =
         std::chrono::duration_cast<std::chrono::milliseconds>(cfg.sync_interval);
     bool full_due = full_age_ms >= full_every.count() || st.change_cursor.empty();
-    if (!full_due) full_due = !(co_await incremental_sync(svc, carrier)).ok;
-    if (full_due) co_await full_sync(svc, carrier);
+    if (!full_due) {
+      const bool ok = (co_await incremental_sync(svc, carrier)).ok;
+      svc.metrics.observe_sync(cfg.id, Metrics::kIncremental, ok, svc.now());
+      full_due = !ok;
+    }
+    if (full_due) {
+      const bool ok = (co_await full_sync(svc, carrier)).ok;
+      svc.metrics.observe_sync(cfg.id, Metrics::kFull, ok, svc.now());
+    }
     const bool has_feed = !svc.store->sync_state(cfg.id).change_cursor.empty();
     timer.expires_after(has_feed ? std::min(cfg.incremental_sync_interval, cfg.sync_interval)
                                  : cfg.sync_interval);

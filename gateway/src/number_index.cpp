@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 namespace cgw::gw {
 
@@ -69,14 +70,7 @@ void add_row(Snapshot& s, uint64_t msisdn, std::string_view digits, std::string_
   r.province = intern(s, province);
   r.city = intern(s, city);
   r.host = intern(s, host);
-  for (size_t i = 0; i < digits.size(); ++i) {
-    const int d = digits[i] - '0';
-    r.digits |= static_cast<uint16_t>(1u << d);
-    if (i + 1 < digits.size()) {
-      const int pair = d * 10 + (digits[i + 1] - '0');
-      r.bigrams[pair / 64] |= 1ull << (pair % 64);
-    }
-  }
+  for (char c : digits) r.digits |= static_cast<uint16_t>(1u << (c - '0'));
   s.rows.push_back(r);
 }
 
@@ -97,16 +91,41 @@ void finish_snapshot(Snapshot& s, std::vector<uint8_t> flags) {
   }
   s.rows = std::move(rows);
   s.hidden.reset(new std::atomic<uint8_t>[s.rows.size()]);
+  const size_t words = (s.rows.size() + 63) / 64;
+  auto set = [](Bitmap& b, uint32_t id) {
+    b.words[id / 64] |= 1ull << (id % 64);
+    ++b.count;
+  };
+  for (auto& b : s.tag_bits) b.words.assign(words, 0);
+  for (auto& b : s.digit_bits) b.words.assign(words, 0);
+  for (auto& b : s.pair_bits) b.words.assign(words, 0);
+  std::unordered_map<uint32_t, uint32_t> tag_sets;
   int64_t visible = 0;
   for (uint32_t id = 0; id < s.rows.size(); ++id) {
     const Row& r = s.rows[id];
     s.hidden[id].store(row_flags[id], std::memory_order_relaxed);
     visible += row_flags[id] == 0 ? 1 : 0;
     for (int t = 0; t < kVanityTagCount; ++t)
-      if (r.tags & (1u << t)) s.by_tag[t].push_back(id);
+      if (r.tags & (1u << t)) {
+        s.by_tag[t].push_back(id);
+        set(s.tag_bits[t], id);
+      }
+    ++tag_sets[r.tags];
+    for (int d = 0; d < 10; ++d)
+      if (r.digits & (1u << d)) set(s.digit_bits[d], id);
+    // Digit pairs, each once per row.
+    uint64_t pairs[2] = {0, 0};
+    uint64_t m = r.msisdn;
+    for (int i = 0; i < 10; ++i, m /= 10) {              // 11 digits, leading zeros included
+      const auto pair = static_cast<uint32_t>(m % 100);  // "ab": a = (m / 10) % 10, b = m % 10
+      pairs[pair / 64] |= 1ull << (pair % 64);
+    }
+    for (uint32_t p = 0; p < 100; ++p)
+      if ((pairs[p / 64] >> (p % 64)) & 1) set(s.pair_bits[p], id);
     s.by_province[r.province].push_back(id);
     s.by_city[r.city].push_back(id);
   }
+  s.tag_sets.assign(tag_sets.begin(), tag_sets.end());
   s.visible.store(visible);
   s.by_suffix.reserve(s.rows.size());
   for (uint32_t i = 0; i < s.rows.size(); ++i)

@@ -3,6 +3,7 @@
 #include "number_snapshot.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <compare>
 
 namespace cgw::gw::index {
@@ -33,6 +34,19 @@ uint64_t digits_value(std::string_view s) {
   return v;
 }
 
+// Whether the K digits of `value` stand together in the 11 digits of
+// `msisdn` (leading zeros included): each window of K digits, by division by
+// constants only.
+template <size_t K>
+bool contains_k(uint64_t msisdn, uint64_t value) {
+  for (size_t i = 0; i + K <= 11; ++i, msisdn /= 10)
+    if (msisdn % kPow10[K] == value) return true;
+  return false;
+}
+constexpr bool (*kContainsIn[12])(uint64_t, uint64_t) = {
+    nullptr,       contains_k<1>, contains_k<2>, contains_k<3>, contains_k<4>,  contains_k<5>,
+    contains_k<6>, contains_k<7>, contains_k<8>, contains_k<9>, contains_k<10>, contains_k<11>};
+
 // Everything a row must satisfy, prepared once per query.
 struct Filter {
   const Snapshot& snap;
@@ -40,8 +54,14 @@ struct Filter {
   uint64_t prefix_lo = 0, prefix_hi = kPow10[11];  // number range
   uint64_t suffix_mod = 1, suffix_value = 0;
   std::string contains;
-  uint64_t contains_bigrams[2] = {0, 0};
+  uint64_t contains_value = 0;                                     // its digits as a number
+  bool (*contains_in)(uint64_t msisdn, uint64_t value) = nullptr;  // kContainsIn[k]
   uint16_t excluded = 0;
+  // The filters that have a bitmap: every one of `bits_all` must be set,
+  // none of `bits_none` (a row passing them may still fail the others).
+  std::vector<const Bitmap*> bits_all, bits_none;
+  size_t first_tag_bits = 0;  // bits_all: the contains bitmaps, then the tags'
+  uint64_t tag_rows;          // rows carrying every tag of the query, exactly
   uint32_t tags = 0;
   uint32_t province = kNoString, city = kNoString;
   bool by_province = false, by_city = false;
@@ -62,12 +82,26 @@ struct Filter {
       suffix_value = digits_value(q.suffix);
     }
     contains = q.contains;
+    if (contains.size() <= 11) {
+      contains_value = digits_value(contains);
+      contains_in = kContainsIn[contains.size()];
+    }
+    if (contains.size() == 1) bits_all.push_back(&s.digit_bits[contains[0] - '0']);
+    uint64_t pairs[2] = {0, 0};  // each pair's bitmap once
     for (size_t i = 0; i + 1 < contains.size(); ++i) {
-      int pair = (contains[i] - '0') * 10 + (contains[i + 1] - '0');
-      contains_bigrams[pair / 64] |= 1ull << (pair % 64);
+      const int pair = (contains[i] - '0') * 10 + (contains[i + 1] - '0');
+      if (!((pairs[pair / 64] >> (pair % 64)) & 1)) bits_all.push_back(&s.pair_bits[pair]);
+      pairs[pair / 64] |= 1ull << (pair % 64);
     }
     for (char c : q.exclude_digits) excluded |= static_cast<uint16_t>(1u << (c - '0'));
+    for (int d = 0; d < 10; ++d)
+      if (excluded & (1u << d)) bits_none.push_back(&s.digit_bits[d]);
     tags = q.tags_all;
+    first_tag_bits = bits_all.size();
+    for (int t = 0; t < kVanityTagCount; ++t)
+      if (tags & (1u << t)) bits_all.push_back(&s.tag_bits[t]);
+    tag_rows = tags ? s.rows_with_tags(tags) : s.rows.size();
+    impossible |= tag_rows == 0;
     if (!q.province.empty()) {
       by_province = true;
       province = s.string_id(q.province);
@@ -98,9 +132,7 @@ struct Filter {
   }
 
   bool has_contains(uint64_t msisdn) const {
-    char text[11];
-    for (int i = 10; i >= 0; --i, msisdn /= 10) text[i] = static_cast<char>('0' + msisdn % 10);
-    return std::string_view(text, 11).find(contains) != std::string_view::npos;
+    return contains_in && contains_in(msisdn, contains_value);
   }
 
   bool matches(uint32_t id) const {
@@ -110,14 +142,40 @@ struct Filter {
     if ((r.tags & tags) != tags || (r.digits & excluded) != 0) return false;
     if (r.price < price_min || r.price > price_max) return false;
     if ((by_province && r.province != province) || (by_city && r.city != city)) return false;
-    if (!contains.empty()) {
-      if ((r.bigrams[0] & contains_bigrams[0]) != contains_bigrams[0] ||
-          (r.bigrams[1] & contains_bigrams[1]) != contains_bigrams[1])
-        return false;
-      if (!has_contains(r.msisdn)) return false;
-    }
+    if (!contains.empty() && !has_contains(r.msisdn)) return false;
     if (!past_cursor(r)) return false;
     return snap.hidden[id].load(std::memory_order_relaxed) == 0;
+  }
+
+  // Starts loading what matches() reads of a row.
+  void prefetch(uint32_t id) const {
+    __builtin_prefetch(&snap.rows[id]);
+    __builtin_prefetch(&snap.hidden[id]);
+  }
+
+  // Rows [64 w, 64 w + 64) that pass every bitmap filter.
+  uint64_t word(size_t w) const {
+    uint64_t x = ~0ull;
+    for (const Bitmap* b : bits_all) x &= b->words[w];
+    for (const Bitmap* b : bits_none) x &= ~b->words[w];
+    return x;
+  }
+  // Calls `visit(row)` for the rows of [from, to) that pass the bitmap
+  // filters, in number order, until it returns false.
+  template <class Visit>
+  void walk_bits(size_t from, size_t to, Visit&& visit) const {
+    if (from >= to) return;
+    for (size_t w = from / 64, last = (to - 1) / 64; w <= last; ++w) {
+      uint64_t x = word(w);
+      if (w == from / 64) x &= ~0ull << (from % 64);
+      if (w == last && to % 64 != 0) x &= (1ull << (to % 64)) - 1;
+      // The rows are cache misses: ask for all of them, then look.
+      for (uint64_t y = x; y != 0; y &= y - 1)
+        prefetch(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(y))));
+      for (; x != 0; x &= x - 1)
+        if (!visit(static_cast<uint32_t>(w * 64 + static_cast<size_t>(std::countr_zero(x)))))
+          return;
+    }
   }
 };
 
@@ -129,6 +187,7 @@ struct Path {
   const std::pair<uint64_t, uint32_t>* suffix = nullptr;
   size_t lo = 0, hi = 0;
   bool in_sort_order = false;
+  bool bits = false;  // rows [lo, hi) through the filters' bitmaps (Filter::walk_bits)
   double cost = 0;
   size_t size() const { return hi - lo; }
   uint32_t at(size_t i) const {
@@ -144,18 +203,30 @@ Path id_list(const std::vector<uint32_t>& v, bool in_sort_order) {
   return p;
 }
 
-// Fraction of rows the query can match, assuming independent filters.
-double selectivity(const Snapshot& s, const NumberSearch& q, const std::vector<Path>& exact) {
+// Fraction of rows the query can match, assuming independent filters:
+// `exact` are the access paths whose size is known (the number range, a
+// suffix range, province, city, price range); the tags count exactly.
+double selectivity(const Snapshot& s, const NumberSearch& q, const Filter& f,
+                   const std::vector<Path>& exact) {
   const double n = std::max<double>(1, static_cast<double>(s.rows.size()));
-  double sel = 1;
+  double sel = static_cast<double>(f.tag_rows) / n;
   for (const auto& p : exact) sel *= static_cast<double>(p.size()) / n;
   if (!q.contains.empty()) {
     const size_t k = q.contains.size();
     sel *= std::min(1.0, static_cast<double>(12 - std::min<size_t>(k, 11)) /
                              static_cast<double>(kPow10[std::min<size_t>(k, 11)]));
   }
-  for (size_t i = 0; i < q.exclude_digits.size(); ++i) sel *= 0.43;  // 0.9^8
+  for (const Bitmap* b : f.bits_none) sel *= 1 - static_cast<double>(b->count) / n;
   return sel;
+}
+
+// Fraction of rows that pass the bitmap filters (the rows walk_bits visits).
+double bits_density(const Snapshot& s, const Filter& f) {
+  const double n = std::max<double>(1, static_cast<double>(s.rows.size()));
+  double d = static_cast<double>(f.tag_rows) / n;
+  for (size_t i = 0; i < f.first_tag_bits; ++i) d *= static_cast<double>(f.bits_all[i]->count) / n;
+  for (const Bitmap* b : f.bits_none) d *= 1 - static_cast<double>(b->count) / n;
+  return d;
 }
 
 }  // namespace
@@ -172,8 +243,13 @@ std::vector<FoundNumber> search_snapshot(const Snapshot& s, const NumberSearch& 
   {
     Path all;  // rows [lo, hi) by number: the whole table or a prefix range
     auto cmp = [](const Row& r, uint64_t m) { return r.msisdn < m; };
-    all.lo = std::lower_bound(rows.begin(), rows.end(), f.prefix_lo, cmp) - rows.begin();
-    all.hi = std::lower_bound(rows.begin(), rows.end(), f.prefix_hi, cmp) - rows.begin();
+    // Without a prefix, no binary search (each probe is a cache miss).
+    all.lo = f.prefix_lo == 0
+                 ? 0
+                 : std::lower_bound(rows.begin(), rows.end(), f.prefix_lo, cmp) - rows.begin();
+    all.hi = f.prefix_hi == kPow10[11]
+                 ? rows.size()
+                 : std::lower_bound(rows.begin(), rows.end(), f.prefix_hi, cmp) - rows.begin();
     all.in_sort_order = by_number;
     paths.push_back(all);
   }
@@ -189,8 +265,6 @@ std::vector<FoundNumber> search_snapshot(const Snapshot& s, const NumberSearch& 
            s.by_suffix.begin();
     paths.push_back(p);
   }
-  for (int t = 0; t < kVanityTagCount; ++t)
-    if (q.tags_all & (1u << t)) paths.push_back(id_list(s.by_tag[t], by_number));
   static const std::vector<uint32_t> kEmpty;
   auto list_of = [&](const auto& map, uint32_t key) -> const std::vector<uint32_t>& {
     auto it = map.find(key);
@@ -203,8 +277,10 @@ std::vector<FoundNumber> search_snapshot(const Snapshot& s, const NumberSearch& 
     Path p =
         id_list(s.by_price, q.sort == NumberSort::kPriceAsc || q.sort == NumberSort::kPriceDesc);
     auto price_below = [&](uint32_t id, int64_t v) { return rows[id].price < v; };
-    p.lo = std::lower_bound(s.by_price.begin(), s.by_price.end(), q.price_min, price_below) -
-           s.by_price.begin();
+    p.lo = q.price_min <= rows[s.by_price.front()].price
+               ? 0
+               : std::lower_bound(s.by_price.begin(), s.by_price.end(), q.price_min, price_below) -
+                     s.by_price.begin();
     p.hi =
         q.price_max == std::numeric_limits<int64_t>::max()
             ? s.by_price.size()
@@ -212,25 +288,38 @@ std::vector<FoundNumber> search_snapshot(const Snapshot& s, const NumberSearch& 
                   s.by_price.begin();
     paths.push_back(p);
   }
+  const double expected = selectivity(s, q, f, paths) * static_cast<double>(rows.size());
+  for (int t = 0; t < kVanityTagCount; ++t)
+    if (q.tags_all & (1u << t)) paths.push_back(id_list(s.by_tag[t], by_number));
   const bool by_valuation =
       q.sort == NumberSort::kValuationAsc || q.sort == NumberSort::kValuationDesc;
   if (by_valuation) paths.push_back(id_list(s.by_valuation, true));
 
   // Cost in rows visited: a path in sort order stops after `limit` matches;
-  // any other path visits every row and sorts what matched.
-  const double expected = selectivity(s, q, paths) * static_cast<double>(rows.size());
-  const Path* best = nullptr;
-  for (auto& p : paths) {
+  // any other path visits every row and sorts what matched. The bitmap walk
+  // costs a word per bitmap per 64 rows, then a visit per row it lets through.
+  auto scanned = [&](const Path& p) {
     const double n = static_cast<double>(p.size());
-    p.cost = p.in_sort_order
-                 ? std::min(n, static_cast<double>(q.limit) * n / std::max(expected, 0.5))
-                 : n * 1.5 + 8;
-    if (!best || p.cost < best->cost) best = &p;
+    return p.in_sort_order ? std::min(n, static_cast<double>(q.limit) * n / std::max(expected, 0.5))
+                           : n;
+  };
+  for (auto& p : paths) p.cost = p.in_sort_order ? scanned(p) : scanned(p) * 1.5 + 8;
+  if (!f.bits_all.empty() || !f.bits_none.empty()) {
+    Path p = paths.front();  // the number range, through the bitmaps
+    p.bits = true;
+    const double per_row =
+        static_cast<double>(f.bits_all.size() + f.bits_none.size()) / 256 + bits_density(s, f);
+    p.cost = scanned(p) * per_row * (p.in_sort_order ? 1 : 1.5) + 8;
+    paths.push_back(p);
   }
+  const Path* best = nullptr;
+  for (auto& p : paths)
+    if (!best || p.cost < best->cost) best = &p;
   const Path& path = *best;
 
   std::vector<uint32_t> hits;
   const bool desc = descending(q.sort);
+  constexpr size_t kAhead = 8;  // rows prefetched ahead of the one looked at
   if (path.in_sort_order) {
     // Start at the cursor: the path is ordered like the result.
     size_t from = path.lo, to = path.hi;
@@ -252,16 +341,46 @@ std::vector<FoundNumber> search_snapshot(const Snapshot& s, const NumberSearch& 
         from = lo;
       }
     }
-    if (desc) {
-      for (size_t i = to; i > from && hits.size() < q.limit; --i)
+    if (path.bits) {  // in number order, ascending
+      f.walk_bits(from, to, [&](uint32_t id) {
+        if (f.matches(id)) hits.push_back(id);
+        return hits.size() < q.limit;
+      });
+    } else if (desc) {
+      for (size_t i = to; i > from && hits.size() < q.limit; --i) {
+        if (i > from + kAhead) f.prefetch(path.at(i - 1 - kAhead));
         if (f.matches(path.at(i - 1))) hits.push_back(path.at(i - 1));
+      }
     } else {
-      for (size_t i = from; i < to && hits.size() < q.limit; ++i)
+      for (size_t i = from; i < to && hits.size() < q.limit; ++i) {
+        if (i + kAhead < to) f.prefetch(path.at(i + kAhead));
         if (f.matches(path.at(i))) hits.push_back(path.at(i));
+      }
     }
+  } else if (by_number) {
+    // Row ids are in number order: order the path's ids, then stop after
+    // `limit` matches like a path in order.
+    hits.reserve(path.size());
+    for (size_t i = path.lo; i < path.hi; ++i) hits.push_back(path.at(i));
+    std::sort(hits.begin(), hits.end());
+    size_t kept = 0;
+    for (size_t i = 0; i < hits.size() && kept < q.limit; ++i) {
+      if (i + kAhead < hits.size()) f.prefetch(hits[i + kAhead]);
+      if (f.matches(hits[i])) hits[kept++] = hits[i];
+    }
+    hits.resize(kept);
   } else {
-    for (size_t i = path.lo; i < path.hi; ++i)
-      if (f.matches(path.at(i))) hits.push_back(path.at(i));
+    if (path.bits) {
+      f.walk_bits(path.lo, path.hi, [&](uint32_t id) {
+        if (f.matches(id)) hits.push_back(id);
+        return true;
+      });
+    } else {
+      for (size_t i = path.lo; i < path.hi; ++i) {
+        if (i + kAhead < path.hi) f.prefetch(path.at(i + kAhead));
+        if (f.matches(path.at(i))) hits.push_back(path.at(i));
+      }
+    }
     auto before = [&](uint32_t a, uint32_t b) {
       auto ka = std::pair(sort_key(rows[a], q.sort), rows[a].msisdn);
       auto kb = std::pair(sort_key(rows[b], q.sort), rows[b].msisdn);
@@ -278,7 +397,9 @@ std::vector<FoundNumber> search_snapshot(const Snapshot& s, const NumberSearch& 
     const Row& r = rows[id];
     FoundNumber n;
     n.carrier = s.carrier;
-    n.msisdn = std::to_string(r.msisdn);
+    n.msisdn.assign(11, '0');  // 11 digits, leading zeros kept
+    for (auto [i, m] = std::pair{11, r.msisdn}; i-- > 0 && m > 0; m /= 10)
+      n.msisdn[static_cast<size_t>(i)] = static_cast<char>('0' + m % 10);
     n.province = s.strings[r.province];
     n.city = s.strings[r.city];
     n.host_network = s.strings[r.host];

@@ -19,11 +19,19 @@ inline constexpr uint32_t kNoString = std::numeric_limits<uint32_t>::max();
 struct Row {
   uint64_t msisdn = 0;
   int64_t price = 0, valuation = 0;
-  uint64_t bigrams[2] = {0, 0};  // bit 10a+b: digits "ab" stand side by side
   uint32_t tags = 0;
   uint32_t province = 0, city = 0, host = 0;  // ids in Snapshot::strings
   uint16_t digits = 0;                        // bit d: digit d occurs
   uint8_t grade = 0;
+};
+
+// One bit per row (bit i of word i / 64: row i), for filters that many
+// rows pass: a query ANDs the bitmaps of its filters 64 rows at a time, in
+// number order, and looks only at the rows left.
+struct Bitmap {
+  std::vector<uint64_t> words;
+  uint32_t count = 0;  // bits set
+  bool test(uint32_t row) const { return (words[row / 64] >> (row % 64)) & 1; }
 };
 
 struct Snapshot {
@@ -34,6 +42,12 @@ struct Snapshot {
   std::vector<std::pair<uint64_t, uint32_t>> by_suffix;  // (number reversed, row)
   std::vector<uint32_t> by_price, by_valuation;          // rows by (key, number)
   std::array<std::vector<uint32_t>, kVanityTagCount> by_tag;
+  std::array<Bitmap, kVanityTagCount> tag_bits;
+  std::array<Bitmap, 10> digit_bits;  // digit d occurs
+  std::array<Bitmap, 100> pair_bits;  // bit 10a+b: digits "ab" stand side by side
+  // Rows per distinct tag set (a few hundred at most): how many rows carry
+  // every tag of a query, exactly, without touching a row.
+  std::vector<std::pair<uint32_t, uint32_t>> tag_sets;  // (tag bits, rows)
   std::unordered_map<uint32_t, std::vector<uint32_t>> by_province, by_city;
   std::unique_ptr<std::atomic<uint8_t>[]> hidden;
   std::atomic<int64_t> visible{0};
@@ -44,6 +58,13 @@ struct Snapshot {
   }
   // Row of `msisdn`, or -1.
   int64_t find(uint64_t msisdn) const;
+  // Rows whose tags include every bit of `all` (visible or not).
+  uint64_t rows_with_tags(uint32_t all) const {
+    uint64_t n = 0;
+    for (auto [bits, rows] : tag_sets)
+      if ((bits & all) == all) n += rows;
+    return n;
+  }
 };
 
 // Appends one row (not yet ordered); the caller keeps its flags beside.

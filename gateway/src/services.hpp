@@ -4,6 +4,7 @@
 
 #include "audit_log.hpp"
 #include "config.hpp"
+#include "metrics.hpp"
 #include "number_index.hpp"
 #include "plugin_host.hpp"
 #include "store.hpp"
@@ -40,6 +41,7 @@ struct Services {
   std::unique_ptr<ActivationEngine> engine;
   std::unique_ptr<TenantQuotas> quotas;
   std::unique_ptr<AuditLog> audit;
+  Metrics metrics;  // GET /metrics (metrics.hpp)
   NowFn now;
   std::atomic<bool> ready{false};
 

@@ -24,7 +24,33 @@ Connection::Connection(const std::string& path, bool readonly) {
 }
 
 Connection::~Connection() {
+  for (auto& [sql, e] : cache_) sqlite3_finalize(e.stmt);
   sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* Connection::acquire(std::string_view sql, CacheEntry*& entry) const {
+  entry = nullptr;
+  auto it = cache_.find(sql);
+  if (it != cache_.end() && !it->second.in_use) {
+    it->second.in_use = true;
+    entry = &it->second;
+    return it->second.stmt;
+  }
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &s, nullptr);
+  if (rc != SQLITE_OK) fail(db_, rc, "prepare");
+  // The same SQL in use twice at once (rare) gets a private statement.
+  if (it == cache_.end() && cache_.size() < kMaxCached) {
+    entry = &cache_.emplace(std::string(sql), CacheEntry{s, true}).first->second;
+  }
+  return s;
+}
+
+int64_t Connection::full_scan_steps() const {
+  int64_t n = 0;
+  for (const auto& [sql, e] : cache_)
+    n += sqlite3_stmt_status(e.stmt, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+  return n;
 }
 
 void Connection::exec(const char* sql) {
@@ -38,12 +64,18 @@ void Connection::exec(const char* sql) {
 }
 
 Stmt::Stmt(const Connection& c, std::string_view sql) : db_(c.get()) {
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &s_, nullptr);
-  if (rc != SQLITE_OK) fail(db_, rc, "prepare");
+  s_ = c.acquire(sql, entry_);
 }
 
 Stmt::~Stmt() {
-  sqlite3_finalize(s_);
+  if (!entry_) {
+    sqlite3_finalize(s_);
+    return;
+  }
+  // Back to the cache, ready for its next use: no open read, no values kept.
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+  entry_->in_use = false;
 }
 
 Stmt& Stmt::bind(int i, std::string_view v) {
@@ -91,18 +123,18 @@ std::optional<std::string> Stmt::opt_text(int col) const {
 }
 
 Transaction::Transaction(Connection& c) : c_(c) {
-  c_.exec("BEGIN IMMEDIATE");
+  Stmt(c_, "BEGIN IMMEDIATE").run();
 }
 Transaction::~Transaction() {
   if (!done_) {
     try {
-      c_.exec("ROLLBACK");
+      Stmt(c_, "ROLLBACK").run();
     } catch (...) {
     }
   }
 }
 void Transaction::commit() {
-  c_.exec("COMMIT");
+  Stmt(c_, "COMMIT").run();
   done_ = true;
 }
 

@@ -2,6 +2,11 @@
 // statements with typed binds and columns, and a transaction guard. Errors
 // are thrown as DbError inside the store and turned into Status values at
 // its public surface.
+//
+// Each connection keeps the statements it prepared, by SQL text: a Stmt for
+// SQL seen before takes the prepared one (reset, bindings cleared) instead of
+// compiling it again. A connection is used by one thread at a time (the
+// store's mutexes), and so is its cache.
 #pragma once
 
 #include <sqlite3.h>
@@ -11,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace cgw::gw::db {
 
@@ -31,8 +37,26 @@ class Connection {
   void exec(const char* sql);
   int64_t changes() const { return sqlite3_changes64(db_); }
 
+  // A prepared statement for `sql`, taken from the cache (or compiled and,
+  // while the cache has room, added to it). `entry` is the cache slot to give
+  // it back to, null for a statement the caller must finalize.
+  struct CacheEntry {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  sqlite3_stmt* acquire(std::string_view sql, CacheEntry*& entry) const;
+  size_t cached_statements() const { return cache_.size(); }
+  // Rows stepped through in full scans by the cached statements so far.
+  int64_t full_scan_steps() const;
+
  private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  static constexpr size_t kMaxCached = 128;  // the store has fewer distinct statements
   sqlite3* db_ = nullptr;
+  mutable std::unordered_map<std::string, CacheEntry, Hash, std::equal_to<>> cache_;
 };
 
 class Stmt {
@@ -74,9 +98,11 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* s_ = nullptr;
+  Connection::CacheEntry* entry_ = nullptr;  // null: not cached, finalized here
 };
 
-// BEGIN IMMEDIATE ... COMMIT; rolls back unless commit() was reached.
+// BEGIN IMMEDIATE ... COMMIT; rolls back unless commit() was reached. The
+// three statements come from the connection's cache.
 class Transaction {
  public:
   explicit Transaction(Connection& c);

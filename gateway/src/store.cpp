@@ -39,7 +39,11 @@ constexpr const char* kReservationCols =
 
 Store::Store(std::filesystem::path path, PiiCipher pii)
     : path_(std::move(path)), pii_(std::move(pii)) {}
-Store::~Store() = default;
+Store::~Store() {
+  // Both threads stop before the connections close.
+  checkpointer_.reset();
+  group_.reset();
+}
 
 std::string Store::open() {
   try {
@@ -55,6 +59,11 @@ std::string Store::open() {
     // never when it rolls back.
     sqlite3_commit_hook(writer_->get(), &Store::on_commit, this);
     sqlite3_rollback_hook(writer_->get(), &Store::on_rollback, this);
+    // Checkpoints run on their own thread and connection (WalCheckpointer);
+    // the hook replaces SQLite's auto-checkpoint in the committing thread.
+    checkpointer_ = std::make_unique<WalCheckpointer>();
+    if (auto err = checkpointer_->start(path_.string()); !err.empty()) return err;
+    sqlite3_wal_hook(writer_->get(), &Store::on_wal, this);
     reader_ = std::make_unique<db::Connection>(path_.string(), true);
     group_ = std::make_unique<GroupCommit>([this] {
       std::lock_guard lock(write_mu_);  // no commit is half-written while held
@@ -67,15 +76,40 @@ std::string Store::open() {
   }
 }
 
+int64_t Store::writer_full_scan_steps() {
+  std::lock_guard lock(write_mu_);
+  return writer_->full_scan_steps();
+}
+
+// Called after each commit of the writer, under write_mu_.
+int Store::on_wal(void* self, sqlite3* db, const char* name, int frames) {
+  auto* store = static_cast<Store*>(self);
+  if (store->checkpointer_->note_frames(frames))
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  return SQLITE_OK;
+}
+
 // -------------------------------------------------------------- reservations
 
 Result<Reservation> Store::begin_reservation(const std::string& tenant, const std::string& carrier,
                                              const std::string& msisdn, int64_t now_ms) {
   std::lock_guard lock(write_mu_);
-  // A hold that has run out frees the number before the new claim.
+  db::Transaction tx(*writer_);
+  auto r = begin_reservation_in_tx(tenant, carrier, msisdn, now_ms);
+  tx.commit();  // a refused claim wrote nothing but the expiry of a stale hold
+  return r;
+}
+
+Result<Reservation> Store::begin_reservation_in_tx(const std::string& tenant,
+                                                   const std::string& carrier,
+                                                   const std::string& msisdn, int64_t now_ms) {
+  // A hold that has run out frees the number before the new claim. The
+  // status IN (...) term is the partial index's own condition: without it
+  // SQLite cannot use reservations_live and scans every reservation.
   db::Stmt expire(*writer_,
                   "UPDATE reservations SET status = 'expired', updated_at = ?3 WHERE carrier = ?1 "
-                  "AND msisdn = ?2 AND status = 'held' AND expires_at <= ?3");
+                  "AND msisdn = ?2 AND status IN ('pending', 'held', 'consumed') AND status = "
+                  "'held' AND expires_at <= ?3");
   expire.bind(1, carrier).bind(2, msisdn).bind(3, now_ms).run();
   Reservation r;
   r.id = new_id("res_");
@@ -85,7 +119,7 @@ Result<Reservation> Store::begin_reservation(const std::string& tenant, const st
   r.status = "pending";
   r.created_at_ms = now_ms;
   try {
-    db::Transaction tx(*writer_);
+    // A failed statement undoes only itself: the caller's transaction goes on.
     db::Stmt s(*writer_,
                "INSERT INTO reservations (id, tenant, carrier, msisdn, status, created_at, "
                "updated_at) VALUES (?,?,?,?, 'pending', ?, ?)");
@@ -96,13 +130,12 @@ Result<Reservation> Store::begin_reservation(const std::string& tenant, const st
         .bind(5, now_ms)
         .bind(6, now_ms);
     s.run();
-    set_local_hold(carrier, msisdn, 1);
-    tx.commit();
   } catch (const db::DbError& e) {
     if (e.constraint())
       return ApiError{409, "NUMBER_UNAVAILABLE", "the number is already reserved or sold", false};
     throw;
   }
+  set_local_hold(carrier, msisdn, 1);
   return r;
 }
 
@@ -124,6 +157,11 @@ Reservation Store::hold_reservation(const std::string& id,
 void Store::abandon_reservation(const std::string& id, int64_t now_ms) {
   std::lock_guard lock(write_mu_);
   db::Transaction tx(*writer_);
+  abandon_reservation_in_tx(id, now_ms);
+  tx.commit();
+}
+
+void Store::abandon_reservation_in_tx(const std::string& id, int64_t now_ms) {
   db::Stmt s(*writer_,
              "UPDATE reservations SET status = 'failed', updated_at = ? WHERE id = ? RETURNING "
              "carrier, msisdn");
@@ -133,7 +171,6 @@ void Store::abandon_reservation(const std::string& id, int64_t now_ms) {
     s.run();
     set_local_hold(carrier, msisdn, 0);
   }
-  tx.commit();
 }
 
 std::optional<Reservation> Store::reservation(const std::string& tenant, const std::string& id,

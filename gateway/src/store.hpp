@@ -14,6 +14,7 @@
 
 #include <cgw/types.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -40,6 +41,12 @@ struct SyncState {
 struct CarrierInventory {
   int64_t available = 0;
   std::optional<int64_t> last_sync_at_ms;
+  // Whole seconds since last_sync_at_ms, never negative: how old search
+  // results may be (GET /v1/carriers staleness_s, GET /metrics).
+  std::optional<int64_t> staleness_s(int64_t now_ms) const {
+    if (!last_sync_at_ms) return std::nullopt;
+    return std::max<int64_t>(0, (now_ms - *last_sync_at_ms) / 1000);
+  }
 };
 
 struct Reservation {
@@ -138,6 +145,11 @@ class Store {
   // True once every commit made so far is on disk (group commit): await it
   // before acknowledging a change to a client or a carrier.
   boost::asio::awaitable<bool> durable();
+  // Rows the writer's statements have stepped through in full scans so far
+  // (tests: the request paths must not scan a growing table).
+  int64_t writer_full_scan_steps();
+  // Background WAL checkpoints done so far (tests).
+  uint64_t wal_checkpoints() const { return checkpointer_ ? checkpointer_->checkpoints() : 0; }
   // Holds (reserved, sold, released) reach `index` as their transactions commit.
   void attach_index(NumberIndex* index) { index_ = index; }
   // `count_available`: count with a table scan (the search index counts for free).
@@ -167,7 +179,8 @@ class Store {
   Result<std::variant<Activation, IdempotentReplay>> create_activation(const NewActivation& a,
                                                                        int64_t now_ms);
   std::optional<Activation> activation(const std::string& tenant, const std::string& id);
-  std::optional<Activation> activation_by_id(const std::string& id);
+  // `with_history`: false leaves `history` empty (one query less).
+  std::optional<Activation> activation_by_id(const std::string& id, bool with_history = true);
   std::optional<ActivationSubmission> submission(const std::string& id);
   // Ids of every activation that is not final (work to resume).
   std::vector<std::string> open_activations();
@@ -210,6 +223,33 @@ class Store {
     std::vector<DeliveryAttempt> attempts;
   };
   std::vector<EventWithAttempts> webhook_events(const std::string& activation_id);
+
+  // --- POST /v1/reservations in two transactions: the Idempotency-Key and
+  // the number are claimed together before the carrier call, and the hold
+  // and the key's stored answer are written together after it.
+  struct ReservationStart {
+    KeyClaim claim;                          // kNew: the key is now this request's
+    std::optional<Reservation> reservation;  // kNew: the number is claimed (pending)
+    std::optional<ApiError> refused;         // kNew: refused, stored under the key
+  };
+  // Claims the key (see claim_idempotency_key). When it is new: `invalid`
+  // (a request refused before any work) is stored as its answer; otherwise
+  // the number is claimed for a new pending reservation, or, when it is
+  // already held or sold, NUMBER_UNAVAILABLE is stored as the answer.
+  ReservationStart start_reservation(const std::string& tenant, const std::string& key,
+                                     const std::string& request_hash, const std::string& carrier,
+                                     const std::string& msisdn,
+                                     const std::optional<ApiError>& invalid, int64_t now_ms,
+                                     int64_t stale_after_ms = 60'000);
+  // The reservation held and the response stored under its key.
+  void hold_reservation_with_key(const std::string& id, const std::string& carrier_reservation_id,
+                                 int64_t expires_at_ms, int64_t now_ms, const std::string& tenant,
+                                 const std::string& key, int http_status, const std::string& body);
+  // The reservation failed and its key completed with the error response,
+  // or dropped for a retryable one (5xx: the same key may try again).
+  void abandon_reservation_with_key(const std::string& id, int64_t now_ms,
+                                    const std::string& tenant, const std::string& key,
+                                    int http_status, const std::string& body);
 
   // --- idempotency keys for requests that call a carrier (reservations):
   // claim before the work, complete with the response after it. A claim
@@ -271,6 +311,14 @@ class Store {
 
  private:
   void migrate();
+  // Inside the caller's transaction (write_mu_ held).
+  KeyClaim claim_key_in_tx(const std::string& tenant, const std::string& key,
+                           const std::string& request_hash, int64_t now_ms, int64_t stale_after_ms);
+  void answer_key_in_tx(const std::string& tenant, const std::string& key, int http_status,
+                        const std::string& body);
+  Result<Reservation> begin_reservation_in_tx(const std::string& tenant, const std::string& carrier,
+                                              const std::string& msisdn, int64_t now_ms);
+  void abandon_reservation_in_tx(const std::string& id, int64_t now_ms);
   bool advance_in_tx(const std::string& id, const StatusChange& change, int64_t now_ms);
   // Runs `update_sql` (an UPDATE of reservations, `?1` = now, RETURNING
   // carrier, msisdn) and shows those numbers in search again, inside the
@@ -302,6 +350,9 @@ class Store {
   NumberIndex* index_ = nullptr;
   std::atomic<uint64_t> commits_{0};    // counted by the commit hook
   std::unique_ptr<GroupCommit> group_;  // after writer_: stops before it closes
+  // WAL checkpoints off the request threads (group_commit.hpp).
+  static int on_wal(void* self, sqlite3* db, const char* name, int frames);
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 // Final activation statuses.

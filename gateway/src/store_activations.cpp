@@ -157,18 +157,18 @@ std::optional<Activation> Store::activation(const std::string& tenant, const std
   return a;
 }
 
-std::optional<Activation> Store::activation_by_id(const std::string& id) {
+std::optional<Activation> Store::activation_by_id(const std::string& id, bool with_history) {
   std::lock_guard lock(read_mu_);
   db::Stmt s(*reader_, std::string("SELECT ") + kCols + " FROM activations WHERE id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   Activation a = read_activation(s);
-  load_history(*reader_, a);
+  if (with_history) load_history(*reader_, a);
   return a;
 }
 
 std::optional<ActivationSubmission> Store::submission(const std::string& id) {
-  auto a = activation_by_id(id);
+  auto a = activation_by_id(id, false);
   if (!a) return std::nullopt;
   ActivationSubmission sub;
   std::string delivery_sealed;
@@ -305,8 +305,8 @@ int64_t Store::expire_reservations(int64_t now_ms) {
   std::lock_guard lock(write_mu_);
   db::Transaction tx(*writer_);
   auto n = end_reservations_in_tx(
-      "UPDATE reservations SET status = 'expired', updated_at = ?1 WHERE status = 'held' AND "
-      "expires_at <= ?1 RETURNING carrier, msisdn",
+      "UPDATE reservations SET status = 'expired', updated_at = ?1 WHERE status IN ('pending', "
+      "'held', 'consumed') AND status = 'held' AND expires_at <= ?1 RETURNING carrier, msisdn",
       now_ms);
   tx.commit();
   return n;

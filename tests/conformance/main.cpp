@@ -120,6 +120,7 @@ conf::Awaitable run_all(conf::Suite& suite) {
   if (suite.runner.any_selected("plans")) co_await conf::check_plans(suite);
   if (suite.runner.any_selected("inventory")) co_await conf::check_inventory(suite);
   if (suite.runner.any_selected("number")) co_await conf::check_reserve(suite);
+  if (suite.runner.any_selected("inventory.changes")) co_await conf::check_change_feed(suite);
   if (suite.runner.any_selected("kyc")) co_await conf::check_kyc(suite);
   co_await conf::check_activation(suite);
   co_await conf::check_transport(suite);

@@ -159,14 +159,15 @@ Awaitable release_hold(Suite& suite, std::string msisdn, std::string carrier_res
 
 // The check groups, in run order. check_plans and check_inventory run once;
 // later groups call them again for their results.
-Awaitable check_instance(Suite& suite);    // create, create.*, unsupported_operation
-Awaitable check_plans(Suite& suite);       // plans.list
-Awaitable check_inventory(Suite& suite);   // inventory.sync
-Awaitable check_reserve(Suite& suite);     // number.*
-Awaitable check_kyc(Suite& suite);         // kyc.*
-Awaitable check_activation(Suite& suite);  // activation.*, callback.*
-Awaitable check_transport(Suite& suite);   // transport.*
-Awaitable check_sim_faults(Suite& suite);  // fault.*
-void check_no_pii(Suite& suite);           // errors.no_pii
+Awaitable check_instance(Suite& suite);     // create, create.*, unsupported_operation
+Awaitable check_plans(Suite& suite);        // plans.list
+Awaitable check_inventory(Suite& suite);    // inventory.sync
+Awaitable check_reserve(Suite& suite);      // number.*
+Awaitable check_change_feed(Suite& suite);  // inventory.changes.*
+Awaitable check_kyc(Suite& suite);          // kyc.*
+Awaitable check_activation(Suite& suite);   // activation.*, callback.*
+Awaitable check_transport(Suite& suite);    // transport.*
+Awaitable check_sim_faults(Suite& suite);   // fault.*
+void check_no_pii(Suite& suite);            // errors.no_pii
 
 }  // namespace cgw::conformance

@@ -294,8 +294,9 @@ TEST_F(E2EMvno, ReserveVerifyActivateReachesActivatedBySignedCallback) {
   bool acknowledged = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!acknowledged && std::chrono::steady_clock::now() < deadline) {
-    for (const auto& c :
-         http("GET", env->sim_port, "/admin/state").json().at("callbacks").as_array())
+    // Kept in a variable: the loop must not iterate into a destroyed temporary.
+    const auto now_state = http("GET", env->sim_port, "/admin/state").json();
+    for (const auto& c : now_state.at("callbacks").as_array())
       acknowledged = acknowledged || c.at("acknowledged").as_bool();
     if (!acknowledged) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

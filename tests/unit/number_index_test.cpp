@@ -158,15 +158,20 @@ class IndexTest : public ::testing::Test {
   NumberIndex index_;
 };
 
+constexpr NumberSort kAllSorts[] = {NumberSort::kMsisdn, NumberSort::kPriceAsc,
+                                    NumberSort::kPriceDesc, NumberSort::kValuationAsc,
+                                    NumberSort::kValuationDesc};
+
+std::string random_digits(std::mt19937_64& gen, size_t n) {
+  std::string s;
+  while (s.size() < n) s.push_back(static_cast<char>('0' + gen() % 10));
+  return s;
+}
+
 TEST_F(IndexTest, EveryFilterAndSortMatchesTheReference) {
   std::mt19937_64 gen(7);
-  const NumberSort sorts[] = {NumberSort::kMsisdn, NumberSort::kPriceAsc, NumberSort::kPriceDesc,
-                              NumberSort::kValuationAsc, NumberSort::kValuationDesc};
-  auto digits = [&](size_t n) {
-    std::string s;
-    while (s.size() < n) s.push_back(static_cast<char>('0' + gen() % 10));
-    return s;
-  };
+  const auto& sorts = kAllSorts;
+  auto digits = [&](size_t n) { return random_digits(gen, n); };
   for (int i = 0; i < 400; ++i) {
     NumberSearch q;
     q.sort = sorts[gen() % 5];
@@ -188,6 +193,61 @@ TEST_F(IndexTest, EveryFilterAndSortMatchesTheReference) {
         << q.exclude_digits << "' tags " << q.tags_all << " price " << q.price_min << "-"
         << q.price_max << " limit " << q.limit;
   }
+}
+
+// The filters a query answers through bitmaps (digits, digit pairs, tags):
+// several tags at once (also tags no number has together), longer
+// `contains`, several excluded digits, with every sort and a prefix.
+TEST_F(IndexTest, DigitAndTagFiltersMatchTheReference) {
+  std::mt19937_64 gen(11);
+  const auto& sorts = kAllSorts;
+  auto digits = [&](size_t n) { return random_digits(gen, n); };
+  for (int i = 0; i < 400; ++i) {
+    NumberSearch q;
+    q.sort = gen() % 2 ? NumberSort::kMsisdn : sorts[gen() % 5];
+    q.limit = 1 + gen() % 30;
+    if (gen() % 2 == 0) q.contains = digits(1 + gen() % 5);
+    if (gen() % 3 == 0) q.exclude_digits = digits(1 + gen() % 3);
+    for (int t = static_cast<int>(gen() % 4); t > 0; --t)
+      q.tags_all |= 1u << (gen() % kVanityTagCount);
+    if (gen() % 5 == 0) q.prefix = "13" + digits(gen() % 2);
+    if (gen() % 6 == 0) q.suffix = digits(1 + gen() % 2);
+    if (gen() % 6 == 0) q.province = "北京";
+    ASSERT_EQ(all_pages(index_, q), reference(refs_, q))
+        << "query " << i << " sort " << static_cast<int>(q.sort) << " contains '" << q.contains
+        << "' exclude '" << q.exclude_digits << "' tags " << q.tags_all << " prefix '" << q.prefix
+        << "' suffix '" << q.suffix << "' limit " << q.limit;
+  }
+  // Tags no number has together answer nothing, at once.
+  NumberSearch none;
+  none.tags_all = kTagLucky8 | kTagLucky6;
+  EXPECT_TRUE(index_.search(none).empty());
+}
+
+// Leading zeros count as digits for contains, exclude_digits and pairs,
+// and come back in the number (a cursor needs all 11 digits).
+TEST(NumberIndex, DigitFiltersSeeLeadingZeros) {
+  NumberIndex index;
+  std::vector<StoredNumber> rows(4);
+  rows[0].msisdn = "01234567890";
+  rows[1].msisdn = "00000000000";
+  rows[2].msisdn = "10000000001";
+  rows[3].msisdn = "13800138000";
+  index.replace("mobile", rows);
+  auto found = [&](std::string contains, std::string exclude) {
+    NumberSearch q;
+    q.contains = std::move(contains);
+    q.exclude_digits = std::move(exclude);
+    std::vector<std::string> out;
+    for (const auto& r : index.search(q)) out.push_back(r.msisdn);
+    return out;
+  };
+  EXPECT_EQ(found("01", ""), (V{"01234567890", "10000000001", "13800138000"}));
+  EXPECT_EQ(found("0", "1"), (V{"00000000000"}));
+  EXPECT_EQ(found("", "0"), V{});
+  EXPECT_EQ(found("000000", "3"), (V{"00000000000", "10000000001"}));
+  EXPECT_EQ(found("8001", ""), (V{"13800138000"}));
+  EXPECT_EQ(found("00000000000", ""), (V{"00000000000"}));
 }
 
 TEST_F(IndexTest, HiddenNumbersLeaveAndReturnAtOnce) {

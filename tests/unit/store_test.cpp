@@ -306,3 +306,117 @@ TEST_F(StoreTest, HostNetworkIsKeptPerNumber) {
   EXPECT_EQ(rows[0].host_network, "");  // the carrier's own network
   EXPECT_EQ(rows[1].host_network, "unicom");
 }
+
+// POST /v1/reservations: the key and the number are claimed in one
+// transaction, the hold and the stored answer written in another.
+TEST_F(StoreTest, ReservationAndItsKeyAreClaimedAndAnsweredTogether) {
+  auto start =
+      store_->start_reservation("t1", "res-1", "h", "mobile", "13800000030", std::nullopt, 1000);
+  ASSERT_EQ(start.claim.kind, KeyClaim::kNew);
+  ASSERT_TRUE(start.reservation);
+  EXPECT_FALSE(start.refused);
+  EXPECT_EQ(start.reservation->status, "pending");
+  // The key is in flight while the carrier is called; the number is taken.
+  auto again =
+      store_->start_reservation("t1", "res-1", "h", "mobile", "13800000030", std::nullopt, 1001);
+  EXPECT_EQ(again.claim.kind, KeyClaim::kInFlight);
+  EXPECT_FALSE(again.reservation);
+  EXPECT_FALSE(store_->begin_reservation("t2", "mobile", "13800000030", 1001));
+
+  store_->hold_reservation_with_key(start.reservation->id, "L1", 50'000, 1002, "t1", "res-1", 201,
+                                    R"({"reservation_id":"x"})");
+  auto r = store_->reservation("t1", start.reservation->id, 1003);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, "held");
+  EXPECT_EQ(r->carrier_reservation_id, "L1");
+  EXPECT_EQ(r->expires_at_ms, 50'000);
+  auto replay =
+      store_->start_reservation("t1", "res-1", "h", "mobile", "13800000030", std::nullopt, 1004);
+  ASSERT_EQ(replay.claim.kind, KeyClaim::kReplay);
+  EXPECT_EQ(replay.claim.replay.http_status, 201);
+  EXPECT_EQ(replay.claim.replay.body, R"({"reservation_id":"x"})");
+  EXPECT_FALSE(replay.reservation);  // nothing new held
+  auto other =
+      store_->start_reservation("t1", "res-1", "h2", "mobile", "13800000031", std::nullopt, 1005);
+  EXPECT_EQ(other.claim.kind, KeyClaim::kMismatch);
+}
+
+TEST_F(StoreTest, RefusedReservationIsStoredUnderItsKey) {
+  ASSERT_TRUE(store_->begin_reservation("t2", "mobile", "13800000032", 1000));
+  // Taken: NUMBER_UNAVAILABLE is the key's answer, replayed.
+  auto taken =
+      store_->start_reservation("t1", "res-2", "h", "mobile", "13800000032", std::nullopt, 1000);
+  ASSERT_EQ(taken.claim.kind, KeyClaim::kNew);
+  ASSERT_TRUE(taken.refused);
+  EXPECT_EQ(taken.refused->code, "NUMBER_UNAVAILABLE");
+  auto replay =
+      store_->start_reservation("t1", "res-2", "h", "mobile", "13800000032", std::nullopt, 1001);
+  ASSERT_EQ(replay.claim.kind, KeyClaim::kReplay);
+  EXPECT_EQ(replay.claim.replay.http_status, 409);
+  EXPECT_EQ(replay.claim.replay.body, error_body(*taken.refused));
+  // Refused before any work (a bad request): stored too, nothing claimed.
+  auto bad = store_->start_reservation("t1", "res-3", "h", "", "", bad_argument("no"), 1002);
+  ASSERT_TRUE(bad.refused);
+  EXPECT_FALSE(bad.reservation);
+  auto bad_again = store_->start_reservation("t1", "res-3", "h", "", "", bad_argument("no"), 1003);
+  ASSERT_EQ(bad_again.claim.kind, KeyClaim::kReplay);
+  EXPECT_EQ(bad_again.claim.replay.http_status, 400);
+}
+
+TEST_F(StoreTest, AbandonedReservationFreesTheNumberAndARetryableKey) {
+  auto a =
+      store_->start_reservation("t1", "res-4", "h", "mobile", "13800000033", std::nullopt, 1000);
+  ASSERT_TRUE(a.reservation);
+  // A retryable carrier failure (5xx): the key is dropped, the number free.
+  store_->abandon_reservation_with_key(a.reservation->id, 1001, "t1", "res-4", 503, "{}");
+  EXPECT_EQ(store_->reservation("t1", a.reservation->id, 1002)->status, "failed");
+  auto b =
+      store_->start_reservation("t1", "res-4", "h", "mobile", "13800000033", std::nullopt, 1003);
+  ASSERT_EQ(b.claim.kind, KeyClaim::kNew);
+  ASSERT_TRUE(b.reservation);
+  // A final refusal (4xx) is stored and replayed.
+  store_->abandon_reservation_with_key(b.reservation->id, 1004, "t1", "res-4", 409, R"({"e":1})");
+  auto c =
+      store_->start_reservation("t1", "res-4", "h", "mobile", "13800000033", std::nullopt, 1005);
+  ASSERT_EQ(c.claim.kind, KeyClaim::kReplay);
+  EXPECT_EQ(c.claim.replay.http_status, 409);
+  EXPECT_TRUE(store_->begin_reservation("t2", "mobile", "13800000033", 1006));
+}
+
+// Reserving must cost the same with 1 or 100,000 past reservations: the
+// claim's checks use the live-reservation index, never a scan.
+TEST_F(StoreTest, ClaimingANumberDoesNotScanPastReservations) {
+  for (int i = 0; i < 300; ++i) {
+    auto r = store_->begin_reservation("t1", "mobile", "1390000" + std::to_string(1000 + i), 1000);
+    ASSERT_TRUE(r);
+    store_->abandon_reservation(r->id, 1000);
+  }
+  const int64_t before = store_->writer_full_scan_steps();
+  for (int i = 0; i < 20; ++i) {
+    auto s = store_->start_reservation("t1", "k" + std::to_string(i), "h", "mobile",
+                                       "1370000" + std::to_string(1000 + i), std::nullopt, 2000);
+    ASSERT_TRUE(s.reservation);
+    store_->hold_reservation_with_key(s.reservation->id, "L", 9000, 2000, "t1",
+                                      "k" + std::to_string(i), 201, "{}");
+  }
+  EXPECT_LT(store_->writer_full_scan_steps() - before, 20);
+}
+
+// Checkpoints run on their own thread: the WAL is copied into the database
+// and starts again from its beginning, so it stays bounded under writes.
+TEST_F(StoreTest, WalIsCheckpointedInTheBackground) {
+  std::vector<cgw::NumberItem> page;
+  for (int i = 0; i < 20'000; ++i)
+    page.push_back(
+        {"135000" + std::to_string(10'000 + i), "广东", "广州", 100, "available", {}, {}});
+  for (int gen = 1; gen <= 12; ++gen) store_->upsert_numbers("mobile", page, gen);
+  for (int i = 0; i < 200 && store_->wal_checkpoints() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_GT(store_->wal_checkpoints(), 0u);
+  // More writes (about 60 MB of pages): the WAL starts over rather than
+  // growing with every page.
+  for (int gen = 13; gen <= 40; ++gen) store_->upsert_numbers("mobile", page, gen);
+  const auto wal = std::filesystem::file_size(dir_ / "cgw.db-wal");
+  EXPECT_LT(wal, 24u * 1024 * 1024) << "WAL of " << wal << " bytes";
+  EXPECT_EQ(store_->inventory("mobile").available, 20'000);
+}
