@@ -8,7 +8,8 @@
 # --duration S (seconds per load step), --pool N (numbers in the simulated
 # carrier's pool), --activations N, --idle N (idle connections), --conns N
 # (connections of the load tools), --out DIR (results; default
-# $CGW_BUILD_DIR/bench). Environment: CGW_BUILD_DIR (default build/),
+# $CGW_BUILD_DIR/bench), --activations-only (one sync, then the activation
+# day alone: no load steps). Environment: CGW_BUILD_DIR (default build/),
 # CGW_BENCH_NO_BUILD=1 (use the binaries as they are), CGW_BENCH_KEEP=1 (keep
 # the temporary directory with configs and logs), CGW_BENCH_SYNC_PAGE
 # (the gateway's sync_page_size; default: the gateway's own default).
@@ -18,7 +19,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/tests/bench
 
-MODE=full RUNS=3 DUR=10 POOL=1000000 ACT=280000 IDLE=10000 CONNS=64 OUT=""
+MODE=full RUNS=3 DUR=10 POOL=1000000 ACT=280000 IDLE=10000 CONNS=64 OUT="" ACT_ONLY=0
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) MODE=smoke RUNS=1 DUR=2 POOL=20000 ACT=200 IDLE=200 ;;
@@ -29,12 +30,14 @@ while [ $# -gt 0 ]; do
     --idle) IDLE=$2; shift ;;
     --conns) CONNS=$2; shift ;;
     --out) OUT=$2; shift ;;
+    --activations-only) ACT_ONLY=1 ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
+[ "$ACT_ONLY" = 1 ] && RUNS=1  # one sync, no load steps to repeat
 BUILD=${CGW_BUILD_DIR:-$ROOT/build}
 BIN=$BUILD/bin
 OUT=${OUT:-$BUILD/bench}
@@ -286,7 +289,9 @@ wait_file "$WORK/baseline.port" 20 || die "cgw-bench-baseline did not start"
 BASE_PORT=$(cat "$WORK/baseline.port")
 AUTH="Authorization: Bearer $API_KEY"
 
-for r in $(seq "$RUNS"); do
+LOAD_RUNS=$RUNS
+[ "$ACT_ONLY" = 1 ] && LOAD_RUNS=0
+for r in $(seq "$LOAD_RUNS"); do
   log "run $r/$RUNS: baseline"
   sat=$(wrk_sat "baseline-sat-r$r" "$BASE_PORT" "$WORK/root.paths")
   loadgen "baseline-half-r$r" --port "$BASE_PORT" --rate "$(half "$sat")" --connections "$CONNS" \

@@ -11,6 +11,7 @@
 #include <cctype>
 #include <map>
 #include <mutex>
+#include <set>
 
 namespace cgw::sim {
 
@@ -117,8 +118,12 @@ struct CallbackSender::Shared {
   mutable std::mutex mu;
   bool stopped = false;
   std::map<std::string, CallbackRecord> records;  // by event id
-  std::vector<std::string> order;                 // event ids in enqueue order
-  std::map<std::string, EventState> events;       // by event id
+  // Event ids whose record is still pending (in id order, as `records`):
+  // the scheduler looks only at these, so its work does not grow with every
+  // callback ever sent (a record-day run sends hundreds of thousands).
+  std::set<std::string> live;
+  std::vector<std::string> order;            // event ids in enqueue order
+  std::map<std::string, EventState> events;  // by event id
   uint64_t enqueued = 0;
   CallbackChaos chaos;
   uint64_t chaos_count = 0;  // callbacks enqueued since the chaos was set
@@ -132,8 +137,8 @@ struct CallbackSender::Shared {
   }
   // mu held: lets every held callback enqueued before `seq` go now.
   void release_held_before(uint64_t seq) {
-    for (auto& [id, rec] : records)
-      if (rec.held && events.at(id).seq < seq) rec.held = false;
+    for (const auto& id : live)
+      if (auto& rec = records.at(id); rec.held && events.at(id).seq < seq) rec.held = false;
   }
   // mu held: the chaos decisions for a new callback. Every kind draws for
   // every callback so that decisions do not shift when settings combine.
@@ -250,6 +255,7 @@ asio::awaitable<void> CallbackSender::deliver(std::shared_ptr<Shared> s, std::st
       spdlog::info("callback {} for order {} attempt {} failed ({}), next in {} ms", event_id,
                    rec.order_id, n, last.error, rec.next_attempt_ms - last.at_ms);
     }
+    if (!pending(rec)) s->live.erase(event_id);
     if (first_try) {
       s->release_held_before(seq);
       released = true;
@@ -284,6 +290,7 @@ void CallbackSender::enqueue(CallbackJob job) {
       spdlog::info("callback {} for order {} dropped (callback chaos)", job.event_id, job.order_id);
     shared_->order.push_back(job.event_id);
     shared_->events.emplace(job.event_id, std::move(st));
+    if (pending(rec)) shared_->live.insert(job.event_id);
     shared_->records.emplace(job.event_id, std::move(rec));
   }
   tick();
@@ -303,8 +310,9 @@ std::vector<std::string> CallbackSender::start_due_of(const std::shared_ptr<Shar
     std::lock_guard lock(s->mu);
     if (s->stopped) return due;
     const int64_t now = s->clock.now_ms();
-    for (auto& [id, rec] : s->records) {
-      if (!pending(rec) || rec.in_flight) continue;
+    for (const auto& id : s->live) {
+      auto& rec = s->records.at(id);
+      if (rec.in_flight) continue;
       if (rec.held && s->events.at(id).hold_until_ms > now) continue;
       rec.held = false;
       if (rec.next_attempt_ms > now) continue;
@@ -360,16 +368,18 @@ void CallbackSender::set_signature_corruptor(SignatureCorruptor corruptor) {
 
 size_t CallbackSender::in_flight() const {
   std::lock_guard lock(shared_->mu);
-  return static_cast<size_t>(std::count_if(shared_->records.begin(), shared_->records.end(),
-                                           [](const auto& kv) { return kv.second.in_flight; }));
+  return static_cast<size_t>(
+      std::count_if(shared_->live.begin(), shared_->live.end(),
+                    [&](const auto& id) { return shared_->records.at(id).in_flight; }));
 }
 
 std::optional<int64_t> CallbackSender::next_due_ms() const {
   std::lock_guard lock(shared_->mu);
   std::optional<int64_t> next;
   if (shared_->stopped) return next;  // nothing will be started
-  for (const auto& [id, rec] : shared_->records) {
-    if (!pending(rec) || rec.in_flight) continue;
+  for (const auto& id : shared_->live) {
+    const auto& rec = shared_->records.at(id);
+    if (rec.in_flight) continue;
     const int64_t at = rec.held ? shared_->events.at(id).hold_until_ms : rec.next_attempt_ms;
     if (!next || at < *next) next = at;
   }
