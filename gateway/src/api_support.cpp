@@ -16,13 +16,7 @@
 namespace cgw::gw::api {
 
 Response json_response(const Ctx& c, int status, const json::value& body) {
-  Response res{static_cast<net::http::status>(status), c.req.version()};
-  res.set(net::http::field::content_type, "application/json");
-  res.set("X-Request-Id", c.request_id);
-  res.keep_alive(c.req.keep_alive());
-  res.body() = json::serialize(body);
-  res.prepare_payload();
-  return res;
+  return json_response(c, status, json::serialize(body));
 }
 
 Response json_response(const Ctx& c, int status, std::string body) {
