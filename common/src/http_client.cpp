@@ -10,6 +10,9 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <map>
 #include <mutex>
 
@@ -67,9 +70,22 @@ struct HttpClient::Impl {
     while (!list.empty()) {
       auto c = std::move(list.back());
       list.pop_back();
-      if (Clock::now() - c->idle_since < options.max_idle) return c;
+      if (Clock::now() - c->idle_since < options.max_idle && still_open(*c)) return c;
     }
     return nullptr;
+  }
+
+  // An idle connection has nothing to read: the previous reply was read
+  // whole. End-of-stream or an error means the peer closed it (a carrier
+  // restart, an idle timeout on its side), and stray bytes (a TLS
+  // close_notify, a late reply) make it unusable too. Finding this before
+  // writing keeps the request from going into a dead socket, where it could
+  // only be reported as "may have been sent". A non-blocking peek consumes
+  // nothing and does not wait.
+  static bool still_open(Connection& c) {
+    char byte;
+    const auto n = ::recv(c.lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
   void give_back(const std::string& key, std::unique_ptr<Connection> c) {
     c->idle_since = Clock::now();
@@ -116,18 +132,28 @@ struct HttpClient::Impl {
     co_return c;
   }
 
+  // How an exchange ended, beyond the response: what the retry rule in
+  // send() needs to know.
+  struct Exchange {
+    ClientResponse response;
+    bool wrote_nothing = false;        // the write failed before any byte left
+    bool closed_before_reply = false;  // end-of-stream or reset before any reply byte
+  };
+
   template <class Stream>
-  asio::awaitable<ClientResponse> exchange(Stream& s, beast::tcp_stream& low,
-                                           http::request<http::string_body>& req,
-                                           std::chrono::milliseconds timeout) {
-    ClientResponse out;
+  asio::awaitable<Exchange> exchange(Stream& s, beast::tcp_stream& low,
+                                     http::request<http::string_body>& req,
+                                     std::chrono::milliseconds timeout) {
+    Exchange x;
+    ClientResponse& out = x.response;
     low.expires_after(timeout);  // one deadline for the write and the read
     auto [wec, wn] = co_await http::async_write(s, req, kTuple);
-    (void)wn;
     if (wec) {
       out.transport = wec == beast::error::timeout ? CGW_TRANSPORT_TIMEOUT : CGW_TRANSPORT_BROKEN;
       out.error = "write: " + wec.message();
-      co_return out;
+      x.wrote_nothing = wn == 0 && wec != beast::error::timeout;
+      x.closed_before_reply = wec != beast::error::timeout;
+      co_return x;
     }
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
@@ -141,7 +167,14 @@ struct HttpClient::Impl {
                       : rec == http::error::header_limit ? CGW_TRANSPORT_RESPONSE_TOO_BIG
                                                          : CGW_TRANSPORT_BROKEN;
       out.error = "read: " + rec.message();
-      co_return out;
+      // Beast says end_of_stream only when the stream ended before any
+      // byte of a message; a reset counts when nothing was received either.
+      const bool nothing_read = !parser.got_some() && buffer.size() == 0;
+      x.closed_before_reply =
+          nothing_read &&
+          (rec == http::error::end_of_stream || rec == asio::error::eof ||
+           rec == asio::error::connection_reset || rec == asio::ssl::error::stream_truncated);
+      co_return x;
     }
     auto res = parser.release();
     out.transport = CGW_TRANSPORT_OK;
@@ -151,7 +184,7 @@ struct HttpClient::Impl {
     for (const auto& f : res)
       out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     out.body = std::move(res.body());
-    co_return out;
+    co_return x;
   }
 };
 
@@ -196,13 +229,16 @@ asio::awaitable<ClientResponse> HttpClient::send(ClientRequest request) {
   req.prepare_payload();
   auto timeout = request.timeout.count() > 0 ? request.timeout : impl->options.request_timeout;
 
-  // A pooled connection may have been closed by the peer while idle. For a
-  // read (GET) a failure on a reused connection is retried once on a fresh
-  // one; a write is never resent here (the plugin decides, with
-  // outcome_unknown).
-  const bool idempotent = request.method == "GET" || request.method == "HEAD";
+  // The peer may close a pooled connection just as a request goes out on
+  // it (its idle timeout, a restart); still_open() cannot see that race.
+  // Like Go's net/http Transport, a request that failed on a reused
+  // connection before any byte of the reply is sent once more on a fresh
+  // connection if it is replayable; else it is NOT_SENT only when no byte
+  // was written, and BROKEN (may have reached the peer) otherwise.
+  const bool replayable = request.replayable || request.method == "GET" || request.method == "HEAD";
+  bool fresh_only = false;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<Connection> conn = impl->take_idle(origin.key());
+    std::unique_ptr<Connection> conn = fresh_only ? nullptr : impl->take_idle(origin.key());
     const bool reused = conn != nullptr;
     if (!conn) {
       std::string err;
@@ -213,15 +249,32 @@ asio::awaitable<ClientResponse> HttpClient::send(ClientRequest request) {
         co_return out;
       }
     }
+    const int replays = attempt;
+    // Not a conditional expression around co_await: g++ 12 miscompiles that.
+    Impl::Exchange x;
     if (conn->tls)
-      out = co_await impl->exchange(*conn->tls, conn->lowest(), req, timeout);
+      x = co_await impl->exchange(*conn->tls, conn->lowest(), req, timeout);
     else
-      out = co_await impl->exchange(*conn->tcp, *conn->tcp, req, timeout);
+      x = co_await impl->exchange(*conn->tcp, *conn->tcp, req, timeout);
+    out = std::move(x.response);
+    out.replays = replays;
     if (out.ok()) {
       if (out.keep_alive) impl->give_back(origin.key(), std::move(conn));
       co_return out;
     }
-    if (!(reused && idempotent && out.transport == CGW_TRANSPORT_BROKEN)) break;
+    if (x.wrote_nothing) {
+      // Nothing left: any request may go again, as Go's transport does for
+      // a "nothing written" error on a reused connection.
+      out.transport = CGW_TRANSPORT_NOT_SENT;
+      if (!reused) break;
+    } else if (!(reused && x.closed_before_reply && replayable)) {
+      break;
+    }
+    spdlog::debug(
+        "http client: {} {} failed on a reused connection before any reply byte ({}); "
+        "sending it again on a fresh one",
+        request.method, origin.key(), out.error);
+    fresh_only = true;
   }
   co_return out;
 }

@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 
 namespace cgw::gw {
@@ -150,6 +151,9 @@ boost::asio::awaitable<OperationOutcome> Carrier::run_once(const std::string& op
       req.headers.emplace_back(copy(r.headers[i].name), copy(r.headers[i].value));
     req.body = copy(r.body);
     req.timeout = std::chrono::milliseconds(r.timeout_ms);
+    // request_flags came with ABI 1.1: a 1.0 plugin's step ends before it.
+    if (step->struct_size >= offsetof(cgw_step_v1, request_flags) + sizeof(step->request_flags))
+      req.replayable = (step->request_flags & CGW_REQUEST_REPLAYABLE) != 0;
     std::string state = copy(step->state);
     const std::string call_path = path_of(req.url);
     step.reset();

@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define CGW_ABI_MAJOR 1
-#define CGW_ABI_MINOR 0
+#define CGW_ABI_MINOR 1
 
 /* Name of the single exported symbol every plugin provides. */
 #define CGW_PLUGIN_ENTRY_SYMBOL "cgw_plugin_entry_v1"
@@ -154,7 +154,20 @@ typedef struct cgw_step_v1 {
   cgw_str state;               /* SEND: opaque continuation given to resume() */
   cgw_str result_json;         /* DONE */
   cgw_error_v1 error;          /* FAIL */
+  /* Added in ABI 1.1 (the host reads it only when struct_size covers it;
+   * a 1.0 plugin's steps are treated as 0). SEND: CGW_REQUEST_* bits. */
+  uint32_t request_flags;
 } cgw_step_v1;
+
+/* Bits of cgw_step_v1.request_flags (ABI 1.1). */
+enum cgw_request_flag {
+  /* The request is safe to send twice: the carrier deduplicates it (e.g. by
+   * the partner order id in it) or it changes nothing. The host may then
+   * resend it once on a fresh connection when a reused keep-alive
+   * connection fails before any byte of the response (GET and HEAD always
+   * are). Without it such a failure is reported as CGW_TRANSPORT_BROKEN. */
+  CGW_REQUEST_REPLAYABLE = 1u << 0
+};
 
 /* Result of parsing an inbound carrier callback. */
 typedef struct cgw_callback_v1 {

@@ -85,6 +85,10 @@ struct HttpRequest {
   std::vector<Header> headers;
   std::string body;
   uint32_t timeout_ms = 0;
+  // The carrier deduplicates this request or it changes nothing, so the
+  // host may send it again after a stale keep-alive connection broke before
+  // any reply byte (CGW_REQUEST_REPLAYABLE, ABI 1.1). GET/HEAD always are.
+  bool replayable = false;
   std::optional<std::string> header(std::string_view name) const {
     return detail::find_header(headers, name);
   }
@@ -262,6 +266,7 @@ inline cgw_step_v1* export_step(Step&& s) {
       c.request = cgw_http_request_v1{str(o->method),         str(o->url),  o->header_views.data(),
                                       o->header_views.size(), str(o->body), s.request.timeout_ms};
       c.state = str(o->state);
+      c.request_flags = s.request.replayable ? static_cast<uint32_t>(CGW_REQUEST_REPLAYABLE) : 0u;
       break;
     case Step::Kind::kDone:
       o->result = json::serialize(s.result);

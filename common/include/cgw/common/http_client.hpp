@@ -6,6 +6,16 @@
 // send() never throws for network trouble: the outcome is a value, with
 // `transport` telling whether the request may have reached the peer
 // (the values of enum cgw_transport_result in <cgw/abi.h>).
+//
+// Stale keep-alive connections (docs/reliability.md, "Stale pooled
+// connections"): a pooled connection that the peer closed while it was idle
+// is found before use (a non-blocking peek sees end-of-stream, a reset or
+// stray bytes) and dropped. If a reused connection still fails with
+// end-of-stream or a reset before any byte of the response (the peer closed
+// it as the request went out), the request is sent once more on a fresh
+// connection when it is replayable (GET, HEAD, or `replayable`); otherwise
+// the failure is NOT_SENT only when no byte of the request was written, and
+// BROKEN (outcome unknown) when some were.
 #pragma once
 
 #include <cgw/abi.h>
@@ -39,6 +49,9 @@ struct ClientRequest {
   HeaderList headers;
   std::string body;
   std::chrono::milliseconds timeout{0};  // 0: options' request_timeout
+  // Safe to send twice (the peer deduplicates it or it changes nothing);
+  // GET and HEAD are replayable whatever this says.
+  bool replayable = false;
 };
 
 struct ClientResponse {
@@ -48,6 +61,9 @@ struct ClientResponse {
   std::string body;
   std::string error;        // what went wrong, when transport != OK
   bool keep_alive = false;  // the peer lets the connection be used again
+  // Sends on a fresh connection after a reused one broke before any reply
+  // byte (0 or 1): for logs and tests.
+  int replays = 0;
   bool ok() const { return transport == CGW_TRANSPORT_OK; }
 };
 
