@@ -1,5 +1,7 @@
 #include "cgw/common/http_server.hpp"
 
+#include "cgw/common/crypto.hpp"
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -10,11 +12,17 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <array>
+#include <cctype>
+#include <cstring>
 #include <optional>
+#include <tuple>
+#include <type_traits>
 
 namespace cgw::net {
 
@@ -25,7 +33,74 @@ std::string error_body(std::string_view code, std::string_view message) {
   boost::json::object err{{"code", code}, {"message", message}, {"retryable", false}};
   return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
 }
+
+// An answer of the HTTP layer itself (before any handler): the documented
+// error body, the request id, and the connection closed after it.
+Response refusal(http::status status, std::string_view code, std::string_view message,
+                 const std::string& request_id) {
+  Request dummy;
+  dummy.version(11);
+  Response res = make_response(dummy, status, error_body(code, message));
+  res.set("X-Request-Id", request_id);
+  return res;
+}
 }  // namespace
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char ch : id)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
+      return false;
+  return true;
+}
+
+// A counter through a bijective mix, from a random start: unique within the
+// process. Ids are not secrets, so no CSPRNG call per request.
+std::string new_request_id() {
+  static const uint64_t kStart = [] {
+    uint64_t v = 0;
+    const auto r = crypto::random_bytes(sizeof v);
+    std::memcpy(&v, r.data(), sizeof v);
+    return v;
+  }();
+  static std::atomic<uint64_t> counter{0};
+  uint64_t x = kStart + counter.fetch_add(1, std::memory_order_relaxed);
+  x ^= x >> 30;  // splitmix64's finalizer
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, x >>= 4) id[static_cast<size_t>(i)] = kHex[x & 15];
+  return id;
+}
+
+std::string request_id_of(const Request& req) {
+  if (req.count("X-Request-Id") == 1)
+    if (auto rid = req["X-Request-Id"]; valid_request_id(rid)) return std::string(rid);
+  return new_request_id();
+}
+
+std::string framing_problem(const Request& req) {
+  // Transfer-Encoding first: it decides where this request ends.
+  if (const auto te = req.count(http::field::transfer_encoding); te > 0) {
+    if (req.version() < 11) return "Transfer-Encoding is not allowed in an HTTP/1.0 request";
+    if (te > 1 || !beast::iequals(req[http::field::transfer_encoding], "chunked"))
+      return "Transfer-Encoding other than exactly \"chunked\" is not supported";
+    if (req.count(http::field::content_length) > 0)
+      return "Transfer-Encoding and Content-Length together";
+  }
+  for (auto name : kSingleFields)
+    if (req.count(name) > 1) return std::string(name) + " appears more than once";
+  const auto hosts = req.count(http::field::host);
+  if (hosts == 0 && req.version() >= 11) return "an HTTP/1.1 request needs a Host header";
+  if (const auto host = req[http::field::host]; !host.empty()) {
+    auto authority = boost::urls::parse_authority(host);
+    if (!authority || authority->has_userinfo()) return "Host is not host[:port]";
+  }
+  return {};
+}
 
 Response make_response(const Request& req, http::status status, std::string body,
                        std::string_view content_type) {
@@ -211,46 +286,63 @@ asio::awaitable<void> HttpServer::serve(Session& session, Stream& stream, const 
       buffer.commit(n);
     }
     session.busy = true;
+    const auto deadline = std::chrono::steady_clock::now() + options_.read_timeout;
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
     parser.body_limit(options_.max_body_bytes);
-    // A request usually arrives whole in one read: parse what the buffer
-    // holds first, and read (under the read timeout) only if more is needed.
-    parser.eager(true);
-    boost::system::error_code rec;
-    while (buffer.size() > 0 && !parser.is_done()) {
-      const size_t used = parser.put(buffer.data(), rec);
-      buffer.consume(used);
-      if (rec || used == 0) break;
-    }
-    if (rec == http::error::need_more) rec = {};
-    if (!rec && !parser.is_done()) {
-      lowest.expires_after(options_.read_timeout);
-      auto [ec, rn] = co_await http::async_read(stream, buffer, parser, kTuple);
-      (void)rn;
-      rec = ec;
-    }
+    // The header first, alone: its framing is checked before any body byte
+    // is read. A request usually arrives whole in one read: parse what the
+    // buffer holds first, and read (under the read timeout) only if more is
+    // needed.
+    auto read_part = [&](bool header_only) -> asio::awaitable<boost::system::error_code> {
+      parser.eager(!header_only);
+      auto done = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
+      boost::system::error_code ec;
+      while (buffer.size() > 0 && !done()) {
+        const size_t used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec || used == 0) break;
+      }
+      if (ec == http::error::need_more) ec = {};
+      if (!ec && !done()) {
+        lowest.expires_at(deadline);
+        if (header_only)
+          std::tie(ec, std::ignore) =
+              co_await http::async_read_header(stream, buffer, parser, kTuple);
+        else
+          std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, parser, kTuple);
+      }
+      co_return ec;
+    };
+    boost::system::error_code rec = co_await read_part(true);
+    std::string problem;
+    if (!rec) problem = framing_problem(parser.get());
+    if (!rec && problem.empty()) rec = co_await read_part(false);
     Response res;
     bool close_after = false;
-    if (rec) {
+    bool head = false;
+    std::string request_id;
+    if (rec || !problem.empty()) {
       if (rec == http::error::end_of_stream || rec == beast::error::timeout ||
           rec == asio::error::operation_aborted || rec == asio::error::connection_reset)
         break;
-      Request dummy;
-      dummy.version(11);
+      request_id = parser.is_header_done() ? request_id_of(parser.get()) : new_request_id();
       if (rec == http::error::header_limit) {
-        res = make_response(dummy, http::status::request_header_fields_too_large,
-                            error_body("HEADERS_TOO_LARGE", "request headers exceed the limit"));
+        res = refusal(http::status::request_header_fields_too_large, "HEADERS_TOO_LARGE",
+                      "request headers exceed the limit", request_id);
       } else if (rec == http::error::body_limit) {
-        res = make_response(dummy, http::status::payload_too_large,
-                            error_body("BODY_TOO_LARGE", "request body exceeds the limit"));
+        res = refusal(http::status::payload_too_large, "BODY_TOO_LARGE",
+                      "request body exceeds the limit", request_id);
       } else {
-        res = make_response(dummy, http::status::bad_request,
-                            error_body("BAD_REQUEST", "malformed HTTP request"));
+        if (problem.empty()) problem = "malformed HTTP request: " + rec.message();
+        res = refusal(http::status::bad_request, "BAD_REQUEST", problem, request_id);
       }
+      spdlog::info("http: refused a request from {}: {} ({}) request_id={}", peer.address,
+                   res.result_int(), problem.empty() ? rec.message() : problem, request_id);
       close_after = true;
     } else {
       Request req = parser.release();
+      head = req.method() == http::verb::head;
       bool aborted = false;
       try {
         res = co_await handler_(req, peer);
@@ -269,15 +361,38 @@ asio::awaitable<void> HttpServer::serve(Session& session, Stream& stream, const 
         lowest.close();
         co_return;
       }
+      if (res.find("X-Request-Id") == res.end()) res.set("X-Request-Id", request_id_of(req));
     }
     if (draining_) close_after = true;
     res.keep_alive(!close_after);
     res.set(http::field::server, options_.server_name);
     res.prepare_payload();
+    if (head) {  // the head of the GET answer: its Content-Length, no body
+      const auto length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    }
     lowest.expires_after(options_.write_timeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
     (void)wn;
     session.busy = false;
+    if (!wec && (rec || !problem.empty())) {
+      // A refused request may have unread bytes behind it. Closing with
+      // unread data sends a reset, which can destroy the answer in the
+      // client's receive buffer: stop sending, then read and discard for a
+      // bounded time and amount before closing (RFC 9112 9.6).
+      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        boost::system::error_code ec;
+        lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+        lowest.expires_after(std::chrono::seconds(2));
+        std::array<char, 4096> discard;
+        for (size_t total = 0; total < 1024 * 1024;) {
+          auto [rec2, n] = co_await lowest.async_read_some(asio::buffer(discard), kTuple);
+          if (rec2) break;
+          total += n;
+        }
+      }
+    }
     if (wec || close_after) break;
   }
 }

@@ -4,6 +4,19 @@
 // before every read and write, so a slow or silent client cannot hold a
 // connection (slowloris). Handler errors never escape: a handler exception
 // becomes a 500 and a log line.
+//
+// Message framing is strict (RFC 9112), so that no front end that parses a
+// request differently can smuggle a second request past it. Before a body
+// is read, a request is refused with 400 BAD_REQUEST and the connection is
+// closed when: Transfer-Encoding is present with any value other than
+// exactly one "chunked" (or at all in HTTP/1.0); Transfer-Encoding and
+// Content-Length are both present (RFC 9112 6.3 leaves the choice between
+// refusing and ignoring Content-Length: refused); Content-Length is not one
+// decimal number; an HTTP/1.1 request has no Host, or any request has more
+// than one Host or a Host that is not host[:port]; a field that must appear
+// once (kSingleFields) appears twice. Every answer, these and the 413/431
+// ones included, carries X-Request-Id and the JSON error body
+// {"error":{"code","message","retryable"}}.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -19,6 +32,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace cgw::net {
@@ -70,6 +84,21 @@ using Handler = std::function<asio::awaitable<Response>(Request&, const Peer&)>;
 struct AbortConnection : std::exception {
   const char* what() const noexcept override { return "connection aborted by the handler"; }
 };
+
+// X-Request-Id: a client's id is kept when valid_request_id() (1 to 128 of
+// [A-Za-z0-9._-], so it is safe in logs and headers); otherwise
+// request_id_of() makes a new one (16 hex digits, unique in the process).
+bool valid_request_id(std::string_view id);
+std::string new_request_id();
+std::string request_id_of(const Request& req);
+
+// Fields refused when they appear more than once: which one a component
+// picks would differ between a front end and us.
+inline constexpr std::string_view kSingleFields[] = {
+    "Host", "Authorization", "Content-Length", "Content-Type", "X-Request-Id", "Idempotency-Key"};
+
+// Why a request's header may not be served (see the rules above), or "".
+std::string framing_problem(const Request& req);
 
 // Builds a response with a body and content type, keep-alive as the request.
 Response make_response(const Request& req, http::status status, std::string body,
