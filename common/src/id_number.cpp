@@ -1,6 +1,11 @@
 #include "cgw/common/id_number.hpp"
 
+#include "cgw/common/log_setup.hpp"
+
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <vector>
 
 namespace cgw::id {
 
@@ -80,23 +85,37 @@ Date beijing_date(int64_t unix_ms) {
   return Date{int(ymd.year()), int(unsigned(ymd.month())), int(unsigned(ymd.day()))};
 }
 
+// Both masks count characters (UTF-8 code points; a byte that is not UTF-8
+// counts as one) and keep a character only when it is harmless anywhere the
+// mask goes (API answers, the store, log records): a kept ID character must
+// be an ASCII letter or digit, a kept first name character valid UTF-8 that
+// log_escape() would leave alone. Anything else is masked too, so a masked
+// value never carries a control character or a broken UTF-8 sequence.
 std::string mask_id_number(std::string_view id) {
-  if (id.size() <= 8) return std::string(id.size(), '*');
-  return std::string(id.substr(0, 4)) + std::string(id.size() - 8, '*') +
-         std::string(id.substr(id.size() - 4));
+  std::vector<std::string_view> chars;
+  for (size_t i = 0; i < id.size();) {
+    const size_t len = next_utf8(id, i).len;
+    chars.push_back(id.substr(i, len));
+    i += len;
+  }
+  const size_t n = chars.size();
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    const bool keep = n > 8 && (i < 4 || i >= n - 4) && chars[i].size() == 1 &&
+                      std::isalnum(static_cast<unsigned char>(chars[i][0]));
+    out += keep ? chars[i] : "*";
+  }
+  return out;
 }
 
 std::string mask_name(std::string_view name) {
   if (name.empty()) return {};
-  // Length of the first UTF-8 sequence, then one '*' per remaining character.
-  auto seq_len = [](unsigned char c) { return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; };
-  size_t first = std::min<size_t>(seq_len(static_cast<unsigned char>(name[0])), name.size());
-  std::string out(name.substr(0, first));
-  for (size_t i = first; i < name.size();) {
-    i += seq_len(static_cast<unsigned char>(name[i]));
-    out.push_back('*');
-  }
-  if (out.size() == first) out.push_back('*');  // never return a bare 1-character name
+  const Utf8Char first = next_utf8(name, 0);
+  std::string out = first.valid && !log_unsafe(first.cp) ? std::string(name.substr(0, first.len))
+                                                         : std::string("*");
+  size_t rest = 0;
+  for (size_t i = first.len; i < name.size(); i += next_utf8(name, i).len) ++rest;
+  out.append(std::max<size_t>(rest, 1), '*');  // never return a bare 1-character name
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "api_support.hpp"
 
+#include "cgw/common/log_setup.hpp"
 #include "cgw/common/time_format.hpp"
 
 #include <spdlog/pattern_formatter.h>
@@ -132,9 +133,9 @@ std::shared_ptr<spdlog::logger> make_access_log(int fd, std::chrono::millisecond
   auto base = spdlog::default_logger();
   auto log =
       std::make_shared<spdlog::logger>(base->name(), std::make_shared<BatchedFdSink>(fd, every));
-  // The default logger's pattern (log_setup.cpp), without colors.
-  log->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %l %n %v",
-                                                                 spdlog::pattern_time_type::utc));
+  // The default logger's pattern (log_setup.cpp), without colors; the
+  // message escaped like every log record (log injection).
+  log->set_formatter(make_log_formatter("%Y-%m-%dT%H:%M:%S.%eZ %l %n %v"));
   log->set_level(base->level());
   log->flush_on(spdlog::level::off);
   return log;

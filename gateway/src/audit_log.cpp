@@ -1,5 +1,6 @@
 #include "audit_log.hpp"
 
+#include "cgw/common/log_setup.hpp"
 #include "cgw/common/time_format.hpp"
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -17,7 +18,7 @@ std::string AuditLog::open() {
     if (file_.has_parent_path()) std::filesystem::create_directories(file_.parent_path());
     auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file_.string(), false);
     logger_ = std::make_shared<spdlog::logger>("audit", std::move(sink));
-    logger_->set_pattern("%v");
+    logger_->set_formatter(make_log_formatter("%v"));
     logger_->flush_on(spdlog::level::info);  // each line reaches the file at once
     return {};
   } catch (const std::exception& e) {
@@ -27,10 +28,14 @@ std::string AuditLog::open() {
 
 void AuditLog::record(const AuditEntry& e) {
   if (!logger_) return;
-  boost::json::object line{{"at", rfc3339_utc(e.at_ms)},   {"request_id", e.request_id},
-                           {"tenant", e.tenant},           {"key", e.key_label},
-                           {"action", e.action},           {"object_id", e.object_id},
-                           {"http_status", e.http_status}, {"outcome", e.outcome}};
+  // The object id comes from the request path: escaped before it is
+  // serialized, so the line is valid JSON in valid UTF-8 whatever the
+  // client sent (JSON alone would pass bytes that are not UTF-8 through).
+  boost::json::object line{
+      {"at", rfc3339_utc(e.at_ms)},     {"request_id", log_escape(e.request_id)},
+      {"tenant", log_escape(e.tenant)}, {"key", log_escape(e.key_label)},
+      {"action", log_escape(e.action)}, {"object_id", log_escape(e.object_id)},
+      {"http_status", e.http_status},   {"outcome", log_escape(e.outcome)}};
   logger_->info(boost::json::serialize(line));
 }
 

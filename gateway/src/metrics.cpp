@@ -2,6 +2,8 @@
 
 #include "services.hpp"
 
+#include "cgw/common/log_setup.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -61,15 +63,22 @@ void PromText::labels(std::initializer_list<Label> labels) {
     first = false;
     out_ += key;
     out_ += "=\"";
-    for (char ch : value) {
-      if (ch == '\\')
+    // The exposition format escapes only backslash, quote and newline; any
+    // other control character, and bytes that are not UTF-8, become U+FFFD
+    // so that a label value can never break a sample line.
+    for (size_t i = 0; i < value.size();) {
+      const Utf8Char ch = next_utf8(value, i);
+      if (ch.valid && ch.cp == '\\')
         out_ += "\\\\";
-      else if (ch == '"')
+      else if (ch.valid && ch.cp == '"')
         out_ += "\\\"";
-      else if (ch == '\n')
+      else if (ch.valid && ch.cp == '\n')
         out_ += "\\n";
+      else if (!ch.valid || log_unsafe(ch.cp))
+        out_ += "\xEF\xBF\xBD";
       else
-        out_ += ch;
+        out_.append(value.substr(i, ch.len));
+      i += ch.len;
     }
     out_ += '"';
   }

@@ -42,9 +42,11 @@ int age_on(Date birth, Date today);
 // Today (UTC+8, the calendar ID rules use) from a Unix time in milliseconds.
 Date beijing_date(int64_t unix_ms);
 
-// "1101**********002X": first 4 and last 4 kept. Short input is fully masked.
+// "1101**********002X": first 4 and last 4 characters kept when they are
+// ASCII letters or digits. Short input (8 characters or fewer) is fully masked.
 std::string mask_id_number(std::string_view id);
-// "张*", "欧阳**": first UTF-8 character kept.
+// "张*", "欧***": first character kept unless it is a control character or
+// not UTF-8, one "*" per other character (at least one).
 std::string mask_name(std::string_view name);
 
 }  // namespace cgw::id
