@@ -68,6 +68,16 @@ const std::map<std::string, Factory>& registry() {
   return kCarriers;
 }
 
+// What the config checks faults and callback chaos against (config.hpp).
+sim::CarrierSpecs carrier_specs() {
+  return {{"mobile", {sim::mobile::MobileSimulator::operation_names(), true}},
+          {"mvno", {sim::mvno::MvnoSimulator::operation_names(), true}},
+          {"unicom",
+           {sim::unicom::UnicomSimulator::operation_names(),
+            sim::unicom::UnicomSimulator::kSendsCallbacks}},
+          {"telecom", {sim::telecom::TelecomSimulator::operation_names(), true}}};
+}
+
 struct Args {
   std::string config, ports_file, log_level = "info";
 };
@@ -152,7 +162,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> known;
   for (const auto& [name, factory] : registry()) known.push_back(name);
-  auto loaded = sim::load_config(args.config, known);
+  auto loaded = sim::load_config(args.config, known, carrier_specs());
   if (!loaded.ok()) {
     std::cerr << "cgw-sim: invalid config: " << loaded.error << "\n";
     return 2;

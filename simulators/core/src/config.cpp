@@ -33,8 +33,8 @@ struct ConfigError {
 
 class Parser {
  public:
-  Parser(std::string_view name, const std::vector<std::string>& carriers)
-      : name_(name), carriers_(carriers) {}
+  Parser(std::string_view name, const std::vector<std::string>& carriers, const CarrierSpecs& specs)
+      : name_(name), carriers_(carriers), specs_(specs) {}
 
   [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
     int line = at.Mark().line;
@@ -113,6 +113,10 @@ class Parser {
         if (!parsed.ok() || parsed.rules.size() != 1)
           fail(item, "faults[" + std::to_string(i) +
                          "]: " + (parsed.ok() ? "must be one rule (a map)" : parsed.error));
+        if (auto spec = specs_.find(c.carrier); spec != specs_.end())
+          if (auto err = check_operations(parsed.rules, spec->second.operations); !err.empty())
+            fail(item["operation"] ? item["operation"] : item,
+                 "faults[" + std::to_string(i) + "]: " + err);
         c.faults.push_back(std::move(parsed.rules.front()));
       }
       if (c.faults.size() > kMaxFaultRules)
@@ -121,6 +125,16 @@ class Parser {
     if (n["callback_chaos"]) {
       auto parsed = callback_chaos_from_json(to_json(n["callback_chaos"]));
       if (!parsed.ok()) fail(n["callback_chaos"], "callback_chaos: " + parsed.error);
+      if (auto spec = specs_.find(c.carrier);
+          spec != specs_.end() && !spec->second.callbacks && parsed.chaos.any()) {
+        std::string with;
+        for (const auto& [name, s] : specs_)
+          if (s.callbacks) with += (with.empty() ? "" : ", ") + name;
+        fail(n["callback_chaos"], "callback_chaos: " + c.carrier +
+                                      " sends no callbacks, so no chaos kind applies to it "
+                                      "(carriers with callbacks: " +
+                                      with + ")");
+      }
       c.callback_chaos = std::move(parsed.chaos);
     }
     return c;
@@ -204,15 +218,17 @@ class Parser {
  private:
   std::string name_;
   const std::vector<std::string>& carriers_;
+  const CarrierSpecs& specs_;
 };
 
 }  // namespace
 
 ConfigResult parse_config(std::string_view yaml, const std::filesystem::path& base_dir,
                           std::string_view display_name,
-                          const std::vector<std::string>& known_carriers) {
+                          const std::vector<std::string>& known_carriers,
+                          const CarrierSpecs& specs) {
   ConfigResult r;
-  Parser parser(display_name, known_carriers);
+  Parser parser(display_name, known_carriers, specs);
   try {
     r.config = parser.root(YAML::Load(std::string(yaml)), base_dir);
   } catch (const ConfigError& e) {
@@ -226,7 +242,8 @@ ConfigResult parse_config(std::string_view yaml, const std::filesystem::path& ba
 }
 
 ConfigResult load_config(const std::filesystem::path& file,
-                         const std::vector<std::string>& known_carriers) {
+                         const std::vector<std::string>& known_carriers,
+                         const CarrierSpecs& specs) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     ConfigResult r;
@@ -236,7 +253,7 @@ ConfigResult load_config(const std::filesystem::path& file,
   std::stringstream ss;
   ss << in.rdbuf();
   auto base = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-  return parse_config(ss.str(), base, file.string(), known_carriers);
+  return parse_config(ss.str(), base, file.string(), known_carriers, specs);
 }
 
 }  // namespace cgw::sim

@@ -228,4 +228,19 @@ std::optional<FaultRule> FaultInjector::decide(std::string_view operation, int64
   return chosen;
 }
 
+std::string check_operations(const std::vector<FaultRule>& rules,
+                             const std::vector<std::string>& operations) {
+  if (operations.empty()) return {};
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const std::string& op = rules[i].operation;
+    if (op == "*" || std::find(operations.begin(), operations.end(), op) != operations.end())
+      continue;
+    std::string known = "\"*\"";
+    for (const auto& name : operations) known += ", " + name;
+    return (rules.size() > 1 ? "faults[" + std::to_string(i) + "]: " : std::string()) +
+           "unknown operation '" + op + "' (known: " + known + ")";
+  }
+  return {};
+}
+
 }  // namespace cgw::sim

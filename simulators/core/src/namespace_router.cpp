@@ -211,6 +211,13 @@ net::Response NamespaceRouter::create_namespace(const net::Request& req) {
   SimulatorConfig config = config_;
   if (auto e = read_overrides(*obj, config); !e.empty())
     return admin::error(req, status::bad_request, e);
+  // A namespace is built by the same factory, so the default instance
+  // knows its operations and whether it sends callbacks.
+  if (auto e = check_operations(config.faults, operations()); !e.empty())
+    return admin::error(req, status::bad_request, "faults: " + e);
+  if (config.callback_chaos)
+    if (auto e = check_callback_chaos(root_->simulator(), *config.callback_chaos); !e.empty())
+      return admin::error(req, status::bad_request, "callback_chaos: " + e);
   {
     std::lock_guard lock(mu_);
     if (namespaces_.count(name))

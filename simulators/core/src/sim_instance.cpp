@@ -42,6 +42,13 @@ void truncate_body(net::Response& res) {
 
 }  // namespace
 
+std::string check_callback_chaos(const CarrierSimulator& sim, const CallbackChaos& chaos) {
+  if (!chaos.any() || sim.sends_callbacks()) return {};
+  return std::string(sim.carrier()) +
+         " sends no callbacks (its partner polls), so no callback chaos kind applies to it; "
+         "callback chaos is for carriers that send callbacks";
+}
+
 SimInstance::SimInstance(std::unique_ptr<CarrierSimulator> sim, SimContext* ctx, uint64_t seed)
     : sim_(std::move(sim)), ctx_(ctx), inner_(sim_->handler()), faults_(seed), seed_(seed) {}
 
@@ -54,7 +61,12 @@ std::shared_ptr<SimInstance> SimInstance::create(const SimulatorFactory& factory
   std::shared_ptr<SimInstance> inst(
       new SimInstance(std::move(sim), capture.captured(), config.seed));
   std::vector<FaultRule> rules = config.faults;
+  if (auto err = check_operations(rules, inst->sim_->operations()); !err.empty())
+    throw std::invalid_argument("faults: " + err);
   if (auto err = inst->faults_.add(rules); !err.empty()) throw std::invalid_argument(err);
+  if (config.callback_chaos)
+    if (auto err = check_callback_chaos(*inst->sim_, *config.callback_chaos); !err.empty())
+      throw std::invalid_argument("callback_chaos: " + err);
   if (config.callback_chaos && inst->ctx_)
     inst->ctx_->callbacks.set_chaos(*config.callback_chaos, config.seed);
   return inst;
@@ -102,6 +114,18 @@ asio::awaitable<net::Response> SimInstance::serve(net::Request& req, net::Peer p
       co_return handle_faults(req, path);
     if (ctx_ && path == "/admin/clock" && req.method() == net::http::verb::post)
       co_return co_await move_clock(req);
+    if (path == "/admin/callback-chaos" && req.method() == net::http::verb::post &&
+        !sim_->sends_callbacks()) {
+      // Refused here, where the carrier is known; a body that does not
+      // parse gets the carrier's own answer (400) below.
+      std::string err;
+      if (auto body = admin::parse_body(req, err)) {
+        auto parsed = callback_chaos_from_json(*body);
+        if (parsed.ok())
+          if (auto e = check_callback_chaos(*sim_, parsed.chaos); !e.empty())
+            co_return admin::error(req, status::bad_request, e);
+      }
+    }
     co_return co_await inner_(req, peer);
   }
   if (admin::path_of(target) == "/healthz") co_return co_await inner_(req, peer);
@@ -172,7 +196,14 @@ net::Response SimInstance::handle_faults(const net::Request& req, const std::str
   auto list = [&] {
     json::array out;
     for (const auto& s : faults_.rules()) out.push_back(to_json(s));
-    return json::object{{"faults", std::move(out)}};
+    json::object reply{{"faults", std::move(out)}};
+    // The names a rule may use besides "*", so a test need not guess them.
+    if (auto ops = sim_->operations(); !ops.empty()) {
+      json::array names;
+      for (auto& op : ops) names.push_back(json::string(op));
+      reply["operations"] = std::move(names);
+    }
+    return reply;
   };
   if (path != "/admin/faults") {  // /admin/faults/<id>
     const std::string id = path.substr(std::string_view("/admin/faults/").size());
@@ -193,6 +224,8 @@ net::Response SimInstance::handle_faults(const net::Request& req, const std::str
   if (!body) return admin::error(req, status::bad_request, err);
   auto parsed = fault_rules_from_json(*body);
   if (!parsed.ok()) return admin::error(req, status::bad_request, parsed.error);
+  if (auto e = check_operations(parsed.rules, sim_->operations()); !e.empty())
+    return admin::error(req, status::bad_request, e);
   if (auto e = faults_.add(parsed.rules); !e.empty()) return admin::error(req, status::conflict, e);
   json::array added;
   for (const auto& r : parsed.rules) added.push_back(json::string(r.id));

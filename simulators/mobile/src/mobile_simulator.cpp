@@ -93,7 +93,24 @@ namespace {
 boost::asio::awaitable<net::Response> ready(net::Response res) {
   co_return res;
 }
+
+// The endpoints; their paths are also this carrier's operation names.
+struct Endpoint {
+  std::string_view path;
+  bool is_post;
+};
+constexpr Endpoint kEndpoints[] = {
+    {"/open/v1/plans", false},          {"/open/v1/numbers", false},
+    {"/open/v1/numbers/lock", true},    {"/open/v1/numbers/unlock", true},
+    {"/open/v1/realname/verify", true}, {"/open/v1/orders", true},
+    {"/open/v1/orders/query", false}};
 }  // namespace
+
+std::vector<std::string> MobileSimulator::operation_names() {
+  std::vector<std::string> out;
+  for (const auto& e : kEndpoints) out.emplace_back(e.path);
+  return out;
+}
 
 net::Handler MobileSimulator::handler() {
   // Not a coroutine lambda: a coroutine would refer to the lambda object's
@@ -155,15 +172,6 @@ MobileSimulator::Reply MobileSimulator::route(const net::Request& req, boost::ur
   using net::http::verb;
   const std::string path = url.path();
   const bool get = req.method() == verb::get, post = req.method() == verb::post;
-  struct Endpoint {
-    std::string_view path;
-    bool is_post;
-  };
-  static constexpr Endpoint kEndpoints[] = {
-      {"/open/v1/plans", false},          {"/open/v1/numbers", false},
-      {"/open/v1/numbers/lock", true},    {"/open/v1/numbers/unlock", true},
-      {"/open/v1/realname/verify", true}, {"/open/v1/orders", true},
-      {"/open/v1/orders/query", false}};
   const Endpoint* ep = nullptr;
   for (const auto& e : kEndpoints)
     if (e.path == path) ep = &e;

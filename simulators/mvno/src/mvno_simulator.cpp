@@ -3,12 +3,14 @@
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/time_format.hpp"
 #include "cgw/sim/mvno/catalog.hpp"
+#include "cgw/sim/namespace_router.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 namespace cgw::sim::mvno {
@@ -129,8 +131,22 @@ boost::asio::awaitable<net::Response> ready(net::Response res) {
 }
 
 constexpr std::string_view kApiPrefix = "/openapi/v1/";
+// The endpoints under kApiPrefix; with '/' as '.' they are the operation
+// names (operation_of).
+constexpr std::string_view kEndpointPaths[] = {"product/list",   "number/query",   "number/occupy",
+                                               "number/release", "realname/check", "order/create",
+                                               "order/query"};
 
 }  // namespace
+
+std::vector<std::string> MvnoSimulator::operation_names() {
+  std::vector<std::string> out;
+  for (auto path : kEndpointPaths) {
+    out.emplace_back(path);
+    std::replace(out.back().begin(), out.back().end(), '/', '.');
+  }
+  return out;
+}
 
 MvnoSimulator::MvnoSimulator(boost::asio::any_io_executor executor, MvnoSettings settings)
     : settings_(std::move(settings)),
@@ -193,6 +209,17 @@ net::Response MvnoSimulator::handle(const net::Request& req) {
 net::Response MvnoSimulator::handle_open(const net::Request& req) {
   auto auth = verify_request(req, settings_.partner_id, gateway_public_key_.get(), nonces_,
                              ctx_.clock.wall_ms());
+  // In a namespace the target arrives without /ns/<name>. A partner whose
+  // base URL holds that prefix (the cgw mvno plugin) signs the target as
+  // sent, so that is accepted too, as mobile does (docs/simulators.md,
+  // Namespaces). A failed check remembers no nonce, so the second try sees
+  // the nonce fresh.
+  if (auth.code == "1001" && req.count(kNamespacePrefixHeader)) {
+    net::Request as_sent = req;
+    as_sent.target(target_as_sent(req));
+    auth = verify_request(as_sent, settings_.partner_id, gateway_public_key_.get(), nonces_,
+                          ctx_.clock.wall_ms());
+  }
   Reply reply = auth.code.empty() ? route(req) : error(auth.code);
   json::object body{{"code", reply.code}, {"msg", code_message(reply.code)}};
   if (reply.code == "0000") body["data"] = std::move(reply.data);
@@ -209,14 +236,20 @@ MvnoSimulator::Reply MvnoSimulator::route(const net::Request& req) {
   const std::string_view target = req.target();
   if (target.find('?') != std::string_view::npos) return error("1101", 404);
   using Endpoint = Reply (MvnoSimulator::*)(const json::object&);
-  static const std::pair<std::string_view, Endpoint> kEndpoints[] = {
-      {"product/list", nullptr},
-      {"number/query", &MvnoSimulator::query_numbers},
-      {"number/occupy", &MvnoSimulator::occupy_number},
-      {"number/release", &MvnoSimulator::release_number},
-      {"realname/check", &MvnoSimulator::check_real_name},
-      {"order/create", &MvnoSimulator::create_order},
-      {"order/query", &MvnoSimulator::query_order}};
+  // One per entry of kEndpointPaths, in its order (product/list: nullptr).
+  static constexpr Endpoint kHandlers[] = {nullptr,
+                                           &MvnoSimulator::query_numbers,
+                                           &MvnoSimulator::occupy_number,
+                                           &MvnoSimulator::release_number,
+                                           &MvnoSimulator::check_real_name,
+                                           &MvnoSimulator::create_order,
+                                           &MvnoSimulator::query_order};
+  static_assert(std::size(kHandlers) == std::size(kEndpointPaths));
+  static const auto kEndpoints = [] {
+    std::array<std::pair<std::string_view, Endpoint>, std::size(kHandlers)> table;
+    for (size_t i = 0; i < table.size(); ++i) table[i] = {kEndpointPaths[i], kHandlers[i]};
+    return table;
+  }();
   const std::pair<std::string_view, Endpoint>* ep = nullptr;
   if (target.starts_with(kApiPrefix))
     for (const auto& e : kEndpoints)

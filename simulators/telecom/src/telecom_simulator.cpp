@@ -342,6 +342,12 @@ net::Response TelecomSimulator::admin_orders(const net::Request& req) {
   return json_response(req, status::ok, json::object{{"orders", std::move(out)}});
 }
 
+std::vector<std::string> TelecomSimulator::operation_names() {
+  std::vector<std::string> out;
+  for (const auto& r : kRoutes) out.emplace_back(r.operation);
+  return out;
+}
+
 std::string TelecomSimulator::operation_of(const net::Request& req) const {
   const std::string path = path_of(req.target());
   for (const auto& r : kRoutes)

@@ -146,6 +146,10 @@ UnicomSimulator::Reply UnicomSimulator::error(std::string code, int http_status)
   return r;
 }
 
+std::vector<std::string> UnicomSimulator::operation_names() {
+  return {std::begin(kMethods), std::end(kMethods)};
+}
+
 std::string UnicomSimulator::operation_of(const net::Request& req) const {
   const std::string path = path_of(req);
   if (path != kRouterPath || !is_form(req)) return path;

@@ -65,14 +65,27 @@ struct ConfigResult {
   bool ok() const { return error.empty(); }
 };
 
-// `known_carriers`: the carriers this build can simulate.
+// What the config checks `faults:` and `callback_chaos:` against, per
+// carrier (CarrierSimulator::operations and sends_callbacks): a rule for an
+// operation the carrier never has, or chaos for a carrier without callbacks,
+// would be accepted and never apply.
+struct CarrierSpec {
+  std::vector<std::string> operations;  // empty: not checked
+  bool callbacks = true;
+};
+using CarrierSpecs = std::map<std::string, CarrierSpec, std::less<>>;
+
+// `known_carriers`: the carriers this build can simulate; `specs`: those to
+// check faults and callback chaos for (a carrier not in it is not checked).
 ConfigResult load_config(const std::filesystem::path& file,
-                         const std::vector<std::string>& known_carriers);
+                         const std::vector<std::string>& known_carriers,
+                         const CarrierSpecs& specs = {});
 
 // The same from text; secret files are relative to `base_dir`, errors name
 // `display_name`.
 ConfigResult parse_config(std::string_view yaml, const std::filesystem::path& base_dir,
                           std::string_view display_name,
-                          const std::vector<std::string>& known_carriers);
+                          const std::vector<std::string>& known_carriers,
+                          const CarrierSpecs& specs = {});
 
 }  // namespace cgw::sim

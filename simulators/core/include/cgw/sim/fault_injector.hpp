@@ -66,6 +66,13 @@ struct FaultRulesParse {
 FaultRulesParse fault_rules_from_json(const boost::json::value& v);
 boost::json::object to_json(const FaultRuleStatus& status);
 
+// "" when every rule's operation is "*" or one of `operations` (or when
+// `operations` is empty: not declared); else what is wrong, naming the
+// rule and listing the valid names. A rule for a name the carrier never
+// uses would be accepted and never fire.
+std::string check_operations(const std::vector<FaultRule>& rules,
+                             const std::vector<std::string>& operations);
+
 class FaultInjector {
  public:
   explicit FaultInjector(uint64_t seed) : seed_(seed) {}

@@ -14,7 +14,7 @@
 // A carrier sees the target without /ns/<name> and verifies its signature
 // over that. The prefix is in the request header kNamespacePrefixHeader
 // (set by the router only), for a carrier that also accepts signatures over
-// the target as sent (target_as_sent), as the mobile simulator does.
+// the target as sent (target_as_sent), as the mobile and mvno simulators do.
 //
 // The router is itself a CarrierSimulator, so cgw-sim serves it in place of
 // the carrier.
@@ -61,6 +61,8 @@ class NamespaceRouter final : public CarrierSimulator {
   void start() override;
   void stop() override;
   std::string operation_of(const net::Request& req) const override;
+  std::vector<std::string> operations() const override { return root_->simulator().operations(); }
+  bool sends_callbacks() const override { return root_->simulator().sends_callbacks(); }
   net::Response business_error(const net::Request& req, std::string_view code) const override;
 
   SimInstance& root() { return *root_; }

@@ -30,6 +30,10 @@ namespace cgw::sim {
 using SimulatorFactory = std::function<std::unique_ptr<CarrierSimulator>(
     boost::asio::any_io_executor, const SimulatorConfig&)>;
 
+// "" when `chaos` can apply to `sim`; else why not (a carrier without
+// callbacks).
+std::string check_callback_chaos(const CarrierSimulator& sim, const CallbackChaos& chaos);
+
 // How long a clock move waits for one step's callback attempts to answer.
 inline constexpr int64_t kCallbackSettleLimitMs = 30'000;
 

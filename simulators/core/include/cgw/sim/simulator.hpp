@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cgw::sim {
 
@@ -25,6 +26,13 @@ class CarrierSimulator {
     auto target = req.target();
     return std::string(target.substr(0, target.find('?')));
   }
+  // Every name operation_of() gives a carrier call, so that a fault rule
+  // for a name that never occurs (a typo) is refused instead of never
+  // firing. Empty: not declared, any name is accepted.
+  virtual std::vector<std::string> operations() const { return {}; }
+  // Whether the carrier sends callbacks at all: callback chaos on one that
+  // does not would be accepted and never apply, so it is refused.
+  virtual bool sends_callbacks() const { return true; }
   virtual net::Response business_error(const net::Request& req, std::string_view code) const {
     net::Response res{net::http::status::ok, req.version()};
     res.set(net::http::field::content_type, "application/json");

@@ -39,6 +39,10 @@ class MobileSimulator final : public CarrierSimulator {
   net::Handler handler() override;
   void start() override { ctx_.start(); }
   void stop() override { ctx_.stop(); }
+  // The endpoint paths ("/open/v1/numbers/lock", ...): operation_of() is
+  // the path.
+  std::vector<std::string> operations() const override { return operation_names(); }
+  static std::vector<std::string> operation_names();
 
   // Serves one request synchronously: the simulator never waits on I/O
   // while answering, only callbacks are asynchronous.

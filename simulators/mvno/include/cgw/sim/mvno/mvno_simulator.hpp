@@ -48,6 +48,8 @@ class MvnoSimulator final : public CarrierSimulator {
   void stop() override { ctx_.stop(); }
   // "number.occupy", "order.create", ... (the path's last two segments).
   std::string operation_of(const net::Request& req) const override;
+  std::vector<std::string> operations() const override { return operation_names(); }
+  static std::vector<std::string> operation_names();
   // This carrier's envelope: HTTP 200, {"code","msg"}.
   net::Response business_error(const net::Request& req, std::string_view code) const override;
 

@@ -55,7 +55,10 @@ class TelecomSimulator final : public CarrierSimulator {
   net::Handler handler() override;
   void start() override { ctx_.start(); }
   void stop() override { ctx_.stop(); }
+  // "oauth.token", "numbers.reserve", ... (one per endpoint path).
   std::string operation_of(const net::Request& req) const override;
+  std::vector<std::string> operations() const override { return operation_names(); }
+  static std::vector<std::string> operation_names();
   net::Response business_error(const net::Request& req, std::string_view code) const override;
 
   // Serves one request synchronously: only callbacks are asynchronous.

@@ -46,6 +46,12 @@ class UnicomSimulator final : public CarrierSimulator {
   // The `method` form parameter (e.g. "number.lock"); the path when the
   // request is not a readable router call.
   std::string operation_of(const net::Request& req) const override;
+  // The protocol's methods (plan.list ... order.query).
+  std::vector<std::string> operations() const override { return operation_names(); }
+  static std::vector<std::string> operation_names();
+  // None: the partner polls order.query.
+  bool sends_callbacks() const override { return kSendsCallbacks; }
+  static constexpr bool kSendsCallbacks = false;
   // HTTP 200 with {"code": code, "msg": "injected fault"}, as the router
   // answers every business error.
   net::Response business_error(const net::Request& req, std::string_view code) const override;
