@@ -112,6 +112,11 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
     // such order (see poll); the same order id lets the carrier deduplicate.
     const auto& st0 = sub->activation.status;
     if (st0 != "pending" && st0 != "unknown") co_return true;  // moved on elsewhere
+    // A resubmission after an unknown outcome: a carrier that cannot be
+    // asked by our order id (or does not deduplicate on it) may refuse it
+    // although the first submit opened the line, so no answer to it makes
+    // the order `failed`.
+    const bool resubmission = st0 == "unknown";
     ActivationSubmitInput in{id,
                              sub->activation.msisdn,
                              sub->activation.plan_id,
@@ -141,6 +146,11 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
                    outcome.code);
       co_return true;
     }
+    if (!outcome.retryable && resubmission) {
+      hold_unknown(id, "resubmission refused (" + outcome.code +
+                           "): the first submit may have opened the line; an operator resolves it");
+      co_return false;
+    }
     if (!outcome.retryable) {
       svc_.store->advance_activation(id, "failed", "carrier refused the submit", svc_.now(), {},
                                      outcome.code, outcome.message);
@@ -151,7 +161,12 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
                  outcome.code);
     co_await sleep_ms(std::min<int64_t>(1000LL << attempt, 30'000));
   }
-  if (!stopping_) {
+  if (!stopping_ &&
+      svc_.store->activation_by_id(id, false).value_or(Activation{}).status == "unknown") {
+    hold_unknown(id, "resubmission not accepted after " + std::to_string(kMaxSubmitAttempts) +
+                         " attempts: the first submit may have opened the line; an operator "
+                         "resolves it");
+  } else if (!stopping_) {
     // Retries exhausted on errors that were safe (nothing applied): the
     // order is failed rather than left waiting forever.
     svc_.store->advance_activation(id, "failed", "carrier unavailable, retries exhausted",
@@ -159,6 +174,13 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
                                    "the carrier could not be reached");
   }
   co_return false;
+}
+
+void ActivationEngine::hold_unknown(const std::string& id, const std::string& cause) {
+  // It stays listed by GET /v1/activations?status=unknown and counted by
+  // cgw_activations_unknown until POST /v1/activations/{id}/resolve.
+  svc_.store->note_still_unknown(id, cause, svc_.now());
+  spdlog::error("engine: activation={} stays unknown: {}", id, cause);
 }
 
 asio::awaitable<void> ActivationEngine::poll(const std::string& id, Carrier& carrier) {

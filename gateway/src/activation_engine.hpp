@@ -3,7 +3,10 @@
 // fallback. Work is always re-read from the store, so a restart resumes
 // every order that is not final; an order whose submit may or may not have
 // reached the carrier (`unknown`) is resolved by a query, never resubmitted
-// blindly (the carrier also deduplicates on our order id).
+// blindly (the carrier also deduplicates on our order id). When the query
+// finds nothing and the resubmission is refused, the order stays `unknown`
+// for an operator (POST /v1/activations/{id}/resolve): the first submit may
+// have opened the line at a carrier that cannot be asked by our id.
 #pragma once
 
 #include "services.hpp"
@@ -34,6 +37,8 @@ class ActivationEngine {
   boost::asio::awaitable<void> drive(std::string id);
   boost::asio::awaitable<bool> submit(const std::string& id, Carrier& carrier);
   boost::asio::awaitable<void> poll(const std::string& id, Carrier& carrier);
+  // Leaves an `unknown` activation for an operator, with why in its history.
+  void hold_unknown(const std::string& id, const std::string& cause);
 
   Services& svc_;
   std::mutex mu_;

@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 #include <cgw/types.hpp>
 
+#include <algorithm>
+
 namespace cgw::gw::api {
 
 namespace {
@@ -184,6 +186,137 @@ Awaitable receive_callback(Ctx& c, const std::string& carrier_id) {
   res.body() = cb.ack_body;
   res.prepare_payload();
   co_return res;
+}
+
+// --- unknown outcomes (docs/reliability.md, "Unknown outcomes") ---------
+
+namespace {
+// The cause of every history line an operator's resolve writes; a resolve
+// sent again is recognised by it (idempotency).
+constexpr std::string_view kResolveCause = "operator resolve";
+constexpr size_t kDefaultListLimit = 50, kMaxListLimit = 100;
+
+bool resolved_by_operator(const Activation& a) {
+  return std::any_of(a.history.begin(), a.history.end(),
+                     [](const HistoryEntry& h) { return h.cause.starts_with(kResolveCause); });
+}
+
+Response resolved_response(const Ctx& c, const Activation& a, bool replayed) {
+  auto res = json_response(c, 200, activation_json(a));
+  if (replayed) res.set("Idempotent-Replayed", "true");
+  return res;
+}
+}  // namespace
+
+Awaitable list_activations(Ctx& c) {
+  for (const auto& [k, v] : c.query)
+    if (k != "status" && k != "limit" && k != "cursor")
+      co_return error_response(c, bad_argument("unknown query parameter '" + k + "'"));
+  auto status = c.query.find("status");
+  if (status == c.query.end() ||
+      (status->second != "pending" && status->second != "submitted" && status->second != "unknown"))
+    co_return error_response(
+        c, bad_argument("status is required: one of pending, submitted, unknown"));
+  size_t limit = kDefaultListLimit;
+  if (auto l = c.query.find("limit"); l != c.query.end()) {
+    if (!all_digits(l->second) || l->second.size() > 3 || std::stoul(l->second) < 1 ||
+        std::stoul(l->second) > kMaxListLimit)
+      co_return error_response(c, bad_argument("limit must be an integer from 1 to 100"));
+    limit = std::stoul(l->second);
+  }
+  std::string cursor;
+  if (auto cu = c.query.find("cursor"); cu != c.query.end()) {
+    if (!Store::valid_activation_cursor(cu->second))
+      co_return error_response(c, bad_argument("cursor is not a next_cursor of this list"));
+    cursor = cu->second;
+  }
+  auto page = c.svc.store->list_activations(c.tenant, status->second, cursor, limit);
+  json::array items;
+  for (const auto& a : page.items) items.push_back(activation_json(a));
+  co_return json_response(
+      c, 200,
+      json::object{{"activations", std::move(items)},
+                   {"next_cursor", page.next_cursor.empty() ? json::value(nullptr)
+                                                            : json::value(page.next_cursor)}});
+}
+
+Awaitable resolve_activation(Ctx& c, const std::string& id) {
+  auto body = parse_body(c, {"carrier_order_id", "status", "reason"});
+  if (!body) co_return error_response(c, body.error());
+  auto carrier_order_id = opt_string(body.value(), "carrier_order_id", 64);
+  if (!carrier_order_id) co_return error_response(c, carrier_order_id.error());
+  auto status = opt_string(body.value(), "status", 16);
+  if (!status) co_return error_response(c, status.error());
+  auto reason = opt_string(body.value(), "reason", 256);
+  if (!reason) co_return error_response(c, reason.error());
+  const auto& co = carrier_order_id.value();
+  const auto& st = status.value();
+  if (co.has_value() == st.has_value())
+    co_return error_response(
+        c, bad_argument("give either carrier_order_id or status (with reason), not both"));
+  if (st && *st != "activated" && *st != "failed")
+    co_return error_response(c, bad_argument("status must be activated or failed"));
+  if (st && !reason.value())
+    co_return error_response(c, bad_argument("reason is required with status"));
+
+  auto a = c.svc.store->activation(c.tenant, id);
+  if (!a) co_return error_response(c, not_found("no such activation"));
+  auto not_unknown = [&](const Activation& now) -> Response {
+    // The same resolve again answers what the first one did.
+    if (resolved_by_operator(now) && (st ? now.status == *st : now.carrier_order_id == *co))
+      return resolved_response(c, now, true);
+    return error_response(
+        c, ApiError{409, "ACTIVATION_NOT_UNKNOWN",
+                    "the activation is " + now.status +
+                        "; only an activation whose outcome is unknown can be resolved"});
+  };
+  if (a->status != "unknown") co_return not_unknown(*a);
+
+  StatusChange change;
+  const std::string why = reason.value() ? ": " + *reason.value() : std::string();
+  if (st) {
+    change.status = *st;
+    change.cause = std::string(kResolveCause) + ": " + *st + why;
+    if (*st == "failed") {
+      change.failure_code = "RESOLVED_FAILED";
+      change.failure_message = "an operator resolved the activation as failed" + why;
+    }
+  } else {
+    // The carrier is asked by its own order id (the one the operator found
+    // at the carrier), and its answer applies as a status query's would.
+    Carrier* carrier = c.svc.carrier(a->carrier);
+    if (!carrier)
+      co_return error_response(c, ApiError{503, "CARRIER_UNAVAILABLE",
+                                           "carrier " + a->carrier + " is not loaded", true});
+    auto outcome = co_await carrier->run(
+        op::kActivationQuery, json::serialize(json::value_from(ActivationQueryInput{"", *co})));
+    if (!outcome.ok) {
+      if (outcome.code == "ORDER_NOT_FOUND")
+        co_return error_response(
+            c, ApiError{422, "ORDER_NOT_FOUND", "the carrier has no order " + *co, false});
+      co_return error_response(c, carrier_error(outcome));
+    }
+    auto answer = json::value_to<ActivationStatusOutput>(outcome.result);
+    if (!answer.carrier_order_id.empty() && answer.carrier_order_id != *co)
+      co_return error_response(c, ApiError{502, "CARRIER_BAD_RESPONSE",
+                                           "the carrier answered about another order", false});
+    change = ActivationEngine::change_for(answer, std::string(kResolveCause) + ": carrier order " +
+                                                      *co + " is " + answer.status + why);
+    if (change.status.empty())
+      co_return error_response(c, ApiError{502, "CARRIER_BAD_RESPONSE",
+                                           "the carrier reported an unknown order status", false});
+    change.carrier_order_id = *co;
+  }
+  auto before = c.svc.store->resolve_unknown_activation(c.tenant, id, change, c.svc.now());
+  auto now = c.svc.store->activation(c.tenant, id);
+  if (!before || !now) co_return error_response(c, not_found("no such activation"));
+  if (*before != "unknown") co_return not_unknown(*now);  // it moved while the carrier answered
+  // Still open (the carrier is processing the order): the engine follows it
+  // up by its order id, by callback or query.
+  if (now->status == "submitted") c.svc.engine->kick(id);
+  spdlog::warn("activation={} resolved by an operator tenant={} status={} carrier_order={}", id,
+               c.tenant, now->status, now->carrier_order_id);
+  co_return resolved_response(c, *now, false);
 }
 
 }  // namespace cgw::gw::api

@@ -36,6 +36,9 @@ inline constexpr const char* kNumbersReserve = "numbers:reserve";
 inline constexpr const char* kKycVerify = "kyc:verify";
 inline constexpr const char* kActivationsWrite = "activations:write";
 inline constexpr const char* kActivationsRead = "activations:read";
+// Resolving an activation whose outcome is unknown is an operator's act:
+// never implied by a key without a scopes list (docs/security.md).
+inline constexpr const char* kActivationsResolve = "activations:resolve";
 }  // namespace scope
 
 struct Ctx {
@@ -91,6 +94,8 @@ Awaitable get_verification(Ctx& c, const std::string& id);
 Awaitable create_activation(Ctx& c);
 Awaitable get_activation(Ctx& c, const std::string& id);
 Awaitable list_activation_webhooks(Ctx& c, const std::string& id);
+Awaitable list_activations(Ctx& c);
+Awaitable resolve_activation(Ctx& c, const std::string& id);
 Awaitable receive_callback(Ctx& c, const std::string& carrier);
 
 }  // namespace cgw::gw::api

@@ -60,6 +60,7 @@ const char* scope_for(const std::vector<std::string>& seg, net::http::verb verb)
   if (head == "carriers" || head == "plans" || head == "numbers") return kInventoryRead;
   if (head == "reservations") return kNumbersReserve;
   if (head == "kyc") return kKycVerify;
+  if (head == "activations" && seg.size() == 4 && seg[3] == "resolve") return kActivationsResolve;
   if (head == "activations")
     return verb == net::http::verb::post ? kActivationsWrite : kActivationsRead;
   return nullptr;
@@ -168,8 +169,12 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
       co_return api::error_response(c, ApiError{401, "UNAUTHENTICATED", "unknown API key"});
     c.tenant = entry->tenant;
     key_label = entry->label;
+    // A key without a scopes list has every tenant scope, except the
+    // operator's activations:resolve, which a key must list.
     if (const char* need = scope_for(s, verb);
-        need && !entry->scopes.empty() && !entry->scopes.count(need))
+        need &&
+        (!entry->scopes.empty() || std::string_view(need) == api::scope::kActivationsResolve) &&
+        !entry->scopes.count(need))
       co_return api::error_response(
           c, ApiError{403, "FORBIDDEN", std::string("this key lacks the scope ") + need});
     if (svc_.quotas)
@@ -211,8 +216,13 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
     }
     if (s[1] == "activations") {
       if (s.size() == 2) {
+        if (verb == net::http::verb::post) co_return co_await api::create_activation(c);
+        if (verb == net::http::verb::get) co_return co_await api::list_activations(c);
+        co_return method_not_allowed();
+      }
+      if (s.size() == 4 && s[3] == "resolve") {
         if (verb != net::http::verb::post) co_return method_not_allowed();
-        co_return co_await api::create_activation(c);
+        co_return co_await api::resolve_activation(c, s[2]);
       }
       if (s.size() == 3) {
         if (verb != net::http::verb::get) co_return method_not_allowed();
@@ -277,6 +287,8 @@ void HttpApi::audit(const api::Ctx& c, const std::string& key_label, const net::
                                  : verb == net::http::verb::delete_ ? ".release"
                                                                     : ".read");
   if (s.size() == id_at + 2 && s[id_at + 1] == "webhooks") action = object + ".webhooks.read";
+  if (s.size() == id_at + 2 && s[id_at + 1] == "resolve") action = object + ".resolve";
+  if (s.size() == id_at && verb != net::http::verb::post) action = object + ".list";
   if (s.size() > id_at) id = s[id_at];
   boost::system::error_code ec;
   auto body = boost::json::parse(res.body(), ec);
@@ -290,6 +302,10 @@ void HttpApi::audit(const api::Ctx& c, const std::string& key_label, const net::
         outcome = code->as_string();
   }
   if (res.result_int() >= 400 && outcome == "ok") outcome = "error";
+  // An operator's resolve is audited with what it decided.
+  if (action == "activation.resolve" && res.result_int() == 200 && !ec && body.is_object())
+    if (auto* st = body.as_object().if_contains("status"); st && st->is_string())
+      outcome = "resolved:" + std::string(st->as_string());
   svc_.audit->record({svc_.now(), c.request_id, c.tenant, key_label, action, id, outcome,
                       static_cast<int>(res.result_int())});
 }

@@ -160,7 +160,8 @@ void Metrics::observe_sync(const std::string& carrier, SyncKind kind, bool ok, i
 }
 
 std::string Metrics::render(const std::vector<CarrierGauges>& carriers,
-                            std::optional<int64_t> open_activations) const {
+                            std::optional<int64_t> open_activations,
+                            const std::map<std::string, int64_t>& unknown_activations) const {
   PromText t;
 
   t.family("cgw_http_requests_total", "counter",
@@ -239,6 +240,18 @@ std::string Metrics::render(const std::vector<CarrierGauges>& carriers,
       t.sample("cgw_inventory_available_numbers", {{"carrier", g.carrier}}, *g.available);
 
   if (open_activations) {
+    // Every carrier has a sample, 0 included: an alert on "> 0" needs the
+    // series to exist.
+    t.family("cgw_activations_unknown", "gauge",
+             "Activations whose submit outcome is unknown: the line may be open. An operator "
+             "resolves those the carrier cannot be asked about (docs/reliability.md).");
+    for (const auto& g : carriers) {
+      auto it = unknown_activations.find(g.carrier);
+      t.sample("cgw_activations_unknown", {{"carrier", g.carrier}},
+               it == unknown_activations.end() ? int64_t{0} : it->second);
+    }
+  }
+  if (open_activations) {
     t.family("cgw_activations_open", "gauge",
              "Activations not in a final status (pending, submitted or unknown).");
     t.sample("cgw_activations_open", {}, *open_activations);
@@ -258,8 +271,12 @@ std::string render_metrics(Services& svc) {
     gauges.push_back(std::move(g));
   }
   std::optional<int64_t> open;
-  if (svc.store) open = static_cast<int64_t>(svc.store->open_activations().size());
-  return svc.metrics.render(gauges, open);
+  std::map<std::string, int64_t> unknown;
+  if (svc.store) {
+    open = static_cast<int64_t>(svc.store->open_activations().size());
+    unknown = svc.store->unknown_activations_by_carrier();
+  }
+  return svc.metrics.render(gauges, open, unknown);
 }
 
 }  // namespace cgw::gw

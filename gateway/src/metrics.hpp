@@ -88,8 +88,11 @@ class Metrics {
   void observe_sync(const std::string& carrier, SyncKind kind, bool ok, int64_t now_ms);
 
   // The exposition: counters, then the gauges given.
+  // `unknown_activations`: per carrier, activations whose outcome is
+  // unknown (a carrier absent has none); rendered with the open count.
   std::string render(const std::vector<CarrierGauges>& carriers,
-                     std::optional<int64_t> open_activations) const;
+                     std::optional<int64_t> open_activations,
+                     const std::map<std::string, int64_t>& unknown_activations = {}) const;
 
  private:
   static constexpr size_t kStatusClasses = 5;  // 1xx .. 5xx

@@ -198,6 +198,33 @@ class Store {
   // query first (see ActivationEngine).
   void note_submit_attempt(const std::string& id);
 
+  // --- activations whose submit outcome is unknown (docs/reliability.md,
+  // "Unknown outcomes"). A page of the tenant's activations in `status`, one
+  // of the open statuses (pending, submitted, unknown: an index serves
+  // them), oldest first, after `cursor` (a previous page's next_cursor, ""
+  // for the first page); next_cursor is "" on the last page.
+  struct ActivationPage {
+    std::vector<Activation> items;
+    std::string next_cursor;
+  };
+  ActivationPage list_activations(const std::string& tenant, const std::string& status,
+                                  const std::string& cursor, size_t limit);
+  // "<created_at ms>.<activation id>", the form of next_cursor.
+  static bool valid_activation_cursor(std::string_view cursor);
+  // How many activations are `unknown`, per carrier (carriers with none
+  // are absent).
+  std::map<std::string, int64_t> unknown_activations_by_carrier();
+  // An operator's decision on an `unknown` activation of `tenant`, applied
+  // in one transaction with the check that it is still unknown (history,
+  // webhook event). Returns the status the activation had before (when it
+  // was not `unknown`, nothing was written), nullopt for no such activation.
+  std::optional<std::string> resolve_unknown_activation(const std::string& tenant,
+                                                        const std::string& id,
+                                                        const StatusChange& change, int64_t now_ms);
+  // Records why an activation stays `unknown` (a history line with the same
+  // status; nothing else changes). False when it is no longer unknown.
+  bool note_still_unknown(const std::string& id, const std::string& cause, int64_t now_ms);
+
   // --- after a restart: requests that were in flight in the previous
   // process died with it. Frees their Idempotency-Keys and fails their
   // half-made (pending) reservations. Single-instance store only.

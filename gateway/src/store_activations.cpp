@@ -334,4 +334,93 @@ void Store::schedule_poll(const std::string& id, int64_t next_poll_at_ms) {
   s.bind(1, next_poll_at_ms).bind(2, id).run();
 }
 
+bool Store::valid_activation_cursor(std::string_view cursor) {
+  const auto dot = cursor.find('.');
+  if (dot == 0 || dot == std::string_view::npos || dot > 18) return false;
+  for (char ch : cursor.substr(0, dot))
+    if (ch < '0' || ch > '9') return false;
+  const auto id = cursor.substr(dot + 1);
+  if (id.empty() || id.size() > 64) return false;
+  for (char ch : id)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) return false;
+  return true;
+}
+
+Store::ActivationPage Store::list_activations(const std::string& tenant, const std::string& status,
+                                              const std::string& cursor, size_t limit) {
+  int64_t after_ms = -1;
+  std::string after_id;
+  if (!cursor.empty() && valid_activation_cursor(cursor)) {
+    const auto dot = cursor.find('.');
+    after_ms = std::stoll(cursor.substr(0, dot));
+    after_id = cursor.substr(dot + 1);
+  }
+  ActivationPage page;
+  // The partial index activations_open serves the status; the tenant and
+  // the order are checked on its (few) rows. SQLite uses a partial index
+  // only when the query names the status as a literal, so it is written
+  // into the SQL, from this fixed list only.
+  if (status != "pending" && status != "submitted" && status != "unknown") return page;
+  std::lock_guard lock(read_mu_);
+  db::Stmt s(*reader_, std::string("SELECT ") + kCols + " FROM activations WHERE status = '" +
+                           status +
+                           "' AND tenant = ?1 AND (created_at > ?2 OR (created_at = ?2 AND id > "
+                           "?3)) ORDER BY created_at, id LIMIT ?4");
+  s.bind(1, tenant).bind(2, after_ms).bind(3, after_id);
+  s.bind(4, static_cast<int64_t>(limit) + 1);
+  while (s.step()) page.items.push_back(read_activation(s));
+  if (page.items.size() > limit) {
+    page.items.pop_back();
+    const auto& last = page.items.back();
+    page.next_cursor = std::to_string(last.created_at_ms) + "." + last.id;
+  }
+  for (auto& a : page.items) load_history(*reader_, a);
+  return page;
+}
+
+std::map<std::string, int64_t> Store::unknown_activations_by_carrier() {
+  std::lock_guard lock(read_mu_);
+  db::Stmt s(*reader_,
+             "SELECT carrier, COUNT(*) FROM activations WHERE status = 'unknown' GROUP BY carrier");
+  std::map<std::string, int64_t> out;
+  while (s.step()) out[s.text(0)] = s.integer(1);
+  return out;
+}
+
+std::optional<std::string> Store::resolve_unknown_activation(const std::string& tenant,
+                                                             const std::string& id,
+                                                             const StatusChange& change,
+                                                             int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  db::Transaction tx(*writer_);
+  std::string current;
+  {
+    db::Stmt s(*writer_, "SELECT status FROM activations WHERE id = ? AND tenant = ?");
+    s.bind(1, id).bind(2, tenant);
+    if (!s.step()) return std::nullopt;
+    current = s.text(0);
+  }
+  if (current != "unknown") return current;
+  advance_in_tx(id, change, now_ms);
+  tx.commit();
+  return current;
+}
+
+bool Store::note_still_unknown(const std::string& id, const std::string& cause, int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  db::Transaction tx(*writer_);
+  {
+    db::Stmt s(*writer_, "SELECT status FROM activations WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step() || s.text(0) != "unknown") return false;
+  }
+  add_history(*writer_, id, "unknown", cause, now_ms);
+  {
+    db::Stmt s(*writer_, "UPDATE activations SET updated_at = ? WHERE id = ?");
+    s.bind(1, now_ms).bind(2, id).run();
+  }
+  tx.commit();
+  return true;
+}
+
 }  // namespace cgw::gw
