@@ -1,6 +1,7 @@
 // POST/GET /v1/activations and POST /v1/callbacks/{carrier}
 #include "activation_engine.hpp"
 #include "api_support.hpp"
+#include "reservation_status.hpp"
 
 #include "cgw/common/crypto.hpp"
 
@@ -32,6 +33,22 @@ json::object activation_json(const Activation& a) {
       {"created_at", rfc3339(a.created_at_ms)},
       {"updated_at", rfc3339(a.updated_at_ms)},
       {"history", std::move(history)}};
+}
+
+// Checked before anything is sent, so that a plan the carrier does not
+// list is refused at once (422) rather than failing the order later: only
+// for a reservation that is usable (other refusals keep their precedence).
+// No catalogue to be had: the carrier judges the plan at submit time.
+boost::asio::awaitable<std::optional<ApiError>> plan_refusal(Ctx& c, const NewActivation& na) {
+  auto r = c.svc.store->reservation(c.tenant, na.reservation_id, c.svc.now());
+  if (!r || r->status != reservation::kHeld) co_return std::nullopt;
+  Carrier* carrier = c.svc.carrier(r->carrier);
+  if (!carrier) co_return std::nullopt;
+  auto listed = co_await c.svc.plans.has_plan(*carrier, na.plan_id, c.svc.now());
+  if (listed && !*listed)
+    co_return unprocessable("PLAN_NOT_FOUND",
+                            "carrier " + r->carrier + " does not offer this plan_id");
+  co_return std::nullopt;
 }
 
 }  // namespace
@@ -80,6 +97,7 @@ Awaitable create_activation(Ctx& c) {
                          {"verification_id", na.verification_id},
                          {"delivery", json::value_from(na.delivery)}};
   na.request_hash = crypto::sha256_hex(json::serialize(canonical));
+  na.refused = co_await plan_refusal(c, na);
 
   auto result = c.svc.store->create_activation(na, c.svc.now());
   if (!result) co_return error_response(c, result.error());
@@ -94,8 +112,6 @@ Awaitable create_activation(Ctx& c) {
     co_return res;
   }
   auto& act = std::get<Activation>(result.value());
-  // The carrier is the authority on plans (some are not listed): an
-  // unknown plan fails the order with PLAN_NOT_FOUND from the carrier.
   c.svc.engine->kick(act.id);
   spdlog::info("activation={} accepted carrier={} tenant={}", act.id, act.carrier, c.tenant);
   co_return json_response(c, 202, json::object{{"activation_id", act.id}, {"status", "pending"}});

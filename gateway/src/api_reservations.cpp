@@ -1,5 +1,6 @@
 // POST/GET/DELETE /v1/reservations and POST/GET /v1/kyc/verifications
 #include "api_support.hpp"
+#include "reservation_status.hpp"
 
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/id_number.hpp"
@@ -108,7 +109,12 @@ Awaitable create_reservation(Ctx& c) {
   }
   if (start.refused) co_return error_response(c, *start.refused);  // stored under the key
 
+  // A new reservation, or one of this key's earlier attempts that a crash
+  // or an unknown carrier answer interrupted: reserved at the carrier under
+  // the same gateway reservation id, so a carrier that took the first
+  // attempt's lock answers with that lock (adopted, same reservation).
   Reservation held = std::move(*start.reservation);
+  const int64_t hold_ms = carrier->config().reservation_hold_seconds * 1000;
   ReserveOutput out;
   OperationOutcome outcome;
   try {
@@ -116,25 +122,50 @@ Awaitable create_reservation(Ctx& c) {
     outcome = co_await carrier->run(op::kNumberReserve, json::serialize(json::value_from(in)));
     if (outcome.ok) out = json::value_to<ReserveOutput>(outcome.result);
   } catch (...) {
-    // The reservation stays pending (the number hidden) until a restart
-    // fails it; the key is freed so that a retry runs again.
-    c.svc.store->drop_idempotency_key(c.tenant, k);
+    // The carrier may have taken the lock: pending, adoptable by a retry of
+    // the key until the recovery releases it.
+    c.svc.store->interrupt_reservation_with_key(
+        held.id, c.svc.now() + c.svc.config.reservation_recovery_grace.count(), c.tenant, k);
     throw;
   }
   if (!outcome.ok) {
     auto res = error_response(c, carrier_error(outcome));
-    c.svc.store->abandon_reservation_with_key(held.id, c.svc.now(), c.tenant, k,
-                                              static_cast<int>(res.result_int()), res.body());
+    if (outcome.outcome_unknown)
+      c.svc.store->interrupt_reservation_with_key(
+          held.id, c.svc.now() + c.svc.config.reservation_recovery_grace.count(), c.tenant, k);
+    else
+      c.svc.store->abandon_reservation_with_key(held.id, c.svc.now(), c.tenant, k,
+                                                static_cast<int>(res.result_int()), res.body());
     co_return res;
   }
-  held.status = "held";
+  const int64_t now = c.svc.now();
+  auto kept = reservation::kept_expiry(out.expires_at_ms, now, hold_ms);
+  if (!kept || out.carrier_reservation_id.empty()) {
+    // The carrier took a lock the gateway cannot keep (an expiry no clock
+    // explains, or no lock id): refused as a broken reply, never stored as
+    // held; the lock is released through the queue.
+    spdlog::warn("reservation={} carrier={} refused the lock reply: expires_at_ms={} now_ms={}",
+                 held.id, held.carrier, out.expires_at_ms, now);
+    c.svc.store->release_reservation_with_key(held.id, out.carrier_reservation_id,
+                                              kept ? out.expires_at_ms : 0, now, c.tenant, k);
+    co_return error_response(
+        c, ApiError{502, "CARRIER_BAD_RESPONSE",
+                    out.carrier_reservation_id.empty()
+                        ? "the carrier's lock reply has no lock id"
+                        : "the carrier reported a lock expiry its clock cannot explain",
+                    true});
+  }
+  held.status = reservation::kHeld;
   held.carrier_reservation_id = out.carrier_reservation_id;
-  held.expires_at_ms = out.expires_at_ms > 0
-                           ? out.expires_at_ms
-                           : c.svc.now() + carrier->config().reservation_hold_seconds * 1000;
+  held.expires_at_ms = *kept;
   auto res = json_response(c, 201, reservation_json(held));
-  c.svc.store->hold_reservation_with_key(held.id, held.carrier_reservation_id, held.expires_at_ms,
-                                         c.svc.now(), c.tenant, k, 201, res.body());
+  if (!c.svc.store->hold_reservation_with_key(held.id, held.carrier_reservation_id,
+                                              held.expires_at_ms, out.expires_at_ms, now, c.tenant,
+                                              k, 201, res.body()))
+    co_return error_response(c, ApiError{503, "CARRIER_UNAVAILABLE",
+                                         "the reservation was recovered while the carrier "
+                                         "answered; its lock is being released; retry",
+                                         true});
   co_return res;
 }
 
@@ -144,27 +175,39 @@ Awaitable get_reservation(Ctx& c, const std::string& id) {
   co_return json_response(c, 200, reservation_json(*r));
 }
 
+// The carrier release is tried at once; when it fails the release is
+// queued (retried with backoff) and the answer is 202 with `releasing`.
 Awaitable delete_reservation(Ctx& c, const std::string& id) {
   auto r = c.svc.store->reservation(c.tenant, id, c.svc.now());
   if (!r) co_return error_response(c, not_found("no such reservation"));
-  if (r->status == "consumed")
+  if (r->status == reservation::kConsumed)
     co_return error_response(
         c, ApiError{409, "RESERVATION_NOT_HELD", "the reservation is used by an activation"});
-  if (r->status == "held") {
-    Carrier* carrier = c.svc.carrier(r->carrier);
-    if (!carrier)
-      co_return error_response(c, ApiError{503, "CARRIER_UNAVAILABLE", "carrier not loaded", true});
+  if (r->status == reservation::kPending)
+    co_return error_response(c, ApiError{409, "RESERVATION_NOT_HELD",
+                                         "the reservation is still being made; retry", true});
+  if (r->status != reservation::kHeld) co_return json_response(c, 200, reservation_json(*r));
+  Carrier* carrier = c.svc.carrier(r->carrier);
+  std::string why = "carrier not loaded";
+  if (carrier) {
     ReleaseInput in{r->msisdn, r->carrier_reservation_id};
     auto outcome = co_await carrier->run(op::kNumberRelease, json::serialize(json::value_from(in)));
     // A hold the carrier no longer knows is released all the same.
-    if (!outcome.ok && outcome.code != "RESERVATION_EXPIRED" &&
-        outcome.code != "RESERVATION_NOT_FOUND")
-      co_return error_response(c, carrier_error(outcome));
+    if (outcome.ok || outcome.code == "RESERVATION_EXPIRED" ||
+        outcome.code == "RESERVATION_NOT_FOUND") {
+      c.svc.store->release_reservation(r->id, c.svc.now());
+      r->status = reservation::kReleased;
+      co_return json_response(c, 200, reservation_json(*r));
+    }
+    why = outcome.code;
   }
-  if (r->status == "held" || r->status == "pending") {
-    c.svc.store->release_reservation(r->id, c.svc.now());
-    r->status = "released";
+  if (c.svc.store->queue_release(r->id, reservation::kReleased, c.svc.now())) {
+    spdlog::info("reservation={} release queued after: {}", r->id, why);
+    r->status = reservation::kReleasing;
+    co_return json_response(c, 202, reservation_json(*r));
   }
+  // Changed meanwhile (consumed or expired): show what it is now.
+  r = c.svc.store->reservation(c.tenant, id, c.svc.now());
   co_return json_response(c, 200, reservation_json(*r));
 }
 

@@ -263,7 +263,8 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
   if (s.has("limits")) {
     Section lim(s.get("limits"), "limits",
                 {"max_header_bytes", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms",
-                 "shutdown_grace_ms", "housekeeping_interval_ms", "idempotency_key_retention_h"});
+                 "shutdown_grace_ms", "housekeeping_interval_ms", "idempotency_key_retention_h",
+                 "reservation_recovery_grace_ms"});
     cfg.max_header_bytes = lim.positive<size_t>("max_header_bytes", cfg.max_header_bytes);
     cfg.max_body_bytes = lim.positive<size_t>("max_body_bytes", cfg.max_body_bytes);
     cfg.read_timeout = ms(lim, "read_timeout_ms", cfg.read_timeout.count());
@@ -271,6 +272,8 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
     cfg.shutdown_grace = ms(lim, "shutdown_grace_ms", cfg.shutdown_grace.count());
     cfg.housekeeping_interval =
         ms(lim, "housekeeping_interval_ms", cfg.housekeeping_interval.count());
+    cfg.reservation_recovery_grace =
+        ms(lim, "reservation_recovery_grace_ms", cfg.reservation_recovery_grace.count());
     auto retention_h = lim.positive<int64_t>("idempotency_key_retention_h", 48);
     if (retention_h < 24)
       throw ConfigError(s.get("limits")["idempotency_key_retention_h"],

@@ -108,6 +108,10 @@ struct Config {
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_grace{10'000};
   std::chrono::milliseconds housekeeping_interval{15'000};
+  // How long a reservation interrupted by a crash (or an unknown carrier
+  // answer) waits for a retry of its Idempotency-Key to adopt its carrier
+  // lock before the gateway releases that lock (docs/reliability.md).
+  std::chrono::milliseconds reservation_recovery_grace{60'000};
   std::chrono::seconds idempotency_key_retention{48 * 3600};  // at least 24 h
   std::string pii_key;  // 32 bytes (from a file or env reference, hex)
   // Older PII keys (32 bytes each): they open values sealed before a

@@ -327,11 +327,12 @@ int main(int argc, char** argv) {
   report_pii_keys(*svc->store, pii, config_path);
 
   {
-    auto r = svc->store->recover_interrupted_requests(svc->now());
+    auto r = svc->store->recover_interrupted_requests(svc->now(),
+                                                      cfg.reservation_recovery_grace.count());
     if (r.keys > 0 || r.reservations > 0)
       spdlog::warn(
           "recovered from an unclean stop: {} idempotency keys freed, {} half-made reservations "
-          "failed",
+          "kept for a retry of their key, then their carrier locks released",
           r.keys, r.reservations);
   }
   svc->quotas = std::make_unique<TenantQuotas>(cfg.tenants);

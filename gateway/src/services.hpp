@@ -6,6 +6,7 @@
 #include "config.hpp"
 #include "metrics.hpp"
 #include "number_index.hpp"
+#include "plan_catalog.hpp"
 #include "plugin_host.hpp"
 #include "store.hpp"
 #include "tenant_quotas.hpp"
@@ -41,7 +42,8 @@ struct Services {
   std::unique_ptr<ActivationEngine> engine;
   std::unique_ptr<TenantQuotas> quotas;
   std::unique_ptr<AuditLog> audit;
-  Metrics metrics;  // GET /metrics (metrics.hpp)
+  Metrics metrics;    // GET /metrics (metrics.hpp)
+  PlanCatalog plans;  // activation pre-checks (plan_catalog.hpp)
   NowFn now;
   std::atomic<bool> ready{false};
 

@@ -2,7 +2,9 @@
 
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/id_number.hpp"
+#include "reservation_status.hpp"
 #include "sqlite_db.hpp"
+#include "store_reservation_rows.hpp"
 #include "vanity.hpp"
 
 #include <boost/json.hpp>
@@ -19,21 +21,6 @@ namespace {
 std::string new_id(const char* prefix) {
   return prefix + crypto::random_hex(12);
 }
-
-Reservation read_reservation(const db::Stmt& s) {
-  Reservation r;
-  r.id = s.text(0);
-  r.tenant = s.text(1);
-  r.carrier = s.text(2);
-  r.msisdn = s.text(3);
-  r.carrier_reservation_id = s.opt_text(4).value_or("");
-  r.status = s.text(5);
-  r.expires_at_ms = s.integer(6);
-  r.created_at_ms = s.integer(7);
-  return r;
-}
-constexpr const char* kReservationCols =
-    "id, tenant, carrier, msisdn, carrier_reservation_id, status, expires_at, created_at";
 
 }  // namespace
 
@@ -102,33 +89,30 @@ Result<Reservation> Store::begin_reservation(const std::string& tenant, const st
 
 Result<Reservation> Store::begin_reservation_in_tx(const std::string& tenant,
                                                    const std::string& carrier,
-                                                   const std::string& msisdn, int64_t now_ms) {
-  // A hold that has run out frees the number before the new claim. The
-  // status IN (...) term is the partial index's own condition: without it
-  // SQLite cannot use reservations_live and scans every reservation.
-  db::Stmt expire(*writer_,
-                  "UPDATE reservations SET status = 'expired', updated_at = ?3 WHERE carrier = ?1 "
-                  "AND msisdn = ?2 AND status IN ('pending', 'held', 'consumed') AND status = "
-                  "'held' AND expires_at <= ?3");
-  expire.bind(1, carrier).bind(2, msisdn).bind(3, now_ms).run();
+                                                   const std::string& msisdn, int64_t now_ms,
+                                                   const std::string& key) {
+  // A hold that has run out frees the number before the new claim (unless
+  // the carrier's lock outlives it: then it is released first).
+  expire_held_in_tx(now_ms, &carrier, &msisdn);
   Reservation r;
   r.id = new_id("res_");
   r.tenant = tenant;
   r.carrier = carrier;
   r.msisdn = msisdn;
-  r.status = "pending";
+  r.status = reservation::kPending;
   r.created_at_ms = now_ms;
   try {
     // A failed statement undoes only itself: the caller's transaction goes on.
     db::Stmt s(*writer_,
                "INSERT INTO reservations (id, tenant, carrier, msisdn, status, created_at, "
-               "updated_at) VALUES (?,?,?,?, 'pending', ?, ?)");
+               "updated_at, idempotency_key) VALUES (?,?,?,?, 'pending', ?, ?, NULLIF(?, ''))");
     s.bind(1, r.id)
         .bind(2, tenant)
         .bind(3, carrier)
         .bind(4, msisdn)
         .bind(5, now_ms)
-        .bind(6, now_ms);
+        .bind(6, now_ms)
+        .bind(7, key);
     s.run();
   } catch (const db::DbError& e) {
     if (e.constraint())
@@ -146,10 +130,10 @@ Reservation Store::hold_reservation(const std::string& id,
   db::Stmt s(*writer_,
              "UPDATE reservations SET status = 'held', carrier_reservation_id = ?, expires_at = ?, "
              "updated_at = ? WHERE id = ? RETURNING " +
-                 std::string(kReservationCols));
+                 std::string(kReservationColumns));
   s.bind(1, carrier_reservation_id).bind(2, expires_at_ms).bind(3, now_ms).bind(4, id);
   s.step();
-  Reservation r = read_reservation(s);
+  Reservation r = read_reservation_row(s);
   s.run();
   return r;
 }
@@ -176,12 +160,16 @@ void Store::abandon_reservation_in_tx(const std::string& id, int64_t now_ms) {
 std::optional<Reservation> Store::reservation(const std::string& tenant, const std::string& id,
                                               int64_t now_ms) {
   std::lock_guard lock(read_mu_);
-  db::Stmt s(*reader_, "SELECT " + std::string(kReservationCols) +
+  db::Stmt s(*reader_, "SELECT " + std::string(kReservationColumns) +
                            " FROM reservations WHERE id = ? AND tenant = ?");
   s.bind(1, id).bind(2, tenant);
   if (!s.step()) return std::nullopt;
-  Reservation r = read_reservation(s);
-  if (r.status == "held" && r.expires_at_ms <= now_ms) r.status = "expired";
+  Reservation r = read_reservation_row(s);
+  // Past its expiry a hold shows expired at once (the janitor writes it
+  // later); so does one whose leftover carrier lock is being released.
+  if ((r.status == reservation::kHeld && r.expires_at_ms <= now_ms) ||
+      (r.status == reservation::kReleasing && r.release_to == reservation::kExpired))
+    r.status = reservation::kExpired;
   return r;
 }
 

@@ -52,6 +52,11 @@ struct CarrierInventory {
 struct Reservation {
   std::string id, tenant, carrier, msisdn, carrier_reservation_id, status;
   int64_t expires_at_ms = 0, created_at_ms = 0;
+  // The lock's expiry as the carrier reported it (0: unknown); the status
+  // a `releasing` reservation takes once the lock is released; attempts.
+  int64_t carrier_expires_at_ms = 0;
+  std::string release_to;
+  int64_t release_attempts = 0;
 };
 
 struct Verification {
@@ -91,6 +96,9 @@ struct NewActivation {
   std::string tenant, idempotency_key, request_hash;
   std::string reservation_id, plan_id, verification_id;
   Delivery delivery;
+  // A 422 decided before the store (an unknown plan): stored under the key
+  // and returned, unless the key replays an earlier answer.
+  std::optional<ApiError> refused;
 };
 
 struct IdempotentReplay {
@@ -167,6 +175,26 @@ class Store {
                                          int64_t now_ms);
   void release_reservation(const std::string& id, int64_t now_ms);
 
+  // --- carrier lock releases (store_releases.cpp; docs/reliability.md
+  // "Carrier locks"). A durable queue on the reservations table: a row is
+  // due when next_release_at <= now.
+  // Ends a live reservation while the carrier may still hold its lock: it
+  // shows `releasing` until finish_release, then `release_to`. False when
+  // the reservation is not live (nothing changed).
+  bool queue_release(const std::string& id, const std::string& release_to, int64_t now_ms);
+  // Leases up to `limit` due rows until `lease_until_ms` (a crash mid-
+  // release lets them come due again). An interrupted `pending` row that
+  // is due is first turned `releasing` (to `failed`): no retry can adopt it
+  // any more.
+  std::vector<Reservation> lease_due_releases(int64_t now_ms, size_t limit, int64_t lease_until_ms);
+  // The carrier confirmed the release, or the lock expired by itself: the
+  // reservation takes its `release_to` status and the number is shown again.
+  void finish_release(const std::string& id, int64_t now_ms);
+  // One more failed attempt; tried again at `next_at_ms`.
+  void retry_release(const std::string& id, int64_t next_at_ms, const std::string& error);
+  // The lock id found for a row that had none (an interrupted reservation).
+  void note_carrier_lock(const std::string& id, const std::string& carrier_reservation_id);
+
   // --- KYC
   Verification save_verification(const std::string& tenant, const std::string& carrier,
                                  const KycVerifyInput& input, const KycVerifyOutput& outcome,
@@ -228,10 +256,15 @@ class Store {
   // --- after a restart: requests that were in flight in the previous
   // process died with it. Frees their Idempotency-Keys and fails their
   // half-made (pending) reservations. Single-instance store only.
+  // Interrupted (pending) reservations are not failed blindly: they stay
+  // pending for `grace_ms`, for a retry of their Idempotency-Key to adopt
+  // the carrier lock the first attempt may have taken, and are then
+  // recovered through the release queue (the carrier lock found and
+  // released).
   struct Recovered {
     int64_t keys = 0, reservations = 0;
   };
-  Recovered recover_interrupted_requests(int64_t now_ms);
+  Recovered recover_interrupted_requests(int64_t now_ms, int64_t grace_ms = 60'000);
 
   // --- webhook outbox. Every activation status change of a tenant named
   // here writes an event in the same transaction as the change. Set once
@@ -263,15 +296,33 @@ class Store {
   // (a request refused before any work) is stored as its answer; otherwise
   // the number is claimed for a new pending reservation, or, when it is
   // already held or sold, NUMBER_UNAVAILABLE is stored as the answer.
+  // A pending reservation made earlier under the same key (an attempt
+  // interrupted by a crash or an unknown carrier outcome) is adopted: it is
+  // returned as `reservation`, to be reserved again at the carrier under
+  // the same gateway reservation id. One of the same key still `releasing`
+  // is refused 503 (retryable, not stored).
   ReservationStart start_reservation(const std::string& tenant, const std::string& key,
                                      const std::string& request_hash, const std::string& carrier,
                                      const std::string& msisdn,
                                      const std::optional<ApiError>& invalid, int64_t now_ms,
                                      int64_t stale_after_ms = 60'000);
-  // The reservation held and the response stored under its key.
-  void hold_reservation_with_key(const std::string& id, const std::string& carrier_reservation_id,
-                                 int64_t expires_at_ms, int64_t now_ms, const std::string& tenant,
-                                 const std::string& key, int http_status, const std::string& body);
+  // The reservation held and the response stored under its key. False
+  // when it was no longer pending (recovered meanwhile): nothing stored.
+  bool hold_reservation_with_key(const std::string& id, const std::string& carrier_reservation_id,
+                                 int64_t expires_at_ms, int64_t carrier_expires_at_ms,
+                                 int64_t now_ms, const std::string& tenant, const std::string& key,
+                                 int http_status, const std::string& body);
+  // The carrier's answer is unknown (timeout, broken connection): it may
+  // hold the lock. The reservation stays pending for a retry of the key to
+  // adopt until `recover_at_ms`, then is recovered; the key is freed.
+  void interrupt_reservation_with_key(const std::string& id, int64_t recover_at_ms,
+                                      const std::string& tenant, const std::string& key);
+  // The carrier took the lock but the gateway cannot keep it (a broken
+  // reply): the lock is queued for release and the key freed.
+  void release_reservation_with_key(const std::string& id,
+                                    const std::string& carrier_reservation_id,
+                                    int64_t carrier_expires_at_ms, int64_t now_ms,
+                                    const std::string& tenant, const std::string& key);
   // The reservation failed and its key completed with the error response,
   // or dropped for a retryable one (5xx: the same key may try again).
   void abandon_reservation_with_key(const std::string& id, int64_t now_ms,
@@ -344,13 +395,16 @@ class Store {
   void answer_key_in_tx(const std::string& tenant, const std::string& key, int http_status,
                         const std::string& body);
   Result<Reservation> begin_reservation_in_tx(const std::string& tenant, const std::string& carrier,
-                                              const std::string& msisdn, int64_t now_ms);
+                                              const std::string& msisdn, int64_t now_ms,
+                                              const std::string& key = {});
+  bool queue_release_in_tx(const std::string& id, const std::string& release_to, int64_t now_ms);
+  // Held reservations past their expiry: `expired`, or `releasing` (to
+  // expired) when the carrier's lock outlives the gateway's. Optionally
+  // only those of one number.
+  int64_t expire_held_in_tx(int64_t now_ms, const std::string* carrier = nullptr,
+                            const std::string* msisdn = nullptr);
   void abandon_reservation_in_tx(const std::string& id, int64_t now_ms);
   bool advance_in_tx(const std::string& id, const StatusChange& change, int64_t now_ms);
-  // Runs `update_sql` (an UPDATE of reservations, `?1` = now, RETURNING
-  // carrier, msisdn) and shows those numbers in search again, inside the
-  // caller's transaction. Returns how many reservations it ended.
-  int64_t end_reservations_in_tx(const char* update_sql, int64_t now_ms);
   // Writes the outbox event for the activation's status just changed from
   // `previous` (inside the caller's transaction).
   void enqueue_status_event(const std::string& activation_id, const std::string& previous,

@@ -1,4 +1,5 @@
 #include "cgw/common/crypto.hpp"
+#include "reservation_status.hpp"
 #include "sqlite_db.hpp"
 #include "store.hpp"
 
@@ -93,6 +94,7 @@ Result<std::variant<Activation, IdempotentReplay>> Store::create_activation(cons
     tx.commit();
     return e;
   };
+  if (a.refused) return refuse(a.refused->code, a.refused->message);  // e.g. PLAN_NOT_FOUND
   std::string v_carrier;
   {
     db::Stmt v(*writer_, "SELECT carrier, result FROM verifications WHERE id = ? AND tenant = ?");
@@ -105,12 +107,16 @@ Result<std::variant<Activation, IdempotentReplay>> Store::create_activation(cons
   Activation act;
   {
     db::Stmt r(*writer_,
-               "SELECT carrier, msisdn, status, expires_at FROM reservations WHERE id = ? AND "
-               "tenant = ?");
+               "SELECT carrier, msisdn, status, expires_at, release_to FROM reservations WHERE "
+               "id = ? AND tenant = ?");
     r.bind(1, a.reservation_id).bind(2, a.tenant);
     if (!r.step()) return refuse("RESERVATION_NOT_FOUND", "no such reservation");
     const auto status = r.text(2);
-    if (status == "held" && r.integer(3) <= now_ms)
+    // Expired as GET shows it: past its time, or written so by the janitor
+    // (with or without a leftover carrier lock still being released).
+    if ((status == reservation::kHeld && r.integer(3) <= now_ms) ||
+        status == reservation::kExpired ||
+        (status == reservation::kReleasing && r.opt_text(4) == reservation::kExpired))
       return refuse("RESERVATION_EXPIRED", "the reservation has expired");
     if (status != "held") return refuse("RESERVATION_NOT_HELD", "the reservation is " + status);
     act.carrier = r.text(0);
@@ -291,12 +297,10 @@ bool Store::advance_in_tx(const std::string& id, const StatusChange& c, int64_t 
   if (c.status == "activated") {
     set_local_hold(carrier, msisdn, 2);
   } else if (c.status == "failed") {
-    // The line was not opened: the number may be offered again once the
-    // carrier lists it as available.
-    db::Stmt r(*writer_,
-               "UPDATE reservations SET status = 'released', updated_at = ? WHERE id = ?");
-    r.bind(1, now_ms).bind(2, reservation_id).run();
-    set_local_hold(carrier, msisdn, 0);
+    // The line was not opened. The carrier may still hold the lock (a
+    // refused submit does not consume it): released through the queue,
+    // and the number shown again once the carrier confirms.
+    queue_release_in_tx(reservation_id, reservation::kReleased, now_ms);
   }
   return true;
 }
@@ -304,21 +308,9 @@ bool Store::advance_in_tx(const std::string& id, const StatusChange& c, int64_t 
 int64_t Store::expire_reservations(int64_t now_ms) {
   std::lock_guard lock(write_mu_);
   db::Transaction tx(*writer_);
-  auto n = end_reservations_in_tx(
-      "UPDATE reservations SET status = 'expired', updated_at = ?1 WHERE status IN ('pending', "
-      "'held', 'consumed') AND status = 'held' AND expires_at <= ?1 RETURNING carrier, msisdn",
-      now_ms);
+  auto n = expire_held_in_tx(now_ms);
   tx.commit();
   return n;
-}
-
-int64_t Store::end_reservations_in_tx(const char* update_sql, int64_t now_ms) {
-  db::Stmt s(*writer_, update_sql);
-  s.bind(1, now_ms);
-  std::vector<std::pair<std::string, std::string>> freed;
-  while (s.step()) freed.emplace_back(s.text(0), s.text(1));
-  for (const auto& [carrier, msisdn] : freed) set_local_hold(carrier, msisdn, 0);
-  return static_cast<int64_t>(freed.size());
 }
 
 void Store::note_submit_attempt(const std::string& id) {

@@ -9,7 +9,7 @@
 namespace cgw::gw {
 
 namespace {
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: the walking skeleton's tables.
     R"sql(
 CREATE TABLE numbers (
@@ -152,6 +152,25 @@ ALTER TABLE numbers ADD COLUMN host_network TEXT;  -- NULL: the carrier's own
 DROP INDEX numbers_by_msisdn;
 ALTER TABLE carrier_sync ADD COLUMN change_cursor TEXT;   -- NULL: no change feed
 ALTER TABLE carrier_sync ADD COLUMN last_change_at INTEGER; -- last good incremental sync
+)sql",
+    // 5: carrier locks are never left behind. A reservation the gateway ends
+    // while the carrier may still hold its lock is `releasing` until the
+    // release is confirmed (a durable queue: next_release_at); a reservation
+    // interrupted by a crash stays `pending` for a retry of its
+    // Idempotency-Key to adopt, and is recovered at next_release_at.
+    // `releasing` still claims the number, so the live index is rebuilt.
+    R"sql(
+ALTER TABLE reservations ADD COLUMN idempotency_key TEXT;      -- of the creating request
+ALTER TABLE reservations ADD COLUMN carrier_expires_at INTEGER; -- the lock's expiry as the carrier said
+ALTER TABLE reservations ADD COLUMN release_to TEXT;           -- status once the lock is released
+ALTER TABLE reservations ADD COLUMN release_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reservations ADD COLUMN next_release_at INTEGER;   -- due: release (releasing), recovery (pending)
+ALTER TABLE reservations ADD COLUMN release_error TEXT;        -- the last failed attempt's error
+DROP INDEX reservations_live;
+CREATE UNIQUE INDEX reservations_live ON reservations (carrier, msisdn)
+  WHERE status IN ('pending', 'held', 'consumed', 'releasing');
+CREATE INDEX reservations_release_due ON reservations (next_release_at)
+  WHERE next_release_at IS NOT NULL;
 )sql",
 };
 }  // namespace

@@ -175,8 +175,10 @@ Awaitable check_inventory(Suite& suite) {
 }
 
 asio::awaitable<std::optional<ReserveOutput>> hold_number(Suite& suite, std::string msisdn,
-                                                          std::string& why) {
-  auto o = co_await run_op(suite, *suite.carrier, op::kNumberReserve, reserve_input(msisdn));
+                                                          std::string& why,
+                                                          json::object input = {}) {
+  if (input.empty()) input = reserve_input(msisdn);
+  auto o = co_await run_op(suite, *suite.carrier, op::kNumberReserve, std::move(input));
   auto out = typed<ReserveOutput>(o, why);
   if (!out) co_return std::nullopt;
   const int64_t now = now_ms();
@@ -196,8 +198,8 @@ Awaitable release_hold(Suite& suite, std::string msisdn, std::string carrier_res
 }
 
 Awaitable check_reserve(Suite& suite) {
-  const char* const checks[] = {"number.reserve", "number.reserve.held", "number.release",
-                                "number.reserve.after_release"};
+  const char* const checks[] = {"number.reserve", "number.reserve.held", "number.reserve.retry",
+                                "number.release", "number.reserve.after_release"};
   auto skip_all = [&](size_t from, const std::string& why) {
     for (size_t i = from; i < std::size(checks); ++i) suite.runner.skip(checks[i], why);
   };
@@ -219,7 +221,8 @@ Awaitable check_reserve(Suite& suite) {
   const std::string msisdn = suite.available.front();
 
   std::string why;
-  auto held = co_await hold_number(suite, msisdn, why);
+  const json::object first_input = reserve_input(msisdn);
+  auto held = co_await hold_number(suite, msisdn, why, first_input);
   if (!held) {
     suite.runner.fail("number.reserve", msisdn + ": " + why);
     {
@@ -235,6 +238,16 @@ Awaitable check_reserve(Suite& suite) {
   suite.runner.verdict("number.reserve.held",
                        expect_error(again, "NUMBER_UNAVAILABLE", false, false),
                        "a second hold of " + msisdn + ": " + describe(again));
+  // The gateway's retry after a lost answer (a crash, a timeout) sends the
+  // same gateway_reservation_id: it must get its own lock back, or it can
+  // neither adopt nor release that lock (docs/sdk.md 10.3).
+  std::string retry_why;
+  auto retried = co_await hold_number(suite, msisdn, retry_why, first_input);
+  if (retried && retried->carrier_reservation_id != held->carrier_reservation_id)
+    retry_why = "answered another lock, " + retried->carrier_reservation_id;
+  suite.runner.verdict(
+      "number.reserve.retry", retry_why,
+      "the same gateway_reservation_id again returns " + held->carrier_reservation_id);
 
   auto released = co_await run_op(suite, *suite.carrier, op::kNumberRelease,
                                   release_input(msisdn, held->carrier_reservation_id));
@@ -243,7 +256,7 @@ Awaitable check_reserve(Suite& suite) {
   if (rel && !rel->released) release_why = "released is false";
   suite.runner.verdict("number.release", release_why, held->carrier_reservation_id + " released");
   if (!release_why.empty()) {
-    skip_all(3, "needs number.release");
+    skip_all(4, "needs number.release");
     co_return;
   }
 

@@ -27,6 +27,7 @@ const std::vector<std::string_view>& all_checks() {
       "inventory.sync",
       "number.reserve",
       "number.reserve.held",
+      "number.reserve.retry",
       "number.release",
       "number.reserve.after_release",
       "inventory.changes.cursor",

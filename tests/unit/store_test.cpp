@@ -53,7 +53,7 @@ class StoreTest : public ::testing::Test {
 }  // namespace
 
 TEST_F(StoreTest, SchemaIsMigrated) {
-  EXPECT_EQ(store_->schema_version(), 4);
+  EXPECT_EQ(store_->schema_version(), 5);
 }
 
 TEST_F(StoreTest, ANumberCanBeClaimedOnce) {

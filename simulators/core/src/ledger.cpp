@@ -142,12 +142,23 @@ std::pair<LockResult, Reservation> Ledger::lock(const ReserveRequest& req, int64
   expire_locks(now_ms);
   Slot* s = slot(req.number);
   if (!s) return {LockResult::kNotFound, {}};
+  if (!req.partner_lock_id.empty() && s->state == NumberState::kLocked) {
+    // The partner's retry of a lock whose answer it lost: the same partner
+    // lock id on the same number gets its active lock back, not a refusal.
+    auto p = by_partner_lock_.find(req.partner_lock_id);
+    if (p != by_partner_lock_.end()) {
+      const Reservation& mine = locks_.at(p->second);
+      if (mine.number == req.number && mine.state == LockState::kActive)
+        return {LockResult::kOk, mine};
+    }
+  }
   if (s->state != NumberState::kIdle) return {LockResult::kUnavailable, {}};
   if (locks_.count(req.lock_id)) throw std::logic_error("lock id reused");
   Reservation res{req.lock_id, req.number,           req.partner_lock_id,
                   now_ms,      now_ms + req.hold_ms, LockState::kActive};
   set_state(*s, NumberState::kLocked);
   locks_.emplace(res.lock_id, res);
+  if (!res.partner_lock_id.empty()) by_partner_lock_[res.partner_lock_id] = res.lock_id;
   lock_seq_.push_back(res.lock_id);
   expiry_.emplace(res.expire_ms, res.lock_id);
   return {LockResult::kOk, res};

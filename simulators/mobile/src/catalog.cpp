@@ -25,7 +25,12 @@ const std::vector<Plan>& plans() {
       {"MB-DGDD-19", "动感地带芒果卡 19元", 1'900, 30'720, 0},
       {"MB-5G-ZX-59", "5G智享套餐 59元", 5'900, 30'720, 100},
       {"MB-5G-ZX-129", "5G智享套餐 129元", 12'900, 61'440, 500},
-      {"MB-QQT-188", "全球通尊享套餐 188元", 18'800, 102'400, 1'000}};
+      {"MB-QQT-188", "全球通尊享套餐 188元", 18'800, 102'400, 1'000},
+      // The test plans are listed too: a partner that checks plan ids against
+      // the catalogue (cgw does) accepts them.
+      {std::string(kPlanReject), "Simulator test plan: the order fails", 0, 0, 0},
+      {std::string(kPlanStuck), "Simulator test plan: the order never ends", 0, 0, 0},
+      {std::string(kPlanNoCallback), "Simulator test plan: no callback", 0, 0, 0}};
   return kPlans;
 }
 

@@ -64,7 +64,12 @@ const std::vector<Product>& products() {
       {"MV-170-CHAT-8", "170 畅聊卡 8元", 800, 1'024, 100},
       {"MV-171-DATA-29", "171 流量王 29元", 2'900, 40'960, 0},
       {"MV-162-5G-39", "162 5G 通用卡 39元", 3'900, 30'720, 200},
-      {"MV-165-FAMILY-59", "165 亲情融合卡 59元", 5'900, 51'200, 500}};
+      {"MV-165-FAMILY-59", "165 亲情融合卡 59元", 5'900, 51'200, 500},
+      // The test products are listed too: a partner that checks plan ids
+      // against the catalogue (cgw does) accepts them.
+      {std::string(kProductReject), "Simulator test product: the order fails", 0, 0, 0},
+      {std::string(kProductStuck), "Simulator test product: the order never ends", 0, 0, 0},
+      {std::string(kProductNoCallback), "Simulator test product: no callback", 0, 0, 0}};
   return kProducts;
 }
 

@@ -24,7 +24,12 @@ const std::vector<Plan>& plans() {
       {"CT-XK-19", "电信星卡 19元", 1'900, 30'720, 0},
       {"CT-5G-CX-59", "5G畅享套餐 59元", 5'900, 40'960, 200},
       {"CT-5G-CX-129", "5G畅享套餐 129元", 12'900, 81'920, 500},
-      {"CT-TY-199", "天翼尊享套餐 199元", 19'900, 153'600, 1'500}};
+      {"CT-TY-199", "天翼尊享套餐 199元", 19'900, 153'600, 1'500},
+      // The test plans are listed too: a partner that checks plan ids against
+      // the catalogue (cgw does) accepts them.
+      {std::string(kPlanReject), "Simulator test plan: the order fails", 0, 0, 0},
+      {std::string(kPlanStuck), "Simulator test plan: the order never ends", 0, 0, 0},
+      {std::string(kPlanNoCallback), "Simulator test plan: no callback", 0, 0, 0}};
   return kPlans;
 }
 

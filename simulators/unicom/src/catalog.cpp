@@ -23,7 +23,11 @@ const std::vector<Product>& products() {
       {"UC-DWK-19", "大王卡 19元", 1'900, 40'960, 100},
       {"UC-5G-BJL-39", "5G冰激凌套餐 39元", 3'900, 30'720, 200},
       {"UC-5G-BJL-129", "5G冰激凌套餐 129元", 12'900, 61'440, 1'000},
-      {"UC-WOJIA-199", "沃家融合套餐 199元", 19'900, 102'400, 2'000}};
+      {"UC-WOJIA-199", "沃家融合套餐 199元", 19'900, 102'400, 2'000},
+      // The test products are listed too: a partner that checks plan ids
+      // against the catalogue (cgw does) accepts them.
+      {std::string(kProductReject), "Simulator test product: the order fails", 0, 0, 0},
+      {std::string(kProductStuck), "Simulator test product: the order never ends", 0, 0, 0}};
   return kProducts;
 }
 

@@ -116,6 +116,8 @@ class Ledger {
   // gone from the carrier's listing. False unless the number was idle.
   bool sell_elsewhere(std::string_view number, int64_t now_ms);
 
+  // A lock with the partner lock id of a lock still active on the same
+  // number returns that lock (the partner retrying after a lost answer).
   std::pair<LockResult, Reservation> lock(const ReserveRequest& req, int64_t now_ms);
   ReleaseResult unlock(std::string_view number, std::string_view lock_id, int64_t now_ms);
 
@@ -156,10 +158,11 @@ class Ledger {
   std::vector<uint32_t> changes_;  // slot of each state change, in order
   std::unordered_map<std::string, size_t> index_;
   std::unordered_map<std::string, Reservation> locks_;
-  std::vector<std::string> lock_seq_;                 // lock ids in creation order
-  std::set<std::pair<int64_t, std::string>> expiry_;  // active locks by expiry
-  std::unordered_map<std::string, Order> orders_;     // by order id
-  std::vector<std::string> order_seq_;                // order ids in creation order
+  std::unordered_map<std::string, std::string> by_partner_lock_;  // latest lock per partner id
+  std::vector<std::string> lock_seq_;                             // lock ids in creation order
+  std::set<std::pair<int64_t, std::string>> expiry_;              // active locks by expiry
+  std::unordered_map<std::string, Order> orders_;                 // by order id
+  std::vector<std::string> order_seq_;                            // order ids in creation order
   std::unordered_map<std::string, std::string> by_partner_id_;
   std::set<std::pair<int64_t, std::string>> due_;         // processing orders by due time
   std::unordered_map<std::string, int> lines_, pending_;  // per applicant key
