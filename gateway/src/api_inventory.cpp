@@ -6,6 +6,7 @@
 #include <cgw/types.hpp>
 
 #include <charconv>
+#include <cmath>
 
 namespace cgw::gw::api {
 
@@ -19,6 +20,54 @@ json::array capability_names(uint64_t caps) {
   for (auto [bit, name] : kNames)
     if (caps & bit) out.emplace_back(name);
   return out;
+}
+
+// json::serialize writes every double in exponent form (0 as "0E0", 0.25 as
+// "2.5E-1"): valid JSON, but not what a client or a person reading it
+// expects. This writes the same text except that a double is its shortest
+// form that reads back to the same value (0, 0.25, 1e-07).
+void write_plain(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_string(out, kv.key());
+        out.push_back(':');
+        write_plain(out, kv.value());
+      }
+      out.push_back('}');
+      return;
+    }
+    case json::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        write_plain(out, e);
+      }
+      out.push_back(']');
+      return;
+    }
+    case json::kind::string:
+      append_json_string(out, v.get_string());
+      return;
+    case json::kind::double_: {
+      const double d = v.get_double();
+      char buf[32];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+      if (!std::isfinite(d) || ec != std::errc())
+        out += "null";  // JSON has no infinity or NaN
+      else
+        out.append(buf, end);
+      return;
+    }
+    default:  // integers, booleans, null
+      out += json::serialize(v);
+  }
 }
 }  // namespace
 
@@ -52,7 +101,9 @@ Awaitable list_carriers(Ctx& c) {
                                  {"failure_ratio", carrier->breaker().failure_ratio()},
                                  {"calls_in_flight", carrier->calls_in_flight()}}}});
   }
-  co_return json_response(c, 200, json::object{{"carriers", std::move(list)}});
+  std::string body;
+  write_plain(body, json::object{{"carriers", std::move(list)}});
+  co_return json_response(c, 200, std::move(body));
 }
 
 Awaitable list_plans(Ctx& c) {
