@@ -2,6 +2,7 @@
 // documented error code (docs/openapi.yaml) all the way to the response.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,6 +15,9 @@ struct ApiError {
   std::string code = "INTERNAL";
   std::string message;
   bool retryable = false;
+  // Sent as Retry-After (seconds) when set: a quota, or a carrier that
+  // asked us to slow down.
+  std::optional<int64_t> retry_after_s = std::nullopt;
 };
 
 inline ApiError bad_argument(std::string message) {

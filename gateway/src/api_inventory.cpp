@@ -220,8 +220,10 @@ Awaitable search_numbers(Ctx& c) {
   }
   q.province = param("province");
   q.city = param("city");
-  if (q.province.size() > 64 || q.city.size() > 64)
-    co_return error_response(c, bad_argument("province and city have at most 64 bytes"));
+  // Characters, not bytes: 64 Chinese characters are 192 bytes. Every
+  // query value is valid UTF-8 by now (check_query).
+  if (utf8_length(q.province).value_or(0) > 64 || utf8_length(q.city).value_or(0) > 64)
+    co_return error_response(c, bad_argument("province and city have at most 64 characters"));
   for (auto [name, dest] : {std::pair{"prefix", &q.prefix}, std::pair{"suffix", &q.suffix},
                             std::pair{"contains", &q.contains}}) {
     *dest = param(name);

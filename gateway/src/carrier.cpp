@@ -9,8 +9,15 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/algorithm/string/trim.hpp>
+
+#include <time.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <ctime>
 #include <memory>
 
 namespace cgw::gw {
@@ -49,6 +56,26 @@ net::ClientOptions client_options(const CarrierConfig& c) {
   return o;
 }
 
+// Retry-After (RFC 9110 section 10.2.3): delay-seconds or an HTTP-date,
+// in any of the three date forms a recipient must accept.
+std::optional<int64_t> retry_after_seconds(std::string_view v, int64_t now_ms) {
+  constexpr int64_t kMax = 86400;  // a longer wait is a carrier bug, not advice
+  if (!v.empty() && v.size() <= 18 &&
+      std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    return std::min<int64_t>(std::stoll(std::string(v)), kMax);
+  const std::string text(v);
+  for (const char* form :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* end = ::strptime(text.c_str(), form, &tm);
+    if (!end || *end != '\0') continue;
+    const int64_t at_s = ::timegm(&tm);
+    const int64_t now_s = now_ms / 1000;
+    return std::clamp<int64_t>(at_s - now_s, 0, kMax);
+  }
+  return std::nullopt;
+}
+
 // The path of a URL, for logs: never the query (it may carry identifiers).
 std::string path_of(const std::string& url) {
   auto scheme = url.find("://");
@@ -58,6 +85,23 @@ std::string path_of(const std::string& url) {
   return url.substr(slash, q == std::string::npos ? std::string::npos : q - slash);
 }
 }  // namespace
+
+std::optional<OperationOutcome> rate_limited_outcome(const net::ClientResponse& res,
+                                                     int64_t now_ms) {
+  if (!res.ok() || res.status != 429) return std::nullopt;
+  OperationOutcome o;
+  o.code = "CARRIER_UNAVAILABLE";
+  o.message = "the carrier asks to slow down (HTTP 429)";
+  o.retryable = true;
+  o.outcome_unknown = false;  // a refusal: nothing was applied
+  o.rate_limited = true;
+  for (const auto& [name, value] : res.headers)
+    if (boost::iequals(name, "Retry-After")) {
+      o.retry_after_s = retry_after_seconds(boost::trim_copy(value), now_ms);
+      break;
+    }
+  return o;
+}
 
 Carrier::Carrier(CarrierConfig config, std::shared_ptr<PluginLibrary> library,
                  boost::asio::any_io_executor executor)
@@ -97,7 +141,9 @@ boost::asio::awaitable<OperationOutcome> Carrier::run(std::string operation,
                                                       std::string input_json) {
   for (int attempt = 0;; ++attempt) {
     auto outcome = co_await run_once(operation, input_json);
-    if (outcome.ok || !outcome.retryable || !is_read_operation(operation) ||
+    // A carrier that asked us to slow down is not asked again at once: the
+    // platform gets its Retry-After instead.
+    if (outcome.ok || !outcome.retryable || outcome.rate_limited || !is_read_operation(operation) ||
         attempt >= config_.max_retries)
       co_return outcome;
     co_await backoff(attempt);
@@ -167,6 +213,11 @@ boost::asio::awaitable<OperationOutcome> Carrier::run_once(const std::string& op
                   operation, call_path, res.status, res.transport, us);
     if (!res.ok())
       spdlog::warn("carrier={} op={} transport failure: {}", config_.id, operation, res.error);
+
+    // A 429 is answered here for every plugin alike (the plugins read
+    // HTTP statuses by their own protocol and none of them knows Retry-After).
+    if (auto limited = rate_limited_outcome(res, host_table()->now_unix_ms(context_.get())))
+      co_return std::move(*limited);
 
     std::vector<cgw_header> headers;
     headers.reserve(res.headers.size());

@@ -76,6 +76,7 @@ HttpApi::HttpApi(Services& services) : svc_(services) {
   const auto seed = crypto::random_bytes(sizeof key_cache_seed_);
   std::memcpy(&key_cache_seed_, seed.data(), sizeof key_cache_seed_);
   access_log_ = api::make_access_log();
+    if (auto bad = api::check_query(c.query)) co_return api::error_response(c, *bad);
 }
 
 HttpApi::~HttpApi() = default;

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,19 @@ struct OperationOutcome {
   boost::json::value result;  // when ok
   std::string code, message, carrier_code;
   bool retryable = false, outcome_unknown = false;
+  // The carrier answered 429 (rate_limited_outcome): not retried here, and
+  // its Retry-After in seconds, when it sent one, goes to the platform.
+  bool rate_limited = false;
+  std::optional<int64_t> retry_after_s = std::nullopt;
 };
+
+// A carrier's 429 Too Many Requests, whatever its protocol: the carrier
+// asks us to slow down and has applied nothing, so CARRIER_UNAVAILABLE,
+// retryable, outcome known, with the delay of its Retry-After (delta
+// seconds or an HTTP-date against `now_ms`, clamped to 0..86400) when
+// valid. Nullopt for any other response.
+std::optional<OperationOutcome> rate_limited_outcome(const net::ClientResponse& res,
+                                                     int64_t now_ms);
 
 struct CallbackOutcome {
   bool verified = false;

@@ -19,8 +19,9 @@ constexpr std::pair<const char*, FaultKind> kKindNames[] = {
     {"reset", FaultKind::kReset},
     {"malformed", FaultKind::kMalformed}};
 
-constexpr const char* kRuleKeys[] = {"operation", "kind",    "latency_ms",  "status",
-                                     "code",      "hold_ms", "after_serve", "seed"};
+constexpr const char* kRuleKeys[] = {"operation",   "kind", "latency_ms",
+                                     "status",      "code", "hold_ms",
+                                     "after_serve", "seed", "retry_after_s"};
 
 bool known_key(std::string_view key) {
   return std::find(std::begin(kRuleKeys), std::end(kRuleKeys), key) != std::end(kRuleKeys) ||
@@ -50,10 +51,12 @@ std::string rule_from_json(const json::value& v, FaultRule& r) {
     return "kind must be one of latency, http_status, business_error, timeout, reset, malformed";
   r.kind = it->second;
   // A parameter of another kind is a mistake in the rule, not noise.
-  constexpr std::pair<const char*, FaultKind> kParams[] = {{"latency_ms", FaultKind::kLatency},
-                                                           {"status", FaultKind::kHttpStatus},
-                                                           {"code", FaultKind::kBusinessError},
-                                                           {"hold_ms", FaultKind::kTimeout}};
+  constexpr std::pair<const char*, FaultKind> kParams[] = {
+      {"latency_ms", FaultKind::kLatency},
+      {"status", FaultKind::kHttpStatus},
+      {"retry_after_s", FaultKind::kHttpStatus},
+      {"code", FaultKind::kBusinessError},
+      {"hold_ms", FaultKind::kTimeout}};
   for (const auto& [param, owner] : kParams)
     if (o.contains(param) && owner != r.kind)
       return std::string(param) + " does not apply to a " + to_string(r.kind) + " fault";
@@ -72,6 +75,11 @@ std::string rule_from_json(const json::value& v, FaultRule& r) {
       if (!(err = json_int(*st, "status", 200, 599, n)).empty()) return err;
       if (n == 204 || n == 304) return "status must allow a body (not 204 or 304)";
       r.http_status = static_cast<int>(n);
+      if (const auto* ra = o.if_contains("retry_after_s")) {
+        int64_t seconds = 0;
+        if (!(err = json_int(*ra, "retry_after_s", 0, 86400, seconds)).empty()) return err;
+        r.retry_after_s = seconds;
+      }
       break;
     }
     case FaultKind::kBusinessError: {
@@ -160,6 +168,7 @@ json::object to_json(const FaultRuleStatus& s) {
       break;
     case FaultKind::kHttpStatus:
       o["status"] = r.http_status;
+      if (r.retry_after_s) o["retry_after_s"] = *r.retry_after_s;
       break;
     case FaultKind::kBusinessError:
       o["code"] = r.code;

@@ -174,10 +174,15 @@ asio::awaitable<net::Response> SimInstance::serve_with_fault(net::Request& req,
                          : fault.kind == FaultKind::kMalformed ? 200
                                                                : 0);
   switch (fault.kind) {
-    case FaultKind::kHttpStatus:
-      co_return net::make_response(req, static_cast<status>(fault.http_status),
-                                   json::serialize(json::object{{"error", "injected fault"},
-                                                                {"status", fault.http_status}}));
+    case FaultKind::kHttpStatus: {
+      net::Response res =
+          net::make_response(req, static_cast<status>(fault.http_status),
+                             json::serialize(json::object{{"error", "injected fault"},
+                                                          {"status", fault.http_status}}));
+      if (fault.retry_after_s)
+        res.set(net::http::field::retry_after, std::to_string(*fault.retry_after_s));
+      co_return res;
+    }
     case FaultKind::kMalformed: {
       net::Response res = served ? std::move(*served) : sim_->business_error(req, "0");
       truncate_body(res);

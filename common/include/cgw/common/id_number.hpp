@@ -39,6 +39,10 @@ IdCheck check_id_number(std::string_view id, Date today);
 // Whole years between birth and today.
 int age_on(Date birth, Date today);
 
+// The youngest applicant an online channel may serve: under 16 needs a
+// guardian and an offline channel. Carriers may ask more, never less.
+inline constexpr int kMinimumApplicantAge = 16;
+
 // Today (UTC+8, the calendar ID rules use) from a Unix time in milliseconds.
 Date beijing_date(int64_t unix_ms);
 

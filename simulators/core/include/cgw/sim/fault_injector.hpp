@@ -41,12 +41,13 @@ struct FaultRule {
   std::string id;               // "f1", "f2" ... given when added
   std::string operation = "*";  // an operation name, or "*"
   FaultKind kind = FaultKind::kHttpStatus;
-  int64_t latency_ms = 0;             // latency
-  int http_status = 503;              // http_status
-  std::string code;                   // business_error
-  int64_t hold_ms = kMaxFaultHoldMs;  // timeout
-  bool after_serve = false;           // http_status, timeout, reset, malformed
-  std::optional<uint64_t> seed;       // probability draws; default from the simulator seed
+  int64_t latency_ms = 0;                // latency
+  int http_status = 503;                 // http_status
+  std::optional<int64_t> retry_after_s;  // http_status: a Retry-After header
+  std::string code;                      // business_error
+  int64_t hold_ms = kMaxFaultHoldMs;     // timeout
+  bool after_serve = false;              // http_status, timeout, reset, malformed
+  std::optional<uint64_t> seed;          // probability draws; default from the simulator seed
   Schedule schedule;
 };
 
