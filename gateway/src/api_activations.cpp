@@ -304,8 +304,12 @@ Awaitable resolve_activation(Ctx& c, const std::string& id) {
     if (!carrier)
       co_return error_response(c, ApiError{503, "CARRIER_UNAVAILABLE",
                                            "carrier " + a->carrier + " is not loaded", true});
-    auto outcome = co_await carrier->run(
-        op::kActivationQuery, json::serialize(json::value_from(ActivationQueryInput{"", *co})));
+    // Built before the co_await: g++ 12 mishandles an aggregate temporary
+    // inside a co_await expression (it freed it twice).
+    ActivationQueryInput query;
+    query.carrier_order_id = *co;
+    const std::string input = json::serialize(json::value_from(query));
+    auto outcome = co_await carrier->run(op::kActivationQuery, input);
     if (!outcome.ok) {
       if (outcome.code == "ORDER_NOT_FOUND")
         co_return error_response(
