@@ -15,37 +15,6 @@ namespace cgw::gw {
 
 namespace {
 
-bool valid_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char ch : id)
-    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.'))
-      return false;
-  return true;
-}
-
-// A generated request id: 16 hex digits, unique within the process (a
-// counter through a bijective mix, from a random start). Ids are not
-// secrets, so no CSPRNG call per request.
-std::string new_request_id() {
-  static const uint64_t kStart = [] {
-    uint64_t v = 0;
-    const auto r = crypto::random_bytes(sizeof v);
-    std::memcpy(&v, r.data(), sizeof v);
-    return v;
-  }();
-  static std::atomic<uint64_t> counter{0};
-  uint64_t x = kStart + counter.fetch_add(1, std::memory_order_relaxed);
-  x ^= x >> 30;  // splitmix64's finalizer
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(16, '0');
-  for (int i = 15; i >= 0; --i, x >>= 4) id[static_cast<size_t>(i)] = kHex[x & 15];
-  return id;
-}
-
 uint64_t key_slot_hash(std::string_view key, uint64_t seed) {
   uint64_t h = std::hash<std::string_view>{}(key) ^ seed;
   h ^= h >> 33;
@@ -76,7 +45,6 @@ HttpApi::HttpApi(Services& services) : svc_(services) {
   const auto seed = crypto::random_bytes(sizeof key_cache_seed_);
   std::memcpy(&key_cache_seed_, seed.data(), sizeof key_cache_seed_);
   access_log_ = api::make_access_log();
-    if (auto bad = api::check_query(c.query)) co_return api::error_response(c, *bad);
 }
 
 HttpApi::~HttpApi() = default;
@@ -99,8 +67,7 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
   (void)peer;
   auto started = std::chrono::steady_clock::now();
   api::Ctx c{svc_, req, {}, {}, {}, {}};
-  auto rid = req["X-Request-Id"];
-  c.request_id = valid_request_id(rid) ? std::string(rid) : new_request_id();
+  c.request_id = net::request_id_of(req);
 
   std::string key_label;
   auto route = [&]() -> api::Awaitable {
@@ -109,16 +76,26 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
       co_return api::error_response(c, bad_argument("the request target is not a valid URL"));
     for (auto seg : url->segments()) c.segments.push_back(seg);
     for (auto p : url->params()) c.query[p.key] = p.value;
+    if (auto bad = api::check_query(c.query)) co_return api::error_response(c, *bad);
     const auto& s = c.segments;
-    const auto verb = req.method();
-    auto method_not_allowed = [&] {
-      return api::error_response(c, ApiError{405, "METHOD_NOT_ALLOWED", "method not allowed"});
+    // HEAD is routed as GET; the HTTP layer sends the head of the answer
+    // without its body (RFC 9110 9.3.2).
+    const auto verb = req.method() == net::http::verb::head ? net::http::verb::get : req.method();
+    // 405 names the methods the route has (RFC 9110 15.5.6).
+    auto method_not_allowed = [&](std::string_view allow) {
+      auto res = api::error_response(c, ApiError{405, "METHOD_NOT_ALLOWED", "method not allowed"});
+      res.set(net::http::field::allow, allow);
+      return res;
     };
+    constexpr std::string_view kGet = "GET, HEAD";
+    constexpr std::string_view kPost = "POST";
 
     if (s.size() == 1 && s[0] == "healthz") {
+      if (verb != net::http::verb::get) co_return method_not_allowed(kGet);
       co_return api::json_response(c, 200, boost::json::object{{"status", "ok"}});
     }
     if (s.size() == 1 && s[0] == "readyz") {
+      if (verb != net::http::verb::get) co_return method_not_allowed(kGet);
       if (svc_.ready.load())
         co_return api::json_response(c, 200, boost::json::object{{"status", "ready"}});
       co_return api::error_response(c,
@@ -128,7 +105,7 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
     // so only a key that lists the scope metrics:read gets them; a key
     // without a scopes list (every tenant scope) does not.
     if (s.size() == 1 && s[0] == "metrics") {
-      if (verb != net::http::verb::get) co_return method_not_allowed();
+      if (verb != net::http::verb::get) co_return method_not_allowed(kGet);
       const auto bearer = req[net::http::field::authorization];
       const KeyEntry* key =
           bearer.starts_with("Bearer ") && bearer.size() > 7 ? find_key(bearer.substr(7)) : nullptr;
@@ -154,7 +131,7 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
     if (s.size() < 2 || s[0] != "v1") co_return api::error_response(c, not_found("no such route"));
     // Callbacks authenticate by the carrier's signature, not by API key.
     if (s.size() == 3 && s[1] == "callbacks") {
-      if (verb != net::http::verb::post) co_return method_not_allowed();
+      if (verb != net::http::verb::post) co_return method_not_allowed(kPost);
       co_return co_await api::receive_callback(c, s[2]);
     }
 
@@ -183,35 +160,35 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
         co_return api::quota_response(c, "RATE_LIMITED", "request rate", wait_s);
 
     if (s.size() == 2 && s[1] == "carriers") {
-      if (verb != net::http::verb::get) co_return method_not_allowed();
+      if (verb != net::http::verb::get) co_return method_not_allowed(kGet);
       co_return co_await api::list_carriers(c);
     }
     if (s.size() == 2 && s[1] == "plans") {
-      if (verb != net::http::verb::get) co_return method_not_allowed();
+      if (verb != net::http::verb::get) co_return method_not_allowed(kGet);
       co_return co_await api::list_plans(c);
     }
     if (s.size() == 2 && s[1] == "numbers") {
-      if (verb != net::http::verb::get) co_return method_not_allowed();
+      if (verb != net::http::verb::get) co_return method_not_allowed(kGet);
       co_return co_await api::search_numbers(c);
     }
     if (s[1] == "reservations") {
       if (s.size() == 2) {
-        if (verb != net::http::verb::post) co_return method_not_allowed();
+        if (verb != net::http::verb::post) co_return method_not_allowed(kPost);
         co_return co_await api::create_reservation(c);
       }
       if (s.size() == 3) {
         if (verb == net::http::verb::get) co_return co_await api::get_reservation(c, s[2]);
         if (verb == net::http::verb::delete_) co_return co_await api::delete_reservation(c, s[2]);
-        co_return method_not_allowed();
+        co_return method_not_allowed("GET, HEAD, DELETE");
       }
     }
     if (s.size() >= 3 && s[1] == "kyc" && s[2] == "verifications") {
       if (s.size() == 3) {
-        if (verb != net::http::verb::post) co_return method_not_allowed();
+        if (verb != net::http::verb::post) co_return method_not_allowed(kPost);
         co_return co_await api::create_verification(c);
       }
       if (s.size() == 4) {
-        if (verb != net::http::verb::get) co_return method_not_allowed();
+        if (verb != net::http::verb::get) co_return method_not_allowed(kGet);
         co_return co_await api::get_verification(c, s[3]);
       }
     }
@@ -219,18 +196,18 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
       if (s.size() == 2) {
         if (verb == net::http::verb::post) co_return co_await api::create_activation(c);
         if (verb == net::http::verb::get) co_return co_await api::list_activations(c);
-        co_return method_not_allowed();
+        co_return method_not_allowed("GET, HEAD, POST");
       }
       if (s.size() == 4 && s[3] == "resolve") {
-        if (verb != net::http::verb::post) co_return method_not_allowed();
+        if (verb != net::http::verb::post) co_return method_not_allowed(kPost);
         co_return co_await api::resolve_activation(c, s[2]);
       }
       if (s.size() == 3) {
-        if (verb != net::http::verb::get) co_return method_not_allowed();
+        if (verb != net::http::verb::get) co_return method_not_allowed(kGet);
         co_return co_await api::get_activation(c, s[2]);
       }
       if (s.size() == 4 && s[3] == "webhooks") {
-        if (verb != net::http::verb::get) co_return method_not_allowed();
+        if (verb != net::http::verb::get) co_return method_not_allowed(kGet);
         co_return co_await api::list_activation_webhooks(c, s[2]);
       }
     }
