@@ -16,8 +16,15 @@ fi
 case "$tool" in
   redocly)
     # JSON output: the exit code counts errors only, the totals count warnings too.
+    err=$(mktemp)
+    trap 'rm -f "$err"' EXIT
     out=$(REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
-      "$bin/redocly" lint --config "$here/redocly.yaml" --format=json "$spec" 2>/dev/null) || true
+      "$bin/redocly" lint --config "$here/redocly.yaml" --format=json "$spec" 2>"$err") || true
+    if ! node -e 'JSON.parse(require("fs").readFileSync(0, "utf8"))' <<<"$out" 2>/dev/null; then
+      echo "FAIL: redocly gave no report for $spec:" >&2
+      cat "$err" >&2
+      exit 1
+    fi
     node -e '
       const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
       for (const p of r.problems)
