@@ -323,10 +323,15 @@ asio::awaitable<void> HttpServer::serve(Session& session, Stream& stream, const 
     bool head = false;
     std::string request_id;
     if (rec || !problem.empty()) {
-      if (rec == http::error::end_of_stream || rec == beast::error::timeout ||
-          rec == asio::error::operation_aborted || rec == asio::error::connection_reset)
+      // The client went away or stalled: nobody to answer.
+      if (rec == http::error::end_of_stream || rec == http::error::partial_message ||
+          rec == beast::error::timeout || rec == asio::error::operation_aborted ||
+          rec == asio::error::connection_reset)
         break;
-      request_id = parser.is_header_done() ? request_id_of(parser.get()) : new_request_id();
+      // The fields parsed so far (all of them for a 413 from Content-Length,
+      // which Beast reports before it calls the header done): a valid client
+      // id is kept even on a refusal.
+      request_id = request_id_of(parser.get());
       if (rec == http::error::header_limit) {
         res = refusal(http::status::request_header_fields_too_large, "HEADERS_TOO_LARGE",
                       "request headers exceed the limit", request_id);
