@@ -162,7 +162,9 @@ boost::asio::awaitable<OperationOutcome> Carrier::run_once(const std::string& op
       t->start(instance_, view(operation), view(input_json)), free_step);
   for (int n = 0; n < kMaxSteps; ++n) {
     if (!step) co_return plugin_error("the plugin returned no step");
-    if (step->struct_size < sizeof(cgw_step_v1))
+    // ABI 1.0's step ends where request_flags (1.1) begins: older plugins
+    // keep working.
+    if (step->struct_size < offsetof(cgw_step_v1, request_flags))
       co_return plugin_error("the plugin returned a step smaller than ABI 1.0's");
     if (step->kind == CGW_STEP_DONE) {
       boost::system::error_code ec;
