@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -29,7 +30,9 @@ const std::string kIdNumber = "11010519491231002X";  // a published example; pas
 
 struct Env {
   std::filesystem::path dir;
-  Process sim, gateway;
+  Process sim;
+  // One Process per start: a Process is not restartable.
+  std::unique_ptr<Process> gateway;
   uint16_t sim_port = 0, gw_port = 0;
   int restarts = 0;
 };
@@ -82,14 +85,14 @@ class Locks : public ::testing::Test {
     std::ofstream(env->dir / "pii.key") << std::string(64, 'd');
   }
   static void TearDownTestSuite() {
-    env->gateway.stop(SIGKILL, 5s);
+    if (env->gateway) env->gateway->stop(SIGKILL, 5s);
     env->sim.stop(SIGTERM, 5s);
     finish_test_dir(env->dir);
     delete env;
     env = nullptr;
   }
   void TearDown() override {
-    env->gateway.stop(SIGTERM, 10s);
+    if (env->gateway) env->gateway->stop(SIGTERM, 10s);
     sim("DELETE", "/admin/faults");
   }
 
@@ -114,7 +117,8 @@ class Locks : public ::testing::Test {
         << "    settings:\n      app_id: demo-mobile-app\n      secret: {file: " << secret << "}\n";
     }
     std::filesystem::remove(env->dir / "gw.port");
-    ASSERT_TRUE(env->gateway.start(
+    env->gateway = std::make_unique<Process>();
+    ASSERT_TRUE(env->gateway->start(
         {CGW_GATEWAY_BIN, "--config", (env->dir / ("gateway" + n + ".yaml")).string(),
          "--port-file", (env->dir / "gw.port").string()},
         env->dir / ("gateway" + n + ".log")));
@@ -249,7 +253,7 @@ TEST_F(Locks, ARetryOfTheSameKeyAfterACrashAdoptsTheLock) {
             201);
   auto first = std::async(std::launch::async, [&] { return reserve(msisdn, "crash-res-1"); });
   ASSERT_TRUE(eventually([&] { return lock_states(msisdn).size() == 1; }));
-  env->gateway.stop(SIGKILL, 5s);
+  env->gateway->stop(SIGKILL, 5s);
   EXPECT_EQ(first.get().status, 0);  // no answer: the client retries
   sim("DELETE", "/admin/faults");
 
@@ -278,11 +282,13 @@ TEST_F(Locks, ARestartReleasesTheLockOfAnInterruptedReservationNobodyRetries) {
             201);
   auto first = std::async(std::launch::async, [&] { return reserve(msisdn, "orphan-res-1"); });
   ASSERT_TRUE(eventually([&] { return lock_states(msisdn).size() == 1; }));
-  env->gateway.stop(SIGKILL, 5s);
+  env->gateway->stop(SIGKILL, 5s);
   first.get();
   sim("DELETE", "/admin/faults");
 
-  start_gateway({.recovery_grace_ms = 300});
+  GatewayOptions short_grace;
+  short_grace.recovery_grace_ms = 300;
+  start_gateway(short_grace);
   EXPECT_TRUE(eventually([&] {
     return lock_states(msisdn) == std::vector<std::string>{"RELEASED"};
   })) << lock_states(msisdn).size();
@@ -295,7 +301,9 @@ TEST_F(Locks, AnExpiryNoClockExplainsIsABadReplyAndItsLockIsReleased) {
   ASSERT_EQ(sim("POST", "/admin/namespaces", R"({"name":"skew","seed":5})").status, 201);
   ASSERT_EQ(sim("POST", "/ns/skew/admin/clock", R"({"advance_ms":2305843009213693951})").status,
             200);
-  start_gateway({.sim_prefix = "/ns/skew"});
+  GatewayOptions skewed;
+  skewed.sim_prefix = "/ns/skew";
+  start_gateway(skewed);
   const auto msisdn = fresh_number();
   auto r = reserve(msisdn, "skew-res-1");
   EXPECT_EQ(r.status, 502) << r.body;
@@ -308,7 +316,9 @@ TEST_F(Locks, AnExpiryNoClockExplainsIsABadReplyAndItsLockIsReleased) {
 
 TEST_F(Locks, AHoldPastItsExpiryShowsExpiredAndIsRefusedUpFront) {
   // The gateway asks for 2 s; the carrier counts minutes and holds 60 s.
-  start_gateway({.hold_s = 2});
+  GatewayOptions short_hold;
+  short_hold.hold_s = 2;
+  start_gateway(short_hold);
   const auto msisdn = fresh_number();
   auto r = reserve(msisdn, "expiry-res-1");
   ASSERT_EQ(r.status, 201) << r.body;
