@@ -87,6 +87,9 @@ TEST(ContractErrors, NotFoundAndMethods) {
   expect_error(call_invalid("GET", "/v1/nothing"), 404, "NOT_FOUND");
   auto r = call_invalid("PUT", "/v1/reservations", "{}");
   expect_error(r, 405, "METHOD_NOT_ALLOWED");
+  auto health = call_invalid("POST", "/healthz", "{}", {}, "");
+  expect_error(health, 405, "METHOD_NOT_ALLOWED");
+  EXPECT_FALSE(health.headers["allow"].empty());
 }
 
 TEST(ContractErrors, LimitsOfTheHttpLayer) {
@@ -133,6 +136,16 @@ TEST(ContractErrors, ReservationsAndActivations) {
       call("POST", "/v1/activations", activation_body(mobile_res, "MB-DGDD-19", unicom_kyc),
            {{"Idempotency-Key", "contract-err-order-5"}}),
       422, "CARRIER_MISMATCH");
+
+  // A plan the carrier does not have: refused before any carrier call.
+  expect_error(call("POST", "/v1/activations", activation_body(mobile_res, "NO-SUCH-PLAN", passed),
+                    {{"Idempotency-Key", "contract-err-order-7"}}),
+               422, "PLAN_NOT_FOUND");
+  // An applicant under 16 is a verdict, not an error.
+  auto young = call("POST", "/v1/kyc/verifications",
+                    R"({"carrier":"mobile","name":"张三","id_number":"110101201501010038"})");
+  ASSERT_EQ(young.status, 200) << young.body;
+  EXPECT_EQ(young.json().at("reasons").as_array(), boost::json::array{"UNDERAGE"}) << young.body;
 
   // Consumed by an activation: not releasable, not usable again.
   auto accepted =
