@@ -7,7 +7,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
@@ -30,22 +29,18 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Store writes and index rebuilds run here, off the I/O threads, so
-// requests keep flowing while a million rows are written.
-asio::thread_pool& sync_worker() {
-  static asio::thread_pool pool(1);
-  return pool;
-}
-
-// Runs `f` on the worker and resumes the caller on its own executor;
-// rethrows what `f` threw. (No coroutine lambdas: GCC 12 miscompiles their
-// captures.)
+// Runs `f` on Services::sync_worker (store writes and index rebuilds off
+// the I/O threads, so requests keep flowing while a million rows are
+// written) and resumes the caller on its own executor; rethrows what `f`
+// threw. The worker belongs to Services, not to a function-local static:
+// a static outlived main() and wrote to a destroyed store at exit. (No
+// coroutine lambdas: GCC 12 miscompiles their captures.)
 template <class F>
-asio::awaitable<void> on_worker(F f) {
+asio::awaitable<void> on_worker(Services& svc, F f) {
   auto home = co_await asio::this_coro::executor;
   co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
-      [&f, home](auto handler) {
-        asio::post(sync_worker(), [&f, home, handler = std::move(handler)]() mutable {
+      [&f, &svc, home](auto handler) {
+        asio::post(svc.sync_worker, [&f, home, handler = std::move(handler)]() mutable {
           std::exception_ptr error;
           try {
             f();
@@ -119,7 +114,7 @@ asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier) {
   // The worker indexes each page and writes full batches while the I/O
   // thread fetches and decodes the next page: a two-stage pipeline.
   auto absorb = [&svc, &id, &build, &batch, generation](std::vector<NumberItem> items, bool last) {
-    return on_worker([&svc, &id, &build, &batch, generation, items = std::move(items), last] {
+    return on_worker(svc, [&svc, &id, &build, &batch, generation, items = std::move(items), last] {
       for (const auto& it : items)
         build.add(it.msisdn, it.province, it.city, it.host_network.value_or(""), it.price_fen,
                   it.carrier_grade, false, it.status == "available");
@@ -134,6 +129,11 @@ asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier) {
   try {
     auto page = co_await fetch(carrier, in);
     for (int n = 0; page; ++n) {
+      if (svc.stopping) {
+        spdlog::info("sync carrier={} full sync stopped by shutdown after {} numbers", id,
+                     result.numbers);
+        co_return result;
+      }
       if (n == 0) change_cursor = page->change_cursor;
       if (page->total) total = page->total;
       result.numbers += static_cast<int64_t>(page->items.size());
@@ -162,7 +162,7 @@ asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier) {
     }
     const int64_t now = svc.now();
     size_t indexed = 0;
-    co_await on_worker([&] {
+    co_await on_worker(svc, [&] {
       // The index first: once the sync shows as done, search serves it.
       for (const auto& m : svc.store->held_numbers(id)) build.hold(m);
       if (build.skipped() > 0)
@@ -195,6 +195,7 @@ asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier) {
   size_t unknown = 0;  // numbers new to the index: only a rebuild adds them
   try {
     for (;;) {
+      if (svc.stopping) co_return result;
       auto page = co_await fetch(carrier, in);
       if (!page) co_return result;
       if (page->change_cursor.empty()) {
@@ -203,7 +204,7 @@ asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier) {
       }
       auto items = std::move(page->items);
       result.numbers += static_cast<int64_t>(items.size());
-      co_await on_worker([&] {
+      co_await on_worker(svc, [&] {
         svc.store->upsert_numbers(id, items, state.generation);
         for (const auto& n : items)
           if (!svc.numbers->set_carrier_available(id, n.msisdn, n.status == "available")) ++unknown;
@@ -212,7 +213,7 @@ asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier) {
       if (!page->has_more) break;
     }
     const int64_t now = svc.now();
-    co_await on_worker([&] {
+    co_await on_worker(svc, [&] {
       svc.store->save_change_cursor(id, in.since, now);
       if (unknown > 0) rebuild_number_index(svc, id);
     });
@@ -232,7 +233,7 @@ asio::awaitable<void> inventory_sync_loop(Services& svc, Carrier& carrier) {
   if (!carrier.has(CGW_CAP_INVENTORY_SYNC)) co_return;
   const auto& cfg = carrier.config();
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (;;) {
+  while (!svc.stopping) {
     const SyncState st = svc.store->sync_state(cfg.id);
     const int64_t full_age_ms =
         st.last_full_sync_at_ms ? svc.now() - *st.last_full_sync_at_ms : INT64_MAX;
@@ -241,11 +242,13 @@ asio::awaitable<void> inventory_sync_loop(Services& svc, Carrier& carrier) {
     bool full_due = full_age_ms >= full_every.count() || st.change_cursor.empty();
     if (!full_due) {
       const bool ok = (co_await incremental_sync(svc, carrier)).ok;
+      if (svc.stopping) co_return;  // a pass cut short by shutdown is no failure
       svc.metrics.observe_sync(cfg.id, Metrics::kIncremental, ok, svc.now());
       full_due = !ok;
     }
     if (full_due) {
       const bool ok = (co_await full_sync(svc, carrier)).ok;
+      if (svc.stopping) co_return;
       svc.metrics.observe_sync(cfg.id, Metrics::kFull, ok, svc.now());
     }
     const bool has_feed = !svc.store->sync_state(cfg.id).change_cursor.empty();

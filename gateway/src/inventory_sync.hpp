@@ -16,7 +16,8 @@
 
 namespace cgw::gw {
 
-// Runs until the io_context stops.
+// Runs until Services::stopping is set (checked between pages) or the
+// io_context stops.
 boost::asio::awaitable<void> inventory_sync_loop(Services& svc, Carrier& carrier);
 
 struct SyncResult {

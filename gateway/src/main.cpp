@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -104,6 +105,54 @@ void report_pii_keys(Store& store, const PiiCipher& pii, const std::string& conf
 }
 
 volatile std::sig_atomic_t g_stop_rotation = 0;
+
+// SIGINT/SIGTERM before the I/O loop runs (start-up): main() checks it
+// between start-up steps and exits 0; from the loop on, the signal_set
+// takes the signals over.
+volatile std::sig_atomic_t g_stop_startup = 0;
+
+void on_startup_signal(int sig) {
+  g_stop_startup = sig;
+}
+
+void catch_startup_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_startup_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool stop_requested() {
+  if (g_stop_startup == 0) return false;
+  spdlog::info("signal {} during start-up: stopped", static_cast<int>(g_stop_startup));
+  spdlog::default_logger()->flush();
+  return true;
+}
+
+// The io_context with its protected execution_context::shutdown() exposed.
+// ~io_context destroys the handlers still queued, among them the frames of
+// suspended coroutines (sync, housekeeping, webhooks, activations, HTTP
+// connections); their locals (a CallLimiter slot, a connection) use
+// Services, the carriers and main()'s locals, so that must happen while
+// those still live. shutdown() does it (once: a second call, as
+// ~io_context makes, finds nothing left) and keeps the services, so timers
+// and sockets destroyed later are still valid.
+struct GatewayIo : asio::io_context {
+  using asio::execution_context::shutdown;
+  using asio::io_context::io_context;
+};
+
+// Once no I/O thread runs: the sync worker finishes its job in progress
+// (it uses the store and a coroutine frame), the group commit answers its
+// waiters, and then every coroutine still suspended is destroyed. Repeating
+// it does nothing.
+void stop_background_work(GatewayIo& ioc, Services& svc) {
+  svc.stopping = true;
+  svc.sync_worker.join();
+  if (svc.store) svc.store->stop_group_commit();
+  ioc.shutdown();
+}
 
 // `--rotate-pii`: re-seals every stored value that is not under the current
 // PII key, in transactions of `batch_rows` rows (docs/security.md "Key
@@ -267,6 +316,7 @@ static void raise_open_file_limit() {
 }
 
 int main(int argc, char** argv) {
+  catch_startup_signals();
   std::string config_path, port_file;
   bool check_only = false, rotate = false;
   size_t batch_rows = 500;
@@ -310,9 +360,16 @@ int main(int argc, char** argv) {
     spdlog::default_logger()->flush();
     return rc;
   }
+  if (stop_requested()) return 0;
 
-  asio::io_context ioc(loaded.config->threads);
+  GatewayIo ioc(loaded.config->threads);
   auto svc = std::make_unique<Services>(std::move(*loaded.config), ioc);
+  // Every return from here on: before Services goes (see GatewayIo).
+  struct BackgroundStop {
+    GatewayIo& ioc;
+    Services& svc;
+    ~BackgroundStop() { stop_background_work(ioc, svc); }
+  } background_stop{ioc, *svc};
   svc->now = [] { return system_now_ms(); };
   set_host_clock(svc->now);
   raise_open_file_limit();
@@ -325,6 +382,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   report_pii_keys(*svc->store, pii, config_path);
+  if (stop_requested()) return 0;
 
   {
     auto r = svc->store->recover_interrupted_requests(svc->now(),
@@ -335,6 +393,7 @@ int main(int argc, char** argv) {
           "kept for a retry of their key, then their carrier locks released",
           r.keys, r.reservations);
   }
+  if (stop_requested()) return 0;
   svc->quotas = std::make_unique<TenantQuotas>(cfg.tenants);
   svc->audit = std::make_unique<AuditLog>(cfg.audit_log_path);
   if (auto err = svc->audit->open(); !err.empty()) {
@@ -382,16 +441,22 @@ int main(int argc, char** argv) {
                                ":" + std::to_string(server.port());
   const std::string callback_base = cfg.public_base_url.empty() ? base_url : cfg.public_base_url;
 
+  if (stop_requested()) return 0;
   if (!load_carriers(*svc, callback_base)) {
     spdlog::critical("a required carrier could not be loaded; exiting");
     return 1;
   }
+  if (stop_requested()) return 0;
   if (svc->carriers.empty()) spdlog::warn("no carrier plugin loaded: the API serves no carrier");
   svc->engine = std::make_unique<ActivationEngine>(*svc);
   // Search serves the stored inventory from the first request on; the sync
   // loops refresh it.
   svc->store->attach_index(svc->numbers.get());
-  for (const auto& [id, carrier] : svc->carriers) rebuild_number_index(*svc, id);
+  for (const auto& [id, carrier] : svc->carriers) {
+    if (stop_requested()) return 0;
+    rebuild_number_index(*svc, id);
+  }
+  if (stop_requested()) return 0;
 
   server.start();
   svc->engine->start();
@@ -407,6 +472,8 @@ int main(int argc, char** argv) {
     spdlog::error("cannot write port file {}", port_file);
 
   // Graceful stop: drain, then wait for in-flight requests up to the grace.
+  // The background loops see `stopping` and end at their next step; what is
+  // still suspended when the loop stops is destroyed by stop_background_work.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer grace(ioc);
   std::chrono::steady_clock::time_point deadline;
@@ -419,21 +486,33 @@ int main(int argc, char** argv) {
     grace.expires_after(std::chrono::milliseconds(20));
     grace.async_wait([&wait_idle](const boost::system::error_code&) { wait_idle(); });
   };
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
+  std::function<void(int)> begin_stop = [&](int sig) {
     spdlog::info("signal {}: draining {} connections", sig, server.active_connections());
     svc->ready = false;
+    svc->stopping = true;
     svc->engine->stop();
     webhooks.stop();
     server.drain();
     deadline = std::chrono::steady_clock::now() + cfg.shutdown_grace;
     wait_idle();
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (!ec) begin_stop(sig);
   });
+  // A signal that came after the last start-up check, before the
+  // signal_set took the signals over.
+  if (g_stop_startup != 0) {
+    signals.cancel();
+    asio::post(ioc, [&] { begin_stop(g_stop_startup); });
+  }
 
   std::vector<std::thread> threads;
   for (int i = 1; i < cfg.threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
+  // Before server, api and webhooks go: suspended coroutines use them.
+  stop_background_work(ioc, *svc);
+  spdlog::info("shutdown complete");
   spdlog::default_logger()->flush();
   return 0;
 }

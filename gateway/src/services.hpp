@@ -14,6 +14,7 @@
 #include <cgw/types.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <map>
@@ -46,6 +47,14 @@ struct Services {
   PlanCatalog plans;  // activation pre-checks (plan_catalog.hpp)
   NowFn now;
   std::atomic<bool> ready{false};
+  // Set at SIGINT/SIGTERM: background loops (inventory sync) end at their
+  // next step instead of starting more carrier calls or store writes.
+  std::atomic<bool> stopping{false};
+  // The inventory sync's store writes and index builds run here, off the
+  // I/O threads. main() joins it once the I/O threads have stopped and
+  // before the coroutines waiting on it are destroyed; last member, so it
+  // is gone before the store it writes to in any case.
+  boost::asio::thread_pool sync_worker{1};
 
   Carrier* carrier(const std::string& id) {
     auto it = carriers.find(id);

@@ -153,6 +153,12 @@ class Store {
   // True once every commit made so far is on disk (group commit): await it
   // before acknowledging a change to a client or a carrier.
   boost::asio::awaitable<bool> durable();
+  // Shutdown, once no I/O thread runs: the flush thread answers every
+  // durability wait now (posting to the waiters' executors) and stops;
+  // later waits answer at once.
+  void stop_group_commit() {
+    if (group_) group_->stop();
+  }
   // Rows the writer's statements have stepped through in full scans so far
   // (tests: the request paths must not scan a growing table).
   int64_t writer_full_scan_steps();
