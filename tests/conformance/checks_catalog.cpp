@@ -175,8 +175,7 @@ Awaitable check_inventory(Suite& suite) {
 }
 
 asio::awaitable<std::optional<ReserveOutput>> hold_number(Suite& suite, std::string msisdn,
-                                                          std::string& why,
-                                                          json::object input = {}) {
+                                                          std::string& why, json::object input) {
   if (input.empty()) input = reserve_input(msisdn);
   auto o = co_await run_op(suite, *suite.carrier, op::kNumberReserve, std::move(input));
   auto out = typed<ReserveOutput>(o, why);

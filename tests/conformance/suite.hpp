@@ -152,8 +152,10 @@ asio::awaitable<AdminReply> admin_call(const Suite& suite, std::string method, s
                                        std::string body = {});
 
 // Holds `msisdn` for a later check (number.reserve); nullopt with `why`.
+// `input`: the number.reserve input to send (default: reserve_input(msisdn)).
 asio::awaitable<std::optional<ReserveOutput>> hold_number(Suite& suite, std::string msisdn,
-                                                          std::string& why);
+                                                          std::string& why,
+                                                          json::object input = {});
 // Best-effort number.release of a hold a check no longer needs.
 Awaitable release_hold(Suite& suite, std::string msisdn, std::string carrier_reservation_id);
 

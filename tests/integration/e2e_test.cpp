@@ -231,7 +231,7 @@ TEST_F(E2E, CarriersAndPlans) {
   EXPECT_EQ(c.at("id").as_string(), "mobile");
   EXPECT_EQ(c.at("kind").as_string(), "mno");
   EXPECT_EQ(c.at("plugin").at("name").as_string(), "mobile");
-  EXPECT_EQ(c.at("plugin").at("abi").as_string(), "1.0");
+  EXPECT_EQ(c.at("plugin").at("abi").as_string(), "1.1");
   EXPECT_GT(c.at("inventory").at("available").to_number<int64_t>(), 1000);
   // Synced at start: its age is a few seconds at most.
   const auto staleness = c.at("inventory").at("staleness_s").to_number<int64_t>();

@@ -352,12 +352,11 @@ TEST_F(TelecomHttp, BadRequestsAreParameterErrors) {
 TEST_F(TelecomHttp, PlansAndDeterministicInventoryPaging) {
   auto plans = call("/api/v1/plans/list", request(""));
   ASSERT_EQ(plans.code(), "0");
-  int listed = 0;
-  for (auto p : plans.data().child("Plans").children("Plan")) {
-    ++listed;
-    EXPECT_FALSE(std::string(p.child_value("PlanCode")).starts_with("SIM-"));
-  }
-  EXPECT_GE(listed, 3);
+  int real = 0, test = 0;
+  for (auto p : plans.data().child("Plans").children("Plan"))
+    (std::string(p.child_value("PlanCode")).starts_with("SIM-") ? test : real) += 1;
+  EXPECT_GE(real, 3);
+  EXPECT_GE(test, 1);  // the test plans are listed too
   const std::set<std::string> segments = {"133", "149", "153", "173", "177", "180",
                                           "181", "189", "190", "191", "193", "199"};
   std::vector<std::string> all;

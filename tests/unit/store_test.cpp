@@ -323,8 +323,8 @@ TEST_F(StoreTest, ReservationAndItsKeyAreClaimedAndAnsweredTogether) {
   EXPECT_FALSE(again.reservation);
   EXPECT_FALSE(store_->begin_reservation("t2", "mobile", "13800000030", 1001));
 
-  store_->hold_reservation_with_key(start.reservation->id, "L1", 50'000, 1002, "t1", "res-1", 201,
-                                    R"({"reservation_id":"x"})");
+  store_->hold_reservation_with_key(start.reservation->id, "L1", 50'000, 50'000, 1002, "t1",
+                                    "res-1", 201, R"({"reservation_id":"x"})");
   auto r = store_->reservation("t1", start.reservation->id, 1003);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, "held");
@@ -396,7 +396,7 @@ TEST_F(StoreTest, ClaimingANumberDoesNotScanPastReservations) {
     auto s = store_->start_reservation("t1", "k" + std::to_string(i), "h", "mobile",
                                        "1370000" + std::to_string(1000 + i), std::nullopt, 2000);
     ASSERT_TRUE(s.reservation);
-    store_->hold_reservation_with_key(s.reservation->id, "L", 9000, 2000, "t1",
+    store_->hold_reservation_with_key(s.reservation->id, "L", 9000, 9000, 2000, "t1",
                                       "k" + std::to_string(i), 201, "{}");
   }
   EXPECT_LT(store_->writer_full_scan_steps() - before, 20);
