@@ -94,7 +94,17 @@ TEST_F(OutboxTest, FailedReleasesTheNumberActivatedSellsIt) {
   ASSERT_TRUE(store_->advance_activation(activated, "activated", "callback", 3000));
   auto a = store_->activation_by_id(failed);
   EXPECT_EQ(a->failure_code, "CARRIER_REJECTED");
-  // The failed order's reservation is released: a new one may be made.
+  // The failed order's carrier lock may still be held: its reservation is
+  // `releasing` and the number stays taken until the carrier confirms the
+  // release (docs/reliability.md, "Carrier locks").
+  auto r = store_->reservation("t1", a->reservation_id, 3000);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, "releasing");
+  EXPECT_EQ(r->release_to, "released");
+  EXPECT_FALSE(store_->begin_reservation("t1", "mobile", "13800020001", 4000));
+  store_->finish_release(a->reservation_id, 4500);
+  EXPECT_EQ(store_->reservation("t1", a->reservation_id, 4600)->status, "released");
+  // Released: a new reservation may be made; the sold number stays sold.
   EXPECT_TRUE(store_->begin_reservation("t1", "mobile", "13800020001", 5000));
   EXPECT_FALSE(store_->begin_reservation("t1", "mobile", "13800020002", 5000));
 }

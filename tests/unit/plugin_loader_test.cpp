@@ -59,7 +59,9 @@ TEST(PluginLoader, RefusesAnotherMajorVersion) {
 }
 
 TEST(PluginLoader, RefusesANewerMinorVersion) {
-  EXPECT_EQ(refusal("newer_minor"), "ABI 1.1 is newer than the host's 1.0");
+  const auto host = "1." + std::to_string(CGW_ABI_MINOR);
+  const auto newer = "1." + std::to_string(CGW_ABI_MINOR + 1);
+  EXPECT_EQ(refusal("newer_minor"), "ABI " + newer + " is newer than the host's " + host);
 }
 
 TEST(PluginLoader, LoadsAGoodPluginAndRunsAnOperation) {
@@ -67,7 +69,7 @@ TEST(PluginLoader, LoadsAGoodPluginAndRunsAnOperation) {
   auto lib = load_plugin(fixture("good"), host_table(), why);
   ASSERT_NE(lib, nullptr) << why;
   EXPECT_EQ(lib->name, "good");
-  EXPECT_EQ(lib->abi, "1.0");
+  EXPECT_EQ(lib->abi, "1." + std::to_string(CGW_ABI_MINOR));
   boost::asio::io_context ioc;
   Carrier c(carrier_config("good"), lib, ioc.get_executor());
   ASSERT_EQ(c.create("http://127.0.0.1:1/v1/callbacks/fx"), "");
