@@ -3,10 +3,11 @@
 // proxy, requests that break it on purpose through the lenient one; either
 // way the answer must match docs/openapi.yaml. Not caused here: 500
 // INTERNAL and 503 NOT_READY (no fault of a client's request makes them),
-// 409 IDEMPOTENCY_KEY_IN_USE (a race), 400 BAD_REQUEST (malformed HTTP,
-// which Prism's own HTTP parser refuses first; tests/integration covers it
-// on a raw socket), and an object named twice in a body (Prism parses the
-// JSON and forwards it re-serialized).
+// 409 IDEMPOTENCY_KEY_IN_USE (a race), 422 RESERVATION_EXPIRED (it needs a
+// gateway holding numbers for seconds: tests/integration/e2e_locks_test.cpp),
+// 400 BAD_REQUEST (malformed HTTP, which Prism's own HTTP parser refuses
+// first; tests/integration covers it on a raw socket), and an object named
+// twice in a body (Prism parses the JSON and forwards it re-serialized).
 #include "contract_env.hpp"
 
 using namespace cgw::contract;
@@ -194,6 +195,17 @@ TEST(ContractErrors, CarrierFailures) {
     expect_error(call("GET", "/v1/plans?carrier=mobile"), c.status, c.code);
     sim_admin("mobile", "DELETE", "/admin/faults");
   }
+  // A carrier 429 asks to slow down: 503 CARRIER_UNAVAILABLE, retryable,
+  // with the carrier's Retry-After passed on.
+  auto added =
+      sim_admin("mobile", "POST", "/admin/faults",
+                R"({"operation":"/open/v1/plans","first":1,"kind":"http_status","status":429,)"
+                R"("retry_after_s":7})");
+  ASSERT_EQ(added.status, 201) << added.body;
+  auto busy = call("GET", "/v1/plans?carrier=mobile");
+  expect_error(busy, 503, "CARRIER_UNAVAILABLE");
+  EXPECT_EQ(busy.headers["retry-after"], "7");
+  sim_admin("mobile", "DELETE", "/admin/faults");
 }
 
 }  // namespace
