@@ -4,7 +4,7 @@
 // POST /v1/callbacks/{carrier} does, and kept for the callback checks.
 #pragma once
 
-#include "plugin_host.hpp"
+#include "carriers/carrier.hpp"
 
 #include <cgw/types.hpp>
 

@@ -5,7 +5,7 @@
 
 #include "callback_listener.hpp"
 #include "fault_proxy.hpp"
-#include "plugin_host.hpp"
+#include "carriers/carrier.hpp"
 
 #include <cgw/types.hpp>
 

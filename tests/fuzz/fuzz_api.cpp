@@ -3,9 +3,9 @@
 // HttpApi on a real (temporary) store. The input is a request: a first line
 // "METHOD TARGET", header lines, an empty line, then the body. Whatever it
 // is, the answer must be an HTTP status with a JSON error or result body.
-#include "activation_engine.hpp"
-#include "config.hpp"
-#include "http_api.hpp"
+#include "orders/activation_engine.hpp"
+#include "core/config.hpp"
+#include "api/http_api.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>

@@ -1,6 +1,6 @@
 // Fuzz target: the gateway's config loader. Any text: a config or a
 // "file:line: what" error, never a crash or an exception.
-#include "config.hpp"
+#include "core/config.hpp"
 
 #include <cstdint>
 #include <cstdlib>

@@ -1,6 +1,6 @@
 // Pieces of the API's request path written for speed: the JSON string
 // writer against boost::json, and the batched access log.
-#include "api_support.hpp"
+#include "api/support.hpp"
 
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>

@@ -2,8 +2,8 @@
 // bodies with a member twice, text that is not UTF-8 or carries a NUL,
 // length limits in characters, ID numbers in full-width digits, and a
 // carrier's 429 with its Retry-After.
-#include "api_support.hpp"
-#include "plugin_host.hpp"
+#include "api/support.hpp"
+#include "carriers/carrier.hpp"
 
 #include "cgw/common/id_number.hpp"
 

@@ -3,7 +3,7 @@
 // label values.
 #include "cgw/common/id_number.hpp"
 #include "cgw/common/log_setup.hpp"
-#include "metrics.hpp"
+#include "core/metrics.hpp"
 
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>

@@ -1,7 +1,7 @@
-#include "api_error.hpp"
+#include "api/error.hpp"
 #include "cgw/common/crypto.hpp"
-#include "pii.hpp"
-#include "vanity.hpp"
+#include "core/pii.hpp"
+#include "inventory/vanity.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>

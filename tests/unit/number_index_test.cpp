@@ -1,8 +1,8 @@
 // The search index against a brute-force reference: every filter, every
 // sort order, pagination through the last page, cursors across a snapshot
 // swap, and the flags that hide numbers at once. Also the vanity rules.
-#include "number_index.hpp"
-#include "vanity.hpp"
+#include "inventory/number_index.hpp"
+#include "inventory/vanity.hpp"
 
 #include <gtest/gtest.h>
 

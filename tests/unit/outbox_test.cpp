@@ -1,9 +1,9 @@
 // The activation state machine's transitions, the webhook outbox, restart
 // recovery and the webhook delivery policy.
 #include "cgw/common/crypto.hpp"
-#include "config.hpp"
-#include "store.hpp"
-#include "webhooks.hpp"
+#include "core/config.hpp"
+#include "store/store.hpp"
+#include "orders/webhooks.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>

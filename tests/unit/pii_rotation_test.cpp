@@ -1,9 +1,9 @@
 // PII key rotation: the keyring (current key seals, previous keys open), the
 // store's re-sealing into the current key with the ID-number lookup hashes,
 // and the real `cgw-gateway --rotate-pii` on a store file.
-#include "config.hpp"
+#include "core/config.hpp"
 #include "process.hpp"
-#include "store.hpp"
+#include "store/store.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>

@@ -1,6 +1,6 @@
 // The plugin host against the fixture plugins: every refusal reason, and a
 // plugin that throws becomes a FAIL outcome, never a crash.
-#include "plugin_host.hpp"
+#include "carriers/carrier.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>

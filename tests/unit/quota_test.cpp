@@ -1,6 +1,6 @@
 // Per-tenant quotas: the token bucket and its configuration.
-#include "config.hpp"
-#include "tenant_quotas.hpp"
+#include "core/config.hpp"
+#include "api/tenant_quotas.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,9 +2,9 @@
 // an interrupted reservation by a retry of its key, restart recovery and
 // the rules on the carrier's reported expiry (docs/reliability.md
 // "Carrier locks").
-#include "housekeeping.hpp"
-#include "reservation_status.hpp"
-#include "store.hpp"
+#include "orders/housekeeping.hpp"
+#include "core/reservation_status.hpp"
+#include "store/store.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "resilience.hpp"
+#include "carriers/resilience.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>

@@ -1,0 +1,54 @@
+// The unified API's front door: request ids, authentication, scopes,
+// routing and the one access-log line per request.
+#pragma once
+
+#include "api/support.hpp"
+#include "app/services.hpp"
+
+#include "cgw/common/http_server.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace cgw::gw {
+
+class HttpApi {
+ public:
+  explicit HttpApi(Services& services);
+  ~HttpApi();
+  boost::asio::awaitable<net::Response> handle(net::Request& req, const net::Peer& peer);
+
+ private:
+  struct KeyEntry {
+    std::string tenant, label;
+    std::set<std::string> scopes;
+  };
+  void audit(const api::Ctx& c, const std::string& key_label, const net::Response& res);
+  // The entry of an API key, or null: by SHA-256 (keys_), remembered for
+  // keys that matched in a small cache (see key_cache_).
+  const KeyEntry* find_key(std::string_view key);
+  Services& svc_;
+  std::map<std::string, KeyEntry> keys_;  // sha256 hex of the key -> tenant
+  // Keys that matched, direct-mapped by a seeded hash of the key: a hit
+  // costs a hash and a constant-time comparison instead of SHA-256 (whose
+  // OpenSSL call was a visible share of a search). Bounded; unknown keys are
+  // never cached.
+  struct CachedKey {
+    std::string key;
+    const KeyEntry* entry = nullptr;
+  };
+  static constexpr size_t kKeyCacheSlots = 64;
+  std::mutex key_cache_mu_;
+  std::array<CachedKey, kKeyCacheSlots> key_cache_;
+  uint64_t key_cache_seed_ = 0;
+  std::shared_ptr<spdlog::logger> access_log_;  // api::make_access_log()
+};
+
+}  // namespace cgw::gw

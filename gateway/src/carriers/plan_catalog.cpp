@@ -1,0 +1,47 @@
+#include "carriers/plan_catalog.hpp"
+
+#include <cgw/abi.h>
+#include <spdlog/spdlog.h>
+#include <cgw/types.hpp>
+
+namespace cgw::gw {
+
+std::optional<PlanCatalog::Entry> PlanCatalog::cached(const std::string& carrier_id) {
+  std::lock_guard lock(mu_);
+  auto it = by_carrier_.find(carrier_id);
+  if (it == by_carrier_.end()) return std::nullopt;
+  return it->second;
+}
+
+boost::asio::awaitable<std::optional<bool>> PlanCatalog::has_plan(Carrier& carrier,
+                                                                  const std::string& plan_id,
+                                                                  int64_t now_ms) {
+  if (!carrier.has(CGW_CAP_PLANS)) co_return std::nullopt;
+  const std::string& id = carrier.config().id;
+  auto entry = cached(id);
+  if (entry && now_ms - entry->fetched_at_ms < kMaxAgeMs &&
+      (entry->plan_ids.count(plan_id) || now_ms - entry->fetched_at_ms < kRefreshOnMissMs))
+    co_return entry->plan_ids.count(plan_id) > 0;
+  auto outcome = co_await carrier.run(op::kPlansList, "{}");
+  if (!outcome.ok) {
+    spdlog::warn("carrier={} plan catalogue unavailable ({}); the carrier judges plan ids", id,
+                 outcome.code);
+    co_return std::nullopt;
+  }
+  Entry fresh;
+  fresh.fetched_at_ms = now_ms;
+  try {
+    for (const auto& p : json::value_to<PlansListOutput>(outcome.result).plans)
+      fresh.plan_ids.insert(p.plan_id);
+  } catch (const std::exception&) {
+    co_return std::nullopt;  // a malformed result: the carrier judges
+  }
+  const bool found = fresh.plan_ids.count(plan_id) > 0;
+  {
+    std::lock_guard lock(mu_);
+    by_carrier_[id] = std::move(fresh);
+  }
+  co_return found;
+}
+
+}  // namespace cgw::gw

@@ -1,0 +1,102 @@
+// The gateway's one error convention. An expected failure (bad input, a
+// number already taken, a carrier that said no) is a value: `Error`, carried
+// by `Result<T>` or `Status`. Exceptions are only for programming errors and
+// are caught at the plugin boundary and at the top of each async handler.
+//
+// `Error::code` is one of the constants below: the SDK's `cgw::code` (what a
+// plugin reports) plus the codes only the gateway produces. The HTTP status
+// of each code is decided in one place, `api/error.cpp`; no room below `api`
+// knows about HTTP.
+#pragma once
+
+#include <cgw/plugin.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace cgw::gw {
+
+namespace code {
+using namespace cgw::code;  // what plugins report (sdk/include/cgw/plugin.hpp)
+// Request syntax (400).
+inline constexpr const char* kBadRequest = "BAD_REQUEST";
+inline constexpr const char* kInvalidJson = "INVALID_JSON";
+inline constexpr const char* kUnknownField = "UNKNOWN_FIELD";
+inline constexpr const char* kUnknownCarrier = "UNKNOWN_CARRIER";
+inline constexpr const char* kIdempotencyKeyRequired = "IDEMPOTENCY_KEY_REQUIRED";
+inline constexpr const char* kIdInvalid = "ID_INVALID";
+// Who is asking (401, 403).
+inline constexpr const char* kUnauthenticated = "UNAUTHENTICATED";
+inline constexpr const char* kForbidden = "FORBIDDEN";
+// Routing (404, 405, 413, 431).
+inline constexpr const char* kNotFound = "NOT_FOUND";
+inline constexpr const char* kMethodNotAllowed = "METHOD_NOT_ALLOWED";
+inline constexpr const char* kBodyTooLarge = "BODY_TOO_LARGE";
+inline constexpr const char* kHeadersTooLarge = "HEADERS_TOO_LARGE";
+// State conflicts (409).
+inline constexpr const char* kIdempotencyKeyInUse = "IDEMPOTENCY_KEY_IN_USE";
+inline constexpr const char* kReservationNotHeld = "RESERVATION_NOT_HELD";
+// Well-formed but refused (422).
+inline constexpr const char* kIdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+inline constexpr const char* kVerificationNotFound = "VERIFICATION_NOT_FOUND";
+inline constexpr const char* kVerificationNotPassed = "VERIFICATION_NOT_PASSED";
+inline constexpr const char* kCarrierMismatch = "CARRIER_MISMATCH";
+inline constexpr const char* kActivationNotUnknown = "ACTIVATION_NOT_UNKNOWN";
+inline constexpr const char* kUnderage = "UNDERAGE";
+// Slow down (429).
+inline constexpr const char* kRateLimited = "RATE_LIMITED";
+inline constexpr const char* kKycQuotaExceeded = "KYC_QUOTA_EXCEEDED";
+// Ours (500, 503).
+inline constexpr const char* kInternal = "INTERNAL";
+inline constexpr const char* kNotReady = "NOT_READY";
+inline constexpr const char* kStoreUnavailable = "STORE_UNAVAILABLE";
+}  // namespace code
+
+struct Error {
+  std::string code = code::kInternal;
+  std::string message;
+  bool retryable = false;
+  // Sent as Retry-After (seconds) when set: a quota, or a carrier that
+  // asked us to slow down.
+  std::optional<int64_t> retry_after_s = std::nullopt;
+};
+
+inline Error make_error(const char* code, std::string message, bool retryable = false) {
+  return Error{code, std::move(message), retryable};
+}
+
+// A value or the expected error that prevented it.
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}
+  Result(Error error) : v_(std::move(error)) {}
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  const Error& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+// Success or the expected error: for operations with nothing to return.
+class Status {
+ public:
+  Status() = default;
+  Status(Error error) : error_(std::move(error)) {}
+  bool ok() const { return !error_; }
+  explicit operator bool() const { return ok(); }
+  const Error& error() const { return *error_; }
+
+ private:
+  std::optional<Error> error_;
+};
+
+}  // namespace cgw::gw

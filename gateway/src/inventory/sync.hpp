@@ -1,0 +1,35 @@
+// Keeps each carrier's number inventory in the store and the search index:
+// a full sync when the last one is older than sync_interval_s (and at the
+// first start), and between full syncs an incremental sync of the changes
+// since the carrier's change position every incremental_sync_interval_s,
+// when the carrier's plugin offers a change feed.
+//
+// A full sync pages through inventory.sync with large pages, writes batches
+// of rows in one transaction each on a worker thread while the next page is
+// fetched, logs progress (count, rate, ETA), then drops the numbers the
+// carrier no longer lists and rebuilds the carrier's search index snapshot.
+#pragma once
+
+#include "app/services.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+namespace cgw::gw {
+
+// Runs until Services::stopping is set (checked between pages) or the
+// io_context stops.
+boost::asio::awaitable<void> inventory_sync_loop(Services& svc, Carrier& carrier);
+
+struct SyncResult {
+  bool ok = false;
+  int64_t numbers = 0;  // listed (full) or changed (incremental)
+  double seconds = 0;
+};
+boost::asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier);
+boost::asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier);
+
+// Loads `carrier`'s numbers from the store into a fresh index snapshot
+// (blocking; about a second per million numbers).
+void rebuild_number_index(Services& svc, const std::string& carrier);
+
+}  // namespace cgw::gw

@@ -1,0 +1,49 @@
+// Drives every activation from the store to a final status: submit, then
+// wait for the carrier's callback with polling (activation.query) as the
+// fallback. Work is always re-read from the store, so a restart resumes
+// every order that is not final; an order whose submit may or may not have
+// reached the carrier (`unknown`) is resolved by a query, never resubmitted
+// blindly (the carrier also deduplicates on our order id). When the query
+// finds nothing and the resubmission is refused, the order stays `unknown`
+// for an operator (POST /v1/activations/{id}/resolve): the first submit may
+// have opened the line at a carrier that cannot be asked by our id.
+#pragma once
+
+#include "app/services.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace cgw::gw {
+
+class ActivationEngine {
+ public:
+  explicit ActivationEngine(Services& svc) : svc_(svc) {}
+  // Resumes every open activation from the store.
+  void start();
+  // Starts (or ignores, if already running) the work on one activation.
+  void kick(const std::string& activation_id);
+  // Applies a carrier's status report (query or submit reply).
+  bool apply_status(const std::string& activation_id, const ActivationStatusOutput& status,
+                    const std::string& cause);
+  // The store change a carrier status report means (empty status: none).
+  static StatusChange change_for(const ActivationStatusOutput& status, const std::string& cause);
+  void stop() { stopping_ = true; }
+
+ private:
+  boost::asio::awaitable<void> drive(std::string id);
+  boost::asio::awaitable<bool> submit(const std::string& id, Carrier& carrier);
+  boost::asio::awaitable<void> poll(const std::string& id, Carrier& carrier);
+  // Leaves an `unknown` activation for an operator, with why in its history.
+  void hold_unknown(const std::string& id, const std::string& cause);
+
+  Services& svc_;
+  std::mutex mu_;
+  std::set<std::string> running_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace cgw::gw

@@ -1,0 +1,170 @@
+// PII key rotation in the store: which key ids the sealed values name, and
+// the re-sealing of every value into the current key (`cgw-gateway
+// --rotate-pii`, docs/security.md "Key rotation").
+#include "store/sqlite_db.hpp"
+#include "store/store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace cgw::gw {
+
+namespace {
+
+// Sealed values per key id; a value without a ':' counts under "".
+std::map<std::string, int64_t> census(const db::Connection& c) {
+  db::Stmt s(c, R"sql(
+SELECT k, count(*) FROM (
+  SELECT substr(id_number_sealed, 1, instr(id_number_sealed, ':') - 1) AS k FROM verifications
+  UNION ALL SELECT substr(name_sealed, 1, instr(name_sealed, ':') - 1) FROM verifications
+  UNION ALL SELECT substr(delivery_sealed, 1, instr(delivery_sealed, ':') - 1) FROM activations)
+GROUP BY k)sql");
+  std::map<std::string, int64_t> by_key;
+  while (s.step()) by_key[s.text(0)] = s.integer(1);
+  return by_key;
+}
+
+bool under(const std::string& sealed, const std::string& prefix) {
+  return sealed.compare(0, prefix.size(), prefix) == 0;
+}
+
+}  // namespace
+
+std::optional<std::string> Store::open_pii(const std::string& sealed,
+                                           const std::string& row_id) const {
+  auto opened = pii_.unseal(sealed, row_id);
+  if (!opened) spdlog::error("stored personal data {} does not open: {}", row_id, opened.error);
+  return std::move(opened.value);
+}
+
+std::map<std::string, int64_t> Store::pii_key_census() {
+  std::lock_guard lock(read_mu_);
+  return census(*reader_);
+}
+
+Store::PiiRotation Store::rotate_pii(size_t batch_rows,
+                                     const std::function<bool(const PiiRotation&)>& progress) {
+  PiiRotation r;
+  if (batch_rows == 0) batch_rows = 1;
+  const std::string prefix = pii_.key_id() + ":";
+  {
+    std::lock_guard lock(write_mu_);
+    // Refuse before changing anything when a value names a key the keyring
+    // does not hold: that value could not be re-sealed, and removing the
+    // previous keys afterwards would lose more.
+    for (const auto& [id, n] : census(*writer_))
+      if (!pii_.knows(id)) r.unknown_keys[id] = n;
+    if (!r.unknown_keys.empty()) return r;
+    // ?1: "<current key id>:"
+    for (const char* sql : {"SELECT count(*) FROM verifications WHERE substr(id_number_sealed, 1, "
+                            "length(?1)) <> ?1 OR substr(name_sealed, 1, length(?1)) <> ?1",
+                            "SELECT count(*) FROM activations WHERE substr(delivery_sealed, 1, "
+                            "length(?1)) <> ?1"}) {
+      db::Stmt s(*writer_, sql);
+      s.bind(1, prefix);
+      s.step();
+      r.rows_total += s.integer(0);
+    }
+  }
+
+  // Runs `batch` (reads up to batch_rows rows after the cursor and re-seals
+  // them; returns how many it read) one transaction at a time.
+  auto run = [&](const auto& batch) {
+    std::string cursor;
+    for (;;) {
+      size_t read = 0;
+      {
+        std::lock_guard lock(write_mu_);
+        db::Transaction tx(*writer_);
+        read = batch(cursor);
+        tx.commit();
+      }
+      if (read > 0 && progress && !progress(r)) {
+        r.stopped = true;
+        return false;
+      }
+      if (read < batch_rows) return true;
+    }
+  };
+
+  const bool finished = run([&](std::string& cursor) {
+    std::vector<std::array<std::string, 3>> rows;
+    {
+      db::Stmt s(*writer_,
+                 "SELECT id, id_number_sealed, name_sealed FROM verifications WHERE id > ?2 AND "
+                 "(substr(id_number_sealed, 1, length(?1)) <> ?1 OR substr(name_sealed, 1, "
+                 "length(?1)) <> ?1) ORDER BY id LIMIT ?3");
+      s.bind(1, prefix).bind(2, cursor).bind(3, static_cast<int64_t>(batch_rows));
+      while (s.step()) rows.push_back({s.text(0), s.text(1), s.text(2)});
+    }
+    db::Stmt u(*writer_,
+               "UPDATE verifications SET id_number_sealed = ?2, name_sealed = ?3, id_number_hash = "
+               "coalesce(?4, id_number_hash) WHERE id = ?1");
+    for (auto& [id, id_number, name] : rows) {
+      cursor = id;
+      const bool id_stale = !under(id_number, prefix), name_stale = !under(name, prefix);
+      PiiCipher::Opened idn, nm;
+      if (id_stale) idn = pii_.unseal(id_number, id + "/id_number");
+      if (name_stale) nm = pii_.unseal(name, id + "/name");
+      if ((id_stale && !idn) || (name_stale && !nm)) {
+        r.unreadable.push_back("verifications/" + id);
+        continue;
+      }
+      u.reset();
+      u.bind(1, id);
+      u.bind(2, id_stale ? pii_.seal(*idn.value, id + "/id_number") : id_number);
+      u.bind(3, name_stale ? pii_.seal(*nm.value, id + "/name") : name);
+      // The hash follows the ID number's key: recomputed with it, else kept.
+      if (id_stale)
+        u.bind(4, pii_.lookup_hash(*idn.value));
+      else
+        u.bind_null(4);
+      u.run();
+      r.rows_done += 1;
+      r.values_resealed += int{id_stale} + int{name_stale};
+      r.hashes_recomputed += int{id_stale};
+    }
+    return rows.size();
+  });
+  if (!finished) return r;
+
+  run([&](std::string& cursor) {
+    std::vector<std::array<std::string, 2>> rows;
+    {
+      db::Stmt s(*writer_,
+                 "SELECT id, delivery_sealed FROM activations WHERE id > ?2 AND "
+                 "substr(delivery_sealed, 1, length(?1)) <> ?1 ORDER BY id LIMIT ?3");
+      s.bind(1, prefix).bind(2, cursor).bind(3, static_cast<int64_t>(batch_rows));
+      while (s.step()) rows.push_back({s.text(0), s.text(1)});
+    }
+    db::Stmt u(*writer_, "UPDATE activations SET delivery_sealed = ?2 WHERE id = ?1");
+    for (auto& [id, delivery] : rows) {
+      cursor = id;
+      auto d = pii_.unseal(delivery, id + "/delivery");
+      if (!d) {
+        r.unreadable.push_back("activations/" + id);
+        continue;
+      }
+      u.reset();
+      u.bind(1, id).bind(2, pii_.seal(*d.value, id + "/delivery")).run();
+      r.rows_done += 1;
+      r.values_resealed += 1;
+    }
+    return rows.size();
+  });
+  return r;
+}
+
+int64_t Store::count_verifications_for_id_number(const std::string& id_number) {
+  const auto hashes = pii_.lookup_hashes(id_number);
+  std::string sql = "SELECT count(*) FROM verifications WHERE id_number_hash IN (?";
+  for (size_t i = 1; i < hashes.size(); ++i) sql += ", ?";
+  std::lock_guard lock(read_mu_);
+  db::Stmt s(*reader_, sql + ")");
+  for (size_t i = 0; i < hashes.size(); ++i) s.bind(static_cast<int>(i + 1), hashes[i]);
+  s.step();
+  return s.integer(0);
+}
+
+}  // namespace cgw::gw
