@@ -4,9 +4,9 @@
 // way the answer must match docs/openapi.yaml. Not caused here: 500
 // INTERNAL and 503 NOT_READY (no fault of a client's request makes them),
 // 409 IDEMPOTENCY_KEY_IN_USE (a race), 422 RESERVATION_EXPIRED (it needs a
-// gateway holding numbers for seconds: tests/integration/e2e_locks_test.cpp),
+// gateway holding numbers for seconds: tests/e2e/e2e_locks_test.cpp),
 // 400 BAD_REQUEST (malformed HTTP, which Prism's own HTTP parser refuses
-// first; tests/integration covers it on a raw socket), and an object named
+// first; tests/e2e covers it on a raw socket), and an object named
 // twice in a body (Prism parses the JSON and forwards it re-serialized).
 #include "contract_env.hpp"
 

@@ -99,7 +99,7 @@ class Tls : public ::testing::Test {
     env = new Env;
     env->dir = std::filesystem::temp_directory_path() / ("cgw_tls_" + std::to_string(getpid()));
     std::filesystem::remove_all(env->dir);
-    ASSERT_EQ(std::system(("bash " CGW_SOURCE_DIR "/tests/integration/make_test_certs.sh " +
+    ASSERT_EQ(std::system(("bash " CGW_SOURCE_DIR "/tests/e2e/make_test_certs.sh " +
                            env->dir.string() + " >/dev/null")
                               .c_str()),
               0);

@@ -1,4 +1,4 @@
-// Starting and stopping the real cgw processes for integration tests.
+// Starting and stopping the real cgw processes for end-to-end tests.
 #pragma once
 
 #include <sys/types.h>
