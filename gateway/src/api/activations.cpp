@@ -1,7 +1,7 @@
 // POST/GET /v1/activations and POST /v1/callbacks/{carrier}
-#include "orders/activation_engine.hpp"
 #include "api/support.hpp"
 #include "core/reservation_status.hpp"
+#include "orders/activation_engine.hpp"
 
 #include "cgw/common/crypto.hpp"
 

@@ -2,6 +2,8 @@
 // documented error code (docs/openapi.yaml) all the way to the response.
 #pragma once
 
+#include "core/error.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,21 +35,10 @@ inline ApiError unprocessable(std::string code, std::string message) {
 // Maps a normalized plugin/carrier error code to the HTTP status the API uses.
 int http_status_for(const std::string& code);
 
+// Transitional: the API's results still carry their HTTP status; they move
+// to core Error + the one code-to-status table in error.cpp.
 template <class T>
-class Result {
- public:
-  Result(T value) : v_(std::move(value)) {}
-  Result(ApiError error) : v_(std::move(error)) {}
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  T* operator->() { return &value(); }
-  const ApiError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, ApiError> v_;
-};
+using ApiResult = Result<T, ApiError>;
 
 }  // namespace cgw::gw
 

@@ -32,7 +32,7 @@ json::object verification_json(const Verification& v) {
                       {"created_at", rfc3339(v.created_at_ms)}};
 }
 
-Result<Carrier*> carrier_for(Ctx& c, const json::object& body, uint64_t capability) {
+ApiResult<Carrier*> carrier_for(Ctx& c, const json::object& body, uint64_t capability) {
   auto id = req_string(body, "carrier", 32);
   if (!id) return id.error();
   Carrier* carrier = c.svc.carrier(id.value());
@@ -49,7 +49,7 @@ struct ReserveRequest {
   Carrier* carrier = nullptr;
   std::string msisdn;
 };
-Result<ReserveRequest> reserve_request(Ctx& c) {
+ApiResult<ReserveRequest> reserve_request(Ctx& c) {
   auto body = parse_body(c, {"carrier", "msisdn"});
   if (!body) return body.error();
   auto carrier = carrier_for(c, body.value(), CGW_CAP_RESERVE);

@@ -270,8 +270,8 @@ class UniqueKeysHandler {
 
 }  // namespace
 
-Result<json::value> parse_json_unique_keys(std::string_view text,
-                                           const json::parse_options& options) {
+ApiResult<json::value> parse_json_unique_keys(std::string_view text,
+                                              const json::parse_options& options) {
   json::basic_parser<UniqueKeysHandler> p(options);
   p.handler().st.reset();
   boost::system::error_code ec;
@@ -285,7 +285,7 @@ Result<json::value> parse_json_unique_keys(std::string_view text,
   return p.handler().st.release();
 }
 
-Result<json::object> parse_body(const Ctx& c, std::initializer_list<const char*> allowed) {
+ApiResult<json::object> parse_body(const Ctx& c, std::initializer_list<const char*> allowed) {
   json::parse_options opts;
   opts.max_depth = 8;  // our bodies are shallow; deep nesting is an attack
   auto parsed = parse_json_unique_keys(c.req.body(), opts);
@@ -332,7 +332,7 @@ std::optional<ApiError> check_query(const std::map<std::string, std::string>& qu
   return std::nullopt;
 }
 
-Result<std::string> req_string(const json::object& o, const char* field, size_t max_len) {
+ApiResult<std::string> req_string(const json::object& o, const char* field, size_t max_len) {
   auto* v = o.if_contains(field);
   if (!v || !v->is_string()) return bad_argument(std::string(field) + " is required (a string)");
   const auto& s = v->as_string();
@@ -346,8 +346,8 @@ Result<std::string> req_string(const json::object& o, const char* field, size_t 
   return std::string(s);
 }
 
-Result<std::optional<std::string>> opt_string(const json::object& o, const char* field,
-                                              size_t max_len) {
+ApiResult<std::optional<std::string>> opt_string(const json::object& o, const char* field,
+                                                 size_t max_len) {
   auto* v = o.if_contains(field);
   if (!v || v->is_null()) return std::optional<std::string>();
   auto r = req_string(o, field, max_len);

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "api/error.hpp"
-#include "carriers/carrier.hpp"
 #include "app/services.hpp"
+#include "carriers/carrier.hpp"
 
 #include "cgw/common/http_server.hpp"
 
@@ -76,11 +76,11 @@ std::shared_ptr<spdlog::logger> make_access_log(
 // Parses `text` like json::parse, but an object that has two members with
 // the same key is an error (400 INVALID_JSON naming the key), as is any
 // text that is not one JSON value.
-Result<json::value> parse_json_unique_keys(std::string_view text,
-                                           const json::parse_options& options);
+ApiResult<json::value> parse_json_unique_keys(std::string_view text,
+                                              const json::parse_options& options);
 // Parses the body as a JSON object whose members are all in `allowed`
 // (each once).
-Result<json::object> parse_body(const Ctx& c, std::initializer_list<const char*> allowed);
+ApiResult<json::object> parse_body(const Ctx& c, std::initializer_list<const char*> allowed);
 // The number of characters (code points) of well-formed UTF-8, or nullopt.
 std::optional<size_t> utf8_length(std::string_view s);
 // 400 INVALID_ARGUMENT naming `name` when `value` has a NUL or is not UTF-8.
@@ -89,9 +89,9 @@ std::optional<ApiError> check_text(std::string_view name, std::string_view value
 std::optional<ApiError> check_query(const std::map<std::string, std::string>& query);
 // Required / optional string members: text without NUL, 1 to `max_len`
 // characters (code points, not bytes); errors name the field.
-Result<std::string> req_string(const json::object& o, const char* field, size_t max_len);
-Result<std::optional<std::string>> opt_string(const json::object& o, const char* field,
-                                              size_t max_len);
+ApiResult<std::string> req_string(const json::object& o, const char* field, size_t max_len);
+ApiResult<std::optional<std::string>> opt_string(const json::object& o, const char* field,
+                                                 size_t max_len);
 bool all_digits(std::string_view s);
 std::string rfc3339(int64_t ms);
 

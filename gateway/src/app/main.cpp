@@ -3,14 +3,14 @@
 // stop it gracefully: no new connections, in-flight requests finish (up to
 // limits.shutdown_grace_ms), exit code 0. `--rotate-pii` re-seals the
 // stored personal data under the current PII key and exits.
-#include "orders/activation_engine.hpp"
+#include "api/http_api.hpp"
+#include "app/services.hpp"
+#include "carriers/carrier.hpp"
 #include "cgw/common/crypto.hpp"
 #include "core/config.hpp"
-#include "orders/housekeeping.hpp"
-#include "api/http_api.hpp"
 #include "inventory/sync.hpp"
-#include "carriers/carrier.hpp"
-#include "app/services.hpp"
+#include "orders/activation_engine.hpp"
+#include "orders/housekeeping.hpp"
 #include "orders/webhooks.hpp"
 
 #include "cgw/common/http_server.hpp"

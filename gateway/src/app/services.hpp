@@ -3,13 +3,13 @@
 #pragma once
 
 #include "api/audit_log.hpp"
+#include "api/tenant_quotas.hpp"
+#include "carriers/carrier.hpp"
+#include "carriers/plan_catalog.hpp"
 #include "core/config.hpp"
 #include "core/metrics.hpp"
 #include "inventory/number_index.hpp"
-#include "carriers/plan_catalog.hpp"
-#include "carriers/carrier.hpp"
 #include "store/store.hpp"
-#include "api/tenant_quotas.hpp"
 
 #include <cgw/types.hpp>
 

@@ -6,8 +6,8 @@
 // SEND steps.
 #pragma once
 
-#include "core/config.hpp"
 #include "carriers/resilience.hpp"
+#include "core/config.hpp"
 
 #include <cgw/abi.h>
 

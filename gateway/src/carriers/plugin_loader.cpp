@@ -1,6 +1,6 @@
 // Loading and checking plugin libraries, and the host table they call back.
-#include "cgw/common/time_format.hpp"
 #include "carriers/carrier.hpp"
+#include "cgw/common/time_format.hpp"
 
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>

@@ -65,8 +65,8 @@ void remember_key(db::Connection& c, const NewActivation& a, int status, const s
 }
 }  // namespace
 
-Result<std::variant<Activation, IdempotentReplay>> Store::create_activation(const NewActivation& a,
-                                                                            int64_t now_ms) {
+ApiResult<std::variant<Activation, IdempotentReplay>> Store::create_activation(
+    const NewActivation& a, int64_t now_ms) {
   std::lock_guard lock(write_mu_);
   db::Transaction tx(*writer_);
   {
@@ -88,7 +88,7 @@ Result<std::variant<Activation, IdempotentReplay>> Store::create_activation(cons
   // Deterministic validation failures are remembered under the key too, so a
   // retry gets the same answer.
   auto refuse = [&](std::string code,
-                    std::string message) -> Result<std::variant<Activation, IdempotentReplay>> {
+                    std::string message) -> ApiResult<std::variant<Activation, IdempotentReplay>> {
     ApiError e = unprocessable(std::move(code), std::move(message));
     remember_key(*writer_, a, e.http_status, error_body(e), now_ms);
     tx.commit();

@@ -1,9 +1,9 @@
 // Idempotency keys for requests that call a carrier, and recovery of the
 // requests a crash interrupted.
 #include "core/reservation_status.hpp"
+#include "store/reservation_rows.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/store.hpp"
-#include "store/reservation_rows.hpp"
 
 namespace cgw::gw {
 

@@ -1,9 +1,9 @@
 // The synced number inventory: sync writes, the rows the search index is
 // built from, and the local holds (reserved/sold through cgw) that the index
 // hears of as their transactions commit.
+#include "inventory/vanity.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/store.hpp"
-#include "inventory/vanity.hpp"
 
 namespace cgw::gw {
 

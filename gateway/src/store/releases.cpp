@@ -3,9 +3,9 @@
 // the carrier may still hold its lock is `releasing` with a due time,
 // until ReservationReleaser (housekeeping.cpp) has the release confirmed.
 #include "core/reservation_status.hpp"
+#include "store/reservation_rows.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/store.hpp"
-#include "store/reservation_rows.hpp"
 
 namespace cgw::gw {
 

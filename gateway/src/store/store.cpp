@@ -3,9 +3,9 @@
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/id_number.hpp"
 #include "core/reservation_status.hpp"
-#include "store/sqlite_db.hpp"
-#include "store/reservation_rows.hpp"
 #include "inventory/vanity.hpp"
+#include "store/reservation_rows.hpp"
+#include "store/sqlite_db.hpp"
 
 #include <boost/json.hpp>
 
@@ -78,8 +78,9 @@ int Store::on_wal(void* self, sqlite3* db, const char* name, int frames) {
 
 // -------------------------------------------------------------- reservations
 
-Result<Reservation> Store::begin_reservation(const std::string& tenant, const std::string& carrier,
-                                             const std::string& msisdn, int64_t now_ms) {
+ApiResult<Reservation> Store::begin_reservation(const std::string& tenant,
+                                                const std::string& carrier,
+                                                const std::string& msisdn, int64_t now_ms) {
   std::lock_guard lock(write_mu_);
   db::Transaction tx(*writer_);
   auto r = begin_reservation_in_tx(tenant, carrier, msisdn, now_ms);
@@ -87,10 +88,10 @@ Result<Reservation> Store::begin_reservation(const std::string& tenant, const st
   return r;
 }
 
-Result<Reservation> Store::begin_reservation_in_tx(const std::string& tenant,
-                                                   const std::string& carrier,
-                                                   const std::string& msisdn, int64_t now_ms,
-                                                   const std::string& key) {
+ApiResult<Reservation> Store::begin_reservation_in_tx(const std::string& tenant,
+                                                      const std::string& carrier,
+                                                      const std::string& msisdn, int64_t now_ms,
+                                                      const std::string& key) {
   // A hold that has run out frees the number before the new claim (unless
   // the carrier's lock outlives it: then it is released first).
   expire_held_in_tx(now_ms, &carrier, &msisdn);

@@ -8,9 +8,9 @@
 #pragma once
 
 #include "api/error.hpp"
-#include "store/group_commit.hpp"
-#include "inventory/number_index.hpp"
 #include "core/pii.hpp"
+#include "inventory/number_index.hpp"
+#include "store/group_commit.hpp"
 
 #include <cgw/types.hpp>
 
@@ -172,8 +172,8 @@ class Store {
   // --- reservations
   // Claims the number for a new pending reservation; NUMBER_UNAVAILABLE when
   // it is already held or sold through the gateway.
-  Result<Reservation> begin_reservation(const std::string& tenant, const std::string& carrier,
-                                        const std::string& msisdn, int64_t now_ms);
+  ApiResult<Reservation> begin_reservation(const std::string& tenant, const std::string& carrier,
+                                           const std::string& msisdn, int64_t now_ms);
   Reservation hold_reservation(const std::string& id, const std::string& carrier_reservation_id,
                                int64_t expires_at_ms, int64_t now_ms);
   void abandon_reservation(const std::string& id, int64_t now_ms);
@@ -210,8 +210,8 @@ class Store {
   // --- activations
   // Validates and creates atomically, with the idempotency record. Returns
   // the stored response for a replay of the same key and body.
-  Result<std::variant<Activation, IdempotentReplay>> create_activation(const NewActivation& a,
-                                                                       int64_t now_ms);
+  ApiResult<std::variant<Activation, IdempotentReplay>> create_activation(const NewActivation& a,
+                                                                          int64_t now_ms);
   std::optional<Activation> activation(const std::string& tenant, const std::string& id);
   // `with_history`: false leaves `history` empty (one query less).
   std::optional<Activation> activation_by_id(const std::string& id, bool with_history = true);
@@ -400,9 +400,10 @@ class Store {
                            const std::string& request_hash, int64_t now_ms, int64_t stale_after_ms);
   void answer_key_in_tx(const std::string& tenant, const std::string& key, int http_status,
                         const std::string& body);
-  Result<Reservation> begin_reservation_in_tx(const std::string& tenant, const std::string& carrier,
-                                              const std::string& msisdn, int64_t now_ms,
-                                              const std::string& key = {});
+  ApiResult<Reservation> begin_reservation_in_tx(const std::string& tenant,
+                                                 const std::string& carrier,
+                                                 const std::string& msisdn, int64_t now_ms,
+                                                 const std::string& key = {});
   bool queue_release_in_tx(const std::string& id, const std::string& release_to, int64_t now_ms);
   // Held reservations past their expiry: `expired`, or `releasing` (to
   // expired) when the carrier's lock outlives the gateway's. Optionally
