@@ -124,7 +124,9 @@ Step MobilePlugin::start(std::string_view operation, const json::value& input) {
   Outbound& out = std::get<Outbound>(prepared);
   json::object state = std::move(out.state);
   state["op"] = op->traits.name;
-  return Step::send(build_request(out), std::move(state));
+  HttpRequest req = build_request(out);
+  req.replayable = op->traits.replayable;
+  return Step::send(std::move(req), std::move(state));
 }
 
 Step MobilePlugin::resume(const json::value& state, const HttpResponse& response) {

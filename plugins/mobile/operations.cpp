@@ -275,13 +275,18 @@ json::value query_finish(const json::object& data, const json::object& state) {
 }
 
 const std::array<Operation, 7> kOperations{{
-    {{op::kPlansList, false, false}, &plans_prepare, &plans_finish},
-    {{op::kInventorySync, false, false}, &inventory_prepare, &inventory_finish},
-    {{op::kNumberReserve, true, false}, &reserve_prepare, &reserve_finish},
-    {{op::kNumberRelease, true, false}, &release_prepare, &release_finish},
-    {{op::kKycVerify, false, false}, &kyc_prepare, &kyc_finish},
-    {{op::kActivationSubmit, true, true}, &submit_prepare, &submit_finish},
-    {{op::kActivationQuery, false, false}, &query_prepare, &query_finish},
+    // name, writes, unknown_on_5xx, replayable. Only the real-name check is
+    // not replayable: each one is a separate (paid) verification.
+    {{op::kPlansList, false, false, true}, &plans_prepare, &plans_finish},
+    {{op::kInventorySync, false, false, true}, &inventory_prepare, &inventory_finish},
+    // A repeated partnerLockId answers the active lock it already took.
+    {{op::kNumberReserve, true, false, true}, &reserve_prepare, &reserve_finish},
+    // A lock released once is not found the second time (3003, taken as released).
+    {{op::kNumberRelease, true, false, true}, &release_prepare, &release_finish},
+    {{op::kKycVerify, false, false, false}, &kyc_prepare, &kyc_finish},
+    // A repeated partnerOrderId answers the order it already created.
+    {{op::kActivationSubmit, true, true, true}, &submit_prepare, &submit_finish},
+    {{op::kActivationQuery, false, false, true}, &query_prepare, &query_finish},
 }};
 
 }  // namespace

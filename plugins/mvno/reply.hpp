@@ -23,6 +23,11 @@ struct OpTraits {
   // order/create: even a 5xx may hide an accepted order (a proxy can answer
   // 502 after the carrier committed), so it is outcome_unknown too.
   bool unknown_on_5xx = false;
+  // The request is safe to send twice (CGW_REQUEST_REPLAYABLE): the carrier
+  // deduplicates it (partnerOccupyNo, partnerOrderNo) or it changes nothing.
+  // The host may then resend it on a fresh connection when a reused one
+  // broke before any reply byte (docs/carriers/mvno.md).
+  bool replayable = false;
 };
 
 // Thrown by the field readers when the reply lacks the promised shape. The

@@ -270,12 +270,19 @@ const std::array<Operation, 5> kOperations{{
     {op::kKycVerify, &kyc_prepare},
 }};
 
+// name, path, writes, unknown_on_5xx, replayable. Only the real-name check
+// is not replayable: each one is a separate (paid) verification.
 const std::array<Stage, 5> kStages{{
-    {"plans.list", "/api/v1/plans/list", false, false, &plans_request, &plans_finish},
-    {"numbers.query", "/api/v1/numbers/query", false, false, &inventory_request, &inventory_finish},
-    {"numbers.reserve", "/api/v1/numbers/reserve", true, false, &reserve_request, &reserve_finish},
-    {"numbers.release", "/api/v1/numbers/release", true, false, &release_request, &release_finish},
-    {"realname.check", "/api/v1/realname/check", false, false, &kyc_request, &kyc_finish},
+    {"plans.list", "/api/v1/plans/list", false, false, true, &plans_request, &plans_finish},
+    {"numbers.query", "/api/v1/numbers/query", false, false, true, &inventory_request,
+     &inventory_finish},
+    // A repeated PartnerReserveId answers the active reservation it took.
+    {"numbers.reserve", "/api/v1/numbers/reserve", true, false, true, &reserve_request,
+     &reserve_finish},
+    // Released once, not found the second time (30003, taken as released).
+    {"numbers.release", "/api/v1/numbers/release", true, false, true, &release_request,
+     &release_finish},
+    {"realname.check", "/api/v1/realname/check", false, false, false, &kyc_request, &kyc_finish},
 }};
 
 }  // namespace

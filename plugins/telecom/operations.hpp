@@ -29,6 +29,11 @@ struct Stage {
   std::string_view path;  // e.g. "/api/v1/orders/confirm"
   bool writes = false;
   bool unknown_on_5xx = false;
+  // Safe to send twice (CGW_REQUEST_REPLAYABLE): the carrier deduplicates
+  // the call (PartnerReserveId, PartnerOrderId, the order's state) or it
+  // changes nothing. The host may then resend it on a fresh connection when
+  // a reused one broke before any reply byte (docs/carriers/telecom.md).
+  bool replayable = false;
   // The XML body from the operation's context.
   std::string (*request)(const json::object& ctx, const Settings& s);
   // <Data> of a success -> what comes next. Throws BadReply when <Data>

@@ -208,11 +208,16 @@ const std::array<Operation, 2> kOperations{{
     {op::kActivationQuery, &query_prepare},
 }};
 
+// name, path, writes, unknown_on_5xx, replayable. Every order call is safe
+// to repeat: create is deduplicated on PartnerOrderId, the same photos
+// uploaded again leave the draft PHOTOS_UPLOADED, and a confirmed order
+// confirmed again answers its status.
 const std::array<Stage, 4> kStages{{
-    {"orders.create", "/api/v1/orders/create", true, true, &create_request, &create_finish},
-    {"orders.photos", "/api/v1/orders/photos", true, true, &photos_request, &photos_finish},
-    {"orders.confirm", "/api/v1/orders/confirm", true, true, &confirm_request, &confirm_finish},
-    {"orders.query", "/api/v1/orders/query", false, false, &query_request, &query_finish},
+    {"orders.create", "/api/v1/orders/create", true, true, true, &create_request, &create_finish},
+    {"orders.photos", "/api/v1/orders/photos", true, true, true, &photos_request, &photos_finish},
+    {"orders.confirm", "/api/v1/orders/confirm", true, true, true, &confirm_request,
+     &confirm_finish},
+    {"orders.query", "/api/v1/orders/query", false, false, true, &query_request, &query_finish},
 }};
 
 }  // namespace

@@ -44,6 +44,7 @@ Step TelecomPlugin::send_call(json::object state, const Stage& stage,
   req.url = settings_.url_for(stage.path);
   req.body = stage.request(state.at("ctx").as_object(), settings_);
   req.timeout_ms = settings_.timeout_ms;
+  req.replayable = stage.replayable;
   req.headers = {{"Authorization", "Bearer " + token},
                  {"Content-Type", "application/xml; charset=utf-8"},
                  {"Accept", "application/xml"}};

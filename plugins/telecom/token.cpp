@@ -35,6 +35,8 @@ HttpRequest token_request(const Settings& s) {
   req.body = "grant_type=client_credentials&client_id=" + form_component(s.client_id) +
              "&client_secret=" + form_component(s.client_secret);
   req.timeout_ms = s.timeout_ms;
+  // A second token changes nothing: every token stays valid until it expires.
+  req.replayable = true;
   req.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                  {"Accept", "application/json"}};
   return req;
