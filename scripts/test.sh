@@ -7,7 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-(cd "${CGW_BUILD_DIR:-build}" && ctest --output-on-failure --timeout 300 -j "${CGW_TEST_JOBS:-2}")
+# The seeded-driver fuzz runs (label fuzz-driver) only when the second stage
+# is skipped: it runs the same targets from the same corpus under libFuzzer.
+skip=()
+if [ "${CGW_SKIP_SANITIZED:-0}" != 1 ]; then skip=(-LE fuzz-driver); fi
+(cd "${CGW_BUILD_DIR:-build}" &&
+  ctest --output-on-failure --timeout 300 -j "${CGW_TEST_JOBS:-2}" "${skip[@]}")
 if [ "${CGW_SKIP_SANITIZED:-0}" != 1 ]; then
   scripts/test_sanitized.sh
 fi
