@@ -147,7 +147,7 @@ class E2EMvno : public ::testing::Test {
     return {};
   }
   static HttpResult reserve(const std::string& msisdn) {
-    static int n = 0;
+    static std::atomic<int> n{0};  // reserve() runs on several threads at once
     return api("POST", "/v1/reservations",
                json::serialize(json::object{{"carrier", "mvno"}, {"msisdn", msisdn}}),
                {{"Idempotency-Key", "reserve-" + std::to_string(++n)}});
