@@ -134,6 +134,42 @@ void write_gateway_config(const std::filesystem::path& dir, const json::object& 
     << "      callback_secret: {file: " << secret("telecom-callback-demo.secret") << "}\n";
 }
 
+// The short-hold gateway: mobile only, on its own simulator namespace (its
+// own numbers and locks), holding reservations kShortHoldS seconds (the
+// carrier still locks for a whole minute, released when the hold ends).
+void write_short_hold_config(const std::filesystem::path& dir, int sim_port) {
+  std::ofstream f(dir / "gateway-short.yaml");
+  f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\nstore: {path: cgw-short.db}\n"
+    << "log: {level: info}\nsecurity: {pii_key: {file: pii.key}}\n"
+    << "tenants:\n  - id: demo\n    api_keys:\n"
+    << "      - sha256: " << cgw::crypto::sha256_hex(kKey) << "\n"
+    << "carriers:\n  - id: mobile\n    plugin: " << plugin("mobile", CGW_MOBILE_PLUGIN) << "\n"
+    << "    required: true\n    base_url: http://127.0.0.1:" << sim_port << "/ns/short\n"
+    << "    sync_page_size: 500\n    sync_interval_s: 3600\n    request_timeout_ms: 2000\n"
+    << "    max_retries: 0\n    reservation_hold_s: " << kShortHoldS << "\n"
+    << "    settings:\n      app_id: demo-mobile-app\n"
+    << "      secret: {file: " << secret("mobile-demo.secret") << "}\n";
+}
+
+// Until the gateway on `port` has had the first full sync of every carrier
+// (straight to it: readiness polling is not part of the contract).
+bool wait_synced(uint16_t port, size_t carriers) {
+  for (int i = 0; i < 600; ++i) {
+    auto r =
+        cgw::test::http("GET", port, "/v1/carriers", {}, {{"Authorization", "Bearer " + kKey}});
+    if (r.status == 200) {
+      const auto body = r.json();
+      const auto& list = body.at("carriers").as_array();
+      bool synced = list.size() == carriers;
+      for (const auto& c : list)
+        if (c.at("inventory").at("last_sync_at").is_null()) synced = false;
+      if (synced) return true;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
 // The Prism proxies in front of the gateway, started together (each takes
 // seconds to read the description) and waited for until each forwards (GET
 // /healthz through it answers 200). One that exits (its port was taken in
@@ -141,6 +177,7 @@ void write_gateway_config(const std::filesystem::path& dir, const json::object& 
 struct Proxy {
   cgw::test::Process* process;
   uint16_t* port;
+  uint16_t upstream;  // the gateway's port
   bool errors;
   std::string name;
   int starts = 0;
@@ -151,7 +188,7 @@ bool launch(Proxy& x) {
   *x.port = free_port();
   std::vector<std::string> argv = {
       kPrism.string(), "proxy",
-      kSpec.string(),  "http://127.0.0.1:" + std::to_string(g_env->gw_port),
+      kSpec.string(),  "http://127.0.0.1:" + std::to_string(x.upstream),
       "--host",        "127.0.0.1",
       "--port",        std::to_string(*x.port)};
   if (x.errors) argv.push_back("--errors");
@@ -208,32 +245,37 @@ class ContractEnvironment : public ::testing::Environment {
                                   g_env->dir / "gateway.log", g_env->dir / "gw.port", 15s, &why);
     ASSERT_TRUE(port) << why;
     g_env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
-    start_proxies({{&g_env->strict_prism, &g_env->strict_port, true, "prism-strict"},
-                   {&g_env->lenient_prism, &g_env->lenient_port, false, "prism-lenient"}});
+    const int mobile_port = g_env->sim_ports.at("mobile").to_number<int>();
+    auto ns = cgw::test::http("POST", static_cast<uint16_t>(mobile_port), "/admin/namespaces",
+                              R"({"name":"short"})");
+    ASSERT_EQ(ns.status, 201) << ns.body;
+    write_short_hold_config(g_env->dir, mobile_port);
+    auto short_port = cgw::test::start_and_wait(
+        g_env->short_gateway,
+        {kGatewayBin, "--config", (g_env->dir / "gateway-short.yaml").string(), "--port-file",
+         (g_env->dir / "gw-short.port").string()},
+        g_env->dir / "gateway-short.log", g_env->dir / "gw-short.port", 15s, &why);
+    ASSERT_TRUE(short_port) << why;
+    g_env->short_gw_port =
+        static_cast<uint16_t>(json::parse(*short_port).at("port").to_number<int>());
+    start_proxies(
+        {{&g_env->strict_prism, &g_env->strict_port, g_env->gw_port, true, "prism-strict"},
+         {&g_env->lenient_prism, &g_env->lenient_port, g_env->gw_port, false, "prism-lenient"},
+         {&g_env->short_prism, &g_env->short_port, g_env->short_gw_port, true, "prism-short"}});
     if (::testing::Test::HasFailure()) return;
-    // Until every carrier has had its first full sync (straight to the
-    // gateway: readiness polling is not part of the contract).
-    bool synced = false;
-    for (int i = 0; i < 600 && !synced; ++i) {
-      auto r = cgw::test::http("GET", g_env->gw_port, "/v1/carriers", {},
-                               {{"Authorization", "Bearer " + kKey}});
-      if (r.status == 200) {
-        const auto body = r.json();
-        const auto& list = body.at("carriers").as_array();
-        synced = list.size() == kCarriers.size();
-        for (const auto& c : list)
-          if (c.at("inventory").at("last_sync_at").is_null()) synced = false;
-      }
-      if (!synced) std::this_thread::sleep_for(50ms);
-    }
-    ASSERT_TRUE(synced) << cgw::test::read_file(g_env->dir / "gateway.log");
+    ASSERT_TRUE(wait_synced(g_env->gw_port, kCarriers.size()))
+        << cgw::test::read_file(g_env->dir / "gateway.log");
+    ASSERT_TRUE(wait_synced(g_env->short_gw_port, 1))
+        << cgw::test::read_file(g_env->dir / "gateway-short.log");
   }
 
   void TearDown() override {
     if (!g_env) return;
     g_env->strict_prism.stop(SIGTERM, 5s);
     g_env->lenient_prism.stop(SIGTERM, 5s);
+    g_env->short_prism.stop(SIGTERM, 5s);
     g_env->gateway.stop(SIGTERM, 10s);
+    g_env->short_gateway.stop(SIGTERM, 10s);
     g_env->sim.stop(SIGTERM, 5s);
     // Kept after any failure, also one of this set-up (not counted as a test).
     const auto* unit = ::testing::UnitTest::GetInstance();
@@ -264,9 +306,12 @@ Env& env() {
   return *g_env;
 }
 
-HttpResult call(const std::string& method, const std::string& target, const std::string& body,
-                Headers headers, const std::string& key) {
-  auto r = cgw::test::http(method, env().strict_port, target, body, with_key(headers, key));
+namespace {
+// A request through a strict proxy: fails the test on any violation Prism
+// reports.
+HttpResult call_strict(uint16_t port, const std::string& method, const std::string& target,
+                       const std::string& body, Headers headers, const std::string& key) {
+  auto r = cgw::test::http(method, port, target, body, with_key(headers, key));
   EXPECT_NE(r.status, 0) << method << " " << target << ": no answer from Prism";
   // With --errors a violation becomes Prism's own problem+json answer.
   EXPECT_FALSE(r.headers["content-type"].starts_with("application/problem+json"))
@@ -275,6 +320,17 @@ HttpResult call(const std::string& method, const std::string& target, const std:
       << "Prism reports: " << r.headers["sl-violations"] << "\n"
       << describe(method, target, r);
   return r;
+}
+}  // namespace
+
+HttpResult call(const std::string& method, const std::string& target, const std::string& body,
+                Headers headers, const std::string& key) {
+  return call_strict(env().strict_port, method, target, body, std::move(headers), key);
+}
+
+HttpResult call_short_hold(const std::string& method, const std::string& target,
+                           const std::string& body, Headers headers) {
+  return call_strict(env().short_port, method, target, body, std::move(headers), kKey);
 }
 
 HttpResult call_invalid(const std::string& method, const std::string& target,

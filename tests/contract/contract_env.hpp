@@ -10,6 +10,9 @@
 //    schema refuses, an unknown route or method), which the strict proxy
 //    would answer itself instead of forwarding. Violations of the request
 //    are expected there; any violation of the answer fails the test.
+// And a second gateway whose mobile holds last seconds (kShortHoldS), with
+// its own strict proxy, for 422 RESERVATION_EXPIRED: the holds of the
+// first last the usual 30 minutes.
 #pragma once
 
 #include "http.hpp"
@@ -34,12 +37,18 @@ inline const std::string kReadOnlyKey = "contract-read-key";    // inventory:rea
 inline const std::string kRateKey = "contract-rate-key";        // tenant with 1 request burst
 inline const std::string kKycQuotaKey = "contract-kyc-key";     // tenant with 1 KYC burst
 inline const std::vector<std::string> kCarriers = {"mobile", "unicom", "telecom", "mvno"};
+// The hold of the short-hold gateway's mobile reservations, in seconds.
+inline constexpr int kShortHoldS = 2;
 
 struct Env {
   std::filesystem::path dir;
   cgw::test::Process sim, gateway, strict_prism, lenient_prism;
   uint16_t gw_port = 0, strict_port = 0, lenient_port = 0;
   boost::json::object sim_ports;  // carrier -> port of its simulator
+  // The short-hold gateway (mobile only, on the simulator namespace
+  // /ns/short) and its strict proxy.
+  cgw::test::Process short_gateway, short_prism;
+  uint16_t short_gw_port = 0, short_port = 0;
 };
 Env& env();
 
@@ -53,6 +62,9 @@ cgw::test::HttpResult call(const std::string& method, const std::string& target,
 cgw::test::HttpResult call_invalid(const std::string& method, const std::string& target,
                                    const std::string& body = {}, Headers headers = {},
                                    const std::string& key = kKey);
+// The same through the short-hold gateway's strict proxy.
+cgw::test::HttpResult call_short_hold(const std::string& method, const std::string& target,
+                                      const std::string& body = {}, Headers headers = {});
 // Straight to a simulator's admin API (faults, clock), not through Prism.
 cgw::test::HttpResult sim_admin(const std::string& carrier, const std::string& method,
                                 const std::string& target, const std::string& body = {});

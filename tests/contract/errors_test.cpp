@@ -1,13 +1,13 @@
 // Every documented error the test can cause, through Prism
 // (contract_env.hpp): requests the description allows go through the strict
 // proxy, requests that break it on purpose through the lenient one; either
-// way the answer must match docs/openapi.yaml. Not caused here: 500
-// INTERNAL and 503 NOT_READY (no fault of a client's request makes them),
-// 409 IDEMPOTENCY_KEY_IN_USE (a race), 422 RESERVATION_EXPIRED (it needs a
-// gateway holding numbers for seconds: tests/e2e/e2e_locks_test.cpp),
-// 400 BAD_REQUEST (malformed HTTP, which Prism's own HTTP parser refuses
-// first; tests/e2e covers it on a raw socket), and an object named
-// twice in a body (Prism parses the JSON and forwards it re-serialized).
+// way the answer must match docs/openapi.yaml. 409 IDEMPOTENCY_KEY_IN_USE
+// and 422 RESERVATION_EXPIRED depend on time: errors_timing_test.cpp. Not
+// caused: 500 INTERNAL and 503 NOT_READY (no fault of a client's request
+// makes them; README.md says why), 400 BAD_REQUEST (malformed HTTP, which
+// Prism's own HTTP parser refuses first; tests/e2e covers it on a raw
+// socket), and an object named twice in a body (Prism parses the JSON and
+// forwards it re-serialized).
 #include "contract_env.hpp"
 
 using namespace cgw::contract;
