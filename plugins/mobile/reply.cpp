@@ -113,7 +113,12 @@ Reply unwrap_reply(const HttpResponse& r, const OpTraits& op) {
   std::string_view code = c->get_string();
   if (code != "0") {
     if (!plausible_code(code)) return bad_response(op, "malformed 'code'");
-    return map_business_code(code);
+    Error e = map_business_code(code);
+    // Nonces are random per request: a nonce the carrier has seen means it
+    // got this very request before (the host resent a replayable request
+    // after a connection broke), so a write's outcome is unknown.
+    if (code == "1003") e.outcome_unknown = op.writes;
+    return e;
   }
   const json::value* data = env.if_contains("data");
   if (!data || !data->is_object()) return bad_response(op, "no 'data' object");

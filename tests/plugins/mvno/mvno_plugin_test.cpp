@@ -638,7 +638,8 @@ TEST_P(MvnoBusinessCodes, MapPerDocTable) {
     EXPECT_EQ(e.code, row.gateway_code) << op;
     EXPECT_EQ(e.carrier_code, row.carrier_code);
     EXPECT_EQ(e.retryable, row.retryable);
-    // Only 9002 on a write leaves the outcome open; a refusal applied nothing.
+    // Only 9002 and 1003 (nonce replayed: the carrier already got this very
+    // request) on a write leave the outcome open; a refusal applied nothing.
     EXPECT_EQ(e.outcome_unknown, row.unknown_on_submit && op == cgw::op::kActivationSubmit) << op;
     EXPECT_EQ(e.message.find(kName), std::string::npos);  // carrier text is not echoed
   }
@@ -647,7 +648,7 @@ TEST_P(MvnoBusinessCodes, MapPerDocTable) {
 INSTANTIATE_TEST_SUITE_P(Table, MvnoBusinessCodes,
                          testing::Values(CodeRow{"1001", "CARRIER_AUTH_FAILED", false, false},
                                          CodeRow{"1002", "CARRIER_AUTH_FAILED", true, false},
-                                         CodeRow{"1003", "CARRIER_AUTH_FAILED", true, false},
+                                         CodeRow{"1003", "CARRIER_AUTH_FAILED", true, true},
                                          CodeRow{"1004", "CARRIER_AUTH_FAILED", false, false},
                                          CodeRow{"1005", "CARRIER_AUTH_FAILED", false, false},
                                          CodeRow{"1101", "INVALID_ARGUMENT", false, false},
