@@ -336,3 +336,26 @@ TEST_F(Locks, AHoldPastItsExpiryShowsExpiredAndIsRefusedUpFront) {
       eventually([&] { return lock_states(msisdn) == std::vector<std::string>{"RELEASED"}; }));
   EXPECT_EQ(reservation_status(res), "expired");
 }
+
+TEST_F(Locks, ADeleteTheCarrierCannotAnswerIsReleasingUntilTheCarrierConfirms) {
+  start_gateway({});
+  const auto msisdn = fresh_number();
+  auto r = reserve(msisdn, "delete-res-1");
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string res(r.json().at("reservation_id").as_string());
+  // The carrier is busy for the DELETE's own release call only.
+  ASSERT_EQ(sim("POST", "/admin/faults",
+                R"({"operation":"/open/v1/numbers/unlock","kind":"http_status","status":503,)"
+                R"("first":1})")
+                .status,
+            201);
+  auto d = api("DELETE", "/v1/reservations/" + res);
+  EXPECT_EQ(d.status, 202) << d.body;
+  EXPECT_EQ(d.json().at("status").as_string(), "releasing") << d.body;
+  // Queued, retried with backoff until the carrier confirms: then released
+  // and the number free again, at the carrier too.
+  EXPECT_TRUE(eventually([&] { return reservation_status(res) == "released"; }))
+      << reservation_status(res);
+  EXPECT_EQ(lock_states(msisdn), std::vector<std::string>{"RELEASED"});
+  EXPECT_EQ(reserve(msisdn, "delete-res-2").status, 201);
+}
