@@ -21,6 +21,7 @@ using namespace cgw::gw;
 
 struct Gateway {
   boost::asio::io_context ioc;
+  BackgroundTasks tasks{ioc};
   std::unique_ptr<Services> svc;
   std::unique_ptr<HttpApi> api;
 
@@ -46,7 +47,7 @@ struct Gateway {
     svc->now = [] { return int64_t{1796000000000}; };
     svc->store = std::make_unique<Store>(dir / "cgw.db", PiiCipher(std::string(32, 'k')));
     if (!svc->store->open().empty()) abort();
-    svc->engine = std::make_unique<ActivationEngine>(*svc);
+    svc->engine = std::make_unique<ActivationEngine>(*svc, tasks);
     api = std::make_unique<HttpApi>(*svc);
   }
 };

@@ -2,6 +2,8 @@
 // performs the plugin's HTTP requests.
 #include "carriers/carrier.hpp"
 
+#include "core/background_tasks.hpp"
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -247,6 +249,9 @@ boost::asio::awaitable<net::ClientResponse> Carrier::send(const net::ClientReque
       auto slot = co_await limiter_.acquire();
       res = co_await client_.send(request);
     }
+    // A call cut short by the shutdown is no carrier failure and must not
+    // be acted on: the task unwinds from here (operation_aborted).
+    co_await cancellation_point();
     const bool server_error = res.ok() && res.status >= 500;
     breaker_.record(res.ok() && !server_error);
     // Only a request that never left can go again as it is; anything else

@@ -96,6 +96,17 @@ asio::awaitable<CallLimiter::Slot> CallLimiter::acquire() {
   // Concurrency: wait until a slot is free. release() wakes one waiter at
   // once; the short expiry covers a wake-up that lands before the wait
   // began, so none is ever lost.
+  // The guard takes the timer off `waiters_` however the wait ends: a
+  // cancelled caller unwinds from a co_await (operation_aborted), and a
+  // timer left listed would be cancelled by release() after it was freed.
+  struct Waiting {
+    CallLimiter& limiter;
+    asio::steady_timer* timer = nullptr;
+    ~Waiting() {
+      std::lock_guard lock(limiter.mu_);
+      limiter.waiters_.remove(timer);
+    }
+  };
   for (;;) {
     asio::steady_timer wake(executor, std::chrono::milliseconds(20));
     {
@@ -106,9 +117,8 @@ asio::awaitable<CallLimiter::Slot> CallLimiter::acquire() {
       }
       waiters_.push_back(&wake);
     }
+    Waiting waiting{*this, &wake};
     co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
-    std::lock_guard lock(mu_);
-    waiters_.remove(&wake);
   }
   Slot slot(this);
   // Rate: a token bucket refilled at max_qps per second, one second of burst.

@@ -1,5 +1,7 @@
 #include "inventory/sync.hpp"
 
+#include "core/background_tasks.hpp"
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
@@ -173,6 +175,7 @@ asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier) {
     });
     spdlog::info("index carrier={} numbers={} (built from the sync)", id, indexed);
   } catch (const std::exception& e) {
+    if (is_cancellation(e)) throw;  // the shutdown: the task unwinds
     spdlog::error("sync carrier={} full sync stopped by a store error: {}", id, e.what());
     co_return result;
   }
@@ -218,6 +221,7 @@ asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier) {
       if (unknown > 0) rebuild_number_index(svc, id);
     });
   } catch (const std::exception& e) {
+    if (is_cancellation(e)) throw;  // the shutdown: the task unwinds
     spdlog::error("sync carrier={} incremental sync stopped by a store error: {}", id, e.what());
     co_return result;
   }

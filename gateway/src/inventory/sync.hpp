@@ -16,8 +16,10 @@
 
 namespace cgw::gw {
 
-// Runs until Services::stopping is set (checked between pages) or the
-// io_context stops.
+// Runs as a task of the App's BackgroundTasks until it is cancelled: a
+// page fetch in flight is cut, a store batch on the sync worker finishes
+// first; a full sync cut short is not finished (the previous inventory
+// stays). Services::stopping is also checked between pages.
 boost::asio::awaitable<void> inventory_sync_loop(Services& svc, Carrier& carrier);
 
 struct SyncResult {

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
@@ -38,18 +37,13 @@ void ActivationEngine::kick(const std::string& id) {
     std::lock_guard lock(mu_);
     if (!running_.insert(id).second) return;
   }
-  asio::co_spawn(svc_.ioc, drive(id), [this, id](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        spdlog::error("engine: activation={} stopped by an error: {}", id, ex.what());
-      } catch (...) {
-      }
-    }
+  auto done = [this, id] {
     std::lock_guard lock(mu_);
     running_.erase(id);
-  });
+  };
+  // Refused once the shutdown began: the order stays open in the store and
+  // the next start resumes it.
+  if (!tasks_.spawn("activation", drive(id), done)) done();
 }
 
 StatusChange ActivationEngine::change_for(const ActivationStatusOutput& s,

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "app/services.hpp"
+#include "core/background_tasks.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -21,7 +22,11 @@ namespace cgw::gw {
 
 class ActivationEngine {
  public:
-  explicit ActivationEngine(Services& svc) : svc_(svc) {}
+  // Each activation is driven as one task of `tasks`: the shutdown cancels
+  // it at its current step and nothing is written for a step cut short (a
+  // submit in flight stays `pending` with its attempt counted, and the next
+  // start resolves it by query).
+  ActivationEngine(Services& svc, BackgroundTasks& tasks) : svc_(svc), tasks_(tasks) {}
   // Resumes every open activation from the store.
   void start();
   // Starts (or ignores, if already running) the work on one activation.
@@ -41,6 +46,7 @@ class ActivationEngine {
   void hold_unknown(const std::string& id, const std::string& cause);
 
   Services& svc_;
+  BackgroundTasks& tasks_;
   std::mutex mu_;
   std::set<std::string> running_;
   std::atomic<bool> stopping_{false};

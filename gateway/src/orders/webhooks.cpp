@@ -4,8 +4,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -27,7 +25,8 @@ double jitter01() {
 }
 }  // namespace
 
-WebhookDispatcher::WebhookDispatcher(Services& svc) : svc_(svc) {
+WebhookDispatcher::WebhookDispatcher(Services& svc, BackgroundTasks& tasks)
+    : svc_(svc), tasks_(tasks) {
   std::set<std::string> tenants;
   for (const auto& t : svc_.config.tenants)
     if (t.webhook) {
@@ -46,14 +45,7 @@ WebhookDispatcher::~WebhookDispatcher() = default;
 void WebhookDispatcher::start() {
   if (endpoints_.empty()) return;
   spdlog::info("webhooks: delivering to {} tenant endpoints", endpoints_.size());
-  asio::co_spawn(svc_.ioc, run(), [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::critical("webhooks: delivery loop stopped: {}", ex.what());
-    }
-  });
+  tasks_.spawn("webhook outbox", run());
 }
 
 int64_t WebhookDispatcher::next_attempt_at(const WebhookPolicy& p, int64_t created_at_ms,
@@ -96,14 +88,17 @@ asio::awaitable<void> WebhookDispatcher::run() {
         busy = due.size() == static_cast<size_t>(free_slots);
         for (auto& e : due) {
           ++in_flight_;
-          asio::co_spawn(svc_.ioc, deliver(std::move(e)), asio::detached);
+          // Refused once the shutdown began: the lease runs out and the
+          // event goes at the next start.
+          if (!tasks_.spawn("webhook delivery", deliver(std::move(e)))) --in_flight_;
         }
       }
     } catch (const std::exception& e) {
       spdlog::error("webhooks: reading the outbox failed: {}", e.what());  // next round
     }
     timer.expires_after(busy ? std::chrono::milliseconds(5) : policy.scan_interval);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;  // cancelled by the shutdown
   }
 }
 
@@ -131,6 +126,7 @@ asio::awaitable<void> WebhookDispatcher::deliver(OutboxEvent event) {
         {"webhook-signature", signature(endpoint->second.secret, event.id, ts, event.payload)}};
     req.body = event.payload;
     auto res = co_await client_->send(std::move(req));
+    co_await cancellation_point();  // cut by the shutdown: nothing to record
     attempt.http_status = res.status;
     delivered = res.ok() && res.status >= 200 && res.status < 300;
     if (!res.ok())

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "app/services.hpp"
+#include "core/background_tasks.hpp"
 
 #include "cgw/common/http_client.hpp"
 
@@ -22,9 +23,12 @@ namespace cgw::gw {
 
 class WebhookDispatcher {
  public:
-  explicit WebhookDispatcher(Services& svc);
+  // The delivery loop and each delivery are tasks of `tasks`: a delivery
+  // cut by the shutdown records nothing, and its lease runs out so that the
+  // event is sent again (at-least-once).
+  WebhookDispatcher(Services& svc, BackgroundTasks& tasks);
   ~WebhookDispatcher();
-  // Starts the delivery loop on the services' io_context.
+  // Starts the delivery loop.
   void start();
   void stop() { stopping_ = true; }
 
@@ -42,6 +46,7 @@ class WebhookDispatcher {
   boost::asio::awaitable<void> deliver(OutboxEvent event);
 
   Services& svc_;
+  BackgroundTasks& tasks_;
   std::map<std::string, WebhookEndpoint> endpoints_;  // by tenant
   std::unique_ptr<net::HttpClient> client_;
   std::atomic<int> in_flight_{0};

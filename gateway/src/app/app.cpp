@@ -1,0 +1,348 @@
+#include "app/app.hpp"
+
+#include "api/http_api.hpp"
+#include "app/services.hpp"
+#include "carriers/carrier.hpp"
+#include "inventory/sync.hpp"
+#include "orders/activation_engine.hpp"
+#include "orders/housekeeping.hpp"
+#include "orders/webhooks.hpp"
+#include "store/store.hpp"
+
+#include "cgw/common/http_server.hpp"
+#include "cgw/common/time_format.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace cgw::gw {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// SIGINT/SIGTERM before the I/O loop runs (start-up): checked between
+// start-up steps; from the loop on, the signal_set takes the signals over.
+volatile std::sig_atomic_t g_stop_startup = 0;
+
+void on_startup_signal(int sig) {
+  g_stop_startup = sig;
+}
+
+bool stop_requested() {
+  if (g_stop_startup == 0) return false;
+  spdlog::info("signal {} during start-up: stopped", static_cast<int>(g_stop_startup));
+  spdlog::default_logger()->flush();
+  return true;
+}
+
+// Every keep-alive connection is a file descriptor: the default soft limit
+// (often 1024) would cap the gateway far below its 10,000-connection aim.
+void raise_open_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const auto before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) == 0)
+    spdlog::info("open file limit raised from {} to {}", before, lim.rlim_cur);
+}
+
+bool write_port_file(const std::string& path, uint16_t port) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    if (!out) return false;
+    out << "{\"port\": " << port << "}\n";
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// Sealed values not under the current PII key. Under a previous key: the
+// rotation is incomplete. Under a key id not configured: they do not open.
+void report_pii_keys(Store& store, const PiiCipher& pii, const std::string& config_path) {
+  std::map<std::string, int64_t> census;
+  try {
+    census = store.pii_key_census();
+  } catch (const std::exception& e) {
+    spdlog::error("pii: cannot count sealed values by key id: {}", e.what());
+    return;
+  }
+  int64_t old_n = 0, unknown_n = 0;
+  std::string old_ids, unknown_ids;
+  for (const auto& [id, n] : census) {
+    if (id == pii.key_id()) continue;
+    const bool known = pii.knows(id);
+    auto& ids = known ? old_ids : unknown_ids;
+    (known ? old_n : unknown_n) += n;
+    ids += (ids.empty() ? "" : ", ") + (id.empty() ? std::string("(none)") : id) + ": " +
+           std::to_string(n);
+  }
+  if (old_n > 0)
+    spdlog::warn(
+        "pii: {} sealed values are still under previous keys ({}): key rotation is incomplete; "
+        "run cgw-gateway --config {} --rotate-pii",
+        old_n, old_ids, config_path);
+  if (unknown_n > 0)
+    spdlog::error(
+        "pii: {} sealed values are under key ids that are not configured ({}): they cannot be "
+        "opened, and activations that need them fail; add those keys to "
+        "security.pii_previous_keys",
+        unknown_n, unknown_ids);
+  if (old_n == 0 && unknown_n == 0 && !pii.previous_key_ids().empty())
+    spdlog::info(
+        "pii: every sealed value is under the current key {}; security.pii_previous_keys is no "
+        "longer needed",
+        pii.key_id());
+}
+
+// The API's answer, counted and timed for GET /metrics (a free function:
+// GCC 12 miscompiles the captures of coroutine lambdas).
+asio::awaitable<net::Response> observed(HttpApi& api, Metrics& metrics, net::Request& req,
+                                        const net::Peer& peer) {
+  const auto route = Metrics::route_of(req.target());
+  const auto started = std::chrono::steady_clock::now();
+  net::Response res = co_await api.handle(req, peer);
+  metrics.observe_request(route, static_cast<int>(res.result_int()),
+                          std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - started));
+  co_return res;
+}
+
+net::ServerOptions server_options(const Config& cfg, std::string& err) {
+  net::ServerOptions so;
+  so.address = cfg.listen_address;
+  so.port = cfg.listen_port;
+  so.max_header_bytes = cfg.max_header_bytes;
+  so.max_body_bytes = cfg.max_body_bytes;
+  so.read_timeout = cfg.read_timeout;
+  so.idle_timeout = cfg.idle_timeout;
+  so.server_name = "cgw-gateway";
+  if (cfg.listen_tls) {
+    net::ServerTls tls;
+    tls.cert_file = cfg.listen_tls->cert_file.string();
+    tls.key_file = cfg.listen_tls->key_file.string();
+    tls.client_ca_file = cfg.listen_tls->client_ca_file.string();
+    tls.require_client_cert = cfg.listen_tls->require_client_cert;
+    so.tls = net::make_server_tls(tls, err);
+  }
+  return so;
+}
+
+}  // namespace
+
+void App::catch_startup_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_startup_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+App::App(Config config, AppOptions options)
+    : options_(std::move(options)),
+      ioc_(config.threads),
+      svc_(std::make_unique<Services>(std::move(config), ioc_)) {
+  svc_->now = [] { return system_now_ms(); };
+  set_host_clock(svc_->now);
+}
+
+App::~App() {
+  // Whatever run() returned from: no frame may outlive what it uses.
+  stop_background_work();
+}
+
+int App::run() {
+  raise_open_file_limit();
+  if (stop_requested() || !open_store() || stop_requested()) return exit_code_;
+  if (!start_serving()) return exit_code_;
+  start_background();
+  serve();
+  stop_background_work();
+  spdlog::info("shutdown complete");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+bool App::open_store() {
+  const Config& cfg = svc_->config;
+  const PiiCipher pii(cfg.pii_key, cfg.pii_previous_keys);
+  svc_->store = std::make_unique<Store>(cfg.store_path, pii);
+  if (auto err = svc_->store->open(); !err.empty()) {
+    spdlog::critical("{}", err);
+    exit_code_ = 1;
+    return false;
+  }
+  report_pii_keys(*svc_->store, pii, options_.config_path);
+  if (stop_requested()) return false;
+  auto r = svc_->store->recover_interrupted_requests(svc_->now(),
+                                                     cfg.reservation_recovery_grace.count());
+  if (r.keys > 0 || r.reservations > 0)
+    spdlog::warn(
+        "recovered from an unclean stop: {} idempotency keys freed, {} half-made reservations "
+        "kept for a retry of their key, then their carrier locks released",
+        r.keys, r.reservations);
+  return true;
+}
+
+bool App::start_serving() {
+  const Config& cfg = svc_->config;
+  exit_code_ = 1;  // until the end of this function
+  svc_->quotas = std::make_unique<TenantQuotas>(cfg.tenants);
+  svc_->audit = std::make_unique<AuditLog>(cfg.audit_log_path);
+  if (auto err = svc_->audit->open(); !err.empty()) {
+    spdlog::critical("{}", err);
+    return false;
+  }
+  webhooks_ = std::make_unique<WebhookDispatcher>(*svc_, tasks_);
+  api_ = std::make_unique<HttpApi>(*svc_);
+  std::string err;
+  net::ServerOptions so = server_options(cfg, err);
+  if (!err.empty()) {
+    spdlog::critical("{}", err);
+    return false;
+  }
+  for (const auto& c : cfg.carriers)
+    if (!c.tls_verify)
+      spdlog::warn(
+          "carrier={} TLS certificate verification is OFF (tls.verify: false): use only against "
+          "a test carrier",
+          c.id);
+  server_ = std::make_unique<net::HttpServer>(
+      ioc_, so, [api = api_.get(), svc = svc_.get()](net::Request& req, const net::Peer& peer) {
+        return observed(*api, svc->metrics, req, peer);
+      });
+  if (auto lerr = server_->listen(); !lerr.empty()) {
+    spdlog::critical("cannot listen: {}", lerr);
+    return false;
+  }
+  base_url_ = std::string(so.tls ? "https://" : "http://") + cfg.listen_address + ":" +
+              std::to_string(server_->port());
+  exit_code_ = 0;
+  if (stop_requested()) return false;
+  if (!load_carriers(cfg.public_base_url.empty() ? base_url_ : cfg.public_base_url)) {
+    spdlog::critical("a required carrier could not be loaded; exiting");
+    exit_code_ = 1;
+    return false;
+  }
+  if (stop_requested()) return false;
+  if (svc_->carriers.empty()) spdlog::warn("no carrier plugin loaded: the API serves no carrier");
+  svc_->engine = std::make_unique<ActivationEngine>(*svc_, tasks_);
+  // Search serves the stored inventory from the first request on; the sync
+  // loops refresh it.
+  svc_->store->attach_index(svc_->numbers.get());
+  for (const auto& [id, carrier] : svc_->carriers) {
+    if (stop_requested()) return false;
+    rebuild_number_index(*svc_, id);
+  }
+  return !stop_requested();
+}
+
+// Loads every configured plugin; a refused one is logged and skipped unless
+// the carrier is required. Returns false when a required carrier failed.
+bool App::load_carriers(const std::string& callback_base) {
+  for (const auto& cc : svc_->config.carriers) {
+    std::string why;
+    auto lib = load_plugin(cc.plugin, host_table(), why);
+    std::unique_ptr<Carrier> carrier;
+    if (lib) {
+      carrier = std::make_unique<Carrier>(cc, lib, ioc_.get_executor());
+      why = carrier->create(callback_base + "/v1/callbacks/" + cc.id);
+      if (!why.empty()) carrier.reset();
+    }
+    if (!carrier) {
+      spdlog::error("plugin refused carrier={} file={} reason={}", cc.id, cc.plugin.string(), why);
+      if (cc.required) return false;
+      continue;
+    }
+    spdlog::info("plugin loaded carrier={} name={} version={} abi={} file={}", cc.id,
+                 carrier->library().name, carrier->library().version, carrier->library().abi,
+                 cc.plugin.string());
+    svc_->carriers.emplace(cc.id, std::move(carrier));
+  }
+  return true;
+}
+
+void App::start_background() {
+  server_->start();
+  svc_->engine->start();
+  webhooks_->start();
+  for (auto& [id, carrier] : svc_->carriers)
+    tasks_.spawn("inventory sync " + id, inventory_sync_loop(*svc_, *carrier));
+  tasks_.spawn("housekeeping", housekeeping_loop(*svc_));
+  svc_->ready = true;
+  spdlog::info("cgw-gateway listening on {} with {} carriers, store {}", base_url_,
+               svc_->carriers.size(), svc_->config.store_path.string());
+  std::cout << "cgw-gateway listening on " << base_url_ << std::endl;
+  if (!options_.port_file.empty() && !write_port_file(options_.port_file, server_->port()))
+    spdlog::error("cannot write port file {}", options_.port_file);
+}
+
+// Runs the I/O threads until the stop sequence stops them.
+void App::serve() {
+  asio::signal_set signals(ioc_, SIGINT, SIGTERM);
+  stop_timer_ = std::make_unique<asio::steady_timer>(ioc_);
+  signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (!ec) begin_stop(sig);
+  });
+  // A signal that came after the last start-up check, before the
+  // signal_set took the signals over.
+  if (g_stop_startup != 0) {
+    signals.cancel();
+    asio::post(ioc_, [this] { begin_stop(g_stop_startup); });
+  }
+  std::vector<std::thread> threads;
+  for (int i = 1; i < svc_->config.threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : threads) t.join();
+}
+
+// Steps 1 and 2 of the stop (app.hpp): nothing new, every task cancelled,
+// one deadline for the tasks and the requests in flight.
+void App::begin_stop(int sig) {
+  spdlog::info("signal {}: draining {} connections, cancelling {} background tasks", sig,
+               server_->active_connections(), tasks_.running());
+  svc_->ready = false;
+  svc_->stopping = true;
+  svc_->engine->stop();
+  webhooks_->stop();
+  server_->drain();
+  tasks_.cancel_all();
+  deadline_ = std::chrono::steady_clock::now() + svc_->config.shutdown_grace;
+  wait_stopped();
+}
+
+// Polls every 20 ms until the requests and the tasks are done or the
+// deadline passed; then the I/O threads stop.
+void App::wait_stopped() {
+  const bool idle = server_->active_connections() == 0 && tasks_.running() == 0;
+  if (idle || std::chrono::steady_clock::now() >= deadline_) {
+    if (tasks_.running() > 0)
+      spdlog::warn("shutdown deadline: {} background tasks still running, cut off: {}",
+                   tasks_.running(), tasks_.describe_running());
+    else
+      spdlog::info("background tasks ended");
+    spdlog::info("stopped ({} connections left)", server_->active_connections());
+    ioc_.stop();
+    return;
+  }
+  stop_timer_->expires_after(std::chrono::milliseconds(20));
+  stop_timer_->async_wait([this](const boost::system::error_code&) { wait_stopped(); });
+}
+
+void App::stop_background_work() {
+  svc_->stopping = true;
+  svc_->sync_worker.join();
+  if (svc_->store) svc_->store->stop_group_commit();
+  ioc_.shutdown();
+}
+
+}  // namespace cgw::gw
