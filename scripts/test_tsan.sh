@@ -6,15 +6,17 @@
 # race or a lock-order inversion in any of them stops that process and fails
 # its test. No libFuzzer targets: the fuzz_* targets are single-threaded and
 # their runs belong to the ASan stage (scripts/test_sanitized.sh).
-# scripts/test.sh runs this after the ASan stage; CGW_SKIP_TSAN=1 skips it.
+# Not part of CI, which would then exceed its 35 minutes on 2 cores
+# (docs/security.md, "ThreadSanitizer"): run it by hand, or as a third stage
+# with `CGW_TSAN=1 scripts/test.sh`. Arguments go to ctest (e.g. -R e2e).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD_DIR=${CGW_TSAN_BUILD_DIR:-build-tsan}
 JOBS=${CGW_JOBS:-$(nproc)}
 # -O0, as in the ASan stage: the coroutine-heavy code compiles about three
-# times faster than at -O1, which keeps this stage inside the CI budget.
-# Line tables are enough for TSan to name files and lines in both stacks.
+# times faster than at -O1. Line tables are enough for TSan to name files
+# and lines in both stacks. CGW_TSAN_FLAGS overrides (a new build dir).
 FLAGS=${CGW_TSAN_FLAGS:-"-O0 -gline-tables-only"}
 start=$SECONDS
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
