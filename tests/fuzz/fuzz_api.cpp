@@ -3,9 +3,10 @@
 // HttpApi on a real (temporary) store. The input is a request: a first line
 // "METHOD TARGET", header lines, an empty line, then the body. Whatever it
 // is, the answer must be an HTTP status with a JSON error or result body.
-#include "orders/activation_engine.hpp"
-#include "core/config.hpp"
 #include "api/http_api.hpp"
+#include "core/config.hpp"
+#include "orders/activation_engine.hpp"
+#include "store/sqlite/open.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -45,8 +46,10 @@ struct Gateway {
     std::filesystem::remove_all(dir);
     svc = std::make_unique<Services>(std::move(*cfg.config), ioc);
     svc->now = [] { return int64_t{1796000000000}; };
-    svc->store = std::make_unique<Store>(dir / "cgw.db", PiiCipher(std::string(32, 'k')));
-    if (!svc->store->open().empty()) abort();
+    auto store =
+        open_sqlite_store(dir / "cgw.db", std::make_shared<const PiiCipher>(std::string(32, 'k')));
+    if (!store) abort();
+    svc->store = std::move(store.value());
     svc->engine = std::make_unique<ActivationEngine>(*svc, tasks);
     api = std::make_unique<HttpApi>(*svc);
   }

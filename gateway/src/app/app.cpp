@@ -7,7 +7,7 @@
 #include "orders/activation_engine.hpp"
 #include "orders/housekeeping.hpp"
 #include "orders/webhooks.hpp"
-#include "store/store.hpp"
+#include "store/sqlite/open.hpp"
 
 #include "cgw/common/http_server.hpp"
 #include "cgw/common/time_format.hpp"
@@ -68,10 +68,10 @@ bool write_port_file(const std::string& path, uint16_t port) {
 
 // Sealed values not under the current PII key. Under a previous key: the
 // rotation is incomplete. Under a key id not configured: they do not open.
-void report_pii_keys(Store& store, const PiiCipher& pii, const std::string& config_path) {
+void report_pii_keys(PiiKeyRepository& keys, const PiiCipher& pii, const std::string& config_path) {
   std::map<std::string, int64_t> census;
   try {
-    census = store.pii_key_census();
+    census = keys.census();
   } catch (const std::exception& e) {
     spdlog::error("pii: cannot count sealed values by key id: {}", e.what());
     return;
@@ -174,17 +174,18 @@ int App::run() {
 
 bool App::open_store() {
   const Config& cfg = svc_->config;
-  const PiiCipher pii(cfg.pii_key, cfg.pii_previous_keys);
-  svc_->store = std::make_unique<Store>(cfg.store_path, pii);
-  if (auto err = svc_->store->open(); !err.empty()) {
-    spdlog::critical("{}", err);
+  auto pii = std::make_shared<const PiiCipher>(cfg.pii_key, cfg.pii_previous_keys);
+  auto opened = open_sqlite_store(cfg.store_path, pii);
+  if (!opened) {
+    spdlog::critical("{}", opened.error().message);
     exit_code_ = 1;
     return false;
   }
-  report_pii_keys(*svc_->store, pii, options_.config_path);
+  svc_->store = std::move(opened.value());
+  report_pii_keys(*svc_->store.pii_keys, *pii, options_.config_path);
   if (stop_requested()) return false;
-  auto r = svc_->store->recover_interrupted_requests(svc_->now(),
-                                                     cfg.reservation_recovery_grace.count());
+  auto r = recover_interrupted_requests(svc_->store, svc_->now(),
+                                        cfg.reservation_recovery_grace.count());
   if (r.keys > 0 || r.reservations > 0)
     spdlog::warn(
         "recovered from an unclean stop: {} idempotency keys freed, {} half-made reservations "
@@ -238,7 +239,7 @@ bool App::start_serving() {
   svc_->engine = std::make_unique<ActivationEngine>(*svc_, tasks_);
   // Search serves the stored inventory from the first request on; the sync
   // loops refresh it.
-  svc_->store->attach_index(svc_->numbers.get());
+  svc_->store.numbers->set_hold_observer(svc_->numbers.get());
   for (const auto& [id, carrier] : svc_->carriers) {
     if (stop_requested()) return false;
     rebuild_number_index(*svc_, id);
@@ -341,7 +342,7 @@ void App::wait_stopped() {
 void App::stop_background_work() {
   svc_->stopping = true;
   svc_->sync_worker.join();
-  if (svc_->store) svc_->store->stop_group_commit();
+  if (svc_->store.db) svc_->store.db->stop_group_commit();
   ioc_.shutdown();
 }
 

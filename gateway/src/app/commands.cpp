@@ -2,7 +2,7 @@
 
 #include "cgw/common/crypto.hpp"
 #include "core/pii.hpp"
-#include "store/store.hpp"
+#include "store/sqlite/open.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -39,12 +39,14 @@ int rotate_pii(const Config& cfg, size_t batch_rows) {
     spdlog::critical("pii rotation: no store at {}", cfg.store_path.string());
     return 1;
   }
-  const PiiCipher pii(cfg.pii_key, cfg.pii_previous_keys);
-  Store store(cfg.store_path, pii);
-  if (auto err = store.open(); !err.empty()) {
-    spdlog::critical("{}", err);
+  auto cipher = std::make_shared<const PiiCipher>(cfg.pii_key, cfg.pii_previous_keys);
+  const PiiCipher& pii = *cipher;
+  auto store = open_sqlite_store(cfg.store_path, cipher);
+  if (!store) {
+    spdlog::critical("{}", store.error().message);
     return 1;
   }
+  PiiKeyRepository& keys = *store->pii_keys;
   std::string previous;
   for (const auto& id : pii.previous_key_ids()) previous += (previous.empty() ? "" : ", ") + id;
   spdlog::info("pii rotation: store {}, current key {}, previous keys [{}], {} rows per batch",
@@ -58,9 +60,9 @@ int rotate_pii(const Config& cfg, size_t batch_rows) {
     const double s = std::chrono::duration<double>(clock::now() - start).count();
     return s > 0 ? static_cast<double>(rows) / s : 0.0;
   };
-  Store::PiiRotation r;
+  PiiRotation r;
   try {
-    r = store.rotate_pii(batch_rows, [&](const Store::PiiRotation& p) {
+    r = keys.rotate(batch_rows, [&](const PiiRotation& p) {
       const auto now = clock::now();
       const auto seen = p.rows_done + static_cast<int64_t>(p.unreadable.size());
       if (now - last_log >= std::chrono::seconds(2) || seen >= p.rows_total) {
@@ -112,7 +114,7 @@ int rotate_pii(const Config& cfg, size_t batch_rows) {
   // What is left: nothing, unless a gateway with another current key wrote
   // during the run.
   int64_t total = 0, left = 0;
-  for (const auto& [id, n] : store.pii_key_census()) {
+  for (const auto& [id, n] : keys.census()) {
     total += n;
     if (id != pii.key_id()) left += n;
   }

@@ -9,7 +9,8 @@
 #include "core/config.hpp"
 #include "core/metrics.hpp"
 #include "inventory/number_index.hpp"
-#include "store/store.hpp"
+#include "store/operations.hpp"
+#include "store/repositories.hpp"
 
 #include <cgw/types.hpp>
 
@@ -37,7 +38,7 @@ struct Services {
   ~Services();  // out of line: ActivationEngine is incomplete here
   Config config;
   boost::asio::io_context& ioc;
-  std::unique_ptr<Store> store;
+  Repositories store;  // one repository per aggregate over one Database
   std::unique_ptr<NumberIndex> numbers = std::make_unique<NumberIndex>();  // search index
   std::map<std::string, std::unique_ptr<Carrier>> carriers;                // usable carriers only
   std::unique_ptr<ActivationEngine> engine;

@@ -264,17 +264,17 @@ std::string render_metrics(Services& svc) {
   const int64_t now = svc.now ? svc.now() : 0;
   for (const auto& [id, carrier] : svc.carriers) {
     CarrierGauges g{id, {}, {}, svc.numbers->available(id)};
-    if (svc.store) {
-      g.staleness_s = svc.store->inventory(id, false).staleness_s(now);
-      g.last_full_sync_ms = svc.store->sync_state(id).last_full_sync_at_ms;
+    if (svc.store.db) {
+      g.staleness_s = svc.store.numbers->inventory(id, false).staleness_s(now);
+      g.last_full_sync_ms = svc.store.numbers->sync_state(id).last_full_sync_at_ms;
     }
     gauges.push_back(std::move(g));
   }
   std::optional<int64_t> open;
   std::map<std::string, int64_t> unknown;
-  if (svc.store) {
-    open = static_cast<int64_t>(svc.store->open_activations().size());
-    unknown = svc.store->unknown_activations_by_carrier();
+  if (svc.store.db) {
+    open = static_cast<int64_t>(svc.store.activations->open_ids().size());
+    unknown = svc.store.activations->unknown_by_carrier();
   }
   return svc.metrics.render(gauges, open, unknown);
 }

@@ -7,7 +7,7 @@
 // every new lookup hash; previous keys (security.pii_previous_keys) only
 // open values, and match lookup hashes, made before a rotation. A stored
 // lookup hash is always made under the key that its row's sealed ID number
-// names: `cgw-gateway --rotate-pii` (Store::rotate_pii) re-seals a row and
+// names: `cgw-gateway --rotate-pii` (PiiKeyRepository::rotate) re-seals a row and
 // recomputes its hash in one update, so the two move together.
 #pragma once
 

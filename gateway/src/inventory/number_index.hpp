@@ -14,6 +14,8 @@
 // query picks the path with the lowest estimated cost, then filters.
 #pragma once
 
+#include "store/number_repository.hpp"
+
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -98,7 +100,7 @@ class IndexBuild {
   size_t skipped_ = 0;
 };
 
-class NumberIndex {
+class NumberIndex final : public HoldObserver {
  public:
   NumberIndex();
   ~NumberIndex();
@@ -111,7 +113,7 @@ class NumberIndex {
   // Both in one: for rows already in memory (tests, the store's rows).
   size_t replace(const std::string& carrier, const std::vector<StoredNumber>& rows);
   // A reservation, sale or release through cgw: takes effect at once.
-  void set_hidden(const std::string& carrier, std::string_view msisdn, bool hidden);
+  void set_hidden(const std::string& carrier, std::string_view msisdn, bool hidden) override;
   // A state change the carrier reported (incremental sync). False when the
   // number is not in the snapshot: only a rebuild can add it.
   bool set_carrier_available(const std::string& carrier, std::string_view msisdn, bool available);

@@ -1,6 +1,7 @@
 #include "inventory/sync.hpp"
 
 #include "core/background_tasks.hpp"
+#include "inventory/vanity.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -22,6 +23,14 @@ using namespace asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// The search tags of each number, stored with it (the store knows no tags).
+std::vector<uint32_t> tags_of(const std::vector<NumberItem>& items) {
+  std::vector<uint32_t> tags;
+  tags.reserve(items.size());
+  for (const auto& n : items) tags.push_back(vanity_tags(n.msisdn));
+  return tags;
+}
 
 // Rows per store transaction in a full sync: large enough that commits do
 // not dominate, small enough that other writers wait only a few tens of ms.
@@ -89,7 +98,11 @@ void log_progress(const std::string& id, int64_t done, std::optional<int64_t> to
 
 void rebuild_number_index(Services& svc, const std::string& carrier) {
   const auto started = Clock::now();
-  IndexBuild build = svc.store->load_numbers(carrier, svc.numbers->begin_build(carrier));
+  IndexBuild build = svc.numbers->begin_build(carrier);
+  svc.store.numbers->for_each_number(carrier, [&build](const NumberRow& n) {
+    build.add(n.msisdn, n.province, n.city, n.host_network, n.price_fen, n.carrier_grade,
+              n.held_here, n.carrier_available);
+  });
   const double load_s = seconds_since(started);
   const size_t skipped = build.skipped();
   const size_t indexed = svc.numbers->install(std::move(build));
@@ -123,7 +136,7 @@ asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier) {
       batch.insert(batch.end(), std::make_move_iterator(items.begin()),
                    std::make_move_iterator(items.end()));
       if (batch.size() >= kWriteBatchRows || last) {
-        svc.store->upsert_numbers(id, batch, generation);
+        svc.store.numbers->upsert_numbers(id, batch, tags_of(batch), generation);
         batch.clear();
       }
     });
@@ -166,12 +179,12 @@ asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier) {
     size_t indexed = 0;
     co_await on_worker(svc, [&] {
       // The index first: once the sync shows as done, search serves it.
-      for (const auto& m : svc.store->held_numbers(id)) build.hold(m);
+      for (const auto& m : svc.store.numbers->held_numbers(id)) build.hold(m);
       if (build.skipped() > 0)
         spdlog::warn("sync carrier={} skipped {} numbers that are not 11 digits", id,
                      build.skipped());
       indexed = svc.numbers->install(std::move(build));
-      svc.store->finish_sync(id, generation, now, change_cursor);
+      svc.store.numbers->finish_sync(id, generation, now, change_cursor);
     });
     spdlog::info("index carrier={} numbers={} (built from the sync)", id, indexed);
   } catch (const std::exception& e) {
@@ -192,7 +205,7 @@ asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier) {
   const auto& id = carrier.config().id;
   const auto started = Clock::now();
   SyncResult result;
-  const SyncState state = svc.store->sync_state(id);
+  const SyncState state = svc.store.numbers->sync_state(id);
   if (state.change_cursor.empty()) co_return result;
   InventorySyncInput in{"", carrier.config().sync_page_size, state.change_cursor};
   size_t unknown = 0;  // numbers new to the index: only a rebuild adds them
@@ -208,7 +221,7 @@ asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier) {
       auto items = std::move(page->items);
       result.numbers += static_cast<int64_t>(items.size());
       co_await on_worker(svc, [&] {
-        svc.store->upsert_numbers(id, items, state.generation);
+        svc.store.numbers->upsert_numbers(id, items, tags_of(items), state.generation);
         for (const auto& n : items)
           if (!svc.numbers->set_carrier_available(id, n.msisdn, n.status == "available")) ++unknown;
       });
@@ -217,7 +230,7 @@ asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier) {
     }
     const int64_t now = svc.now();
     co_await on_worker(svc, [&] {
-      svc.store->save_change_cursor(id, in.since, now);
+      svc.store.numbers->save_change_cursor(id, in.since, now);
       if (unknown > 0) rebuild_number_index(svc, id);
     });
   } catch (const std::exception& e) {
@@ -238,7 +251,7 @@ asio::awaitable<void> inventory_sync_loop(Services& svc, Carrier& carrier) {
   const auto& cfg = carrier.config();
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!svc.stopping) {
-    const SyncState st = svc.store->sync_state(cfg.id);
+    const SyncState st = svc.store.numbers->sync_state(cfg.id);
     const int64_t full_age_ms =
         st.last_full_sync_at_ms ? svc.now() - *st.last_full_sync_at_ms : INT64_MAX;
     const auto full_every =
@@ -255,7 +268,7 @@ asio::awaitable<void> inventory_sync_loop(Services& svc, Carrier& carrier) {
       if (svc.stopping) co_return;
       svc.metrics.observe_sync(cfg.id, Metrics::kFull, ok, svc.now());
     }
-    const bool has_feed = !svc.store->sync_state(cfg.id).change_cursor.empty();
+    const bool has_feed = !svc.store.numbers->sync_state(cfg.id).change_cursor.empty();
     timer.expires_after(has_feed ? std::min(cfg.incremental_sync_interval, cfg.sync_interval)
                                  : cfg.sync_interval);
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));

@@ -1,5 +1,7 @@
 #include "orders/activation_engine.hpp"
 
+#include "core/activation_status.hpp"
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -27,7 +29,7 @@ asio::awaitable<void> sleep_ms(int64_t ms) {
 }  // namespace
 
 void ActivationEngine::start() {
-  auto ids = svc_.store->open_activations();
+  auto ids = svc_.store.activations->open_ids();
   if (!ids.empty()) spdlog::info("engine: resuming {} open activations", ids.size());
   for (const auto& id : ids) kick(id);
 }
@@ -49,11 +51,11 @@ void ActivationEngine::kick(const std::string& id) {
 StatusChange ActivationEngine::change_for(const ActivationStatusOutput& s,
                                           const std::string& cause) {
   StatusChange c{s.status, cause, s.carrier_order_id, {}, {}};
-  if (s.status == "failed") {
-    c.failure_code = "CARRIER_REJECTED";
+  if (s.status == activation::kFailed) {
+    c.failure_code = code::kCarrierRejected;
     c.failure_message = "the carrier refused the activation" +
                         (s.reason.empty() ? std::string() : " (carrier reason " + s.reason + ")");
-  } else if (s.status != "activated" && s.status != "submitted") {
+  } else if (s.status != activation::kActivated && s.status != activation::kSubmitted) {
     c.status.clear();
   }
   return c;
@@ -66,11 +68,11 @@ bool ActivationEngine::apply_status(const std::string& id, const ActivationStatu
     spdlog::warn("engine: activation={} ignored unknown carrier status '{}'", id, s.status);
     return false;
   }
-  return svc_.store->advance_activation(id, change, svc_.now());
+  return advance_activation(svc_.store, id, change, svc_.now());
 }
 
 asio::awaitable<void> ActivationEngine::drive(std::string id) {
-  auto a = svc_.store->activation_by_id(id, false);
+  auto a = svc_.store.activations->by_id(id, false);
   if (!a || is_final_status(a->status)) co_return;
   Carrier* carrier = svc_.carrier(a->carrier);
   if (!carrier) {
@@ -78,14 +80,14 @@ asio::awaitable<void> ActivationEngine::drive(std::string id) {
                   a->status);
     co_return;
   }
-  if (a->status == "pending" && a->submit_attempts > 0) {
+  if (a->status == activation::kPending && a->submit_attempts > 0) {
     // A submit was started by a process that died: it may have reached the
     // carrier. Resolve it like any other unknown outcome, by query.
-    svc_.store->advance_activation(id, "unknown", "restarted while a submit was in flight",
-                                   svc_.now());
+    advance_activation(svc_.store, id, activation::kUnknown,
+                       "restarted while a submit was in flight", svc_.now());
     spdlog::warn("engine: activation={} was being submitted when the gateway stopped; querying",
                  id);
-  } else if (a->status == "pending") {
+  } else if (a->status == activation::kPending) {
     if (!co_await submit(id, *carrier)) co_return;
   }
   co_await poll(id, *carrier);
@@ -93,21 +95,22 @@ asio::awaitable<void> ActivationEngine::drive(std::string id) {
 
 asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& carrier) {
   for (int attempt = 1; attempt <= kMaxSubmitAttempts && !stopping_; ++attempt) {
-    auto sub = svc_.store->submission(id);
+    auto sub = svc_.store.activations->submission(id);
     if (!sub) {
-      svc_.store->advance_activation(id, "failed", "the applicant's data cannot be read",
-                                     svc_.now(), {}, "INTERNAL", "stored data unreadable");
+      advance_activation(svc_.store, id, activation::kFailed, "the applicant's data cannot be read",
+                         svc_.now(), {}, code::kInternal, "stored data unreadable");
       co_return false;
     }
     // `unknown` is resubmitted only after a query proved the carrier has no
     // such order (see poll); the same order id lets the carrier deduplicate.
     const auto& st0 = sub->activation.status;
-    if (st0 != "pending" && st0 != "unknown") co_return true;  // moved on elsewhere
+    if (st0 != activation::kPending && st0 != activation::kUnknown)
+      co_return true;  // moved on elsewhere
     // A resubmission after an unknown outcome: a carrier that cannot be
     // asked by our order id (or does not deduplicate on it) may refuse it
     // although the first submit opened the line, so no answer to it makes
     // the order `failed`.
-    const bool resubmission = st0 == "unknown";
+    const bool resubmission = st0 == activation::kUnknown;
     ActivationSubmitInput in{id,
                              sub->activation.msisdn,
                              sub->activation.plan_id,
@@ -117,22 +120,23 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
                              sub->delivery};
     // On disk before the carrier can see the order: after a crash, the
     // count tells that the carrier may know it.
-    svc_.store->note_submit_attempt(id);
-    if (!co_await svc_.store->durable())
+    svc_.store.activations->note_submit_attempt(id);
+    if (!co_await svc_.store.db->durable())
       spdlog::critical("engine: activation={} submit attempt not flushed to disk", id);
     auto outcome =
         co_await carrier.run(op::kActivationSubmit, json::serialize(json::value_from(in)));
     if (outcome.ok) {
       auto st = json::value_to<ActivationStatusOutput>(outcome.result);
-      svc_.store->advance_activation(id, "submitted", "carrier accepted the order", svc_.now(),
-                                     st.carrier_order_id);
-      if (st.status == "activated" || st.status == "failed") apply_status(id, st, "submit reply");
+      advance_activation(svc_.store, id, activation::kSubmitted, "carrier accepted the order",
+                         svc_.now(), st.carrier_order_id);
+      if (st.status == activation::kActivated || st.status == activation::kFailed)
+        apply_status(id, st, "submit reply");
       spdlog::info("engine: activation={} submitted carrier_order={}", id, st.carrier_order_id);
       co_return true;
     }
     if (outcome.outcome_unknown) {
-      svc_.store->advance_activation(id, "unknown", "submit outcome unknown: " + outcome.code,
-                                     svc_.now());
+      advance_activation(svc_.store, id, activation::kUnknown,
+                         "submit outcome unknown: " + outcome.code, svc_.now());
       spdlog::warn("engine: activation={} submit outcome unknown ({}); resolving by query", id,
                    outcome.code);
       co_return true;
@@ -143,8 +147,8 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
       co_return false;
     }
     if (!outcome.retryable) {
-      svc_.store->advance_activation(id, "failed", "carrier refused the submit", svc_.now(), {},
-                                     outcome.code, outcome.message);
+      advance_activation(svc_.store, id, activation::kFailed, "carrier refused the submit",
+                         svc_.now(), {}, outcome.code, outcome.message);
       spdlog::info("engine: activation={} failed: {}", id, outcome.code);
       co_return false;
     }
@@ -152,17 +156,17 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
                  outcome.code);
     co_await sleep_ms(std::min<int64_t>(1000LL << attempt, 30'000));
   }
-  if (!stopping_ &&
-      svc_.store->activation_by_id(id, false).value_or(Activation{}).status == "unknown") {
+  if (!stopping_ && svc_.store.activations->by_id(id, false).value_or(Activation{}).status ==
+                        activation::kUnknown) {
     hold_unknown(id, "resubmission not accepted after " + std::to_string(kMaxSubmitAttempts) +
                          " attempts: the first submit may have opened the line; an operator "
                          "resolves it");
   } else if (!stopping_) {
     // Retries exhausted on errors that were safe (nothing applied): the
     // order is failed rather than left waiting forever.
-    svc_.store->advance_activation(id, "failed", "carrier unavailable, retries exhausted",
-                                   svc_.now(), {}, "CARRIER_UNAVAILABLE",
-                                   "the carrier could not be reached");
+    advance_activation(svc_.store, id, activation::kFailed,
+                       "carrier unavailable, retries exhausted", svc_.now(), {},
+                       code::kCarrierUnavailable, "the carrier could not be reached");
   }
   co_return false;
 }
@@ -170,7 +174,7 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
 void ActivationEngine::hold_unknown(const std::string& id, const std::string& cause) {
   // It stays listed by GET /v1/activations?status=unknown and counted by
   // cgw_activations_unknown until POST /v1/activations/{id}/resolve.
-  svc_.store->note_still_unknown(id, cause, svc_.now());
+  note_still_unknown(svc_.store, id, cause, svc_.now());
   spdlog::error("engine: activation={} stays unknown: {}", id, cause);
 }
 
@@ -179,22 +183,22 @@ asio::awaitable<void> ActivationEngine::poll(const std::string& id, Carrier& car
                          carrier.config().activation_poll_interval)
                          .count();
   for (int n = 0; n < kMaxPolls && !stopping_; ++n) {
-    auto a = svc_.store->activation_by_id(id, false);
+    auto a = svc_.store.activations->by_id(id, false);
     if (!a || is_final_status(a->status)) co_return;
     // An `unknown` order is queried at once; a submitted one waits for its
     // callback first.
-    if (!(a->status == "unknown" && n == 0)) co_await sleep_ms(interval);
+    if (!(a->status == activation::kUnknown && n == 0)) co_await sleep_ms(interval);
     if (stopping_) co_return;
-    a = svc_.store->activation_by_id(id, false);
+    a = svc_.store.activations->by_id(id, false);
     if (!a || is_final_status(a->status)) co_return;
     ActivationQueryInput in{id, a->carrier_order_id};
     auto outcome =
         co_await carrier.run(op::kActivationQuery, json::serialize(json::value_from(in)));
-    svc_.store->schedule_poll(id, svc_.now() + interval);
+    svc_.store.activations->schedule_poll(id, svc_.now() + interval);
     if (outcome.ok) {
       auto st = json::value_to<ActivationStatusOutput>(outcome.result);
       apply_status(id, st, "status query");
-    } else if (outcome.code == "ORDER_NOT_FOUND" && a->status == "unknown") {
+    } else if (outcome.code == code::kOrderNotFound && a->status == activation::kUnknown) {
       // The carrier has no such order: the lost submit never arrived. Send
       // it again with the same order id (the carrier deduplicates on it).
       spdlog::info("engine: activation={} unknown to the carrier; submitting again", id);

@@ -26,7 +26,7 @@ constexpr size_t kReleaseBatch = 32;
 constexpr int64_t kReleaseLeaseMs = 60'000;
 
 bool lock_gone(const OperationOutcome& o) {
-  return o.ok || o.code == "RESERVATION_NOT_FOUND" || o.code == "RESERVATION_EXPIRED";
+  return o.ok || o.code == code::kReservationNotFound || o.code == code::kReservationExpired;
 }
 
 asio::awaitable<void> release_one(Services& svc, const Reservation& r) {
@@ -43,12 +43,12 @@ asio::awaitable<void> release_one(Services& svc, const Reservation& r) {
     const int64_t next = now + release_backoff_ms(r.release_attempts);
     spdlog::warn("reservation={} carrier={} lock release attempt {} failed ({}); next in {} ms",
                  r.id, r.carrier, r.release_attempts + 1, why, next - now);
-    svc.store->retry_release(r.id, next, why);
+    svc.store.reservations->retry_release(r.id, next, why);
   };
   if (now >= lock_end) {
     spdlog::info("reservation={} carrier={} lock expired at the carrier; {}", r.id, r.carrier,
                  r.release_to);
-    svc.store->finish_release(r.id, now);
+    finish_release(svc.store, r.id, now);
     co_return;
   }
   if (!carrier) co_return again("carrier not loaded");
@@ -63,12 +63,12 @@ asio::awaitable<void> release_one(Services& svc, const Reservation& r) {
       auto out = json::value_to<ReserveOutput>(found.result);
       lock = out.carrier_reservation_id;
       if (lock.empty()) co_return again("CARRIER_BAD_RESPONSE: no lock id");
-      svc.store->note_carrier_lock(r.id, lock);
-    } else if (found.code == "NUMBER_UNAVAILABLE" && !found.outcome_unknown) {
+      svc.store.reservations->note_carrier_lock(r.id, lock);
+    } else if (found.code == code::kNumberUnavailable && !found.outcome_unknown) {
       // Not our lock (ours would have been returned): nothing to release.
       spdlog::info("reservation={} carrier={} holds no lock of ours; {}", r.id, r.carrier,
                    r.release_to);
-      svc.store->finish_release(r.id, svc.now());
+      finish_release(svc.store, r.id, svc.now());
       co_return;
     } else {
       co_return again(found.code);
@@ -78,7 +78,7 @@ asio::awaitable<void> release_one(Services& svc, const Reservation& r) {
   auto outcome = co_await carrier->run(op::kNumberRelease, json::serialize(json::value_from(in)));
   if (!lock_gone(outcome)) co_return again(outcome.code);
   spdlog::info("reservation={} carrier={} lock released; {}", r.id, r.carrier, r.release_to);
-  svc.store->finish_release(r.id, svc.now());
+  finish_release(svc.store, r.id, svc.now());
 }
 
 }  // namespace
@@ -89,7 +89,7 @@ int64_t release_backoff_ms(int64_t attempts) {
 
 asio::awaitable<size_t> release_due_locks(Services& svc) {
   const int64_t now = svc.now();
-  auto due = svc.store->lease_due_releases(now, kReleaseBatch, now + kReleaseLeaseMs);
+  auto due = lease_due_releases(svc.store, now, kReleaseBatch, now + kReleaseLeaseMs);
   for (const auto& r : due) co_await release_one(svc, r);
   co_return due.size();
 }
@@ -107,9 +107,9 @@ asio::awaitable<void> housekeeping_loop(Services& svc) {
       janitor_due = std::chrono::steady_clock::now() + svc.config.housekeeping_interval;
       try {
         const int64_t now = svc.now();
-        if (auto n = svc.store->expire_reservations(now); n > 0)
+        if (auto n = expire_reservations(svc.store, now); n > 0)
           spdlog::info("housekeeping: {} reservations expired", n);
-        if (auto n = svc.store->prune_idempotency_keys(now - keep_keys_ms); n > 0)
+        if (auto n = svc.store.idempotency->prune(now - keep_keys_ms); n > 0)
           spdlog::info("housekeeping: {} idempotency keys pruned", n);
       } catch (const std::exception& e) {
         spdlog::error("housekeeping failed: {}", e.what());  // tried again next round

@@ -33,7 +33,7 @@ WebhookDispatcher::WebhookDispatcher(Services& svc, BackgroundTasks& tasks)
       endpoints_[t.id] = *t.webhook;
       tenants.insert(t.id);
     }
-  svc_.store->set_webhook_tenants(std::move(tenants));
+  svc_.store.outbox->set_webhook_tenants(std::move(tenants));
   net::ClientOptions o;
   o.request_timeout = svc_.config.webhooks.request_timeout;
   o.max_response_bytes = 64 * 1024;  // the answer is only looked at for its status
@@ -83,8 +83,8 @@ asio::awaitable<void> WebhookDispatcher::run() {
       busy = free_slots <= 0;
       if (free_slots > 0) {
         const int64_t now = svc_.now();
-        auto due = svc_.store->lease_due_webhook_events(now, static_cast<size_t>(free_slots),
-                                                        now + lease_ms);
+        auto due =
+            svc_.store.outbox->lease_due(now, static_cast<size_t>(free_slots), now + lease_ms);
         busy = due.size() == static_cast<size_t>(free_slots);
         for (auto& e : due) {
           ++in_flight_;
@@ -140,7 +140,7 @@ asio::awaitable<void> WebhookDispatcher::deliver(OutboxEvent event) {
   if (!delivered && endpoint != endpoints_.end())
     next = next_attempt_at(policy, event.created_at_ms, event.attempts + 1, done, jitter01());
   try {
-    svc_.store->record_webhook_attempt(event.id, attempt, delivered, next);
+    svc_.store.outbox->record_attempt(event.id, attempt, delivered, next);
   } catch (const std::exception& e) {
     // The lease runs out and the event is sent again: at-least-once.
     spdlog::error("webhooks: event={} recording the attempt failed: {}", event.id, e.what());

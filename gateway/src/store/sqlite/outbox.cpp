@@ -2,12 +2,11 @@
 // leased to the dispatcher, and every delivery attempt kept for the API.
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/time_format.hpp"
-#include "store/sqlite_db.hpp"
-#include "store/store.hpp"
+#include "store/sqlite/repositories.hpp"
 
 #include <boost/json.hpp>
 
-namespace cgw::gw {
+namespace cgw::gw::sqlite {
 
 namespace json = boost::json;
 
@@ -32,17 +31,19 @@ OutboxEvent read_event(const db::Stmt& s) {
 }
 }  // namespace
 
-void Store::enqueue_status_event(const std::string& activation_id, const std::string& previous,
-                                 const std::string& cause, int64_t now_ms) {
-  if (webhook_tenants_.empty()) return;  // no endpoint anywhere: no extra read per change
-  db::Stmt a(*writer_,
+void SqliteOutbox::enqueue_status_event(Tx& tx, const std::string& activation_id,
+                                        const std::string& previous, const std::string& cause,
+                                        int64_t now_ms) {
+  if (tenants_.empty()) return;  // no endpoint anywhere: no extra read per change
+  auto& c = db_.conn(tx);
+  db::Stmt a(c,
              "SELECT tenant, carrier, msisdn, status, carrier_order_id, failure_code, "
              "failure_message, (SELECT MAX(seq) FROM activation_history WHERE activation_id = "
              "?1) FROM activations WHERE id = ?1");
   a.bind(1, activation_id);
   if (!a.step()) return;
   const auto tenant = a.text(0);
-  if (!webhook_tenants_.count(tenant)) return;
+  if (!tenants_.count(tenant)) return;
   const std::string event_id = "evt_" + crypto::random_hex(12);
   json::value failure = nullptr;
   if (auto code = a.opt_text(5))
@@ -65,7 +66,7 @@ void Store::enqueue_status_event(const std::string& activation_id, const std::st
            {"sequence", a.integer(7)},
            {"carrier_order_id", order ? json::value(*order) : json::value(nullptr)},
            {"failure", std::move(failure)}}}};
-  db::Stmt ins(*writer_,
+  db::Stmt ins(c,
                "INSERT INTO webhook_outbox (id, tenant, activation_id, type, payload, created_at, "
                "status, next_attempt_at) VALUES (?,?,?, 'activation.status_changed', ?, ?, "
                "'pending', ?)");
@@ -73,35 +74,36 @@ void Store::enqueue_status_event(const std::string& activation_id, const std::st
   ins.bind(5, now_ms).bind(6, now_ms).run();
 }
 
-std::vector<OutboxEvent> Store::lease_due_webhook_events(int64_t now_ms, size_t limit,
-                                                         int64_t lease_until_ms) {
-  std::lock_guard lock(write_mu_);
-  db::Transaction tx(*writer_);
-  db::Stmt s(*writer_, std::string("UPDATE webhook_outbox SET next_attempt_at = ?1 WHERE id IN "
-                                   "(SELECT id FROM webhook_outbox WHERE status = 'pending' AND "
-                                   "next_attempt_at <= ?2 ORDER BY next_attempt_at LIMIT ?3) "
-                                   "RETURNING ") +
-                           kEventCols);
+std::vector<OutboxEvent> SqliteOutbox::lease_due(int64_t now_ms, size_t limit,
+                                                 int64_t lease_until_ms) {
+  auto tx = db_.begin();
+  db::Stmt s(db_.conn(*tx),
+             std::string("UPDATE webhook_outbox SET next_attempt_at = ?1 WHERE id IN "
+                         "(SELECT id FROM webhook_outbox WHERE status = 'pending' AND "
+                         "next_attempt_at <= ?2 ORDER BY next_attempt_at LIMIT ?3) "
+                         "RETURNING ") +
+                 kEventCols);
   s.bind(1, lease_until_ms).bind(2, now_ms).bind(3, static_cast<int64_t>(limit));
   std::vector<OutboxEvent> due;
   while (s.step()) due.push_back(read_event(s));
-  tx.commit();
+  s.reset();
+  tx->commit();
   return due;
 }
 
-void Store::record_webhook_attempt(const std::string& event_id, const DeliveryAttempt& attempt,
-                                   bool delivered, int64_t next_attempt_at_ms) {
-  std::lock_guard lock(write_mu_);
-  db::Transaction tx(*writer_);
+void SqliteOutbox::record_attempt(const std::string& event_id, const DeliveryAttempt& attempt,
+                                  bool delivered, int64_t next_attempt_at_ms) {
+  auto tx = db_.begin();
+  auto& c = db_.conn(*tx);
   {
-    db::Stmt s(*writer_,
+    db::Stmt s(c,
                "INSERT INTO webhook_attempts (event_id, seq, at, http_status, error, duration_ms) "
                "VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM webhook_attempts WHERE "
                "event_id = ?1), ?2, ?3, ?4, ?5)");
     s.bind(1, event_id).bind(2, attempt.at_ms).bind(3, attempt.http_status);
     s.bind(4, attempt.error).bind(5, attempt.duration_ms).run();
   }
-  db::Stmt u(*writer_,
+  db::Stmt u(c,
              "UPDATE webhook_outbox SET attempts = attempts + 1, status = ?2, next_attempt_at = "
              "?3, delivered_at = ?4 WHERE id = ?1 AND status = 'pending'");
   u.bind(1, event_id);
@@ -112,27 +114,30 @@ void Store::record_webhook_attempt(const std::string& event_id, const DeliveryAt
     u.bind_null(4);
   }
   u.run();
-  tx.commit();
+  tx->commit();
 }
 
-std::vector<Store::EventWithAttempts> Store::webhook_events(const std::string& activation_id) {
-  std::lock_guard lock(read_mu_);
-  std::vector<EventWithAttempts> out;
-  db::Stmt s(*reader_, std::string("SELECT ") + kEventCols +
-                           " FROM webhook_outbox WHERE activation_id = ? ORDER BY created_at, "
-                           "rowid");
-  s.bind(1, activation_id);
-  while (s.step()) out.push_back({read_event(s), {}});
-  db::Stmt a(*reader_,
-             "SELECT at, http_status, error, duration_ms FROM webhook_attempts WHERE event_id = ? "
-             "ORDER BY seq");
-  for (auto& e : out) {
-    a.bind(1, e.event.id);
-    while (a.step())
-      e.attempts.push_back({a.integer(0), static_cast<int>(a.integer(1)), a.text(2), a.integer(3)});
-    a.reset();
-  }
-  return out;
+std::vector<EventWithAttempts> SqliteOutbox::events_for(const std::string& activation_id) {
+  return db_.read([&](db::Connection& c) {
+    std::vector<EventWithAttempts> out;
+    db::Stmt s(c, std::string("SELECT ") + kEventCols +
+                      " FROM webhook_outbox WHERE activation_id = ? ORDER BY created_at, "
+                      "rowid");
+    s.bind(1, activation_id);
+    while (s.step()) out.push_back({read_event(s), {}});
+    db::Stmt a(
+        c,
+        "SELECT at, http_status, error, duration_ms FROM webhook_attempts WHERE event_id = ? "
+        "ORDER BY seq");
+    for (auto& e : out) {
+      a.bind(1, e.event.id);
+      while (a.step())
+        e.attempts.push_back(
+            {a.integer(0), static_cast<int>(a.integer(1)), a.text(2), a.integer(3)});
+      a.reset();
+    }
+    return out;
+  });
 }
 
-}  // namespace cgw::gw
+}  // namespace cgw::gw::sqlite

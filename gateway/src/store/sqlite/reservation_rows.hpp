@@ -1,11 +1,11 @@
 // Reading reservation rows: one column list and one reader, shared by the
-// store's source files (store.cpp, store_idempotency.cpp, store_releases.cpp).
+// store's source files (sqlite/reservations.cpp).
 #pragma once
 
+#include "store/records.hpp"
 #include "store/sqlite_db.hpp"
-#include "store/store.hpp"
 
-namespace cgw::gw {
+namespace cgw::gw::sqlite {
 
 inline constexpr const char* kReservationColumns =
     "id, tenant, carrier, msisdn, carrier_reservation_id, status, expires_at, created_at, "
@@ -27,4 +27,4 @@ inline Reservation read_reservation_row(const db::Stmt& s) {
   return r;
 }
 
-}  // namespace cgw::gw
+}  // namespace cgw::gw::sqlite

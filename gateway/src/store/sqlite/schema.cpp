@@ -2,11 +2,10 @@
 // transaction; PRAGMA user_version records how far a store has come.
 // Never edit a shipped migration: append a new one.
 #include "store/sqlite_db.hpp"
-#include "store/store.hpp"
 
 #include <array>
 
-namespace cgw::gw {
+namespace cgw::gw::sqlite {
 
 namespace {
 constexpr std::array<const char*, 5> kMigrations = {
@@ -175,20 +174,20 @@ CREATE INDEX reservations_release_due ON reservations (next_release_at)
 };
 }  // namespace
 
-void Store::migrate() {
-  int version = schema_version();
-  for (size_t i = static_cast<size_t>(version); i < kMigrations.size(); ++i) {
-    db::Transaction tx(*writer_);
-    writer_->exec(kMigrations[i]);
-    writer_->exec(("PRAGMA user_version = " + std::to_string(i + 1)).c_str());
-    tx.commit();
-  }
-}
-
-int Store::schema_version() {
-  db::Stmt s(*writer_, "PRAGMA user_version");
+int schema_version_of(db::Connection& c) {
+  db::Stmt s(c, "PRAGMA user_version");
   s.step();
   return static_cast<int>(s.integer(0));
 }
 
-}  // namespace cgw::gw
+void migrate_schema(db::Connection& c) {
+  const int version = schema_version_of(c);
+  for (size_t i = static_cast<size_t>(version); i < kMigrations.size(); ++i) {
+    db::Transaction tx(c);
+    c.exec(kMigrations[i]);
+    c.exec(("PRAGMA user_version = " + std::to_string(i + 1)).c_str());
+    tx.commit();
+  }
+}
+
+}  // namespace cgw::gw::sqlite

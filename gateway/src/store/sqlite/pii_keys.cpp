@@ -1,14 +1,13 @@
 // PII key rotation in the store: which key ids the sealed values name, and
 // the re-sealing of every value into the current key (`cgw-gateway
 // --rotate-pii`, docs/security.md "Key rotation").
-#include "store/sqlite_db.hpp"
-#include "store/store.hpp"
+#include "store/sqlite/repositories.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <array>
 
-namespace cgw::gw {
+namespace cgw::gw::sqlite {
 
 namespace {
 
@@ -31,29 +30,22 @@ bool under(const std::string& sealed, const std::string& prefix) {
 
 }  // namespace
 
-std::optional<std::string> Store::open_pii(const std::string& sealed,
-                                           const std::string& row_id) const {
-  auto opened = pii_.unseal(sealed, row_id);
-  if (!opened) spdlog::error("stored personal data {} does not open: {}", row_id, opened.error);
-  return std::move(opened.value);
+std::map<std::string, int64_t> SqlitePiiKeys::census() {
+  return db_.read([](db::Connection& c) { return sqlite::census(c); });
 }
 
-std::map<std::string, int64_t> Store::pii_key_census() {
-  std::lock_guard lock(read_mu_);
-  return census(*reader_);
-}
-
-Store::PiiRotation Store::rotate_pii(size_t batch_rows,
-                                     const std::function<bool(const PiiRotation&)>& progress) {
+PiiRotation SqlitePiiKeys::rotate(size_t batch_rows,
+                                  const std::function<bool(const PiiRotation&)>& progress) {
   PiiRotation r;
   if (batch_rows == 0) batch_rows = 1;
   const std::string prefix = pii_.key_id() + ":";
   {
-    std::lock_guard lock(write_mu_);
+    auto tx = db_.begin();  // a consistent view; nothing is written
+    auto& c = db_.conn(*tx);
     // Refuse before changing anything when a value names a key the keyring
     // does not hold: that value could not be re-sealed, and removing the
     // previous keys afterwards would lose more.
-    for (const auto& [id, n] : census(*writer_))
+    for (const auto& [id, n] : sqlite::census(c))
       if (!pii_.knows(id)) r.unknown_keys[id] = n;
     if (!r.unknown_keys.empty()) return r;
     // ?1: "<current key id>:"
@@ -61,7 +53,7 @@ Store::PiiRotation Store::rotate_pii(size_t batch_rows,
                             "length(?1)) <> ?1 OR substr(name_sealed, 1, length(?1)) <> ?1",
                             "SELECT count(*) FROM activations WHERE substr(delivery_sealed, 1, "
                             "length(?1)) <> ?1"}) {
-      db::Stmt s(*writer_, sql);
+      db::Stmt s(c, sql);
       s.bind(1, prefix);
       s.step();
       r.rows_total += s.integer(0);
@@ -75,10 +67,9 @@ Store::PiiRotation Store::rotate_pii(size_t batch_rows,
     for (;;) {
       size_t read = 0;
       {
-        std::lock_guard lock(write_mu_);
-        db::Transaction tx(*writer_);
-        read = batch(cursor);
-        tx.commit();
+        auto tx = db_.begin();
+        read = batch(db_.conn(*tx), cursor);
+        tx->commit();
       }
       if (read > 0 && progress && !progress(r)) {
         r.stopped = true;
@@ -88,17 +79,17 @@ Store::PiiRotation Store::rotate_pii(size_t batch_rows,
     }
   };
 
-  const bool finished = run([&](std::string& cursor) {
+  const bool finished = run([&](db::Connection& c, std::string& cursor) {
     std::vector<std::array<std::string, 3>> rows;
     {
-      db::Stmt s(*writer_,
+      db::Stmt s(c,
                  "SELECT id, id_number_sealed, name_sealed FROM verifications WHERE id > ?2 AND "
                  "(substr(id_number_sealed, 1, length(?1)) <> ?1 OR substr(name_sealed, 1, "
                  "length(?1)) <> ?1) ORDER BY id LIMIT ?3");
       s.bind(1, prefix).bind(2, cursor).bind(3, static_cast<int64_t>(batch_rows));
       while (s.step()) rows.push_back({s.text(0), s.text(1), s.text(2)});
     }
-    db::Stmt u(*writer_,
+    db::Stmt u(c,
                "UPDATE verifications SET id_number_sealed = ?2, name_sealed = ?3, id_number_hash = "
                "coalesce(?4, id_number_hash) WHERE id = ?1");
     for (auto& [id, id_number, name] : rows) {
@@ -129,16 +120,16 @@ Store::PiiRotation Store::rotate_pii(size_t batch_rows,
   });
   if (!finished) return r;
 
-  run([&](std::string& cursor) {
+  run([&](db::Connection& c, std::string& cursor) {
     std::vector<std::array<std::string, 2>> rows;
     {
-      db::Stmt s(*writer_,
+      db::Stmt s(c,
                  "SELECT id, delivery_sealed FROM activations WHERE id > ?2 AND "
                  "substr(delivery_sealed, 1, length(?1)) <> ?1 ORDER BY id LIMIT ?3");
       s.bind(1, prefix).bind(2, cursor).bind(3, static_cast<int64_t>(batch_rows));
       while (s.step()) rows.push_back({s.text(0), s.text(1)});
     }
-    db::Stmt u(*writer_, "UPDATE activations SET delivery_sealed = ?2 WHERE id = ?1");
+    db::Stmt u(c, "UPDATE activations SET delivery_sealed = ?2 WHERE id = ?1");
     for (auto& [id, delivery] : rows) {
       cursor = id;
       auto d = pii_.unseal(delivery, id + "/delivery");
@@ -156,15 +147,4 @@ Store::PiiRotation Store::rotate_pii(size_t batch_rows,
   return r;
 }
 
-int64_t Store::count_verifications_for_id_number(const std::string& id_number) {
-  const auto hashes = pii_.lookup_hashes(id_number);
-  std::string sql = "SELECT count(*) FROM verifications WHERE id_number_hash IN (?";
-  for (size_t i = 1; i < hashes.size(); ++i) sql += ", ?";
-  std::lock_guard lock(read_mu_);
-  db::Stmt s(*reader_, sql + ")");
-  for (size_t i = 0; i < hashes.size(); ++i) s.bind(static_cast<int>(i + 1), hashes[i]);
-  s.step();
-  return s.integer(0);
-}
-
-}  // namespace cgw::gw
+}  // namespace cgw::gw::sqlite
