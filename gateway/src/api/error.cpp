@@ -44,22 +44,74 @@ std::string valid_utf8(std::string_view s) {
 
 }  // namespace
 
-std::string error_body(const ApiError& e) {
+std::string error_body(const Error& e) {
   boost::json::object err{
       {"code", e.code}, {"message", valid_utf8(e.message)}, {"retryable", e.retryable}};
   return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
 }
 
-int http_status_for(const std::string& code) {
-  if (code == "INVALID_ARGUMENT") return 400;
-  if (code == "NUMBER_UNAVAILABLE") return 409;
-  if (code == "RESERVATION_NOT_FOUND" || code == "RESERVATION_EXPIRED" ||
-      code == "PLAN_NOT_FOUND" || code == "QUOTA_EXCEEDED" || code == "UNSUPPORTED_OPERATION" ||
-      code == "ORDER_NOT_FOUND")
-    return 422;
-  if (code == "CARRIER_UNAVAILABLE") return 503;
-  if (code == "CARRIER_TIMEOUT") return 504;
-  // CARRIER_REJECTED, CARRIER_AUTH_FAILED, CARRIER_BAD_RESPONSE, PLUGIN_ERROR, ...
+namespace {
+
+// Every code the gateway sends and its HTTP status, as docs/openapi.yaml
+// ("Errors") documents them: the one table. `as_target` differs only where
+// the status depends on where the object was named (ErrorSubject).
+struct StatusRow {
+  std::string_view code;
+  int status;
+  int as_target;
+};
+constexpr StatusRow kStatuses[] = {
+    {code::kBadRequest, 400, 400},
+    {code::kInvalidJson, 400, 400},
+    {code::kInvalidArgument, 400, 400},
+    {code::kUnknownField, 400, 400},
+    // A carrier id in a body or query is bad input; as the path of
+    // /v1/callbacks/{carrier} it is a resource that does not exist.
+    {code::kUnknownCarrier, 400, 404},
+    {code::kIdempotencyKeyRequired, 400, 400},
+    {code::kUnauthenticated, 401, 401},
+    {code::kCallbackRejected, 401, 401},
+    {code::kForbidden, 403, 403},
+    {code::kNotFound, 404, 404},
+    {code::kMethodNotAllowed, 405, 405},
+    {code::kNumberUnavailable, 409, 409},
+    {code::kIdempotencyKeyInUse, 409, 409},
+    {code::kActivationNotUnknown, 409, 409},
+    // The reservation an activation names is unusable (422); the one a
+    // DELETE targets is in a conflicting state (409).
+    {code::kReservationNotHeld, 422, 409},
+    {code::kBodyTooLarge, 413, 413},
+    {code::kIdempotencyKeyReused, 422, 422},
+    {code::kVerificationNotFound, 422, 422},
+    {code::kVerificationNotPassed, 422, 422},
+    {code::kReservationNotFound, 422, 422},
+    {code::kReservationExpired, 422, 422},
+    {code::kCarrierMismatch, 422, 422},
+    {code::kPlanNotFound, 422, 422},
+    {code::kUnsupportedOperation, 422, 422},
+    {code::kQuotaExceeded, 422, 422},
+    {code::kOrderNotFound, 422, 422},
+    {code::kRateLimited, 429, 429},
+    {code::kKycQuotaExceeded, 429, 429},
+    {code::kHeadersTooLarge, 431, 431},
+    {code::kInternal, 500, 500},
+    {code::kCarrierBadResponse, 502, 502},
+    {code::kCarrierAuthFailed, 502, 502},
+    {code::kPluginError, 502, 502},
+    {code::kCarrierRejected, 502, 502},
+    {code::kCarrierUnavailable, 503, 503},
+    {code::kNotReady, 503, 503},
+    {code::kStoreUnavailable, 503, 503},
+    {code::kCarrierTimeout, 504, 504},
+};
+
+}  // namespace
+
+int http_status_for(std::string_view code, ErrorSubject subject) {
+  for (const auto& row : kStatuses)
+    if (row.code == code) return subject == ErrorSubject::kTarget ? row.as_target : row.status;
+  // A code of a carrier's own (CONFIG_INVALID, anything a plugin made up):
+  // the carrier side failed.
   return 502;
 }
 

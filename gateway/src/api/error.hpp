@@ -1,48 +1,45 @@
-// Expected errors are values: an ApiError carries the HTTP status and the
-// documented error code (docs/openapi.yaml) all the way to the response.
+// Errors as HTTP answers: the one place that knows which HTTP status each
+// error code (core/error.hpp) is sent with, and the error body
+// (docs/openapi.yaml, "Errors"). Rooms below `api` return core `Error`s and
+// never name a status.
 #pragma once
 
 #include "core/error.hpp"
 
-#include <cstdint>
-#include <optional>
 #include <string>
-#include <utility>
-#include <variant>
+#include <string_view>
 
 namespace cgw::gw {
 
-struct ApiError {
+// Where the object an error is about was named. Two codes are sent with a
+// different status when the object is the request's own target (a path
+// segment) than when the request refers to it in a field or a query
+// parameter: UNKNOWN_CARRIER (400 for `carrier` in a body or query, 404 for
+// /v1/callbacks/{carrier}) and RESERVATION_NOT_HELD (422 for the
+// reservation an activation names, 409 for DELETE /v1/reservations/{id}).
+enum class ErrorSubject { kReferenced, kTarget };
+
+// The HTTP status of `code` (the table in error.cpp). A code the table does
+// not know is a carrier's or a plugin's own: 502.
+int http_status_for(std::string_view code, ErrorSubject subject = ErrorSubject::kReferenced);
+
+// {"error":{"code","message","retryable"}}
+std::string error_body(const Error& e);
+
+// Transitional, for the store until its callers pass core `Error`s: an
+// Error with the HTTP status it is stored and replayed with. Built from an
+// Error, the status comes from the table.
+struct ApiError : Error {
   int http_status = 500;
-  std::string code = "INTERNAL";
-  std::string message;
-  bool retryable = false;
-  // Sent as Retry-After (seconds) when set: a quota, or a carrier that
-  // asked us to slow down.
-  std::optional<int64_t> retry_after_s = std::nullopt;
+  ApiError() = default;
+  ApiError(int status, std::string code, std::string message, bool retryable = false)
+      : Error{std::move(code), std::move(message), retryable}, http_status(status) {}
+  ApiError(const Error& e) : Error(e), http_status(http_status_for(e.code)) {}
 };
-
-inline ApiError bad_argument(std::string message) {
-  return {400, "INVALID_ARGUMENT", std::move(message), false};
-}
-inline ApiError not_found(std::string what) {
-  return {404, "NOT_FOUND", std::move(what), false};
-}
 inline ApiError unprocessable(std::string code, std::string message) {
-  return {422, std::move(code), std::move(message), false};
+  return ApiError(422, std::move(code), std::move(message));
 }
-
-// Maps a normalized plugin/carrier error code to the HTTP status the API uses.
-int http_status_for(const std::string& code);
-
-// Transitional: the API's results still carry their HTTP status; they move
-// to core Error + the one code-to-status table in error.cpp.
 template <class T>
 using ApiResult = Result<T, ApiError>;
 
-}  // namespace cgw::gw
-
-namespace cgw::gw {
-// {"error":{"code","message","retryable"}}
-std::string error_body(const ApiError& e);
 }  // namespace cgw::gw

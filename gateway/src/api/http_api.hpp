@@ -2,6 +2,7 @@
 // routing and the one access-log line per request.
 #pragma once
 
+#include "api/routes.hpp"
 #include "api/support.hpp"
 #include "app/services.hpp"
 
@@ -10,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <array>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,7 +32,11 @@ class HttpApi {
     std::string tenant, label;
     std::set<std::string> scopes;
   };
-  void audit(const api::Ctx& c, const std::string& key_label, const net::Response& res);
+  boost::asio::awaitable<api::Reply> dispatch(api::Ctx& c);
+  Status admit(api::Ctx& c, api::Caller caller, const char* scope, bool scope_listed);
+  void audit(const api::Ctx& c, const api::Reply& reply);
+  void log_access(const api::Ctx& c, std::chrono::steady_clock::time_point started,
+                  const net::Response& res);
   // The entry of an API key, or null: by SHA-256 (keys_), remembered for
   // keys that matched in a small cache (see key_cache_).
   const KeyEntry* find_key(std::string_view key);

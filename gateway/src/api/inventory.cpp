@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <functional>
 
 namespace cgw::gw::api {
 
@@ -78,7 +79,7 @@ Awaitable list_carriers(Ctx& c) {
     // The search index counts without a table scan; the store counts
     // before the index's first build.
     auto indexed = c.svc.numbers->available(id);
-    auto inv = c.svc.store->inventory(id, !indexed);
+    auto inv = c.svc.store.numbers->inventory(id, !indexed);
     if (indexed) inv.available = *indexed;
     json::object inventory{
         {"available", inv.available}, {"last_sync_at", nullptr}, {"staleness_s", nullptr}};
@@ -111,8 +112,8 @@ Awaitable list_plans(Ctx& c) {
   if (auto it = c.query.find("carrier"); it != c.query.end()) {
     Carrier* one = c.svc.carrier(it->second);
     if (!one)
-      co_return error_response(c,
-                               ApiError{400, "UNKNOWN_CARRIER", "no carrier '" + it->second + "'"});
+      co_return error_response(
+          c, make_error(code::kUnknownCarrier, "no carrier '" + it->second + "'"));
     targets.push_back(one);
   } else {
     for (auto& [id, carrier] : c.svc.carriers) targets.push_back(carrier.get());
@@ -121,7 +122,7 @@ Awaitable list_plans(Ctx& c) {
   for (Carrier* carrier : targets) {
     if (!carrier->has(CGW_CAP_PLANS)) continue;
     auto outcome = co_await carrier->run(op::kPlansList, "{}");
-    if (!outcome.ok) co_return error_response(c, carrier_error(outcome));
+    if (!outcome.ok) co_return error_response(c, error_of(outcome));
     auto list = json::value_to<PlansListOutput>(outcome.result);
     for (const auto& p : list.plans)
       plans.push_back(json::object{{"carrier", carrier->config().id},
@@ -195,88 +196,100 @@ std::optional<NumberSearch::After> parse_cursor(NumberSort sort, std::string_vie
 }
 }  // namespace
 
-Awaitable search_numbers(Ctx& c) {
-  NumberSearch q;
-  auto param = [&](const char* name) -> std::string {
-    auto it = c.query.find(name);
-    return it == c.query.end() ? std::string() : it->second;
-  };
-  static const std::set<std::string> kKnown = {
-      "carrier", "province",  "city",      "prefix", "suffix", "contains", "exclude_digits",
-      "tags",    "price_min", "price_max", "sort",   "limit",  "cursor"};
-  for (const auto& [k, v] : c.query)
-    if (!kKnown.count(k))
-      co_return error_response(c, bad_argument("unknown query parameter '" + k + "'"));
-  if (auto list = param("carrier"); !list.empty()) {
-    // One carrier or several: carrier=mobile,unicom
-    for (std::string_view rest = list; !rest.empty();) {
-      auto comma = rest.find(',');
-      std::string id(rest.substr(0, comma));
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      if (!c.svc.carrier(id))
-        co_return error_response(c, ApiError{400, "UNKNOWN_CARRIER", "no carrier '" + id + "'"});
-      q.carriers.push_back(std::move(id));
-    }
+namespace {
+
+// The carrier=mobile,unicom parameter: every id must be a carrier's.
+Status read_carriers(const Ctx& c, const std::string& list, NumberSearch& q) {
+  for (std::string_view rest = list; !rest.empty();) {
+    auto comma = rest.find(',');
+    std::string id(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (!c.svc.carrier(id)) return make_error(code::kUnknownCarrier, "no carrier '" + id + "'");
+    q.carriers.push_back(std::move(id));
   }
+  return {};
+}
+
+// Where the numbers are and which digits they have.
+Status read_filters(const std::function<std::string(const char*)>& param, NumberSearch& q) {
   q.province = param("province");
   q.city = param("city");
   // Characters, not bytes: 64 Chinese characters are 192 bytes. Every
   // query value is valid UTF-8 by now (check_query).
   if (utf8_length(q.province).value_or(0) > 64 || utf8_length(q.city).value_or(0) > 64)
-    co_return error_response(c, bad_argument("province and city have at most 64 characters"));
+    return bad_argument("province and city have at most 64 characters");
   for (auto [name, dest] : {std::pair{"prefix", &q.prefix}, std::pair{"suffix", &q.suffix},
                             std::pair{"contains", &q.contains}}) {
     *dest = param(name);
     if (!dest->empty() && (!all_digits(*dest) || dest->size() > 11))
-      co_return error_response(c, bad_argument(std::string(name) + " must be 1 to 11 digits"));
+      return bad_argument(std::string(name) + " must be 1 to 11 digits");
   }
   q.exclude_digits = param("exclude_digits");
   if (!q.exclude_digits.empty() && (!all_digits(q.exclude_digits) || q.exclude_digits.size() > 10))
-    co_return error_response(c, bad_argument("exclude_digits must be digits, e.g. 4 or 47"));
+    return bad_argument("exclude_digits must be digits, e.g. 4 or 47");
   if (auto tags = param("tags"); !tags.empty()) {
-    std::string unknown;
-    auto bits = parse_tags(tags, unknown);
-    if (!bits) co_return error_response(c, bad_argument("unknown tag '" + unknown + "'"));
-    q.tags_all = *bits;
+    auto bits = parse_tags(tags);
+    if (!bits) return bits.error();
+    q.tags_all = bits.value();
   }
   for (auto [name, dest] :
        {std::pair{"price_min", &q.price_min}, std::pair{"price_max", &q.price_max}}) {
     if (auto v = param(name); !v.empty()) {
       auto value = fen(v);
       if (!value)
-        co_return error_response(
-            c, bad_argument(std::string(name) + " must be a price in fen (0 to 12 digits)"));
+        return bad_argument(std::string(name) + " must be a price in fen (0 to 12 digits)");
       *dest = *value;
     }
   }
-  if (q.price_min > q.price_max)
-    co_return error_response(c, bad_argument("price_min is above price_max"));
+  if (q.price_min > q.price_max) return bad_argument("price_min is above price_max");
+  return {};
+}
+
+// The order and the page: sort, limit, cursor.
+Status read_paging(const std::function<std::string(const char*)>& param, NumberSearch& q) {
   if (auto sort = param("sort"); !sort.empty()) {
     auto it = std::find_if(std::begin(kSorts), std::end(kSorts),
                            [&](const auto& s) { return sort == s.second; });
     if (it == std::end(kSorts))
-      co_return error_response(
-          c, bad_argument("sort must be one of number, price, -price, valuation, -valuation"));
+      return bad_argument("sort must be one of number, price, -price, valuation, -valuation");
     q.sort = it->first;
   }
   if (auto limit = param("limit"); !limit.empty()) {
     if (!all_digits(limit) || limit.size() > 3 || std::stoi(limit) < 1 || std::stoi(limit) > 100)
-      co_return error_response(c, bad_argument("limit must be 1 to 100"));
+      return bad_argument("limit must be 1 to 100");
     q.limit = static_cast<size_t>(std::stoi(limit));
   }
   if (auto cursor = param("cursor"); !cursor.empty()) {
     q.after = parse_cursor(q.sort, cursor);
-    if (!q.after)
-      co_return error_response(
-          c, bad_argument("cursor is not one this API returned for this sort order"));
+    if (!q.after) return bad_argument("cursor is not one this API returned for this sort order");
   }
-  // One extra row tells whether there is a next page.
-  const size_t want = q.limit;
-  q.limit = want + 1;
-  auto rows = c.svc.numbers->search(q);
-  // The JSON is written directly (the same text json::serialize gives for
-  // the objects documented in docs/openapi.yaml): a page of 20 numbers as
-  // json::value trees cost more than the search itself.
+  return {};
+}
+
+Result<NumberSearch> search_query(const Ctx& c) {
+  static const std::set<std::string> kKnown = {
+      "carrier", "province",  "city",      "prefix", "suffix", "contains", "exclude_digits",
+      "tags",    "price_min", "price_max", "sort",   "limit",  "cursor"};
+  for (const auto& [k, v] : c.query)
+    if (!kKnown.count(k)) return bad_argument("unknown query parameter '" + k + "'");
+  auto param = [&](const char* name) -> std::string {
+    auto it = c.query.find(name);
+    return it == c.query.end() ? std::string() : it->second;
+  };
+  NumberSearch q;
+  // One carrier or several: carrier=mobile,unicom
+  if (auto read = read_carriers(c, param("carrier"), q); !read) return read.error();
+  if (auto read = read_filters(param, q); !read) return read.error();
+  if (auto read = read_paging(param, q); !read) return read.error();
+  return q;
+}
+
+// The page as JSON, written directly (the same text json::serialize gives
+// for the objects documented in docs/openapi.yaml): a page of 20 numbers as
+// json::value trees cost more than the search itself. `rows` may hold one
+// row more than `want`: then there is a next page.
+std::string numbers_page(const Ctx& c, const std::vector<FoundNumber>& rows, size_t want,
+                         NumberSort sort) {
   std::string body;
   body.reserve(64 + 256 * std::min(rows.size(), want));
   body.append(R"({"numbers":[)");
@@ -317,11 +330,23 @@ Awaitable search_numbers(Ctx& c) {
   }
   body.append(R"(],"next_cursor":)");
   if (rows.size() > want)
-    append_json_string(body, make_cursor(q.sort, rows[want - 1]));
+    append_json_string(body, make_cursor(sort, rows[want - 1]));
   else
     body.append("null");
   body.push_back('}');
-  co_return json_response(c, 200, std::move(body));
+  return body;
+}
+
+}  // namespace
+
+Awaitable search_numbers(Ctx& c) {
+  auto q = search_query(c);
+  if (!q) co_return error_response(c, q.error());
+  // One extra row tells whether there is a next page.
+  const size_t want = q->limit;
+  q->limit = want + 1;
+  auto rows = c.svc.numbers->search(q.value());
+  co_return json_response(c, 200, numbers_page(c, rows, want, q->sort));
 }
 
 }  // namespace cgw::gw::api

@@ -1,9 +1,11 @@
-// POST/GET/DELETE /v1/reservations and POST/GET /v1/kyc/verifications
+// POST/GET/DELETE /v1/reservations and POST/GET /v1/kyc/verifications:
+// the requests' parsing and validation; the verification itself is
+// orders/verifications.cpp.
 #include "api/support.hpp"
 #include "core/reservation_status.hpp"
+#include "orders/verifications.hpp"
 
 #include "cgw/common/crypto.hpp"
-#include "cgw/common/id_number.hpp"
 
 #include <spdlog/spdlog.h>
 #include <cgw/types.hpp>
@@ -32,13 +34,14 @@ json::object verification_json(const Verification& v) {
                       {"created_at", rfc3339(v.created_at_ms)}};
 }
 
-ApiResult<Carrier*> carrier_for(Ctx& c, const json::object& body, uint64_t capability) {
+Result<Carrier*> carrier_for(Ctx& c, const json::object& body, uint64_t capability) {
   auto id = req_string(body, "carrier", 32);
   if (!id) return id.error();
   Carrier* carrier = c.svc.carrier(id.value());
-  if (!carrier) return ApiError{400, "UNKNOWN_CARRIER", "no carrier '" + id.value() + "'"};
+  if (!carrier) return make_error(code::kUnknownCarrier, "no carrier '" + id.value() + "'");
   if (!carrier->has(capability))
-    return ApiError{422, "UNSUPPORTED_OPERATION", "carrier " + id.value() + " does not offer this"};
+    return make_error(code::kUnsupportedOperation,
+                      "carrier " + id.value() + " does not offer this");
   return carrier;
 }
 }  // namespace
@@ -49,7 +52,7 @@ struct ReserveRequest {
   Carrier* carrier = nullptr;
   std::string msisdn;
 };
-ApiResult<ReserveRequest> reserve_request(Ctx& c) {
+Result<ReserveRequest> reserve_request(Ctx& c) {
   auto body = parse_body(c, {"carrier", "msisdn"});
   if (!body) return body.error();
   auto carrier = carrier_for(c, body.value(), CGW_CAP_RESERVE);
@@ -71,43 +74,39 @@ ApiResult<ReserveRequest> reserve_request(Ctx& c) {
 // after it; the response waits for the flush that covers the second
 // (HttpApi::handle).
 Awaitable create_reservation(Ctx& c) {
-  auto key = c.req["Idempotency-Key"];
-  if (key.empty())
-    co_return error_response(
-        c, ApiError{400, "IDEMPOTENCY_KEY_REQUIRED", "the Idempotency-Key header is required"});
-  if (key.size() > 255)
-    co_return error_response(c, bad_argument("Idempotency-Key has at most 255 characters"));
-  const std::string k(key), hash = crypto::sha256_hex("reservations\n" + c.req.body());
+  auto key = idempotency_key(c);
+  if (!key) co_return error_response(c, key.error());
+  const std::string& k = key.value();
+  const std::string hash = crypto::sha256_hex("reservations\n" + c.req.body());
   auto request = reserve_request(c);
-  std::optional<ApiError> invalid;
-  if (!request) invalid = request.error();
+  // Refusals are stored under the key as they are sent, for replays.
+  const auto answer_for = [](const Error& e) {
+    return IdempotentReplay{http_status_for(e.code), error_body(e)};
+  };
+  std::optional<IdempotentReplay> invalid;
+  if (!request) invalid = answer_for(request.error());
   Carrier* carrier = request ? request->carrier : nullptr;
-  static const std::string kNone;
-  auto start =
-      c.svc.store->start_reservation(c.tenant, k, hash, carrier ? carrier->config().id : kNone,
-                                     request ? request->msisdn : kNone, invalid, c.svc.now());
+  auto start = start_reservation(
+      c.svc.store,
+      {c.tenant, k, hash, carrier ? carrier->config().id : "", request ? request->msisdn : ""},
+      invalid, answer_for, c.svc.now());
   switch (start.claim.kind) {
     case KeyClaim::kMismatch:
       co_return error_response(
-          c, unprocessable("IDEMPOTENCY_KEY_REUSED",
-                           "this Idempotency-Key was used with a different request body"));
+          c, make_error(code::kIdempotencyKeyReused,
+                        "this Idempotency-Key was used with a different request body"));
     case KeyClaim::kInFlight:
-      co_return error_response(c, ApiError{409, "IDEMPOTENCY_KEY_IN_USE",
-                                           "a request with this key is in progress", true});
-    case KeyClaim::kReplay: {
-      Response res{static_cast<net::http::status>(start.claim.replay.http_status), c.req.version()};
-      res.set(net::http::field::content_type, "application/json");
-      res.set("X-Request-Id", c.request_id);
-      res.set("Idempotent-Replayed", "true");
-      res.keep_alive(c.req.keep_alive());
-      res.body() = start.claim.replay.body;
-      res.prepare_payload();
-      co_return res;
-    }
+      co_return error_response(c, make_error(code::kIdempotencyKeyInUse,
+                                             "a request with this key is in progress", true));
+    case KeyClaim::kReplay:
+      co_return replay_response(c, start.claim.replay.http_status, start.claim.replay.body,
+                                "reservation_id");
     case KeyClaim::kNew:
       break;
   }
-  if (start.refused) co_return error_response(c, *start.refused);  // stored under the key
+  // Both stored under the key.
+  if (!request) co_return error_response(c, request.error());
+  if (start.refused) co_return error_response(c, *start.refused);
 
   // A new reservation, or one of this key's earlier attempts that a crash
   // or an unknown carrier answer interrupted: reserved at the carrier under
@@ -124,19 +123,26 @@ Awaitable create_reservation(Ctx& c) {
   } catch (...) {
     // The carrier may have taken the lock: pending, adoptable by a retry of
     // the key until the recovery releases it.
-    c.svc.store->interrupt_reservation_with_key(
-        held.id, c.svc.now() + c.svc.config.reservation_recovery_grace.count(), c.tenant, k);
+    interrupt_reservation_with_key(c.svc.store, held.id,
+                                   c.svc.now() + c.svc.config.reservation_recovery_grace.count(),
+                                   c.tenant, k);
     throw;
   }
   if (!outcome.ok) {
-    auto res = error_response(c, carrier_error(outcome));
+    auto reply = error_response(c, error_of(outcome));
     if (outcome.outcome_unknown)
-      c.svc.store->interrupt_reservation_with_key(
-          held.id, c.svc.now() + c.svc.config.reservation_recovery_grace.count(), c.tenant, k);
+      interrupt_reservation_with_key(c.svc.store, held.id,
+                                     c.svc.now() + c.svc.config.reservation_recovery_grace.count(),
+                                     c.tenant, k);
     else
-      c.svc.store->abandon_reservation_with_key(held.id, c.svc.now(), c.tenant, k,
-                                                static_cast<int>(res.result_int()), res.body());
-    co_return res;
+      abandon_reservation_with_key(
+          c.svc.store, held.id, c.svc.now(), c.tenant, k,
+          // A retryable failure (5xx) is not stored: the same key may try again.
+          reply.res.result_int() >= 500
+              ? std::nullopt
+              : std::optional(
+                    IdempotentReplay{static_cast<int>(reply.res.result_int()), reply.res.body()}));
+    co_return reply;
   }
   const int64_t now = c.svc.now();
   auto kept = reservation::kept_expiry(out.expires_at_ms, now, hold_ms);
@@ -146,125 +152,121 @@ Awaitable create_reservation(Ctx& c) {
     // held; the lock is released through the queue.
     spdlog::warn("reservation={} carrier={} refused the lock reply: expires_at_ms={} now_ms={}",
                  held.id, held.carrier, out.expires_at_ms, now);
-    c.svc.store->release_reservation_with_key(held.id, out.carrier_reservation_id,
-                                              kept ? out.expires_at_ms : 0, now, c.tenant, k);
+    release_reservation_with_key(c.svc.store, held.id, out.carrier_reservation_id,
+                                 kept ? out.expires_at_ms : 0, now, c.tenant, k);
     co_return error_response(
-        c, ApiError{502, "CARRIER_BAD_RESPONSE",
-                    out.carrier_reservation_id.empty()
-                        ? "the carrier's lock reply has no lock id"
-                        : "the carrier reported a lock expiry its clock cannot explain",
-                    true});
+        c, make_error(code::kCarrierBadResponse,
+                      out.carrier_reservation_id.empty()
+                          ? "the carrier's lock reply has no lock id"
+                          : "the carrier reported a lock expiry its clock cannot explain",
+                      true));
   }
   held.status = reservation::kHeld;
   held.carrier_reservation_id = out.carrier_reservation_id;
   held.expires_at_ms = *kept;
-  auto res = json_response(c, 201, reservation_json(held));
-  if (!c.svc.store->hold_reservation_with_key(held.id, held.carrier_reservation_id,
-                                              held.expires_at_ms, out.expires_at_ms, now, c.tenant,
-                                              k, 201, res.body()))
-    co_return error_response(c, ApiError{503, "CARRIER_UNAVAILABLE",
-                                         "the reservation was recovered while the carrier "
-                                         "answered; its lock is being released; retry",
-                                         true});
-  co_return res;
+  Reply reply = json_response(c, 201, reservation_json(held));
+  reply.object_id = held.id;
+  if (!hold_reservation_with_key(c.svc.store, held.id, held.carrier_reservation_id,
+                                 held.expires_at_ms, out.expires_at_ms, now, c.tenant, k,
+                                 {201, reply.res.body()}))
+    co_return error_response(c, make_error(code::kCarrierUnavailable,
+                                           "the reservation was recovered while the carrier "
+                                           "answered; its lock is being released; retry",
+                                           true));
+  co_return reply;
 }
 
-Awaitable get_reservation(Ctx& c, const std::string& id) {
-  auto r = c.svc.store->reservation(c.tenant, id, c.svc.now());
+Awaitable get_reservation(Ctx& c) {
+  auto r = c.svc.store.reservations->get(c.tenant, c.param, c.svc.now());
   if (!r) co_return error_response(c, not_found("no such reservation"));
   co_return json_response(c, 200, reservation_json(*r));
 }
 
 // The carrier release is tried at once; when it fails the release is
 // queued (retried with backoff) and the answer is 202 with `releasing`.
-Awaitable delete_reservation(Ctx& c, const std::string& id) {
-  auto r = c.svc.store->reservation(c.tenant, id, c.svc.now());
+Awaitable delete_reservation(Ctx& c) {
+  const std::string& id = c.param;
+  auto r = c.svc.store.reservations->get(c.tenant, id, c.svc.now());
   if (!r) co_return error_response(c, not_found("no such reservation"));
+  // The reservation is the request's target: RESERVATION_NOT_HELD is a
+  // conflict with its state (409), not a bad reference (ErrorSubject).
   if (r->status == reservation::kConsumed)
     co_return error_response(
-        c, ApiError{409, "RESERVATION_NOT_HELD", "the reservation is used by an activation"});
+        c, make_error(code::kReservationNotHeld, "the reservation is used by an activation"),
+        ErrorSubject::kTarget);
   if (r->status == reservation::kPending)
-    co_return error_response(c, ApiError{409, "RESERVATION_NOT_HELD",
-                                         "the reservation is still being made; retry", true});
+    co_return error_response(
+        c,
+        make_error(code::kReservationNotHeld, "the reservation is still being made; retry", true),
+        ErrorSubject::kTarget);
   if (r->status != reservation::kHeld) co_return json_response(c, 200, reservation_json(*r));
   Carrier* carrier = c.svc.carrier(r->carrier);
-  std::string why = "carrier not loaded";
+  std::string failed_release = "carrier not loaded";
   if (carrier) {
     ReleaseInput in{r->msisdn, r->carrier_reservation_id};
     auto outcome = co_await carrier->run(op::kNumberRelease, json::serialize(json::value_from(in)));
     // A hold the carrier no longer knows is released all the same.
-    if (outcome.ok || outcome.code == "RESERVATION_EXPIRED" ||
-        outcome.code == "RESERVATION_NOT_FOUND") {
-      c.svc.store->release_reservation(r->id, c.svc.now());
+    if (outcome.ok || outcome.code == code::kReservationExpired ||
+        outcome.code == code::kReservationNotFound) {
+      release_reservation(c.svc.store, r->id, c.svc.now());
       r->status = reservation::kReleased;
       co_return json_response(c, 200, reservation_json(*r));
     }
-    why = outcome.code;
+    failed_release = outcome.code;
   }
-  if (c.svc.store->queue_release(r->id, reservation::kReleased, c.svc.now())) {
-    spdlog::info("reservation={} release queued after: {}", r->id, why);
+  if (queue_release(c.svc.store, r->id, reservation::kReleased, c.svc.now())) {
+    spdlog::info("reservation={} release queued after: {}", r->id, failed_release);
     r->status = reservation::kReleasing;
     co_return json_response(c, 202, reservation_json(*r));
   }
   // Changed meanwhile (consumed or expired): show what it is now.
-  r = c.svc.store->reservation(c.tenant, id, c.svc.now());
+  r = c.svc.store.reservations->get(c.tenant, id, c.svc.now());
   co_return json_response(c, 200, reservation_json(*r));
 }
 
-Awaitable create_verification(Ctx& c) {
+namespace {
+// The request, checked: a carrier that offers KYC and the applicant's
+// name, ID number and portrait.
+struct VerifyRequest {
+  Carrier* carrier = nullptr;
+  KycVerifyInput input;
+};
+Result<VerifyRequest> verify_request(Ctx& c) {
   auto body = parse_body(c, {"carrier", "name", "id_number", "portrait_b64"});
-  if (!body) co_return error_response(c, body.error());
+  if (!body) return body.error();
   auto carrier = carrier_for(c, body.value(), CGW_CAP_KYC);
-  if (!carrier) co_return error_response(c, carrier.error());
+  if (!carrier) return carrier.error();
   auto name = req_string(body.value(), "name", 64);
-  if (!name) co_return error_response(c, name.error());
+  if (!name) return name.error();
   auto id_number = req_string(body.value(), "id_number", 32);
-  if (!id_number) co_return error_response(c, id_number.error());
+  if (!id_number) return id_number.error();
   auto portrait = opt_string(body.value(), "portrait_b64", c.svc.config.max_body_bytes);
-  if (!portrait) co_return error_response(c, portrait.error());
+  if (!portrait) return portrait.error();
   if (portrait.value() && !crypto::base64_decode(*portrait.value()))
-    co_return error_response(c, bad_argument("portrait_b64 is not valid base64"));
+    return bad_argument("portrait_b64 is not valid base64");
+  return VerifyRequest{carrier.value(),
+                       KycVerifyInput{name.value(), id_number.value(), portrait.value()}};
+}
+}  // namespace
 
-  KycVerifyInput in{name.value(), id_number.value(), portrait.value()};
-  KycVerifyOutput out;
-  // The structure, birth date and check digit are checked here: a bad ID
-  // number never costs a (paid) carrier call.
-  const id::Date today = id::beijing_date(c.svc.now());
-  auto check = id::check_id_number(in.id_number, today);
-  if (!check.ok()) {
-    out.result = "rejected";
-    out.reasons = {"ID_INVALID"};
-  } else if (id::age_on(check.birth, today) < id::kMinimumApplicantAge) {
-    // The birth date is in the number: an applicant under 16 cannot open a
-    // line online with any carrier, so the (paid) carrier call is saved.
-    // A carrier with a higher minimum still refuses on its own check.
-    in.id_number = check.normalized;
-    out.result = "rejected";
-    out.reasons = {"UNDERAGE"};
-  } else {
-    // Each verification is a paid carrier call: a tenant has a budget.
-    if (c.svc.quotas)
-      if (auto wait_s = c.svc.quotas->admit_kyc(c.tenant); wait_s > 0)
-        co_return quota_response(c, "KYC_QUOTA_EXCEEDED", "KYC verification", wait_s);
-    in.id_number = check.normalized;
-    auto outcome =
-        co_await carrier.value()->run(op::kKycVerify, json::serialize(json::value_from(in)));
-    if (!outcome.ok) co_return error_response(c, carrier_error(outcome));
-    out = json::value_to<KycVerifyOutput>(outcome.result);
-    if (out.result != "passed" && out.result != "rejected" && out.result != "review")
-      co_return error_response(
-          c, ApiError{502, "PLUGIN_ERROR", "the plugin returned an unknown KYC result"});
-    if (out.result == "review" && out.reasons.empty()) out.reasons = {"MANUAL_REVIEW"};
-  }
-  auto v =
-      c.svc.store->save_verification(c.tenant, carrier.value()->config().id, in, out, c.svc.now());
-  spdlog::info("kyc verification={} carrier={} id={} result={}", v.id, v.carrier,
-               v.id_number_masked, v.result);
-  co_return json_response(c, 200, verification_json(v));
+Awaitable create_verification(Ctx& c) {
+  auto request = verify_request(c);
+  if (!request) co_return error_response(c, request.error());
+  // Each carrier verification is paid: the tenant's KYC budget.
+  auto admit = [&c]() -> Status {
+    const int64_t wait_s = c.svc.quotas ? c.svc.quotas->admit_kyc(c.tenant) : 0;
+    if (wait_s > 0) return quota_exceeded(code::kKycQuotaExceeded, "KYC verification", wait_s);
+    return {};
+  };
+  auto v = co_await verify(c.svc, c.tenant, *request->carrier, std::move(request->input), admit);
+  if (!v) co_return error_response(c, v.error());
+  Reply reply = json_response(c, 200, verification_json(v.value()));
+  reply.object_id = v->id;
+  co_return reply;
 }
 
-Awaitable get_verification(Ctx& c, const std::string& id) {
-  auto v = c.svc.store->verification(c.tenant, id);
+Awaitable get_verification(Ctx& c) {
+  auto v = c.svc.store.verifications->get(c.tenant, c.param);
   if (!v) co_return error_response(c, not_found("no such verification"));
   co_return json_response(c, 200, verification_json(*v));
 }

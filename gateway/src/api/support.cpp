@@ -145,35 +145,50 @@ std::shared_ptr<spdlog::logger> make_access_log(int fd, std::chrono::millisecond
   return log;
 }
 
-Response quota_response(const Ctx& c, const std::string& code, const std::string& quota,
-                        int64_t retry_after_s) {
-  ApiError e{
-      429, code,
+Error quota_exceeded(const char* code, const std::string& quota, int64_t retry_after_s) {
+  Error e = make_error(
+      code,
       quota + " quota of this tenant exceeded; retry after " + std::to_string(retry_after_s) + " s",
-      true};
+      true);
   e.retry_after_s = retry_after_s;
-  return error_response(c, e);
+  return e;
 }
 
-Response error_response(const Ctx& c, const ApiError& e) {
-  Response res{static_cast<net::http::status>(e.http_status), c.req.version()};
+Reply error_response(const Ctx& c, const Error& e, ErrorSubject subject) {
+  Response res{static_cast<net::http::status>(http_status_for(e.code, subject)), c.req.version()};
   res.set(net::http::field::content_type, "application/json");
   res.set("X-Request-Id", c.request_id);
   if (e.retry_after_s) res.set(net::http::field::retry_after, std::to_string(*e.retry_after_s));
   res.keep_alive(c.req.keep_alive());
   res.body() = error_body(e);
   res.prepare_payload();
-  return res;
+  Reply reply(std::move(res));
+  reply.outcome = e.code;
+  return reply;
 }
 
-ApiError carrier_error(const OperationOutcome& o) {
-  ApiError e;
-  e.code = o.code;
-  e.http_status = http_status_for(o.code);
-  e.message = o.message.empty() ? o.code : o.message;
-  e.retryable = o.retryable;
-  e.retry_after_s = o.retry_after_s;  // the carrier's Retry-After (a 429)
-  return e;
+Reply replay_response(const Ctx& c, int http_status, const std::string& body,
+                      std::string_view id_member) {
+  Response res{static_cast<net::http::status>(http_status), c.req.version()};
+  res.set(net::http::field::content_type, "application/json");
+  res.set("X-Request-Id", c.request_id);
+  res.set("Idempotent-Replayed", "true");
+  res.keep_alive(c.req.keep_alive());
+  res.body() = body;
+  res.prepare_payload();
+  Reply reply(std::move(res));
+  // The stored answer is all that is left of the first request: what the
+  // audit records is read from it (our own JSON, written by json_response
+  // or error_response).
+  boost::system::error_code ec;
+  auto stored = json::parse(body, ec);
+  if (ec || !stored.is_object()) return reply;
+  const auto& o = stored.as_object();
+  if (auto* id = o.if_contains(id_member); id && id->is_string()) reply.object_id = id->as_string();
+  if (auto* e = o.if_contains("error"); e && e->is_object())
+    if (auto* code = e->as_object().if_contains("code"); code && code->is_string())
+      reply.outcome = code->as_string();
+  return reply;
 }
 
 namespace {
@@ -270,33 +285,32 @@ class UniqueKeysHandler {
 
 }  // namespace
 
-ApiResult<json::value> parse_json_unique_keys(std::string_view text,
-                                              const json::parse_options& options) {
+Result<json::value> parse_json_unique_keys(std::string_view text,
+                                           const json::parse_options& options) {
   json::basic_parser<UniqueKeysHandler> p(options);
   p.handler().st.reset();
   boost::system::error_code ec;
   const std::size_t n = p.write_some(false, text.data(), text.size(), ec);
   if (p.handler().duplicate)
-    return ApiError{400, "INVALID_JSON",
-                    "the member '" + *p.handler().duplicate + "' appears twice in an object",
-                    false};
+    return make_error(code::kInvalidJson,
+                      "the member '" + *p.handler().duplicate + "' appears twice in an object");
   if (ec || n < text.size())  // n < size: something after the value
-    return ApiError{400, "INVALID_JSON", "the body must be a JSON object", false};
+    return make_error(code::kInvalidJson, "the body must be a JSON object");
   return p.handler().st.release();
 }
 
-ApiResult<json::object> parse_body(const Ctx& c, std::initializer_list<const char*> allowed) {
+Result<json::object> parse_body(const Ctx& c, std::initializer_list<const char*> allowed) {
   json::parse_options opts;
   opts.max_depth = 8;  // our bodies are shallow; deep nesting is an attack
   auto parsed = parse_json_unique_keys(c.req.body(), opts);
   if (!parsed) return parsed.error();
   json::value& v = parsed.value();
-  if (!v.is_object()) return ApiError{400, "INVALID_JSON", "the body must be a JSON object", false};
+  if (!v.is_object()) return make_error(code::kInvalidJson, "the body must be a JSON object");
   for (const auto& kv : v.as_object()) {
     bool known = false;
     for (const char* a : allowed) known = known || kv.key() == a;
     if (!known)
-      return ApiError{400, "UNKNOWN_FIELD", "unknown field '" + std::string(kv.key()) + "'", false};
+      return make_error(code::kUnknownField, "unknown field '" + std::string(kv.key()) + "'");
   }
   return std::move(v.as_object());
 }
@@ -313,30 +327,30 @@ std::optional<size_t> utf8_length(std::string_view s) {
   return n;
 }
 
-std::optional<ApiError> check_text(std::string_view name, std::string_view value) {
+Status check_text(std::string_view name, std::string_view value) {
   // A NUL ends a C string: a value would read differently to the carrier,
   // the store and the logs than to us.
   if (value.find('\0') != std::string_view::npos)
     return bad_argument(std::string(name) + " contains a NUL character");
   if (!utf8_length(value)) return bad_argument(std::string(name) + " is not valid UTF-8");
-  return std::nullopt;
+  return {};
 }
 
-std::optional<ApiError> check_query(const std::map<std::string, std::string>& query) {
+Status check_query(const std::map<std::string, std::string>& query) {
   for (const auto& [key, value] : query) {
     // The key is named in the message only when it is itself clean text.
-    if (check_text("a query parameter name", key))
+    if (!check_text("a query parameter name", key))
       return bad_argument("a query parameter name is not valid UTF-8 or contains a NUL character");
-    if (auto e = check_text("query parameter '" + key + "'", value)) return e;
+    if (auto checked = check_text("query parameter '" + key + "'", value); !checked) return checked;
   }
-  return std::nullopt;
+  return {};
 }
 
-ApiResult<std::string> req_string(const json::object& o, const char* field, size_t max_len) {
+Result<std::string> req_string(const json::object& o, const char* field, size_t max_len) {
   auto* v = o.if_contains(field);
   if (!v || !v->is_string()) return bad_argument(std::string(field) + " is required (a string)");
   const auto& s = v->as_string();
-  if (auto e = check_text(field, s)) return *e;
+  if (auto checked = check_text(field, s); !checked) return checked.error();
   // Limits count characters (UTF-8 code points), not bytes: a Chinese name
   // of 64 characters is 192 bytes.
   const size_t chars = utf8_length(s).value_or(0);
@@ -346,13 +360,21 @@ ApiResult<std::string> req_string(const json::object& o, const char* field, size
   return std::string(s);
 }
 
-ApiResult<std::optional<std::string>> opt_string(const json::object& o, const char* field,
-                                                 size_t max_len) {
+Result<std::optional<std::string>> opt_string(const json::object& o, const char* field,
+                                              size_t max_len) {
   auto* v = o.if_contains(field);
   if (!v || v->is_null()) return std::optional<std::string>();
   auto r = req_string(o, field, max_len);
   if (!r) return r.error();
   return std::optional<std::string>(std::move(r.value()));
+}
+
+Result<std::string> idempotency_key(const Ctx& c) {
+  auto key = c.req["Idempotency-Key"];
+  if (key.empty())
+    return make_error(code::kIdempotencyKeyRequired, "the Idempotency-Key header is required");
+  if (key.size() > 255) return bad_argument("Idempotency-Key has at most 255 characters");
+  return std::string(key);
 }
 
 bool all_digits(std::string_view s) {

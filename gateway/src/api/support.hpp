@@ -28,7 +28,6 @@ namespace cgw::gw::api {
 namespace json = boost::json;
 using net::Request;
 using net::Response;
-using Awaitable = boost::asio::awaitable<Response>;
 
 namespace scope {
 inline constexpr const char* kInventoryRead = "inventory:read";
@@ -41,13 +40,31 @@ inline constexpr const char* kActivationsRead = "activations:read";
 inline constexpr const char* kActivationsResolve = "activations:resolve";
 }  // namespace scope
 
+// A handler's answer and what the audit log records of it (routes.hpp):
+// nothing is read back from the response.
+struct Reply {
+  Reply(Response r) : res(std::move(r)) {}
+  Response res;
+  // The object a create made (its path names none); "" otherwise.
+  std::string object_id;
+  // The audited outcome: an error code, or a decision such as
+  // "resolved:activated"; "" : "ok" or "error" by the status.
+  std::string outcome;
+};
+using Awaitable = boost::asio::awaitable<Reply>;
+
+struct Route;
+
 struct Ctx {
   Services& svc;
   Request& req;
   std::string request_id;
-  std::string tenant;                        // after authentication
-  std::vector<std::string> segments;         // path split on '/'
   std::map<std::string, std::string> query;  // decoded
+  // The route the path matched (for a 405, the path's route whose rules
+  // apply) and its {id} or {carrier} segment.
+  const Route* route = nullptr;
+  std::string param;
+  std::string tenant, key_label;  // after authentication
 };
 
 Response json_response(const Ctx& c, int status, const json::value& body);
@@ -56,13 +73,18 @@ Response json_response(const Ctx& c, int status, std::string body);
 // Appends `s` as a JSON string, quoted and escaped byte for byte as
 // boost::json::serialize does, for handlers that write their JSON directly.
 void append_json_string(std::string& out, std::string_view s);
-Response error_response(const Ctx& c, const ApiError& e);
-// 429 for a used-up quota (`code`: RATE_LIMITED or KYC_QUOTA_EXCEEDED),
-// with Retry-After.
-Response quota_response(const Ctx& c, const std::string& code, const std::string& quota,
-                        int64_t retry_after_s);
-// A plugin/carrier failure as an API error (normalized code -> HTTP status).
-ApiError carrier_error(const OperationOutcome& o);
+// The error with its status from the one table (api/error.cpp); the
+// outcome audited is its code.
+Reply error_response(const Ctx& c, const Error& e,
+                     ErrorSubject subject = ErrorSubject::kReferenced);
+// A used-up tenant quota (`code`: RATE_LIMITED or KYC_QUOTA_EXCEEDED):
+// retryable, with Retry-After.
+Error quota_exceeded(const char* code, const std::string& quota, int64_t retry_after_s);
+// An answer stored under an Idempotency-Key, sent again. The audit records
+// what the first answer did: its error code, or the id of the object it
+// made (the member `id_member` of the stored body).
+Reply replay_response(const Ctx& c, int http_status, const std::string& body,
+                      std::string_view id_member);
 
 // The access log (one line per request): a logger with the default
 // logger's name, pattern and level whose lines go to `fd` (stderr) in
@@ -76,39 +98,45 @@ std::shared_ptr<spdlog::logger> make_access_log(
 // Parses `text` like json::parse, but an object that has two members with
 // the same key is an error (400 INVALID_JSON naming the key), as is any
 // text that is not one JSON value.
-ApiResult<json::value> parse_json_unique_keys(std::string_view text,
-                                              const json::parse_options& options);
+Result<json::value> parse_json_unique_keys(std::string_view text,
+                                           const json::parse_options& options);
 // Parses the body as a JSON object whose members are all in `allowed`
 // (each once).
-ApiResult<json::object> parse_body(const Ctx& c, std::initializer_list<const char*> allowed);
+Result<json::object> parse_body(const Ctx& c, std::initializer_list<const char*> allowed);
 // The number of characters (code points) of well-formed UTF-8, or nullopt.
 std::optional<size_t> utf8_length(std::string_view s);
-// 400 INVALID_ARGUMENT naming `name` when `value` has a NUL or is not UTF-8.
-std::optional<ApiError> check_text(std::string_view name, std::string_view value);
+// INVALID_ARGUMENT naming `name` when `value` has a NUL or is not UTF-8.
+Status check_text(std::string_view name, std::string_view value);
 // The same for every decoded query parameter (a %C0%AF is not text).
-std::optional<ApiError> check_query(const std::map<std::string, std::string>& query);
+Status check_query(const std::map<std::string, std::string>& query);
 // Required / optional string members: text without NUL, 1 to `max_len`
 // characters (code points, not bytes); errors name the field.
-ApiResult<std::string> req_string(const json::object& o, const char* field, size_t max_len);
-ApiResult<std::optional<std::string>> opt_string(const json::object& o, const char* field,
-                                                 size_t max_len);
+Result<std::string> req_string(const json::object& o, const char* field, size_t max_len);
+Result<std::optional<std::string>> opt_string(const json::object& o, const char* field,
+                                              size_t max_len);
+// The Idempotency-Key header of a request that requires one (400
+// IDEMPOTENCY_KEY_REQUIRED without it).
+Result<std::string> idempotency_key(const Ctx& c);
 bool all_digits(std::string_view s);
 std::string rfc3339(int64_t ms);
 
-// Handlers; each checks its own scope.
+// Handlers (routes.cpp names each with its path, scope and audit action).
+Awaitable health(Ctx& c);
+Awaitable ready(Ctx& c);
+Awaitable metrics(Ctx& c);
 Awaitable list_carriers(Ctx& c);
 Awaitable list_plans(Ctx& c);
 Awaitable search_numbers(Ctx& c);
 Awaitable create_reservation(Ctx& c);
-Awaitable get_reservation(Ctx& c, const std::string& id);
-Awaitable delete_reservation(Ctx& c, const std::string& id);
+Awaitable get_reservation(Ctx& c);
+Awaitable delete_reservation(Ctx& c);
 Awaitable create_verification(Ctx& c);
-Awaitable get_verification(Ctx& c, const std::string& id);
+Awaitable get_verification(Ctx& c);
 Awaitable create_activation(Ctx& c);
-Awaitable get_activation(Ctx& c, const std::string& id);
-Awaitable list_activation_webhooks(Ctx& c, const std::string& id);
+Awaitable get_activation(Ctx& c);
+Awaitable list_activation_webhooks(Ctx& c);
 Awaitable list_activations(Ctx& c);
-Awaitable resolve_activation(Ctx& c, const std::string& id);
-Awaitable receive_callback(Ctx& c, const std::string& carrier);
+Awaitable resolve_activation(Ctx& c);
+Awaitable receive_callback(Ctx& c);
 
 }  // namespace cgw::gw::api

@@ -39,7 +39,7 @@ constexpr int kMaxSteps = 16;
 
 OperationOutcome plugin_error(std::string message) {
   OperationOutcome o;
-  o.code = "PLUGIN_ERROR";
+  o.code = code::kPluginError;
   o.message = std::move(message);
   return o;
 }
@@ -92,7 +92,7 @@ std::optional<OperationOutcome> rate_limited_outcome(const net::ClientResponse& 
                                                      int64_t now_ms) {
   if (!res.ok() || res.status != 429) return std::nullopt;
   OperationOutcome o;
-  o.code = "CARRIER_UNAVAILABLE";
+  o.code = code::kCarrierUnavailable;
   o.message = "the carrier asks to slow down (HTTP 429)";
   o.retryable = true;
   o.outcome_unknown = false;  // a refusal: nothing was applied
@@ -186,7 +186,7 @@ boost::asio::awaitable<OperationOutcome> Carrier::run_once(const std::string& op
       o.carrier_code = copy(step->error.carrier_code);
       o.retryable = step->error.retryable != 0;
       o.outcome_unknown = step->error.outcome_unknown != 0;
-      if (o.code.empty()) o.code = "PLUGIN_ERROR";
+      if (o.code.empty()) o.code = code::kPluginError;
       co_return o;
     }
     if (step->kind != CGW_STEP_SEND)
@@ -282,7 +282,7 @@ CallbackOutcome Carrier::parse_callback(const std::string& method, const std::st
   cgw_callback_v1* cb = t->parse_callback(instance_, &req);
   if (!cb || cb->struct_size < sizeof(cgw_callback_v1)) {
     if (cb) t->free_callback(cb);
-    out.error_code = "PLUGIN_ERROR";
+    out.error_code = code::kPluginError;
     out.error_message = "the plugin returned no callback result";
     return out;
   }

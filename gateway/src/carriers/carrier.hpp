@@ -8,6 +8,7 @@
 
 #include "carriers/resilience.hpp"
 #include "core/config.hpp"
+#include "core/error.hpp"
 
 #include <cgw/abi.h>
 
@@ -66,6 +67,15 @@ struct OperationOutcome {
   bool rate_limited = false;
   std::optional<int64_t> retry_after_s = std::nullopt;
 };
+
+// A failed outcome as the gateway's error: the plugin's normalized code, its
+// message (the code when it has none), whether a retry may help, and the
+// carrier's Retry-After.
+inline Error error_of(const OperationOutcome& o) {
+  Error e{o.code, o.message.empty() ? o.code : o.message, o.retryable};
+  e.retry_after_s = o.retry_after_s;
+  return e;
+}
 
 // A carrier's 429 Too Many Requests, whatever its protocol: the carrier
 // asks us to slow down and has applied nothing, so CARRIER_UNAVAILABLE,

@@ -139,6 +139,16 @@ TenantConfig parse_tenant(const YAML::Node& n, const std::filesystem::path& base
   return t;
 }
 
+void parse_breaker(const YAML::Node& node, CarrierConfig& c) {
+  Section b(node, "circuit_breaker", {"window", "min_calls", "failure_ratio", "open_ms"});
+  c.breaker_window = b.positive<int>("window", c.breaker_window);
+  c.breaker_min_calls = b.positive<int>("min_calls", c.breaker_min_calls);
+  c.breaker_failure_ratio = b.opt<double>("failure_ratio", c.breaker_failure_ratio);
+  if (c.breaker_failure_ratio <= 0 || c.breaker_failure_ratio > 1)
+    throw ConfigError(node["failure_ratio"], "circuit_breaker.failure_ratio must be in (0, 1]");
+  c.breaker_open = ms(b, "open_ms", c.breaker_open.count());
+}
+
 CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& base) {
   Section s(n, "carrier",
             {"id",
@@ -191,17 +201,7 @@ CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& ba
   c.max_retries = s.opt<int>("max_retries", 2);
   if (c.max_retries < 0 || c.max_retries > 10)
     throw ConfigError(n["max_retries"], "carrier " + c.id + ": max_retries must be 0-10");
-  if (s.has("circuit_breaker")) {
-    Section b(s.get("circuit_breaker"), "circuit_breaker",
-              {"window", "min_calls", "failure_ratio", "open_ms"});
-    c.breaker_window = b.positive<int>("window", c.breaker_window);
-    c.breaker_min_calls = b.positive<int>("min_calls", c.breaker_min_calls);
-    c.breaker_failure_ratio = b.opt<double>("failure_ratio", c.breaker_failure_ratio);
-    if (c.breaker_failure_ratio <= 0 || c.breaker_failure_ratio > 1)
-      throw ConfigError(s.get("circuit_breaker")["failure_ratio"],
-                        "circuit_breaker.failure_ratio must be in (0, 1]");
-    c.breaker_open = ms(b, "open_ms", c.breaker_open.count());
-  }
+  if (s.has("circuit_breaker")) parse_breaker(s.get("circuit_breaker"), c);
   if (s.has("tls")) {
     Section t(s.get("tls"), "carrier " + c.id + " tls", {"ca_file", "verify"});
     if (t.has("ca_file")) c.tls_ca_file = relative_to(base, t.req_str("ca_file"));
@@ -215,123 +215,100 @@ CarrierConfig parse_carrier(const YAML::Node& n, const std::filesystem::path& ba
   return c;
 }
 
-Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
-  Config cfg;
-  cfg.file = file;
-  const auto base = file.parent_path();
-  Section s(root, "config",
-            {"listen", "public_base_url", "threads", "store", "log", "limits", "security",
-             "tenants", "carriers", "webhooks", "audit"});
-  if (s.has("listen")) {
-    Section l(s.get("listen"), "listen", {"address", "port", "tls"});
-    if (l.has("tls")) {
-      Section t(l.get("tls"), "listen.tls",
-                {"cert_file", "key_file", "client_ca_file", "require_client_cert"});
-      ListenTls tls;
-      tls.cert_file = relative_to(base, t.req_str("cert_file"));
-      tls.key_file = relative_to(base, t.req_str("key_file"));
-      if (t.has("client_ca_file"))
-        tls.client_ca_file = relative_to(base, t.req_str("client_ca_file"));
-      tls.require_client_cert = t.opt<bool>("require_client_cert", false);
-      if (tls.require_client_cert && tls.client_ca_file.empty())
-        throw ConfigError(l.get("tls"), "listen.tls.require_client_cert needs client_ca_file");
-      cfg.listen_tls = tls;
-    }
-    cfg.listen_address = l.opt<std::string>("address", cfg.listen_address);
-    int port = l.opt<int>("port", cfg.listen_port);
-    if (port < 0 || port > 65535)
-      throw ConfigError(s.get("listen")["port"], "listen.port must be 0-65535");
-    cfg.listen_port = static_cast<uint16_t>(port);
+void parse_listen(const YAML::Node& node, const std::filesystem::path& base, Config& cfg) {
+  Section l(node, "listen", {"address", "port", "tls"});
+  if (l.has("tls")) {
+    Section t(l.get("tls"), "listen.tls",
+              {"cert_file", "key_file", "client_ca_file", "require_client_cert"});
+    ListenTls tls;
+    tls.cert_file = relative_to(base, t.req_str("cert_file"));
+    tls.key_file = relative_to(base, t.req_str("key_file"));
+    if (t.has("client_ca_file"))
+      tls.client_ca_file = relative_to(base, t.req_str("client_ca_file"));
+    tls.require_client_cert = t.opt<bool>("require_client_cert", false);
+    if (tls.require_client_cert && tls.client_ca_file.empty())
+      throw ConfigError(l.get("tls"), "listen.tls.require_client_cert needs client_ca_file");
+    cfg.listen_tls = tls;
   }
-  cfg.public_base_url = s.opt<std::string>("public_base_url", "");
-  cfg.threads = s.positive<int>("threads", 2);
-  if (s.has("store")) {
-    Section st(s.get("store"), "store", {"path"});
-    cfg.store_path = relative_to(base, st.req_str("path"));
-  } else {
-    cfg.store_path = relative_to(base, cfg.store_path.string());
+  cfg.listen_address = l.opt<std::string>("address", cfg.listen_address);
+  int port = l.opt<int>("port", cfg.listen_port);
+  if (port < 0 || port > 65535) throw ConfigError(node["port"], "listen.port must be 0-65535");
+  cfg.listen_port = static_cast<uint16_t>(port);
+}
+
+void parse_limits(const YAML::Node& node, Config& cfg) {
+  Section lim(node, "limits",
+              {"max_header_bytes", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms",
+               "shutdown_grace_ms", "housekeeping_interval_ms", "idempotency_key_retention_h",
+               "reservation_recovery_grace_ms"});
+  cfg.max_header_bytes = lim.positive<size_t>("max_header_bytes", cfg.max_header_bytes);
+  cfg.max_body_bytes = lim.positive<size_t>("max_body_bytes", cfg.max_body_bytes);
+  cfg.read_timeout = ms(lim, "read_timeout_ms", cfg.read_timeout.count());
+  cfg.idle_timeout = ms(lim, "idle_timeout_ms", cfg.idle_timeout.count());
+  cfg.shutdown_grace = ms(lim, "shutdown_grace_ms", cfg.shutdown_grace.count());
+  cfg.housekeeping_interval =
+      ms(lim, "housekeeping_interval_ms", cfg.housekeeping_interval.count());
+  cfg.reservation_recovery_grace =
+      ms(lim, "reservation_recovery_grace_ms", cfg.reservation_recovery_grace.count());
+  auto retention_h = lim.positive<int64_t>("idempotency_key_retention_h", 48);
+  if (retention_h < 24)
+    throw ConfigError(node["idempotency_key_retention_h"],
+                      "limits.idempotency_key_retention_h must be at least 24");
+  cfg.idempotency_key_retention = std::chrono::hours(retention_h);
+}
+
+// security: the PII key and the keys of earlier rotations, each 32 bytes hex
+// given as a {file:} or {env:} reference.
+void parse_security(const YAML::Node& node, const std::filesystem::path& base, Config& cfg) {
+  YAML::Node sec = YAML::Clone(node);
+  const std::set<std::string> known = {"pii_key", "pii_previous_keys"};
+  Section ss(sec, "security", known);
+  if (auto err = resolve_secret_refs(sec, base); !err.empty())
+    throw ConfigError(node, "security: " + err);
+  auto key = crypto::from_hex(Section(sec, "security", known).req_str("pii_key"));
+  if (!key || key->size() != 32)
+    throw ConfigError(node["pii_key"], "security.pii_key must be 64 hex characters (32 bytes)");
+  cfg.pii_key = *key;
+  if (!ss.has("pii_previous_keys")) return;
+  // Previous keys open values sealed before a rotation; each must be a
+  // different key (the key id is what a sealed value names).
+  std::set<std::string> key_ids = {PiiCipher::key_id_for(*key)};
+  const YAML::Node list = sec["pii_previous_keys"], at = node["pii_previous_keys"];
+  if (!list.IsSequence())
+    throw ConfigError(at, "security.pii_previous_keys must be a list of {file:} or {env:}");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string name = "security.pii_previous_keys[" + std::to_string(i) + "]";
+    auto old = list[i].IsScalar() ? crypto::from_hex(list[i].as<std::string>()) : std::nullopt;
+    if (!old || old->size() != 32)
+      throw ConfigError(at[i], name + " must be 64 hex characters (32 bytes)");
+    const auto id = PiiCipher::key_id_for(*old);
+    if (!key_ids.insert(id).second)
+      throw ConfigError(at[i], name + " repeats a key already configured (key id " + id + ")");
+    cfg.pii_previous_keys.push_back(*old);
   }
-  cfg.audit_log_path = cfg.store_path.parent_path() / "audit.log";
-  if (s.has("audit")) {
-    Section au(s.get("audit"), "audit", {"path"});
-    cfg.audit_log_path = relative_to(base, au.req_str("path"));
-  }
-  if (s.has("log")) {
-    Section lg(s.get("log"), "log", {"level"});
-    cfg.log_level = lg.opt<std::string>("level", cfg.log_level);
-  }
-  if (s.has("limits")) {
-    Section lim(s.get("limits"), "limits",
-                {"max_header_bytes", "max_body_bytes", "read_timeout_ms", "idle_timeout_ms",
-                 "shutdown_grace_ms", "housekeeping_interval_ms", "idempotency_key_retention_h",
-                 "reservation_recovery_grace_ms"});
-    cfg.max_header_bytes = lim.positive<size_t>("max_header_bytes", cfg.max_header_bytes);
-    cfg.max_body_bytes = lim.positive<size_t>("max_body_bytes", cfg.max_body_bytes);
-    cfg.read_timeout = ms(lim, "read_timeout_ms", cfg.read_timeout.count());
-    cfg.idle_timeout = ms(lim, "idle_timeout_ms", cfg.idle_timeout.count());
-    cfg.shutdown_grace = ms(lim, "shutdown_grace_ms", cfg.shutdown_grace.count());
-    cfg.housekeeping_interval =
-        ms(lim, "housekeeping_interval_ms", cfg.housekeeping_interval.count());
-    cfg.reservation_recovery_grace =
-        ms(lim, "reservation_recovery_grace_ms", cfg.reservation_recovery_grace.count());
-    auto retention_h = lim.positive<int64_t>("idempotency_key_retention_h", 48);
-    if (retention_h < 24)
-      throw ConfigError(s.get("limits")["idempotency_key_retention_h"],
-                        "limits.idempotency_key_retention_h must be at least 24");
-    cfg.idempotency_key_retention = std::chrono::hours(retention_h);
-  }
-  if (!s.has("security"))
-    throw ConfigError(
-        root, "security.pii_key is required (32 bytes hex, as a {file:} or {env:} reference)");
-  {
-    YAML::Node sec = YAML::Clone(s.get("security"));
-    const std::set<std::string> known = {"pii_key", "pii_previous_keys"};
-    Section ss(sec, "security", known);
-    if (auto err = resolve_secret_refs(sec, base); !err.empty())
-      throw ConfigError(s.get("security"), "security: " + err);
-    auto key = crypto::from_hex(Section(sec, "security", known).req_str("pii_key"));
-    if (!key || key->size() != 32)
-      throw ConfigError(s.get("security")["pii_key"],
-                        "security.pii_key must be 64 hex characters (32 bytes)");
-    cfg.pii_key = *key;
-    // Previous keys open values sealed before a rotation; each must be a
-    // different key (the key id is what a sealed value names).
-    std::set<std::string> key_ids = {PiiCipher::key_id_for(*key)};
-    if (ss.has("pii_previous_keys")) {
-      const YAML::Node list = sec["pii_previous_keys"], at = s.get("security")["pii_previous_keys"];
-      if (!list.IsSequence())
-        throw ConfigError(at, "security.pii_previous_keys must be a list of {file:} or {env:}");
-      for (size_t i = 0; i < list.size(); ++i) {
-        const std::string name = "security.pii_previous_keys[" + std::to_string(i) + "]";
-        auto old = list[i].IsScalar() ? crypto::from_hex(list[i].as<std::string>()) : std::nullopt;
-        if (!old || old->size() != 32)
-          throw ConfigError(at[i], name + " must be 64 hex characters (32 bytes)");
-        const auto id = PiiCipher::key_id_for(*old);
-        if (!key_ids.insert(id).second)
-          throw ConfigError(at[i], name + " repeats a key already configured (key id " + id + ")");
-        cfg.pii_previous_keys.push_back(*old);
-      }
-    }
-  }
-  if (s.has("webhooks")) {
-    Section w(s.get("webhooks"), "webhooks",
-              {"initial_backoff_ms", "max_backoff_ms", "give_up_after_h", "request_timeout_ms",
-               "scan_interval_ms", "max_in_flight"});
-    auto& p = cfg.webhooks;
-    p.initial_backoff = ms(w, "initial_backoff_ms", p.initial_backoff.count());
-    p.max_backoff = ms(w, "max_backoff_ms", p.max_backoff.count());
-    if (p.max_backoff < p.initial_backoff)
-      throw ConfigError(s.get("webhooks"),
-                        "webhooks.max_backoff_ms must not be below initial_backoff_ms");
-    auto give_up_h = w.positive<int64_t>("give_up_after_h", p.give_up_after.count());
-    if (give_up_h < 24)
-      throw ConfigError(s.get("webhooks")["give_up_after_h"],
-                        "webhooks.give_up_after_h must be at least 24");
-    p.give_up_after = std::chrono::hours(give_up_h);
-    p.request_timeout = ms(w, "request_timeout_ms", p.request_timeout.count());
-    p.scan_interval = ms(w, "scan_interval_ms", p.scan_interval.count());
-    p.max_in_flight = w.positive<int>("max_in_flight", p.max_in_flight);
-  }
+}
+
+void parse_webhooks(const YAML::Node& node, Config& cfg) {
+  Section w(node, "webhooks",
+            {"initial_backoff_ms", "max_backoff_ms", "give_up_after_h", "request_timeout_ms",
+             "scan_interval_ms", "max_in_flight"});
+  auto& p = cfg.webhooks;
+  p.initial_backoff = ms(w, "initial_backoff_ms", p.initial_backoff.count());
+  p.max_backoff = ms(w, "max_backoff_ms", p.max_backoff.count());
+  if (p.max_backoff < p.initial_backoff)
+    throw ConfigError(node, "webhooks.max_backoff_ms must not be below initial_backoff_ms");
+  auto give_up_h = w.positive<int64_t>("give_up_after_h", p.give_up_after.count());
+  if (give_up_h < 24)
+    throw ConfigError(node["give_up_after_h"], "webhooks.give_up_after_h must be at least 24");
+  p.give_up_after = std::chrono::hours(give_up_h);
+  p.request_timeout = ms(w, "request_timeout_ms", p.request_timeout.count());
+  p.scan_interval = ms(w, "scan_interval_ms", p.scan_interval.count());
+  p.max_in_flight = w.positive<int>("max_in_flight", p.max_in_flight);
+}
+
+// tenants and carriers: non-empty lists without duplicate ids (or keys).
+void parse_parties(const YAML::Node& root, const Section& s, const std::filesystem::path& base,
+                   Config& cfg) {
   auto tenants = s.get("tenants");
   if (!tenants.IsSequence() || tenants.size() == 0)
     throw ConfigError(root, "tenants must be a non-empty list");
@@ -353,6 +330,40 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
     if (!seen.insert(cc.id).second) throw ConfigError(c, "duplicate carrier id " + cc.id);
     cfg.carriers.push_back(std::move(cc));
   }
+}
+
+Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
+  Config cfg;
+  cfg.file = file;
+  const auto base = file.parent_path();
+  Section s(root, "config",
+            {"listen", "public_base_url", "threads", "store", "log", "limits", "security",
+             "tenants", "carriers", "webhooks", "audit"});
+  if (s.has("listen")) parse_listen(s.get("listen"), base, cfg);
+  cfg.public_base_url = s.opt<std::string>("public_base_url", "");
+  cfg.threads = s.positive<int>("threads", 2);
+  if (s.has("store")) {
+    Section st(s.get("store"), "store", {"path"});
+    cfg.store_path = relative_to(base, st.req_str("path"));
+  } else {
+    cfg.store_path = relative_to(base, cfg.store_path.string());
+  }
+  cfg.audit_log_path = cfg.store_path.parent_path() / "audit.log";
+  if (s.has("audit")) {
+    Section au(s.get("audit"), "audit", {"path"});
+    cfg.audit_log_path = relative_to(base, au.req_str("path"));
+  }
+  if (s.has("log")) {
+    Section lg(s.get("log"), "log", {"level"});
+    cfg.log_level = lg.opt<std::string>("level", cfg.log_level);
+  }
+  if (s.has("limits")) parse_limits(s.get("limits"), cfg);
+  if (!s.has("security"))
+    throw ConfigError(
+        root, "security.pii_key is required (32 bytes hex, as a {file:} or {env:} reference)");
+  parse_security(s.get("security"), base, cfg);
+  if (s.has("webhooks")) parse_webhooks(s.get("webhooks"), cfg);
+  parse_parties(root, s, base, cfg);
   return cfg;
 }
 

@@ -27,7 +27,6 @@ inline constexpr const char* kInvalidJson = "INVALID_JSON";
 inline constexpr const char* kUnknownField = "UNKNOWN_FIELD";
 inline constexpr const char* kUnknownCarrier = "UNKNOWN_CARRIER";
 inline constexpr const char* kIdempotencyKeyRequired = "IDEMPOTENCY_KEY_REQUIRED";
-inline constexpr const char* kIdInvalid = "ID_INVALID";
 // Who is asking (401, 403).
 inline constexpr const char* kUnauthenticated = "UNAUTHENTICATED";
 inline constexpr const char* kForbidden = "FORBIDDEN";
@@ -38,14 +37,20 @@ inline constexpr const char* kBodyTooLarge = "BODY_TOO_LARGE";
 inline constexpr const char* kHeadersTooLarge = "HEADERS_TOO_LARGE";
 // State conflicts (409).
 inline constexpr const char* kIdempotencyKeyInUse = "IDEMPOTENCY_KEY_IN_USE";
+inline constexpr const char* kActivationNotUnknown = "ACTIVATION_NOT_UNKNOWN";
+// 409 for the reservation a request targets, 422 for one it names.
 inline constexpr const char* kReservationNotHeld = "RESERVATION_NOT_HELD";
 // Well-formed but refused (422).
 inline constexpr const char* kIdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
 inline constexpr const char* kVerificationNotFound = "VERIFICATION_NOT_FOUND";
 inline constexpr const char* kVerificationNotPassed = "VERIFICATION_NOT_PASSED";
 inline constexpr const char* kCarrierMismatch = "CARRIER_MISMATCH";
-inline constexpr const char* kActivationNotUnknown = "ACTIVATION_NOT_UNKNOWN";
+// KYC verdict reasons the gateway decides itself (Verification.reasons).
+inline constexpr const char* kIdInvalid = "ID_INVALID";
 inline constexpr const char* kUnderage = "UNDERAGE";
+inline constexpr const char* kManualReview = "MANUAL_REVIEW";
+// The failure code of an activation an operator resolved as failed.
+inline constexpr const char* kResolvedFailed = "RESOLVED_FAILED";
 // Slow down (429).
 inline constexpr const char* kRateLimited = "RATE_LIMITED";
 inline constexpr const char* kKycQuotaExceeded = "KYC_QUOTA_EXCEEDED";
@@ -66,6 +71,14 @@ struct Error {
 
 inline Error make_error(const char* code, std::string message, bool retryable = false) {
   return Error{code, std::move(message), retryable};
+}
+// INVALID_ARGUMENT: the message names the field or parameter.
+inline Error bad_argument(std::string message) {
+  return make_error(code::kInvalidArgument, std::move(message));
+}
+// NOT_FOUND: no such route or object (another tenant's objects included).
+inline Error not_found(std::string message) {
+  return make_error(code::kNotFound, std::move(message));
 }
 
 // A value or the expected error that prevented it.

@@ -229,15 +229,10 @@ double bits_density(const Snapshot& s, const Filter& f) {
   return d;
 }
 
-}  // namespace
-
-std::vector<FoundNumber> search_snapshot(const Snapshot& s, const NumberSearch& q) {
-  Filter f(s, q);
-  std::vector<FoundNumber> out;
-  if (f.impossible || s.rows.empty() || q.limit == 0) return out;
+// Every access path whose size is known exactly: the number range (first),
+// a suffix range, province, city, the price range.
+std::vector<Path> exact_paths(const Snapshot& s, const NumberSearch& q, const Filter& f) {
   const auto& rows = s.rows;
-
-  // Every access path whose size is known exactly.
   std::vector<Path> paths;
   const bool by_number = q.sort == NumberSort::kMsisdn;
   {
@@ -272,23 +267,27 @@ std::vector<FoundNumber> search_snapshot(const Snapshot& s, const NumberSearch& 
   };
   if (f.by_province) paths.push_back(id_list(list_of(s.by_province, f.province), by_number));
   if (f.by_city) paths.push_back(id_list(list_of(s.by_city, f.city), by_number));
-  {
-    // Rows by price, cut to the price range.
-    Path p =
-        id_list(s.by_price, q.sort == NumberSort::kPriceAsc || q.sort == NumberSort::kPriceDesc);
-    auto price_below = [&](uint32_t id, int64_t v) { return rows[id].price < v; };
-    p.lo = q.price_min <= rows[s.by_price.front()].price
-               ? 0
-               : std::lower_bound(s.by_price.begin(), s.by_price.end(), q.price_min, price_below) -
-                     s.by_price.begin();
-    p.hi =
-        q.price_max == std::numeric_limits<int64_t>::max()
-            ? s.by_price.size()
-            : std::lower_bound(s.by_price.begin(), s.by_price.end(), q.price_max + 1, price_below) -
-                  s.by_price.begin();
-    paths.push_back(p);
-  }
-  const double expected = selectivity(s, q, f, paths) * static_cast<double>(rows.size());
+  // Rows by price, cut to the price range.
+  Path p = id_list(s.by_price, q.sort == NumberSort::kPriceAsc || q.sort == NumberSort::kPriceDesc);
+  auto price_below = [&](uint32_t id, int64_t v) { return rows[id].price < v; };
+  p.lo = q.price_min <= rows[s.by_price.front()].price
+             ? 0
+             : std::lower_bound(s.by_price.begin(), s.by_price.end(), q.price_min, price_below) -
+                   s.by_price.begin();
+  p.hi =
+      q.price_max == std::numeric_limits<int64_t>::max()
+          ? s.by_price.size()
+          : std::lower_bound(s.by_price.begin(), s.by_price.end(), q.price_max + 1, price_below) -
+                s.by_price.begin();
+  paths.push_back(p);
+  return paths;
+}
+
+// The cheapest access path for the query.
+Path plan(const Snapshot& s, const NumberSearch& q, const Filter& f) {
+  std::vector<Path> paths = exact_paths(s, q, f);
+  const bool by_number = q.sort == NumberSort::kMsisdn;
+  const double expected = selectivity(s, q, f, paths) * static_cast<double>(s.rows.size());
   for (int t = 0; t < kVanityTagCount; ++t)
     if (q.tags_all & (1u << t)) paths.push_back(id_list(s.by_tag[t], by_number));
   const bool by_valuation =
@@ -315,101 +314,130 @@ std::vector<FoundNumber> search_snapshot(const Snapshot& s, const NumberSearch& 
   const Path* best = nullptr;
   for (auto& p : paths)
     if (!best || p.cost < best->cost) best = &p;
-  const Path& path = *best;
+  return *best;
+}
 
+constexpr size_t kAhead = 8;  // rows prefetched ahead of the one looked at
+
+// A path ordered like the result: walked from the cursor, stopping after
+// `limit` matches.
+std::vector<uint32_t> walk_in_order(const Snapshot& s, const NumberSearch& q, const Filter& f,
+                                    const Path& path) {
   std::vector<uint32_t> hits;
+  const auto& rows = s.rows;
   const bool desc = descending(q.sort);
-  constexpr size_t kAhead = 8;  // rows prefetched ahead of the one looked at
-  if (path.in_sort_order) {
-    // Start at the cursor: the path is ordered like the result.
-    size_t from = path.lo, to = path.hi;
-    if (f.after) {
-      auto not_past = [&](size_t i) { return f.vs_after(rows[path.at(i)]) <= 0; };
-      size_t lo = path.lo, hi = path.hi;  // partition point of "not past the cursor"
-      while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (not_past(mid))
-          lo = mid + 1;
-        else
-          hi = mid;
-      }
-      if (desc) {
-        // Descending: rows strictly before the cursor, walked backwards.
-        to = lo;
-        while (to > path.lo && f.vs_after(rows[path.at(to - 1)]) == 0) --to;
-      } else {
-        from = lo;
-      }
+  size_t from = path.lo, to = path.hi;
+  if (f.after) {
+    auto not_past = [&](size_t i) { return f.vs_after(rows[path.at(i)]) <= 0; };
+    size_t lo = path.lo, hi = path.hi;  // partition point of "not past the cursor"
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (not_past(mid))
+        lo = mid + 1;
+      else
+        hi = mid;
     }
-    if (path.bits) {  // in number order, ascending
-      f.walk_bits(from, to, [&](uint32_t id) {
-        if (f.matches(id)) hits.push_back(id);
-        return hits.size() < q.limit;
-      });
-    } else if (desc) {
-      for (size_t i = to; i > from && hits.size() < q.limit; --i) {
-        if (i > from + kAhead) f.prefetch(path.at(i - 1 - kAhead));
-        if (f.matches(path.at(i - 1))) hits.push_back(path.at(i - 1));
-      }
+    if (desc) {
+      // Descending: rows strictly before the cursor, walked backwards.
+      to = lo;
+      while (to > path.lo && f.vs_after(rows[path.at(to - 1)]) == 0) --to;
     } else {
-      for (size_t i = from; i < to && hits.size() < q.limit; ++i) {
-        if (i + kAhead < to) f.prefetch(path.at(i + kAhead));
-        if (f.matches(path.at(i))) hits.push_back(path.at(i));
-      }
+      from = lo;
     }
-  } else if (by_number) {
-    // Row ids are in number order: order the path's ids, then stop after
-    // `limit` matches like a path in order.
-    hits.reserve(path.size());
-    for (size_t i = path.lo; i < path.hi; ++i) hits.push_back(path.at(i));
-    std::sort(hits.begin(), hits.end());
-    size_t kept = 0;
-    for (size_t i = 0; i < hits.size() && kept < q.limit; ++i) {
-      if (i + kAhead < hits.size()) f.prefetch(hits[i + kAhead]);
-      if (f.matches(hits[i])) hits[kept++] = hits[i];
+  }
+  if (path.bits) {  // in number order, ascending
+    f.walk_bits(from, to, [&](uint32_t id) {
+      if (f.matches(id)) hits.push_back(id);
+      return hits.size() < q.limit;
+    });
+  } else if (desc) {
+    for (size_t i = to; i > from && hits.size() < q.limit; --i) {
+      if (i > from + kAhead) f.prefetch(path.at(i - 1 - kAhead));
+      if (f.matches(path.at(i - 1))) hits.push_back(path.at(i - 1));
     }
-    hits.resize(kept);
   } else {
-    if (path.bits) {
-      f.walk_bits(path.lo, path.hi, [&](uint32_t id) {
-        if (f.matches(id)) hits.push_back(id);
-        return true;
-      });
-    } else {
-      for (size_t i = path.lo; i < path.hi; ++i) {
-        if (i + kAhead < path.hi) f.prefetch(path.at(i + kAhead));
-        if (f.matches(path.at(i))) hits.push_back(path.at(i));
-      }
+    for (size_t i = from; i < to && hits.size() < q.limit; ++i) {
+      if (i + kAhead < to) f.prefetch(path.at(i + kAhead));
+      if (f.matches(path.at(i))) hits.push_back(path.at(i));
     }
-    auto before = [&](uint32_t a, uint32_t b) {
-      auto ka = std::pair(sort_key(rows[a], q.sort), rows[a].msisdn);
-      auto kb = std::pair(sort_key(rows[b], q.sort), rows[b].msisdn);
-      return desc ? kb < ka : ka < kb;
-    };
-    const size_t keep = std::min(hits.size(), q.limit);
-    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(keep), hits.end(),
-                      before);
-    hits.resize(keep);
   }
+  return hits;
+}
 
-  out.reserve(hits.size());
-  for (uint32_t id : hits) {
-    const Row& r = rows[id];
-    FoundNumber n;
-    n.carrier = s.carrier;
-    n.msisdn.assign(11, '0');  // 11 digits, leading zeros kept
-    for (auto [i, m] = std::pair{11, r.msisdn}; i-- > 0 && m > 0; m /= 10)
-      n.msisdn[static_cast<size_t>(i)] = static_cast<char>('0' + m % 10);
-    n.province = s.strings[r.province];
-    n.city = s.strings[r.city];
-    n.host_network = s.strings[r.host];
-    n.price_fen = r.price;
-    n.valuation_fen = r.valuation;
-    n.tags = r.tags;
-    n.grade = r.grade;
-    n.sort_key = sort_key(r, q.sort);
-    out.push_back(std::move(n));
+// Row ids are in number order: the path's ids ordered, then walked until
+// `limit` matches like a path in order.
+std::vector<uint32_t> walk_by_number(const NumberSearch& q, const Filter& f, const Path& path) {
+  std::vector<uint32_t> hits;
+  hits.reserve(path.size());
+  for (size_t i = path.lo; i < path.hi; ++i) hits.push_back(path.at(i));
+  std::sort(hits.begin(), hits.end());
+  size_t kept = 0;
+  for (size_t i = 0; i < hits.size() && kept < q.limit; ++i) {
+    if (i + kAhead < hits.size()) f.prefetch(hits[i + kAhead]);
+    if (f.matches(hits[i])) hits[kept++] = hits[i];
   }
+  hits.resize(kept);
+  return hits;
+}
+
+// Any other path: every match collected, the first `limit` sorted.
+std::vector<uint32_t> walk_and_sort(const Snapshot& s, const NumberSearch& q, const Filter& f,
+                                    const Path& path) {
+  std::vector<uint32_t> hits;
+  const auto& rows = s.rows;
+  if (path.bits) {
+    f.walk_bits(path.lo, path.hi, [&](uint32_t id) {
+      if (f.matches(id)) hits.push_back(id);
+      return true;
+    });
+  } else {
+    for (size_t i = path.lo; i < path.hi; ++i) {
+      if (i + kAhead < path.hi) f.prefetch(path.at(i + kAhead));
+      if (f.matches(path.at(i))) hits.push_back(path.at(i));
+    }
+  }
+  const bool desc = descending(q.sort);
+  auto before = [&](uint32_t a, uint32_t b) {
+    auto ka = std::pair(sort_key(rows[a], q.sort), rows[a].msisdn);
+    auto kb = std::pair(sort_key(rows[b], q.sort), rows[b].msisdn);
+    return desc ? kb < ka : ka < kb;
+  };
+  const size_t keep = std::min(hits.size(), q.limit);
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(keep), hits.end(),
+                    before);
+  hits.resize(keep);
+  return hits;
+}
+
+FoundNumber found_number(const Snapshot& s, const Row& r, NumberSort sort) {
+  FoundNumber n;
+  n.carrier = s.carrier;
+  n.msisdn.assign(11, '0');  // 11 digits, leading zeros kept
+  for (auto [i, m] = std::pair{11, r.msisdn}; i-- > 0 && m > 0; m /= 10)
+    n.msisdn[static_cast<size_t>(i)] = static_cast<char>('0' + m % 10);
+  n.province = s.strings[r.province];
+  n.city = s.strings[r.city];
+  n.host_network = s.strings[r.host];
+  n.price_fen = r.price;
+  n.valuation_fen = r.valuation;
+  n.tags = r.tags;
+  n.grade = r.grade;
+  n.sort_key = sort_key(r, sort);
+  return n;
+}
+
+}  // namespace
+
+std::vector<FoundNumber> search_snapshot(const Snapshot& s, const NumberSearch& q) {
+  Filter f(s, q);
+  std::vector<FoundNumber> out;
+  if (f.impossible || s.rows.empty() || q.limit == 0) return out;
+  const Path path = plan(s, q, f);
+  const std::vector<uint32_t> hits = path.in_sort_order              ? walk_in_order(s, q, f, path)
+                                     : q.sort == NumberSort::kMsisdn ? walk_by_number(q, f, path)
+                                                                     : walk_and_sort(s, q, f, path);
+  out.reserve(hits.size());
+  for (uint32_t id : hits) out.push_back(found_number(s, s.rows[id], q.sort));
   return out;
 }
 

@@ -79,7 +79,7 @@ std::vector<std::string> tag_names(uint32_t bits) {
   return out;
 }
 
-std::optional<uint32_t> parse_tags(std::string_view csv, std::string& unknown) {
+Result<uint32_t> parse_tags(std::string_view csv) {
   uint32_t bits = 0;
   while (!csv.empty()) {
     auto comma = csv.find(',');
@@ -88,10 +88,7 @@ std::optional<uint32_t> parse_tags(std::string_view csv, std::string& unknown) {
     if (name.empty()) continue;
     size_t i = 0;
     while (i < kNames.size() && name != kNames[i]) ++i;
-    if (i == kNames.size()) {
-      unknown = std::string(name);
-      return std::nullopt;
-    }
+    if (i == kNames.size()) return bad_argument("unknown tag '" + std::string(name) + "'");
     bits |= 1u << i;
   }
   return bits;

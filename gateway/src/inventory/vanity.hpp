@@ -3,6 +3,8 @@
 // means one thing across carriers. docs/inventory.md documents the rules.
 #pragma once
 
+#include "core/error.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,8 +31,8 @@ inline constexpr int kVanityTagCount = 11;
 
 uint32_t vanity_tags(std::string_view msisdn);
 std::vector<std::string> tag_names(uint32_t bits);
-// "AAAA,no4" -> bits; nullopt names the first unknown tag in `unknown`.
-std::optional<uint32_t> parse_tags(std::string_view csv, std::string& unknown);
+// "AAAA,no4" -> bits; INVALID_ARGUMENT naming the first unknown tag.
+Result<uint32_t> parse_tags(std::string_view csv);
 
 struct VanityAssessment {
   uint32_t tags = 0;

@@ -1,0 +1,64 @@
+#include "orders/callbacks.hpp"
+
+#include "orders/activation_engine.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+#include <cgw/types.hpp>
+
+namespace cgw::gw {
+
+namespace json = boost::json;
+
+namespace {
+
+// Records one event and applies it to the activation it names, when that
+// activation is the carrier's; an event naming another carrier's (or no)
+// activation is recorded and applied to nothing.
+void apply_event(Services& svc, const std::string& carrier_id, const json::value& ev) {
+  auto e = json::value_to<CallbackEvent>(ev);
+  if (e.type != "activation.status" || e.event_id.empty()) return;
+  auto act = svc.store.activations->by_id(e.gateway_order_id, false);
+  std::string activation_id;
+  if (act && act->carrier == carrier_id) {
+    activation_id = act->id;
+  } else {
+    spdlog::warn("callback carrier={} event={} names no activation of this carrier", carrier_id,
+                 e.event_id);
+  }
+  auto change = ActivationEngine::change_for(
+      ActivationStatusOutput{e.carrier_order_id, e.status, e.reason}, "callback " + e.event_id);
+  if (change.status.empty()) activation_id.clear();  // recorded, nothing to apply
+  auto applied = apply_callback_event(svc.store, carrier_id, e.event_id, json::serialize(ev),
+                                      activation_id, change, svc.now());
+  if (applied.id_reused)
+    spdlog::warn("callback carrier={} event={} reuses an event id with a different event",
+                 carrier_id, e.event_id);
+  spdlog::info("callback carrier={} event={} status={} duplicate={} advanced={}", carrier_id,
+               e.event_id, e.status, !applied.fresh, applied.advanced);
+}
+
+}  // namespace
+
+Result<CallbackAck> receive_callback(Services& svc, const std::string& carrier_id,
+                                     const CallbackRequest& request) {
+  Carrier* carrier = svc.carrier(carrier_id);
+  // A carrier that sends no callbacks has no callback endpoint.
+  if (!carrier || !carrier->has(CGW_CAP_CALLBACKS))
+    return make_error(code::kUnknownCarrier, "no carrier '" + carrier_id + "'");
+  auto cb = carrier->parse_callback(request.method, request.target, request.headers, request.body);
+  if (!cb.verified) {
+    spdlog::warn("callback carrier={} refused: {} {}", carrier_id, cb.error_code, cb.error_message);
+    return make_error(code::kCallbackRejected, "the callback failed verification");
+  }
+  boost::system::error_code ec;
+  auto events = json::parse(cb.events_json, ec);
+  if (ec || !events.is_array())
+    return make_error(code::kPluginError, "the plugin returned malformed events");
+  for (const auto& ev : events.as_array()) apply_event(svc, carrier_id, ev);
+  return CallbackAck{cb.ack_status,
+                     cb.ack_content_type.empty() ? "text/plain" : cb.ack_content_type,
+                     std::move(cb.ack_body)};
+}
+
+}  // namespace cgw::gw

@@ -1,0 +1,69 @@
+#include "orders/verifications.hpp"
+
+#include "core/verification_status.hpp"
+
+#include "cgw/common/id_number.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+#include <cgw/types.hpp>
+
+namespace cgw::gw {
+
+namespace json = boost::json;
+
+std::optional<KycVerifyOutput> local_verdict(KycVerifyInput& in, int64_t now_ms) {
+  const id::Date today = id::beijing_date(now_ms);
+  auto check = id::check_id_number(in.id_number, today);
+  if (!check.ok()) return KycVerifyOutput{verification::kRejected, {code::kIdInvalid}, {}};
+  in.id_number = check.normalized;
+  // The birth date is in the number: an applicant under 16 cannot open a
+  // line online with any carrier, so the (paid) carrier call is saved. A
+  // carrier with a higher minimum still refuses on its own check.
+  if (id::age_on(check.birth, today) < id::kMinimumApplicantAge)
+    return KycVerifyOutput{verification::kRejected, {code::kUnderage}, {}};
+  return std::nullopt;
+}
+
+namespace {
+
+boost::asio::awaitable<Result<KycVerifyOutput>> carrier_verdict(Carrier& carrier,
+                                                                const KycVerifyInput& in) {
+  const std::string input = json::serialize(json::value_from(in));
+  auto outcome = co_await carrier.run(op::kKycVerify, input);
+  if (!outcome.ok) {
+    Error e =
+        make_error(outcome.code.c_str(), outcome.message.empty() ? outcome.code : outcome.message,
+                   outcome.retryable);
+    e.retry_after_s = outcome.retry_after_s;
+    co_return e;
+  }
+  auto out = json::value_to<KycVerifyOutput>(outcome.result);
+  if (out.result != verification::kPassed && out.result != verification::kRejected &&
+      out.result != verification::kReview)
+    co_return make_error(code::kPluginError, "the plugin returned an unknown KYC result");
+  if (out.result == verification::kReview && out.reasons.empty())
+    out.reasons = {code::kManualReview};
+  co_return out;
+}
+
+}  // namespace
+
+boost::asio::awaitable<Result<Verification>> verify(Services& svc, std::string tenant,
+                                                    Carrier& carrier, KycVerifyInput in,
+                                                    std::function<Status()> admit_carrier_call) {
+  std::optional<KycVerifyOutput> out = local_verdict(in, svc.now());
+  if (!out) {
+    // Each carrier verification is paid: a tenant has a budget.
+    if (auto admitted = admit_carrier_call(); !admitted) co_return admitted.error();
+    auto verdict = co_await carrier_verdict(carrier, in);
+    if (!verdict) co_return verdict.error();
+    out = std::move(verdict.value());
+  }
+  auto v = svc.store.verifications->save(tenant, carrier.config().id, in, *out, svc.now());
+  spdlog::info("kyc verification={} carrier={} id={} result={}", v.id, v.carrier,
+               v.id_number_masked, v.result);
+  co_return v;
+}
+
+}  // namespace cgw::gw
