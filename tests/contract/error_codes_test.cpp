@@ -35,34 +35,43 @@ std::set<std::string> documented_codes() {
   return out;
 }
 
+// The constants `k<Name> = "CODE"` of a header: name -> code.
+std::map<std::string, std::string> constants_in(const fs::path& header) {
+  const std::string text = slurp(header);
+  const std::regex constant(R"re(inline constexpr const char\* (k\w+) = "([A-Z][A-Z0-9_]+)")re");
+  std::map<std::string, std::string> out;
+  for (std::sregex_iterator it(text.begin(), text.end(), constant), end; it != end; ++it)
+    out.emplace((*it)[1], (*it)[2]);
+  return out;
+}
+
 // code -> first place it is written.
 std::map<std::string, std::string> codes_in_sources() {
-  // The ways an error answer gets its code: ApiError{status, "CODE", ...},
-  // {status, "CODE", ...} returned as an ApiError, the helpers that take a
-  // code, and the HTTP layer's own refusals.
-  const std::regex written(
-      R"re((?:ApiError\s*\{|return\s*\{)\s*\d{3}\s*,\s*"([A-Z][A-Z0-9_]+)")re"
-      R"re(|(?:unprocessable|refuse|quota_response\s*\(\s*c\s*,)\s*\(?\s*"([A-Z][A-Z0-9_]+)")re"
-      R"re(|refusal\s*\([^;"]*?,\s*"([A-Z][A-Z0-9_]+)")re"
-      R"re(|error_body\s*\(\s*"([A-Z][A-Z0-9_]+)")re");
   std::map<std::string, std::string> out;
-  std::vector<fs::path> files;
-  for (const auto* dir : {"gateway/src", "common/src"})
-    for (const auto& e : fs::directory_iterator(kRoot / dir))
-      if (e.path().extension() == ".cpp" || e.path().extension() == ".hpp")
-        files.push_back(e.path());
-  for (const auto& f : files) {
-    const std::string text = slurp(f);
+  // The gateway answers with a code only through the one code-to-status
+  // table (gateway/src/api/error.cpp), which names the constants of
+  // core/error.hpp (the SDK's codes among them).
+  auto names = constants_in(kRoot / "gateway/src/core/error.hpp");
+  names.merge(constants_in(kRoot / "sdk/include/cgw/plugin.hpp"));
+  const std::string table = slurp(kRoot / "gateway/src/api/error.cpp");
+  const std::regex row(R"re(\{code::(k\w+),\s*\d{3})re");
+  for (std::sregex_iterator it(table.begin(), table.end(), row), end; it != end; ++it)
+    if (auto n = names.find((*it)[1]); n != names.end())
+      out.emplace(n->second, "gateway/src/api/error.cpp");
+    else
+      out.emplace((*it)[1].str() + " (an unknown constant)", "gateway/src/api/error.cpp");
+  // The HTTP layer's own refusals.
+  const std::regex written(R"re(error_body\s*\(\s*"([A-Z][A-Z0-9_]+)")re");
+  for (const auto& e : fs::recursive_directory_iterator(kRoot / "common/src")) {
+    if (e.path().extension() != ".cpp" && e.path().extension() != ".hpp") continue;
+    const std::string text = slurp(e.path());
     for (std::sregex_iterator it(text.begin(), text.end(), written), end; it != end; ++it)
-      for (size_t g = 1; g < it->size(); ++g)
-        if ((*it)[g].matched) out.emplace((*it)[g].str(), fs::relative(f, kRoot).string());
+      out.emplace((*it)[1].str(), fs::relative(e.path(), kRoot).string());
   }
-  // Plugin codes reach clients as they are (api::carrier_error), except
+  // Plugin codes reach clients as they are (error_of), except
   // CONFIG_INVALID, which only `create` returns and stops the start.
-  const std::string sdk = slurp(kRoot / "sdk/include/cgw/plugin.hpp");
-  const std::regex constant(R"re(inline constexpr const char\* k\w+ = "([A-Z][A-Z0-9_]+)")re");
-  for (std::sregex_iterator it(sdk.begin(), sdk.end(), constant), end; it != end; ++it)
-    if ((*it)[1] != "CONFIG_INVALID") out.emplace((*it)[1], "sdk/include/cgw/plugin.hpp");
+  for (const auto& [name, code] : constants_in(kRoot / "sdk/include/cgw/plugin.hpp"))
+    if (code != "CONFIG_INVALID") out.emplace(code, "sdk/include/cgw/plugin.hpp");
   return out;
 }
 

@@ -26,20 +26,4 @@ int http_status_for(std::string_view code, ErrorSubject subject = ErrorSubject::
 // {"error":{"code","message","retryable"}}
 std::string error_body(const Error& e);
 
-// Transitional, for the store until its callers pass core `Error`s: an
-// Error with the HTTP status it is stored and replayed with. Built from an
-// Error, the status comes from the table.
-struct ApiError : Error {
-  int http_status = 500;
-  ApiError() = default;
-  ApiError(int status, std::string code, std::string message, bool retryable = false)
-      : Error{std::move(code), std::move(message), retryable}, http_status(status) {}
-  ApiError(const Error& e) : Error(e), http_status(http_status_for(e.code)) {}
-};
-inline ApiError unprocessable(std::string code, std::string message) {
-  return ApiError(422, std::move(code), std::move(message));
-}
-template <class T>
-using ApiResult = Result<T, ApiError>;
-
 }  // namespace cgw::gw
