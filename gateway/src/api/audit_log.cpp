@@ -13,7 +13,7 @@ AuditLog::~AuditLog() {
   if (logger_) logger_->flush();
 }
 
-std::string AuditLog::open() {
+Status AuditLog::open() {
   try {
     if (file_.has_parent_path()) std::filesystem::create_directories(file_.parent_path());
     auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file_.string(), false);
@@ -22,7 +22,7 @@ std::string AuditLog::open() {
     logger_->flush_on(spdlog::level::info);  // each line reaches the file at once
     return {};
   } catch (const std::exception& e) {
-    return "audit log " + file_.string() + ": " + e.what();
+    return make_error(code::kInternal, "audit log " + file_.string() + ": " + e.what());
   }
 }
 

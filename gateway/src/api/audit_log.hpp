@@ -4,6 +4,8 @@
 // ids, codes and statuses only, never from request bodies.
 #pragma once
 
+#include "core/error.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -25,8 +27,8 @@ class AuditLog {
  public:
   explicit AuditLog(std::filesystem::path file) : file_(std::move(file)) {}
   ~AuditLog();
-  // Opens (appending). Empty string or what went wrong.
-  std::string open();
+  // Opens (appending); INTERNAL naming the file and the cause when it cannot.
+  Status open();
   void record(const AuditEntry& e);
   const std::filesystem::path& file() const { return file_; }
 

@@ -199,8 +199,8 @@ bool App::start_serving() {
   exit_code_ = 1;  // until the end of this function
   svc_->quotas = std::make_unique<TenantQuotas>(cfg.tenants);
   svc_->audit = std::make_unique<AuditLog>(cfg.audit_log_path);
-  if (auto err = svc_->audit->open(); !err.empty()) {
-    spdlog::critical("{}", err);
+  if (auto opened = svc_->audit->open(); !opened) {
+    spdlog::critical("{}", opened.error().message);
     return false;
   }
   webhooks_ = std::make_unique<WebhookDispatcher>(*svc_, tasks_);
