@@ -60,9 +60,9 @@ int rotate_pii(const Config& cfg, size_t batch_rows) {
     const double s = std::chrono::duration<double>(clock::now() - start).count();
     return s > 0 ? static_cast<double>(rows) / s : 0.0;
   };
-  PiiRotation r;
+  PiiRotationReport r;
   try {
-    r = keys.rotate(batch_rows, [&](const PiiRotation& p) {
+    r = keys.rotate(batch_rows, [&](const PiiRotationReport& p) {
       const auto now = clock::now();
       const auto seen = p.rows_done + static_cast<int64_t>(p.unreadable.size());
       if (now - last_log >= std::chrono::seconds(2) || seen >= p.rows_total) {

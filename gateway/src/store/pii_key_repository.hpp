@@ -11,7 +11,7 @@
 
 namespace cgw::gw {
 
-struct PiiRotation {
+struct PiiRotationReport {
   // Key ids (with their value counts) that the keyring does not know. Not
   // empty: the rotation refused and changed nothing.
   std::map<std::string, int64_t> unknown_keys;
@@ -37,8 +37,8 @@ class PiiKeyRepository {
   // the current key are not touched, so a re-run after an interruption goes
   // on where it stopped and a complete rotation re-run is a no-op. Calls
   // `progress` after each commit; returning false stops there.
-  virtual PiiRotation rotate(size_t batch_rows,
-                             const std::function<bool(const PiiRotation&)>& progress = {}) = 0;
+  virtual PiiRotationReport rotate(
+      size_t batch_rows, const std::function<bool(const PiiRotationReport&)>& progress = {}) = 0;
 };
 
 }  // namespace cgw::gw

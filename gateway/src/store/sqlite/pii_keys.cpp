@@ -34,9 +34,9 @@ std::map<std::string, int64_t> SqlitePiiKeys::census() {
   return db_.read([](db::Connection& c) { return sqlite::census(c); });
 }
 
-PiiRotation SqlitePiiKeys::rotate(size_t batch_rows,
-                                  const std::function<bool(const PiiRotation&)>& progress) {
-  PiiRotation r;
+PiiRotationReport SqlitePiiKeys::rotate(
+    size_t batch_rows, const std::function<bool(const PiiRotationReport&)>& progress) {
+  PiiRotationReport r;
   if (batch_rows == 0) batch_rows = 1;
   const std::string prefix = pii_.key_id() + ":";
   {

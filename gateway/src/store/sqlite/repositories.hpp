@@ -167,8 +167,8 @@ class SqlitePiiKeys final : public PiiKeyRepository {
  public:
   SqlitePiiKeys(SqliteDatabase& db, const PiiCipher& pii) : db_(db), pii_(pii) {}
   std::map<std::string, int64_t> census() override;
-  PiiRotation rotate(size_t batch_rows,
-                     const std::function<bool(const PiiRotation&)>& progress) override;
+  PiiRotationReport rotate(size_t batch_rows,
+                           const std::function<bool(const PiiRotationReport&)>& progress) override;
 
  private:
   SqliteDatabase& db_;
