@@ -287,23 +287,32 @@ void App::start_background() {
     spdlog::error("cannot write port file {}", options_.port_file);
 }
 
-// Runs the I/O threads until the stop sequence stops them.
+// Runs the I/O threads until a signal; then the stop sequence runs on this
+// thread alone: cancelling a task (cancellation_signal::emit) is not
+// thread-safe against that task running on another I/O thread.
 void App::serve() {
   asio::signal_set signals(ioc_, SIGINT, SIGTERM);
   stop_timer_ = std::make_unique<asio::steady_timer>(ioc_);
   signals.async_wait([this](const boost::system::error_code& ec, int sig) {
-    if (!ec) begin_stop(sig);
+    if (ec) return;
+    stop_signal_ = sig;
+    ioc_.stop();
   });
   // A signal that came after the last start-up check, before the
   // signal_set took the signals over.
   if (g_stop_startup != 0) {
     signals.cancel();
-    asio::post(ioc_, [this] { begin_stop(g_stop_startup); });
+    stop_signal_ = g_stop_startup;
+    ioc_.stop();
   }
   std::vector<std::thread> threads;
   for (int i = 1; i < svc_->config.threads; ++i) threads.emplace_back([this] { ioc_.run(); });
   ioc_.run();
   for (auto& t : threads) t.join();
+  if (stop_signal_ == 0) return;
+  ioc_.restart();
+  asio::post(ioc_, [this] { begin_stop(stop_signal_); });
+  ioc_.run();  // until wait_stopped() stops it
 }
 
 // Steps 1 and 2 of the stop (app.hpp): nothing new, every task cancelled,

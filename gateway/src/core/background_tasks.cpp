@@ -6,7 +6,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <map>
@@ -16,10 +15,8 @@ namespace cgw::gw {
 namespace asio = boost::asio;
 
 struct BackgroundTasks::Task {
-  Task(std::string n, asio::strand<asio::io_context::executor_type> s, std::function<void()> d)
-      : name(std::move(n)), strand(std::move(s)), on_done(std::move(d)) {}
+  Task(std::string n, std::function<void()> d) : name(std::move(n)), on_done(std::move(d)) {}
   std::string name;
-  asio::strand<asio::io_context::executor_type> strand;
   // Holds co_spawn's cancellation handler and the task's cancellation
   // state: it must outlive the coroutine frame, so the group keeps the Task
   // until the frame is gone (see finished()).
@@ -33,16 +30,16 @@ BackgroundTasks::~BackgroundTasks() = default;
 
 bool BackgroundTasks::spawn(std::string name, asio::awaitable<void> task,
                             std::function<void()> on_done) {
-  auto t = std::make_shared<Task>(std::move(name), asio::make_strand(ioc_), std::move(on_done));
+  auto t = std::make_shared<Task>(std::move(name), std::move(on_done));
   {
     std::lock_guard lock(mu_);
     if (cancelled_) return false;
     tasks_.push_back(t);
   }
-  // The co_spawn itself runs on the strand, so that a cancel_all() racing
-  // with it is either seen here (not started) or emitted after the slot is
-  // connected; never both at once on two threads.
-  asio::post(t->strand, [this, t, task = std::move(task)]() mutable {
+  // Posted, so that a cancel_all() (which runs with a single I/O thread,
+  // see the header) is either seen here (not started) or emitted after the
+  // slot is connected.
+  asio::post(ioc_, [this, t, task = std::move(task)]() mutable {
     bool skip = false;
     {
       std::lock_guard lock(mu_);
@@ -52,7 +49,7 @@ bool BackgroundTasks::spawn(std::string name, asio::awaitable<void> task,
       finished(t, nullptr);
       return;
     }
-    asio::co_spawn(t->strand, std::move(task),
+    asio::co_spawn(ioc_, std::move(task),
                    asio::bind_cancellation_slot(
                        t->signal.slot(), [this, t](std::exception_ptr e) { finished(t, e); }));
   });
@@ -76,8 +73,8 @@ void BackgroundTasks::finished(const std::shared_ptr<Task>& t, std::exception_pt
   }
   // The coroutine frame still unwinds after this handler, and its
   // cancellation state lives in the Task's signal: the last reference goes
-  // in a later turn of the same strand, once the frame is gone.
-  asio::post(t->strand, [t] {});
+  // in a later handler, not in this one.
+  asio::post(ioc_, [t] {});
 }
 
 void BackgroundTasks::cancel_all() {
@@ -85,7 +82,7 @@ void BackgroundTasks::cancel_all() {
   cancelled_ = true;
   for (const auto& t : tasks_) {
     t->cancel_requested = true;
-    asio::post(t->strand, [t] { t->signal.emit(asio::cancellation_type::terminal); });
+    asio::post(ioc_, [t] { t->signal.emit(asio::cancellation_type::terminal); });
   }
 }
 

@@ -4,12 +4,16 @@
 // for it before the objects it uses are destroyed (docs/architecture.md,
 // "Stopping").
 //
-// Each task runs on a strand of its own with its own cancellation signal:
-// Asio's cancellation is not thread-safe, and the strand is what keeps the
-// signal from firing while the task runs on another I/O thread. A cancelled
-// task sees `operation_aborted`: an async wait completes with it, and the
-// next `co_await` of an awaitable throws it (Asio's throw_if_cancelled); it
-// unwinds to the group, which counts that as a normal end.
+// Tasks run on the io_context's own executor, not on strands: g++ 12
+// miscompiles coroutines whose executor is a reference-counted
+// asio::strand<> (the strand was freed while it ran: SIGSEGV in
+// strand_executor_service at shutdown, Release builds only). Asio's
+// cancellation is not thread-safe, so cancel_all() must be called while a
+// single thread runs the io_context: App stops the other I/O threads first
+// (app/app.cpp, serve()). A cancelled task sees `operation_aborted`: an
+// async wait completes with it, and the next `co_await` of an awaitable
+// throws it (Asio's throw_if_cancelled); it unwinds to the group, which
+// counts that as a normal end.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -31,13 +35,13 @@ class BackgroundTasks {
   BackgroundTasks(const BackgroundTasks&) = delete;
   BackgroundTasks& operator=(const BackgroundTasks&) = delete;
 
-  // Runs `task` on a new strand; `on_done` runs once it has ended, however
+  // Runs `task`; `on_done` runs once it has ended, however
   // it ended. Once cancel_all() was called nothing new starts: false, and
   // neither `task` nor `on_done` runs.
   bool spawn(std::string name, boost::asio::awaitable<void> task,
              std::function<void()> on_done = {});
-  // Refuses new tasks and cancels every running one (terminal cancellation
-  // emitted on its strand).
+  // Refuses new tasks and cancels every running one (terminal cancellation).
+  // Only while one thread runs the io_context (see above).
   void cancel_all();
   bool cancelled() const;
   size_t running() const;
