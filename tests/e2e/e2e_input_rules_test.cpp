@@ -1,18 +1,14 @@
 // Input the gateway judges itself, end to end on the real cgw-sim and
 // cgw-gateway (docs/security.md, "Input rules"): what it refuses without a
 // carrier call, and how a carrier's 429 reaches the platform.
-#include "cgw/common/crypto.hpp"
 #include "cgw/common/id_number.hpp"
-#include "http.hpp"
-#include "process.hpp"
-#include "test_dir.hpp"
+#include "harness.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <set>
 #include <string>
 #include <thread>
@@ -25,15 +21,6 @@ namespace {
 
 const std::string kKey = "input-rules-tenant-key";
 
-// A checksum-valid synthetic ID number (GB 11643): address, birth, sequence.
-std::string make_id(const std::string& birth, const std::string& seq) {
-  std::string body = "110101" + birth + seq;
-  static constexpr int kW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kW[i];
-  return body + "10X98765432"[sum % 11];
-}
-
 std::string yyyymmdd(std::chrono::sys_days d) {
   const std::chrono::year_month_day ymd{d};
   const int v =
@@ -42,16 +29,14 @@ std::string yyyymmdd(std::chrono::sys_days d) {
 }
 
 struct Env {
-  std::filesystem::path dir;
-  Process sim, gateway;
+  Stack stack{"cgw_e2e_input_rules"};
   uint16_t sim_port = 0, gw_port = 0;
 };
 Env* env = nullptr;
 
 HttpResult api(const std::string& method, const std::string& target, const std::string& body = {},
-               std::vector<std::pair<std::string, std::string>> extra = {}) {
-  extra.emplace_back("Authorization", "Bearer " + kKey);
-  return http(method, env->gw_port, target, body, extra);
+               const Headers& extra = {}) {
+  return api_call(env->gw_port, kKey, method, target, body, extra);
 }
 
 // How many requests of `operation` the simulator has seen.
@@ -74,55 +59,26 @@ class InputRules : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     env = new Env;
-    env->dir = fresh_test_dir("cgw_e2e_input_rules");
-    const auto secret = std::string(CGW_SOURCE_DIR) + "/config/secrets/mobile-demo.secret";
-    {
-      std::ofstream f(env->dir / "simulators.yaml");
-      f << "threads: 1\nsimulators:\n  - carrier: mobile\n    listen: \"127.0.0.1:0\"\n"
-        << "    seed: 11\n    pool_size: 300\n    app_id: demo-mobile-app\n"
-        << "    secret: {file: " << secret << "}\n";
-    }
-    std::string why;
-    auto ports = start_and_wait(env->sim,
-                                {CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
-                                 "--ports-file", (env->dir / "sim.ports").string()},
-                                env->dir / "sim.log", env->dir / "sim.ports", 15s, &why);
-    ASSERT_TRUE(ports) << why;
-    env->sim_port = static_cast<uint16_t>(json::parse(*ports).at("mobile").to_number<int>());
-    {
-      std::ofstream k(env->dir / "pii.key");
-      k << std::string(64, 'e');
-      std::ofstream f(env->dir / "gateway.yaml");
-      f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\n"
-        << "store: {path: cgw.db}\nlog: {level: debug}\n"
-        << "limits: {max_header_bytes: 4096, max_body_bytes: 65536, shutdown_grace_ms: 5000}\n"
-        << "security: {pii_key: {file: pii.key}}\n"
-        << "tenants:\n  - id: input\n    api_keys:\n      - sha256: "
-        << cgw::crypto::sha256_hex(kKey) << "\n"
-        << "carriers:\n  - id: mobile\n    plugin: " << CGW_MOBILE_PLUGIN << "\n"
-        << "    required: true\n    base_url: http://127.0.0.1:" << env->sim_port << "\n"
-        << "    sync_page_size: 500\n    max_retries: 2\n"
-        << "    settings:\n      app_id: demo-mobile-app\n      secret: {file: " << secret << "}\n";
-    }
-    auto port = start_and_wait(env->gateway,
-                               {CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
-                                "--port-file", (env->dir / "gw.port").string()},
-                               env->dir / "gateway.log", env->dir / "gw.port", 15s, &why);
-    ASSERT_TRUE(port) << why;
-    env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
-    for (int i = 0; i < 300; ++i) {  // the first sync, for number searches
-      auto r = api("GET", "/v1/carriers");
-      if (r.status == 200 &&
-          !r.json().at("carriers").at(0).at("inventory").at("last_sync_at").is_null())
-        break;
-      std::this_thread::sleep_for(50ms);
-    }
+    auto& s = env->stack;
+    SimSpec mobile_sim("mobile", 11, 300);
+    mobile_sim.activation_delay_ms = std::nullopt;
+    mobile_sim.reservation_ttl_s = std::nullopt;
+    ASSERT_EQ(s.start_sim(sim_config({mobile_sim}, 1)), "");
+    env->sim_port = s.sim_port("mobile");
+    GatewaySpec gw;
+    gw.limits = "{max_header_bytes: 4096, max_body_bytes: 65536, shutdown_grace_ms: 5000}";
+    gw.tenants = {TenantSpec("input", {kKey})};
+    CarrierSpec mobile("mobile", s.sim_url("mobile"));
+    mobile.extra = "    max_retries: 2\n";
+    gw.carriers = {mobile};
+    ASSERT_EQ(s.start_gateway(gateway_config(gw), 'e'), "");
+    env->gw_port = s.gw_port;
+    // The first sync, for number searches.
+    ASSERT_TRUE(wait_first_sync(env->gw_port, kKey, 1, 15s)) << read_file(s.dir / "gateway.log");
   }
 
   static void TearDownTestSuite() {
-    env->gateway.stop(SIGTERM, 10s);
-    env->sim.stop(SIGTERM, 5s);
-    finish_test_dir(env->dir);
+    env->stack.finish(true);
     delete env;
     env = nullptr;
   }
@@ -131,15 +87,7 @@ class InputRules : public ::testing::Test {
 
   static std::string fresh_number() {
     static std::set<std::string> used;
-    auto r = api("GET", "/v1/numbers?carrier=mobile&limit=100");
-    EXPECT_EQ(r.status, 200) << r.body;
-    const auto page = r.json();
-    for (const auto& n : page.at("numbers").as_array()) {
-      std::string m(n.at("msisdn").as_string());
-      if (used.insert(m).second) return m;
-    }
-    ADD_FAILURE() << "no fresh number";
-    return {};
+    return cgw::test::fresh_number(env->gw_port, kKey, "mobile", used);
   }
 };
 

@@ -3,10 +3,7 @@
 // pre-checks, the release of locks the gateway gives up, recovery of a
 // reservation interrupted by SIGKILL, and the carrier's reported expiry
 // (docs/reliability.md "Carrier locks").
-#include "cgw/common/crypto.hpp"
-#include "http.hpp"
-#include "process.hpp"
-#include "test_dir.hpp"
+#include "harness.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -25,12 +22,10 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kKey = "cgw-demo-key";
-const std::string kKeyHash = "2f5d635229ee255a2b6a13a61692b639cb1da5d0905641a8a611b1430ab84123";
 const std::string kIdNumber = "11010519491231002X";  // a published example; passes
 
 struct Env {
-  std::filesystem::path dir;
-  Process sim;
+  Stack stack{"cgw_e2e_locks"};
   // One Process per start: a Process is not restartable.
   std::unique_ptr<Process> gateway;
   uint16_t sim_port = 0, gw_port = 0;
@@ -39,9 +34,8 @@ struct Env {
 Env* env = nullptr;
 
 HttpResult api(const std::string& method, const std::string& target, const std::string& body = {},
-               std::vector<std::pair<std::string, std::string>> extra = {}) {
-  extra.emplace_back("Authorization", "Bearer " + kKey);
-  return http(method, env->gw_port, target, body, extra);
+               const Headers& extra = {}) {
+  return api_call(env->gw_port, kKey, method, target, body, extra);
 }
 HttpResult sim(const std::string& method, const std::string& target, const std::string& body = {}) {
   return http(method, env->sim_port, target, body);
@@ -49,12 +43,7 @@ HttpResult sim(const std::string& method, const std::string& target, const std::
 
 // Polls `check` every 50 ms for up to `limit`.
 bool eventually(const std::function<bool()>& check, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return check();
+  return wait_until(check, limit);
 }
 
 struct GatewayOptions {
@@ -67,27 +56,15 @@ class Locks : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     env = new Env;
-    env->dir = fresh_test_dir("cgw_e2e_locks");
-    const auto secret = std::string(CGW_SOURCE_DIR) + "/config/secrets/mobile-demo.secret";
-    {
-      std::ofstream f(env->dir / "simulators.yaml");
-      f << "threads: 2\nsimulators:\n  - carrier: mobile\n    listen: \"127.0.0.1:0\"\n"
-        << "    seed: 11\n    pool_size: 2000\n    app_id: demo-mobile-app\n"
-        << "    secret: {file: " << secret << "}\n    activation_delay_ms: 200\n"
-        << "    reservation_ttl_s: 1800\n";
-    }
-    ASSERT_TRUE(env->sim.start({CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
-                                "--ports-file", (env->dir / "sim.ports").string()},
-                               env->dir / "sim.log"));
-    auto ports = wait_for_file(env->dir / "sim.ports", 15s);
-    ASSERT_TRUE(ports) << read_file(env->dir / "sim.log");
-    env->sim_port = static_cast<uint16_t>(json::parse(*ports).at("mobile").to_number<int>());
-    std::ofstream(env->dir / "pii.key") << std::string(64, 'd');
+    SimSpec mobile("mobile", 11, 2000);
+    mobile.activation_delay_ms = 200;
+    ASSERT_EQ(env->stack.start_sim(sim_config({mobile})), "");
+    env->sim_port = env->stack.sim_port("mobile");
+    std::ofstream(env->stack.dir / "pii.key") << std::string(64, 'd');
   }
   static void TearDownTestSuite() {
     if (env->gateway) env->gateway->stop(SIGKILL, 5s);
-    env->sim.stop(SIGTERM, 5s);
-    finish_test_dir(env->dir);
+    env->stack.finish();
     delete env;
     env = nullptr;
   }
@@ -99,51 +76,32 @@ class Locks : public ::testing::Test {
   // (Re)starts the gateway on the suite's store with `o`, and waits for its
   // first inventory sync.
   static void start_gateway(const GatewayOptions& o) {
-    const auto secret = std::string(CGW_SOURCE_DIR) + "/config/secrets/mobile-demo.secret";
-    const auto n = std::to_string(++env->restarts);
-    {
-      std::ofstream f(env->dir / ("gateway" + n + ".yaml"));
-      f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\n"
-        << "store: {path: cgw.db}\nlog: {level: debug}\n"
-        << "limits: {shutdown_grace_ms: 2000, housekeeping_interval_ms: 200, "
-        << "reservation_recovery_grace_ms: " << o.recovery_grace_ms << "}\n"
-        << "security: {pii_key: {file: pii.key}}\n"
-        << "tenants:\n  - id: demo\n    api_keys:\n      - sha256: " << kKeyHash << "\n"
-        << "carriers:\n  - id: mobile\n    plugin: " << CGW_MOBILE_PLUGIN << "\n"
-        << "    required: true\n"
-        << "    base_url: http://127.0.0.1:" << env->sim_port << o.sim_prefix << "\n"
-        << "    request_timeout_ms: 30000\n    max_retries: 0\n"
-        << "    reservation_hold_s: " << o.hold_s << "\n    activation_poll_interval_s: 1\n"
-        << "    settings:\n      app_id: demo-mobile-app\n      secret: {file: " << secret << "}\n";
-    }
-    std::filesystem::remove(env->dir / "gw.port");
+    GatewaySpec gw;
+    gw.limits =
+        "{shutdown_grace_ms: 2000, housekeeping_interval_ms: 200, "
+        "reservation_recovery_grace_ms: " +
+        std::to_string(o.recovery_grace_ms) + "}";
+    gw.tenants = {TenantSpec("demo", {kKey})};
+    CarrierSpec mobile("mobile", env->stack.sim_url("mobile") + o.sim_prefix);
+    mobile.sync_page_size = std::nullopt;
+    mobile.activation_poll_interval_s = 1;
+    mobile.extra =
+        "    request_timeout_ms: 30000\n    max_retries: 0\n"
+        "    reservation_hold_s: " +
+        std::to_string(o.hold_s) + "\n";
+    gw.carriers = {mobile};
     env->gateway = std::make_unique<Process>();
-    ASSERT_TRUE(env->gateway->start(
-        {CGW_GATEWAY_BIN, "--config", (env->dir / ("gateway" + n + ".yaml")).string(),
-         "--port-file", (env->dir / "gw.port").string()},
-        env->dir / ("gateway" + n + ".log")));
-    auto port = wait_for_file(env->dir / "gw.port", 15s);
-    ASSERT_TRUE(port) << read_file(env->dir / ("gateway" + n + ".log"));
-    env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
-    ASSERT_TRUE(eventually([] {
-      auto r = api("GET", "/v1/carriers");
-      return r.status == 200 &&
-             !r.json().at("carriers").at(0).at("inventory").at("last_sync_at").is_null();
-    }));
+    ASSERT_EQ(env->stack.start_gateway_into(*env->gateway, env->gw_port,
+                                            "gateway" + std::to_string(++env->restarts),
+                                            gateway_config(gw), 15s),
+              "");
+    ASSERT_TRUE(wait_first_sync(env->gw_port, kKey, 1, 10s));
   }
 
   // An available number, different on every call.
   static std::string fresh_number() {
     static std::set<std::string> used;
-    auto r = api("GET", "/v1/numbers?carrier=mobile&limit=100");
-    EXPECT_EQ(r.status, 200) << r.body;
-    const auto page = r.json();
-    for (const auto& n : page.at("numbers").as_array()) {
-      std::string m(n.at("msisdn").as_string());
-      if (used.insert(m).second) return m;
-    }
-    ADD_FAILURE() << "no fresh number";
-    return {};
+    return cgw::test::fresh_number(env->gw_port, kKey, "mobile", used);
   }
   static HttpResult reserve(const std::string& msisdn, const std::string& key) {
     return api("POST", "/v1/reservations",

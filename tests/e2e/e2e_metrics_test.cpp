@@ -2,16 +2,12 @@
 // plugins against one real cgw-sim, after the first syncs: who may scrape,
 // the staleness of every carrier (as GET /v1/carriers reports it), the sync
 // counters and the request counters moving with real requests, no PII.
-#include "cgw/common/crypto.hpp"
-#include "http.hpp"
-#include "process.hpp"
-#include "test_dir.hpp"
+#include "harness.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -29,8 +25,7 @@ const std::string kMetricsKey = "metrics-e2e-scraper";  // scopes: [metrics:read
 const std::vector<std::string> kCarriers = {"mobile", "mvno", "telecom", "unicom"};
 
 struct Env {
-  std::filesystem::path dir;
-  Process sim, gateway;
+  Stack stack{"cgw_e2e_metrics"};
   uint16_t gw_port = 0;
 };
 Env* env = nullptr;
@@ -74,117 +69,35 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-std::string secret(const std::string& name) {
-  return std::string(CGW_SOURCE_DIR) + "/config/secrets/" + name;
-}
-
-// A checksum-valid synthetic ID number (GB 11643).
-std::string make_id(const std::string& body17) {
-  static constexpr int kW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body17[i] - '0') * kW[i];
-  return body17 + "10X98765432"[sum % 11];
-}
-
 class E2EMetrics : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     env = new Env;
-    env->dir = fresh_test_dir("cgw_e2e_metrics");
-    {
-      std::ofstream f(env->dir / "simulators.yaml");
-      f << "threads: 2\nsimulators:\n"
-        << "  - carrier: mobile\n    listen: \"127.0.0.1:0\"\n    seed: 3\n    pool_size: 1500\n"
-        << "    app_id: demo-mobile-app\n    secret: {file: " << secret("mobile-demo.secret")
-        << "}\n    activation_delay_ms: 300\n    reservation_ttl_s: 1800\n"
-        << "  - carrier: unicom\n    listen: \"127.0.0.1:0\"\n    seed: 3\n    pool_size: 1500\n"
-        << "    app_id: demo-unicom-app\n    secret: {file: " << secret("unicom-demo.secret")
-        << "}\n    activation_delay_ms: 300\n    reservation_ttl_s: 1800\n"
-        << "  - carrier: mvno\n    listen: \"127.0.0.1:0\"\n    seed: 3\n    pool_size: 1500\n"
-        << "    app_id: demo-mvno-partner\n    secret: {file: " << secret("mvno-demo-id-aes.key")
-        << "}\n    activation_delay_ms: 300\n    reservation_ttl_s: 1800\n    settings:\n"
-        << "      gateway_public_key: {file: " << secret("mvno-demo-gateway-public.pem") << "}\n"
-        << "      carrier_private_key: {file: " << secret("mvno-demo-carrier-private.pem") << "}\n"
-        << "  - carrier: telecom\n    listen: \"127.0.0.1:0\"\n    seed: 3\n    pool_size: 1500\n"
-        << "    app_id: demo-telecom-app\n    secret: {file: " << secret("telecom-demo.secret")
-        << "}\n    activation_delay_ms: 300\n    reservation_ttl_s: 1800\n    settings:\n"
-        << "      callback_secret: {file: " << secret("telecom-callback-demo.secret") << "}\n";
+    auto& s = env->stack;
+    std::vector<SimSpec> sims;
+    for (const char* carrier : {"mobile", "unicom", "mvno", "telecom"})
+      sims.emplace_back(carrier, 3, 1500);
+    ASSERT_EQ(s.start_sim(sim_config(sims)), "");
+    GatewaySpec gw;
+    gw.tenants = {TenantSpec("demo", {kKey}),
+                  TenantSpec("monitoring", {KeySpec(kMetricsKey, "prometheus", "[metrics:read]")})};
+    // Mobile syncs its changes every second; the others only once (full),
+    // so their staleness grows while the suite runs.
+    for (const char* carrier : {"mobile", "unicom", "mvno", "telecom"}) {
+      CarrierSpec c(carrier, s.sim_url(carrier));
+      c.extra = "    sync_interval_s: 3600\n    incremental_sync_interval_s: " +
+                std::string(c.id == "mobile" ? "1" : "3600") + "\n";
+      gw.carriers.push_back(c);
     }
-    std::string why;
-    auto ports = start_and_wait(env->sim,
-                                {CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
-                                 "--ports-file", (env->dir / "sim.ports").string()},
-                                env->dir / "sim.log", env->dir / "sim.ports", 15s, &why);
-    ASSERT_TRUE(ports) << why;
-    const auto port_of = json::parse(*ports).as_object();
-    auto base = [&](const char* carrier) {
-      return "http://127.0.0.1:" + std::to_string(port_of.at(carrier).to_number<int>());
-    };
-    {
-      std::ofstream k(env->dir / "pii.key");
-      k << std::string(64, 'e');
-      std::ofstream f(env->dir / "gateway.yaml");
-      // Mobile syncs its changes every second; the others only once (full),
-      // so their staleness grows while the suite runs.
-      auto common = [&](const char* carrier, int incremental_s) {
-        std::ostringstream c;
-        c << "    required: true\n    base_url: " << base(carrier) << "\n"
-          << "    sync_page_size: 500\n    sync_interval_s: 3600\n"
-          << "    incremental_sync_interval_s: " << incremental_s << "\n";
-        return c.str();
-      };
-      f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\n"
-        << "store: {path: cgw.db}\nlog: {level: debug}\n"
-        << "security: {pii_key: {file: pii.key}}\n"
-        << "tenants:\n  - id: demo\n    api_keys:\n      - sha256: "
-        << cgw::crypto::sha256_hex(kKey) << "\n"
-        << "  - id: monitoring\n    api_keys:\n      - sha256: "
-        << cgw::crypto::sha256_hex(kMetricsKey) << "\n        label: prometheus\n"
-        << "        scopes: [metrics:read]\n"
-        << "carriers:\n"
-        << "  - id: mobile\n    plugin: " << CGW_MOBILE_PLUGIN << "\n"
-        << common("mobile", 1) << "    settings:\n      app_id: demo-mobile-app\n"
-        << "      secret: {file: " << secret("mobile-demo.secret") << "}\n"
-        << "  - id: unicom\n    plugin: " << CGW_UNICOM_PLUGIN << "\n"
-        << common("unicom", 3600) << "    settings:\n      app_id: demo-unicom-app\n"
-        << "      secret: {file: " << secret("unicom-demo.secret") << "}\n"
-        << "  - id: mvno\n    kind: mvno\n    host_network: mixed\n"
-        << "    plugin: " << CGW_MVNO_PLUGIN << "\n"
-        << common("mvno", 3600) << "    settings:\n      partner_id: demo-mvno-partner\n"
-        << "      gateway_private_key: {file: " << secret("mvno-demo-gateway-private.pem") << "}\n"
-        << "      carrier_public_key: {file: " << secret("mvno-demo-carrier-public.pem") << "}\n"
-        << "      id_field_key: {file: " << secret("mvno-demo-id-aes.key") << "}\n"
-        << "  - id: telecom\n    plugin: " << CGW_TELECOM_PLUGIN << "\n"
-        << common("telecom", 3600) << "    settings:\n      client_id: demo-telecom-app\n"
-        << "      client_secret: {file: " << secret("telecom-demo.secret") << "}\n"
-        << "      callback_secret: {file: " << secret("telecom-callback-demo.secret") << "}\n";
-    }
-    auto port = start_and_wait(env->gateway,
-                               {CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
-                                "--port-file", (env->dir / "gw.port").string()},
-                               env->dir / "gateway.log", env->dir / "gw.port", 15s, &why);
-    ASSERT_TRUE(port) << why;
-    env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
+    ASSERT_EQ(s.start_gateway(gateway_config(gw), 'e'), "");
+    env->gw_port = s.gw_port;
     // Until every carrier has had its first full sync.
-    bool synced = false;
-    for (int i = 0; i < 600 && !synced; ++i) {
-      auto r = api("GET", "/v1/carriers");
-      if (r.status == 200) {
-        const auto body = r.json();  // alive while iterated
-        const auto& list = body.at("carriers").as_array();
-        synced = list.size() == kCarriers.size();
-        for (const auto& c : list)
-          if (c.at("inventory").at("last_sync_at").is_null()) synced = false;
-      }
-      if (!synced) std::this_thread::sleep_for(50ms);
-    }
-    ASSERT_TRUE(synced) << read_file(env->dir / "gateway.log");
+    ASSERT_TRUE(wait_first_sync(env->gw_port, kKey, kCarriers.size(), 30s))
+        << read_file(s.dir / "gateway.log");
   }
 
   static void TearDownTestSuite() {
-    env->gateway.stop(SIGTERM, 10s);
-    env->sim.stop(SIGTERM, 5s);
-    finish_test_dir(env->dir);
+    env->stack.finish(true);
     delete env;
     env = nullptr;
   }
@@ -250,8 +163,13 @@ TEST_F(E2EMetrics, StalenessOfEveryCarrierIsWhatTheCarriersRouteReports) {
   const std::string unicom = R"(cgw_inventory_staleness_seconds{carrier="unicom"})";
   const auto t1 = std::chrono::steady_clock::now();
   const double before = value(scrape(), unicom);
-  std::this_thread::sleep_for(2100ms);
-  const double after = value(scrape(), unicom);
+  double after = before;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        after = value(scrape(), unicom);
+        return after - before >= 2;
+      },
+      10s, 100ms));
   EXPECT_GE(after - before, 2) << before << " -> " << after;
   EXPECT_LE(after - before, std::ceil(seconds_since(t1))) << before << " -> " << after;
 }
@@ -260,11 +178,14 @@ TEST_F(E2EMetrics, IncrementalSyncsAreCountedAndKeepStalenessLow) {
   // Mobile's change feed is read every second.
   double ok = 0;
   Samples m;
-  for (int i = 0; i < 100 && ok < 2; ++i) {
-    m = scrape();
-    ok = value(m, R"(cgw_inventory_syncs_total{carrier="mobile",kind="incremental",outcome="ok"})");
-    if (ok < 2) std::this_thread::sleep_for(100ms);
-  }
+  wait_until(
+      [&] {
+        m = scrape();
+        ok = value(
+            m, R"(cgw_inventory_syncs_total{carrier="mobile",kind="incremental",outcome="ok"})");
+        return ok >= 2;
+      },
+      10s, 100ms);
   EXPECT_GE(ok, 2);
   EXPECT_LE(value(m, R"(cgw_inventory_staleness_seconds{carrier="mobile"})"), 5);
   EXPECT_EQ(
@@ -305,7 +226,7 @@ TEST_F(E2EMetrics, NoPersonalDataOrObjectIdsInMetrics) {
                   R"({"carrier":"mobile","msisdn":")" + msisdn + "\"}",
                   {{"Authorization", "Bearer " + kKey}, {"Idempotency-Key", "metrics-e2e-1"}});
   ASSERT_EQ(res.status, 201) << res.body;
-  const std::string id_number = make_id("11010119900307123");
+  const std::string id_number = make_id("19900307", "123");
   const std::string name = "王小明";
   auto kyc =
       api("POST", "/v1/kyc/verifications",

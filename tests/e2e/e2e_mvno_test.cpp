@@ -2,17 +2,13 @@
 // real cgw-gateway with cgw_mvno.so on 127.0.0.1, ephemeral ports, a fresh
 // store. Keys are the demo files of config/secrets, referenced with {file:}
 // exactly as the shipped configs do.
-#include "cgw/common/crypto.hpp"
-#include "http.hpp"
-#include "process.hpp"
+#include "harness.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <set>
 #include <thread>
@@ -22,15 +18,6 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A checksum-valid synthetic ID number (GB 11643).
-std::string make_id(const std::string& birth, const std::string& seq) {
-  std::string body = "110101" + birth + seq;
-  static constexpr int kW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kW[i];
-  return body + "10X98765432"[sum % 11];
-}
 
 // The MVNO segments of domain.md, written out here (not the plugin's table).
 bool is_mvno_number(const std::string& n) {
@@ -44,107 +31,52 @@ const std::string kKey = "cgw-demo-key";
 const std::string kName = "测试用户";
 
 struct Env {
-  std::filesystem::path dir;
-  Process sim, gateway;
+  Stack stack{"cgw_e2e_mvno"};
   uint16_t sim_port = 0, gw_port = 0;
   std::vector<std::string> identities_used;
 };
 Env* env = nullptr;
 
 HttpResult api(const std::string& method, const std::string& target, const std::string& body = {},
-               std::vector<std::pair<std::string, std::string>> extra = {}) {
-  std::vector<std::pair<std::string, std::string>> h = {{"Authorization", "Bearer " + kKey}};
-  h.insert(h.end(), extra.begin(), extra.end());
-  return http(method, env->gw_port, target, body, h);
-}
-
-std::string secret(const std::string& name) {
-  return std::string(CGW_SOURCE_DIR) + "/config/secrets/" + name;
+               const Headers& extra = {}) {
+  return api_call(env->gw_port, kKey, method, target, body, extra);
 }
 
 class E2EMvno : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     env = new Env;
-    env->dir =
-        std::filesystem::temp_directory_path() / ("cgw_e2e_mvno_" + std::to_string(getpid()));
-    std::filesystem::remove_all(env->dir);
-    std::filesystem::create_directories(env->dir);
-    {
-      std::ofstream f(env->dir / "simulators.yaml");
-      f << "threads: 2\nsimulators:\n  - carrier: mvno\n    listen: \"127.0.0.1:0\"\n"
-        << "    seed: 5\n    pool_size: 2000\n    app_id: demo-mvno-partner\n"
-        << "    secret: {file: " << secret("mvno-demo-id-aes.key") << "}\n"
-        << "    activation_delay_ms: 300\n    reservation_ttl_s: 1800\n"
-        << "    settings:\n"
-        << "      gateway_public_key: {file: " << secret("mvno-demo-gateway-public.pem") << "}\n"
-        << "      carrier_private_key: {file: " << secret("mvno-demo-carrier-private.pem") << "}\n";
-    }
-    ASSERT_TRUE(env->sim.start({CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
-                                "--ports-file", (env->dir / "sim.ports").string()},
-                               env->dir / "sim.log"));
-    auto ports = wait_for_file(env->dir / "sim.ports", 15s);
-    ASSERT_TRUE(ports) << read_file(env->dir / "sim.log");
-    env->sim_port = static_cast<uint16_t>(json::parse(*ports).at("mvno").to_number<int>());
-
-    {
-      std::ofstream k(env->dir / "pii.key");
-      k << std::string(64, 'd');
-      std::ofstream f(env->dir / "gateway.yaml");
-      f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\n"
-        << "store: {path: cgw.db}\nlog: {level: debug}\n"
-        << "security: {pii_key: {file: pii.key}}\n"
-        << "tenants:\n  - id: demo\n    api_keys:\n      - sha256: "
-        << cgw::crypto::sha256_hex(kKey) << "\n"
-        << "carriers:\n  - id: mvno\n    display_name: 170 MVNO (simulated)\n"
-        << "    kind: mvno\n    host_network: mixed\n"
-        << "    plugin: " << CGW_MVNO_PLUGIN << "\n    required: true\n"
-        << "    base_url: http://127.0.0.1:" << env->sim_port << "\n"
-        << "    sync_page_size: 500\n    activation_poll_interval_s: 30\n"
-        << "    settings:\n      partner_id: demo-mvno-partner\n"
-        << "      gateway_private_key: {file: " << secret("mvno-demo-gateway-private.pem") << "}\n"
-        << "      carrier_public_key: {file: " << secret("mvno-demo-carrier-public.pem") << "}\n"
-        << "      id_field_key: {file: " << secret("mvno-demo-id-aes.key") << "}\n";
-    }
-    ASSERT_TRUE(
-        env->gateway.start({CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
-                            "--port-file", (env->dir / "gw.port").string()},
-                           env->dir / "gateway.log"));
-    auto port = wait_for_file(env->dir / "gw.port", 15s);
-    ASSERT_TRUE(port) << read_file(env->dir / "gateway.log");
-    env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
-    for (int i = 0; i < 300; ++i) {  // the first full sync
-      auto r = api("GET", "/v1/carriers");
-      if (r.status == 200 &&
-          !r.json().at("carriers").at(0).at("inventory").at("last_sync_at").is_null())
-        break;
-      std::this_thread::sleep_for(50ms);
-    }
+    auto& s = env->stack;
+    ASSERT_EQ(s.start_sim(sim_config({SimSpec("mvno", 5, 2000)})), "");
+    env->sim_port = s.sim_port("mvno");
+    GatewaySpec gw;
+    gw.tenants = {TenantSpec("demo", {kKey})};
+    CarrierSpec mvno("mvno", s.sim_url("mvno"));
+    mvno.activation_poll_interval_s = 30;
+    mvno.extra = "    display_name: 170 MVNO (simulated)\n";
+    gw.carriers = {mvno};
+    ASSERT_EQ(s.start_gateway(gateway_config(gw)), "");
+    env->gw_port = s.gw_port;
+    ASSERT_TRUE(wait_first_sync(env->gw_port, kKey)) << read_file(s.dir / "gateway.log");
   }
 
   static void TearDownTestSuite() {
-    const auto code = env->gateway.stop(SIGTERM, 10s);
-    env->sim.stop(SIGTERM, 5s);
-    const bool failed = ::testing::UnitTest::GetInstance()->failed_test_count() > 0;
-    if (!failed && code == std::optional<int>(0))
-      std::filesystem::remove_all(env->dir);
-    else
-      std::cerr << "test files kept in " << env->dir << "\n";
+    // A gateway that does not stop cleanly keeps the files for inspection.
+    const auto code = env->stack.gateway.stop(SIGTERM, 10s);
+    if (code == std::optional<int>(0)) {
+      env->stack.finish();
+    } else {
+      env->stack.sim.stop(SIGTERM, 5s);
+      std::cerr << "gateway exit code " << code.value_or(-1) << "; test files kept in "
+                << env->stack.dir << "\n";
+    }
     delete env;
     env = nullptr;
   }
 
   static std::string fresh_number() {
     static std::set<std::string> used;
-    auto r = api("GET", "/v1/numbers?carrier=mvno&limit=100");
-    EXPECT_EQ(r.status, 200) << r.body;
-    const auto page = r.json();
-    for (const auto& n : page.at("numbers").as_array()) {
-      std::string m(n.at("msisdn").as_string());
-      if (used.insert(m).second) return m;
-    }
-    ADD_FAILURE() << "no fresh number";
-    return {};
+    return cgw::test::fresh_number(env->gw_port, kKey, "mvno", used);
   }
   static HttpResult reserve(const std::string& msisdn) {
     static std::atomic<int> n{0};  // reserve() runs on several threads at once
@@ -169,14 +101,7 @@ class E2EMvno : public ::testing::Test {
     return api("POST", "/v1/activations", json::serialize(body), {{"Idempotency-Key", key}});
   }
   static json::value wait_activation(const std::string& id, const std::string& until) {
-    json::value last;
-    for (int i = 0; i < 200; ++i) {  // 20 s at most
-      auto r = api("GET", "/v1/activations/" + id);
-      last = r.json();
-      if (r.status == 200 && last.at("status").as_string() == until) return last;
-      std::this_thread::sleep_for(100ms);
-    }
-    return last;
+    return cgw::test::wait_activation(env->gw_port, kKey, id, {until}, 20s);
   }
 };
 
@@ -294,16 +219,7 @@ TEST_F(E2EMvno, ReserveVerifyActivateReachesActivatedBySignedCallback) {
   EXPECT_EQ(orders, 1);
   // The gateway applies the callback before it answers, so the activation
   // can show as activated a moment before the carrier has read the answer.
-  bool acknowledged = false;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!acknowledged && std::chrono::steady_clock::now() < deadline) {
-    // Kept in a variable: the loop must not iterate into a destroyed temporary.
-    const auto now_state = http("GET", env->sim_port, "/admin/state").json();
-    for (const auto& c : now_state.at("callbacks").as_array())
-      acknowledged = acknowledged || c.at("acknowledged").as_bool();
-    if (!acknowledged) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_TRUE(acknowledged);
+  EXPECT_TRUE(wait_callback_acknowledged(env->sim_port));
   EXPECT_EQ(reserve(msisdn).status, 409);
 }
 
@@ -334,9 +250,7 @@ TEST_F(E2EMvno, ForgedCallbackIsRefused) {
 
 TEST_F(E2EMvno, NoPlaintextIdentityInStoreOrLogs) {
   ASSERT_FALSE(env->identities_used.empty());
-  std::string files;
-  for (const auto& f : std::filesystem::directory_iterator(env->dir))
-    if (f.path().extension() != ".yaml") files += read_file(f.path());
+  const std::string files = env->stack.run_files();
   for (const auto& id : env->identities_used)
     EXPECT_EQ(files.find(id), std::string::npos) << "identity found in plaintext";
   EXPECT_EQ(files.find(kName), std::string::npos);

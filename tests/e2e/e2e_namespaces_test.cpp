@@ -6,20 +6,14 @@
 // activate) must reach `activated`, by the carrier's signed callback where
 // it has callbacks (sent from inside the namespace) and by polling where it
 // has none (unicom); the default instances must see no carrier call.
-#include "cgw/common/crypto.hpp"
-#include "http.hpp"
-#include "process.hpp"
-#include "test_dir.hpp"
+#include "harness.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
-#include <thread>
 
 using namespace cgw::test;
 namespace json = boost::json;
@@ -31,8 +25,7 @@ const std::string kKey = "namespaces-e2e-key";
 const std::vector<std::string> kCarriers = {"mobile", "mvno", "telecom", "unicom"};
 
 struct Env {
-  std::filesystem::path dir;
-  Process sim, gateway;
+  Stack stack{"cgw_e2e_namespaces"};
   std::map<std::string, uint16_t> sim_port;
   uint16_t gw_port = 0;
 };
@@ -43,10 +36,8 @@ std::string ns_of(const std::string& carrier) {
 }
 
 HttpResult api(const std::string& method, const std::string& target, const std::string& body = {},
-               std::vector<std::pair<std::string, std::string>> extra = {}) {
-  std::vector<std::pair<std::string, std::string>> h = {{"Authorization", "Bearer " + kKey}};
-  h.insert(h.end(), extra.begin(), extra.end());
-  return http(method, env->gw_port, target, body, h);
+               const Headers& extra = {}) {
+  return api_call(env->gw_port, kKey, method, target, body, extra);
 }
 
 // The admin API of a carrier's namespace ("" prefix: its default instance).
@@ -57,124 +48,54 @@ json::value sim_admin(const std::string& carrier, const std::string& prefix,
   return r.status == 200 ? r.json() : json::value();
 }
 
-std::string secret(const std::string& name) {
-  return std::string(CGW_SOURCE_DIR) + "/config/secrets/" + name;
-}
-
 // A checksum-valid synthetic ID number (GB 11643) of an adult.
 std::string make_id(const std::string& seq3) {
-  std::string body = "11010119900101" + seq3;
-  static constexpr int kW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kW[i];
-  return body + "10X98765432"[sum % 11];
+  return cgw::test::make_id("19900101", seq3);
 }
 
 std::string sim_config() {
-  auto entry = [](const std::string& carrier, const std::string& app, const std::string& key) {
-    std::ostringstream s;
-    s << "  - carrier: " << carrier << "\n    listen: \"127.0.0.1:0\"\n    seed: 3\n"
-      << "    pool_size: 1500\n    app_id: " << app << "\n    secret: {file: " << secret(key)
-      << "}\n    activation_delay_ms: 300\n    reservation_ttl_s: 1800\n";
-    return s.str();
-  };
-  std::ostringstream f;
-  f << "threads: 2\nsimulators:\n"
-    << entry("mobile", "demo-mobile-app", "mobile-demo.secret")
-    << entry("unicom", "demo-unicom-app", "unicom-demo.secret")
-    << entry("mvno", "demo-mvno-partner", "mvno-demo-id-aes.key") << "    settings:\n"
-    << "      gateway_public_key: {file: " << secret("mvno-demo-gateway-public.pem") << "}\n"
-    << "      carrier_private_key: {file: " << secret("mvno-demo-carrier-private.pem") << "}\n"
-    << entry("telecom", "demo-telecom-app", "telecom-demo.secret") << "    settings:\n"
-    << "      callback_secret: {file: " << secret("telecom-callback-demo.secret") << "}\n";
-  return f.str();
+  std::vector<SimSpec> sims;
+  for (const char* carrier : {"mobile", "unicom", "mvno", "telecom"})
+    sims.emplace_back(carrier, 3, 1500);
+  return cgw::test::sim_config(sims);
 }
 
 std::string gateway_config() {
   // Unicom has no callbacks and is polled every second; the others are
   // polled once a minute, so their activations end by callback.
-  auto common = [](const std::string& carrier, int poll_s) {
-    std::ostringstream c;
-    c << "    required: true\n    base_url: http://127.0.0.1:" << env->sim_port.at(carrier)
-      << "/ns/" << ns_of(carrier) << "\n    sync_page_size: 500\n"
-      << "    activation_poll_interval_s: " << poll_s << "\n";
-    return c.str();
-  };
-  std::ostringstream f;
-  f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\n"
-    << "store: {path: cgw.db}\nlog: {level: debug}\n"
-    << "security: {pii_key: {file: pii.key}}\n"
-    << "tenants:\n  - id: demo\n    api_keys:\n      - sha256: " << cgw::crypto::sha256_hex(kKey)
-    << "\ncarriers:\n"
-    << "  - id: mobile\n    plugin: " << CGW_MOBILE_PLUGIN << "\n"
-    << common("mobile", 60) << "    settings:\n      app_id: demo-mobile-app\n"
-    << "      secret: {file: " << secret("mobile-demo.secret") << "}\n"
-    << "  - id: unicom\n    plugin: " << CGW_UNICOM_PLUGIN << "\n"
-    << common("unicom", 1) << "    settings:\n      app_id: demo-unicom-app\n"
-    << "      secret: {file: " << secret("unicom-demo.secret") << "}\n"
-    << "  - id: mvno\n    kind: mvno\n    host_network: mixed\n"
-    << "    plugin: " << CGW_MVNO_PLUGIN << "\n"
-    << common("mvno", 60) << "    settings:\n      partner_id: demo-mvno-partner\n"
-    << "      gateway_private_key: {file: " << secret("mvno-demo-gateway-private.pem") << "}\n"
-    << "      carrier_public_key: {file: " << secret("mvno-demo-carrier-public.pem") << "}\n"
-    << "      id_field_key: {file: " << secret("mvno-demo-id-aes.key") << "}\n"
-    << "  - id: telecom\n    plugin: " << CGW_TELECOM_PLUGIN << "\n"
-    << common("telecom", 60) << "    settings:\n      client_id: demo-telecom-app\n"
-    << "      client_secret: {file: " << secret("telecom-demo.secret") << "}\n"
-    << "      callback_secret: {file: " << secret("telecom-callback-demo.secret") << "}\n";
-  return f.str();
+  GatewaySpec gw;
+  gw.tenants = {TenantSpec("demo", {kKey})};
+  for (const char* carrier : {"mobile", "unicom", "mvno", "telecom"}) {
+    CarrierSpec c(carrier, env->stack.sim_url(carrier) + "/ns/" + ns_of(carrier));
+    c.activation_poll_interval_s = c.id == "unicom" ? 1 : 60;
+    gw.carriers.push_back(c);
+  }
+  return cgw::test::gateway_config(gw);
 }
 
 class E2ENamespaces : public ::testing::TestWithParam<std::string> {
  protected:
   static void SetUpTestSuite() {
     env = new Env;
-    env->dir = fresh_test_dir("cgw_e2e_namespaces");
-    std::ofstream(env->dir / "simulators.yaml") << sim_config();
-    std::string why;
-    auto ports = start_and_wait(env->sim,
-                                {CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
-                                 "--ports-file", (env->dir / "sim.ports").string()},
-                                env->dir / "sim.log", env->dir / "sim.ports", 15s, &why);
-    ASSERT_TRUE(ports) << why;
-    const auto port_of = json::parse(*ports).as_object();
+    auto& s = env->stack;
+    ASSERT_EQ(s.start_sim(sim_config()), "");
     for (const auto& c : kCarriers) {
-      env->sim_port[c] = static_cast<uint16_t>(port_of.at(c).to_number<int>());
+      env->sim_port[c] = s.sim_port(c);
       // Another seed than the default instance: another number pool.
       auto made = http("POST", env->sim_port[c], "/admin/namespaces",
                        json::serialize(json::object{{"name", ns_of(c)}, {"seed", 11}}));
       ASSERT_EQ(made.status, 201) << c << ": " << made.body;
       ASSERT_EQ(made.json().at("basePath").as_string(), "/ns/" + ns_of(c));
     }
-    std::ofstream(env->dir / "pii.key") << std::string(64, 'f');
-    std::ofstream(env->dir / "gateway.yaml") << gateway_config();
-    auto port = start_and_wait(env->gateway,
-                               {CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
-                                "--port-file", (env->dir / "gw.port").string()},
-                               env->dir / "gateway.log", env->dir / "gw.port", 15s, &why);
-    ASSERT_TRUE(port) << why;
-    env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
+    ASSERT_EQ(s.start_gateway(gateway_config(), 'f'), "");
+    env->gw_port = s.gw_port;
     // Until every carrier has had its first full sync (through its namespace).
-    bool synced = false;
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (!synced && std::chrono::steady_clock::now() < deadline) {
-      auto r = api("GET", "/v1/carriers");
-      if (r.status == 200) {
-        const auto body = r.json();  // alive while iterated
-        const auto& list = body.at("carriers").as_array();
-        synced = list.size() == kCarriers.size();
-        for (const auto& c : list)
-          if (c.at("inventory").at("last_sync_at").is_null()) synced = false;
-      }
-      if (!synced) std::this_thread::sleep_for(50ms);
-    }
-    ASSERT_TRUE(synced) << read_file(env->dir / "gateway.log");
+    ASSERT_TRUE(wait_first_sync(env->gw_port, kKey, kCarriers.size(), 60s))
+        << read_file(s.dir / "gateway.log");
   }
 
   static void TearDownTestSuite() {
-    env->gateway.stop(SIGTERM, 10s);
-    env->sim.stop(SIGTERM, 5s);
-    finish_test_dir(env->dir);
+    env->stack.finish(true);
     delete env;
     env = nullptr;
   }
@@ -184,18 +105,7 @@ class E2ENamespaces : public ::testing::TestWithParam<std::string> {
 
 // Waits (bounded) until the activation is `until` or final; its last view.
 json::value wait_activation(const std::string& id, const std::string& until) {
-  json::value last;
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto r = api("GET", "/v1/activations/" + id);
-    if (r.status == 200) {
-      last = r.json();
-      const std::string status(last.at("status").as_string());
-      if (status == until || status == "failed") return last;
-    }
-    std::this_thread::sleep_for(100ms);
-  }
-  return last;
+  return cgw::test::wait_activation(env->gw_port, kKey, id, {until, "failed"});
 }
 
 TEST_P(E2ENamespaces, WalkthroughReachesActivated) {
@@ -257,15 +167,8 @@ TEST_P(E2ENamespaces, WalkthroughReachesActivated) {
         << json::serialize(done);
     // The carrier reads the gateway's answer a moment after the gateway
     // applied the callback.
-    bool acknowledged = false;
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!acknowledged && std::chrono::steady_clock::now() < deadline) {
-      const auto cbs = sim_admin(carrier, prefix, "/admin/callbacks");
-      for (const auto& c : cbs.at("callbacks").as_array())
-        acknowledged = acknowledged || c.at("acknowledged").as_bool();
-      if (!acknowledged) std::this_thread::sleep_for(50ms);
-    }
-    EXPECT_TRUE(acknowledged) << carrier << ": no callback acknowledged";
+    EXPECT_TRUE(wait_callback_acknowledged(env->sim_port.at(carrier), 10s, prefix))
+        << carrier << ": no callback acknowledged";
   }
 
   // Every carrier call went to the namespace and passed its signature

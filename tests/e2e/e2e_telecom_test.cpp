@@ -2,17 +2,13 @@
 // tokens living 2 s so refreshes happen during the run) and the real
 // cgw-gateway with the real cgw_telecom.so, on 127.0.0.1 with ephemeral
 // ports and a fresh store.
-#include "cgw/common/crypto.hpp"
-#include "http.hpp"
-#include "process.hpp"
-#include "test_dir.hpp"
+#include "harness.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <fstream>
+
 #include <iostream>
 #include <set>
 #include <thread>
@@ -23,21 +19,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string make_id(const std::string& birth, const std::string& seq) {
-  std::string body = "440106" + birth + seq;
-  static constexpr int kW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kW[i];
-  return body + "10X98765432"[sum % 11];
+std::string telecom_id(const std::string& birth, const std::string& seq) {
+  return cgw::test::make_id(birth, seq, "440106");
 }
 
 const std::string kKey = "cgw-demo-key";
-const std::string kKeyHash = "2f5d635229ee255a2b6a13a61692b639cb1da5d0905641a8a611b1430ab84123";
 const std::string kName = "电信测试";
 
 struct Env {
-  std::filesystem::path dir;
-  Process sim, gateway;
+  Stack stack{"cgw_e2e_telecom"};
   uint16_t sim_port = 0, gw_port = 0;
   std::vector<std::string> identities_used;
   std::set<std::string> numbers_used;
@@ -45,9 +35,8 @@ struct Env {
 Env* env = nullptr;
 
 HttpResult api(const std::string& method, const std::string& target, const std::string& body = {},
-               std::vector<std::pair<std::string, std::string>> extra = {}) {
-  extra.emplace_back("Authorization", "Bearer " + kKey);
-  return http(method, env->gw_port, target, body, extra);
+               const Headers& extra = {}) {
+  return api_call(env->gw_port, kKey, method, target, body, extra);
 }
 json::value sim_get(const std::string& target) {
   return http("GET", env->sim_port, target).json();
@@ -71,78 +60,33 @@ class E2ETelecom : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     env = new Env;
-    env->dir =
-        std::filesystem::temp_directory_path() / ("cgw_e2e_telecom_" + std::to_string(getpid()));
-    std::filesystem::remove_all(env->dir);
-    std::filesystem::create_directories(env->dir);
-    const std::string secrets = std::string(CGW_SOURCE_DIR) + "/config/secrets/";
-    {
-      std::ofstream f(env->dir / "simulators.yaml");
-      f << "threads: 2\nsimulators:\n  - carrier: telecom\n    listen: \"127.0.0.1:0\"\n"
-        << "    seed: 11\n    pool_size: 3000\n    app_id: demo-telecom-app\n"
-        << "    secret: {file: " << secrets << "telecom-demo.secret}\n"
-        << "    activation_delay_ms: 300\n    reservation_ttl_s: 1800\n"
-        << "    settings:\n      callback_secret: {file: " << secrets
-        << "telecom-callback-demo.secret}\n      token_ttl_s: \"2\"\n";
-    }
-    ASSERT_TRUE(env->sim.start({CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
-                                "--ports-file", (env->dir / "sim.ports").string()},
-                               env->dir / "sim.log"));
-    auto ports = wait_for_file(env->dir / "sim.ports", 15s);
-    ASSERT_TRUE(ports) << read_file(env->dir / "sim.log");
-    env->sim_port = static_cast<uint16_t>(json::parse(*ports).at("telecom").to_number<int>());
-    {
-      std::ofstream k(env->dir / "pii.key");
-      k << std::string(64, 'd');
-      std::ofstream f(env->dir / "gateway.yaml");
-      f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\n"
-        << "store: {path: cgw.db}\nlog: {level: debug}\n"
-        << "limits: {max_header_bytes: 8192, max_body_bytes: 65536, shutdown_grace_ms: 5000}\n"
-        << "security: {pii_key: {file: pii.key}}\n"
-        << "tenants:\n  - id: demo\n    api_keys:\n      - sha256: " << kKeyHash << "\n"
-        << "carriers:\n  - id: telecom\n    display_name: China Telecom (simulated)\n"
-        << "    kind: mno\n    host_network: telecom\n"
-        << "    plugin: " << CGW_TELECOM_PLUGIN << "\n    required: true\n"
-        << "    base_url: http://127.0.0.1:" << env->sim_port << "\n"
-        << "    sync_page_size: 500\n    activation_poll_interval_s: 60\n"
-        << "    settings:\n      client_id: demo-telecom-app\n"
-        << "      client_secret: {file: " << secrets << "telecom-demo.secret}\n"
-        << "      callback_secret: {file: " << secrets << "telecom-callback-demo.secret}\n";
-    }
-    ASSERT_TRUE(
-        env->gateway.start({CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
-                            "--port-file", (env->dir / "gw.port").string()},
-                           env->dir / "gateway.log"));
-    auto port = wait_for_file(env->dir / "gw.port", 15s);
-    ASSERT_TRUE(port) << read_file(env->dir / "gateway.log");
-    env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
-    for (int i = 0; i < 300; ++i) {  // the first full sync
-      auto r = api("GET", "/v1/carriers");
-      if (r.status == 200 &&
-          !r.json().at("carriers").at(0).at("inventory").at("last_sync_at").is_null())
-        break;
-      std::this_thread::sleep_for(50ms);
-    }
+    auto& s = env->stack;
+    SimSpec telecom_sim("telecom", 11, 3000);
+    telecom_sim.settings = "      token_ttl_s: \"2\"\n";
+    ASSERT_EQ(s.start_sim(sim_config({telecom_sim})), "");
+    env->sim_port = s.sim_port("telecom");
+    GatewaySpec gw;
+    gw.limits = "{max_header_bytes: 8192, max_body_bytes: 65536, shutdown_grace_ms: 5000}";
+    gw.tenants = {TenantSpec("demo", {kKey})};
+    CarrierSpec telecom("telecom", s.sim_url("telecom"));
+    telecom.activation_poll_interval_s = 60;
+    telecom.extra =
+        "    display_name: China Telecom (simulated)\n    kind: mno\n"
+        "    host_network: telecom\n";
+    gw.carriers = {telecom};
+    ASSERT_EQ(s.start_gateway(gateway_config(gw)), "");
+    env->gw_port = s.gw_port;
+    ASSERT_TRUE(wait_first_sync(env->gw_port, kKey)) << read_file(s.dir / "gateway.log");
   }
 
   static void TearDownTestSuite() {
-    env->gateway.stop(SIGKILL, 5s);
-    env->sim.stop(SIGTERM, 5s);
-    finish_test_dir(env->dir);
+    env->stack.finish();
     delete env;
     env = nullptr;
   }
 
   static std::string fresh_number() {
-    auto r = api("GET", "/v1/numbers?carrier=telecom&limit=100");
-    EXPECT_EQ(r.status, 200) << r.body;
-    const auto page = r.json();
-    for (const auto& n : page.at("numbers").as_array()) {
-      std::string m(n.at("msisdn").as_string());
-      if (env->numbers_used.insert(m).second) return m;
-    }
-    ADD_FAILURE() << "no fresh number";
-    return {};
+    return cgw::test::fresh_number(env->gw_port, kKey, "telecom", env->numbers_used);
   }
   static HttpResult reserve(const std::string& msisdn) {
     static std::atomic<int> n{0};  // reserve() runs on several threads at once
@@ -159,7 +103,7 @@ class E2ETelecom : public ::testing::Test {
   static HttpResult activate(const std::string& key, const std::string& plan) {
     auto res = reserve(fresh_number());
     EXPECT_EQ(res.status, 201) << res.body;
-    auto ver = verify(make_id("19920202", "902"));
+    auto ver = verify(telecom_id("19920202", "902"));
     EXPECT_EQ(ver.json().at("result"), "passed") << ver.body;
     json::object body{{"reservation_id", res.json().at("reservation_id")},
                       {"plan_id", plan},
@@ -170,14 +114,7 @@ class E2ETelecom : public ::testing::Test {
     return api("POST", "/v1/activations", json::serialize(body), {{"Idempotency-Key", key}});
   }
   static json::value wait_activation(const std::string& id, const std::string& until) {
-    json::value last;
-    for (int i = 0; i < 200; ++i) {  // 20 s at most
-      auto r = api("GET", "/v1/activations/" + id);
-      last = r.json();
-      if (r.status == 200 && last.at("status").as_string() == until) return last;
-      std::this_thread::sleep_for(100ms);
-    }
-    return last;
+    return cgw::test::wait_activation(env->gw_port, kKey, id, {until}, 20s);
   }
 };
 
@@ -236,11 +173,11 @@ TEST_F(E2ETelecom, OneNumberIsNeverReservedTwice) {
 
 TEST_F(E2ETelecom, KycOutcomesThroughThePlugin) {
   const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
-      {make_id("19900101", "123"), "passed", ""},
-      {make_id("19900101", "911"), "rejected", "ID_NAME_MISMATCH"},
-      {make_id("19900101", "971"), "rejected", "BLACKLISTED"},
-      {make_id("19900101", "981"), "review", ""},
-      {make_id("20150101", "123"), "rejected", "UNDERAGE"}};
+      {telecom_id("19900101", "123"), "passed", ""},
+      {telecom_id("19900101", "911"), "rejected", "ID_NAME_MISMATCH"},
+      {telecom_id("19900101", "971"), "rejected", "BLACKLISTED"},
+      {telecom_id("19900101", "981"), "review", ""},
+      {telecom_id("20150101", "123"), "rejected", "UNDERAGE"}};
   for (const auto& [id, result, reason] : cases) {
     auto r = verify(id);
     ASSERT_EQ(r.status, 200) << r.body;
@@ -290,15 +227,23 @@ TEST_F(E2ETelecom, RejectedOrderEndsFailed) {
 TEST_F(E2ETelecom, AccessTokenIsRefreshedDuringTheRun) {
   const int before = token_calls();
   ASSERT_GE(before, 1);
-  std::this_thread::sleep_for(2100ms);  // past the 2 s token (cached for 1.6 s)
-  EXPECT_EQ(verify(make_id("19880808", "123")).json().at("result"), "passed");
-  EXPECT_GT(token_calls(), before);
+  // The 2 s token is cached for 1.6 s: verifications until the plugin has
+  // fetched a new one by itself, each one passing.
+  bool all_passed = true;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        all_passed =
+            verify(telecom_id("19880808", "123")).json().at("result") == "passed" && all_passed;
+        return token_calls() > before;
+      },
+      10s, 200ms));
+  EXPECT_TRUE(all_passed);
   // Tokens expire on the simulator's clock: moving it makes the plugin's
   // cached token stale at the carrier (10003 when it is still cached), and
   // the plugin recovers by itself either way.
   auto r = reserve(fresh_number());
   ASSERT_EQ(r.status, 201) << r.body;
-  http("POST", env->sim_port, "/admin/clock", R"({"advance_ms":600000})");
+  ASSERT_EQ(set_sim_clock(env->sim_port, {{"advance_ms", 600000}}).status, 200);
   auto again = reserve(fresh_number());
   EXPECT_EQ(again.status, 201) << again.body;
   const auto j = journal();
@@ -318,16 +263,14 @@ TEST_F(E2ETelecom, AccessTokenIsRefreshedDuringTheRun) {
 
 TEST_F(E2ETelecom, StoreAndLogsHoldNoPlaintextIdentity) {
   ASSERT_FALSE(env->identities_used.empty());
-  std::string files;
-  for (const auto& f : std::filesystem::directory_iterator(env->dir))
-    if (f.path().extension() != ".yaml") files += read_file(f.path());
+  const std::string files = env->stack.run_files();
   for (const auto& id : env->identities_used)
     EXPECT_EQ(files.find(id), std::string::npos) << "identity found in plaintext";
   EXPECT_EQ(files.find(kName), std::string::npos);
 }
 
 TEST_F(E2ETelecom, GracefulShutdownExitsZero) {
-  auto code = env->gateway.stop(SIGTERM, 10s);
+  auto code = env->stack.gateway.stop(SIGTERM, 10s);
   ASSERT_TRUE(code.has_value()) << "gateway did not stop within 10 s";
   EXPECT_EQ(*code, 0);
 }

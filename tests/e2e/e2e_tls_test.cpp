@@ -2,13 +2,10 @@
 // listener requires a client certificate from the test CA (mTLS, TLS 1.2+),
 // and the gateway reaches the mobile simulator over HTTPS, verifying its
 // certificate and host against the CA from its config.
-#include "http.hpp"
-#include "process.hpp"
-#include "test_dir.hpp"
+#include "harness.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <unistd.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -16,7 +13,6 @@
 #include <boost/beast/ssl.hpp>
 
 #include <fstream>
-#include <thread>
 
 using namespace cgw::test;
 namespace json = boost::json;
@@ -26,11 +22,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kKeyHash = "2f5d635229ee255a2b6a13a61692b639cb1da5d0905641a8a611b1430ab84123";
+const std::string kKey = "cgw-demo-key";
 
 struct Env {
-  std::filesystem::path dir;
-  Process sim, gateway, gateway_rogue_ca;
+  Stack stack{"cgw_tls"};
+  std::filesystem::path dir = stack.dir;
+  Process gateway_rogue_ca;
   uint16_t sim_port = 0, gw_port = 0;
 };
 Env* env = nullptr;
@@ -52,7 +49,7 @@ HttpsResult https_get(uint16_t port, const std::string& target, ssl::context& ct
   if (ec) return out.error = ec.message(), out;
   beast::http::request<beast::http::string_body> req{beast::http::verb::get, target, 11};
   req.set(beast::http::field::host, "127.0.0.1");
-  req.set(beast::http::field::authorization, "Bearer cgw-demo-key");
+  req.set(beast::http::field::authorization, "Bearer " + kKey);
   beast::http::write(stream, req, ec);
   if (ec) return out.error = ec.message(), out;
   beast::flat_buffer buffer;
@@ -77,61 +74,48 @@ std::unique_ptr<ssl::context> client_ctx(const std::string& cert = {}, int max_v
   return ctx;
 }
 
-void write_gateway_config(const std::filesystem::path& file, const std::string& carrier_ca) {
-  std::ofstream f(file);
-  const auto secret = std::string(CGW_SOURCE_DIR) + "/config/secrets/mobile-demo.secret";
-  f << "listen:\n  address: 127.0.0.1\n  port: 0\n  tls:\n"
-    << "    cert_file: server.pem\n    key_file: server.key\n"
-    << "    client_ca_file: ca.pem\n    require_client_cert: true\n"
-    << "threads: 2\nstore: {path: " << file.stem().string() << ".db}\n"
-    << "security: {pii_key: {file: pii.key}}\n"
-    << "tenants:\n  - id: demo\n    api_keys:\n      - sha256: " << kKeyHash << "\n"
-    << "carriers:\n  - id: mobile\n    plugin: " << CGW_MOBILE_PLUGIN << "\n"
-    << "    base_url: https://127.0.0.1:" << env->sim_port << "\n"
-    << "    tls: {ca_file: " << carrier_ca << "}\n"
-    << "    sync_page_size: 500\n"
-    << "    settings:\n      app_id: demo-mobile-app\n      secret: {file: " << secret << "}\n";
+// The TLS listener (mTLS) and the carrier reached over HTTPS, trusting
+// `carrier_ca`; each config has its own store.
+std::string gateway_tls_config(const std::string& name, const std::string& carrier_ca) {
+  GatewaySpec gw;
+  gw.tenants = {TenantSpec("demo", {kKey})};
+  CarrierSpec mobile("mobile",
+                     "https://127.0.0.1:" + std::to_string(env->stack.sim_port("mobile")));
+  mobile.required = false;
+  mobile.extra = "    tls: {ca_file: " + carrier_ca + "}\n";
+  gw.carriers = {mobile};
+  auto yaml = gateway_config(gw);
+  // The listener with TLS, and a store of its own.
+  const std::string plain_listen = "listen: {address: 127.0.0.1, port: 0}\n";
+  yaml.replace(yaml.find(plain_listen), plain_listen.size(),
+               "listen:\n  address: 127.0.0.1\n  port: 0\n  tls:\n"
+               "    cert_file: server.pem\n    key_file: server.key\n"
+               "    client_ca_file: ca.pem\n    require_client_cert: true\n");
+  const std::string store = "store: {path: cgw.db}";
+  yaml.replace(yaml.find(store), store.size(), "store: {path: " + name + ".db}");
+  return yaml;
 }
 
 class Tls : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     env = new Env;
-    env->dir = std::filesystem::temp_directory_path() / ("cgw_tls_" + std::to_string(getpid()));
-    std::filesystem::remove_all(env->dir);
     ASSERT_EQ(std::system(("bash " CGW_SOURCE_DIR "/tests/e2e/make_test_certs.sh " +
                            env->dir.string() + " >/dev/null")
                               .c_str()),
               0);
-    const auto secret = std::string(CGW_SOURCE_DIR) + "/config/secrets/mobile-demo.secret";
-    {
-      std::ofstream f(env->dir / "simulators.yaml");
-      f << "simulators:\n  - carrier: mobile\n    listen: \"127.0.0.1:0\"\n    pool_size: 2000\n"
-        << "    app_id: demo-mobile-app\n    secret: {file: " << secret << "}\n"
-        << "    tls: {cert: {file: server.pem}, key: {file: server.key}}\n";
-      std::ofstream k(env->dir / "pii.key");
-      k << std::string(64, 'd');
-    }
-    std::string why;
-    auto ports = start_and_wait(env->sim,
-                                {CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
-                                 "--ports-file", (env->dir / "sim.ports").string()},
-                                env->dir / "sim.log", env->dir / "sim.ports", 15s, &why);
-    ASSERT_TRUE(ports) << why;
-    env->sim_port = static_cast<uint16_t>(json::parse(*ports).at("mobile").to_number<int>());
-    write_gateway_config(env->dir / "gateway.yaml", "ca.pem");
-    auto port = start_and_wait(env->gateway,
-                               {CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
-                                "--port-file", (env->dir / "gw.port").string()},
-                               env->dir / "gateway.log", env->dir / "gw.port", 15s, &why);
-    ASSERT_TRUE(port) << why;
-    env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
+    SimSpec mobile("mobile", 7, 2000);
+    mobile.activation_delay_ms = std::nullopt;
+    mobile.reservation_ttl_s = std::nullopt;
+    mobile.extra = "    tls: {cert: {file: server.pem}, key: {file: server.key}}\n";
+    ASSERT_EQ(env->stack.start_sim(sim_config({mobile})), "");
+    env->sim_port = env->stack.sim_port("mobile");
+    ASSERT_EQ(env->stack.start_gateway(gateway_tls_config("gateway", "ca.pem")), "");
+    env->gw_port = env->stack.gw_port;
   }
   static void TearDownTestSuite() {
-    env->gateway.stop(SIGTERM, 5s);
     env->gateway_rogue_ca.stop(SIGTERM, 5s);
-    env->sim.stop(SIGTERM, 5s);
-    finish_test_dir(env->dir);
+    env->stack.finish(true);
     delete env;
     env = nullptr;
   }
@@ -144,13 +128,16 @@ TEST_F(Tls, MutualTlsServesTheApiAndTheCarrierIsReachedOverVerifiedTls) {
   // The first sync runs over HTTPS to the simulator, its certificate
   // verified against the configured CA.
   json::value carrier;
-  for (int i = 0; i < 200; ++i) {
-    auto r = https_get(env->gw_port, "/v1/carriers", *ctx);
-    ASSERT_EQ(r.status, 200) << r.error << r.body;
-    carrier = json::parse(r.body).at("carriers").at(0);
-    if (!carrier.at("inventory").at("last_sync_at").is_null()) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  wait_until(
+      [&] {
+        auto r = https_get(env->gw_port, "/v1/carriers", *ctx);
+        EXPECT_EQ(r.status, 200) << r.error << r.body;
+        if (r.status != 200) return true;
+        carrier = json::parse(r.body).at("carriers").at(0);
+        return !carrier.at("inventory").at("last_sync_at").is_null();
+      },
+      10s);
+  ASSERT_TRUE(carrier.is_object());
   EXPECT_FALSE(carrier.at("inventory").at("last_sync_at").is_null())
       << read_file(env->dir / "gateway.log");
   EXPECT_GT(carrier.at("inventory").at("available").to_number<int64_t>(), 0);
@@ -178,22 +165,19 @@ TEST_F(Tls, OnlyTls12AndLater) {
 TEST_F(Tls, ACarrierWithAnUntrustedCertificateIsNotUsed) {
   // The same simulator, but the gateway trusts another CA: every carrier
   // call fails verification, and nothing is synced.
-  write_gateway_config(env->dir / "gateway-rogue.yaml", "rogue-ca.pem");
-  std::string why;
-  auto port =
-      start_and_wait(env->gateway_rogue_ca,
-                     {CGW_GATEWAY_BIN, "--config", (env->dir / "gateway-rogue.yaml").string(),
-                      "--port-file", (env->dir / "gw-rogue.port").string()},
-                     env->dir / "gateway-rogue.log", env->dir / "gw-rogue.port", 15s, &why);
-  ASSERT_TRUE(port) << why;
+  uint16_t gw = 0;
+  ASSERT_EQ(env->stack.start_gateway_into(env->gateway_rogue_ca, gw, "gateway-rogue",
+                                          gateway_tls_config("gateway-rogue", "rogue-ca.pem"), 15s),
+            "");
   std::string log;
-  for (int i = 0; i < 100 && log.find("certificate verify failed") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(100ms);
-    log = read_file(env->dir / "gateway-rogue.log");
-  }
+  wait_until(
+      [&] {
+        log = read_file(env->dir / "gateway-rogue.log");
+        return log.find("certificate verify failed") != std::string::npos;
+      },
+      10s, 100ms);
   EXPECT_NE(log.find("certificate verify failed"), std::string::npos) << log;
   auto ctx = client_ctx("client");
-  const auto gw = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
   auto r = https_get(gw, "/v1/carriers", *ctx);
   ASSERT_EQ(r.status, 200) << r.error;
   EXPECT_TRUE(

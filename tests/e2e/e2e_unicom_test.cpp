@@ -2,17 +2,12 @@
 // cgw-gateway processes on 127.0.0.1 with ephemeral ports, the real
 // cgw_unicom.so, a fresh store per run. This carrier sends no callbacks, so
 // every final state here was learned by polling order.query.
-#include "cgw/common/crypto.hpp"
-#include "http.hpp"
-#include "process.hpp"
-#include "test_dir.hpp"
+#include "harness.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <iostream>
 #include <set>
 #include <thread>
@@ -23,90 +18,43 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A checksum-valid synthetic ID number (GB 11643): address, birth, sequence.
-std::string make_id(const std::string& birth, const std::string& seq) {
-  std::string body = "110101" + birth + seq;
-  static constexpr int kW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kW[i];
-  return body + "10X98765432"[sum % 11];
-}
-
 const std::string kKey = "cgw-demo-key";
-const std::string kKeyHash = "2f5d635229ee255a2b6a13a61692b639cb1da5d0905641a8a611b1430ab84123";
 constexpr int kPoolSize = 3000;
 const std::string kApplicant = "联通测试";
 
 struct Env {
-  std::filesystem::path dir;
-  Process sim, gateway;
+  Stack stack{"cgw_e2e_unicom"};
   uint16_t sim_port = 0, gw_port = 0;
   std::vector<std::string> identities_used;  // plaintext IDs, checked never to leak
 };
 Env* env = nullptr;
 
 HttpResult api(const std::string& method, const std::string& target, const std::string& body = {},
-               std::vector<std::pair<std::string, std::string>> extra = {}) {
-  extra.emplace_back("Authorization", "Bearer " + kKey);
-  return http(method, env->gw_port, target, body, extra);
+               const Headers& extra = {}) {
+  return api_call(env->gw_port, kKey, method, target, body, extra);
 }
 
 class E2EUnicom : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     env = new Env;
-    env->dir =
-        std::filesystem::temp_directory_path() / ("cgw_e2e_unicom_" + std::to_string(getpid()));
-    std::filesystem::remove_all(env->dir);
-    std::filesystem::create_directories(env->dir);
-    const auto secret = std::string(CGW_SOURCE_DIR) + "/config/secrets/unicom-demo.secret";
-    {
-      std::ofstream f(env->dir / "simulators.yaml");
-      f << "threads: 2\nsimulators:\n  - carrier: unicom\n    listen: \"127.0.0.1:0\"\n"
-        << "    seed: 11\n    pool_size: " << kPoolSize << "\n    app_id: demo-unicom-app\n"
-        << "    secret: {file: " << secret << "}\n    activation_delay_ms: 300\n"
-        << "    reservation_ttl_s: 1800\n";
-    }
-    ASSERT_TRUE(env->sim.start({CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
-                                "--ports-file", (env->dir / "sim.ports").string()},
-                               env->dir / "sim.log"));
-    auto ports = wait_for_file(env->dir / "sim.ports", 15s);
-    ASSERT_TRUE(ports) << read_file(env->dir / "sim.log");
-    env->sim_port = static_cast<uint16_t>(json::parse(*ports).at("unicom").to_number<int>());
-    {
-      std::ofstream k(env->dir / "pii.key");
-      k << std::string(64, 'd');
-      std::ofstream f(env->dir / "gateway.yaml");
-      f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\n"
-        << "store: {path: cgw.db}\nlog: {level: debug}\n"
-        << "security: {pii_key: {file: pii.key}}\n"
-        << "tenants:\n  - id: demo\n    api_keys:\n      - sha256: " << kKeyHash << "\n"
-        << "carriers:\n  - id: unicom\n    display_name: China Unicom (simulated)\n"
-        << "    plugin: " << CGW_UNICOM_PLUGIN << "\n    required: true\n"
-        << "    base_url: http://127.0.0.1:" << env->sim_port << "\n"
-        << "    sync_page_size: 700\n    activation_poll_interval_s: 1\n"
-        << "    settings:\n      app_id: demo-unicom-app\n      secret: {file: " << secret << "}\n";
-    }
-    ASSERT_TRUE(
-        env->gateway.start({CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
-                            "--port-file", (env->dir / "gw.port").string()},
-                           env->dir / "gateway.log"));
-    auto port = wait_for_file(env->dir / "gw.port", 15s);
-    ASSERT_TRUE(port) << read_file(env->dir / "gateway.log");
-    env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
-    for (int i = 0; i < 300; ++i) {  // the first full sync
-      auto r = api("GET", "/v1/carriers");
-      if (r.status == 200 &&
-          !r.json().at("carriers").at(0).at("inventory").at("last_sync_at").is_null())
-        break;
-      std::this_thread::sleep_for(50ms);
-    }
+    auto& s = env->stack;
+    ASSERT_EQ(s.start_sim(sim_config({SimSpec("unicom", 11, kPoolSize)})), "");
+    env->sim_port = s.sim_port("unicom");
+    GatewaySpec gw;
+    gw.tenants = {TenantSpec("demo", {kKey})};
+    CarrierSpec unicom("unicom", s.sim_url("unicom"));
+    unicom.sync_page_size = 700;
+    unicom.activation_poll_interval_s = 1;
+    unicom.extra = "    display_name: China Unicom (simulated)\n";
+    gw.carriers = {unicom};
+    ASSERT_EQ(s.start_gateway(gateway_config(gw)), "");
+    env->gw_port = s.gw_port;
+    ASSERT_TRUE(wait_first_sync(env->gw_port, kKey)) << read_file(s.dir / "gateway.log");
   }
 
   static void TearDownTestSuite() {
-    env->gateway.stop(SIGKILL, 5s);
-    env->sim.stop(SIGTERM, 5s);
-    finish_test_dir(env->dir);
+    env->stack.finish();
     delete env;
     env = nullptr;
   }
@@ -114,15 +62,7 @@ class E2EUnicom : public ::testing::Test {
   // An available unicom number, different on every call.
   static std::string fresh_number() {
     static std::set<std::string> used;
-    auto r = api("GET", "/v1/numbers?carrier=unicom&limit=100");
-    EXPECT_EQ(r.status, 200) << r.body;
-    const auto page = r.json();
-    for (const auto& n : page.at("numbers").as_array()) {
-      std::string m(n.at("msisdn").as_string());
-      if (used.insert(m).second) return m;
-    }
-    ADD_FAILURE() << "no fresh number";
-    return {};
+    return cgw::test::fresh_number(env->gw_port, kKey, "unicom", used);
   }
   static HttpResult reserve(const std::string& msisdn) {
     static std::atomic<int> n{0};  // reserve() runs on several threads at once
@@ -150,15 +90,7 @@ class E2EUnicom : public ::testing::Test {
     return api("POST", "/v1/activations", json::serialize(body), {{"Idempotency-Key", key}});
   }
   static json::value wait_activation(const std::string& id, const std::string& until) {
-    json::value last;
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto r = api("GET", "/v1/activations/" + id);
-      last = r.json();
-      if (r.status == 200 && last.at("status").as_string() == until) return last;
-      std::this_thread::sleep_for(100ms);
-    }
-    return last;
+    return cgw::test::wait_activation(env->gw_port, kKey, id, {until});
   }
 };
 
@@ -323,19 +255,17 @@ TEST_F(E2EUnicom, CallbacksAreNotAccepted) {
 
 TEST_F(E2EUnicom, StoreAndLogsHoldNoPlaintextIdentity) {
   ASSERT_FALSE(env->identities_used.empty());
-  std::string files;
-  for (const auto& f : std::filesystem::directory_iterator(env->dir))
-    if (f.path().extension() != ".yaml") files += read_file(f.path());
+  const std::string files = env->stack.run_files();
   for (const auto& id : env->identities_used)
     EXPECT_EQ(files.find(id), std::string::npos) << "identity found in plaintext";
   EXPECT_EQ(files.find(kApplicant), std::string::npos);
 }
 
 TEST_F(E2EUnicom, GracefulShutdownExitsZero) {
-  auto code = env->gateway.stop(SIGTERM, 10s);
+  auto code = env->stack.gateway.stop(SIGTERM, 10s);
   ASSERT_TRUE(code.has_value()) << "gateway did not stop within 10 s";
   EXPECT_EQ(*code, 0);
-  code = env->sim.stop(SIGTERM, 10s);
+  code = env->stack.sim.stop(SIGTERM, 10s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0);
 }

@@ -3,13 +3,14 @@
 // "Stale pooled connections").
 //
 // A carrier that cannot be asked by the gateway's order id is played by
-// simulator faults: the order is created but its reply is lost (a reset
-// after serving), every status query by our id answers "order not found"
-// (5001), and the resubmission is refused because the first submit consumed
-// the lock (3003). The activation must stay `unknown` (a line is open at the
-// carrier), be listed and counted, and be resolved only by an operator. The
-// simulator's clock is frozen so that the carrier's callback cannot settle
-// the order behind the test's back.
+// simulator faults: the order is created but its reply never comes (a
+// timeout after serving; not a reset, which the host would answer by
+// sending the replayable submit once more on a fresh connection), every
+// status query by our id answers
+// "order not found" (5001), and the resubmission is refused because the first submit consumed the
+// lock (3003). The activation must stay `unknown` (a line is open at the carrier), be listed and
+// counted, and be resolved only by an operator. The simulator's clock is frozen so that the
+// carrier's callback cannot settle the order behind the test's back.
 #include "cgw/common/crypto.hpp"
 #include "http.hpp"
 #include "process.hpp"
@@ -174,7 +175,7 @@ class E2EUnknown : public ::testing::Test {
     EXPECT_EQ(sim("DELETE", "/admin/faults").status / 100, 2);
     json::array faults{
         json::object{{"operation", "/open/v1/orders"},
-                     {"kind", "reset"},
+                     {"kind", "timeout"},
                      {"after_serve", true},
                      {"first", 1}},
         json::object{

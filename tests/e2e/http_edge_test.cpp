@@ -61,9 +61,8 @@ void expect_refused_and_closed(const std::string& request, const std::string& wh
 class HttpEdge : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    stack = new MobileStack;
-    stack->dir = fresh_test_dir("cgw_http_edge");
-    const auto err = stack->start(CGW_SIM_BIN, CGW_GATEWAY_BIN, CGW_MOBILE_PLUGIN, CGW_SOURCE_DIR);
+    stack = new MobileStack("cgw_http_edge");
+    const auto err = stack->start();
     ASSERT_TRUE(err.empty()) << err;
   }
   static void TearDownTestSuite() {

@@ -87,9 +87,8 @@ std::string get(const std::string& target, const std::string& extra_headers = {}
 }
 
 TEST(LogInjection, EveryRecordStaysOneLineOfValidText) {
-  MobileStack stack;
-  stack.dir = fresh_test_dir("cgw_log_injection");
-  const auto err = stack.start(CGW_SIM_BIN, CGW_GATEWAY_BIN, CGW_MOBILE_PLUGIN, CGW_SOURCE_DIR);
+  MobileStack stack("cgw_log_injection");
+  const auto err = stack.start();
   ASSERT_TRUE(err.empty()) << err;
   const uint16_t port = stack.gw_port;
   size_t routed = 0;  // requests that reach the API (one access-log line each)

@@ -3,7 +3,7 @@
 // and the real `cgw-gateway --rotate-pii` on a store file.
 #include "core/config.hpp"
 #include "process.hpp"
-#include "store/store.hpp"
+#include "store/store_harness.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -52,7 +52,7 @@ class PiiRotation : public ::testing::Test {
 
   void open(const std::string& key, std::vector<std::string> previous = {}) {
     store_.reset();
-    store_ = std::make_unique<Store>(db(), PiiCipher(key, std::move(previous)));
+    store_ = std::make_unique<StoreHarness>(db(), PiiCipher(key, std::move(previous)));
     ASSERT_EQ(store_->open(), "");
   }
 
@@ -122,7 +122,7 @@ class PiiRotation : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<StoreHarness> store_;
   int seq_ = 0;
 };
 
@@ -213,7 +213,7 @@ TEST_F(PiiRotation, RotateReSealsEverythingAndKeepsThePerIdCount) {
   EXPECT_EQ(store_->count_verifications_for_id_number(kId2), 2);
 
   std::vector<int64_t> seen;
-  auto r = store_->rotate_pii(2, [&](const Store::PiiRotation& p) {
+  auto r = store_->rotate_pii(2, [&](const StoreHarness::PiiRotation& p) {
     seen.push_back(p.rows_done);
     return true;
   });
@@ -240,7 +240,7 @@ TEST_F(PiiRotation, RotateReSealsEverythingAndKeepsThePerIdCount) {
   EXPECT_EQ(store_->count_verifications_for_id_number(kId2), 2);
 
   // Re-running is a no-op.
-  auto again = store_->rotate_pii(2, [](const Store::PiiRotation&) {
+  auto again = store_->rotate_pii(2, [](const StoreHarness::PiiRotation&) {
     ADD_FAILURE() << "no batch expected";
     return true;
   });
@@ -288,7 +288,7 @@ TEST_F(PiiRotation, UnknownKeyIdRefusesAndChangesNothing) {
 TEST_F(PiiRotation, InterruptedRotationLeavesAConsistentStoreAndResumes) {
   auto acts = seed_under_a();
   open(kB, {kA});
-  auto r = store_->rotate_pii(2, [](const Store::PiiRotation&) { return false; });
+  auto r = store_->rotate_pii(2, [](const StoreHarness::PiiRotation&) { return false; });
   EXPECT_TRUE(r.stopped);
   EXPECT_EQ(r.rows_total, 10);
   EXPECT_EQ(r.rows_done, 2);  // one committed batch

@@ -1,7 +1,7 @@
 // GET /metrics: the Prometheus text format (0.0.4) the gateway renders, the
 // request counters and histogram, the sync counters and the gauges.
 #include "core/metrics.hpp"
-#include "store/store.hpp"
+#include "store/repositories.hpp"
 
 #include <gtest/gtest.h>
 

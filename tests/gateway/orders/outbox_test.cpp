@@ -2,8 +2,8 @@
 // recovery and the webhook delivery policy.
 #include "cgw/common/crypto.hpp"
 #include "core/config.hpp"
-#include "store/store.hpp"
 #include "orders/webhooks.hpp"
+#include "store/store_harness.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
@@ -21,7 +21,7 @@ class OutboxTest : public ::testing::Test {
            ("cgw_outbox_test_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    store_ = std::make_unique<Store>(dir_ / "cgw.db", PiiCipher(std::string(32, 'k')));
+    store_ = std::make_unique<StoreHarness>(dir_ / "cgw.db", PiiCipher(std::string(32, 'k')));
     ASSERT_EQ(store_->open(), "");
     store_->set_webhook_tenants({"t1"});
   }
@@ -51,7 +51,7 @@ class OutboxTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<StoreHarness> store_;
 };
 
 const char* const kStatuses[] = {"pending", "unknown", "submitted", "activated", "failed"};

@@ -2,9 +2,9 @@
 // an interrupted reservation by a retry of its key, restart recovery and
 // the rules on the carrier's reported expiry (docs/reliability.md
 // "Carrier locks").
-#include "orders/housekeeping.hpp"
 #include "core/reservation_status.hpp"
-#include "store/store.hpp"
+#include "orders/housekeeping.hpp"
+#include "store/store_harness.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,7 +21,7 @@ class ReleaseQueueTest : public ::testing::Test {
            ("cgw_release_test_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    store_ = std::make_unique<Store>(dir_ / "cgw.db", PiiCipher(std::string(32, 'k')));
+    store_ = std::make_unique<StoreHarness>(dir_ / "cgw.db", PiiCipher(std::string(32, 'k')));
     ASSERT_EQ(store_->open(), "");
   }
   void TearDown() override {
@@ -45,7 +45,7 @@ class ReleaseQueueTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<StoreHarness> store_;
 };
 }  // namespace
 
@@ -165,7 +165,7 @@ TEST_F(ReleaseQueueTest, RestartKeepsInterruptedReservationsForTheirKeyThenRecov
   auto late =
       store_->start_reservation("t1", "key-c", "h", "mobile", "13800070004", std::nullopt, 63'000);
   ASSERT_TRUE(late.refused);
-  EXPECT_EQ(late.refused->http_status, 503);
+  EXPECT_EQ(late.refused->code, "CARRIER_UNAVAILABLE");  // 503 at the API
   EXPECT_TRUE(late.refused->retryable);
   store_->note_carrier_lock(id, "L-found");
   store_->finish_release(id, 64'000);

@@ -1,6 +1,6 @@
 // Per-tenant quotas: the token bucket and its configuration.
-#include "core/config.hpp"
 #include "api/tenant_quotas.hpp"
+#include "core/config.hpp"
 
 #include <gtest/gtest.h>
 
