@@ -4,8 +4,8 @@
 #pragma once
 
 #include "callback_listener.hpp"
-#include "fault_proxy.hpp"
 #include "carriers/carrier.hpp"
+#include "fault_proxy.hpp"
 
 #include <cgw/types.hpp>
 

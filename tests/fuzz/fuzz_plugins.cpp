@@ -8,8 +8,8 @@
 // so the body gets past verification and reaches the plugin's body parser.
 // Whatever the bytes, the plugin must answer with a step or a callback
 // result: no crash, no exception across the boundary, no leak.
-#include "core/config.hpp"
 #include "carriers/carrier.hpp"
+#include "core/config.hpp"
 
 #include "cgw/common/crypto.hpp"
 #include "mobile/signing.hpp"
