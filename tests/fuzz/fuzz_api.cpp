@@ -5,6 +5,7 @@
 // is, the answer must be an HTTP status with a JSON error or result body.
 #include "api/http_api.hpp"
 #include "core/config.hpp"
+#include "inventory/inventory.hpp"
 #include "orders/activation_engine.hpp"
 #include "store/sqlite/open.hpp"
 
@@ -24,6 +25,8 @@ struct Gateway {
   boost::asio::io_context ioc;
   BackgroundTasks tasks{ioc};
   std::unique_ptr<Services> svc;
+  std::unique_ptr<Inventory> inventory;
+  std::unique_ptr<ActivationEngine> engine;
   std::unique_ptr<HttpApi> api;
 
   Gateway() {
@@ -50,8 +53,9 @@ struct Gateway {
         open_sqlite_store(dir / "cgw.db", std::make_shared<const PiiCipher>(std::string(32, 'k')));
     if (!store) abort();
     svc->store = std::move(store.value());
-    svc->engine = std::make_unique<ActivationEngine>(*svc, tasks);
-    api = std::make_unique<HttpApi>(*svc);
+    inventory = std::make_unique<Inventory>(*svc);
+    engine = std::make_unique<ActivationEngine>(*svc, tasks);
+    api = std::make_unique<HttpApi>(api::Deps{*svc, inventory->index, *engine});
   }
 };
 

@@ -10,6 +10,7 @@
 #include "orders/resolutions.hpp"
 
 #include "cgw/common/crypto.hpp"
+#include "store/operations.hpp"
 
 #include <spdlog/spdlog.h>
 #include <cgw/types.hpp>
@@ -122,7 +123,7 @@ Awaitable create_activation(Ctx& c) {
   if (auto* replay = std::get_if<IdempotentReplay>(&result.value()))
     co_return replay_response(c, replay->http_status, replay->body, "activation_id");
   auto& act = std::get<Activation>(result.value());
-  c.svc.engine->kick(act.id);
+  c.deps.engine.kick(act.id);
   spdlog::info("activation={} accepted carrier={} tenant={}", act.id, act.carrier, c.tenant);
   Reply reply = json_response(
       c, 202, json::object{{"activation_id", act.id}, {"status", activation::kPending}});
@@ -245,7 +246,8 @@ Awaitable list_activations(Ctx& c) {
 Awaitable resolve_activation(Ctx& c) {
   auto decision = resolve_request(c);
   if (!decision) co_return error_response(c, decision.error());
-  auto resolved = co_await resolve_unknown(c.svc, c.tenant, c.param, std::move(decision.value()));
+  auto resolved = co_await resolve_unknown(c.svc, c.deps.engine, c.tenant, c.param,
+                                           std::move(decision.value()));
   if (!resolved) co_return error_response(c, resolved.error());
   const Activation& a = resolved->activation;
   Reply reply = json_response(c, 200, activation_json(a));

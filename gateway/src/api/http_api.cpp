@@ -1,5 +1,7 @@
 #include "api/http_api.hpp"
 
+#include "api/metrics_page.hpp"
+
 #include "api/routes.hpp"
 #include "api/support.hpp"
 #include "cgw/common/crypto.hpp"
@@ -26,7 +28,7 @@ uint64_t key_slot_hash(std::string_view key, uint64_t seed) {
 
 }  // namespace
 
-HttpApi::HttpApi(Services& services) : svc_(services) {
+HttpApi::HttpApi(api::Deps deps) : deps_(deps), svc_(deps.svc) {
   for (const auto& t : svc_.config.tenants)
     for (const auto& k : t.api_keys)
       keys_[k.sha256_hex] =
@@ -74,8 +76,8 @@ Status HttpApi::admit(api::Ctx& c, api::Caller caller, const char* scope, bool s
   // must list (scope_listed).
   if (scope && (!key->scopes.empty() || scope_listed) && !key->scopes.count(scope))
     return make_error(code::kForbidden, std::string("this key lacks the scope ") + scope);
-  if (caller == api::Caller::kTenant && svc_.quotas)
-    if (auto wait_s = svc_.quotas->admit_request(c.tenant); wait_s > 0)
+  if (caller == api::Caller::kTenant && deps_.quotas)
+    if (auto wait_s = deps_.quotas->admit_request(c.tenant); wait_s > 0)
       return api::quota_exceeded(code::kRateLimited, "request rate", wait_s);
   return {};
 }
@@ -120,7 +122,7 @@ boost::asio::awaitable<api::Reply> HttpApi::dispatch(api::Ctx& c) {
 boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const net::Peer& peer) {
   (void)peer;
   auto started = std::chrono::steady_clock::now();
-  api::Ctx c{svc_, req, net::request_id_of(req), {}, nullptr, {}, {}, {}};
+  api::Ctx c{deps_, svc_, req, net::request_id_of(req), {}, nullptr, {}, {}, {}};
   std::optional<api::Reply> reply;
   try {
     reply.emplace(co_await dispatch(c));
@@ -159,12 +161,12 @@ void HttpApi::log_access(const api::Ctx& c, std::chrono::steady_clock::time_poin
 // never a body field.
 void HttpApi::audit(const api::Ctx& c, const api::Reply& reply) {
   const auto& action = c.route->audit_action;
-  if (!svc_.audit || action.empty()) return;
+  if (!deps_.audit || action.empty()) return;
   const int status = static_cast<int>(reply.res.result_int());
   std::string outcome = reply.outcome;
   if (outcome.empty()) outcome = status >= 400 ? "error" : "ok";
-  svc_.audit->record({svc_.now(), c.request_id, c.tenant, c.key_label, std::string(action),
-                      c.param.empty() ? reply.object_id : c.param, outcome, status});
+  deps_.audit->record({svc_.now(), c.request_id, c.tenant, c.key_label, std::string(action),
+                       c.param.empty() ? reply.object_id : c.param, outcome, status});
 }
 
 }  // namespace cgw::gw
@@ -186,7 +188,7 @@ Awaitable metrics(Ctx& c) {
   res.set(net::http::field::content_type, kMetricsContentType);
   res.set("X-Request-Id", c.request_id);
   res.keep_alive(c.req.keep_alive());
-  res.body() = render_metrics(c.svc);
+  res.body() = render_metrics(c.svc, c.deps.numbers);
   res.prepare_payload();
   co_return res;
 }

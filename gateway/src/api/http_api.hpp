@@ -4,7 +4,7 @@
 
 #include "api/routes.hpp"
 #include "api/support.hpp"
-#include "app/services.hpp"
+#include "carriers/services.hpp"
 
 #include "cgw/common/http_server.hpp"
 
@@ -23,7 +23,7 @@ namespace cgw::gw {
 
 class HttpApi {
  public:
-  explicit HttpApi(Services& services);
+  explicit HttpApi(api::Deps deps);
   ~HttpApi();
   boost::asio::awaitable<net::Response> handle(net::Request& req, const net::Peer& peer);
 
@@ -40,7 +40,8 @@ class HttpApi {
   // The entry of an API key, or null: by SHA-256 (keys_), remembered for
   // keys that matched in a small cache (see key_cache_).
   const KeyEntry* find_key(std::string_view key);
-  Services& svc_;
+  api::Deps deps_;
+  Services& svc_;                         // deps_.svc
   std::map<std::string, KeyEntry> keys_;  // sha256 hex of the key -> tenant
   // Keys that matched, direct-mapped by a seeded hash of the key: a hit
   // costs a hash and a constant-time comparison instead of SHA-256 (whose

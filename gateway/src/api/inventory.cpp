@@ -78,7 +78,7 @@ Awaitable list_carriers(Ctx& c) {
     const auto& cfg = carrier->config();
     // The search index counts without a table scan; the store counts
     // before the index's first build.
-    auto indexed = c.svc.numbers->available(id);
+    auto indexed = c.deps.numbers.available(id);
     auto inv = c.svc.store.numbers->inventory(id, !indexed);
     if (indexed) inv.available = *indexed;
     json::object inventory{
@@ -345,7 +345,7 @@ Awaitable search_numbers(Ctx& c) {
   // One extra row tells whether there is a next page.
   const size_t want = q->limit;
   q->limit = want + 1;
-  auto rows = c.svc.numbers->search(q.value());
+  auto rows = c.deps.numbers.search(q.value());
   co_return json_response(c, 200, numbers_page(c, rows, want, q->sort));
 }
 

@@ -6,6 +6,7 @@
 #include "orders/verifications.hpp"
 
 #include "cgw/common/crypto.hpp"
+#include "store/operations.hpp"
 
 #include <spdlog/spdlog.h>
 #include <cgw/types.hpp>
@@ -254,7 +255,7 @@ Awaitable create_verification(Ctx& c) {
   if (!request) co_return error_response(c, request.error());
   // Each carrier verification is paid: the tenant's KYC budget.
   auto admit = [&c]() -> Status {
-    const int64_t wait_s = c.svc.quotas ? c.svc.quotas->admit_kyc(c.tenant) : 0;
+    const int64_t wait_s = c.deps.quotas ? c.deps.quotas->admit_kyc(c.tenant) : 0;
     if (wait_s > 0) return quota_exceeded(code::kKycQuotaExceeded, "KYC verification", wait_s);
     return {};
   };

@@ -2,9 +2,13 @@
 // responses, strict body decoding and the scope names.
 #pragma once
 
+#include "api/audit_log.hpp"
 #include "api/error.hpp"
-#include "app/services.hpp"
+#include "api/tenant_quotas.hpp"
 #include "carriers/carrier.hpp"
+#include "carriers/services.hpp"
+#include "inventory/number_index.hpp"
+#include "orders/activation_engine.hpp"
 
 #include "cgw/common/http_server.hpp"
 
@@ -55,8 +59,20 @@ using Awaitable = boost::asio::awaitable<Reply>;
 
 struct Route;
 
-struct Ctx {
+// What the handlers use: the shared services, the parts of the rooms below
+// that the API drives (the search index, the activation engine) and the
+// API's own quotas and audit trail. The App owns them all.
+struct Deps {
   Services& svc;
+  NumberIndex& numbers;
+  ActivationEngine& engine;
+  TenantQuotas* quotas = nullptr;  // null: no per-tenant quotas (the API fuzz target)
+  AuditLog* audit = nullptr;       // null: no audit trail (the API fuzz target)
+};
+
+struct Ctx {
+  Deps& deps;
+  Services& svc;  // deps.svc
   Request& req;
   std::string request_id;
   std::map<std::string, std::string> query;  // decoded

@@ -1,8 +1,8 @@
 #include "app/app.hpp"
 
 #include "api/http_api.hpp"
-#include "app/services.hpp"
 #include "carriers/carrier.hpp"
+#include "carriers/services.hpp"
 #include "inventory/sync.hpp"
 #include "orders/activation_engine.hpp"
 #include "orders/housekeeping.hpp"
@@ -11,6 +11,7 @@
 
 #include "cgw/common/http_server.hpp"
 #include "cgw/common/time_format.hpp"
+#include "store/operations.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -150,7 +151,9 @@ void App::catch_startup_signals() {
 App::App(Config config, AppOptions options)
     : options_(std::move(options)),
       ioc_(config.threads),
-      svc_(std::make_unique<Services>(std::move(config), ioc_)) {
+      svc_(std::make_unique<Services>(std::move(config), ioc_)),
+      inventory_(std::make_unique<Inventory>(*svc_)),
+      engine_(std::make_unique<ActivationEngine>(*svc_, tasks_)) {
   svc_->now = [] { return system_now_ms(); };
   set_host_clock(svc_->now);
 }
@@ -197,14 +200,15 @@ bool App::open_store() {
 bool App::start_serving() {
   const Config& cfg = svc_->config;
   exit_code_ = 1;  // until the end of this function
-  svc_->quotas = std::make_unique<TenantQuotas>(cfg.tenants);
-  svc_->audit = std::make_unique<AuditLog>(cfg.audit_log_path);
-  if (auto opened = svc_->audit->open(); !opened) {
+  quotas_ = std::make_unique<TenantQuotas>(cfg.tenants);
+  audit_ = std::make_unique<AuditLog>(cfg.audit_log_path);
+  if (auto opened = audit_->open(); !opened) {
     spdlog::critical("{}", opened.error().message);
     return false;
   }
   webhooks_ = std::make_unique<WebhookDispatcher>(*svc_, tasks_);
-  api_ = std::make_unique<HttpApi>(*svc_);
+  api_ = std::make_unique<HttpApi>(
+      api::Deps{*svc_, inventory_->index, *engine_, quotas_.get(), audit_.get()});
   std::string err;
   net::ServerOptions so = server_options(cfg, err);
   if (!err.empty()) {
@@ -236,13 +240,12 @@ bool App::start_serving() {
   }
   if (stop_requested()) return false;
   if (svc_->carriers.empty()) spdlog::warn("no carrier plugin loaded: the API serves no carrier");
-  svc_->engine = std::make_unique<ActivationEngine>(*svc_, tasks_);
   // Search serves the stored inventory from the first request on; the sync
   // loops refresh it.
-  svc_->store.numbers->set_hold_observer(svc_->numbers.get());
+  svc_->store.numbers->set_hold_observer(&inventory_->index);
   for (const auto& [id, carrier] : svc_->carriers) {
     if (stop_requested()) return false;
-    rebuild_number_index(*svc_, id);
+    rebuild_number_index(*inventory_, id);
   }
   return !stop_requested();
 }
@@ -274,10 +277,10 @@ bool App::load_carriers(const std::string& callback_base) {
 
 void App::start_background() {
   server_->start();
-  svc_->engine->start();
+  engine_->start();
   webhooks_->start();
   for (auto& [id, carrier] : svc_->carriers)
-    tasks_.spawn("inventory sync " + id, inventory_sync_loop(*svc_, *carrier));
+    tasks_.spawn("inventory sync " + id, inventory_sync_loop(*inventory_, *carrier));
   tasks_.spawn("housekeeping", housekeeping_loop(*svc_));
   svc_->ready = true;
   spdlog::info("cgw-gateway listening on {} with {} carriers, store {}", base_url_,
@@ -322,7 +325,7 @@ void App::begin_stop(int sig) {
                server_->active_connections(), tasks_.running());
   svc_->ready = false;
   svc_->stopping = true;
-  svc_->engine->stop();
+  engine_->stop();
   webhooks_->stop();
   server_->drain();
   tasks_.cancel_all();
@@ -350,7 +353,7 @@ void App::wait_stopped() {
 
 void App::stop_background_work() {
   svc_->stopping = true;
-  svc_->sync_worker.join();
+  inventory_->sync_worker.join();
   if (svc_->store.db) svc_->store.db->stop_group_commit();
   ioc_.shutdown();
 }

@@ -1,7 +1,8 @@
 // The running gateway: owns every part in the order of creation (the
-// io_context, the services with store and carriers, the background tasks,
-// the webhook dispatcher, the API and the HTTP server) and stops them in
-// reverse (docs/architecture.md, "Stopping"):
+// io_context, the shared services with store and carriers, the background
+// tasks, the inventory with its search index, the activation engine, the
+// webhook dispatcher, quotas and audit log, the API and the HTTP server) and
+// hands each part what it uses; it stops them in reverse (docs/architecture.md, "Stopping"):
 //   1. stop accepting: /readyz 503, the listener closes, idle connections
 //      close, the engine and the dispatcher start nothing new;
 //   2. cancel every background task (inventory sync, activation drives and
@@ -32,7 +33,11 @@ class HttpServer;
 namespace cgw::gw {
 
 struct Services;
+struct Inventory;
+class ActivationEngine;
+class AuditLog;
 class HttpApi;
+class TenantQuotas;
 class WebhookDispatcher;
 
 // The io_context with its protected execution_context::shutdown() exposed:
@@ -83,7 +88,11 @@ class App {
   GatewayIo ioc_;  // first: everything below uses it
   std::unique_ptr<Services> svc_;
   BackgroundTasks tasks_{ioc_};
+  std::unique_ptr<Inventory> inventory_;
+  std::unique_ptr<ActivationEngine> engine_;
   std::unique_ptr<WebhookDispatcher> webhooks_;
+  std::unique_ptr<TenantQuotas> quotas_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<HttpApi> api_;
   std::unique_ptr<net::HttpServer> server_;
   std::string base_url_;

@@ -1,7 +1,5 @@
 #include "core/metrics.hpp"
 
-#include "app/services.hpp"
-
 #include "cgw/common/log_setup.hpp"
 
 #include <algorithm>
@@ -163,7 +161,13 @@ std::string Metrics::render(const std::vector<CarrierGauges>& carriers,
                             std::optional<int64_t> open_activations,
                             const std::map<std::string, int64_t>& unknown_activations) const {
   PromText t;
+  render_requests(t);
+  render_inventory(t, carriers);
+  if (open_activations) render_activations(t, carriers, *open_activations, unknown_activations);
+  return t.take();
+}
 
+void Metrics::render_requests(PromText& t) const {
   t.family("cgw_http_requests_total", "counter",
            "HTTP requests answered by the API, by route class and status class.");
   for (size_t r = 0; r < kRouteCount; ++r)
@@ -192,7 +196,9 @@ std::string Metrics::render(const std::vector<CarrierGauges>& carriers,
              static_cast<double>(latency_sum_us_[r].load(std::memory_order_relaxed)) / 1e6);
     t.sample("cgw_http_request_duration_seconds_count", {{"route", route}}, cumulative);
   }
+}
 
+void Metrics::render_inventory(PromText& t, const std::vector<CarrierGauges>& carriers) const {
   std::map<std::string, SyncStats> sync;
   {
     std::lock_guard lock(sync_mu_);
@@ -238,45 +244,24 @@ std::string Metrics::render(const std::vector<CarrierGauges>& carriers,
   for (const auto& g : carriers)
     if (g.available)
       t.sample("cgw_inventory_available_numbers", {{"carrier", g.carrier}}, *g.available);
-
-  if (open_activations) {
-    // Every carrier has a sample, 0 included: an alert on "> 0" needs the
-    // series to exist.
-    t.family("cgw_activations_unknown", "gauge",
-             "Activations whose submit outcome is unknown: the line may be open. An operator "
-             "resolves those the carrier cannot be asked about (docs/reliability.md).");
-    for (const auto& g : carriers) {
-      auto it = unknown_activations.find(g.carrier);
-      t.sample("cgw_activations_unknown", {{"carrier", g.carrier}},
-               it == unknown_activations.end() ? int64_t{0} : it->second);
-    }
-  }
-  if (open_activations) {
-    t.family("cgw_activations_open", "gauge",
-             "Activations not in a final status (pending, submitted or unknown).");
-    t.sample("cgw_activations_open", {}, *open_activations);
-  }
-  return t.take();
 }
 
-std::string render_metrics(Services& svc) {
-  std::vector<CarrierGauges> gauges;
-  const int64_t now = svc.now ? svc.now() : 0;
-  for (const auto& [id, carrier] : svc.carriers) {
-    CarrierGauges g{id, {}, {}, svc.numbers->available(id)};
-    if (svc.store.db) {
-      g.staleness_s = svc.store.numbers->inventory(id, false).staleness_s(now);
-      g.last_full_sync_ms = svc.store.numbers->sync_state(id).last_full_sync_at_ms;
-    }
-    gauges.push_back(std::move(g));
+void Metrics::render_activations(PromText& t, const std::vector<CarrierGauges>& carriers,
+                                 int64_t open_activations,
+                                 const std::map<std::string, int64_t>& unknown_activations) const {
+  // Every carrier has a sample, 0 included: an alert on "> 0" needs the
+  // series to exist.
+  t.family("cgw_activations_unknown", "gauge",
+           "Activations whose submit outcome is unknown: the line may be open. An operator "
+           "resolves those the carrier cannot be asked about (docs/reliability.md).");
+  for (const auto& g : carriers) {
+    auto it = unknown_activations.find(g.carrier);
+    t.sample("cgw_activations_unknown", {{"carrier", g.carrier}},
+             it == unknown_activations.end() ? int64_t{0} : it->second);
   }
-  std::optional<int64_t> open;
-  std::map<std::string, int64_t> unknown;
-  if (svc.store.db) {
-    open = static_cast<int64_t>(svc.store.activations->open_ids().size());
-    unknown = svc.store.activations->unknown_by_carrier();
-  }
-  return svc.metrics.render(gauges, open, unknown);
+  t.family("cgw_activations_open", "gauge",
+           "Activations not in a final status (pending, submitted or unknown).");
+  t.sample("cgw_activations_open", {}, open_activations);
 }
 
 }  // namespace cgw::gw

@@ -25,8 +25,6 @@
 
 namespace cgw::gw {
 
-struct Services;
-
 // The scope a key must list to read GET /metrics (never implied).
 inline constexpr const char* kMetricsScope = "metrics:read";
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -95,6 +93,11 @@ class Metrics {
                      const std::map<std::string, int64_t>& unknown_activations = {}) const;
 
  private:
+  void render_requests(PromText& t) const;
+  void render_inventory(PromText& t, const std::vector<CarrierGauges>& carriers) const;
+  void render_activations(PromText& t, const std::vector<CarrierGauges>& carriers,
+                          int64_t open_activations,
+                          const std::map<std::string, int64_t>& unknown_activations) const;
   static constexpr size_t kStatusClasses = 5;  // 1xx .. 5xx
   std::array<std::array<std::atomic<uint64_t>, kStatusClasses>, kRouteCount> requests_{};
   // Per route: one count per bucket (not cumulative), the last is +Inf.
@@ -109,8 +112,5 @@ class Metrics {
   mutable std::mutex sync_mu_;
   std::map<std::string, SyncStats> sync_;  // sync_mu_
 };
-
-// Reads the gauges of every loaded carrier and renders everything.
-std::string render_metrics(Services& svc);
 
 }  // namespace cgw::gw

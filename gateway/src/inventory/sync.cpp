@@ -40,18 +40,18 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Runs `f` on Services::sync_worker (store writes and index rebuilds off
+// Runs `f` on Inventory::sync_worker (store writes and index rebuilds off
 // the I/O threads, so requests keep flowing while a million rows are
 // written) and resumes the caller on its own executor; rethrows what `f`
-// threw. The worker belongs to Services, not to a function-local static:
-// a static outlived main() and wrote to a destroyed store at exit. (No
-// coroutine lambdas: GCC 12 miscompiles their captures.)
+// threw. The worker belongs to the Inventory, not to a function-local
+// static: a static outlived main() and wrote to a destroyed store at exit.
+// (No coroutine lambdas: GCC 12 miscompiles their captures.)
 template <class F>
-asio::awaitable<void> on_worker(Services& svc, F f) {
+asio::awaitable<void> on_worker(Inventory& inv, F f) {
   auto home = co_await asio::this_coro::executor;
   co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
-      [&f, &svc, home](auto handler) {
-        asio::post(svc.sync_worker, [&f, home, handler = std::move(handler)]() mutable {
+      [&f, &inv, home](auto handler) {
+        asio::post(inv.sync_worker, [&f, home, handler = std::move(handler)]() mutable {
           std::exception_ptr error;
           try {
             f();
@@ -96,112 +96,152 @@ void log_progress(const std::string& id, int64_t done, std::optional<int64_t> to
 
 }  // namespace
 
-void rebuild_number_index(Services& svc, const std::string& carrier) {
+void rebuild_number_index(Inventory& inv, const std::string& carrier) {
+  Services& svc = inv.svc;
   const auto started = Clock::now();
-  IndexBuild build = svc.numbers->begin_build(carrier);
+  IndexBuild build = inv.index.begin_build(carrier);
   svc.store.numbers->for_each_number(carrier, [&build](const NumberRow& n) {
     build.add(n.msisdn, n.province, n.city, n.host_network, n.price_fen, n.carrier_grade,
               n.held_here, n.carrier_available);
   });
   const double load_s = seconds_since(started);
   const size_t skipped = build.skipped();
-  const size_t indexed = svc.numbers->install(std::move(build));
+  const size_t indexed = inv.index.install(std::move(build));
   spdlog::info("index carrier={} numbers={} load={:.2f}s total={:.2f}s", carrier, indexed, load_s,
                seconds_since(started));
   if (skipped > 0)
     spdlog::warn("index carrier={} skipped {} numbers that are not 11 digits", carrier, skipped);
 }
 
-asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier) {
-  const auto& id = carrier.config().id;
-  const auto started = Clock::now();
-  SyncResult result;
-  // A generation number marks every row this pass wrote; rows of older
-  // generations are gone from the carrier once the pass completes.
-  const int64_t generation = svc.now();
-  InventorySyncInput in{"", carrier.config().sync_page_size, ""};
-  std::string change_cursor;  // as of the first page: later changes come by the feed
-  std::optional<int64_t> total;
-  std::vector<NumberItem> batch;
-  // The new search snapshot fills as pages arrive: no read-back afterwards.
-  IndexBuild build = svc.numbers->begin_build(id);
-  auto last_log = started;
-  // The worker indexes each page and writes full batches while the I/O
-  // thread fetches and decodes the next page: a two-stage pipeline.
-  auto absorb = [&svc, &id, &build, &batch, generation](std::vector<NumberItem> items, bool last) {
-    return on_worker(svc, [&svc, &id, &build, &batch, generation, items = std::move(items), last] {
-      for (const auto& it : items)
-        build.add(it.msisdn, it.province, it.city, it.host_network.value_or(""), it.price_fen,
-                  it.carrier_grade, false, it.status == "available");
-      batch.insert(batch.end(), std::make_move_iterator(items.begin()),
-                   std::make_move_iterator(items.end()));
-      if (batch.size() >= kWriteBatchRows || last) {
-        svc.store.numbers->upsert_numbers(id, batch, tags_of(batch), generation);
-        batch.clear();
-      }
-    });
-  };
-  try {
-    auto page = co_await fetch(carrier, in);
+namespace {
+
+// One full sync pass: pages of the carrier's inventory flow into the store
+// (batches of kWriteBatchRows) and into a new search snapshot, which is
+// installed once the last page is stored. A generation number (the pass's
+// start time) marks every row this pass wrote; rows of older generations
+// are gone from the carrier once the pass completes.
+class FullSyncPass {
+ public:
+  FullSyncPass(Inventory& inv, Carrier& carrier)
+      : inv_(inv),
+        carrier_(carrier),
+        id_(carrier.config().id),
+        generation_(inv.svc.now()),
+        build_(inv.index.begin_build(id_)) {}
+
+  asio::awaitable<SyncResult> run() {
+    try {
+      if (!co_await store_all_pages()) co_return result_;
+      co_await install();
+    } catch (const std::exception& e) {
+      if (is_cancellation(e)) throw;  // the shutdown: the task unwinds
+      spdlog::error("sync carrier={} full sync stopped by a store error: {}", id_, e.what());
+      co_return result_;
+    }
+    result_.ok = true;
+    result_.seconds = seconds_since(started_);
+    spdlog::info("sync carrier={} done numbers={} seconds={:.2f} rate={:.0f}/s change_feed={}", id_,
+                 result_.numbers, result_.seconds,
+                 static_cast<double>(result_.numbers) / std::max(result_.seconds, 1e-3),
+                 change_cursor_.empty() ? "no" : "yes");
+    co_return result_;
+  }
+
+ private:
+  // Fetches every page; the worker indexes and stores page k while the I/O
+  // thread fetches page k+1 (a two-stage pipeline). False: the pass failed
+  // or was stopped, and the previous inventory stays.
+  asio::awaitable<bool> store_all_pages() {
+    InventorySyncInput in{"", carrier_.config().sync_page_size, ""};
+    auto last_log = started_;
+    auto page = co_await fetch(carrier_, in);
     for (int n = 0; page; ++n) {
-      if (svc.stopping) {
-        spdlog::info("sync carrier={} full sync stopped by shutdown after {} numbers", id,
-                     result.numbers);
-        co_return result;
+      if (inv_.svc.stopping) {
+        spdlog::info("sync carrier={} full sync stopped by shutdown after {} numbers", id_,
+                     result_.numbers);
+        co_return false;
       }
-      if (n == 0) change_cursor = page->change_cursor;
-      if (page->total) total = page->total;
-      result.numbers += static_cast<int64_t>(page->items.size());
+      // The change position as of the first page: later changes come by
+      // the feed.
+      if (n == 0) change_cursor_ = page->change_cursor;
+      if (page->total) total_ = page->total;
+      result_.numbers += static_cast<int64_t>(page->items.size());
       const bool more = page->has_more;
       if (more && (page->next_cursor.empty() || page->next_cursor == in.cursor)) {
-        spdlog::warn("sync carrier={} cursor did not advance; stopping this pass", id);
+        spdlog::warn("sync carrier={} cursor did not advance; stopping this pass", id_);
         page.reset();
         break;
       }
       in.cursor = page->next_cursor;
       if (!more) {
         co_await absorb(std::move(page->items), true);
-        break;
+        co_return true;
       }
-      page = co_await (fetch(carrier, in) && absorb(std::move(page->items), false));
+      page = co_await (fetch(carrier_, in) && absorb(std::move(page->items), false));
       if (Clock::now() - last_log >= std::chrono::seconds(1)) {
-        log_progress(id, result.numbers, total, started);
+        log_progress(id_, result_.numbers, total_, started_);
         last_log = Clock::now();
       }
     }
-    if (!page) {
-      spdlog::warn(
-          "sync carrier={} full sync failed after {} numbers; the previous inventory stays", id,
-          result.numbers);
-      co_return result;
-    }
-    const int64_t now = svc.now();
-    size_t indexed = 0;
-    co_await on_worker(svc, [&] {
-      // The index first: once the sync shows as done, search serves it.
-      for (const auto& m : svc.store.numbers->held_numbers(id)) build.hold(m);
-      if (build.skipped() > 0)
-        spdlog::warn("sync carrier={} skipped {} numbers that are not 11 digits", id,
-                     build.skipped());
-      indexed = svc.numbers->install(std::move(build));
-      svc.store.numbers->finish_sync(id, generation, now, change_cursor);
-    });
-    spdlog::info("index carrier={} numbers={} (built from the sync)", id, indexed);
-  } catch (const std::exception& e) {
-    if (is_cancellation(e)) throw;  // the shutdown: the task unwinds
-    spdlog::error("sync carrier={} full sync stopped by a store error: {}", id, e.what());
-    co_return result;
+    spdlog::warn("sync carrier={} full sync failed after {} numbers; the previous inventory stays",
+                 id_, result_.numbers);
+    co_return false;
   }
-  result.ok = true;
-  result.seconds = seconds_since(started);
-  spdlog::info("sync carrier={} done numbers={} seconds={:.2f} rate={:.0f}/s change_feed={}", id,
-               result.numbers, result.seconds,
-               static_cast<double>(result.numbers) / std::max(result.seconds, 1e-3),
-               change_cursor.empty() ? "no" : "yes");
-  co_return result;
+
+  // Indexes one page and writes the batch once it is full (or the last).
+  // The worker's lambda captures references only: GCC 12 destroys a
+  // temporary of a co_await expression twice (PR 100611), harmless only for
+  // a closure that owns nothing.
+  asio::awaitable<void> absorb(std::vector<NumberItem> items, bool last) {
+    co_await on_worker(inv_, [this, &items, last] {
+      for (const auto& it : items)
+        build_.add(it.msisdn, it.province, it.city, it.host_network.value_or(""), it.price_fen,
+                   it.carrier_grade, false, it.status == "available");
+      batch_.insert(batch_.end(), std::make_move_iterator(items.begin()),
+                    std::make_move_iterator(items.end()));
+      if (batch_.size() >= kWriteBatchRows || last) {
+        inv_.svc.store.numbers->upsert_numbers(id_, batch_, tags_of(batch_), generation_);
+        batch_.clear();
+      }
+    });
+  }
+
+  // The index first: once the sync shows as done, search serves it.
+  asio::awaitable<void> install() {
+    const int64_t now = inv_.svc.now();
+    size_t indexed = 0;
+    co_await on_worker(inv_, [this, now, &indexed] {
+      for (const auto& m : inv_.svc.store.numbers->held_numbers(id_)) build_.hold(m);
+      if (build_.skipped() > 0)
+        spdlog::warn("sync carrier={} skipped {} numbers that are not 11 digits", id_,
+                     build_.skipped());
+      indexed = inv_.index.install(std::move(build_));
+      inv_.svc.store.numbers->finish_sync(id_, generation_, now, change_cursor_);
+    });
+    spdlog::info("index carrier={} numbers={} (built from the sync)", id_, indexed);
+  }
+
+  Inventory& inv_;
+  Carrier& carrier_;
+  const std::string id_;
+  const int64_t generation_;
+  const Clock::time_point started_ = Clock::now();
+  IndexBuild build_;               // the new search snapshot, filled as pages arrive
+  std::vector<NumberItem> batch_;  // rows not yet written (worker only)
+  std::string change_cursor_;
+  std::optional<int64_t> total_;
+  SyncResult result_;
+};
+
+}  // namespace
+
+asio::awaitable<SyncResult> full_sync(Inventory& inv, Carrier& carrier) {
+  FullSyncPass pass(inv, carrier);
+  co_return co_await pass.run();
 }
 
-asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier) {
+asio::awaitable<SyncResult> incremental_sync(Inventory& inv, Carrier& carrier) {
+  Services& svc = inv.svc;
   const auto& id = carrier.config().id;
   const auto started = Clock::now();
   SyncResult result;
@@ -220,18 +260,18 @@ asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier) {
       }
       auto items = std::move(page->items);
       result.numbers += static_cast<int64_t>(items.size());
-      co_await on_worker(svc, [&] {
+      co_await on_worker(inv, [&] {
         svc.store.numbers->upsert_numbers(id, items, tags_of(items), state.generation);
         for (const auto& n : items)
-          if (!svc.numbers->set_carrier_available(id, n.msisdn, n.status == "available")) ++unknown;
+          if (!inv.index.set_carrier_available(id, n.msisdn, n.status == "available")) ++unknown;
       });
       in.since = page->change_cursor;
       if (!page->has_more) break;
     }
     const int64_t now = svc.now();
-    co_await on_worker(svc, [&] {
+    co_await on_worker(inv, [&] {
       svc.store.numbers->save_change_cursor(id, in.since, now);
-      if (unknown > 0) rebuild_number_index(svc, id);
+      if (unknown > 0) rebuild_number_index(inv, id);
     });
   } catch (const std::exception& e) {
     if (is_cancellation(e)) throw;  // the shutdown: the task unwinds
@@ -246,7 +286,8 @@ asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier) {
   co_return result;
 }
 
-asio::awaitable<void> inventory_sync_loop(Services& svc, Carrier& carrier) {
+asio::awaitable<void> inventory_sync_loop(Inventory& inv, Carrier& carrier) {
+  Services& svc = inv.svc;
   if (!carrier.has(CGW_CAP_INVENTORY_SYNC)) co_return;
   const auto& cfg = carrier.config();
   asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -258,13 +299,13 @@ asio::awaitable<void> inventory_sync_loop(Services& svc, Carrier& carrier) {
         std::chrono::duration_cast<std::chrono::milliseconds>(cfg.sync_interval);
     bool full_due = full_age_ms >= full_every.count() || st.change_cursor.empty();
     if (!full_due) {
-      const bool ok = (co_await incremental_sync(svc, carrier)).ok;
+      const bool ok = (co_await incremental_sync(inv, carrier)).ok;
       if (svc.stopping) co_return;  // a pass cut short by shutdown is no failure
       svc.metrics.observe_sync(cfg.id, Metrics::kIncremental, ok, svc.now());
       full_due = !ok;
     }
     if (full_due) {
-      const bool ok = (co_await full_sync(svc, carrier)).ok;
+      const bool ok = (co_await full_sync(inv, carrier)).ok;
       if (svc.stopping) co_return;
       svc.metrics.observe_sync(cfg.id, Metrics::kFull, ok, svc.now());
     }

@@ -10,7 +10,7 @@
 // carrier no longer lists and rebuilds the carrier's search index snapshot.
 #pragma once
 
-#include "app/services.hpp"
+#include "inventory/inventory.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -20,18 +20,18 @@ namespace cgw::gw {
 // page fetch in flight is cut, a store batch on the sync worker finishes
 // first; a full sync cut short is not finished (the previous inventory
 // stays). Services::stopping is also checked between pages.
-boost::asio::awaitable<void> inventory_sync_loop(Services& svc, Carrier& carrier);
+boost::asio::awaitable<void> inventory_sync_loop(Inventory& inv, Carrier& carrier);
 
 struct SyncResult {
   bool ok = false;
   int64_t numbers = 0;  // listed (full) or changed (incremental)
   double seconds = 0;
 };
-boost::asio::awaitable<SyncResult> full_sync(Services& svc, Carrier& carrier);
-boost::asio::awaitable<SyncResult> incremental_sync(Services& svc, Carrier& carrier);
+boost::asio::awaitable<SyncResult> full_sync(Inventory& inv, Carrier& carrier);
+boost::asio::awaitable<SyncResult> incremental_sync(Inventory& inv, Carrier& carrier);
 
 // Loads `carrier`'s numbers from the store into a fresh index snapshot
 // (blocking; about a second per million numbers).
-void rebuild_number_index(Services& svc, const std::string& carrier);
+void rebuild_number_index(Inventory& inv, const std::string& carrier);
 
 }  // namespace cgw::gw

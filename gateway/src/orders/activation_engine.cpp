@@ -1,6 +1,7 @@
 #include "orders/activation_engine.hpp"
 
 #include "core/activation_status.hpp"
+#include "store/operations.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>

@@ -9,7 +9,7 @@
 // have opened the line at a carrier that cannot be asked by our id.
 #pragma once
 
-#include "app/services.hpp"
+#include "carriers/services.hpp"
 #include "core/background_tasks.hpp"
 
 #include <boost/asio/awaitable.hpp>

@@ -1,6 +1,7 @@
 #include "orders/callbacks.hpp"
 
 #include "orders/activation_engine.hpp"
+#include "store/operations.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>

@@ -5,7 +5,7 @@
 // changes nothing. No HTTP statuses here: the API maps the errors.
 #pragma once
 
-#include "app/services.hpp"
+#include "carriers/services.hpp"
 #include "core/error.hpp"
 
 #include "cgw/common/http_server.hpp"

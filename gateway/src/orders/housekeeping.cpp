@@ -1,6 +1,7 @@
 #include "orders/housekeeping.hpp"
 
 #include "core/reservation_status.hpp"
+#include "store/operations.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>

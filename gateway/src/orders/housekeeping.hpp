@@ -9,7 +9,7 @@
 // carrier confirms it or the lock's own expiry passes.
 #pragma once
 
-#include "app/services.hpp"
+#include "carriers/services.hpp"
 
 #include <boost/asio/awaitable.hpp>
 

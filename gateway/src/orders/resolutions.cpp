@@ -2,6 +2,7 @@
 
 #include "core/activation_status.hpp"
 #include "orders/activation_engine.hpp"
+#include "store/operations.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
@@ -80,8 +81,9 @@ boost::asio::awaitable<Result<StatusChange>> carrier_change(Services& svc, const
 
 }  // namespace
 
-boost::asio::awaitable<Result<Resolved>> resolve_unknown(Services& svc, std::string tenant,
-                                                         std::string id, ResolveDecision decision) {
+boost::asio::awaitable<Result<Resolved>> resolve_unknown(Services& svc, ActivationEngine& engine,
+                                                         std::string tenant, std::string id,
+                                                         ResolveDecision decision) {
   auto a = svc.store.activations->get(tenant, id);
   if (!a) co_return not_found("no such activation");
   if (a->status != activation::kUnknown) co_return not_unknown(*a, decision);
@@ -98,7 +100,7 @@ boost::asio::awaitable<Result<Resolved>> resolve_unknown(Services& svc, std::str
   if (*before != activation::kUnknown) co_return not_unknown(*now, decision);
   // Still open (the carrier is processing the order): the engine follows it
   // up by its order id, by callback or query.
-  if (now->status == activation::kSubmitted) svc.engine->kick(id);
+  if (now->status == activation::kSubmitted) engine.kick(id);
   spdlog::warn("activation={} resolved by an operator tenant={} status={} carrier_order={}", id,
                tenant, now->status, now->carrier_order_id);
   co_return Resolved{std::move(*now), false};

@@ -5,8 +5,9 @@
 // after it applied, the same decision answers what the first one did.
 #pragma once
 
-#include "app/services.hpp"
+#include "carriers/services.hpp"
 #include "core/error.hpp"
+#include "orders/activation_engine.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -32,7 +33,8 @@ struct Resolved {
 // CARRIER_UNAVAILABLE when the carrier is not loaded, ORDER_NOT_FOUND when
 // it has no such order, CARRIER_BAD_RESPONSE for an answer about another
 // order or an unknown status, or the carrier call's own error.
-boost::asio::awaitable<Result<Resolved>> resolve_unknown(Services& svc, std::string tenant,
-                                                         std::string id, ResolveDecision decision);
+boost::asio::awaitable<Result<Resolved>> resolve_unknown(Services& svc, ActivationEngine& engine,
+                                                         std::string tenant, std::string id,
+                                                         ResolveDecision decision);
 
 }  // namespace cgw::gw

@@ -5,7 +5,7 @@
 // No HTTP here: the API parses and validates the request and maps errors.
 #pragma once
 
-#include "app/services.hpp"
+#include "carriers/services.hpp"
 #include "core/error.hpp"
 
 #include <boost/asio/awaitable.hpp>

@@ -9,7 +9,7 @@
 // attempt is stored and shown by GET /v1/activations/{id}/webhooks.
 #pragma once
 
-#include "app/services.hpp"
+#include "carriers/services.hpp"
 #include "core/background_tasks.hpp"
 
 #include "cgw/common/http_client.hpp"

@@ -13,7 +13,7 @@
 #include "store/database.hpp"
 #include "store/group_commit.hpp"
 #include "store/number_repository.hpp"
-#include "store/sqlite_db.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 
 #include <atomic>
 #include <filesystem>

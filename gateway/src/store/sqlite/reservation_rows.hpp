@@ -3,7 +3,7 @@
 #pragma once
 
 #include "store/records.hpp"
-#include "store/sqlite_db.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 
 namespace cgw::gw::sqlite {
 

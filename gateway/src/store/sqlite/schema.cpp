@@ -1,7 +1,7 @@
 // Versioned schema. Each migration runs once, in order, inside a
 // transaction; PRAGMA user_version records how far a store has come.
 // Never edit a shipped migration: append a new one.
-#include "store/sqlite_db.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 
 #include <array>
 
