@@ -152,6 +152,43 @@ asio::awaitable<void> shutdown(asio::io_context& ioc, std::vector<Running>& runn
   ioc.stop();
 }
 
+// Sets up one simulator and its listener; false (logged) when it cannot.
+bool start_listener(asio::io_context& ioc, const sim::SimulatorConfig& sc, Running& r) {
+  try {
+    r.simulator =
+        std::make_unique<sim::NamespaceRouter>(registry().at(sc.carrier), ioc.get_executor(), sc);
+  } catch (const std::exception& e) {
+    spdlog::error("{}: cannot set up the simulator: {}", sc.carrier, e.what());
+    return false;
+  }
+  net::ServerOptions opts;
+  opts.address = sc.address;
+  opts.port = sc.port;
+  opts.server_name = "cgw-sim";
+  opts.max_body_bytes = 4 * 1024 * 1024;  // room for base64 portraits
+  if (!sc.tls_cert_pem.empty()) {
+    std::string err;
+    net::ServerTls tls;
+    tls.cert_pem = sc.tls_cert_pem;
+    tls.key_pem = sc.tls_key_pem;
+    tls.cert_file = tls.key_file = "(" + sc.carrier + " tls)";
+    opts.tls = net::make_server_tls(tls, err);
+    if (!opts.tls) {
+      spdlog::error("{}: {}", sc.carrier, err);
+      return false;
+    }
+  }
+  r.server = std::make_unique<net::HttpServer>(ioc, opts, r.simulator->handler());
+  if (auto err = r.server->listen(); !err.empty()) {
+    spdlog::error("{}: cannot listen: {}", sc.carrier, err);
+    return false;
+  }
+  const bool v6 = sc.address.find(':') != std::string::npos;
+  r.url = std::string(opts.tls ? "https://" : "http://") +
+          (v6 ? "[" + sc.address + "]" : sc.address) + ":" + std::to_string(r.server->port());
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -174,38 +211,7 @@ int main(int argc, char** argv) {
   boost::json::object ports;
   for (const auto& sc : cfg.simulators) {
     Running r;
-    try {
-      r.simulator =
-          std::make_unique<sim::NamespaceRouter>(registry().at(sc.carrier), ioc.get_executor(), sc);
-    } catch (const std::exception& e) {
-      spdlog::error("{}: cannot set up the simulator: {}", sc.carrier, e.what());
-      return 1;
-    }
-    net::ServerOptions opts;
-    opts.address = sc.address;
-    opts.port = sc.port;
-    opts.server_name = "cgw-sim";
-    opts.max_body_bytes = 4 * 1024 * 1024;  // room for base64 portraits
-    if (!sc.tls_cert_pem.empty()) {
-      std::string err;
-      net::ServerTls tls;
-      tls.cert_pem = sc.tls_cert_pem;
-      tls.key_pem = sc.tls_key_pem;
-      tls.cert_file = tls.key_file = "(" + sc.carrier + " tls)";
-      opts.tls = net::make_server_tls(tls, err);
-      if (!opts.tls) {
-        spdlog::error("{}: {}", sc.carrier, err);
-        return 1;
-      }
-    }
-    r.server = std::make_unique<net::HttpServer>(ioc, opts, r.simulator->handler());
-    if (auto err = r.server->listen(); !err.empty()) {
-      spdlog::error("{}: cannot listen: {}", sc.carrier, err);
-      return 1;
-    }
-    const bool v6 = sc.address.find(':') != std::string::npos;
-    r.url = std::string(opts.tls ? "https://" : "http://") +
-            (v6 ? "[" + sc.address + "]" : sc.address) + ":" + std::to_string(r.server->port());
+    if (!start_listener(ioc, sc, r)) return 1;
     ports[sc.carrier] = r.server->port();
     running.push_back(std::move(r));
   }

@@ -29,28 +29,19 @@ bool known_key(std::string_view key) {
              std::end(kScheduleKeys);
 }
 
-// "" or what is wrong with one rule object.
-std::string rule_from_json(const json::value& v, FaultRule& r) {
-  if (!v.is_object()) return "a fault rule must be an object";
-  const auto& o = v.as_object();
-  for (const auto& [key, unused] : o) {
-    (void)unused;
-    if (!known_key(key)) return "unknown key '" + std::string(key) + "'";
-  }
-  std::string err;
-  if (const auto* op = o.if_contains("operation"))
-    if (!(err = json_string(*op, "operation", 256, r.operation)).empty()) return err;
+// The rule's kind ("" or what is wrong), and no parameter of another kind:
+// that is a mistake in the rule, not noise.
+std::string kind_from_json(const json::object& o, FaultRule& r) {
   const auto* kind = o.if_contains("kind");
-  if (!kind || !kind->is_string())
-    return "kind must be one of latency, http_status, business_error, timeout, reset, malformed";
+  constexpr const char* kKindsMessage =
+      "kind must be one of latency, http_status, business_error, timeout, reset, malformed";
+  if (!kind || !kind->is_string()) return kKindsMessage;
   std::string_view name = kind->as_string();
   if (name == "latency_ms") name = "latency";  // the brief's spelling, accepted too
   auto it = std::find_if(std::begin(kKindNames), std::end(kKindNames),
                          [&](const auto& k) { return name == k.first; });
-  if (it == std::end(kKindNames))
-    return "kind must be one of latency, http_status, business_error, timeout, reset, malformed";
+  if (it == std::end(kKindNames)) return kKindsMessage;
   r.kind = it->second;
-  // A parameter of another kind is a mistake in the rule, not noise.
   constexpr std::pair<const char*, FaultKind> kParams[] = {
       {"latency_ms", FaultKind::kLatency},
       {"status", FaultKind::kHttpStatus},
@@ -60,42 +51,53 @@ std::string rule_from_json(const json::value& v, FaultRule& r) {
   for (const auto& [param, owner] : kParams)
     if (o.contains(param) && owner != r.kind)
       return std::string(param) + " does not apply to a " + to_string(r.kind) + " fault";
+  return {};
+}
+
+std::string http_status_from_json(const json::object& o, FaultRule& r) {
+  const auto* st = o.if_contains("status");
+  if (!st) return "an http_status fault needs status";
   int64_t n = 0;
+  std::string err;
+  if (!(err = json_int(*st, "status", 200, 599, n)).empty()) return err;
+  if (n == 204 || n == 304) return "status must allow a body (not 204 or 304)";
+  r.http_status = static_cast<int>(n);
+  if (const auto* ra = o.if_contains("retry_after_s")) {
+    int64_t seconds = 0;
+    if (!(err = json_int(*ra, "retry_after_s", 0, 86400, seconds)).empty()) return err;
+    r.retry_after_s = seconds;
+  }
+  return {};
+}
+
+// The parameters of the rule's kind ("" or what is wrong).
+std::string params_from_json(const json::object& o, FaultRule& r) {
   switch (r.kind) {
     case FaultKind::kLatency: {
       const auto* ms = o.if_contains("latency_ms");
       if (!ms) return "a latency fault needs latency_ms";
-      if (!(err = json_int(*ms, "latency_ms", 1, kMaxFaultLatencyMs, r.latency_ms)).empty())
-        return err;
-      break;
+      return json_int(*ms, "latency_ms", 1, kMaxFaultLatencyMs, r.latency_ms);
     }
-    case FaultKind::kHttpStatus: {
-      const auto* st = o.if_contains("status");
-      if (!st) return "an http_status fault needs status";
-      if (!(err = json_int(*st, "status", 200, 599, n)).empty()) return err;
-      if (n == 204 || n == 304) return "status must allow a body (not 204 or 304)";
-      r.http_status = static_cast<int>(n);
-      if (const auto* ra = o.if_contains("retry_after_s")) {
-        int64_t seconds = 0;
-        if (!(err = json_int(*ra, "retry_after_s", 0, 86400, seconds)).empty()) return err;
-        r.retry_after_s = seconds;
-      }
-      break;
-    }
+    case FaultKind::kHttpStatus:
+      return http_status_from_json(o, r);
     case FaultKind::kBusinessError: {
       const auto* code = o.if_contains("code");
       if (!code) return "a business_error fault needs code (the carrier's error code)";
-      if (!(err = json_string(*code, "code", 64, r.code)).empty()) return err;
-      break;
+      return json_string(*code, "code", 64, r.code);
     }
     case FaultKind::kTimeout:
       if (const auto* ms = o.if_contains("hold_ms"))
-        if (!(err = json_int(*ms, "hold_ms", 1, kMaxFaultHoldMs, r.hold_ms)).empty()) return err;
-      break;
+        return json_int(*ms, "hold_ms", 1, kMaxFaultHoldMs, r.hold_ms);
+      return {};
     case FaultKind::kReset:
     case FaultKind::kMalformed:
-      break;
+      return {};
   }
+  return {};
+}
+
+// after_serve and seed ("" or what is wrong).
+std::string options_from_json(const json::object& o, FaultRule& r) {
   if (const auto* a = o.if_contains("after_serve")) {
     if (!a->is_bool()) return "after_serve must be true or false";
     r.after_serve = a->as_bool();
@@ -110,6 +112,23 @@ std::string rule_from_json(const json::value& v, FaultRule& r) {
     else
       return "seed must be an integer >= 0";
   }
+  return {};
+}
+
+// "" or what is wrong with one rule object.
+std::string rule_from_json(const json::value& v, FaultRule& r) {
+  if (!v.is_object()) return "a fault rule must be an object";
+  const auto& o = v.as_object();
+  for (const auto& [key, unused] : o) {
+    (void)unused;
+    if (!known_key(key)) return "unknown key '" + std::string(key) + "'";
+  }
+  std::string err;
+  if (const auto* op = o.if_contains("operation"))
+    if (!(err = json_string(*op, "operation", 256, r.operation)).empty()) return err;
+  if (!(err = kind_from_json(o, r)).empty()) return err;
+  if (!(err = params_from_json(o, r)).empty()) return err;
+  if (!(err = options_from_json(o, r)).empty()) return err;
   return schedule_from_json(o, r.schedule);
 }
 

@@ -134,6 +134,21 @@ boost::asio::awaitable<net::Response> ready(net::Response res) {
   co_return res;
 }
 
+// The Bearer token's verdict: "0" when valid, else the carrier's code
+// (10001 missing, 10002 unknown, 10003 expired).
+std::string check_bearer(std::string_view auth, TokenStore& tokens, int64_t now_ms) {
+  if (!auth.starts_with("Bearer ") || auth.size() == 7) return "10001";
+  switch (tokens.check(auth.substr(7), now_ms)) {
+    case TokenStore::Check::kValid:
+      return "0";
+    case TokenStore::Check::kUnknown:
+      return "10002";
+    case TokenStore::Check::kExpired:
+      return "10003";
+  }
+  return "10002";
+}
+
 }  // namespace
 
 std::string_view code_message(std::string_view code) {
@@ -261,24 +276,8 @@ net::Response TelecomSimulator::handle_api(const net::Request& req) {
       {"/api/v1/orders/query", &TelecomSimulator::query_order}};
 
   // Authentication first: an unauthenticated caller learns nothing else.
-  Code code = "0";
-  bool token_ok = false;
-  const std::string_view auth = req[net::http::field::authorization];
-  if (!auth.starts_with("Bearer ") || auth.size() == 7) {
-    code = "10001";
-  } else {
-    switch (tokens_->check(auth.substr(7), ctx_.clock.now_ms())) {
-      case TokenStore::Check::kValid:
-        token_ok = true;
-        break;
-      case TokenStore::Check::kUnknown:
-        code = "10002";
-        break;
-      case TokenStore::Check::kExpired:
-        code = "10003";
-        break;
-    }
-  }
+  Code code = check_bearer(req[net::http::field::authorization], *tokens_, ctx_.clock.now_ms());
+  const bool token_ok = code == "0";
 
   const std::string request_id = next_request_id();
   pugi::xml_document reply;
