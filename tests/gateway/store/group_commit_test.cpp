@@ -1,7 +1,7 @@
 // GroupCommit (store/group_commit.hpp) on its own: one fsync covers every
 // commit counted when it starts, and a waiter is always answered, by a
 // flush or by stop().
-#include "store/group_commit.hpp"
+#include "store/sqlite/group_commit.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>

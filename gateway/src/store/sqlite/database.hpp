@@ -11,8 +11,8 @@
 
 #include "core/error.hpp"
 #include "store/database.hpp"
-#include "store/group_commit.hpp"
 #include "store/number_repository.hpp"
+#include "store/sqlite/group_commit.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 
 #include <atomic>

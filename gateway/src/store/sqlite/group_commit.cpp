@@ -1,4 +1,4 @@
-#include "store/group_commit.hpp"
+#include "store/sqlite/group_commit.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
