@@ -11,6 +11,9 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libyaml-cpp-dev libspdlog-dev libssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev libpugixml-dev
+  # The PostgreSQL store: libpq to build, and a server that the tests start
+  # in a temporary directory themselves (scripts/pg_local.sh; no service).
+  libpq-dev postgresql-15
   curl openssl wrk
   # The sanitizer and libFuzzer stage (scripts/test_sanitized.sh): clang 14,
   # its sanitizer and libFuzzer runtimes, lld, and llvm-symbolizer for

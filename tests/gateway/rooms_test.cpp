@@ -1,5 +1,5 @@
 // The gateway's rooms depend only downward (docs/architecture.md):
-//   core <- store <- store/sqlite
+//   core <- store <- store/sqlite, store/postgres
 //   store <- carriers <- inventory, orders <- api <- app
 // Each room is its own static library (gateway/CMakeLists.txt), but every
 // library shares the include root gateway/src, so the compiler would accept
@@ -23,6 +23,7 @@ namespace fs = std::filesystem;
 // "store/sqlite", "api/routes.hpp" -> "api").
 std::string room_of(const std::string& rel) {
   if (rel.rfind("store/sqlite/", 0) == 0) return "store/sqlite";
+  if (rel.rfind("store/postgres/", 0) == 0) return "store/postgres";
   return rel.substr(0, rel.find('/'));
 }
 
@@ -32,11 +33,14 @@ const std::map<std::string, std::set<std::string>>& allowed() {
       {"core", {}},
       {"store", {"core"}},
       {"store/sqlite", {"core", "store"}},
+      {"store/postgres", {"core", "store"}},
       {"carriers", {"core", "store"}},
       {"inventory", {"core", "store", "carriers"}},
       {"orders", {"core", "store", "carriers"}},
       {"api", {"core", "store", "carriers", "inventory", "orders"}},
-      {"app", {"core", "store", "store/sqlite", "carriers", "inventory", "orders", "api"}},
+      {"app",
+       {"core", "store", "store/sqlite", "store/postgres", "carriers", "inventory", "orders",
+        "api"}},
   };
   return rooms;
 }

@@ -1,0 +1,216 @@
+// The PostgreSQL schema, versioned like the SQLite one (store/sqlite/
+// schema.cpp) but starting from its current shape: migration 1 is SQLite's
+// migrations 1-5 in one. Never edit a shipped migration: append a new one.
+//
+// Several instances may start together against one database: migrations
+// run under a session advisory lock, so exactly one instance applies them
+// and the others wait, then find nothing left to do.
+#include "store/postgres/schema.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace cgw::gw::pg {
+
+namespace {
+
+// The advisory lock key: any constant that no other application on the
+// same database uses ("cgw-migr" as ASCII).
+constexpr int64_t kMigrationLock = 0x6367772d6d696772;
+
+// Statuses in partial indexes are literals: DDL takes no parameters. They
+// are the values of core/reservation_status.hpp and activation_status.hpp,
+// and the store suite runs against this schema.
+constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+CREATE TABLE numbers (
+  carrier TEXT NOT NULL,
+  msisdn TEXT NOT NULL,
+  province TEXT NOT NULL,
+  city TEXT NOT NULL,
+  price_fen BIGINT NOT NULL,
+  carrier_grade BIGINT,
+  tag_bits BIGINT NOT NULL,
+  carrier_status TEXT NOT NULL,
+  local_hold INTEGER NOT NULL DEFAULT 0,
+  sync_generation BIGINT NOT NULL,
+  host_network TEXT,
+  PRIMARY KEY (carrier, msisdn)
+);
+
+CREATE TABLE carrier_sync (
+  carrier TEXT PRIMARY KEY,
+  last_sync_at BIGINT,
+  generation BIGINT NOT NULL DEFAULT 0,
+  change_cursor TEXT,
+  last_change_at BIGINT
+);
+
+CREATE TABLE reservations (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  carrier TEXT NOT NULL,
+  msisdn TEXT NOT NULL,
+  carrier_reservation_id TEXT,
+  status TEXT NOT NULL,
+  expires_at BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  idempotency_key TEXT,
+  carrier_expires_at BIGINT,
+  release_to TEXT,
+  release_attempts BIGINT NOT NULL DEFAULT 0,
+  next_release_at BIGINT,
+  release_error TEXT
+);
+-- At most one live claim per number, across every instance: the second
+-- reservation fails here, whatever instance made it.
+CREATE UNIQUE INDEX reservations_live ON reservations (carrier, msisdn)
+  WHERE status IN ('pending', 'held', 'consumed', 'releasing');
+CREATE INDEX reservations_release_due ON reservations (next_release_at)
+  WHERE next_release_at IS NOT NULL;
+
+CREATE TABLE verifications (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  carrier TEXT NOT NULL,
+  result TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  id_number_sealed TEXT NOT NULL,
+  name_sealed TEXT NOT NULL,
+  id_number_hash TEXT NOT NULL,
+  id_number_masked TEXT NOT NULL,
+  name_masked TEXT NOT NULL,
+  portrait_sha256 TEXT,
+  carrier_ref TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX verifications_by_id_number ON verifications (id_number_hash);
+
+CREATE TABLE activations (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  carrier TEXT NOT NULL,
+  msisdn TEXT NOT NULL,
+  plan_id TEXT NOT NULL,
+  reservation_id TEXT NOT NULL UNIQUE,
+  verification_id TEXT NOT NULL,
+  delivery_sealed TEXT NOT NULL,
+  status TEXT NOT NULL,
+  carrier_order_id TEXT,
+  failure_code TEXT,
+  failure_message TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  next_poll_at BIGINT NOT NULL DEFAULT 0,
+  poll_count BIGINT NOT NULL DEFAULT 0,
+  submit_attempts BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX activations_open ON activations (status)
+  WHERE status IN ('pending', 'submitted', 'unknown');
+
+CREATE TABLE activation_history (
+  activation_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  cause TEXT NOT NULL,
+  PRIMARY KEY (activation_id, seq)
+);
+
+CREATE TABLE idempotency_keys (
+  tenant TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  response_body TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant, key)
+);
+
+CREATE TABLE callback_events (
+  carrier TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (carrier, event_id)
+);
+
+CREATE TABLE webhook_outbox (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  activation_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  attempts BIGINT NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  delivered_at BIGINT
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_outbox_by_activation ON webhook_outbox (activation_id, created_at);
+
+CREATE TABLE webhook_attempts (
+  event_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  at BIGINT NOT NULL,
+  http_status INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  duration_ms BIGINT NOT NULL,
+  PRIMARY KEY (event_id, seq)
+);
+)sql",
+};
+
+int read_version(PgConnection& c) {
+  c.exec_simple("CREATE TABLE IF NOT EXISTS cgw_schema (version INTEGER NOT NULL)");
+  auto r = c.exec("SELECT max(version) FROM cgw_schema");
+  return static_cast<int>(r.opt_int64(0, 0).value_or(0));
+}
+
+}  // namespace
+
+int latest_schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
+
+int schema_version(PgConnection& c) {
+  return read_version(c);
+}
+
+int migrate_schema(PgConnection& c) {
+  c.exec("SELECT pg_advisory_lock($1)", {p(kMigrationLock)});
+  struct Unlock {
+    PgConnection& c;
+    ~Unlock() {
+      try {
+        c.exec("SELECT pg_advisory_unlock($1)", {p(kMigrationLock)});
+      } catch (const PgError&) {
+        // The session ends with the connection, and the lock with it.
+      }
+    }
+  } unlock{c};
+  const int from = read_version(c);
+  if (from > latest_schema_version())
+    throw PgError("the database schema is version " + std::to_string(from) +
+                      ", newer than this gateway knows (" +
+                      std::to_string(latest_schema_version()) + "): run a newer cgw-gateway",
+                  "", false);
+  for (int v = from; v < latest_schema_version(); ++v) {
+    c.exec_simple("BEGIN");
+    try {
+      c.exec_simple(kMigrations[static_cast<size_t>(v)]);
+      c.exec("INSERT INTO cgw_schema (version) VALUES ($1)", {p(int64_t{v + 1})});
+      c.exec_simple("COMMIT");
+    } catch (...) {
+      if (c.ok()) c.exec_simple("ROLLBACK");
+      throw;
+    }
+    spdlog::info("store: PostgreSQL schema migrated to version {}", v + 1);
+  }
+  return from;
+}
+
+}  // namespace cgw::gw::pg

@@ -1,0 +1,49 @@
+// A real PostgreSQL 15 for a test binary: scripts/pg_local.sh starts a
+// private cluster in a fresh temporary directory (Unix socket only, no
+// port, no system service) and stops it at the end.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace cgw::gw::in_process {
+
+class PostgresServer {
+ public:
+  // "" or what failed (with the script's output).
+  std::string start() {
+    dir_ = std::filesystem::path("/tmp") / ("cgw_pg_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    return run("start");
+  }
+  std::string stop() { return run("stop"); }
+  // Starts the stopped cluster again (same data): a database restart.
+  std::string start_again() { return run("start"); }
+  ~PostgresServer() {
+    if (!dir_.empty()) {
+      run("stop");
+      std::filesystem::remove_all(dir_);
+    }
+  }
+  std::string dsn() const { return "host=" + dir_.string() + " port=5432 user=cgw dbname=cgw"; }
+
+ private:
+  std::string run(const std::string& cmd) {
+    const std::string line =
+        std::string(CGW_SOURCE_DIR) + "/scripts/pg_local.sh " + cmd + " " + dir_.string() + " 2>&1";
+    FILE* f = ::popen(line.c_str(), "r");
+    if (!f) return "cannot run " + line;
+    std::string out;
+    char buf[512];
+    while (size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
+    const int rc = ::pclose(f);
+    return rc == 0 ? std::string() : "pg_local.sh " + cmd + " failed: " + out;
+  }
+  std::filesystem::path dir_;
+};
+
+}  // namespace cgw::gw::in_process
