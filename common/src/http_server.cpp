@@ -271,12 +271,122 @@ asio::awaitable<void> HttpServer::run_session(std::shared_ptr<Session> session) 
   lowest.close();
 }
 
+namespace {
+
+using Parser = http::request_parser<http::string_body>;
+
+// Feeds the parser what the buffer holds, then reads (under `deadline`)
+// only if more is needed: a request usually arrives whole in one read.
+// `header_only`: stop once the header is parsed, so that its framing is
+// checked before any body byte is read.
+template <class Stream>
+asio::awaitable<boost::system::error_code> read_request_part(
+    Stream& stream, beast::flat_buffer& buffer, Parser& parser, bool header_only,
+    std::chrono::steady_clock::time_point deadline) {
+  parser.eager(!header_only);
+  auto done = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
+  boost::system::error_code ec;
+  while (buffer.size() > 0 && !done()) {
+    const size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec || used == 0) break;
+  }
+  if (ec == http::error::need_more) ec = {};
+  if (!ec && !done()) {
+    beast::get_lowest_layer(stream).expires_at(deadline);
+    if (header_only)
+      std::tie(ec, std::ignore) = co_await http::async_read_header(stream, buffer, parser, kTuple);
+    else
+      std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, parser, kTuple);
+  }
+  co_return ec;
+}
+
+// The client went away or stalled: nobody to answer.
+bool client_gone(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == http::error::partial_message ||
+         ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+         ec == asio::error::connection_reset;
+}
+
+// The answer to a request that cannot be served: too large, or malformed
+// (`problem` from framing_problem, else the parser's error).
+Response refusal_for(const boost::system::error_code& ec, std::string problem, const Parser& parser,
+                     const Peer& peer) {
+  // The fields parsed so far (all of them for a 413 from Content-Length,
+  // which Beast reports before it calls the header done): a valid client
+  // id is kept even on a refusal.
+  const std::string request_id = request_id_of(parser.get());
+  Response res;
+  if (ec == http::error::header_limit) {
+    res = refusal(http::status::request_header_fields_too_large, "HEADERS_TOO_LARGE",
+                  "request headers exceed the limit", request_id);
+  } else if (ec == http::error::body_limit) {
+    res = refusal(http::status::payload_too_large, "BODY_TOO_LARGE",
+                  "request body exceeds the limit", request_id);
+  } else {
+    if (problem.empty()) problem = "malformed HTTP request: " + ec.message();
+    res = refusal(http::status::bad_request, "BAD_REQUEST", problem, request_id);
+  }
+  spdlog::info("http: refused a request from {}: {} ({}) request_id={}", peer.address,
+               res.result_int(), problem.empty() ? ec.message() : problem, request_id);
+  return res;
+}
+
+// A refused request may have unread bytes behind it. Closing with unread
+// data sends a reset, which can destroy the answer in the client's receive
+// buffer: stop sending, then read and discard for a bounded time and amount
+// before closing (RFC 9112 9.6).
+template <class Stream>
+asio::awaitable<void> discard_unread(Stream& stream) {
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    boost::system::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 4096> discard;
+    for (size_t total = 0; total < 1024 * 1024;) {
+      auto [rec, n] = co_await stream.async_read_some(asio::buffer(discard), kTuple);
+      if (rec) break;
+      total += n;
+    }
+  }
+}
+
+}  // namespace
+
+// The handler's answer, or nullopt when it aborted the connection (no
+// reply at all). An exception is a 500, never a dropped connection.
+asio::awaitable<std::optional<Response>> HttpServer::answer(Request& req, const Peer& peer) {
+  try {
+    co_return co_await handler_(req, peer);
+  } catch (const AbortConnection&) {
+    co_return std::nullopt;
+  } catch (const std::exception& e) {
+    spdlog::error("handler failed on {} {}: {}", std::string(req.method_string()),
+                  std::string(req.target()), e.what());
+    co_return make_response(req, http::status::internal_server_error,
+                            error_body("INTERNAL", "internal error"));
+  }
+}
+
+// Connection, Server and Content-Length; a HEAD answer is the head of the
+// GET answer: its Content-Length, no body.
+void HttpServer::finish(Response& res, bool close_after, bool head) const {
+  res.keep_alive(!close_after);
+  res.set(http::field::server, options_.server_name);
+  res.prepare_payload();
+  if (head) {
+    const auto length = res.body().size();
+    res.body().clear();
+    res.content_length(length);
+  }
+}
+
 template <class Stream>
 asio::awaitable<void> HttpServer::serve(Session& session, Stream& stream, const Peer& peer) {
   auto& lowest = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer;
-  for (;;) {
-    if (draining_) break;
+  while (!draining_) {
     // Wait for the first bytes of the next request under the idle timeout,
     // then give the whole request the (shorter) read timeout.
     if (buffer.size() == 0) {
@@ -287,118 +397,41 @@ asio::awaitable<void> HttpServer::serve(Session& session, Stream& stream, const 
     }
     session.busy = true;
     const auto deadline = std::chrono::steady_clock::now() + options_.read_timeout;
-    http::request_parser<http::string_body> parser;
+    Parser parser;
     parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
     parser.body_limit(options_.max_body_bytes);
-    // The header first, alone: its framing is checked before any body byte
-    // is read. A request usually arrives whole in one read: parse what the
-    // buffer holds first, and read (under the read timeout) only if more is
-    // needed.
-    auto read_part = [&](bool header_only) -> asio::awaitable<boost::system::error_code> {
-      parser.eager(!header_only);
-      auto done = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
-      boost::system::error_code ec;
-      while (buffer.size() > 0 && !done()) {
-        const size_t used = parser.put(buffer.data(), ec);
-        buffer.consume(used);
-        if (ec || used == 0) break;
-      }
-      if (ec == http::error::need_more) ec = {};
-      if (!ec && !done()) {
-        lowest.expires_at(deadline);
-        if (header_only)
-          std::tie(ec, std::ignore) =
-              co_await http::async_read_header(stream, buffer, parser, kTuple);
-        else
-          std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, parser, kTuple);
-      }
-      co_return ec;
-    };
-    boost::system::error_code rec = co_await read_part(true);
+    auto rec = co_await read_request_part(stream, buffer, parser, true, deadline);
     std::string problem;
     if (!rec) problem = framing_problem(parser.get());
-    if (!rec && problem.empty()) rec = co_await read_part(false);
+    if (!rec && problem.empty())
+      rec = co_await read_request_part(stream, buffer, parser, false, deadline);
+    const bool refused = rec || !problem.empty();
+    if (refused && client_gone(rec)) break;
     Response res;
-    bool close_after = false;
-    bool head = false;
-    std::string request_id;
-    if (rec || !problem.empty()) {
-      // The client went away or stalled: nobody to answer.
-      if (rec == http::error::end_of_stream || rec == http::error::partial_message ||
-          rec == beast::error::timeout || rec == asio::error::operation_aborted ||
-          rec == asio::error::connection_reset)
-        break;
-      // The fields parsed so far (all of them for a 413 from Content-Length,
-      // which Beast reports before it calls the header done): a valid client
-      // id is kept even on a refusal.
-      request_id = request_id_of(parser.get());
-      if (rec == http::error::header_limit) {
-        res = refusal(http::status::request_header_fields_too_large, "HEADERS_TOO_LARGE",
-                      "request headers exceed the limit", request_id);
-      } else if (rec == http::error::body_limit) {
-        res = refusal(http::status::payload_too_large, "BODY_TOO_LARGE",
-                      "request body exceeds the limit", request_id);
-      } else {
-        if (problem.empty()) problem = "malformed HTTP request: " + rec.message();
-        res = refusal(http::status::bad_request, "BAD_REQUEST", problem, request_id);
-      }
-      spdlog::info("http: refused a request from {}: {} ({}) request_id={}", peer.address,
-                   res.result_int(), problem.empty() ? rec.message() : problem, request_id);
-      close_after = true;
+    bool close_after = true, head = false;
+    if (refused) {
+      res = refusal_for(rec, problem, parser, peer);
     } else {
       Request req = parser.release();
       head = req.method() == http::verb::head;
-      bool aborted = false;
-      try {
-        res = co_await handler_(req, peer);
-      } catch (const AbortConnection&) {
-        aborted = true;
-      } catch (const std::exception& e) {
-        spdlog::error("handler failed on {} {}: {}", std::string(req.method_string()),
-                      std::string(req.target()), e.what());
-        res = make_response(req, http::status::internal_server_error,
-                            error_body("INTERNAL", "internal error"));
-      }
       close_after = !req.keep_alive();
-      if (aborted) {  // no reply: linger 0 makes close() send a reset
+      auto answered = co_await answer(req, peer);
+      if (!answered) {  // no reply: linger 0 makes close() send a reset
         boost::system::error_code ec;
         lowest.socket().set_option(tcp::socket::linger(true, 0), ec);
         lowest.close();
         co_return;
       }
+      res = std::move(*answered);
       if (res.find("X-Request-Id") == res.end()) res.set("X-Request-Id", request_id_of(req));
     }
-    if (draining_) close_after = true;
-    res.keep_alive(!close_after);
-    res.set(http::field::server, options_.server_name);
-    res.prepare_payload();
-    if (head) {  // the head of the GET answer: its Content-Length, no body
-      const auto length = res.body().size();
-      res.body().clear();
-      res.content_length(length);
-    }
+    finish(res, close_after || draining_, head);
     lowest.expires_after(options_.write_timeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kTuple);
     (void)wn;
     session.busy = false;
-    if (!wec && (rec || !problem.empty())) {
-      // A refused request may have unread bytes behind it. Closing with
-      // unread data sends a reset, which can destroy the answer in the
-      // client's receive buffer: stop sending, then read and discard for a
-      // bounded time and amount before closing (RFC 9112 9.6).
-      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-        boost::system::error_code ec;
-        lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
-        lowest.expires_after(std::chrono::seconds(2));
-        std::array<char, 4096> discard;
-        for (size_t total = 0; total < 1024 * 1024;) {
-          auto [rec2, n] = co_await lowest.async_read_some(asio::buffer(discard), kTuple);
-          if (rec2) break;
-          total += n;
-        }
-      }
-    }
-    if (wec || close_after) break;
+    if (!wec && refused) co_await discard_unread(stream);
+    if (wec || close_after || draining_) break;
   }
 }
 

@@ -31,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -126,6 +127,8 @@ class HttpServer {
   asio::awaitable<void> run_session(std::shared_ptr<Session> session);
   template <class Stream>
   asio::awaitable<void> serve(Session& session, Stream& stream, const Peer& peer);
+  asio::awaitable<std::optional<Response>> answer(Request& req, const Peer& peer);
+  void finish(Response& res, bool close_after, bool head) const;
 
   asio::io_context& ioc_;
   ServerOptions options_;
