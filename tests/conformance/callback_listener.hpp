@@ -23,7 +23,7 @@ namespace cgw::conformance {
 struct ReceivedCallback {
   std::string method, target, body;
   net::HeaderList headers;
-  gw::CallbackOutcome outcome;
+  gw::ParsedCallback outcome;
   std::vector<CallbackEvent> events;  // when verified and well-formed
   std::string events_problem;         // why `events` is empty although verified
   int answered_status = 0;

@@ -50,7 +50,7 @@ Awaitable check_rejected_applicant(Suite& suite, std::string plan) {
   // The carrier re-checks the applicant at order time: a clear refusal,
   // nothing applied, with the KYC reason as the message (docs/sdk.md 12).
   std::string problem = expect_error(o, "CARRIER_REJECTED", false, false);
-  if (problem.empty() && o.message.find("ID_NAME_MISMATCH") == std::string::npos)
+  if (problem.empty() && o.error().message.find("ID_NAME_MISMATCH") == std::string::npos)
     problem = "the message does not name the KYC reason ID_NAME_MISMATCH (" + describe(o) + ")";
   suite.runner.verdict("activation.submit.rejected_applicant", problem,
                        "a name-mismatch applicant (91x): " + describe(o));

@@ -94,8 +94,8 @@ std::string refusal_problem(Suite& suite, const ReceivedCallback& forged) {
   auto out =
       suite.carrier->parse_callback(forged.method, forged.target, forged.headers, forged.body);
   if (out.verified) return "the forged callback was verified";
-  if (out.error_code != "CALLBACK_REJECTED")
-    return "refused with " + out.error_code + " instead of CALLBACK_REJECTED";
+  if (out.refusal.code != "CALLBACK_REJECTED")
+    return "refused with " + out.refusal.code + " instead of CALLBACK_REJECTED";
   return {};
 }
 
@@ -156,8 +156,8 @@ Awaitable check_callbacks(Suite& suite, std::string order_id, std::string carrie
   std::string refused;
   for (const auto& rc : got)
     if (!rc.outcome.verified)
-      refused = "a callback to " + rc.target + " was refused: " + rc.outcome.error_code + " " +
-                rc.outcome.error_message;
+      refused = "a callback to " + rc.target + " was refused: " + rc.outcome.refusal.code + " " +
+                rc.outcome.refusal.message;
     else if (!rc.events_problem.empty())
       refused = rc.events_problem;
   if (first < 0) {

@@ -129,8 +129,8 @@ Awaitable check_inventory(Suite& suite) {
     auto o = co_await run_op(suite, *suite.carrier, op::kInventorySync, input);
     const std::string at = "page " + std::to_string(pages) + ": ";
     // Absent members would silently read as defaults; the gateway relies on both.
-    const json::object* raw = o.ok ? o.result.if_object() : nullptr;
-    if (o.ok && (!raw || !raw->contains("items") || !raw->contains("has_more"))) {
+    const json::object* raw = o.ok() ? o.value().if_object() : nullptr;
+    if (o.ok() && (!raw || !raw->contains("items") || !raw->contains("has_more"))) {
       problem = at + "the result lacks items or has_more";
       break;
     }

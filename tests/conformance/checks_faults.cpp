@@ -96,9 +96,9 @@ Awaitable check_lost_submit_reply(Suite& suite) {
   auto found =
       co_await run_op(suite, *suite.carrier, op::kActivationQuery, query_input(order_id, ""));
   std::string path = "activation.query by gateway_order_id finds ";
-  if (!found.ok && found.code == "ORDER_NOT_FOUND") {
+  if (!found.ok() && found.error().code == "ORDER_NOT_FOUND") {
     auto again = co_await run_op(suite, *suite.carrier, op::kActivationSubmit, input);
-    if (!again.ok) {
+    if (!again.ok()) {
       suite.runner.fail(check,
                         "the query said ORDER_NOT_FOUND, and resubmitting the same order "
                         "failed: " +
@@ -114,7 +114,7 @@ Awaitable check_lost_submit_reply(Suite& suite) {
     suite.runner.fail(check, "activation.query after the lost reply: " + why);
     co_return;
   }
-  suite.runner.pass(check, "submit -> " + submitted.code + " outcome_unknown; " + path +
+  suite.runner.pass(check, "submit -> " + submitted.error().code + " outcome_unknown; " + path +
                                status->carrier_order_id + " (" + status->status + ")");
 }
 

@@ -51,7 +51,7 @@ json::object kyc_input(const std::string& id_number) {
       {"name", kApplicantName}, {"id_number", id_number}, {"portrait_b64", kPortrait}};
 }
 
-asio::awaitable<gw::OperationOutcome> verify(Suite& suite, std::string id_number) {
+asio::awaitable<gw::OperationResult> verify(Suite& suite, std::string id_number) {
   suite.pii_sent.push_back(id_number);
   co_return co_await run_op(suite, *suite.carrier, op::kKycVerify, kyc_input(id_number));
 }
@@ -89,14 +89,14 @@ Awaitable check_kyc(Suite& suite) {
     const std::string id = magic_id('9');
     auto o = co_await verify(suite, id);
     std::string why;
-    if (o.ok)
+    if (o.ok())
       why = "expected a retryable CARRIER_UNAVAILABLE or CARRIER_TIMEOUT, got " + describe(o);
-    else if (o.code != "CARRIER_UNAVAILABLE" && o.code != "CARRIER_TIMEOUT")
-      why = "code " + o.code + " instead of CARRIER_UNAVAILABLE or CARRIER_TIMEOUT (" +
+    else if (o.error().code != "CARRIER_UNAVAILABLE" && o.error().code != "CARRIER_TIMEOUT")
+      why = "code " + o.error().code + " instead of CARRIER_UNAVAILABLE or CARRIER_TIMEOUT (" +
             describe(o) + ")";
-    else if (!o.retryable)
+    else if (!o.error().retryable)
       why = "not retryable (" + describe(o) + ")";
-    else if (o.outcome_unknown)
+    else if (o.error().outcome_unknown)
       why = "outcome_unknown set on a read (" + describe(o) + ")";
     suite.runner.verdict("kyc.upstream_timeout", why,
                          id::mask_id_number(id) + " -> " + describe(o));

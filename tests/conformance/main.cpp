@@ -62,12 +62,12 @@ std::string descriptor(const gw::PluginLibrary& lib) {
 }
 
 int describe_only(const std::string& path) {
-  std::string why;
-  auto lib = gw::load_plugin(path, gw::host_table(), why);
-  if (!lib) {
-    std::cerr << "cgw-conformance: " << path << " refused: " << why << "\n";
+  auto loaded = gw::load_plugin(path, gw::host_table());
+  if (!loaded) {
+    std::cerr << "cgw-conformance: refused: " << loaded.error().message << "\n";
     return 1;
   }
+  const auto& lib = loaded.value();
   std::cout << "file: " << path << "\n"
             << "name: " << lib->name << "\n"
             << "version: " << lib->version << "\n"
@@ -195,12 +195,13 @@ int main(int argc, char** argv) {
   if (!load_settings(opt.settings_file, settings, why)) return usage(why);
 
   conf::Runner runner(opt.only);
-  auto library = gw::load_plugin(opt.plugin, gw::host_table(), why);
-  if (!library) {
-    runner.fail("load", opt.plugin + " refused by the gateway's loader: " + why);
+  auto loaded = gw::load_plugin(opt.plugin, gw::host_table());
+  if (!loaded) {
+    runner.fail("load", "refused by the gateway's loader: " + loaded.error().message);
     runner.print_summary();
     return 1;
   }
+  const auto& library = loaded.value();
   runner.pass("load", descriptor(*library));
 
   asio::io_context ioc(1);

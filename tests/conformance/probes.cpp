@@ -46,8 +46,9 @@ std::vector<Probe> probes(Suite& suite) {
   return out;
 }
 
-std::string probe_problem(const Probe& p, const gw::OperationOutcome& o, const Rule& rule) {
-  if (o.ok) return p.op + ": a result instead of an error";
+std::string probe_problem(const Probe& p, const gw::OperationResult& result, const Rule& rule) {
+  if (result.ok()) return p.op + ": a result instead of an error";
+  const gw::Error& o = result.error();
   std::vector<std::string> problems;
   if (std::find(rule.codes.begin(), rule.codes.end(), o.code) == rule.codes.end()) {
     std::string want;
@@ -102,8 +103,13 @@ Awaitable run_probes(Suite& suite, std::string check, std::string base_url, Rule
     auto o = co_await run_op(suite, *carrier, p.op, p.input);
     if (auto pr = probe_problem(p, o, rule); !pr.empty())
       problems += (problems.empty() ? "" : "; ") + pr;
-    detail += (detail.empty() ? "" : "; ") + p.op + ": " + o.code +
-              (o.retryable ? " retryable" : "") + (o.outcome_unknown ? " outcome_unknown" : "");
+    if (o.ok()) {
+      detail += (detail.empty() ? "" : "; ") + p.op + ": ";
+      continue;
+    }
+    const gw::Error& e = o.error();
+    detail += (detail.empty() ? "" : "; ") + p.op + ": " + e.code +
+              (e.retryable ? " retryable" : "") + (e.outcome_unknown ? " outcome_unknown" : "");
   }
   suite.runner.verdict(check, problems, detail);
 }

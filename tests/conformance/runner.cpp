@@ -150,8 +150,10 @@ gw::CarrierConfig carrier_config(const Suite& suite, const std::string& base_url
 std::unique_ptr<gw::Carrier> make_carrier(const Suite& suite, gw::CarrierConfig config,
                                           std::string& why) {
   auto carrier = std::make_unique<gw::Carrier>(std::move(config), suite.library, suite.executor);
-  why = carrier->create(suite.callback_url());
-  if (!why.empty()) return nullptr;
+  if (auto created = carrier->create(suite.callback_url()); !created) {
+    why = created.error().message;
+    return nullptr;
+  }
   return carrier;
 }
 
@@ -168,14 +170,14 @@ bool mask_in(std::string& s, const std::string& secret, const std::string& maske
 }
 }  // namespace
 
-asio::awaitable<gw::OperationOutcome> run_op(Suite& suite, gw::Carrier& carrier,
-                                             std::string operation, json::value input) {
-  gw::OperationOutcome o = co_await carrier.run(operation, json::serialize(input));
-  if (!o.ok) {
+asio::awaitable<gw::OperationResult> run_op(Suite& suite, gw::Carrier& carrier,
+                                            std::string operation, json::value input) {
+  gw::OperationResult o = co_await carrier.run(operation, json::serialize(input));
+  if (!o.ok()) {
     for (const auto& pii : suite.pii_sent) {
       const std::string masked = pii.size() == 18 ? id::mask_id_number(pii) : id::mask_name(pii);
-      const bool in_message = mask_in(o.message, pii, masked);
-      const bool in_code = mask_in(o.carrier_code, pii, masked);
+      const bool in_message = mask_in(o.error().message, pii, masked);
+      const bool in_code = mask_in(o.error().carrier_code, pii, masked);
       if (in_message || in_code)
         suite.pii_leaks.push_back(operation + " error " +
                                   (in_message ? "message" : "carrier_code") + " contains " +
@@ -194,8 +196,9 @@ int64_t now_ms() {
   return system_now_ms();
 }
 
-std::string describe(const gw::OperationOutcome& o) {
-  if (o.ok) return "DONE " + json::serialize(o.result).substr(0, 200);
+std::string describe(const gw::OperationResult& result) {
+  if (result.ok()) return "DONE " + json::serialize(result.value()).substr(0, 200);
+  const gw::Error& o = result.error();
   std::string s = o.code;
   if (o.retryable) s += " retryable";
   if (o.outcome_unknown) s += " outcome_unknown";
@@ -203,9 +206,10 @@ std::string describe(const gw::OperationOutcome& o) {
   return s + ": " + o.message;
 }
 
-std::string expect_error(const gw::OperationOutcome& o, std::string_view code,
+std::string expect_error(const gw::OperationResult& result, std::string_view code,
                          std::optional<bool> retryable, std::optional<bool> outcome_unknown) {
-  if (o.ok) return "expected " + std::string(code) + ", got a result";
+  if (result.ok()) return "expected " + std::string(code) + ", got a result";
+  const gw::Error& o = result.error();
   std::string problem;
   if (o.code != code) problem = "code " + o.code + " instead of " + std::string(code);
   auto flag = [&](const char* name, std::optional<bool> want, bool got) {
@@ -215,7 +219,7 @@ std::string expect_error(const gw::OperationOutcome& o, std::string_view code,
   };
   flag("retryable", retryable, o.retryable);
   flag("outcome_unknown", outcome_unknown, o.outcome_unknown);
-  return problem.empty() ? problem : problem + " (" + describe(o) + ")";
+  return problem.empty() ? problem : problem + " (" + describe(result) + ")";
 }
 
 json::object query_input(const std::string& gateway_order_id, const std::string& carrier_order_id) {

@@ -103,27 +103,27 @@ std::unique_ptr<gw::Carrier> make_carrier(const Suite& suite, gw::CarrierConfig 
 // One operation through Carrier::run, the gateway's step loop. An error
 // message or carrier code that echoes personal data the suite sent is
 // recorded in pii_leaks and masked before anyone prints it.
-asio::awaitable<gw::OperationOutcome> run_op(Suite& suite, gw::Carrier& carrier,
-                                             std::string operation, json::value input);
+asio::awaitable<gw::OperationResult> run_op(Suite& suite, gw::Carrier& carrier,
+                                            std::string operation, json::value input);
 Awaitable sleep_ms(int64_t ms);
 int64_t now_ms();
 
 // "CODE retryable outcome_unknown: message" for logs and details.
-std::string describe(const gw::OperationOutcome& o);
+std::string describe(const gw::OperationResult& o);
 // Empty when `o` is a FAIL with `code` and the flags wanted (nullopt: either).
-std::string expect_error(const gw::OperationOutcome& o, std::string_view code,
+std::string expect_error(const gw::OperationResult& o, std::string_view code,
                          std::optional<bool> retryable, std::optional<bool> outcome_unknown);
 
 // The result as T, or nullopt with `why` (a type mismatch is a failure:
 // the gateway reads results with the same conversions).
 template <class T>
-std::optional<T> typed(const gw::OperationOutcome& o, std::string& why) {
-  if (!o.ok) {
+std::optional<T> typed(const gw::OperationResult& o, std::string& why) {
+  if (!o.ok()) {
     why = "failed: " + describe(o);
     return std::nullopt;
   }
   try {
-    return json::value_to<T>(o.result);
+    return json::value_to<T>(o.value());
   } catch (const std::exception& e) {
     why = std::string("result does not match the v1 schema: ") + e.what();
     return std::nullopt;

@@ -68,7 +68,7 @@ std::map<std::string, std::string> codes_in_sources() {
     for (std::sregex_iterator it(text.begin(), text.end(), written), end; it != end; ++it)
       out.emplace((*it)[1].str(), fs::relative(e.path(), kRoot).string());
   }
-  // Plugin codes reach clients as they are (error_of), except
+  // Plugin codes reach clients as they are (Carrier::run's Error), except
   // CONFIG_INVALID, which only `create` returns and stops the start.
   for (const auto& [name, code] : constants_in(kRoot / "sdk/include/cgw/plugin.hpp"))
     if (code != "CONFIG_INVALID") out.emplace(code, "sdk/include/cgw/plugin.hpp");

@@ -43,11 +43,11 @@ struct Gateway {
             "carriers:\n  - id: mobile\n    plugin: /nonexistent.so\n    base_url: "
             "http://127.0.0.1:9\n",
         "/fuzz/gateway.yaml");
-    if (!cfg.config) abort();
+    if (!cfg) abort();
     const auto dir =
         std::filesystem::temp_directory_path() / ("cgw_fuzz_api_" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
-    svc = std::make_unique<Services>(std::move(*cfg.config), ioc);
+    svc = std::make_unique<Services>(std::move(cfg.value()), ioc);
     svc->now = [] { return int64_t{1796000000000}; };
     auto store =
         open_sqlite_store(dir / "cgw.db", std::make_shared<const PiiCipher>(std::string(32, 'k')));

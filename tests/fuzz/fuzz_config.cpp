@@ -9,6 +9,6 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   auto r = cgw::gw::parse_config(text, "/fuzz/gateway.yaml");
-  if (!r.config && r.error.rfind("/fuzz/gateway.yaml", 0) != 0) abort();
+  if (!r && r.error().message.rfind("/fuzz/gateway.yaml", 0) != 0) abort();
   return 0;
 }

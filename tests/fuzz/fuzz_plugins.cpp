@@ -72,8 +72,8 @@ std::vector<Loaded> load_all() {
   YAML::Emitter out;
   out << root;
   auto cfg = parse_config(out.c_str(), file);
-  if (!cfg.config) {
-    fprintf(stderr, "fuzz_plugins: %s\n", cfg.error.c_str());
+  if (!cfg) {
+    fprintf(stderr, "fuzz_plugins: %s\n", cfg.error().message.c_str());
     abort();
   }
   std::vector<Loaded> all;
@@ -81,16 +81,16 @@ std::vector<Loaded> load_all() {
                                                       {"unicom", "13000000000"},
                                                       {"telecom", "13300000000"},
                                                       {"mvno", "17001234567"}};
-  for (const auto& c : cfg.config->carriers) {
+  for (const auto& c : cfg->carriers) {
     Loaded l;
     l.id = c.id;
     l.msisdn = numbers.count(c.id) ? numbers.at(c.id) : "13800000000";
-    std::string why;
-    l.lib = load_plugin(std::string(CGW_PLUGIN_DIR) + "/cgw_" + c.id + ".so", host_table(), why);
-    if (!l.lib) {
-      fprintf(stderr, "fuzz_plugins: %s: %s\n", c.id.c_str(), why.c_str());
+    auto loaded = load_plugin(std::string(CGW_PLUGIN_DIR) + "/cgw_" + c.id + ".so", host_table());
+    if (!loaded) {
+      fprintf(stderr, "fuzz_plugins: %s: %s\n", c.id.c_str(), loaded.error().message.c_str());
       abort();
     }
+    l.lib = loaded.value();
     l.ctx = std::make_unique<HostContext>();
     l.ctx->carrier_id = c.id;
     auto setting = [&](const char* key) {

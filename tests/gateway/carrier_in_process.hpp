@@ -26,6 +26,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,8 +50,8 @@ class CarrierInProcess {
     spec.carriers = {cs};
     std::ofstream(stack_->dir / "pii.key") << std::string(64, 'd');
     auto parsed = parse_config(test::gateway_config(spec), stack_->dir / "gateway.yaml");
-    if (!parsed.config) return "config: " + parsed.error;
-    svc = std::make_unique<Services>(std::move(*parsed.config), ioc);
+    if (!parsed) return "config: " + parsed.error().message;
+    svc = std::make_unique<Services>(std::move(parsed.value()), ioc);
     svc->now = [] { return system_now_ms(); };
     auto store = open_sqlite_store(svc->config.store_path,
                                    std::make_shared<const PiiCipher>(svc->config.pii_key));
@@ -58,15 +59,11 @@ class CarrierInProcess {
     svc->store = std::move(store.value());
     inventory = std::make_unique<Inventory>(*svc);
     svc->store.numbers->set_hold_observer(&inventory->index);
-    const auto& cc = svc->config.carriers.at(0);
-    std::string why;
-    auto lib = load_plugin(cc.plugin, host_table(), why);
-    if (!lib) return "plugin: " + why;
-    auto loaded = std::make_unique<Carrier>(cc, lib, ioc.get_executor());
-    if (why = loaded->create("http://127.0.0.1:9/v1/callbacks/" + carrier); !why.empty())
-      return "plugin instance: " + why;
-    this->carrier = loaded.get();
-    svc->carriers.emplace(carrier, std::move(loaded));
+    auto loaded = load_carrier(svc->config.carriers.at(0),
+                               "http://127.0.0.1:9/v1/callbacks/" + carrier, ioc.get_executor());
+    if (!loaded) return "plugin: " + loaded.error().message;
+    this->carrier = loaded.value().get();
+    svc->carriers.emplace(carrier, std::move(loaded.value()));
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc.run(); });
     return {};
   }
@@ -93,12 +90,14 @@ class CarrierInProcess {
   // Runs `aw` on the io_context to its end (at most `timeout`).
   template <class T>
   T run(boost::asio::awaitable<T> aw, std::chrono::seconds timeout = std::chrono::seconds(60)) {
-    auto fut = boost::asio::co_spawn(ioc, std::move(aw), boost::asio::use_future);
+    std::optional<T> out;  // T need not be default-constructible (Result)
+    auto fut = boost::asio::co_spawn(ioc, store_into(std::move(aw), out), boost::asio::use_future);
     if (fut.wait_for(timeout) != std::future_status::ready) {
       ADD_FAILURE() << "the operation did not end within " << timeout.count() << " s";
       std::abort();  // a frame still running would use what the test destroys
     }
-    return fut.get();
+    fut.get();
+    return std::move(*out);
   }
 
   uint16_t sim_port() const { return stack_->sim_port(); }
@@ -110,6 +109,11 @@ class CarrierInProcess {
   Carrier* carrier = nullptr;
 
  private:
+  template <class T>
+  static boost::asio::awaitable<void> store_into(boost::asio::awaitable<T> aw,
+                                                 std::optional<T>& out) {
+    out.emplace(co_await std::move(aw));
+  }
   std::unique_ptr<cgw::test::Stack> stack_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_ =
       boost::asio::make_work_guard(ioc);

@@ -45,8 +45,11 @@ std::string valid_utf8(std::string_view s) {
 }  // namespace
 
 std::string error_body(const Error& e) {
-  boost::json::object err{
-      {"code", e.code}, {"message", valid_utf8(e.message)}, {"retryable", e.retryable}};
+  // A client always gets a message: a plugin that gave none is quoted by
+  // its code.
+  boost::json::object err{{"code", e.code},
+                          {"message", valid_utf8(e.message.empty() ? e.code : e.message)},
+                          {"retryable", e.retryable}};
   return boost::json::serialize(boost::json::object{{"error", std::move(err)}});
 }
 

@@ -122,8 +122,8 @@ Awaitable list_plans(Ctx& c) {
   for (Carrier* carrier : targets) {
     if (!carrier->has(CGW_CAP_PLANS)) continue;
     auto outcome = co_await carrier->run(op::kPlansList, "{}");
-    if (!outcome.ok) co_return error_response(c, error_of(outcome));
-    auto list = json::value_to<PlansListOutput>(outcome.result);
+    if (!outcome.ok()) co_return error_response(c, outcome.error());
+    auto list = json::value_to<PlansListOutput>(outcome.value());
     for (const auto& p : list.plans)
       plans.push_back(json::object{{"carrier", carrier->config().id},
                                    {"plan_id", p.plan_id},

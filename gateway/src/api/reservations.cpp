@@ -116,11 +116,11 @@ Awaitable create_reservation(Ctx& c) {
   Reservation held = std::move(*start.reservation);
   const int64_t hold_ms = carrier->config().reservation_hold_seconds * 1000;
   ReserveOutput out;
-  OperationOutcome outcome;
+  OperationResult outcome = Error{};  // set by the carrier call below
   try {
     ReserveInput in{held.msisdn, held.id, carrier->config().reservation_hold_seconds};
     outcome = co_await carrier->run(op::kNumberReserve, json::serialize(json::value_from(in)));
-    if (outcome.ok) out = json::value_to<ReserveOutput>(outcome.result);
+    if (outcome.ok()) out = json::value_to<ReserveOutput>(outcome.value());
   } catch (...) {
     // The carrier may have taken the lock: pending, adoptable by a retry of
     // the key until the recovery releases it.
@@ -129,9 +129,9 @@ Awaitable create_reservation(Ctx& c) {
                                    c.tenant, k);
     throw;
   }
-  if (!outcome.ok) {
-    auto reply = error_response(c, error_of(outcome));
-    if (outcome.outcome_unknown)
+  if (!outcome.ok()) {
+    auto reply = error_response(c, outcome.error());
+    if (outcome.error().outcome_unknown)
       interrupt_reservation_with_key(c.svc.store, held.id,
                                      c.svc.now() + c.svc.config.reservation_recovery_grace.count(),
                                      c.tenant, k);
@@ -207,13 +207,13 @@ Awaitable delete_reservation(Ctx& c) {
     ReleaseInput in{r->msisdn, r->carrier_reservation_id};
     auto outcome = co_await carrier->run(op::kNumberRelease, json::serialize(json::value_from(in)));
     // A hold the carrier no longer knows is released all the same.
-    if (outcome.ok || outcome.code == code::kReservationExpired ||
-        outcome.code == code::kReservationNotFound) {
+    if (outcome.ok() || outcome.error().code == code::kReservationExpired ||
+        outcome.error().code == code::kReservationNotFound) {
       release_reservation(c.svc.store, r->id, c.svc.now());
       r->status = reservation::kReleased;
       co_return json_response(c, 200, reservation_json(*r));
     }
-    failed_release = outcome.code;
+    failed_release = outcome.error().code;
   }
   if (queue_release(c.svc.store, r->id, reservation::kReleased, c.svc.now())) {
     spdlog::info("reservation={} release queued after: {}", r->id, failed_release);

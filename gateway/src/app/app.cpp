@@ -254,23 +254,19 @@ bool App::start_serving() {
 // the carrier is required. Returns false when a required carrier failed.
 bool App::load_carriers(const std::string& callback_base) {
   for (const auto& cc : svc_->config.carriers) {
-    std::string why;
-    auto lib = load_plugin(cc.plugin, host_table(), why);
-    std::unique_ptr<Carrier> carrier;
-    if (lib) {
-      carrier = std::make_unique<Carrier>(cc, lib, ioc_.get_executor());
-      why = carrier->create(callback_base + "/v1/callbacks/" + cc.id);
-      if (!why.empty()) carrier.reset();
-    }
+    auto carrier = load_carrier(cc, callback_base + "/v1/callbacks/" + cc.id, ioc_.get_executor());
     if (!carrier) {
-      spdlog::error("plugin refused carrier={} file={} reason={}", cc.id, cc.plugin.string(), why);
+      // Both refusals name the file.
+      spdlog::error("plugin refused carrier={} code={} reason={}", cc.id, carrier.error().code,
+                    carrier.error().message);
       if (cc.required) return false;
       continue;
     }
+    const Carrier& loaded = *carrier.value();
     spdlog::info("plugin loaded carrier={} name={} version={} abi={} file={}", cc.id,
-                 carrier->library().name, carrier->library().version, carrier->library().abi,
+                 loaded.library().name, loaded.library().version, loaded.library().abi,
                  cc.plugin.string());
-    svc_->carriers.emplace(cc.id, std::move(carrier));
+    svc_->carriers.emplace(cc.id, std::move(carrier.value()));
   }
   return true;
 }

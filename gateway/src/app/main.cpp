@@ -70,21 +70,21 @@ int main(int argc, char** argv) {
   Args args;
   if (!parse_args(argc, argv, args)) return usage();
   auto loaded = load_config(args.config_path);
-  if (!loaded.config) {
-    std::cerr << "cgw-gateway: invalid config: " << loaded.error << "\n";
+  if (!loaded) {
+    std::cerr << "cgw-gateway: invalid config: " << loaded.error().message << "\n";
     return 2;
   }
   if (args.check_only) {
     std::cout << "config OK: " << args.config_path << "\n";
     return 0;
   }
-  if (!init_logging("cgw-gateway", loaded.config->log_level))
-    spdlog::warn("unknown log level '{}', using info", loaded.config->log_level);
+  if (!init_logging("cgw-gateway", loaded->log_level))
+    spdlog::warn("unknown log level '{}', using info", loaded->log_level);
   int rc = 0;
   if (args.rotate) {
-    rc = rotate_pii(*loaded.config, args.batch_rows);
+    rc = rotate_pii(loaded.value(), args.batch_rows);
   } else {
-    App app(std::move(*loaded.config), AppOptions{args.config_path, args.port_file});
+    App app(std::move(loaded.value()), AppOptions{args.config_path, args.port_file});
     rc = app.run();
   }
   spdlog::default_logger()->flush();

@@ -37,11 +37,44 @@ std::string copy(cgw_str s) {
 // A flow longer than this is a plugin bug (a loop), not a carrier protocol.
 constexpr int kMaxSteps = 16;
 
-OperationOutcome plugin_error(std::string message) {
-  OperationOutcome o;
-  o.code = code::kPluginError;
-  o.message = std::move(message);
-  return o;
+Error plugin_error(std::string message) {
+  return make_error(code::kPluginError, std::move(message));
+}
+
+// The end of an operation that a DONE or FAIL step reports.
+OperationResult step_result(const cgw_step_v1& step) {
+  if (step.kind == CGW_STEP_DONE) {
+    boost::system::error_code ec;
+    auto result = json::parse(
+        std::string_view(step.result_json.ptr ? step.result_json.ptr : "", step.result_json.len),
+        ec);
+    if (ec) return plugin_error("the plugin's result is not JSON");
+    return result;
+  }
+  Error e;
+  e.code = copy(step.error.code);
+  if (e.code.empty()) e.code = code::kPluginError;
+  e.message = copy(step.error.message);
+  e.carrier_code = copy(step.error.carrier_code);
+  e.retryable = step.error.retryable != 0;
+  e.outcome_unknown = step.error.outcome_unknown != 0;
+  return e;
+}
+
+// The HTTP request a SEND step asks for.
+net::ClientRequest request_of(const cgw_step_v1& step) {
+  const auto& r = step.request;
+  net::ClientRequest req;
+  req.method = copy(r.method);
+  req.url = copy(r.url);
+  for (size_t i = 0; i < r.header_count; ++i)
+    req.headers.emplace_back(copy(r.headers[i].name), copy(r.headers[i].value));
+  req.body = copy(r.body);
+  req.timeout = std::chrono::milliseconds(r.timeout_ms);
+  // request_flags came with ABI 1.1: a 1.0 plugin's step ends before it.
+  if (step.struct_size >= offsetof(cgw_step_v1, request_flags) + sizeof(step.request_flags))
+    req.replayable = (step.request_flags & CGW_REQUEST_REPLAYABLE) != 0;
+  return req;
 }
 
 net::ClientOptions client_options(const CarrierConfig& c) {
@@ -88,21 +121,18 @@ std::string path_of(const std::string& url) {
 }
 }  // namespace
 
-std::optional<OperationOutcome> rate_limited_outcome(const net::ClientResponse& res,
-                                                     int64_t now_ms) {
+std::optional<Error> rate_limited_error(const net::ClientResponse& res, int64_t now_ms) {
   if (!res.ok() || res.status != 429) return std::nullopt;
-  OperationOutcome o;
-  o.code = code::kCarrierUnavailable;
-  o.message = "the carrier asks to slow down (HTTP 429)";
-  o.retryable = true;
-  o.outcome_unknown = false;  // a refusal: nothing was applied
-  o.rate_limited = true;
+  Error e = make_error(code::kCarrierUnavailable, "the carrier asks to slow down (HTTP 429)",
+                       /*retryable=*/true);
+  e.outcome_unknown = false;  // a refusal: nothing was applied
+  e.rate_limited = true;
   for (const auto& [name, value] : res.headers)
     if (boost::iequals(name, "Retry-After")) {
-      o.retry_after_s = retry_after_seconds(boost::trim_copy(value), now_ms);
+      e.retry_after_s = retry_after_seconds(boost::trim_copy(value), now_ms);
       break;
     }
-  return o;
+  return e;
 }
 
 Carrier::Carrier(CarrierConfig config, std::shared_ptr<PluginLibrary> library,
@@ -121,7 +151,7 @@ Carrier::~Carrier() {
   if (instance_) library_->table->destroy(instance_);
 }
 
-std::string Carrier::create(const std::string& callback_url) {
+Status Carrier::create(const std::string& callback_url) {
   YAML::Node settings = YAML::Clone(config_.settings);
   if (!settings["base_url"]) settings["base_url"] = config_.base_url;
   if (!settings["callback_url"]) settings["callback_url"] = callback_url;
@@ -131,31 +161,45 @@ std::string Carrier::create(const std::string& callback_url) {
   cgw_step_v1* error = nullptr;
   instance_ = library_->table->create(context_.get(), view(yaml), &error);
   if (instance_) return {};
-  std::string why = "the plugin refused its settings";
+  Error refused = make_error(code::kConfigInvalid,
+                             library_->path.string() + ": the plugin refused its settings");
   if (error) {
-    if (error->kind == CGW_STEP_FAIL) why += ": " + copy(error->error.message);
+    if (error->kind == CGW_STEP_FAIL) {
+      if (error->error.code.len) refused.code = copy(error->error.code);
+      refused.message += ": " + copy(error->error.message);
+    }
     library_->table->free_step(error);
   }
-  return why;
+  return refused;
 }
 
-boost::asio::awaitable<OperationOutcome> Carrier::run(std::string operation,
-                                                      std::string input_json) {
+Result<std::unique_ptr<Carrier>> load_carrier(const CarrierConfig& config,
+                                              const std::string& callback_url,
+                                              boost::asio::any_io_executor executor) {
+  auto library = load_plugin(config.plugin, host_table());
+  if (!library) return library.error();
+  auto carrier = std::make_unique<Carrier>(config, std::move(library.value()), executor);
+  if (auto created = carrier->create(callback_url); !created) return created.error();
+  return carrier;
+}
+
+boost::asio::awaitable<OperationResult> Carrier::run(std::string operation,
+                                                     std::string input_json) {
   for (int attempt = 0;; ++attempt) {
     auto outcome = co_await run_once(operation, input_json);
     // A carrier that asked us to slow down is not asked again at once: the
     // platform gets its Retry-After instead.
-    if (outcome.ok || !outcome.retryable || outcome.rate_limited || !is_read_operation(operation) ||
-        attempt >= config_.max_retries)
+    if (outcome.ok() || !outcome.error().retryable || outcome.error().rate_limited ||
+        !is_read_operation(operation) || attempt >= config_.max_retries)
       co_return outcome;
     co_await backoff(attempt);
     spdlog::info("carrier={} op={} retry {} after: {} {}", config_.id, operation, attempt + 1,
-                 outcome.code, outcome.message);
+                 outcome.error().code, outcome.error().message);
   }
 }
 
-boost::asio::awaitable<OperationOutcome> Carrier::run_once(const std::string& operation,
-                                                           const std::string& input_json) {
+boost::asio::awaitable<OperationResult> Carrier::run_once(const std::string& operation,
+                                                          const std::string& input_json) {
   const cgw_plugin_v1* t = library_->table;
   auto free_step = [t](cgw_step_v1* s) {
     if (s) t->free_step(s);
@@ -168,59 +212,19 @@ boost::asio::awaitable<OperationOutcome> Carrier::run_once(const std::string& op
     // keep working.
     if (step->struct_size < offsetof(cgw_step_v1, request_flags))
       co_return plugin_error("the plugin returned a step smaller than ABI 1.0's");
-    if (step->kind == CGW_STEP_DONE) {
-      boost::system::error_code ec;
-      auto result = json::parse(std::string_view(step->result_json.ptr ? step->result_json.ptr : "",
-                                                 step->result_json.len),
-                                ec);
-      if (ec) co_return plugin_error("the plugin's result is not JSON");
-      OperationOutcome o;
-      o.ok = true;
-      o.result = std::move(result);
-      co_return o;
-    }
-    if (step->kind == CGW_STEP_FAIL) {
-      OperationOutcome o;
-      o.code = copy(step->error.code);
-      o.message = copy(step->error.message);
-      o.carrier_code = copy(step->error.carrier_code);
-      o.retryable = step->error.retryable != 0;
-      o.outcome_unknown = step->error.outcome_unknown != 0;
-      if (o.code.empty()) o.code = code::kPluginError;
-      co_return o;
-    }
+    if (step->kind == CGW_STEP_DONE || step->kind == CGW_STEP_FAIL) co_return step_result(*step);
     if (step->kind != CGW_STEP_SEND)
       co_return plugin_error("the plugin returned an unknown step kind");
 
     // Copy what the request needs, then give the step back before waiting.
-    const auto& r = step->request;
-    net::ClientRequest req;
-    req.method = copy(r.method);
-    req.url = copy(r.url);
-    for (size_t i = 0; i < r.header_count; ++i)
-      req.headers.emplace_back(copy(r.headers[i].name), copy(r.headers[i].value));
-    req.body = copy(r.body);
-    req.timeout = std::chrono::milliseconds(r.timeout_ms);
-    // request_flags came with ABI 1.1: a 1.0 plugin's step ends before it.
-    if (step->struct_size >= offsetof(cgw_step_v1, request_flags) + sizeof(step->request_flags))
-      req.replayable = (step->request_flags & CGW_REQUEST_REPLAYABLE) != 0;
-    std::string state = copy(step->state);
-    const std::string call_path = path_of(req.url);
+    const net::ClientRequest req = request_of(*step);
+    const std::string state = copy(step->state);
     step.reset();
-
-    auto started = std::chrono::steady_clock::now();
-    net::ClientResponse res = co_await send(req);
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - started)
-                  .count();
-    spdlog::debug("carrier={} op={} call {} status={} transport={} latency_us={}", config_.id,
-                  operation, call_path, res.status, res.transport, us);
-    if (!res.ok())
-      spdlog::warn("carrier={} op={} transport failure: {}", config_.id, operation, res.error);
+    net::ClientResponse res = co_await logged_send(operation, req);
 
     // A 429 is answered here for every plugin alike (the plugins read
     // HTTP statuses by their own protocol and none of them knows Retry-After).
-    if (auto limited = rate_limited_outcome(res, host_table()->now_unix_ms(context_.get())))
+    if (auto limited = rate_limited_error(res, host_table()->now_unix_ms(context_.get())))
       co_return std::move(*limited);
 
     std::vector<cgw_header> headers;
@@ -232,6 +236,21 @@ boost::asio::awaitable<OperationOutcome> Carrier::run_once(const std::string& op
   }
   co_return plugin_error("the operation did not finish within " + std::to_string(kMaxSteps) +
                          " steps");
+}
+
+boost::asio::awaitable<net::ClientResponse> Carrier::logged_send(const std::string& operation,
+                                                                 const net::ClientRequest& req) {
+  const std::string call_path = path_of(req.url);
+  auto started = std::chrono::steady_clock::now();
+  net::ClientResponse res = co_await send(req);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                .count();
+  spdlog::debug("carrier={} op={} call {} status={} transport={} latency_us={}", config_.id,
+                operation, call_path, res.status, res.transport, us);
+  if (!res.ok())
+    spdlog::warn("carrier={} op={} transport failure: {}", config_.id, operation, res.error);
+  co_return res;
 }
 
 boost::asio::awaitable<net::ClientResponse> Carrier::send(const net::ClientRequest& request) {
@@ -272,18 +291,17 @@ boost::asio::awaitable<void> Carrier::backoff(int attempt) {
   co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
 }
 
-CallbackOutcome Carrier::parse_callback(const std::string& method, const std::string& target,
-                                        const net::HeaderList& headers, const std::string& body) {
+ParsedCallback Carrier::parse_callback(const std::string& method, const std::string& target,
+                                       const net::HeaderList& headers, const std::string& body) {
   const cgw_plugin_v1* t = library_->table;
   std::vector<cgw_header> hs;
   for (const auto& [k, v] : headers) hs.push_back({view(k), view(v)});
   cgw_http_request_v1 req{view(method), view(target), hs.data(), hs.size(), view(body), 0};
-  CallbackOutcome out;
+  ParsedCallback out;
   cgw_callback_v1* cb = t->parse_callback(instance_, &req);
   if (!cb || cb->struct_size < sizeof(cgw_callback_v1)) {
     if (cb) t->free_callback(cb);
-    out.error_code = code::kPluginError;
-    out.error_message = "the plugin returned no callback result";
+    out.refusal = plugin_error("the plugin returned no callback result");
     return out;
   }
   out.verified = cb->verified == 1;
@@ -291,8 +309,8 @@ CallbackOutcome Carrier::parse_callback(const std::string& method, const std::st
   out.ack_status = cb->ack_status;
   out.ack_content_type = copy(cb->ack_content_type);
   out.ack_body = copy(cb->ack_body);
-  out.error_code = copy(cb->error.code);
-  out.error_message = copy(cb->error.message);
+  out.refusal.code = copy(cb->error.code);
+  out.refusal.message = copy(cb->error.message);
   t->free_callback(cb);
   return out;
 }

@@ -38,9 +38,11 @@ struct PluginLibrary {
   std::string name, version, abi;  // abi as "major.minor"
 };
 
-// Loads and checks one library. On refusal returns nullptr and sets `why`.
-std::shared_ptr<PluginLibrary> load_plugin(const std::filesystem::path& path,
-                                           const cgw_host_v1* host, std::string& why);
+// Loads and checks one library. A refusal is PLUGIN_INVALID with a message
+// naming the file and the reason (not loadable, no entry point, an ABI this
+// host does not speak, an incomplete table).
+Result<std::shared_ptr<PluginLibrary>> load_plugin(const std::filesystem::path& path,
+                                                   const cgw_host_v1* host);
 
 // The host table handed to every plugin (one per process).
 const cgw_host_v1* host_table();
@@ -57,40 +59,30 @@ struct HostContext {
   std::map<std::string, CacheEntry, std::less<>> cache;
 };
 
-struct OperationOutcome {
-  bool ok = false;
-  boost::json::value result;  // when ok
-  std::string code, message, carrier_code;
-  bool retryable = false, outcome_unknown = false;
-  // The carrier answered 429 (rate_limited_outcome): not retried here, and
-  // its Retry-After in seconds, when it sent one, goes to the platform.
-  bool rate_limited = false;
-  std::optional<int64_t> retry_after_s = std::nullopt;
-};
-
-// A failed outcome as the gateway's error: the plugin's normalized code, its
-// message (the code when it has none), whether a retry may help, and the
-// carrier's Retry-After.
-inline Error error_of(const OperationOutcome& o) {
-  Error e{o.code, o.message.empty() ? o.code : o.message, o.retryable};
-  e.retry_after_s = o.retry_after_s;
-  return e;
-}
+// A carrier operation ends in the plugin's result (JSON, the operation's
+// output type of <cgw/types.hpp>) or in an Error with the plugin's
+// normalized code, its message, the carrier's code, whether a retry may
+// help, whether the outcome is unknown, and for a 429 the carrier's
+// Retry-After.
+using OperationResult = Result<boost::json::value>;
 
 // A carrier's 429 Too Many Requests, whatever its protocol: the carrier
 // asks us to slow down and has applied nothing, so CARRIER_UNAVAILABLE,
-// retryable, outcome known, with the delay of its Retry-After (delta
-// seconds or an HTTP-date against `now_ms`, clamped to 0..86400) when
-// valid. Nullopt for any other response.
-std::optional<OperationOutcome> rate_limited_outcome(const net::ClientResponse& res,
-                                                     int64_t now_ms);
+// retryable, rate limited, outcome known, with the delay of its
+// Retry-After (delta seconds or an HTTP-date against `now_ms`, clamped to
+// 0..86400) when valid. Nullopt for any other response.
+std::optional<Error> rate_limited_error(const net::ClientResponse& res, int64_t now_ms);
 
-struct CallbackOutcome {
+// What the plugin made of one callback. Not a Result: the carrier gets the
+// acknowledgement the plugin chose whether the callback was verified or
+// refused (each in the carrier's own format), so both branches carry an
+// ack; `refusal` is the plugin's code and message when it was not verified.
+struct ParsedCallback {
   bool verified = false;
-  std::string events_json;
+  std::string events_json;  // when verified: a JSON array of cgw::CallbackEvent
   int ack_status = 200;
   std::string ack_content_type, ack_body;
-  std::string error_code, error_message;
+  Error refusal;
 };
 
 class Carrier {
@@ -98,8 +90,9 @@ class Carrier {
   Carrier(CarrierConfig config, std::shared_ptr<PluginLibrary> library,
           boost::asio::any_io_executor executor);
   ~Carrier();
-  // Creates the plugin instance with the carrier's settings. Empty or error.
-  std::string create(const std::string& callback_url);
+  // Creates the plugin instance with the carrier's settings; CONFIG_INVALID
+  // with the plugin's reason when it refuses them.
+  Status create(const std::string& callback_url);
 
   const CarrierConfig& config() const { return config_; }
   const PluginLibrary& library() const { return *library_; }
@@ -109,19 +102,22 @@ class Carrier {
   // Runs one operation to its end through the step loop. A read operation
   // that fails retryably runs again from its start, so the plugin signs a
   // fresh request (a resent one would be refused as a replayed nonce).
-  boost::asio::awaitable<OperationOutcome> run(std::string operation, std::string input_json);
+  boost::asio::awaitable<OperationResult> run(std::string operation, std::string input_json);
   const CircuitBreaker& breaker() const { return breaker_; }
   int calls_in_flight() const { return limiter_.in_flight(); }
-  CallbackOutcome parse_callback(const std::string& method, const std::string& target,
-                                 const net::HeaderList& headers, const std::string& body);
+  ParsedCallback parse_callback(const std::string& method, const std::string& target,
+                                const net::HeaderList& headers, const std::string& body);
 
  private:
   CarrierConfig config_;
   std::shared_ptr<PluginLibrary> library_;
   std::unique_ptr<HostContext> context_;
   cgw_instance* instance_ = nullptr;
-  boost::asio::awaitable<OperationOutcome> run_once(const std::string& operation,
-                                                    const std::string& input_json);
+  boost::asio::awaitable<OperationResult> run_once(const std::string& operation,
+                                                   const std::string& input_json);
+  // send(), with the call's latency and any transport failure logged.
+  boost::asio::awaitable<net::ClientResponse> logged_send(const std::string& operation,
+                                                          const net::ClientRequest& req);
   // One carrier call under the breaker and the limits; resent as is only
   // when nothing of it was sent.
   boost::asio::awaitable<net::ClientResponse> send(const net::ClientRequest& request);
@@ -132,5 +128,12 @@ class Carrier {
   CircuitBreaker breaker_;
   CallLimiter limiter_;
 };
+
+// Loads `config.plugin` and creates its instance with the carrier's
+// settings: the carrier, or the refusal of load_plugin or Carrier::create
+// (each names the file).
+Result<std::unique_ptr<Carrier>> load_carrier(const CarrierConfig& config,
+                                              const std::string& callback_url,
+                                              boost::asio::any_io_executor executor);
 
 }  // namespace cgw::gw

@@ -23,15 +23,15 @@ boost::asio::awaitable<std::optional<bool>> PlanCatalog::has_plan(Carrier& carri
       (entry->plan_ids.count(plan_id) || now_ms - entry->fetched_at_ms < kRefreshOnMissMs))
     co_return entry->plan_ids.count(plan_id) > 0;
   auto outcome = co_await carrier.run(op::kPlansList, "{}");
-  if (!outcome.ok) {
+  if (!outcome.ok()) {
     spdlog::warn("carrier={} plan catalogue unavailable ({}); the carrier judges plan ids", id,
-                 outcome.code);
+                 outcome.error().code);
     co_return std::nullopt;
   }
   Entry fresh;
   fresh.fetched_at_ms = now_ms;
   try {
-    for (const auto& p : json::value_to<PlansListOutput>(outcome.result).plans)
+    for (const auto& p : json::value_to<PlansListOutput>(outcome.value()).plans)
       fresh.plan_ids.insert(p.plan_id);
   } catch (const std::exception&) {
     co_return std::nullopt;  // a malformed result: the carrier judges

@@ -90,51 +90,49 @@ void set_host_clock(NowFn now) {
   clock_fn() = std::move(now);
 }
 
-std::shared_ptr<PluginLibrary> load_plugin(const std::filesystem::path& path,
-                                           const cgw_host_v1* host, std::string& why) {
+namespace {
+
+// Why `t` cannot be used by this host, or empty.
+std::string table_problem(const cgw_plugin_v1* t) {
+  if (!t) return "the entry point returned no plugin table (the plugin refused this host)";
+  if (t->abi_major != CGW_ABI_MAJOR)
+    return "ABI major " + std::to_string(t->abi_major) + " is not the host's " +
+           std::to_string(CGW_ABI_MAJOR);
+  if (t->abi_minor > CGW_ABI_MINOR)
+    return "ABI " + std::to_string(t->abi_major) + "." + std::to_string(t->abi_minor) +
+           " is newer than the host's " + std::to_string(CGW_ABI_MAJOR) + "." +
+           std::to_string(CGW_ABI_MINOR);
+  if (t->struct_size < kMinPluginTable)
+    return "plugin table is " + std::to_string(t->struct_size) + " bytes, smaller than ABI 1.0's";
+  if (!t->create || !t->destroy || !t->start || !t->resume || !t->free_step || !t->parse_callback ||
+      !t->free_callback)
+    return "plugin table lacks a required function";
+  if (!t->name.ptr || t->name.len == 0 || t->name.len > 64)
+    return "plugin descriptor has no valid name";
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<PluginLibrary>> load_plugin(const std::filesystem::path& path,
+                                                   const cgw_host_v1* host) {
+  // The configuration names a file this host cannot use as a plugin.
+  auto refused = [&](const std::string& reason) {
+    return make_error(code::kConfigInvalid, path.string() + ": " + reason);
+  };
   auto lib = std::make_shared<PluginLibrary>();
   lib->path = path;
   boost::dll::fs::error_code ec;
   // rtld_now: unresolved symbols refuse the library here, not mid-request.
   lib->library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
-  if (ec || !lib->library.is_loaded()) {
-    why = "cannot load the library: " + (ec ? ec.message() : std::string("unknown error"));
-    return nullptr;
-  }
-  if (!lib->library.has(CGW_PLUGIN_ENTRY_SYMBOL)) {
-    why = std::string("no entry point ") + CGW_PLUGIN_ENTRY_SYMBOL;
-    return nullptr;
-  }
+  if (ec || !lib->library.is_loaded())
+    return refused("cannot load the library: " +
+                   (ec ? ec.message() : std::string("unknown error")));
+  if (!lib->library.has(CGW_PLUGIN_ENTRY_SYMBOL))
+    return refused(std::string("no entry point ") + CGW_PLUGIN_ENTRY_SYMBOL);
   auto& entry = lib->library.get<const cgw_plugin_v1*(const cgw_host_v1*)>(CGW_PLUGIN_ENTRY_SYMBOL);
   const cgw_plugin_v1* t = entry(host);
-  if (!t) {
-    why = "the entry point returned no plugin table (the plugin refused this host)";
-    return nullptr;
-  }
-  if (t->abi_major != CGW_ABI_MAJOR) {
-    why = "ABI major " + std::to_string(t->abi_major) + " is not the host's " +
-          std::to_string(CGW_ABI_MAJOR);
-    return nullptr;
-  }
-  if (t->abi_minor > CGW_ABI_MINOR) {
-    why = "ABI " + std::to_string(t->abi_major) + "." + std::to_string(t->abi_minor) +
-          " is newer than the host's " + std::to_string(CGW_ABI_MAJOR) + "." +
-          std::to_string(CGW_ABI_MINOR);
-    return nullptr;
-  }
-  if (t->struct_size < kMinPluginTable) {
-    why = "plugin table is " + std::to_string(t->struct_size) + " bytes, smaller than ABI 1.0's";
-    return nullptr;
-  }
-  if (!t->create || !t->destroy || !t->start || !t->resume || !t->free_step || !t->parse_callback ||
-      !t->free_callback) {
-    why = "plugin table lacks a required function";
-    return nullptr;
-  }
-  if (!t->name.ptr || t->name.len == 0 || t->name.len > 64) {
-    why = "plugin descriptor has no valid name";
-    return nullptr;
-  }
+  if (auto problem = table_problem(t); !problem.empty()) return refused(problem);
   lib->table = t;
   lib->name.assign(t->name.ptr, t->name.len);
   lib->version.assign(t->version.ptr ? t->version.ptr : "", t->version.len);

@@ -369,26 +369,26 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
 
 }  // namespace
 
-ConfigResult parse_config(const std::string& yaml_text, const std::filesystem::path& file) {
-  ConfigResult r;
+Result<Config> parse_config(const std::string& yaml_text, const std::filesystem::path& file) {
+  auto invalid = [](std::string message) {
+    return make_error(code::kConfigInvalid, std::move(message));
+  };
+  // The parser throws (ConfigError, YAML::Exception) from deep inside the
+  // sections; the error becomes a value here, at the one entry point.
   try {
     YAML::Node root = YAML::Load(yaml_text);
-    if (!root.IsDefined() || root.IsNull()) {
-      r.error = file.string() + ": the file is empty";
-      return r;
-    }
-    r.config = parse_root(root, file);
+    if (!root.IsDefined() || root.IsNull()) return invalid(file.string() + ": the file is empty");
+    return parse_root(root, file);
   } catch (const ConfigError& e) {
-    r.error = file.string() + ":" + std::to_string(e.line) + ": " + e.what();
+    return invalid(file.string() + ":" + std::to_string(e.line) + ": " + e.what());
   } catch (const YAML::Exception& e) {
-    r.error = file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg;
+    return invalid(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
-  return r;
 }
 
-ConfigResult load_config(const std::filesystem::path& file) {
+Result<Config> load_config(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return ConfigResult{std::nullopt, file.string() + ": cannot open the file"};
+  if (!in) return make_error(code::kConfigInvalid, file.string() + ": cannot open the file");
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_config(ss.str(), std::filesystem::absolute(file));

@@ -2,6 +2,8 @@
 // Every error names the file, the line and what is wrong.
 #pragma once
 
+#include "core/error.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
@@ -122,12 +124,10 @@ struct Config {
   WebhookPolicy webhooks;
 };
 
-struct ConfigResult {
-  std::optional<Config> config;
-  std::string error;  // "file:line: what is wrong"
-};
-
-ConfigResult load_config(const std::filesystem::path& file);
-ConfigResult parse_config(const std::string& yaml_text, const std::filesystem::path& file);
+// The configuration, or CONFIG_INVALID with a message "file:line: what is
+// wrong" that names the key (the line is left out when there is none, as
+// for a file that cannot be opened or is empty).
+Result<Config> load_config(const std::filesystem::path& file);
+Result<Config> parse_config(const std::string& yaml_text, const std::filesystem::path& file);
 
 }  // namespace cgw::gw

@@ -67,6 +67,15 @@ struct Error {
   // Sent as Retry-After (seconds) when set: a quota, or a carrier that
   // asked us to slow down.
   std::optional<int64_t> retry_after_s = std::nullopt;
+  // What a carrier operation's failure adds (Carrier::run): the carrier's
+  // own code, for logs and support; whether the carrier may have applied
+  // the operation all the same (docs/reliability.md, "Unknown outcomes"),
+  // which decides between failing and resolving by a query; and whether
+  // the carrier asked us to slow down (HTTP 429), which is never retried
+  // at once.
+  std::string carrier_code = {};
+  bool outcome_unknown = false;
+  bool rate_limited = false;
 };
 
 inline Error make_error(const char* code, std::string message, bool retryable = false) {
@@ -93,6 +102,7 @@ class Result {
   const T& value() const { return std::get<0>(v_); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
+  E& error() { return std::get<1>(v_); }
   const E& error() const { return std::get<1>(v_); }
 
  private:

@@ -22,10 +22,9 @@ inline constexpr const char* kReleased = "released";
 inline constexpr const char* kExpired = "expired";
 inline constexpr const char* kFailed = "failed";
 
-// The statuses that claim the number (one per number: the partial unique
-// index reservations_live). Queries that must use that index repeat this
-// term exactly (SQLite matches partial-index terms literally).
-#define CGW_RESERVATION_LIVE_SQL "status IN ('pending', 'held', 'consumed', 'releasing')"
+// pending, held, consumed and releasing claim the number (one per number:
+// the partial unique index reservations_live, whose condition the store
+// builds from these constants, store/sqlite/status_sql.hpp).
 
 // A carrier clock may disagree with ours by this much before its reported
 // expiry is treated as a broken reply rather than a skewed clock.

@@ -1,6 +1,7 @@
 #include "inventory/sync.hpp"
 
 #include "core/background_tasks.hpp"
+#include "core/number_status.hpp"
 #include "inventory/vanity.hpp"
 
 #include <spdlog/spdlog.h>
@@ -68,12 +69,13 @@ asio::awaitable<std::optional<InventorySyncOutput>> fetch(Carrier& carrier,
                                                           const InventorySyncInput& in) {
   const auto& id = carrier.config().id;
   auto outcome = co_await carrier.run(op::kInventorySync, json::serialize(json::value_from(in)));
-  if (!outcome.ok) {
-    spdlog::warn("sync carrier={} page failed: {} {}", id, outcome.code, outcome.message);
+  if (!outcome.ok()) {
+    spdlog::warn("sync carrier={} page failed: {} {}", id, outcome.error().code,
+                 outcome.error().message);
     co_return std::nullopt;
   }
   try {
-    co_return json::value_to<InventorySyncOutput>(outcome.result);
+    co_return json::value_to<InventorySyncOutput>(outcome.value());
   } catch (const std::exception& e) {
     spdlog::warn("sync carrier={} page malformed: {}", id, e.what());
     co_return std::nullopt;
@@ -196,7 +198,7 @@ class FullSyncPass {
     co_await on_worker(inv_, [this, &items, last] {
       for (const auto& it : items)
         build_.add(it.msisdn, it.province, it.city, it.host_network.value_or(""), it.price_fen,
-                   it.carrier_grade, false, it.status == "available");
+                   it.carrier_grade, false, it.status == carrier_number::kAvailable);
       batch_.insert(batch_.end(), std::make_move_iterator(items.begin()),
                     std::make_move_iterator(items.end()));
       if (batch_.size() >= kWriteBatchRows || last) {
@@ -263,7 +265,7 @@ asio::awaitable<SyncResult> incremental_sync(Inventory& inv, Carrier& carrier) {
       co_await on_worker(inv, [&] {
         svc.store.numbers->upsert_numbers(id, items, tags_of(items), state.generation);
         for (const auto& n : items)
-          if (!inv.index.set_carrier_available(id, n.msisdn, n.status == "available")) ++unknown;
+          if (!inv.index.set_carrier_available(id, n.msisdn, n.status == carrier_number::kAvailable)) ++unknown;
       });
       in.since = page->change_cursor;
       if (!page->has_more) break;

@@ -126,8 +126,8 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
       spdlog::critical("engine: activation={} submit attempt not flushed to disk", id);
     auto outcome =
         co_await carrier.run(op::kActivationSubmit, json::serialize(json::value_from(in)));
-    if (outcome.ok) {
-      auto st = json::value_to<ActivationStatusOutput>(outcome.result);
+    if (outcome.ok()) {
+      auto st = json::value_to<ActivationStatusOutput>(outcome.value());
       advance_activation(svc_.store, id, activation::kSubmitted, "carrier accepted the order",
                          svc_.now(), st.carrier_order_id);
       if (st.status == activation::kActivated || st.status == activation::kFailed)
@@ -135,26 +135,27 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
       spdlog::info("engine: activation={} submitted carrier_order={}", id, st.carrier_order_id);
       co_return true;
     }
-    if (outcome.outcome_unknown) {
+    const Error& failure = outcome.error();
+    if (failure.outcome_unknown) {
       advance_activation(svc_.store, id, activation::kUnknown,
-                         "submit outcome unknown: " + outcome.code, svc_.now());
+                         "submit outcome unknown: " + failure.code, svc_.now());
       spdlog::warn("engine: activation={} submit outcome unknown ({}); resolving by query", id,
-                   outcome.code);
+                   failure.code);
       co_return true;
     }
-    if (!outcome.retryable && resubmission) {
-      hold_unknown(id, "resubmission refused (" + outcome.code +
+    if (!failure.retryable && resubmission) {
+      hold_unknown(id, "resubmission refused (" + failure.code +
                            "): the first submit may have opened the line; an operator resolves it");
       co_return false;
     }
-    if (!outcome.retryable) {
+    if (!failure.retryable) {
       advance_activation(svc_.store, id, activation::kFailed, "carrier refused the submit",
-                         svc_.now(), {}, outcome.code, outcome.message);
-      spdlog::info("engine: activation={} failed: {}", id, outcome.code);
+                         svc_.now(), {}, failure.code, failure.message);
+      spdlog::info("engine: activation={} failed: {}", id, failure.code);
       co_return false;
     }
     spdlog::warn("engine: activation={} submit attempt {} failed ({}), retrying", id, attempt,
-                 outcome.code);
+                 failure.code);
     co_await sleep_ms(std::min<int64_t>(1000LL << attempt, 30'000));
   }
   if (!stopping_ && svc_.store.activations->by_id(id, false).value_or(Activation{}).status ==
@@ -196,10 +197,10 @@ asio::awaitable<void> ActivationEngine::poll(const std::string& id, Carrier& car
     auto outcome =
         co_await carrier.run(op::kActivationQuery, json::serialize(json::value_from(in)));
     svc_.store.activations->schedule_poll(id, svc_.now() + interval);
-    if (outcome.ok) {
-      auto st = json::value_to<ActivationStatusOutput>(outcome.result);
+    if (outcome.ok()) {
+      auto st = json::value_to<ActivationStatusOutput>(outcome.value());
       apply_status(id, st, "status query");
-    } else if (outcome.code == code::kOrderNotFound && a->status == activation::kUnknown) {
+    } else if (outcome.error().code == code::kOrderNotFound && a->status == activation::kUnknown) {
       // The carrier has no such order: the lost submit never arrived. Send
       // it again with the same order id (the carrier deduplicates on it).
       spdlog::info("engine: activation={} unknown to the carrier; submitting again", id);

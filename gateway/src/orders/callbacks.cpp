@@ -49,7 +49,8 @@ Result<CallbackAck> receive_callback(Services& svc, const std::string& carrier_i
     return make_error(code::kUnknownCarrier, "no carrier '" + carrier_id + "'");
   auto cb = carrier->parse_callback(request.method, request.target, request.headers, request.body);
   if (!cb.verified) {
-    spdlog::warn("callback carrier={} refused: {} {}", carrier_id, cb.error_code, cb.error_message);
+    spdlog::warn("callback carrier={} refused: {} {}", carrier_id, cb.refusal.code,
+                 cb.refusal.message);
     return make_error(code::kCallbackRejected, "the callback failed verification");
   }
   boost::system::error_code ec;

@@ -26,8 +26,9 @@ constexpr size_t kReleaseBatch = 32;
 // A leased row comes due again after this if the process dies mid-release.
 constexpr int64_t kReleaseLeaseMs = 60'000;
 
-bool lock_gone(const OperationOutcome& o) {
-  return o.ok || o.code == code::kReservationNotFound || o.code == code::kReservationExpired;
+bool lock_gone(const OperationResult& o) {
+  return o.ok() || o.error().code == code::kReservationNotFound ||
+         o.error().code == code::kReservationExpired;
 }
 
 asio::awaitable<void> release_one(Services& svc, const Reservation& r) {
@@ -60,24 +61,24 @@ asio::awaitable<void> release_one(Services& svc, const Reservation& r) {
     // one, released just the same).
     ReserveInput in{r.msisdn, r.id, carrier->config().reservation_hold_seconds};
     auto found = co_await carrier->run(op::kNumberReserve, json::serialize(json::value_from(in)));
-    if (found.ok) {
-      auto out = json::value_to<ReserveOutput>(found.result);
+    if (found.ok()) {
+      auto out = json::value_to<ReserveOutput>(found.value());
       lock = out.carrier_reservation_id;
-      if (lock.empty()) co_return again("CARRIER_BAD_RESPONSE: no lock id");
+      if (lock.empty()) co_return again(std::string(code::kCarrierBadResponse) + ": no lock id");
       svc.store.reservations->note_carrier_lock(r.id, lock);
-    } else if (found.code == code::kNumberUnavailable && !found.outcome_unknown) {
+    } else if (found.error().code == code::kNumberUnavailable && !found.error().outcome_unknown) {
       // Not our lock (ours would have been returned): nothing to release.
       spdlog::info("reservation={} carrier={} holds no lock of ours; {}", r.id, r.carrier,
                    r.release_to);
       finish_release(svc.store, r.id, svc.now());
       co_return;
     } else {
-      co_return again(found.code);
+      co_return again(found.error().code);
     }
   }
   ReleaseInput in{r.msisdn, lock};
   auto outcome = co_await carrier->run(op::kNumberRelease, json::serialize(json::value_from(in)));
-  if (!lock_gone(outcome)) co_return again(outcome.code);
+  if (!lock_gone(outcome)) co_return again(outcome.error().code);
   spdlog::info("reservation={} carrier={} lock released; {}", r.id, r.carrier, r.release_to);
   finish_release(svc.store, r.id, svc.now());
 }

@@ -62,12 +62,12 @@ boost::asio::awaitable<Result<StatusChange>> carrier_change(Services& svc, const
   query.carrier_order_id = order_id;
   const std::string input = json::serialize(json::value_from(query));
   auto outcome = co_await carrier->run(op::kActivationQuery, input);
-  if (!outcome.ok) {
-    if (outcome.code == code::kOrderNotFound)
+  if (!outcome.ok()) {
+    if (outcome.error().code == code::kOrderNotFound)
       co_return make_error(code::kOrderNotFound, "the carrier has no order " + order_id);
-    co_return error_of(outcome);
+    co_return outcome.error();
   }
-  auto answer = json::value_to<ActivationStatusOutput>(outcome.result);
+  auto answer = json::value_to<ActivationStatusOutput>(outcome.value());
   if (!answer.carrier_order_id.empty() && answer.carrier_order_id != order_id)
     co_return make_error(code::kCarrierBadResponse, "the carrier answered about another order");
   StatusChange change =

@@ -31,14 +31,8 @@ boost::asio::awaitable<Result<KycVerifyOutput>> carrier_verdict(Carrier& carrier
                                                                 const KycVerifyInput& in) {
   const std::string input = json::serialize(json::value_from(in));
   auto outcome = co_await carrier.run(op::kKycVerify, input);
-  if (!outcome.ok) {
-    Error e =
-        make_error(outcome.code.c_str(), outcome.message.empty() ? outcome.code : outcome.message,
-                   outcome.retryable);
-    e.retry_after_s = outcome.retry_after_s;
-    co_return e;
-  }
-  auto out = json::value_to<KycVerifyOutput>(outcome.result);
+  if (!outcome.ok()) co_return outcome.error();
+  auto out = json::value_to<KycVerifyOutput>(outcome.value());
   if (out.result != verification::kPassed && out.result != verification::kRejected &&
       out.result != verification::kReview)
     co_return make_error(code::kPluginError, "the plugin returned an unknown KYC result");

@@ -1,23 +1,25 @@
 #include "store/operations.hpp"
 
 #include "cgw/common/crypto.hpp"
+#include "core/activation_status.hpp"
 #include "core/reservation_status.hpp"
+#include "core/verification_status.hpp"
 
 #include <cstdint>
 
 namespace cgw::gw {
 
 bool is_final_status(const std::string& s) {
-  return s == "activated" || s == "failed";
+  return s == activation::kActivated || s == activation::kFailed;
 }
 
 namespace {
 
 int rank(const std::string& s) {
-  if (s == "pending") return 0;
-  if (s == "unknown") return 1;
-  if (s == "submitted") return 2;
-  if (s == "activated" || s == "failed") return 3;
+  if (s == activation::kPending) return 0;
+  if (s == activation::kUnknown) return 1;
+  if (s == activation::kSubmitted) return 2;
+  if (is_final_status(s)) return 3;
   return -1;
 }
 
@@ -209,9 +211,9 @@ bool advance_activation(Repositories& r, Tx& tx, const std::string& id, const St
   r.activations->set_status(tx, id, c, now_ms);
   r.activations->add_history(tx, id, c.status, c.cause, now_ms);
   r.outbox->enqueue_status_event(tx, id, current->status, c.cause, now_ms);
-  if (c.status == "activated") {
+  if (c.status == activation::kActivated) {
     r.numbers->set_local_hold(tx, {current->carrier, current->msisdn}, LocalHold::kSold);
-  } else if (c.status == "failed") {
+  } else if (c.status == activation::kFailed) {
     // The line was not opened. The carrier may still hold the lock (a
     // refused submit does not consume it): released through the queue,
     // and the number shown again once the carrier confirms.
@@ -281,7 +283,7 @@ Result<std::variant<Activation, IdempotentReplay>> create_activation(Repositorie
   if (a.refused) return refuse(*a.refused);  // e.g. PLAN_NOT_FOUND
   auto v = r.verifications->get_in(*tx, a.tenant, a.verification_id);
   if (!v) return refuse(make_error(code::kVerificationNotFound, "no such verification"));
-  if (v->result != "passed")
+  if (v->result != verification::kPassed)
     return refuse(make_error(code::kVerificationNotPassed, "the verification did not pass"));
   auto res = r.reservations->get_in(*tx, a.tenant, a.reservation_id);
   if (auto why = unusable(res, now_ms)) return refuse(std::move(*why));
@@ -297,11 +299,11 @@ Result<std::variant<Activation, IdempotentReplay>> create_activation(Repositorie
   act.plan_id = a.plan_id;
   act.reservation_id = a.reservation_id;
   act.verification_id = a.verification_id;
-  act.status = "pending";
+  act.status = activation::kPending;
   act.created_at_ms = act.updated_at_ms = now_ms;
   r.activations->insert(*tx, act, a.delivery);
-  r.activations->add_history(*tx, act.id, "pending", "accepted", now_ms);
-  act.history.push_back({"pending", "accepted", now_ms});
+  r.activations->add_history(*tx, act.id, activation::kPending, "accepted", now_ms);
+  act.history.push_back({activation::kPending, "accepted", now_ms});
   r.outbox->enqueue_status_event(*tx, act.id, "", "accepted", now_ms);
   r.reservations->consume(*tx, a.reservation_id, now_ms);
   r.idempotency->answer(*tx, a.tenant, a.idempotency_key, accepted(act));
@@ -331,7 +333,7 @@ std::optional<std::string> resolve_unknown_activation(Repositories& r, const std
   auto tx = r.db->begin();
   auto current = r.activations->get_in(*tx, id, tenant);
   if (!current) return std::nullopt;
-  if (current->status != "unknown") return current->status;
+  if (current->status != activation::kUnknown) return current->status;
   advance_activation(r, *tx, id, change, now_ms);
   tx->commit();
   return current->status;
@@ -341,8 +343,8 @@ bool note_still_unknown(Repositories& r, const std::string& id, const std::strin
                         int64_t now_ms) {
   auto tx = r.db->begin();
   auto current = r.activations->get_in(*tx, id);
-  if (!current || current->status != "unknown") return false;
-  r.activations->add_history(*tx, id, "unknown", cause, now_ms);
+  if (!current || current->status != activation::kUnknown) return false;
+  r.activations->add_history(*tx, id, activation::kUnknown, cause, now_ms);
   r.activations->touch(*tx, id, now_ms);
   tx->commit();
   return true;

@@ -154,55 +154,49 @@ net::ClientResponse reply(int status, net::HeaderList headers = {}) {
 constexpr int64_t kNowMs = 1795305600000;
 
 TEST(CarrierRateLimit, A429IsUnavailableRetryableAndKnown) {
-  auto o = rate_limited_outcome(reply(429), kNowMs);
+  auto o = rate_limited_error(reply(429), kNowMs);
   ASSERT_TRUE(o);
-  EXPECT_FALSE(o->ok);
   EXPECT_EQ(o->code, "CARRIER_UNAVAILABLE");
   EXPECT_TRUE(o->retryable);
   EXPECT_FALSE(o->outcome_unknown);
   EXPECT_TRUE(o->rate_limited);
   EXPECT_FALSE(o->retry_after_s);
   EXPECT_EQ(http_status_for(o->code), 503);
-  auto e = error_of(*o);
-  EXPECT_EQ(http_status_for(e.code), 503);
-  EXPECT_TRUE(e.retryable);
-  EXPECT_FALSE(e.retry_after_s);
 }
 
 TEST(CarrierRateLimit, OtherRepliesAreLeftToThePlugin) {
-  EXPECT_FALSE(rate_limited_outcome(reply(200), kNowMs));
-  EXPECT_FALSE(rate_limited_outcome(reply(503, {{"Retry-After", "5"}}), kNowMs));
-  EXPECT_FALSE(rate_limited_outcome(reply(400), kNowMs));
+  EXPECT_FALSE(rate_limited_error(reply(200), kNowMs));
+  EXPECT_FALSE(rate_limited_error(reply(503, {{"Retry-After", "5"}}), kNowMs));
+  EXPECT_FALSE(rate_limited_error(reply(400), kNowMs));
   net::ClientResponse lost;
   lost.transport = CGW_TRANSPORT_BROKEN;
   lost.status = 429;
-  EXPECT_FALSE(rate_limited_outcome(lost, kNowMs));
+  EXPECT_FALSE(rate_limited_error(lost, kNowMs));
 }
 
 TEST(CarrierRateLimit, RetryAfterInSecondsOrAsADate) {
-  auto seconds = rate_limited_outcome(reply(429, {{"retry-after", " 7 "}}), kNowMs);
+  auto seconds = rate_limited_error(reply(429, {{"retry-after", " 7 "}}), kNowMs);
   ASSERT_TRUE(seconds && seconds->retry_after_s);
   EXPECT_EQ(*seconds->retry_after_s, 7);
-  EXPECT_EQ(*error_of(*seconds).retry_after_s, 7);
   // The three HTTP-date forms (RFC 9110 5.6.7), 90 s after kNowMs.
   for (const char* date : {"Sun, 22 Nov 2026 00:01:30 GMT", "Sunday, 22-Nov-26 00:01:30 GMT",
                            "Sun Nov 22 00:01:30 2026"}) {
-    auto o = rate_limited_outcome(reply(429, {{"Retry-After", date}}), kNowMs);
+    auto o = rate_limited_error(reply(429, {{"Retry-After", date}}), kNowMs);
     ASSERT_TRUE(o && o->retry_after_s) << date;
     EXPECT_EQ(*o->retry_after_s, 90) << date;
   }
   // A date in the past: retry now. Absurd delays are capped at a day.
   auto past =
-      rate_limited_outcome(reply(429, {{"Retry-After", "Sat, 21 Nov 2026 00:00:00 GMT"}}), kNowMs);
+      rate_limited_error(reply(429, {{"Retry-After", "Sat, 21 Nov 2026 00:00:00 GMT"}}), kNowMs);
   EXPECT_EQ(past->retry_after_s.value_or(-1), 0);
-  auto far = rate_limited_outcome(reply(429, {{"Retry-After", "99999999999"}}), kNowMs);
+  auto far = rate_limited_error(reply(429, {{"Retry-After", "99999999999"}}), kNowMs);
   EXPECT_EQ(far->retry_after_s.value_or(-1), 86400);
 }
 
 TEST(CarrierRateLimit, AnUnreadableRetryAfterIsIgnored) {
   for (const char* bad :
        {"", "-1", "1.5", "soon", "Sun, 22 Nov 2026 00:01:30", "12345678901234567890"}) {
-    auto o = rate_limited_outcome(reply(429, {{"Retry-After", bad}}), kNowMs);
+    auto o = rate_limited_error(reply(429, {{"Retry-After", bad}}), kNowMs);
     ASSERT_TRUE(o) << bad;
     EXPECT_FALSE(o->retry_after_s) << bad;
   }

@@ -52,14 +52,16 @@ TEST(TenantQuotas, Config) {
     return y;
   };
   auto defaults = parse_config(cfg(""), "g.yaml");
-  ASSERT_TRUE(defaults.config) << defaults.error;
-  EXPECT_GT(defaults.config->tenants[0].quotas.requests_per_s, 0);
+  ASSERT_TRUE(defaults.ok()) << defaults.error().message;
+  EXPECT_GT(defaults->tenants[0].quotas.requests_per_s, 0);
   auto set = parse_config(cfg("    quotas: {requests_per_s: 50, kyc_per_minute: 30}\n"), "g.yaml");
-  ASSERT_TRUE(set.config) << set.error;
-  EXPECT_EQ(set.config->tenants[0].quotas.request_burst, 50);  // one second's worth
-  EXPECT_EQ(set.config->tenants[0].quotas.kyc_burst, 3);
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->tenants[0].quotas.request_burst, 50);  // one second's worth
+  EXPECT_EQ(set->tenants[0].quotas.kyc_burst, 3);
   auto bad = parse_config(cfg("    quotas: {requests_per_s: -1}\n"), "g.yaml");
-  EXPECT_NE(bad.error.find("requests_per_s must be positive"), std::string::npos) << bad.error;
+  EXPECT_NE(bad.error().message.find("requests_per_s must be positive"), std::string::npos)
+      << bad.error().message;
   auto typo = parse_config(cfg("    quotas: {kyc_per_min: 1}\n"), "g.yaml");
-  EXPECT_NE(typo.error.find("unknown key 'kyc_per_min'"), std::string::npos) << typo.error;
+  EXPECT_NE(typo.error().message.find("unknown key 'kyc_per_min'"), std::string::npos)
+      << typo.error().message;
 }

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
+
+#include <algorithm>
+#include <optional>
 
 using namespace cgw::gw;
 
@@ -14,11 +16,19 @@ std::filesystem::path fixture(const char* name) {
   return std::filesystem::path(CGW_FIXTURE_DIR) / (std::string(name) + ".so");
 }
 
+// The loader's reason for refusing fixture `name`, after checking that the
+// refusal is CONFIG_INVALID and names the file.
 std::string refusal(const char* name) {
-  std::string why;
-  auto lib = load_plugin(fixture(name), host_table(), why);
-  EXPECT_EQ(lib, nullptr) << name;
-  return why;
+  auto lib = load_plugin(fixture(name), host_table());
+  if (lib) {
+    ADD_FAILURE() << name << " was loaded";
+    return {};
+  }
+  EXPECT_EQ(lib.error().code, "CONFIG_INVALID") << name;
+  const std::string file = fixture(name).string() + ": ";
+  const std::string& message = lib.error().message;
+  EXPECT_EQ(message.rfind(file, 0), 0u) << message;
+  return message.substr(std::min(message.size(), file.size()));
 }
 
 CarrierConfig carrier_config(const char* name) {
@@ -30,11 +40,18 @@ CarrierConfig carrier_config(const char* name) {
   return c;
 }
 
-OperationOutcome run_op(Carrier& c, boost::asio::io_context& ioc, const char* op) {
-  auto fut = boost::asio::co_spawn(ioc, c.run(op, "{}"), boost::asio::use_future);
+// Runs `op` to its end on `ioc` (a Result has no empty state, so the
+// coroutine stores it rather than handing it to a future).
+OperationResult run_op(Carrier& c, boost::asio::io_context& ioc, const char* op) {
+  std::optional<OperationResult> out;
+  boost::asio::co_spawn(
+      ioc, [&]() -> boost::asio::awaitable<void> { out = co_await c.run(op, "{}"); },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
   ioc.run();
   ioc.restart();
-  return fut.get();
+  return std::move(*out);
 }
 }  // namespace
 
@@ -65,32 +82,31 @@ TEST(PluginLoader, RefusesANewerMinorVersion) {
 }
 
 TEST(PluginLoader, LoadsAGoodPluginAndRunsAnOperation) {
-  std::string why;
-  auto lib = load_plugin(fixture("good"), host_table(), why);
-  ASSERT_NE(lib, nullptr) << why;
-  EXPECT_EQ(lib->name, "good");
-  EXPECT_EQ(lib->abi, "1." + std::to_string(CGW_ABI_MINOR));
+  auto lib = load_plugin(fixture("good"), host_table());
+  ASSERT_TRUE(lib.ok()) << lib.error().message;
+  EXPECT_EQ(lib.value()->name, "good");
+  EXPECT_EQ(lib.value()->abi, "1." + std::to_string(CGW_ABI_MINOR));
   boost::asio::io_context ioc;
-  Carrier c(carrier_config("good"), lib, ioc.get_executor());
-  ASSERT_EQ(c.create("http://127.0.0.1:1/v1/callbacks/fx"), "");
+  Carrier c(carrier_config("good"), lib.value(), ioc.get_executor());
+  auto created = c.create("http://127.0.0.1:1/v1/callbacks/fx");
+  ASSERT_TRUE(created.ok()) << created.error().message;
   auto out = run_op(c, ioc, "plans.list");
-  ASSERT_TRUE(out.ok) << out.message;
-  EXPECT_EQ(out.result.at("plans").as_array().size(), 1u);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(out.value().at("plans").as_array().size(), 1u);
   auto unsupported = run_op(c, ioc, "kyc.verify");
-  EXPECT_FALSE(unsupported.ok);
-  EXPECT_EQ(unsupported.code, "UNSUPPORTED_OPERATION");
+  ASSERT_FALSE(unsupported.ok());
+  EXPECT_EQ(unsupported.error().code, "UNSUPPORTED_OPERATION");
 }
 
 TEST(PluginLoader, AThrowingOperationBecomesAFailStep) {
-  std::string why;
-  auto lib = load_plugin(fixture("throwing"), host_table(), why);
-  ASSERT_NE(lib, nullptr) << why;
+  auto lib = load_plugin(fixture("throwing"), host_table());
+  ASSERT_TRUE(lib.ok()) << lib.error().message;
   boost::asio::io_context ioc;
-  Carrier c(carrier_config("throwing"), lib, ioc.get_executor());
-  ASSERT_EQ(c.create("http://127.0.0.1:1/cb"), "");
+  Carrier c(carrier_config("throwing"), lib.value(), ioc.get_executor());
+  ASSERT_TRUE(c.create("http://127.0.0.1:1/cb").ok());
   auto out = run_op(c, ioc, "plans.list");
-  EXPECT_FALSE(out.ok);
-  EXPECT_EQ(out.code, "PLUGIN_ERROR");
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, "PLUGIN_ERROR");
   auto cb = c.parse_callback("POST", "/v1/callbacks/fx", {}, "{}");
   EXPECT_FALSE(cb.verified);
 }

@@ -33,62 +33,67 @@ class ConfigTest : public ::testing::Test {
 
 TEST_F(ConfigTest, ValidConfigLoadsWithDefaults) {
   auto r = parse_config(valid_config(), "/etc/cgw/gateway.yaml");
-  ASSERT_TRUE(r.config) << r.error;
-  EXPECT_EQ(r.config->listen_port, 8080);
-  ASSERT_EQ(r.config->carriers.size(), 1u);
-  EXPECT_EQ(r.config->carriers[0].settings["secret"].as<std::string>(), "s3cret");
-  EXPECT_EQ(r.config->store_path, std::filesystem::path("/etc/cgw/var/cgw.db"));
-  EXPECT_EQ(r.config->pii_key.size(), 32u);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->listen_port, 8080);
+  ASSERT_EQ(r->carriers.size(), 1u);
+  EXPECT_EQ(r->carriers[0].settings["secret"].as<std::string>(), "s3cret");
+  EXPECT_EQ(r->store_path, std::filesystem::path("/etc/cgw/var/cgw.db"));
+  EXPECT_EQ(r->pii_key.size(), 32u);
 }
 
 TEST_F(ConfigTest, UnknownKeyNamesFileAndLine) {
   auto r = parse_config("threads: 2\nlisten:\n  adress: 1.2.3.4\n", "/c/g.yaml");
-  ASSERT_FALSE(r.config);
-  EXPECT_EQ(r.error, "/c/g.yaml:3: unknown key 'adress' in listen");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "/c/g.yaml:3: unknown key 'adress' in listen");
 }
 
 TEST_F(ConfigTest, SyntaxErrorNamesLine) {
   auto r = parse_config("threads: 2\nlisten: [1, 2\n", "/c/g.yaml");
-  ASSERT_FALSE(r.config);
-  EXPECT_NE(r.error.find("/c/g.yaml:"), std::string::npos);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("/c/g.yaml:"), std::string::npos);
 }
 
 TEST_F(ConfigTest, WrongTypeAndRange) {
   auto r = parse_config("threads: many\n" + valid_config(), "g.yaml");
-  ASSERT_FALSE(r.config);
-  EXPECT_NE(r.error.find("g.yaml:1: config.threads has the wrong type"), std::string::npos)
-      << r.error;
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("g.yaml:1: config.threads has the wrong type"),
+            std::string::npos)
+      << r.error().message;
   r = parse_config("threads: 0\n" + valid_config(), "g.yaml");
-  EXPECT_NE(r.error.find("threads must be positive"), std::string::npos) << r.error;
+  EXPECT_NE(r.error().message.find("threads must be positive"), std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(ConfigTest, MissingSecretEnvironmentVariable) {
   unsetenv("CGW_TEST_SECRET");
   auto r = parse_config(valid_config(), "g.yaml");
-  ASSERT_FALSE(r.config);
-  EXPECT_NE(r.error.find("environment variable CGW_TEST_SECRET is not set"), std::string::npos)
-      << r.error;
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("environment variable CGW_TEST_SECRET is not set"),
+            std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(ConfigTest, BadApiKeyHashAndDuplicates) {
   auto bad = valid_config();
   bad.replace(bad.find(kHash), kHash.size(), "not-hex");
   auto r = parse_config(bad, "g.yaml");
-  EXPECT_NE(r.error.find("64 hex characters"), std::string::npos) << r.error;
+  EXPECT_NE(r.error().message.find("64 hex characters"), std::string::npos) << r.error().message;
   r = parse_config(valid_config("  - id: mobile\n    plugin: p.so\n    base_url: http://x\n"),
                    "g.yaml");
-  EXPECT_NE(r.error.find("duplicate carrier id mobile"), std::string::npos) << r.error;
+  EXPECT_NE(r.error().message.find("duplicate carrier id mobile"), std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(ConfigTest, PiiKeyMustBe32Bytes) {
   setenv("CGW_TEST_PII_KEY", "abcd", 1);
   auto r = parse_config(valid_config(), "g.yaml");
-  EXPECT_NE(r.error.find("pii_key must be 64 hex characters"), std::string::npos) << r.error;
+  EXPECT_NE(r.error().message.find("pii_key must be 64 hex characters"), std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(ConfigTest, EmptyFile) {
   auto r = parse_config("", "g.yaml");
-  EXPECT_EQ(r.error, "g.yaml: the file is empty");
+  EXPECT_EQ(r.error().message, "g.yaml: the file is empty");
 }
 
 TEST_F(ConfigTest, ListenerTlsAndCarrierTls) {
@@ -101,27 +106,39 @@ TEST_F(ConfigTest, ListenerTlsAndCarrierTls) {
                                   "client_ca_file: ca.pem, require_client_cert: true}\n",
                                   "    tls: {ca_file: carrier-ca.pem}\n"),
                          "/etc/cgw/gateway.yaml");
-  ASSERT_TRUE(ok.config) << ok.error;
-  ASSERT_TRUE(ok.config->listen_tls);
-  EXPECT_EQ(ok.config->listen_tls->cert_file, std::filesystem::path("/etc/cgw/s.pem"));
-  EXPECT_TRUE(ok.config->listen_tls->require_client_cert);
-  EXPECT_EQ(ok.config->carriers[0].tls_ca_file, std::filesystem::path("/etc/cgw/carrier-ca.pem"));
-  EXPECT_TRUE(ok.config->carriers[0].tls_verify);  // verification is on unless turned off
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  ASSERT_TRUE(ok->listen_tls);
+  EXPECT_EQ(ok->listen_tls->cert_file, std::filesystem::path("/etc/cgw/s.pem"));
+  EXPECT_TRUE(ok->listen_tls->require_client_cert);
+  EXPECT_EQ(ok->carriers[0].tls_ca_file, std::filesystem::path("/etc/cgw/carrier-ca.pem"));
+  EXPECT_TRUE(ok->carriers[0].tls_verify);  // verification is on unless turned off
 
   auto off = parse_config(valid_config("    tls: {verify: false}\n"), "g.yaml");
-  ASSERT_TRUE(off.config) << off.error;
-  EXPECT_FALSE(off.config->carriers[0].tls_verify);
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_FALSE(off->carriers[0].tls_verify);
 
   auto mtls_without_ca = parse_config(
       with_tls("listen:\n  tls: {cert_file: s.pem, key_file: s.key, require_client_cert: true}\n",
                ""),
       "g.yaml");
-  EXPECT_NE(mtls_without_ca.error.find("require_client_cert needs client_ca_file"),
+  EXPECT_NE(mtls_without_ca.error().message.find("require_client_cert needs client_ca_file"),
             std::string::npos)
-      << mtls_without_ca.error;
+      << mtls_without_ca.error().message;
   auto no_key = parse_config(with_tls("listen:\n  tls: {cert_file: s.pem}\n", ""), "g.yaml");
-  EXPECT_NE(no_key.error.find("listen.tls.key_file is required"), std::string::npos)
-      << no_key.error;
+  EXPECT_NE(no_key.error().message.find("listen.tls.key_file is required"), std::string::npos)
+      << no_key.error().message;
   auto typo = parse_config(valid_config("    tls: {verfy: false}\n"), "g.yaml");
-  EXPECT_NE(typo.error.find("unknown key 'verfy'"), std::string::npos) << typo.error;
+  EXPECT_NE(typo.error().message.find("unknown key 'verfy'"), std::string::npos)
+      << typo.error().message;
+}
+
+TEST(Config, ErrorsAreConfigInvalid) {
+  auto unknown_key = parse_config("threads: 2\nlisten:\n  adress: 1.2.3.4\n", "/c/g.yaml");
+  ASSERT_FALSE(unknown_key.ok());
+  EXPECT_EQ(unknown_key.error().code, "CONFIG_INVALID");
+  EXPECT_FALSE(unknown_key.error().retryable);
+  auto missing = cgw::gw::load_config("/nonexistent/cgw/gateway.yaml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "CONFIG_INVALID");
+  EXPECT_EQ(missing.error().message, "/nonexistent/cgw/gateway.yaml: cannot open the file");
 }

@@ -59,9 +59,9 @@ TEST_F(InventorySyncTest, AnIncrementalSyncFollowsANumberLockedAtTheCarrier) {
   cgw::InventorySyncInput page{"", 20, ""};
   auto listed =
       in.run(in.carrier->run(cgw::op::kInventorySync, json::serialize(json::value_from(page))));
-  ASSERT_TRUE(listed.ok);
+  ASSERT_TRUE(listed);
   std::string msisdn;
-  for (const auto& n : json::value_to<cgw::InventorySyncOutput>(listed.result).items)
+  for (const auto& n : json::value_to<cgw::InventorySyncOutput>(listed.value()).items)
     if (n.status == "available") {
       msisdn = n.msisdn;
       break;
@@ -70,7 +70,7 @@ TEST_F(InventorySyncTest, AnIncrementalSyncFollowsANumberLockedAtTheCarrier) {
   cgw::ReserveInput ri{msisdn, "other-channel-1", 600};
   auto locked =
       in.run(in.carrier->run(cgw::op::kNumberReserve, json::serialize(json::value_from(ri))));
-  ASSERT_TRUE(locked.ok) << locked.code;
+  ASSERT_TRUE(locked) << locked.error().code;
 
   const auto r = incremental();
   ASSERT_TRUE(r.ok);

@@ -39,12 +39,13 @@ class ActivationEngineTest : public ::testing::Test {
       cgw::InventorySyncInput page{"", 50, ""};
       auto listed =
           in.run(in.carrier->run(cgw::op::kInventorySync, json::serialize(json::value_from(page))));
-      EXPECT_TRUE(listed.ok) << listed.code << " " << listed.message;
-      for (const auto& n : json::value_to<cgw::InventorySyncOutput>(listed.result).items)
-        if (n.status == "available" && !used_.count(n.msisdn)) {
-          msisdn = n.msisdn;
-          break;
-        }
+      EXPECT_TRUE(listed) << listed.error().code << " " << listed.error().message;
+      if (listed)
+        for (const auto& n : json::value_to<cgw::InventorySyncOutput>(listed.value()).items)
+          if (n.status == "available" && !used_.count(n.msisdn)) {
+            msisdn = n.msisdn;
+            break;
+          }
     }
     EXPECT_FALSE(msisdn.empty()) << "no available number left in the simulator's first page";
     used_.insert(msisdn);
@@ -54,8 +55,9 @@ class ActivationEngineTest : public ::testing::Test {
     cgw::ReserveInput ri{msisdn, begun->id, 600};
     auto locked =
         in.run(in.carrier->run(cgw::op::kNumberReserve, json::serialize(json::value_from(ri))));
-    EXPECT_TRUE(locked.ok) << locked.code << " " << locked.message;
-    const auto lock = json::value_to<cgw::ReserveOutput>(locked.result);
+    EXPECT_TRUE(locked) << locked.error().code << " " << locked.error().message;
+    if (!locked) return {};
+    const auto lock = json::value_to<cgw::ReserveOutput>(locked.value());
     hold_reservation(svc.store, begun->id, lock.carrier_reservation_id, now + 600'000, now);
     auto v = svc.store.verifications->save("t1", "mobile", {"张三", "11010519491231002X", {}},
                                            {"passed", {}, "V-" + key}, now);

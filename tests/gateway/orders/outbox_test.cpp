@@ -239,25 +239,28 @@ TEST(WebhookConfig, EndpointAndPolicy) {
       "    webhook: {url: 'https://platform.example/hooks', secret: "
       "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}\n";
   auto r = parse_config(cfg(ok), "/etc/cgw/gateway.yaml");
-  ASSERT_TRUE(r.config) << r.error;
-  ASSERT_TRUE(r.config->tenants[0].webhook);
-  EXPECT_EQ(r.config->tenants[0].webhook->secret.size(), 24u);
-  EXPECT_EQ(r.config->webhooks.give_up_after, std::chrono::hours(72));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->tenants[0].webhook);
+  EXPECT_EQ(r->tenants[0].webhook->secret.size(), 24u);
+  EXPECT_EQ(r->webhooks.give_up_after, std::chrono::hours(72));
 
   auto bad_url = parse_config(
       cfg("    webhook: {url: 'ftp://x', secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}\n"),
       "g.yaml");
-  EXPECT_NE(bad_url.error.find("webhook.url must be an absolute http(s) URL"), std::string::npos)
-      << bad_url.error;
+  EXPECT_NE(bad_url.error().message.find("webhook.url must be an absolute http(s) URL"),
+            std::string::npos)
+      << bad_url.error().message;
   auto bad_secret =
       parse_config(cfg("    webhook: {url: 'http://x/h', secret: hunter2}\n"), "g.yaml");
-  EXPECT_NE(bad_secret.error.find("webhook.secret must be whsec_"), std::string::npos)
-      << bad_secret.error;
+  EXPECT_NE(bad_secret.error().message.find("webhook.secret must be whsec_"), std::string::npos)
+      << bad_secret.error().message;
   auto short_window = parse_config(cfg(ok, "webhooks: {give_up_after_h: 2}\n"), "g.yaml");
-  EXPECT_NE(short_window.error.find("give_up_after_h must be at least 24"), std::string::npos)
-      << short_window.error;
+  EXPECT_NE(short_window.error().message.find("give_up_after_h must be at least 24"),
+            std::string::npos)
+      << short_window.error().message;
   auto typo = parse_config(cfg(ok, "webhooks: {initial_backof_ms: 2}\n"), "g.yaml");
-  EXPECT_NE(typo.error.find("g.yaml:"), std::string::npos);
-  EXPECT_NE(typo.error.find("unknown key 'initial_backof_ms' in webhooks"), std::string::npos)
-      << typo.error;
+  EXPECT_NE(typo.error().message.find("g.yaml:"), std::string::npos);
+  EXPECT_NE(typo.error().message.find("unknown key 'initial_backof_ms' in webhooks"),
+            std::string::npos)
+      << typo.error().message;
 }

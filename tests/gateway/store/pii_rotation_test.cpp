@@ -175,27 +175,28 @@ TEST(PiiKeyring, ConfigReadsPreviousKeys) {
            "http://127.0.0.1:1\n";
   };
   auto r = parse_config(yaml("  pii_previous_keys: [{env: CGW_TEST_PII_A}]\n"), "/c/g.yaml");
-  ASSERT_TRUE(r.config) << r.error;
-  EXPECT_EQ(r.config->pii_key, kB);
-  EXPECT_EQ(r.config->pii_previous_keys, std::vector<std::string>{kA});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->pii_key, kB);
+  EXPECT_EQ(r->pii_previous_keys, std::vector<std::string>{kA});
   r = parse_config(yaml(""), "/c/g.yaml");
-  ASSERT_TRUE(r.config) << r.error;
-  EXPECT_TRUE(r.config->pii_previous_keys.empty());
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->pii_previous_keys.empty());
   r = parse_config(yaml("  pii_previous_keys: [{env: CGW_TEST_PII_SHORT}]\n"), "/c/g.yaml");
-  ASSERT_FALSE(r.config);
-  EXPECT_NE(r.error.find("/c/g.yaml:3: security.pii_previous_keys[0] must be 64 hex"),
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("/c/g.yaml:3: security.pii_previous_keys[0] must be 64 hex"),
             std::string::npos)
-      << r.error;
+      << r.error().message;
   r = parse_config(yaml("  pii_previous_keys:\n    - {env: CGW_TEST_PII_A}\n    - {env: "
                         "CGW_TEST_PII_B}\n"),
                    "/c/g.yaml");
-  ASSERT_FALSE(r.config);
-  EXPECT_NE(r.error.find("security.pii_previous_keys[1] repeats a key already configured"),
-            std::string::npos)
-      << r.error;
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(
+      r.error().message.find("security.pii_previous_keys[1] repeats a key already configured"),
+      std::string::npos)
+      << r.error().message;
   r = parse_config(yaml("  pii_previous_keys: {env: CGW_TEST_PII_A}\n"), "/c/g.yaml");
-  ASSERT_FALSE(r.config);
-  EXPECT_NE(r.error.find("must be a list"), std::string::npos) << r.error;
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("must be a list"), std::string::npos) << r.error().message;
 }
 
 TEST_F(PiiRotation, RotateReSealsEverythingAndKeepsThePerIdCount) {

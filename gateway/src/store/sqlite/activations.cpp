@@ -1,5 +1,6 @@
 // Activations and their history.
 #include "store/sqlite/repositories.hpp"
+#include "store/sqlite/status_sql.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
@@ -50,10 +51,12 @@ std::optional<std::string> open_pii(const PiiCipher& pii, const std::string& sea
 }  // namespace
 
 void SqliteActivations::insert(Tx& tx, const Activation& act, const Delivery& delivery) {
-  db::Stmt s(db_.conn(tx),
-             "INSERT INTO activations (id, tenant, carrier, msisdn, plan_id, reservation_id, "
-             "verification_id, delivery_sealed, status, created_at, updated_at) VALUES "
-             "(?,?,?,?,?,?,?,?, 'pending', ?, ?)");
+  static const std::string sql =
+      "INSERT INTO activations (id, tenant, carrier, msisdn, plan_id, reservation_id, "
+      "verification_id, delivery_sealed, status, created_at, updated_at) VALUES "
+      "(?,?,?,?,?,?,?,?, " +
+      sql_literal(activation::kPending) + ", ?, ?)";
+  db::Stmt s(db_.conn(tx), sql);
   s.bind(1, act.id).bind(2, act.tenant).bind(3, act.carrier).bind(4, act.msisdn);
   s.bind(5, act.plan_id).bind(6, act.reservation_id).bind(7, act.verification_id);
   s.bind(8, pii_.seal(json::serialize(json::value_from(delivery)), act.id + "/delivery"));
@@ -160,9 +163,9 @@ std::optional<ActivationSubmission> SqliteActivations::submission(const std::str
 
 std::vector<std::string> SqliteActivations::open_ids() {
   return db_.read([&](db::Connection& c) {
-    db::Stmt s(c,
-               "SELECT id FROM activations WHERE status IN ('pending', 'submitted', 'unknown') "
-               "ORDER BY created_at");
+    static const std::string sql =
+        "SELECT id FROM activations WHERE " + open_activation_term() + " ORDER BY created_at";
+    db::Stmt s(c, sql);
     std::vector<std::string> ids;
     while (s.step()) ids.push_back(s.text(0));
     return ids;
@@ -184,10 +187,13 @@ ActivationRepository::Page SqliteActivations::list(const std::string& tenant,
   // the order are checked on its (few) rows. SQLite uses a partial index
   // only when the query names the status as a literal, so it is written
   // into the SQL, from this fixed list only.
-  if (status != "pending" && status != "submitted" && status != "unknown") return page;
+  if (status != activation::kPending && status != activation::kSubmitted &&
+      status != activation::kUnknown)
+    return page;
   db_.read([&](db::Connection& c) {
-    db::Stmt s(c, std::string("SELECT ") + kCols + " FROM activations WHERE status = '" + status +
-                      "' AND tenant = ?1 AND (created_at > ?2 OR (created_at = ?2 AND id > "
+    db::Stmt s(c, std::string("SELECT ") + kCols +
+                      " FROM activations WHERE status = " + sql_literal(status) +
+                      " AND tenant = ?1 AND (created_at > ?2 OR (created_at = ?2 AND id > "
                       "?3)) ORDER BY created_at, id LIMIT ?4");
     s.bind(1, tenant).bind(2, after_ms).bind(3, after_id);
     s.bind(4, static_cast<int64_t>(limit) + 1);
@@ -204,8 +210,9 @@ ActivationRepository::Page SqliteActivations::list(const std::string& tenant,
 
 std::map<std::string, int64_t> SqliteActivations::unknown_by_carrier() {
   return db_.read([&](db::Connection& c) {
-    db::Stmt s(
-        c, "SELECT carrier, COUNT(*) FROM activations WHERE status = 'unknown' GROUP BY carrier");
+    static const std::string sql = "SELECT carrier, COUNT(*) FROM activations WHERE status = " +
+                                   sql_literal(activation::kUnknown) + " GROUP BY carrier";
+    db::Stmt s(c, sql);
     std::map<std::string, int64_t> out;
     while (s.step()) out[s.text(0)] = s.integer(1);
     return out;

@@ -1,7 +1,9 @@
 // The synced number inventory: sync writes, the rows the search index is
 // built from, and the local holds (reserved/sold through cgw) that the
 // observer hears of as their transactions commit.
+#include "core/number_status.hpp"
 #include "store/sqlite/repositories.hpp"
+#include "store/sqlite/status_sql.hpp"
 
 namespace cgw::gw::sqlite {
 
@@ -81,9 +83,10 @@ CarrierInventory SqliteNumbers::inventory(const std::string& carrier, bool count
   inv.last_sync_at_ms = st.last_change_at_ms ? st.last_change_at_ms : st.last_full_sync_at_ms;
   if (count_available) {
     inv.available = db_.read([&](db::Connection& c) {
-      db::Stmt s(c,
-                 "SELECT COUNT(*) FROM numbers WHERE carrier = ? AND carrier_status = 'available' "
-                 "AND local_hold = 0");
+      static const std::string sql =
+          "SELECT COUNT(*) FROM numbers WHERE carrier = ? AND carrier_status = " +
+          sql_literal(carrier_number::kAvailable) + " AND local_hold = 0";
+      db::Stmt s(c, sql);
       s.bind(1, carrier);
       return s.step() ? s.integer(0) : int64_t{0};
     });
@@ -96,9 +99,11 @@ void SqliteNumbers::for_each_number(const std::string& carrier,
   // Its own connection: a 1M-row read takes a while and must not hold up
   // the shared reader.
   db::Connection conn(db_.path().string(), true);
-  db::Stmt s(conn,
-             "SELECT msisdn, province, city, price_fen, carrier_grade, COALESCE(host_network, ''), "
-             "local_hold, carrier_status = 'available' FROM numbers WHERE carrier = ?");
+  static const std::string sql =
+      "SELECT msisdn, province, city, price_fen, carrier_grade, COALESCE(host_network, ''), "
+      "local_hold, carrier_status = " +
+      sql_literal(carrier_number::kAvailable) + " FROM numbers WHERE carrier = ?";
+  db::Stmt s(conn, sql);
   s.bind(1, carrier);
   NumberRow r;
   while (s.step()) {

@@ -3,6 +3,7 @@
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/time_format.hpp"
 #include "store/sqlite/repositories.hpp"
+#include "store/sqlite/status_sql.hpp"
 
 #include <boost/json.hpp>
 
@@ -66,10 +67,11 @@ void SqliteOutbox::enqueue_status_event(Tx& tx, const std::string& activation_id
            {"sequence", a.integer(7)},
            {"carrier_order_id", order ? json::value(*order) : json::value(nullptr)},
            {"failure", std::move(failure)}}}};
-  db::Stmt ins(c,
-               "INSERT INTO webhook_outbox (id, tenant, activation_id, type, payload, created_at, "
-               "status, next_attempt_at) VALUES (?,?,?, 'activation.status_changed', ?, ?, "
-               "'pending', ?)");
+  static const std::string sql =
+      "INSERT INTO webhook_outbox (id, tenant, activation_id, type, payload, created_at, status, "
+      "next_attempt_at) VALUES (?,?,?, 'activation.status_changed', ?, ?, " +
+      sql_literal(webhook_event::kPending) + ", ?)";
+  db::Stmt ins(c, sql);
   ins.bind(1, event_id).bind(2, tenant).bind(3, activation_id).bind(4, json::serialize(body));
   ins.bind(5, now_ms).bind(6, now_ms).run();
 }
@@ -77,12 +79,12 @@ void SqliteOutbox::enqueue_status_event(Tx& tx, const std::string& activation_id
 std::vector<OutboxEvent> SqliteOutbox::lease_due(int64_t now_ms, size_t limit,
                                                  int64_t lease_until_ms) {
   auto tx = db_.begin();
-  db::Stmt s(db_.conn(*tx),
-             std::string("UPDATE webhook_outbox SET next_attempt_at = ?1 WHERE id IN "
-                         "(SELECT id FROM webhook_outbox WHERE status = 'pending' AND "
-                         "next_attempt_at <= ?2 ORDER BY next_attempt_at LIMIT ?3) "
-                         "RETURNING ") +
-                 kEventCols);
+  static const std::string sql =
+      "UPDATE webhook_outbox SET next_attempt_at = ?1 WHERE id IN (SELECT id FROM webhook_outbox "
+      "WHERE " +
+      due_event_term() +
+      " AND next_attempt_at <= ?2 ORDER BY next_attempt_at LIMIT ?3) RETURNING " + kEventCols;
+  db::Stmt s(db_.conn(*tx), sql);
   s.bind(1, lease_until_ms).bind(2, now_ms).bind(3, static_cast<int64_t>(limit));
   std::vector<OutboxEvent> due;
   while (s.step()) due.push_back(read_event(s));
@@ -103,14 +105,17 @@ void SqliteOutbox::record_attempt(const std::string& event_id, const DeliveryAtt
     s.bind(1, event_id).bind(2, attempt.at_ms).bind(3, attempt.http_status);
     s.bind(4, attempt.error).bind(5, attempt.duration_ms).run();
   }
-  db::Stmt u(c,
-             "UPDATE webhook_outbox SET attempts = attempts + 1, status = ?2, next_attempt_at = "
-             "?3, delivered_at = ?4 WHERE id = ?1 AND status = 'pending'");
+  static const std::string sql =
+      "UPDATE webhook_outbox SET attempts = attempts + 1, status = ?2, next_attempt_at = ?3, "
+      "delivered_at = ?4 WHERE id = ?1 AND status = " +
+      sql_literal(webhook_event::kPending);
+  db::Stmt u(c, sql);
   u.bind(1, event_id);
   if (delivered) {
-    u.bind(2, "delivered").bind(3, int64_t{0}).bind(4, attempt.at_ms);
+    u.bind(2, webhook_event::kDelivered).bind(3, int64_t{0}).bind(4, attempt.at_ms);
   } else {
-    u.bind(2, next_attempt_at_ms > 0 ? "pending" : "failed").bind(3, next_attempt_at_ms);
+    u.bind(2, next_attempt_at_ms > 0 ? webhook_event::kPending : webhook_event::kFailed)
+        .bind(3, next_attempt_at_ms);
     u.bind_null(4);
   }
   u.run();

@@ -171,6 +171,9 @@ class SqlitePiiKeys final : public PiiKeyRepository {
                            const std::function<bool(const PiiRotationReport&)>& progress) override;
 
  private:
+  // Counts the rows to re-seal under `prefix` into `r`; false (with
+  // r.unknown_keys) when a value names a key the keyring does not hold.
+  bool survey(const std::string& prefix, PiiRotationReport& r);
   SqliteDatabase& db_;
   const PiiCipher& pii_;
 };

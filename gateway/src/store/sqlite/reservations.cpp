@@ -7,10 +7,16 @@
 #include "core/reservation_status.hpp"
 #include "store/sqlite/repositories.hpp"
 #include "store/sqlite/reservation_rows.hpp"
+#include "store/sqlite/status_sql.hpp"
 
 namespace cgw::gw::sqlite {
 
 namespace {
+// The status literals of this file's SQL (status_sql.hpp).
+const std::string kPending = sql_literal(reservation::kPending);
+const std::string kHeld = sql_literal(reservation::kHeld);
+const std::string kReleasing = sql_literal(reservation::kReleasing);
+
 std::optional<NumberKey> moved_number(db::Stmt& s) {
   if (!s.step()) return std::nullopt;
   NumberKey n{s.text(0), s.text(1)};
@@ -32,9 +38,11 @@ Result<Reservation> SqliteReservations::insert_pending(Tx& tx, const std::string
   r.created_at_ms = now_ms;
   try {
     // A failed statement undoes only itself: the caller's transaction goes on.
-    db::Stmt s(db_.conn(tx),
-               "INSERT INTO reservations (id, tenant, carrier, msisdn, status, created_at, "
-               "updated_at, idempotency_key) VALUES (?,?,?,?, 'pending', ?, ?, NULLIF(?, ''))");
+    static const std::string sql =
+        "INSERT INTO reservations (id, tenant, carrier, msisdn, status, created_at, updated_at, "
+        "idempotency_key) VALUES (?,?,?,?, " +
+        kPending + ", ?, ?, NULLIF(?, ''))";
+    db::Stmt s(db_.conn(tx), sql);
     s.bind(1, r.id).bind(2, tenant).bind(3, carrier).bind(4, msisdn).bind(5, now_ms);
     s.bind(6, now_ms).bind(7, key);
     s.run();
@@ -50,10 +58,11 @@ std::optional<Reservation> SqliteReservations::live_by_key(Tx& tx, const std::st
                                                            const std::string& msisdn,
                                                            const std::string& tenant,
                                                            const std::string& key) {
-  db::Stmt own(db_.conn(tx), "SELECT " + std::string(kReservationColumns) +
-                                 " FROM reservations WHERE carrier = ? AND msisdn = ? AND "
-                                 "" CGW_RESERVATION_LIVE_SQL
-                                 " AND tenant = ? AND idempotency_key = ?");
+  static const std::string sql = "SELECT " + std::string(kReservationColumns) +
+                                 " FROM reservations WHERE carrier = ? AND msisdn = ? AND " +
+                                 live_reservation_term() +
+                                 " AND tenant = ? AND idempotency_key = ?";
+  db::Stmt own(db_.conn(tx), sql);
   own.bind(1, carrier).bind(2, msisdn).bind(3, tenant).bind(4, key);
   if (!own.step()) return std::nullopt;
   Reservation mine = read_reservation_row(own);
@@ -71,10 +80,12 @@ bool SqliteReservations::hold(Tx& tx, const std::string& id,
                               const std::string& carrier_reservation_id, int64_t expires_at_ms,
                               int64_t carrier_expires_at_ms, int64_t now_ms) {
   auto& c = db_.conn(tx);
-  db::Stmt s(c,
-             "UPDATE reservations SET status = 'held', carrier_reservation_id = ?, expires_at = ?, "
-             "carrier_expires_at = NULLIF(?, 0), next_release_at = NULL, updated_at = ? WHERE id "
-             "= ? AND status = 'pending'");
+  static const std::string sql =
+      "UPDATE reservations SET status = " + kHeld +
+      ", carrier_reservation_id = ?, expires_at = ?, carrier_expires_at = NULLIF(?, 0), "
+      "next_release_at = NULL, updated_at = ? WHERE id = ? AND status = " +
+      kPending;
+  db::Stmt s(c, sql);
   s.bind(1, carrier_reservation_id).bind(2, expires_at_ms).bind(3, carrier_expires_at_ms);
   s.bind(4, now_ms).bind(5, id).run();
   return c.changes() > 0;
@@ -83,10 +94,11 @@ bool SqliteReservations::hold(Tx& tx, const std::string& id,
 Reservation SqliteReservations::force_hold(Tx& tx, const std::string& id,
                                            const std::string& carrier_reservation_id,
                                            int64_t expires_at_ms, int64_t now_ms) {
-  db::Stmt s(db_.conn(tx),
-             "UPDATE reservations SET status = 'held', carrier_reservation_id = ?, expires_at = ?, "
-             "updated_at = ? WHERE id = ? RETURNING " +
-                 std::string(kReservationColumns));
+  static const std::string sql = "UPDATE reservations SET status = " + kHeld +
+                                 ", carrier_reservation_id = ?, expires_at = ?, updated_at = ? "
+                                 "WHERE id = ? RETURNING " +
+                                 std::string(kReservationColumns);
+  db::Stmt s(db_.conn(tx), sql);
   s.bind(1, carrier_reservation_id).bind(2, expires_at_ms).bind(3, now_ms).bind(4, id);
   s.step();
   Reservation r = read_reservation_row(s);
@@ -97,49 +109,58 @@ Reservation SqliteReservations::force_hold(Tx& tx, const std::string& id,
 void SqliteReservations::set_lock(Tx& tx, const std::string& id,
                                   const std::string& carrier_reservation_id,
                                   int64_t carrier_expires_at_ms, bool only_releasing) {
-  db::Stmt s(db_.conn(tx), std::string("UPDATE reservations SET carrier_reservation_id = "
-                                       "NULLIF(?, ''), carrier_expires_at = NULLIF(?, 0) WHERE "
-                                       "id = ?") +
-                               (only_releasing ? " AND status = 'releasing'" : ""));
+  static const std::string sql =
+      "UPDATE reservations SET carrier_reservation_id = NULLIF(?, ''), carrier_expires_at = "
+      "NULLIF(?, 0) WHERE id = ?";
+  static const std::string releasing_sql = sql + " AND status = " + kReleasing;
+  db::Stmt s(db_.conn(tx), only_releasing ? releasing_sql : sql);
   s.bind(1, carrier_reservation_id).bind(2, carrier_expires_at_ms).bind(3, id).run();
 }
 
 void SqliteReservations::schedule_recovery(Tx& tx, const std::string& id, int64_t recover_at_ms) {
-  db::Stmt s(db_.conn(tx),
-             "UPDATE reservations SET next_release_at = ? WHERE id = ? AND status = 'pending'");
+  static const std::string sql =
+      "UPDATE reservations SET next_release_at = ? WHERE id = ? AND status = " + kPending;
+  db::Stmt s(db_.conn(tx), sql);
   s.bind(1, recover_at_ms).bind(2, id).run();
 }
 
 std::optional<NumberKey> SqliteReservations::fail(Tx& tx, const std::string& id, int64_t now_ms) {
-  db::Stmt s(db_.conn(tx),
-             "UPDATE reservations SET status = 'failed', updated_at = ? WHERE id = ? RETURNING "
-             "carrier, msisdn");
+  static const std::string sql =
+      "UPDATE reservations SET status = " + sql_literal(reservation::kFailed) +
+      ", updated_at = ? WHERE id = ? RETURNING carrier, msisdn";
+  db::Stmt s(db_.conn(tx), sql);
   s.bind(1, now_ms).bind(2, id);
   return moved_number(s);
 }
 
 std::optional<NumberKey> SqliteReservations::release(Tx& tx, const std::string& id,
                                                      int64_t now_ms) {
-  db::Stmt s(db_.conn(tx),
-             "UPDATE reservations SET status = 'released', updated_at = ? WHERE id = ? AND status "
-             "IN ('held', 'pending') RETURNING carrier, msisdn");
+  static const std::string sql =
+      "UPDATE reservations SET status = " + sql_literal(reservation::kReleased) +
+      ", updated_at = ? WHERE id = ? AND " +
+      status_in({reservation::kHeld, reservation::kPending}) + " RETURNING carrier, msisdn";
+  db::Stmt s(db_.conn(tx), sql);
   s.bind(1, now_ms).bind(2, id);
   return moved_number(s);
 }
 
 void SqliteReservations::consume(Tx& tx, const std::string& id, int64_t now_ms) {
-  db::Stmt s(db_.conn(tx),
-             "UPDATE reservations SET status = 'consumed', updated_at = ? WHERE id = ?");
+  static const std::string sql =
+      "UPDATE reservations SET status = " + sql_literal(reservation::kConsumed) +
+      ", updated_at = ? WHERE id = ?";
+  db::Stmt s(db_.conn(tx), sql);
   s.bind(1, now_ms).bind(2, id).run();
 }
 
 bool SqliteReservations::queue_release(Tx& tx, const std::string& id, const std::string& release_to,
                                        int64_t now_ms) {
   auto& c = db_.conn(tx);
-  db::Stmt s(c,
-             "UPDATE reservations SET status = 'releasing', release_to = ?1, next_release_at = ?2, "
-             "release_attempts = 0, release_error = NULL, updated_at = ?2 WHERE id = ?3 AND "
-             "status IN ('pending', 'held', 'consumed')");
+  static const std::string sql =
+      "UPDATE reservations SET status = " + kReleasing +
+      ", release_to = ?1, next_release_at = ?2, release_attempts = 0, release_error = NULL, "
+      "updated_at = ?2 WHERE id = ?3 AND " +
+      status_in({reservation::kPending, reservation::kHeld, reservation::kConsumed});
+  db::Stmt s(c, sql);
   s.bind(1, release_to).bind(2, now_ms).bind(3, id).run();
   return c.changes() > 0;
 }
@@ -148,14 +169,17 @@ ReservationRepository::Expired SqliteReservations::expire_held(Tx& tx, int64_t n
                                                                const NumberKey* only) {
   // The live term repeats the partial index's condition so that SQLite can
   // use reservations_live instead of scanning every reservation.
-  std::string sql =
-      "UPDATE reservations SET status = CASE WHEN COALESCE(carrier_expires_at, 0) > ?1 THEN "
-      "'releasing' ELSE 'expired' END, release_to = 'expired', next_release_at = CASE WHEN "
-      "COALESCE(carrier_expires_at, 0) > ?1 THEN ?1 END, updated_at = ?1 WHERE "
-      "" CGW_RESERVATION_LIVE_SQL " AND status = 'held' AND expires_at <= ?1";
-  if (only) sql += " AND carrier = ?2 AND msisdn = ?3";
-  sql += " RETURNING carrier, msisdn, status";
-  db::Stmt s(db_.conn(tx), sql);
+  static const std::string expired = sql_literal(reservation::kExpired);
+  static const std::string all =
+      "UPDATE reservations SET status = CASE WHEN COALESCE(carrier_expires_at, 0) > ?1 THEN " +
+      kReleasing + " ELSE " + expired + " END, release_to = " + expired +
+      ", next_release_at = CASE WHEN COALESCE(carrier_expires_at, 0) > ?1 THEN ?1 END, "
+      "updated_at = ?1 WHERE " +
+      live_reservation_term() + " AND status = " + kHeld + " AND expires_at <= ?1";
+  static const std::string returning = " RETURNING carrier, msisdn, status";
+  static const std::string all_sql = all + returning;
+  static const std::string one_sql = all + " AND carrier = ?2 AND msisdn = ?3" + returning;
+  db::Stmt s(db_.conn(tx), only ? one_sql : all_sql);
   s.bind(1, now_ms);
   if (only) s.bind(2, only->carrier).bind(3, only->msisdn);
   Expired out;
@@ -171,17 +195,22 @@ std::vector<Reservation> SqliteReservations::lease_due_releases(Tx& tx, int64_t 
                                                                 int64_t lease_until_ms) {
   auto& c = db_.conn(tx);
   // Interrupted reservations whose grace has passed: no retry adopted them.
-  db::Stmt recover(c,
-                   "UPDATE reservations SET status = 'releasing', release_to = 'failed', "
-                   "updated_at = ?1 WHERE next_release_at IS NOT NULL AND next_release_at <= ?1 "
-                   "AND status = 'pending'");
+  static const std::string recover_sql =
+      "UPDATE reservations SET status = " + kReleasing +
+      ", release_to = " + sql_literal(reservation::kFailed) +
+      ", updated_at = ?1 WHERE next_release_at IS NOT NULL AND next_release_at <= ?1 AND "
+      "status = " +
+      kPending;
+  db::Stmt recover(c, recover_sql);
   recover.bind(1, now_ms).run();
   std::vector<Reservation> due;
   {
-    db::Stmt s(c, "SELECT " + std::string(kReservationColumns) +
-                      " FROM reservations WHERE next_release_at IS NOT NULL AND "
-                      "next_release_at <= ? AND status = 'releasing' ORDER BY "
-                      "next_release_at LIMIT ?");
+    static const std::string due_sql =
+        "SELECT " + std::string(kReservationColumns) +
+        " FROM reservations WHERE next_release_at IS NOT NULL AND next_release_at <= ? AND "
+        "status = " +
+        kReleasing + " ORDER BY next_release_at LIMIT ?";
+    db::Stmt s(c, due_sql);
     s.bind(1, now_ms).bind(2, static_cast<int64_t>(limit));
     while (s.step()) due.push_back(read_reservation_row(s));
   }
@@ -194,10 +223,12 @@ std::vector<Reservation> SqliteReservations::lease_due_releases(Tx& tx, int64_t 
 
 std::optional<NumberKey> SqliteReservations::finish_release(Tx& tx, const std::string& id,
                                                             int64_t now_ms) {
-  db::Stmt s(
-      db_.conn(tx),
-      "UPDATE reservations SET status = COALESCE(release_to, 'released'), next_release_at = "
-      "NULL, updated_at = ? WHERE id = ? AND status = 'releasing' RETURNING carrier, msisdn");
+  static const std::string sql =
+      "UPDATE reservations SET status = COALESCE(release_to, " +
+      sql_literal(reservation::kReleased) +
+      "), next_release_at = NULL, updated_at = ? WHERE id = ? AND status = " + kReleasing +
+      " RETURNING carrier, msisdn";
+  db::Stmt s(db_.conn(tx), sql);
   s.bind(1, now_ms).bind(2, id);
   return moved_number(s);
 }
@@ -205,9 +236,11 @@ std::optional<NumberKey> SqliteReservations::finish_release(Tx& tx, const std::s
 void SqliteReservations::retry_release(const std::string& id, int64_t next_at_ms,
                                        const std::string& error) {
   db_.write([&](db::Connection& c) {
-    db::Stmt s(c,
-               "UPDATE reservations SET next_release_at = ?, release_attempts = release_attempts "
-               "+ 1, release_error = ? WHERE id = ? AND status = 'releasing'");
+    static const std::string sql =
+        "UPDATE reservations SET next_release_at = ?, release_attempts = release_attempts + 1, "
+        "release_error = ? WHERE id = ? AND status = " +
+        kReleasing;
+    db::Stmt s(c, sql);
     s.bind(1, next_at_ms).bind(2, error).bind(3, id).run();
   });
 }
@@ -215,18 +248,20 @@ void SqliteReservations::retry_release(const std::string& id, int64_t next_at_ms
 void SqliteReservations::note_carrier_lock(const std::string& id,
                                            const std::string& carrier_reservation_id) {
   db_.write([&](db::Connection& c) {
-    db::Stmt s(c,
-               "UPDATE reservations SET carrier_reservation_id = ? WHERE id = ? AND status = "
-               "'releasing'");
+    static const std::string sql =
+        "UPDATE reservations SET carrier_reservation_id = ? WHERE id = ? AND status = " +
+        kReleasing;
+    db::Stmt s(c, sql);
     s.bind(1, carrier_reservation_id).bind(2, id).run();
   });
 }
 
 int64_t SqliteReservations::schedule_interrupted(Tx& tx, int64_t now_ms, int64_t grace_ms) {
   auto& c = db_.conn(tx);
-  db::Stmt s(c, "UPDATE reservations SET next_release_at = ?1 WHERE " CGW_RESERVATION_LIVE_SQL
-                " AND status = 'pending' AND (next_release_at IS NULL OR next_release_at "
-                "< ?1)");
+  static const std::string sql = "UPDATE reservations SET next_release_at = ?1 WHERE " +
+                                 live_reservation_term() + " AND status = " + kPending +
+                                 " AND (next_release_at IS NULL OR next_release_at < ?1)";
+  db::Stmt s(c, sql);
   s.bind(1, now_ms + grace_ms).run();
   return c.changes();
 }
