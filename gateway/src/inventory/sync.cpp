@@ -265,7 +265,9 @@ asio::awaitable<SyncResult> incremental_sync(Inventory& inv, Carrier& carrier) {
       co_await on_worker(inv, [&] {
         svc.store.numbers->upsert_numbers(id, items, tags_of(items), state.generation);
         for (const auto& n : items)
-          if (!inv.index.set_carrier_available(id, n.msisdn, n.status == carrier_number::kAvailable)) ++unknown;
+          if (!inv.index.set_carrier_available(id, n.msisdn,
+                                               n.status == carrier_number::kAvailable))
+            ++unknown;
       });
       in.since = page->change_cursor;
       if (!page->has_more) break;
