@@ -65,10 +65,10 @@ class FakeHost {
     std::string value;
     int64_t expires_at_ms = 0;  // 0: never
   };
+  // Seeds the cache as if the plugin had put `value` (not in put_ttls()).
   void cache_put(const std::string& key, const std::string& value, int64_t ttl_ms = 0) {
     std::lock_guard lock(mu_);
     cache_[key] = {value, ttl_ms > 0 ? now_ms_.load() + ttl_ms : 0};
-    put_ttls_.push_back(ttl_ms);
   }
   // The live value, or nullopt when absent or expired.
   std::optional<std::string> cache_get(const std::string& key) const {
@@ -78,6 +78,12 @@ class FakeHost {
     if (it->second.expires_at_ms && it->second.expires_at_ms <= now_ms_.load()) return std::nullopt;
     return it->second.value;
   }
+  // Entries, expired ones included.
+  size_t cache_size() const {
+    std::lock_guard lock(mu_);
+    return cache_.size();
+  }
+  // The TTLs of the plugin's cache_put calls, in order.
   std::vector<int64_t> put_ttls() const {
     std::lock_guard lock(mu_);
     return put_ttls_;
@@ -113,7 +119,10 @@ class FakeHost {
             static_cast<unsigned char*>(buf)[i] = h.fixed_random_ ? *h.fixed_random_ : h.next_++;
         },
         [](void* ctx, cgw_str k, cgw_str v, int64_t ttl) {
-          self(ctx).cache_put(sv(k), sv(v), ttl);
+          auto& h = self(ctx);
+          h.cache_put(sv(k), sv(v), ttl);
+          std::lock_guard lock(h.mu_);
+          h.put_ttls_.push_back(ttl);
         },
         [](void* ctx, cgw_str k, cgw_str* out) -> int32_t {
           const auto v = self(ctx).cache_get(sv(k));
@@ -144,7 +153,7 @@ struct Reply {
   int transport = CGW_TRANSPORT_OK;
   int status = 200;
   std::string body;
-  std::vector<Header> headers;
+  std::vector<Header> headers = {};  // so that {transport, status, body} is complete
 
   static Reply with(int status, std::string body) {
     return {CGW_TRANSPORT_OK, status, std::move(body), {}};
