@@ -79,6 +79,9 @@ nohost: "http:/path"
   EXPECT_EQ(error_of([&] { in.text("list"); }), "acme settings: 'list' must be a string");
   for (const char* key : {"ftp", "query", "nohost"})
     EXPECT_NE(error_of([&] { in.url(key); }), "") << key;
+  // Not a base: used as it is, query included.
+  EXPECT_EQ(in.url("query", false).buffer(), "https://carrier.example/?x=1");
+  EXPECT_NE(error_of([&] { in.url("ftp", false); }), "");
   EXPECT_NE(error_of([&] { in.integer("list", 1); }), "");
 }
 

@@ -94,18 +94,21 @@ class SettingsReader {
     return b;
   }
 
-  // A required absolute http(s) URL with a host and without query or
-  // fragment (a path is appended to it). Trailing slashes of the path are
-  // removed so that base + "/path" has exactly one.
-  boost::urls::url url(const char* key) const {
+  // A required absolute http(s) URL with a host. As a base (the default),
+  // without query or fragment, and with the trailing slashes of its path
+  // removed so that base + "/path" has exactly one; otherwise (a URL used
+  // as it is, such as a callback URL) a query is allowed.
+  boost::urls::url url(const char* key, bool base = true) const {
     const std::string s = text(key);
     auto r = boost::urls::parse_absolute_uri(s);
     if (!r || r->encoded_host().empty() ||
         (r->scheme_id() != boost::urls::scheme::http &&
          r->scheme_id() != boost::urls::scheme::https) ||
-        r->has_query() || r->has_fragment())
-      fail(key, "must be an absolute http(s) URL without query or fragment");
+        (base && r->has_query()) || r->has_fragment())
+      fail(key, base ? "must be an absolute http(s) URL without query or fragment"
+                     : "must be an absolute http(s) URL without fragment");
     boost::urls::url u(*r);
+    if (!base) return u;
     std::string path(u.encoded_path());
     while (!path.empty() && path.back() == '/') path.pop_back();
     u.set_encoded_path(path);

@@ -258,8 +258,12 @@ class Harness {
 
   bool created() const { return inst_ != nullptr; }
   const cgw_plugin_v1& table() const { return *t_; }
-  // Every SEND step start()/resume()/drive() returned, in order.
-  const std::vector<Sent>& sent() const { return sent_; }
+  // Every SEND step start()/resume()/drive() returned, in order. Tests may
+  // call the plugin from several threads (as the gateway does).
+  std::vector<Sent> sent() const {
+    std::lock_guard lock(sent_mu_);
+    return sent_;
+  }
 
   StepPtr start(const std::string& op, const json::value& input) {
     const std::string in = input.is_null() ? "" : json::serialize(input);
@@ -285,7 +289,7 @@ class Harness {
     Run out;
     StepPtr s = start(op, input);
     for (size_t i = 0; s && s->kind == CGW_STEP_SEND; ++i) {
-      out.sent.push_back(sent_.back());
+      out.sent.push_back(copy_send(*s));
       if (i >= replies.size()) return out;
       s = resume(*s, replies[i]);
     }
@@ -317,12 +321,17 @@ class Harness {
 
  private:
   StepPtr record(cgw_step_v1* s) {
-    if (s && s->kind == CGW_STEP_SEND) sent_.push_back(copy_send(*s));
+    if (s && s->kind == CGW_STEP_SEND) {
+      Sent copy = copy_send(*s);
+      std::lock_guard lock(sent_mu_);
+      sent_.push_back(std::move(copy));
+    }
     return StepPtr(s, [t = t_](cgw_step_v1* p) { t->free_step(p); });
   }
 
   const cgw_plugin_v1* t_;
   cgw_instance* inst_ = nullptr;
+  mutable std::mutex sent_mu_;
   std::vector<Sent> sent_;
 };
 
