@@ -9,6 +9,7 @@
 #pragma once
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
@@ -155,11 +156,21 @@ using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
+// Refuses to prompt: without it OpenSSL would ask on the terminal for the
+// passphrase of an encrypted key, blocking the gateway at startup.
+inline int no_passphrase(char*, int, int, void*) {
+  return -1;
+}
 inline Pkey read_pem(std::string_view pem, bool private_key) {
+  if (pem.size() > static_cast<size_t>(INT32_MAX)) return nullptr;
   std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return nullptr;
-  return Pkey(private_key ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
-                          : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  Pkey key(private_key ? PEM_read_bio_PrivateKey(bio.get(), nullptr, &no_passphrase, nullptr)
+                       : PEM_read_bio_PUBKEY(bio.get(), nullptr, &no_passphrase, nullptr));
+  // Failures leave entries on OpenSSL's per-thread error queue; the host's
+  // own TLS code on the same thread must not find them later.
+  if (!key) ERR_clear_error();
+  return key;
 }
 }  // namespace detail
 
@@ -171,6 +182,7 @@ class PemKey {
   static std::optional<PemKey> private_key(std::string_view pem) { return make(pem, true); }
   static std::optional<PemKey> public_key(std::string_view pem) { return make(pem, false); }
   EVP_PKEY* get() const { return key_.get(); }
+  std::shared_ptr<EVP_PKEY> shared() const { return key_; }
 
  private:
   static std::optional<PemKey> make(std::string_view pem, bool priv) {
@@ -183,27 +195,40 @@ class PemKey {
   std::shared_ptr<EVP_PKEY> key_;  // shared: copies of a PemKey reuse one parse
 };
 
-// RSASSA-PKCS1-v1_5 with SHA-256: raw signature bytes.
-inline std::optional<std::string> rsa_sha256_sign(const PemKey& key, std::string_view data) {
+// RSASSA-PKCS1-v1_5 with SHA-256: raw signature bytes; nullopt when the key
+// cannot sign. Any EVP_PKEY: OpenSSL 3 lets many threads use one key.
+inline std::optional<std::string> rsa_sha256_sign(EVP_PKEY* key, std::string_view data) {
   detail::MdCtx ctx(EVP_MD_CTX_new());
+  const auto* in = reinterpret_cast<const unsigned char*>(data.data());
   size_t len = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size()) != 1)
-    return std::nullopt;
-  std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1)
-    return std::nullopt;
-  sig.resize(len);
-  return sig;
+  std::string sig;
+  if (ctx && EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
+      EVP_DigestSign(ctx.get(), nullptr, &len, in, data.size()) == 1) {
+    sig.resize(len);
+    if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, in,
+                       data.size()) == 1) {
+      sig.resize(len);
+      return sig;
+    }
+  }
+  ERR_clear_error();
+  return std::nullopt;
+}
+inline std::optional<std::string> rsa_sha256_sign(const PemKey& key, std::string_view data) {
+  return rsa_sha256_sign(key.get(), data);
 }
 
-inline bool rsa_sha256_verify(const PemKey& key, std::string_view data, std::string_view sig) {
+inline bool rsa_sha256_verify(EVP_PKEY* key, std::string_view data, std::string_view sig) {
   detail::MdCtx ctx(EVP_MD_CTX_new());
-  return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) == 1 &&
-         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                          reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+  const bool ok =
+      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                       reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+  if (!ok) ERR_clear_error();
+  return ok;
+}
+inline bool rsa_sha256_verify(const PemKey& key, std::string_view data, std::string_view sig) {
+  return rsa_sha256_verify(key.get(), data, sig);
 }
 
 // -------------------------------------------------------------- AES-GCM
@@ -218,7 +243,8 @@ inline std::optional<std::string> aes_gcm_seal(std::string_view key, std::string
                              : key.size() == 32 ? EVP_aes_256_gcm()
                                                 : nullptr;
   detail::CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!cipher || iv.empty() || !ctx) return std::nullopt;
+  if (!cipher || iv.empty() || !ctx || plaintext.size() > INT32_MAX - 64 || aad.size() > INT32_MAX)
+    return std::nullopt;
   const auto* k = reinterpret_cast<const unsigned char*>(key.data());
   const auto* v = reinterpret_cast<const unsigned char*>(iv.data());
   int len = 0;
