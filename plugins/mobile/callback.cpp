@@ -4,10 +4,9 @@
 #include "reply.hpp"
 #include "signing.hpp"
 
-#include <boost/url/parse.hpp>
+#include <cgw/encoding.hpp>
 
-#include <charconv>
-#include <cstdlib>
+#include <boost/url/parse.hpp>
 
 namespace cgw::mobile {
 namespace {
@@ -23,13 +22,6 @@ CallbackResult refuse(std::string reason, int status = 401) {
   r.ack_content_type = "application/json";
   r.ack_body = R"({"code":"1","message":"refused"})";
   return r;
-}
-
-std::optional<int64_t> parse_seconds(std::string_view s) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
 }
 
 bool plausible_nonce(std::string_view n) {
@@ -49,10 +41,8 @@ CallbackResult MobilePlugin::parse_callback(const HttpRequest& request) {
   if (!app_id || !timestamp || !nonce || !sig) return refuse("missing signature headers");
   if (*app_id != settings_.app_id) return refuse("unknown app id");
   if (!plausible_nonce(*nonce)) return refuse("malformed nonce");
-  const auto ts = parse_seconds(*timestamp);
-  const int64_t now = host().now_ms() / 1000;
-  // Compared without subtracting first: a huge timestamp must not overflow.
-  if (!ts || *ts > now + kClockSkewSeconds || *ts < now - kClockSkewSeconds)
+  const auto ts = encoding::parse_decimal(*timestamp);
+  if (!ts || !encoding::within_window(host().now_ms() / 1000, *ts, kClockSkewSeconds))
     return refuse("timestamp out of window");
 
   // The host hands over the path and query it received; an absolute URL is

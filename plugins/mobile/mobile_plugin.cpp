@@ -3,79 +3,27 @@
 #include "operations.hpp"
 #include "signing.hpp"
 
-#include <boost/url/encode.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
+#include <cgw/encoding.hpp>
+#include <cgw/settings.hpp>
 
 #include <algorithm>
-#include <limits>
-#include <stdexcept>
 
 namespace cgw::mobile {
-namespace {
-
-[[noreturn]] void bad_setting(std::string_view key, std::string_view problem) {
-  throw std::invalid_argument("mobile settings: '" + std::string(key) + "' " +
-                              std::string(problem));
-}
-
-std::string required_string(const YAML::Node& node, const char* key) {
-  const YAML::Node v = node[key];
-  if (!v.IsDefined() || v.IsNull()) bad_setting(key, "is required");
-  if (!v.IsScalar()) bad_setting(key, "must be a string");
-  if (v.Scalar().empty()) bad_setting(key, "must not be empty");
-  return v.Scalar();
-}
-
-int64_t optional_int(const YAML::Node& node, const char* key, int64_t fallback, int64_t lo,
-                     int64_t hi) {
-  const YAML::Node v = node[key];
-  if (!v.IsDefined() || v.IsNull()) return fallback;
-  int64_t x = 0;
-  if (!v.IsScalar() || !YAML::convert<int64_t>::decode(v, x) || x < lo || x > hi)
-    bad_setting(key, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
-  return x;
-}
-
-// An absolute http(s) URL with a host; nullopt otherwise.
-std::optional<boost::urls::url> http_url(std::string_view s) {
-  auto r = boost::urls::parse_absolute_uri(s);
-  if (!r || r->encoded_host().empty()) return std::nullopt;
-  if (r->scheme_id() != boost::urls::scheme::http && r->scheme_id() != boost::urls::scheme::https)
-    return std::nullopt;
-  return boost::urls::url(*r);
-}
-
-// Query components are encoded with everything but RFC 3986 "unreserved"
-// escaped, so '+', '=' and '&' in a cursor cannot be misread by any decoder
-// and the signed TARGET is exactly what goes on the wire.
-std::string encode_component(std::string_view s) {
-  return boost::urls::encode(s, boost::urls::unreserved_chars);
-}
-
-}  // namespace
 
 Settings Settings::from_yaml(const YAML::Node& node) {
-  if (!node.IsMap())
-    throw std::invalid_argument(
-        "mobile settings: expected a mapping with base_url, app_id, secret and callback_url");
+  const SettingsReader in("mobile", node);
   Settings s;
-  auto base = http_url(required_string(node, "base_url"));
   // A query on the base would end up in the middle of every signed TARGET.
-  if (!base || base->has_query())
-    bad_setting("base_url", "must be an absolute http(s) URL without query or fragment");
-  s.base_url = std::move(*base);
-  s.app_id = required_string(node, "app_id");
+  s.base_url = in.url("base_url");
+  s.app_id = in.text("app_id");
   // It travels in a header: control characters would split or corrupt it.
   if (std::any_of(s.app_id.begin(), s.app_id.end(),
                   [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
-    bad_setting("app_id", "must not contain control characters");
-  s.secret = required_string(node, "secret");
-  s.callback_url = required_string(node, "callback_url");
-  if (!http_url(s.callback_url)) bad_setting("callback_url", "must be an absolute http(s) URL");
-  s.hold_minutes = optional_int(node, "hold_minutes", 30, 1, 24 * 60);
-  s.timeout_ms = static_cast<uint32_t>(
-      optional_int(node, "timeout_ms", 0, 1, std::numeric_limits<uint32_t>::max()));
+    in.fail("app_id", "must not contain control characters");
+  s.secret = in.text("secret");
+  s.callback_url = std::string(in.url("callback_url", /*base=*/false).buffer());
+  s.hold_minutes = in.integer("hold_minutes", 30, 1, 24 * 60);
+  s.timeout_ms = in.timeout_ms();
   return s;
 }
 
@@ -88,8 +36,11 @@ HttpRequest MobilePlugin::build_request(const Outbound& out) const {
   std::string path(settings_.base_url.encoded_path());
   while (!path.empty() && path.back() == '/') path.pop_back();
   u.set_encoded_path(path + out.path);
+  // Query components are encoded with everything but RFC 3986 "unreserved"
+  // escaped, so '+', '=' and '&' in a cursor cannot be misread by any
+  // decoder and the signed TARGET is exactly what goes on the wire.
   for (const auto& [k, v] : out.query)
-    u.encoded_params().append({encode_component(k), encode_component(v)});
+    u.encoded_params().append({encoding::url_encode(k), encoding::url_encode(v)});
 
   HttpRequest req;
   req.method = out.method;
@@ -140,7 +91,7 @@ Step MobilePlugin::resume(const json::value& state, const HttpResponse& response
   try {
     return Step::done(op->finish(std::get<json::object>(reply), *st));
   } catch (const BadReply& e) {
-    return Step::fail(bad_response(op->traits, e.what()));
+    return Step::fail(bad_reply(prefix(op->traits), op->traits, e.what()));
   }
 }
 

@@ -1,21 +1,12 @@
 #include "reply.hpp"
 
-#include <algorithm>
 #include <array>
-#include <cstdint>
-#include <limits>
 
 namespace cgw::mobile {
 namespace {
 
-struct CodeRow {
-  std::string_view carrier_code;
-  const char* gateway_code;
-  bool retryable;
-  const char* text;  // fixed text: the carrier's own message may echo PII
-};
-
-constexpr std::array<CodeRow, 11> kCodes{{
+// Fixed texts: the carrier's own message may echo personal data.
+constexpr std::array<CodeRule, 12> kCodes{{
     {"1001", code::kCarrierAuthFailed, false, "bad signature"},
     {"1002", code::kCarrierAuthFailed, true, "timestamp out of window"},
     {"1003", code::kCarrierAuthFailed, true, "nonce replayed"},
@@ -27,9 +18,10 @@ constexpr std::array<CodeRow, 11> kCodes{{
     {"3004", code::kPlanNotFound, false, "plan not found"},
     {"5001", code::kOrderNotFound, false, "order not found"},
     {"5002", code::kReservationNotFound, false, "lock does not belong to this number"},
+    {"9999", code::kCarrierUnavailable, true, "carrier system busy"},
 }};
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kKycReasons{{
+constexpr std::array<NameRule, 9> kKycReasons{{
     {"4001", "ID_INVALID"},
     {"4002", "ID_NAME_MISMATCH"},
     {"4003", "ID_NOT_FOUND"},
@@ -41,98 +33,32 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kKycReaso
     {"4009", "ID_INVALIDATED"},
 }};
 
-// A code we are willing to copy into an error: short and plain, so a hostile
-// or broken carrier cannot smuggle arbitrary text (or PII) into our errors.
-bool plausible_code(std::string_view c) {
-  return !c.empty() && c.size() <= 16 && std::all_of(c.begin(), c.end(), [](char ch) {
-    return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-           ch == '_' || ch == '-';
-  });
-}
-
-std::string field_error(std::string_view key, std::string_view problem) {
-  return "field '" + std::string(key) + "' " + std::string(problem);
-}
-
-const json::value& member(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) throw BadReply(field_error(key, "is missing"));
-  return *v;
-}
+constexpr std::array<NameRule, 3> kOrderStates{
+    {{"PROCESSING", "submitted"}, {"SUCCESS", "activated"}, {"FAILED", "failed"}}};
 
 }  // namespace
 
-Error bad_response(const OpTraits& op, std::string_view what) {
-  return Error{code::kCarrierBadResponse,
-               "mobile " + std::string(op.name) + ": bad carrier reply: " + std::string(what),
-               {},
-               false,
-               op.writes};
+std::string prefix(const OpTraits& op) {
+  return "mobile " + std::string(op.name) + ": ";
 }
 
 Reply unwrap_reply(const HttpResponse& r, const OpTraits& op) {
-  const std::string prefix = "mobile " + std::string(op.name) + ": ";
-  switch (r.transport) {
-    case CGW_TRANSPORT_OK:
-      break;
-    case CGW_TRANSPORT_NOT_SENT:
-      // Nothing reached the carrier, so even a write is safe to retry.
-      return Error{code::kCarrierUnavailable, prefix + "carrier not reachable", {}, true, false};
-    case CGW_TRANSPORT_RESPONSE_TOO_BIG:
-      return bad_response(op, "response too big");
-    case CGW_TRANSPORT_TIMEOUT:
-    case CGW_TRANSPORT_BROKEN:
-    default:
-      // Unknown transport codes from a newer host are treated like a lost
-      // reply: the conservative reading for writes.
-      return Error{
-          code::kCarrierTimeout, prefix + "no complete reply from carrier", {}, true, op.writes};
-  }
-  if (r.status >= 500 && r.status <= 599)
-    return Error{code::kCarrierUnavailable,
-                 prefix + "carrier HTTP " + std::to_string(r.status),
-                 {},
-                 true,
-                 op.unknown_on_5xx};
-  // The protocol answers everything, errors included, with HTTP 200; any
-  // other status was not produced by the carrier application.
-  if (r.status != 200)
-    return Error{code::kCarrierBadResponse,
-                 prefix + "unexpected carrier HTTP " + std::to_string(r.status),
-                 {},
-                 false,
-                 false};
-
-  boost::system::error_code ec;
-  json::value body = json::parse(r.body, ec);
-  if (ec) return bad_response(op, "not valid JSON");
-  if (!body.is_object()) return bad_response(op, "not a JSON object");
-  const json::object& env = body.get_object();
-  const json::value* c = env.if_contains("code");
-  if (!c || !c->is_string()) return bad_response(op, "no string 'code'");
-  std::string_view code = c->get_string();
-  if (code != "0") {
-    if (!plausible_code(code)) return bad_response(op, "malformed 'code'");
+  // The protocol answers everything, errors included, with HTTP 200 and
+  // {"code":"0","data":{...}}; any other status was not produced by the
+  // carrier application.
+  return unwrap_json(r, prefix(op), op, JsonEnvelope{}, [&](std::string_view code) {
     Error e = map_business_code(code);
     // Nonces are random per request: a nonce the carrier has seen means it
     // got this very request before (the host resent a replayable request
     // after a connection broke), so a write's outcome is unknown.
     if (code == "1003") e.outcome_unknown = op.writes;
     return e;
-  }
-  const json::value* data = env.if_contains("data");
-  if (!data || !data->is_object()) return bad_response(op, "no 'data' object");
-  return data->get_object();
+  });
 }
 
 Error map_business_code(std::string_view carrier_code) {
+  if (auto e = map_code(kCodes, carrier_code, "mobile: ")) return std::move(*e);
   const std::string cc(carrier_code);
-  for (const auto& row : kCodes)
-    if (row.carrier_code == carrier_code)
-      return Error{row.gateway_code, "mobile: " + std::string(row.text) + " (" + cc + ")", cc,
-                   row.retryable, false};
-  if (carrier_code == "9999")
-    return Error{code::kCarrierUnavailable, "mobile: carrier system busy (9999)", cc, true, false};
   // The carrier re-checks the applicant at order time; its KYC verdict is
   // the useful message (a reason name, not personal data).
   if (auto reason = kyc_reason(carrier_code))
@@ -142,73 +68,11 @@ Error map_business_code(std::string_view carrier_code) {
 }
 
 std::optional<std::string_view> kyc_reason(std::string_view carrier_code) {
-  for (const auto& [c, reason] : kKycReasons)
-    if (c == carrier_code) return reason;
-  return std::nullopt;
+  return lookup(kKycReasons, carrier_code);
 }
 
 std::optional<std::string_view> order_status(std::string_view order_state) {
-  if (order_state == "PROCESSING") return "submitted";
-  if (order_state == "SUCCESS") return "activated";
-  if (order_state == "FAILED") return "failed";
-  return std::nullopt;
-}
-
-const json::object& as_object(const json::value& v, std::string_view what) {
-  if (!v.is_object()) throw BadReply(std::string(what) + " is not an object");
-  return v.get_object();
-}
-
-const json::object& req_object(const json::object& o, std::string_view key) {
-  const json::value& v = member(o, key);
-  if (!v.is_object()) throw BadReply(field_error(key, "is not an object"));
-  return v.get_object();
-}
-
-const json::array& req_array(const json::object& o, std::string_view key) {
-  const json::value& v = member(o, key);
-  if (!v.is_array()) throw BadReply(field_error(key, "is not an array"));
-  return v.get_array();
-}
-
-std::string req_string(const json::object& o, std::string_view key) {
-  const json::value& v = member(o, key);
-  if (!v.is_string()) throw BadReply(field_error(key, "is not a string"));
-  return std::string(v.get_string());
-}
-
-std::string opt_string(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return {};
-  if (!v->is_string()) throw BadReply(field_error(key, "is not a string"));
-  return std::string(v->get_string());
-}
-
-int64_t req_int(const json::object& o, std::string_view key) {
-  const json::value& v = member(o, key);
-  // Integers only: a double such as 1.5 fen is a broken reply, not a price.
-  if (v.is_int64()) return v.get_int64();
-  if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-    return static_cast<int64_t>(v.get_uint64());
-  throw BadReply(field_error(key, "is not an integer"));
-}
-
-std::optional<int64_t> opt_int(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return std::nullopt;
-  return req_int(o, key);
-}
-
-std::string req_id(const json::object& o, std::string_view key) {
-  std::string s = req_string(o, key);
-  if (s.empty()) throw BadReply(field_error(key, "is empty"));
-  return s;
-}
-
-bool req_bool(const json::object& o, std::string_view key) {
-  const json::value& v = member(o, key);
-  if (!v.is_bool()) throw BadReply(field_error(key, "is not a boolean"));
-  return v.get_bool();
+  return lookup(kOrderStates, order_state);
 }
 
 }  // namespace cgw::mobile

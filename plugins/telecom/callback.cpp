@@ -3,35 +3,12 @@
 #include "reply.hpp"
 #include "telecom_plugin.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <cgw/crypto.hpp>
 
 namespace cgw::telecom {
 namespace {
 
 constexpr int64_t kClockSkewSeconds = 300;
-
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  // One-shot HMAC() keeps no state, so concurrent callers are safe.
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len))
-    throw std::runtime_error("HMAC-SHA256 failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 15]);
-  }
-  return out;
-}
-
-// Constant time (CRYPTO_memcmp): a forger learns nothing from timing.
-bool equal_constant_time(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && (a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0);
-}
 
 std::string ack(const char* code, const char* message) {
   // Built with pugixml like every other document, without a declaration so
@@ -71,8 +48,8 @@ CallbackResult TelecomPlugin::parse_callback(const HttpRequest& request) {
   if (!ts || *ts > now + kClockSkewSeconds || *ts < now - kClockSkewSeconds)
     return refuse("timestamp out of window");
   const std::string expected =
-      hmac_sha256_hex(settings_.callback_secret, *timestamp + "\n" + request.body);
-  if (!equal_constant_time(expected, *signature)) return refuse("bad signature");
+      crypto::hmac_sha256_hex(settings_.callback_secret, *timestamp + "\n" + request.body);
+  if (!crypto::equal_constant_time(expected, *signature)) return refuse("bad signature");
 
   // Content-Type is not checked: the signature already proves the body.
   pugi::xml_document doc;

@@ -1,19 +1,12 @@
 #include "reply.hpp"
 
-#include <algorithm>
 #include <array>
 
 namespace cgw::telecom {
 namespace {
 
-struct CodeRow {
-  std::string_view carrier_code;
-  const char* gateway_code;
-  bool retryable;
-  const char* text;  // fixed text: the carrier's own message may echo PII
-};
-
-constexpr std::array<CodeRow, 19> kCodes{{
+// Fixed texts: the carrier's own message may echo personal data.
+constexpr std::array<CodeRule, 19> kCodes{{
     {"10001", code::kCarrierAuthFailed, false, "access token missing"},
     {"10002", code::kCarrierAuthFailed, true, "access token invalid"},
     {"10003", code::kCarrierAuthFailed, true, "access token expired"},
@@ -35,7 +28,7 @@ constexpr std::array<CodeRow, 19> kCodes{{
     {"90001", code::kCarrierUnavailable, true, "carrier system busy"},
 }};
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kKycReasons{{
+constexpr std::array<NameRule, 9> kKycReasons{{
     {"40001", "ID_INVALID"},
     {"40002", "ID_NAME_MISMATCH"},
     {"40003", "ID_NOT_FOUND"},
@@ -58,56 +51,27 @@ std::string error_prefix(const CallTraits& t) {
 }
 
 bool plausible_code(std::string_view c) {
-  return !c.empty() && c.size() <= 32 && std::all_of(c.begin(), c.end(), [](char ch) {
-    return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-           ch == '_' || ch == '-';
-  });
+  return cgw::plausible_code(c, 32);
 }
 
+namespace {
+// The SDK's mapping needs only the flags; the message prefix names the call.
+OpTraits op_traits(const CallTraits& t) {
+  return OpTraits{t.op, t.writes, t.unknown_on_5xx, false};
+}
+}  // namespace
+
 Error bad_response(const CallTraits& t, std::string_view what) {
-  return Error{code::kCarrierBadResponse,
-               error_prefix(t) + "bad carrier reply: " + std::string(what),
-               {},
-               false,
-               t.writes};
+  return bad_reply(error_prefix(t), op_traits(t), what);
 }
 
 std::optional<Error> transport_failure(const HttpResponse& r, const CallTraits& t) {
-  switch (r.transport) {
-    case CGW_TRANSPORT_OK:
-      break;
-    case CGW_TRANSPORT_NOT_SENT:
-      // Nothing reached the carrier, so even a write is safe to retry.
-      return Error{
-          code::kCarrierUnavailable, error_prefix(t) + "carrier not reachable", {}, true, false};
-    case CGW_TRANSPORT_RESPONSE_TOO_BIG:
-      return bad_response(t, "response too big");
-    case CGW_TRANSPORT_TIMEOUT:
-    case CGW_TRANSPORT_BROKEN:
-    default:
-      // Unknown transport codes from a newer host read like a lost reply:
-      // the conservative reading for writes.
-      return Error{code::kCarrierTimeout,
-                   error_prefix(t) + "no complete reply from carrier",
-                   {},
-                   true,
-                   t.writes};
-  }
-  if (r.status >= 500 && r.status <= 599)
-    return Error{code::kCarrierUnavailable,
-                 error_prefix(t) + "carrier HTTP " + std::to_string(r.status),
-                 {},
-                 true,
-                 t.unknown_on_5xx};
-  return std::nullopt;
+  return transport_error(r, error_prefix(t), op_traits(t));
 }
 
 Error map_carrier_code(std::string_view carrier_code, const CallTraits& t) {
+  if (auto e = map_code(kCodes, carrier_code, error_prefix(t))) return std::move(*e);
   const std::string cc(carrier_code);
-  for (const auto& row : kCodes)
-    if (row.carrier_code == carrier_code)
-      return Error{row.gateway_code, error_prefix(t) + row.text + " (" + cc + ")", cc,
-                   row.retryable, false};
   if (carrier_code == kUpstreamTimeout)
     return Error{code::kCarrierUnavailable,
                  error_prefix(t) + "real-name system timed out (" + cc + ")", cc, true, false};
@@ -121,9 +85,7 @@ Error map_carrier_code(std::string_view carrier_code, const CallTraits& t) {
 }
 
 std::optional<std::string_view> kyc_reason(std::string_view carrier_code) {
-  for (const auto& [c, reason] : kKycReasons)
-    if (c == carrier_code) return reason;
-  return std::nullopt;
+  return lookup(kKycReasons, carrier_code);
 }
 
 Unwrapped unwrap_reply(const HttpResponse& r, const CallTraits& t, pugi::xml_document& doc) {

@@ -5,6 +5,7 @@
 #include "xml_fields.hpp"
 
 #include <cgw/plugin.hpp>
+#include <cgw/reply.hpp>
 
 #include <optional>
 #include <string>

@@ -4,6 +4,8 @@
 // never its value, which may be personal data).
 #pragma once
 
+#include <cgw/reply.hpp>
+
 #include <pugixml.hpp>
 
 #include <cstdint>
@@ -15,10 +17,8 @@
 
 namespace cgw::telecom {
 
-class BadReply : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// The SDK's BadReply (<cgw/reply.hpp>), shared with the JSON readers.
+using cgw::BadReply;
 
 // Parses UTF-8 XML. False for anything that is not a well-formed document
 // with exactly one top-level element. No DTDs or external entities are ever

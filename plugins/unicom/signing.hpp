@@ -1,22 +1,22 @@
 // Request signing and timestamps of the unicom protocol
-// (docs/carriers/unicom.md, "Transport and signing"). Pure functions over
-// OpenSSL and std::chrono so tests can check them alone.
+// (docs/carriers/unicom.md, "Transport and signing"), on the SDK's crypto and
+// encoding helpers so tests can check them alone.
 #pragma once
+
+#include <cgw/encoding.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 namespace cgw::unicom {
 
 // One form parameter, decoded (as signed), in the order it is sent.
-using Param = std::pair<std::string, std::string>;
-using Params = std::vector<Param>;
+using encoding::Param;
+using encoding::Params;
 
-// Upper-case hex MD5 of `data` (OpenSSL EVP).
+// Upper-case hex MD5 of `data`.
 std::string md5_upper_hex(std::string_view data);
 
 // secret + name1 + value1 + name2 + value2 ... + secret over every parameter

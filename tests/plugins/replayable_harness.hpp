@@ -1,13 +1,15 @@
 // Which requests a built carrier module declares replayable
 // (CGW_REQUEST_REPLAYABLE in cgw_step_v1.request_flags, ABI 1.1), read the
 // way the gateway's host reads them: the real module is dlopen()ed, created
-// through its cgw_plugin_entry table with a small host (fixed clock,
-// counting "random" bytes, an in-memory cache), and each operation is run
+// through its cgw_plugin_entry table with the SDK's fake host
+// (<cgw/testing.hpp>: fixed clock, counting "random" bytes, an in-memory
+// cache), and each operation is run
 // step by step with canned carrier replies. Used by the
 // tests/plugins/<carrier>/<carrier>_replayable_test.cpp files.
 #pragma once
 
 #include <cgw/abi.h>
+#include <cgw/testing.hpp>
 
 #include <gtest/gtest.h>
 
@@ -21,49 +23,7 @@
 
 namespace cgw::test::replayable {
 
-inline std::string sv(cgw_str s) {
-  return s.len ? std::string(s.ptr, s.len) : std::string();
-}
-inline cgw_str cs(const std::string& s) {
-  return cgw_str{s.data(), s.size()};
-}
-
-struct Host {
-  std::mutex mu;
-  unsigned char next_byte = 0;
-  std::map<std::string, std::string> cache;
-};
-inline Host& host_of(void* ctx) {
-  return *static_cast<Host*>(ctx);
-}
-
-inline const cgw_host_v1 kHost = {
-    sizeof(cgw_host_v1),
-    CGW_ABI_MAJOR,
-    CGW_ABI_MINOR,
-    [](void*, int32_t, cgw_str) {},
-    [](void*, size_t n) { return std::malloc(n); },
-    [](void*, void* p) { std::free(p); },
-    [](void*) -> int64_t { return 1763800000123; },
-    [](void* ctx, void* buf, size_t len) {
-      std::lock_guard lock(host_of(ctx).mu);
-      for (size_t i = 0; i < len; ++i)
-        static_cast<unsigned char*>(buf)[i] = host_of(ctx).next_byte++;
-    },
-    [](void* ctx, cgw_str k, cgw_str v, int64_t) {
-      std::lock_guard lock(host_of(ctx).mu);
-      host_of(ctx).cache[sv(k)] = sv(v);
-    },
-    [](void* ctx, cgw_str k, cgw_str* out) -> int32_t {
-      std::lock_guard lock(host_of(ctx).mu);
-      auto it = host_of(ctx).cache.find(sv(k));
-      if (it == host_of(ctx).cache.end()) return 0;
-      char* p = static_cast<char*>(std::malloc(it->second.size() + 1));
-      it->second.copy(p, it->second.size());
-      *out = cgw_str{p, it->second.size()};
-      return 1;
-    },
-};
+inline const cgw_host_v1& kHost = *FakeHost::table();
 
 // One request the module asked the host to send.
 struct Sent {
@@ -102,7 +62,7 @@ class Module {
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
-  Host& host() { return host_; }
+  FakeHost& host() { return host_; }
 
   // Runs `op` with `input` and returns every request it sends: each one
   // is answered with the next of `replies` (HTTP 200), and the run stops at
@@ -161,7 +121,7 @@ class Module {
   void* lib_ = nullptr;
   const cgw_plugin_v1* table_ = nullptr;
   cgw_instance* inst_ = nullptr;
-  Host host_;
+  FakeHost host_;
 };
 
 }  // namespace cgw::test::replayable

@@ -165,8 +165,8 @@ TEST(MvnoOperations, InventoryMapsStatusAndLeavesOutInconsistentNumbers) {
   EXPECT_EQ(r.at("has_more"), true);
   EXPECT_EQ(r.at("change_cursor"), "cs1.7");
   EXPECT_EQ(r.at("total"), 1000000);
-  ASSERT_FALSE(m.host.logs.empty());
-  EXPECT_NE(m.host.logs.back().find("left out 2"), std::string::npos);
+  ASSERT_FALSE(m.host.logs().empty());
+  EXPECT_NE(m.host.logs().back().find("left out 2"), std::string::npos);
 }
 
 TEST(MvnoOperations, InventoryWithoutChangeCursorHasNone) {

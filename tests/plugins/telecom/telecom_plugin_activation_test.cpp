@@ -196,14 +196,15 @@ TEST(TelecomConfig, InvalidSettingsAreConfigInvalid) {
     Telecom t(yaml);
     EXPECT_FALSE(t.created()) << yaml;
     EXPECT_EQ(t.create_code, "CONFIG_INVALID") << yaml;
-    EXPECT_NE(t.create_error.find(needle), std::string::npos) << yaml << " -> " << t.create_error;
-    EXPECT_EQ(t.create_error.find("TOPSECRET"), std::string::npos);
-    EXPECT_EQ(t.create_error.find("CBSECRET"), std::string::npos);
+    EXPECT_NE(t.create_error.message.find(needle), std::string::npos)
+        << yaml << " -> " << t.create_error.message;
+    EXPECT_EQ(t.create_error.message.find("TOPSECRET"), std::string::npos);
+    EXPECT_EQ(t.create_error.message.find("CBSECRET"), std::string::npos);
   }
   Telecom base_path(
       "{base_url: 'https://gw.example:8443/ct/', client_id: c, client_secret: s, "
       "callback_secret: k, callback_url: 'http://cb', timeout_ms: 2500}");
-  ASSERT_TRUE(base_path.created()) << base_path.create_error;
+  ASSERT_TRUE(base_path.created()) << base_path.create_error.message;
   auto r = base_path.run(cgw::op::kPlansList, nullptr, {});
   EXPECT_EQ(r.sent.at(0).url, "https://gw.example:8443/ct/oauth/token");
 }
@@ -222,7 +223,7 @@ TEST(TelecomPrivacy, ErrorsAndLogsNeverCarryPiiOrSecrets) {
       EXPECT_EQ(r.error.message.find(kIdNumber), std::string::npos) << op << " " << reply.body;
     }
   }
-  for (const auto& line : t.host.logs)
+  for (const auto& line : t.host.logs())
     for (const char* secret : {kName, kIdNumber, kClientSecret, kCallbackSecret, "TK2"})
       EXPECT_EQ(line.find(secret), std::string::npos) << line;
 }

@@ -1,12 +1,14 @@
 // Helpers and fixtures shared by telecom_plugin_activation_test.cpp,
-// telecom_plugin_operations_test.cpp, telecom_plugin_test.cpp.
-// telecom_plugin_codes_test.cpp, telecom_plugin_operations_test.cpp): helpers and fixtures.
+// telecom_plugin_operations_test.cpp, telecom_plugin_test.cpp: the plugin on
+// the SDK's fake host (<cgw/testing.hpp>: clock, cache with TTLs, logs) plus
+// the telecom protocol's canned replies.
 #pragma once
 
 #include "telecom_plugin.hpp"
 #include "token.hpp"
 
 #include <cgw/plugin.hpp>
+#include <cgw/testing.hpp>
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -46,64 +48,13 @@ callback_url: http://127.0.0.1:8080/v1/callbacks/telecom
 constexpr uint64_t kAllCaps = CGW_CAP_PLANS | CGW_CAP_INVENTORY_SYNC | CGW_CAP_RESERVE |
                               CGW_CAP_KYC | CGW_CAP_ACTIVATION | CGW_CAP_CALLBACKS;
 
-inline std::string sv(cgw_str s) {
-  return s.len ? std::string(s.ptr, s.len) : std::string();
-}
-inline cgw_str cs(const std::string& s) {
-  return cgw_str{s.data(), s.size()};
-}
-
-// ----------------------------------------------------------- fake host ---
-
-struct FakeHost {
-  std::atomic<int64_t> now_ms{kNowMs};
-  std::mutex mu;
-  struct Entry {
-    std::string value;
-    int64_t expires_at_ms = 0;  // 0: never
-  };
-  std::map<std::string, Entry> cache;
-  std::vector<int64_t> put_ttls;
-  std::vector<std::string> logs;
-};
-
-inline FakeHost& fake(void* ctx) {
-  return *static_cast<FakeHost*>(ctx);
-}
-
-const cgw_host_v1 kHost = {
-    sizeof(cgw_host_v1),
-    CGW_ABI_MAJOR,
-    CGW_ABI_MINOR,
-    [](void* ctx, int32_t, cgw_str m) {
-      std::lock_guard lock(fake(ctx).mu);
-      fake(ctx).logs.push_back(sv(m));
-    },
-    [](void*, size_t n) { return std::malloc(n ? n : 1); },
-    [](void*, void* p) { std::free(p); },
-    [](void* ctx) -> int64_t { return fake(ctx).now_ms.load(); },
-    [](void*, void* buf, size_t len) {
-      for (size_t i = 0; i < len; ++i) static_cast<unsigned char*>(buf)[i] = 0x5a;
-    },
-    [](void* ctx, cgw_str k, cgw_str v, int64_t ttl) {
-      auto& h = fake(ctx);
-      std::lock_guard lock(h.mu);
-      h.cache[sv(k)] = {sv(v), ttl > 0 ? h.now_ms.load() + ttl : 0};
-      h.put_ttls.push_back(ttl);
-    },
-    [](void* ctx, cgw_str k, cgw_str* out) -> int32_t {
-      auto& h = fake(ctx);
-      std::lock_guard lock(h.mu);
-      auto it = h.cache.find(sv(k));
-      if (it == h.cache.end()) return 0;
-      if (it->second.expires_at_ms && it->second.expires_at_ms <= h.now_ms.load()) return 0;
-      const std::string& v = it->second.value;
-      char* p = static_cast<char*>(std::malloc(v.size() + 1));
-      v.copy(p, v.size());
-      *out = cgw_str{p, v.size()};
-      return 1;
-    },
-};
+using cgw::test::cs;
+using cgw::test::Err;
+using cgw::test::Reply;
+using cgw::test::Run;
+using cgw::test::sv;
+// The host table the dlopen() tests hand to the real module's entry point.
+inline const cgw_host_v1& kHost = *cgw::test::FakeHost::table();
 
 inline std::string hmac_hex(const std::string& key, const std::string& msg) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -121,11 +72,6 @@ inline std::string hmac_hex(const std::string& key, const std::string& msg) {
 
 // ------------------------------------------------------- canned replies ---
 
-struct Reply {
-  int transport = CGW_TRANSPORT_OK;
-  int status = 200;
-  std::string body;
-};
 inline Reply ok(const std::string& data) {
   return {CGW_TRANSPORT_OK, 200,
           R"(<?xml version="1.0" encoding="UTF-8"?><Response><Code>0</Code>)"
@@ -162,71 +108,20 @@ inline std::string order_xml(const std::string& status, const std::string& extra
 
 // ------------------------------------------------------------- harness ---
 
-struct Sent {
-  std::string method, url, body;
-  std::map<std::string, std::string> headers;
-  std::string state;
-};
-
-struct Err {
-  std::string code, message, carrier_code;
-  bool retryable = false, outcome_unknown = false;
-};
-
-struct TestTag {};
-
-class Telecom {
+// The plugin through its C ABI table on a fake host whose clock stands at
+// kNowMs and whose random bytes are all 0x5a.
+class Telecom : public cgw::test::Harness<TelecomPlugin> {
  public:
   explicit Telecom(const std::string& yaml = kConfig, const cgw_plugin_v1* table = nullptr)
-      : t_(table ? table
-                 : cgw::detail::Exporter<TelecomPlugin, TestTag>::entry(
-                       &kHost, "telecom", "1.0.0", CGW_CARRIER_MNO, kAllCaps)) {
-    cgw_step_v1* e = nullptr;
-    inst_ = t_->create(&host, cs(yaml), &e);
-    if (e) {
-      create_error = sv(e->error.message);
-      create_code = sv(e->error.code);
-      t_->free_step(e);
-    }
+      : Harness(yaml, {"telecom", CGW_CARRIER_MNO, kAllCaps}, table, kNowMs) {
+    host.set_random_byte(0x5a);
+    create_code = create_error.code;
   }
-  ~Telecom() {
-    if (inst_) t_->destroy(inst_);
-  }
-  bool created() const { return inst_ != nullptr; }
-  void seed_token(const std::string& t) { host.cache["telecom.access_token"] = {t, 0}; }
+  void seed_token(const std::string& t) { host.cache_put("telecom.access_token", t); }
 
-  // Starts `op`, answers each SEND with the next reply; stops at DONE/FAIL or
-  // when the replies run out (then `final` is the pending SEND).
-  struct Run {
-    std::vector<Sent> sent;
-    int kind = 0;
-    json::value result;
-    Err error;
-  };
+  // Starts `op` and answers each SEND with the next reply (Harness::drive).
   Run run(const std::string& op, const json::value& input, const std::vector<Reply>& replies) {
-    Run r;
-    const std::string in = input.is_null() ? "" : json::serialize(input);
-    cgw_step_v1* s = t_->start(inst_, cs(op), cs(in));
-    for (size_t i = 0; s && s->kind == CGW_STEP_SEND; ++i) {
-      Sent x{sv(s->request.method), sv(s->request.url), sv(s->request.body), {}, sv(s->state)};
-      for (size_t h = 0; h < s->request.header_count; ++h)
-        x.headers[sv(s->request.headers[h].name)] = sv(s->request.headers[h].value);
-      r.sent.push_back(std::move(x));
-      if (i >= replies.size()) break;
-      const cgw_http_response_v1 resp{replies[i].transport, replies[i].status, nullptr, 0,
-                                      cs(replies[i].body)};
-      const std::string state = r.sent.back().state;
-      t_->free_step(s);
-      s = t_->resume(inst_, cs(state), &resp);
-    }
-    if (!s) return r;
-    r.kind = s->kind;
-    if (s->kind == CGW_STEP_DONE) r.result = json::parse(sv(s->result_json));
-    if (s->kind == CGW_STEP_FAIL)
-      r.error = {sv(s->error.code), sv(s->error.message), sv(s->error.carrier_code),
-                 s->error.retryable != 0, s->error.outcome_unknown != 0};
-    t_->free_step(s);
-    return r;
+    return drive(op, input, replies);
   }
 
   struct Callback {
@@ -236,23 +131,12 @@ class Telecom {
   };
   Callback callback(const std::vector<std::pair<std::string, std::string>>& headers,
                     const std::string& body) {
-    std::vector<cgw_header> hs;
-    for (const auto& [k, v] : headers) hs.push_back({cs(k), cs(v)});
-    const std::string method = "POST", url = "/v1/callbacks/telecom";
-    const cgw_http_request_v1 req{cs(method), cs(url), hs.data(), hs.size(), cs(body), 0};
-    cgw_callback_v1* c = t_->parse_callback(inst_, &req);
-    Callback out{c->verified != 0,   c->ack_status,     sv(c->ack_body),
-                 sv(c->events_json), sv(c->error.code), sv(c->error.message)};
-    t_->free_callback(c);
-    return out;
+    auto c = Harness::callback("POST", "/v1/callbacks/telecom", headers, body);
+    return {c->verified != 0,   c->ack_status,     sv(c->ack_body),
+            sv(c->events_json), sv(c->error.code), sv(c->error.message)};
   }
 
-  FakeHost host;
-  std::string create_error, create_code;
-
- private:
-  const cgw_plugin_v1* t_;
-  cgw_instance* inst_ = nullptr;
+  std::string create_code;  // create_error.code, as the tests name it
 };
 
 inline json::value valid_input(const std::string& op) {

@@ -1,6 +1,7 @@
 // Helpers and fixtures shared by unicom_plugin_mapping_test.cpp,
-// unicom_plugin_test.cpp.
-// unicom_plugin_operations_test.cpp): helpers and fixtures.
+// unicom_plugin_test.cpp: the plugin on the SDK's fake host
+// (<cgw/testing.hpp>) plus the unicom protocol's canned replies and an
+// independent computation of its sign.
 #pragma once
 
 #include "operations.hpp"
@@ -8,6 +9,7 @@
 #include "unicom_plugin.hpp"
 
 #include <cgw/plugin.hpp>
+#include <cgw/testing.hpp>
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -45,32 +47,12 @@ lock_minutes: 45
 constexpr uint64_t kCaps =
     CGW_CAP_PLANS | CGW_CAP_INVENTORY_SYNC | CGW_CAP_RESERVE | CGW_CAP_KYC | CGW_CAP_ACTIVATION;
 
-inline std::string sv(cgw_str s) {
-  return s.len ? std::string(s.ptr, s.len) : std::string();
-}
-inline cgw_str cs(const std::string& s) {
-  return cgw_str{s.data(), s.size()};
-}
-
-// ----------------------------------------------------------- fake host ---
-
-inline std::atomic<unsigned> g_random_counter{0};
-
-const cgw_host_v1 kHost = {
-    sizeof(cgw_host_v1),
-    CGW_ABI_MAJOR,
-    CGW_ABI_MINOR,
-    [](void*, int32_t, cgw_str) {},
-    [](void*, size_t n) { return std::malloc(n); },
-    [](void*, void* p) { std::free(p); },
-    [](void*) -> int64_t { return kNowMs; },
-    [](void*, void* buf, size_t len) {
-      for (size_t i = 0; i < len; ++i)
-        static_cast<unsigned char*>(buf)[i] = static_cast<unsigned char>(g_random_counter++);
-    },
-    [](void*, cgw_str, cgw_str, int64_t) {},
-    [](void*, cgw_str, cgw_str*) -> int32_t { return 0; },
-};
+using cgw::test::cs;
+using cgw::test::Err;
+using cgw::test::Reply;
+using cgw::test::sv;
+// The host table the dlopen() tests hand to the real module's entry point.
+inline const cgw_host_v1& kHost = *cgw::test::FakeHost::table();
 
 // ------------------------------------------------- independent signing ---
 
@@ -104,11 +86,6 @@ inline std::string expected_sign(const std::string& secret,
 
 // ------------------------------------------------------------- harness ---
 
-struct Reply {
-  int transport = CGW_TRANSPORT_OK;
-  int status = 200;
-  std::string body;
-};
 inline Reply ok(json::value data) {
   return {CGW_TRANSPORT_OK, 200,
           json::serialize(json::object{{"code", "0000"}, {"msg", "success"}, {"data", data}})};
@@ -127,80 +104,19 @@ inline Reply raw(std::string body) {
   return {CGW_TRANSPORT_OK, 200, std::move(body)};
 }
 
-struct Err {
-  std::string code, message, carrier_code;
-  bool retryable = false, outcome_unknown = false;
-};
-
-struct TestTag {};
-
-class Unicom {
+// The plugin through its C ABI table on a fake host whose clock stands at kNowMs.
+class Unicom : public cgw::test::Harness<UnicomPlugin> {
  public:
   explicit Unicom(const std::string& yaml = kConfig, const cgw_plugin_v1* table = nullptr)
-      : t_(table ? table
-                 : cgw::detail::Exporter<UnicomPlugin, TestTag>::entry(&kHost, "unicom", "1.0.0",
-                                                                       CGW_CARRIER_MNO, kCaps)) {
-    cgw_step_v1* err = nullptr;
-    inst_ = t_->create(nullptr, cs(yaml), &err);
-    if (err) {
-      create_error = error_of(*err);
-      t_->free_step(err);
-    }
-  }
-  ~Unicom() {
-    if (inst_) t_->destroy(inst_);
-  }
-  bool created() const { return inst_ != nullptr; }
+      : Harness(yaml, {"unicom", CGW_CARRIER_MNO, kCaps}, table, kNowMs) {}
 
-  using StepPtr = std::unique_ptr<cgw_step_v1, std::function<void(cgw_step_v1*)>>;
-  StepPtr own(cgw_step_v1* s) {
-    return StepPtr(s, [t = t_](cgw_step_v1* p) { t->free_step(p); });
-  }
-  StepPtr start(const std::string& op, const json::value& input) {
-    const std::string in = input.is_null() ? "" : json::serialize(input);
-    return own(t_->start(inst_, cs(op), cs(in)));
-  }
-  StepPtr resume(const cgw_step_v1& send, const Reply& r) {
-    const std::string state = sv(send.state);
-    const cgw_http_response_v1 resp{r.transport, r.status, nullptr, 0, cs(r.body)};
-    return own(t_->resume(inst_, cs(state), &resp));
-  }
-  StepPtr run(const std::string& op, const json::value& input, const Reply& r) {
-    auto s = start(op, input);
-    EXPECT_EQ(s->kind, CGW_STEP_SEND) << sv(s->error.message);
-    if (s->kind != CGW_STEP_SEND) return s;
-    return resume(*s, r);
-  }
   std::unique_ptr<cgw_callback_v1, std::function<void(cgw_callback_v1*)>> callback(
       const std::string& body) {
-    const std::string method = "POST", url = "/v1/callbacks/unicom";
-    const cgw_http_request_v1 req{cs(method), cs(url), nullptr, 0, cs(body), 0};
-    return {t_->parse_callback(inst_, &req), [t = t_](cgw_callback_v1* c) { t->free_callback(c); }};
-  }
-
-  static Err error_of(const cgw_step_v1& s) {
-    EXPECT_EQ(s.kind, CGW_STEP_FAIL);
-    return {sv(s.error.code), sv(s.error.message), sv(s.error.carrier_code), s.error.retryable != 0,
-            s.error.outcome_unknown != 0};
-  }
-  static json::value result_of(const cgw_step_v1& s) {
-    EXPECT_EQ(s.kind, CGW_STEP_DONE) << sv(s.error.code) << ": " << sv(s.error.message);
-    return s.kind == CGW_STEP_DONE ? json::parse(sv(s.result_json)) : json::value();
+    return Harness::callback("POST", "/v1/callbacks/unicom", {}, body);
   }
   static std::map<std::string, std::string> form(const cgw_step_v1& s) {
     return decode_form(sv(s.request.body));
   }
-  static std::string header(const cgw_step_v1& s, const std::string& name) {
-    for (size_t i = 0; i < s.request.header_count; ++i)
-      if (sv(s.request.headers[i].name) == name) return sv(s.request.headers[i].value);
-    return "<absent>";
-  }
-
-  Err create_error;
-
- private:
-  const cgw_plugin_v1* t_;
-  cgw_instance* inst_ = nullptr;
 };
 
 inline json::value valid_input(const std::string& op) {
@@ -221,7 +137,5 @@ inline json::value valid_input(const std::string& op) {
   if (op == cgw::op::kInventorySync) return json::object{};
   return nullptr;
 }
-
-// -------------------------------------------------------------- signing ---
 
 }  // namespace unicom_plugin

@@ -1,0 +1,130 @@
+// An operation dispatcher: one handler per operation, with typed input and
+// a typed continuation state that the dispatcher serializes for you.
+//
+//   struct HoldState { std::string msisdn; };            // any type Boost.JSON
+//   BOOST_DESCRIBE_STRUCT(HoldState, (), (msisdn))       // converts, e.g. described
+//
+//   ops_.on<ReserveInput, HoldState>(
+//       {op::kNumberReserve, true, false, true},
+//       [this](const ReserveInput& in) -> Next<HoldState> {
+//         return Send<HoldState>{request_for(in), {in.msisdn}};
+//       },
+//       [this](const HoldState& s, const HttpResponse& r) -> Next<HoldState> {
+//         ... return Step::done(...) or Step::fail(...) or another Send<HoldState>
+//       });
+//   Step start(op, input) override { return ops_.start(op, input); }
+//   Step resume(state, r) override { return ops_.resume(state, r); }
+//
+// The state crosses the host as {"op": <name>, "state": <State as JSON>};
+// keep personal data out of it (the gateway persists it). A handler that
+// throws BadReply becomes CARRIER_BAD_RESPONSE (outcome_unknown for
+// writes); other exceptions become PLUGIN_ERROR at the SDK boundary.
+#pragma once
+
+#include <cgw/plugin.hpp>
+#include <cgw/reply.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace cgw {
+
+// A request to send, and the state resume() gets back with its reply.
+template <class State>
+struct Send {
+  HttpRequest request;
+  State state;
+};
+
+// What a handler returns: another request, or a final step (DONE / FAIL).
+template <class State>
+using Next = std::variant<Send<State>, Step>;
+
+class Dispatcher {
+ public:
+  // `carrier` starts every message: "<carrier> <operation>: ...".
+  explicit Dispatcher(std::string carrier) : carrier_(std::move(carrier)) {}
+
+  template <class Input, class State>
+  Dispatcher& on(OpTraits traits, std::function<Next<State>(const Input&)> start,
+                 std::function<Next<State>(const State&, const HttpResponse&)> resume) {
+    Entry e;
+    e.traits = traits;
+    e.start = [traits, start = std::move(start)](const json::value& in) {
+      // No input means "all defaults" for the operations that have them.
+      return finish(traits, start(in.is_null() ? Input{} : json::value_to<Input>(in)));
+    };
+    e.resume = [traits, resume = std::move(resume)](const json::value& s, const HttpResponse& r) {
+      return finish(traits, resume(json::value_to<State>(s), r));
+    };
+    entries_.push_back(std::move(e));
+    return *this;
+  }
+
+  // The traits of a registered operation, or nullptr.
+  const OpTraits* find(std::string_view operation) const {
+    const Entry* e = entry(operation);
+    return e ? &e->traits : nullptr;
+  }
+
+  // The message prefix of `op`: "<carrier> <op>: ".
+  std::string prefix(const OpTraits& op) const {
+    return carrier_ + " " + std::string(op.name) + ": ";
+  }
+
+  Step start(std::string_view operation, const json::value& input) const {
+    const Entry* e = entry(operation);
+    if (!e)
+      return Step::fail(code::kUnsupportedOperation,
+                        "operation not supported: " + std::string(operation));
+    return guard(e->traits, [&] { return e->start(input); });
+  }
+
+  Step resume(const json::value& state, const HttpResponse& response) const {
+    const json::object* o = state.if_object();
+    const json::value* name = o ? o->if_contains("op") : nullptr;
+    const json::value* inner = o ? o->if_contains("state") : nullptr;
+    const Entry* e = name && name->is_string() && inner ? entry(name->get_string()) : nullptr;
+    if (!e) return Step::fail(code::kPluginError, carrier_ + ": unknown continuation state");
+    return guard(e->traits, [&] { return e->resume(*inner, response); });
+  }
+
+ private:
+  struct Entry {
+    OpTraits traits;
+    std::function<Step(const json::value&)> start;
+    std::function<Step(const json::value&, const HttpResponse&)> resume;
+  };
+
+  const Entry* entry(std::string_view name) const {
+    for (const Entry& e : entries_)
+      if (e.traits.name == name) return &e;
+    return nullptr;
+  }
+
+  template <class State>
+  static Step finish(const OpTraits& traits, Next<State>&& next) {
+    if (auto* step = std::get_if<Step>(&next)) return std::move(*step);
+    auto& send = std::get<Send<State>>(next);
+    send.request.replayable = send.request.replayable || traits.replayable;
+    return Step::send(std::move(send.request),
+                      json::object{{"op", traits.name}, {"state", json::value_from(send.state)}});
+  }
+
+  template <class F>
+  Step guard(const OpTraits& traits, F&& f) const {
+    try {
+      return f();
+    } catch (const BadReply& e) {
+      return Step::fail(bad_reply(prefix(traits), traits, e.what()));
+    }
+  }
+
+  std::string carrier_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace cgw
