@@ -66,6 +66,112 @@ Result<ReserveRequest> reserve_request(Ctx& c) {
 }
 }  // namespace
 
+namespace {
+
+// Refusals are stored under the key as they are sent, for replays.
+IdempotentReplay answer_for(const Error& e) {
+  return IdempotentReplay{http_status_for(e.code), error_body(e)};
+}
+
+// The answer when the key is not new: another body under it, the same
+// request still running, or the stored answer of the first one.
+std::optional<Reply> answer_for_known_key(Ctx& c, const KeyClaim& claim) {
+  switch (claim.kind) {
+    case KeyClaim::kMismatch:
+      return error_response(
+          c, make_error(code::kIdempotencyKeyReused,
+                        "this Idempotency-Key was used with a different request body"));
+    case KeyClaim::kInFlight:
+      return error_response(c, make_error(code::kIdempotencyKeyInUse,
+                                          "a request with this key is in progress", true));
+    case KeyClaim::kReplay:
+      return replay_response(c, claim.replay.http_status, claim.replay.body, "reservation_id");
+    case KeyClaim::kNew:
+      break;
+  }
+  return std::nullopt;
+}
+
+// The carrier may have taken the lock: pending, adoptable by a retry of the
+// key until the recovery releases it.
+void interrupt(Ctx& c, const std::string& id, const std::string& key) {
+  interrupt_reservation_with_key(c.svc.store, id,
+                                 c.svc.now() + c.svc.config.reservation_recovery_grace.count(),
+                                 c.tenant, key);
+}
+
+// A new reservation, or one of this key's earlier attempts that a crash or
+// an unknown carrier answer interrupted: reserved at the carrier under the
+// same gateway reservation id, so a carrier that took the first attempt's
+// lock answers with that lock (adopted, same reservation).
+// A reply that does not decode throws (a 500): the lock may be taken.
+boost::asio::awaitable<Result<ReserveOutput>> reserve_at_carrier(Ctx& c, Carrier& carrier,
+                                                                 const Reservation& held,
+                                                                 const std::string& key) {
+  try {
+    ReserveInput in{held.msisdn, held.id, carrier.config().reservation_hold_seconds};
+    OperationResult outcome =
+        co_await carrier.run(op::kNumberReserve, json::serialize(json::value_from(in)));
+    if (!outcome) co_return outcome.error();
+    co_return json::value_to<ReserveOutput>(outcome.value());
+  } catch (...) {
+    interrupt(c, held.id, key);
+    throw;
+  }
+}
+
+// The carrier said no, or its answer is unknown.
+Reply carrier_failed(Ctx& c, const Reservation& held, const std::string& key, const Error& e) {
+  auto reply = error_response(c, e);
+  if (e.outcome_unknown) {
+    interrupt(c, held.id, key);
+    return reply;
+  }
+  // A retryable failure (5xx) is not stored: the same key may try again.
+  std::optional<IdempotentReplay> stored;
+  if (reply.res.result_int() < 500)
+    stored = IdempotentReplay{static_cast<int>(reply.res.result_int()), reply.res.body()};
+  abandon_reservation_with_key(c.svc.store, held.id, c.svc.now(), c.tenant, key, stored);
+  return reply;
+}
+
+// The carrier took the lock: held with the answer stored under the key, or,
+// when the lock cannot be kept, released through the queue.
+Reply keep_lock(Ctx& c, Reservation held, const std::string& key, const ReserveOutput& out,
+                int64_t hold_ms) {
+  const int64_t now = c.svc.now();
+  auto kept = reservation::kept_expiry(out.expires_at_ms, now, hold_ms);
+  if (!kept || out.carrier_reservation_id.empty()) {
+    // A lock the gateway cannot keep (an expiry no clock explains, or no
+    // lock id): refused as a broken reply, never stored as held.
+    spdlog::warn("reservation={} carrier={} refused the lock reply: expires_at_ms={} now_ms={}",
+                 held.id, held.carrier, out.expires_at_ms, now);
+    release_reservation_with_key(c.svc.store, held.id, out.carrier_reservation_id,
+                                 kept ? out.expires_at_ms : 0, now, c.tenant, key);
+    return error_response(
+        c, make_error(code::kCarrierBadResponse,
+                      out.carrier_reservation_id.empty()
+                          ? "the carrier's lock reply has no lock id"
+                          : "the carrier reported a lock expiry its clock cannot explain",
+                      true));
+  }
+  held.status = reservation::kHeld;
+  held.carrier_reservation_id = out.carrier_reservation_id;
+  held.expires_at_ms = *kept;
+  Reply reply = json_response(c, 201, reservation_json(held));
+  reply.object_id = held.id;
+  if (!hold_reservation_with_key(c.svc.store, held.id, held.carrier_reservation_id,
+                                 held.expires_at_ms, out.expires_at_ms, now, c.tenant, key,
+                                 {201, reply.res.body()}))
+    return error_response(c, make_error(code::kCarrierUnavailable,
+                                        "the reservation was recovered while the carrier "
+                                        "answered; its lock is being released; retry",
+                                        true));
+  return reply;
+}
+
+}  // namespace
+
 // The Idempotency-Key is required: the answer is stored and replayed; a
 // retry while the first request still runs is 409. Retryable failures (5xx)
 // are not stored, so the same key can try again.
@@ -80,10 +186,6 @@ Awaitable create_reservation(Ctx& c) {
   const std::string& k = key.value();
   const std::string hash = crypto::sha256_hex("reservations\n" + c.req.body());
   auto request = reserve_request(c);
-  // Refusals are stored under the key as they are sent, for replays.
-  const auto answer_for = [](const Error& e) {
-    return IdempotentReplay{http_status_for(e.code), error_body(e)};
-  };
   std::optional<IdempotentReplay> invalid;
   if (!request) invalid = answer_for(request.error());
   Carrier* carrier = request ? request->carrier : nullptr;
@@ -91,90 +193,16 @@ Awaitable create_reservation(Ctx& c) {
       c.svc.store,
       {c.tenant, k, hash, carrier ? carrier->config().id : "", request ? request->msisdn : ""},
       invalid, answer_for, c.svc.now());
-  switch (start.claim.kind) {
-    case KeyClaim::kMismatch:
-      co_return error_response(
-          c, make_error(code::kIdempotencyKeyReused,
-                        "this Idempotency-Key was used with a different request body"));
-    case KeyClaim::kInFlight:
-      co_return error_response(c, make_error(code::kIdempotencyKeyInUse,
-                                             "a request with this key is in progress", true));
-    case KeyClaim::kReplay:
-      co_return replay_response(c, start.claim.replay.http_status, start.claim.replay.body,
-                                "reservation_id");
-    case KeyClaim::kNew:
-      break;
-  }
+  if (auto known = answer_for_known_key(c, start.claim)) co_return std::move(*known);
   // Both stored under the key.
   if (!request) co_return error_response(c, request.error());
   if (start.refused) co_return error_response(c, *start.refused);
 
-  // A new reservation, or one of this key's earlier attempts that a crash
-  // or an unknown carrier answer interrupted: reserved at the carrier under
-  // the same gateway reservation id, so a carrier that took the first
-  // attempt's lock answers with that lock (adopted, same reservation).
   Reservation held = std::move(*start.reservation);
-  const int64_t hold_ms = carrier->config().reservation_hold_seconds * 1000;
-  ReserveOutput out;
-  OperationResult outcome = Error{};  // set by the carrier call below
-  try {
-    ReserveInput in{held.msisdn, held.id, carrier->config().reservation_hold_seconds};
-    outcome = co_await carrier->run(op::kNumberReserve, json::serialize(json::value_from(in)));
-    if (outcome.ok()) out = json::value_to<ReserveOutput>(outcome.value());
-  } catch (...) {
-    // The carrier may have taken the lock: pending, adoptable by a retry of
-    // the key until the recovery releases it.
-    interrupt_reservation_with_key(c.svc.store, held.id,
-                                   c.svc.now() + c.svc.config.reservation_recovery_grace.count(),
-                                   c.tenant, k);
-    throw;
-  }
-  if (!outcome.ok()) {
-    auto reply = error_response(c, outcome.error());
-    if (outcome.error().outcome_unknown)
-      interrupt_reservation_with_key(c.svc.store, held.id,
-                                     c.svc.now() + c.svc.config.reservation_recovery_grace.count(),
-                                     c.tenant, k);
-    else
-      abandon_reservation_with_key(
-          c.svc.store, held.id, c.svc.now(), c.tenant, k,
-          // A retryable failure (5xx) is not stored: the same key may try again.
-          reply.res.result_int() >= 500
-              ? std::nullopt
-              : std::optional(
-                    IdempotentReplay{static_cast<int>(reply.res.result_int()), reply.res.body()}));
-    co_return reply;
-  }
-  const int64_t now = c.svc.now();
-  auto kept = reservation::kept_expiry(out.expires_at_ms, now, hold_ms);
-  if (!kept || out.carrier_reservation_id.empty()) {
-    // The carrier took a lock the gateway cannot keep (an expiry no clock
-    // explains, or no lock id): refused as a broken reply, never stored as
-    // held; the lock is released through the queue.
-    spdlog::warn("reservation={} carrier={} refused the lock reply: expires_at_ms={} now_ms={}",
-                 held.id, held.carrier, out.expires_at_ms, now);
-    release_reservation_with_key(c.svc.store, held.id, out.carrier_reservation_id,
-                                 kept ? out.expires_at_ms : 0, now, c.tenant, k);
-    co_return error_response(
-        c, make_error(code::kCarrierBadResponse,
-                      out.carrier_reservation_id.empty()
-                          ? "the carrier's lock reply has no lock id"
-                          : "the carrier reported a lock expiry its clock cannot explain",
-                      true));
-  }
-  held.status = reservation::kHeld;
-  held.carrier_reservation_id = out.carrier_reservation_id;
-  held.expires_at_ms = *kept;
-  Reply reply = json_response(c, 201, reservation_json(held));
-  reply.object_id = held.id;
-  if (!hold_reservation_with_key(c.svc.store, held.id, held.carrier_reservation_id,
-                                 held.expires_at_ms, out.expires_at_ms, now, c.tenant, k,
-                                 {201, reply.res.body()}))
-    co_return error_response(c, make_error(code::kCarrierUnavailable,
-                                           "the reservation was recovered while the carrier "
-                                           "answered; its lock is being released; retry",
-                                           true));
-  co_return reply;
+  Result<ReserveOutput> locked = co_await reserve_at_carrier(c, *carrier, held, k);
+  if (!locked) co_return carrier_failed(c, held, k, locked.error());
+  co_return keep_lock(c, std::move(held), k, locked.value(),
+                      carrier->config().reservation_hold_seconds * 1000);
 }
 
 Awaitable get_reservation(Ctx& c) {
