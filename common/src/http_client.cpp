@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -48,8 +50,18 @@ bool parse_origin(const std::string& url, Origin& o, std::string& err) {
   return true;
 }
 
-// One pooled connection: plain TCP or TLS over TCP.
+// One pooled connection: plain TCP or TLS over TCP, on its own strand.
+// Beast runs a stream's timeout handler on the stream's executor; on a
+// plain io_context executor with several I/O threads it closed the socket
+// on one thread while the coroutine that owned the stream read from it or
+// destroyed it on another (a data race ThreadSanitizer reported). So the
+// stream's executor is this strand, every operation on the stream runs in
+// a coroutine spawned on it (connect, exchange), and the connection is
+// destroyed or pooled there too: timer, I/O completions and destruction
+// never overlap.
 struct Connection {
+  explicit Connection(asio::strand<asio::any_io_executor> s) : strand(std::move(s)) {}
+  asio::strand<asio::any_io_executor> strand;
   std::unique_ptr<beast::tcp_stream> tcp;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
   Clock::time_point idle_since;
@@ -94,18 +106,25 @@ struct HttpClient::Impl {
     if (list.size() < options.max_idle_per_origin) list.push_back(std::move(c));
   }
 
+  // A new connection, made on its own strand (see Connection).
   asio::awaitable<std::unique_ptr<Connection>> connect(const Origin& o, std::string& err) {
-    tcp::resolver resolver(executor);
+    auto strand = asio::make_strand(executor);
+    co_return co_await asio::co_spawn(strand, connect_on(strand, o, err), asio::use_awaitable);
+  }
+
+  asio::awaitable<std::unique_ptr<Connection>> connect_on(
+      asio::strand<asio::any_io_executor> strand, const Origin& o, std::string& err) {
+    tcp::resolver resolver(strand);
     auto [rec, results] = co_await resolver.async_resolve(o.host, o.port, kTuple);
     if (rec) {
       err = "resolve " + o.host + ": " + rec.message();
       co_return nullptr;
     }
-    auto c = std::make_unique<Connection>();
+    auto c = std::make_unique<Connection>(strand);
     if (o.tls) {
-      c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, ssl);
+      c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(strand, ssl);
     } else {
-      c->tcp = std::make_unique<beast::tcp_stream>(executor);
+      c->tcp = std::make_unique<beast::tcp_stream>(strand);
     }
     auto& low = c->lowest();
     low.expires_after(options.connect_timeout);
@@ -139,6 +158,22 @@ struct HttpClient::Impl {
     bool wrote_nothing = false;        // the write failed before any byte left
     bool closed_before_reply = false;  // end-of-stream or reset before any reply byte
   };
+
+  // One exchange on `c`, run on its strand: afterwards `c` goes back to
+  // the pool (a whole reply that allows keep-alive) or is destroyed, still
+  // on the strand.
+  asio::awaitable<Exchange> exchange_on(std::unique_ptr<Connection> c, std::string key,
+                                        http::request<http::string_body>& req,
+                                        std::chrono::milliseconds timeout) {
+    // Not a conditional expression around co_await: g++ 12 miscompiles that.
+    Exchange x;
+    if (c->tls)
+      x = co_await exchange(*c->tls, c->lowest(), req, timeout);
+    else
+      x = co_await exchange(*c->tcp, *c->tcp, req, timeout);
+    if (x.response.ok() && x.response.keep_alive) give_back(key, std::move(c));
+    co_return x;
+  }
 
   template <class Stream>
   asio::awaitable<Exchange> exchange(Stream& s, beast::tcp_stream& low,
@@ -250,18 +285,15 @@ asio::awaitable<ClientResponse> HttpClient::send(ClientRequest request) {
       }
     }
     const int replays = attempt;
-    // Not a conditional expression around co_await: g++ 12 miscompiles that.
-    Impl::Exchange x;
-    if (conn->tls)
-      x = co_await impl->exchange(*conn->tls, conn->lowest(), req, timeout);
-    else
-      x = co_await impl->exchange(*conn->tcp, *conn->tcp, req, timeout);
+    // On the connection's strand, which also pools or destroys it (see
+    // Connection).
+    auto strand = conn->strand;
+    Impl::Exchange x = co_await asio::co_spawn(
+        strand, impl->exchange_on(std::move(conn), origin.key(), req, timeout),
+        asio::use_awaitable);
     out = std::move(x.response);
     out.replays = replays;
-    if (out.ok()) {
-      if (out.keep_alive) impl->give_back(origin.key(), std::move(conn));
-      co_return out;
-    }
+    if (out.ok()) co_return out;
     if (x.wrote_nothing) {
       // Nothing left: any request may go again, as Go's transport does for
       // a "nothing written" error on a reused connection.

@@ -6,24 +6,23 @@
 // simulator faults: the order is created but its reply never comes (a
 // timeout after serving; not a reset, which the host would answer by
 // sending the replayable submit once more on a fresh connection), every
-// status query by our id answers
-// "order not found" (5001), and the resubmission is refused because the first submit consumed the
-// lock (3003). The activation must stay `unknown` (a line is open at the carrier), be listed and
-// counted, and be resolved only by an operator. The simulator's clock is frozen so that the
-// carrier's callback cannot settle the order behind the test's back.
+// status query by our id answers "order not found" (5001), and the
+// resubmission is refused because the first submit consumed the lock
+// (3003). The activation must stay `unknown` (a line is open at the
+// carrier), be listed and counted, and be resolved only by an operator. The
+// simulator's clock is frozen so that the carrier's callback cannot settle
+// the order behind the test's back. Built on the shared harness
+// (harness.hpp): every wait polls the gateway, the simulator or the webhook
+// receiver with a deadline.
 #include "cgw/common/crypto.hpp"
-#include "http.hpp"
-#include "process.hpp"
-#include "test_dir.hpp"
+#include "harness.hpp"
 #include "webhook_receiver.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <fstream>
 #include <set>
 #include <sstream>
-#include <thread>
 
 using namespace cgw::test;
 namespace json = boost::json;
@@ -37,17 +36,8 @@ const std::string kMetricsKey = "unknown-test-metrics-key";
 const std::string kOtherOperator = "unknown-test-other-tenant-operator";
 constexpr int kPoolSize = 2000;
 
-std::string make_id(const std::string& birth, const std::string& seq) {
-  std::string body = "110101" + birth + seq;
-  static constexpr int kW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) sum += (body[i] - '0') * kW[i];
-  return body + "10X98765432"[sum % 11];
-}
-
 struct Env {
-  std::filesystem::path dir;
-  Process sim, gateway;
+  Stack stack{"cgw_e2e_unknown"};
   uint16_t sim_port = 0, gw_port = 0;
   std::unique_ptr<cgw::reliability::WebhookReceiver> hooks;
 };
@@ -65,99 +55,68 @@ HttpResult sim(const std::string& method, const std::string& target, const json:
 }
 
 bool start_sim(uint16_t port) {
-  const auto secret = std::string(CGW_SOURCE_DIR) + "/config/secrets/mobile-demo.secret";
-  {
-    std::ofstream f(env->dir / "simulators.yaml");
-    f << "threads: 2\nsimulators:\n  - carrier: mobile\n    listen: \"127.0.0.1:" << port
-      << "\"\n    seed: 5\n    pool_size: " << kPoolSize
-      << "\n    app_id: demo-mobile-app\n    secret: {file: " << secret
-      << "}\n    activation_delay_ms: 2000\n    reservation_ttl_s: 7200\n";
-  }
-  std::filesystem::remove(env->dir / "sim.ports");
-  std::string why;
-  auto ports = start_and_wait(env->sim,
-                              {CGW_SIM_BIN, "--config", (env->dir / "simulators.yaml").string(),
-                               "--ports-file", (env->dir / "sim.ports").string()},
-                              env->dir / "sim.log", env->dir / "sim.ports", 20s, &why);
-  EXPECT_TRUE(ports) << why;
-  if (!ports) return false;
-  env->sim_port = static_cast<uint16_t>(json::parse(*ports).at("mobile").to_number<int>());
-  return true;
+  SimSpec mobile("mobile", 5, kPoolSize);
+  mobile.listen = "127.0.0.1:" + std::to_string(port);
+  mobile.activation_delay_ms = 2000;
+  mobile.reservation_ttl_s = 7200;
+  const auto why = env->stack.start_sim(sim_config({mobile}), 20s);
+  EXPECT_EQ(why, "");
+  env->sim_port = env->stack.sim_port("mobile");
+  return why.empty();
 }
 
 class E2EUnknown : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     env = new Env;
-    env->dir = fresh_test_dir("cgw_e2e_unknown");
     const std::string webhook_secret = "unknown-test-webhook-secret-0123";
     env->hooks = std::make_unique<cgw::reliability::WebhookReceiver>(webhook_secret, 0);
     ASSERT_EQ(env->hooks->start(), "");
     ASSERT_TRUE(start_sim(0));
-    const auto secret = std::string(CGW_SOURCE_DIR) + "/config/secrets/mobile-demo.secret";
-    {
-      std::ofstream k(env->dir / "pii.key");
-      k << std::string(64, 'c');
-      auto h = [](const std::string& key) { return cgw::crypto::sha256_hex(key); };
-      std::ofstream f(env->dir / "gateway.yaml");
-      f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\nstore: {path: cgw.db}\n"
-        << "log: {level: debug}\nsecurity: {pii_key: {file: pii.key}}\n"
-        << "audit: {path: audit.log}\n"
-        << "webhooks: {initial_backoff_ms: 200, max_backoff_ms: 2000, scan_interval_ms: 100, "
-           "request_timeout_ms: 2000, max_in_flight: 16}\n"
-        << "tenants:\n  - id: demo\n    api_keys:\n      - sha256: " << h(kKey) << "\n"
-        << "      - sha256: " << h(kOperator)
-        << "\n        label: ops\n        scopes: [activations:read, activations:resolve]\n"
-        << "      - sha256: " << h(kMetricsKey) << "\n        scopes: [metrics:read]\n"
-        << "    webhook: {url: 'http://127.0.0.1:" << env->hooks->port()
-        << "/hooks', secret: whsec_" << cgw::crypto::base64_encode(webhook_secret) << "}\n"
-        << "  - id: other\n    api_keys:\n      - sha256: " << h(kOtherOperator)
-        << "\n        scopes: [activations:read, activations:resolve]\n"
-        << "carriers:\n  - id: mobile\n    plugin: " << CGW_MOBILE_PLUGIN
-        << "\n    required: true\n    base_url: http://127.0.0.1:" << env->sim_port << "\n"
-        << "    sync_page_size: 1000\n    sync_interval_s: 3600\n"
-        << "    activation_poll_interval_s: 1\n    request_timeout_ms: 3000\n"
-        << "    settings:\n      app_id: demo-mobile-app\n      secret: {file: " << secret << "}\n";
-    }
-    std::string why;
-    auto port = start_and_wait(env->gateway,
-                               {CGW_GATEWAY_BIN, "--config", (env->dir / "gateway.yaml").string(),
-                                "--port-file", (env->dir / "gw.port").string()},
-                               env->dir / "gateway.log", env->dir / "gw.port", 20s, &why);
-    ASSERT_TRUE(port) << why;
-    env->gw_port = static_cast<uint16_t>(json::parse(*port).at("port").to_number<int>());
-    for (int i = 0; i < 400; ++i) {  // the first full sync
-      auto r = api(kKey, "GET", "/v1/carriers");
-      if (r.status == 200 &&
-          !r.json().at("carriers").at(0).at("inventory").at("last_sync_at").is_null())
-        break;
-      std::this_thread::sleep_for(50ms);
-    }
+    GatewaySpec gw;
+    gw.extra =
+        "audit: {path: audit.log}\n"
+        "webhooks: {initial_backoff_ms: 200, max_backoff_ms: 2000, scan_interval_ms: 100, "
+        "request_timeout_ms: 2000, max_in_flight: 16}\n";
+    gw.tenants = {
+        TenantSpec("demo",
+                   {kKey, KeySpec(kOperator, "ops", "[activations:read, activations:resolve]"),
+                    KeySpec(kMetricsKey, "", "[metrics:read]")},
+                   "    webhook: {url: 'http://127.0.0.1:" + std::to_string(env->hooks->port()) +
+                       "/hooks', secret: whsec_" + cgw::crypto::base64_encode(webhook_secret) +
+                       "}\n"),
+        TenantSpec("other",
+                   {KeySpec(kOtherOperator, "", "[activations:read, activations:resolve]")}),
+    };
+    CarrierSpec mobile("mobile", env->stack.sim_url("mobile"));
+    mobile.sync_page_size = 1000;
+    mobile.activation_poll_interval_s = 1;
+    // The breaker never opens: the last case restarts the carrier on
+    // purpose, and calls failing meanwhile (a lock release retried) must
+    // not leave it open for the call the case is about.
+    mobile.extra =
+        "    sync_interval_s: 3600\n    request_timeout_ms: 3000\n"
+        "    circuit_breaker: {min_calls: 100000}\n";
+    gw.carriers = {mobile};
+    ASSERT_EQ(env->stack.start_gateway(gateway_config(gw), 'c', 20s), "");
+    env->gw_port = env->stack.gw_port;
+    ASSERT_TRUE(wait_first_sync(env->gw_port, kKey, 1, 20s))
+        << read_file(env->stack.dir / "gateway.log");
     // The carrier's clock stands still: orders stay in progress and send no
     // callback until a test moves it.
     ASSERT_EQ(sim("POST", "/admin/clock", json::object{{"freeze", true}}).status, 200);
   }
 
   static void TearDownTestSuite() {
-    env->gateway.stop(SIGTERM, 10s);
-    env->sim.stop(SIGTERM, 10s);
+    env->stack.finish(true);
     env->hooks.reset();
-    finish_test_dir(env->dir);
     delete env;
     env = nullptr;
   }
 
   static std::string fresh_number() {
     static std::set<std::string> used;
-    auto r = api(kKey, "GET", "/v1/numbers?carrier=mobile&limit=100");
-    EXPECT_EQ(r.status, 200) << r.body;
-    const auto page = r.json();  // kept: a range-for over a temporary's member dangles
-    for (const auto& n : page.at("numbers").as_array()) {
-      std::string m(n.at("msisdn").as_string());
-      if (used.insert(m).second) return m;
-    }
-    ADD_FAILURE() << "no fresh number";
-    return {};
+    return cgw::test::fresh_number(env->gw_port, kKey, "mobile", used);
   }
   static HttpResult reserve(const std::string& msisdn) {
     static int n = 0;
@@ -206,16 +165,16 @@ class E2EUnknown : public ::testing::Test {
     const std::string id(act.json().at("activation_id").as_string());
     // Until the engine has tried the resubmission (or, without the rule,
     // failed the order).
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto a = api(kKey, "GET", "/v1/activations/" + id).json();
-      if (a.at("status").as_string() == "failed") break;
-      bool held = false;
-      for (const auto& h : a.at("history").as_array())
-        held |= std::string(h.at("cause").as_string()).starts_with("resubmission refused");
-      if (held) break;
-      std::this_thread::sleep_for(50ms);
-    }
+    wait_until(
+        [&] {
+          auto a = api(kKey, "GET", "/v1/activations/" + id).json();
+          if (a.at("status").as_string() == "failed") return true;
+          bool held = false;
+          for (const auto& h : a.at("history").as_array())
+            held |= std::string(h.at("cause").as_string()).starts_with("resubmission refused");
+          return held;
+        },
+        30s);
     EXPECT_EQ(sim("DELETE", "/admin/faults").status / 100, 2);
     return id;
   }
@@ -224,22 +183,10 @@ class E2EUnknown : public ::testing::Test {
     return api(key, "POST", "/v1/activations/" + id + "/resolve", json::serialize(b));
   }
   static json::value wait_status(const std::string& id, const std::string& until) {
-    json::value last;
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      last = api(kKey, "GET", "/v1/activations/" + id).json();
-      if (last.at("status").as_string() == until) break;
-      std::this_thread::sleep_for(50ms);
-    }
-    return last;
+    return wait_activation(env->gw_port, kKey, id, {until});
   }
   static bool webhook_seen(const std::string& id, const std::string& status) {
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (env->hooks->statuses(id).count(status)) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
+    return wait_until([&] { return env->hooks->statuses(id).count(status) > 0; }, 20s);
   }
   static int64_t unknown_gauge() {
     auto r = api(kMetricsKey, "GET", "/metrics");
@@ -343,7 +290,7 @@ TEST_F(E2EUnknown, ResolveByCarrierOrderIdAppliesTheCarriersAnswer) {
   EXPECT_TRUE(webhook_seen(id, "activated"));
 
   // Audited with who and what was decided; the refused attempt too.
-  const auto audit = read_file(env->dir / "audit.log");
+  const auto audit = read_file(env->stack.dir / "audit.log");
   bool resolved = false, forbidden = false;
   std::istringstream lines(audit);
   for (std::string line; std::getline(lines, line);) {
@@ -386,7 +333,7 @@ TEST_F(E2EUnknown, PooledConnectionToARestartedCarrierIsNotReused) {
   ASSERT_EQ(first.status, 201) << first.body;
   // The carrier restarts on the same port: the pooled connection is dead.
   const uint16_t port = env->sim_port;
-  ASSERT_EQ(env->sim.stop(SIGTERM, 10s), 0);
+  ASSERT_EQ(env->stack.sim.stop(SIGTERM, 10s), 0);
   ASSERT_TRUE(start_sim(port));
   ASSERT_EQ(env->sim_port, port);
   // A reservation (a POST nobody may resend) goes out on a fresh

@@ -1,6 +1,7 @@
 #include "harness.hpp"
 
 #include "cgw/common/crypto.hpp"
+#include "time_scale.hpp"
 
 #include <gtest/gtest.h>
 
@@ -228,7 +229,7 @@ std::string fresh_number(uint16_t gw_port, const std::string& key, const std::st
 
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds every) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = std::chrono::steady_clock::now() + scaled(timeout);
   for (;;) {
     if (done()) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;

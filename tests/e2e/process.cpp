@@ -1,5 +1,7 @@
 #include "process.hpp"
 
+#include "time_scale.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -94,7 +96,7 @@ std::optional<std::string> start_and_wait(Process& p, const std::vector<std::str
     if (why) *why = "cannot start " + argv.front();
     return std::nullopt;
   }
-  auto ready = wait_for_file(ready_file, timeout);
+  auto ready = wait_for_file(ready_file, scaled(timeout));
   if (!ready && why) *why = argv.front() + " did not start: " + read_file(log_file);
   return ready;
 }
