@@ -7,6 +7,7 @@
 #include "api/audit_log.hpp"
 #include "api/http_api.hpp"
 #include "core/config.hpp"
+#include "inventory/inventory.hpp"
 #include "orders/activation_engine.hpp"
 #include "store/sqlite/open.hpp"
 
@@ -174,6 +175,9 @@ struct Gateway {
   boost::asio::io_context ioc;
   BackgroundTasks tasks{ioc};
   std::unique_ptr<Services> svc;
+  std::unique_ptr<Inventory> inventory;
+  std::unique_ptr<ActivationEngine> engine;
+  std::unique_ptr<AuditLog> audit;
   std::unique_ptr<HttpApi> api;
 
   Gateway() {
@@ -187,20 +191,25 @@ struct Gateway {
             "carriers:\n  - id: mobile\n    plugin: /nonexistent.so\n"
             "    base_url: http://127.0.0.1:9\n",
         dir / "gateway.yaml");
-    EXPECT_TRUE(cfg.config) << cfg.error;
-    svc = std::make_unique<Services>(std::move(*cfg.config), ioc);
+    EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().message);
+    svc = std::make_unique<Services>(std::move(cfg.value()), ioc);
     svc->now = [] { return kNow; };
     auto store =
         open_sqlite_store(dir / "cgw.db", std::make_shared<const PiiCipher>(std::string(32, 'k')));
     EXPECT_TRUE(store);
     svc->store = std::move(store.value());
-    svc->engine = std::make_unique<ActivationEngine>(*svc, tasks);
-    svc->audit = std::make_unique<AuditLog>(dir / "audit.log");
-    EXPECT_TRUE(svc->audit->open());
-    api = std::make_unique<HttpApi>(*svc);
+    inventory = std::make_unique<Inventory>(*svc);
+    engine = std::make_unique<ActivationEngine>(*svc, tasks);
+    audit = std::make_unique<AuditLog>(dir / "audit.log");
+    EXPECT_TRUE(audit->open());
+    api =
+        std::make_unique<HttpApi>(api::Deps{*svc, inventory->index, *engine, nullptr, audit.get()});
   }
   ~Gateway() {
     api.reset();
+    audit.reset();
+    engine.reset();
+    inventory.reset();
     svc.reset();
     fs::remove_all(dir);
   }
