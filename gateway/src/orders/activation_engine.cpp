@@ -127,50 +127,60 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
     auto outcome =
         co_await carrier.run(op::kActivationSubmit, json::serialize(json::value_from(in)));
     if (outcome.ok()) {
-      auto st = json::value_to<ActivationStatusOutput>(outcome.value());
-      advance_activation(svc_.store, id, activation::kSubmitted, "carrier accepted the order",
-                         svc_.now(), st.carrier_order_id);
-      if (st.status == activation::kActivated || st.status == activation::kFailed)
-        apply_status(id, st, "submit reply");
-      spdlog::info("engine: activation={} submitted carrier_order={}", id, st.carrier_order_id);
+      accepted(id, json::value_to<ActivationStatusOutput>(outcome.value()));
       co_return true;
     }
-    const Error& failure = outcome.error();
-    if (failure.outcome_unknown) {
-      advance_activation(svc_.store, id, activation::kUnknown,
-                         "submit outcome unknown: " + failure.code, svc_.now());
-      spdlog::warn("engine: activation={} submit outcome unknown ({}); resolving by query", id,
-                   failure.code);
-      co_return true;
-    }
-    if (!failure.retryable && resubmission) {
-      hold_unknown(id, "resubmission refused (" + failure.code +
-                           "): the first submit may have opened the line; an operator resolves it");
-      co_return false;
-    }
-    if (!failure.retryable) {
-      advance_activation(svc_.store, id, activation::kFailed, "carrier refused the submit",
-                         svc_.now(), {}, failure.code, failure.message);
-      spdlog::info("engine: activation={} failed: {}", id, failure.code);
-      co_return false;
-    }
+    if (auto settled = settle_failure(id, outcome.error(), resubmission)) co_return *settled;
     spdlog::warn("engine: activation={} submit attempt {} failed ({}), retrying", id, attempt,
-                 failure.code);
+                 outcome.error().code);
     co_await sleep_ms(std::min<int64_t>(1000LL << attempt, 30'000));
   }
-  if (!stopping_ && svc_.store.activations->by_id(id, false).value_or(Activation{}).status ==
-                        activation::kUnknown) {
+  if (!stopping_) give_up(id);
+  co_return false;
+}
+
+void ActivationEngine::accepted(const std::string& id, const ActivationStatusOutput& st) {
+  advance_activation(svc_.store, id, activation::kSubmitted, "carrier accepted the order",
+                     svc_.now(), st.carrier_order_id);
+  if (st.status == activation::kActivated || st.status == activation::kFailed)
+    apply_status(id, st, "submit reply");
+  spdlog::info("engine: activation={} submitted carrier_order={}", id, st.carrier_order_id);
+}
+
+std::optional<bool> ActivationEngine::settle_failure(const std::string& id, const Error& failure,
+                                                     bool resubmission) {
+  if (failure.outcome_unknown) {
+    advance_activation(svc_.store, id, activation::kUnknown,
+                       "submit outcome unknown: " + failure.code, svc_.now());
+    spdlog::warn("engine: activation={} submit outcome unknown ({}); resolving by query", id,
+                 failure.code);
+    return true;
+  }
+  if (failure.retryable) return std::nullopt;
+  if (resubmission) {
+    hold_unknown(id, "resubmission refused (" + failure.code +
+                         "): the first submit may have opened the line; an operator resolves it");
+    return false;
+  }
+  advance_activation(svc_.store, id, activation::kFailed, "carrier refused the submit", svc_.now(),
+                     {}, failure.code, failure.message);
+  spdlog::info("engine: activation={} failed: {}", id, failure.code);
+  return false;
+}
+
+void ActivationEngine::give_up(const std::string& id) {
+  if (svc_.store.activations->by_id(id, false).value_or(Activation{}).status ==
+      activation::kUnknown) {
     hold_unknown(id, "resubmission not accepted after " + std::to_string(kMaxSubmitAttempts) +
                          " attempts: the first submit may have opened the line; an operator "
                          "resolves it");
-  } else if (!stopping_) {
+  } else {
     // Retries exhausted on errors that were safe (nothing applied): the
     // order is failed rather than left waiting forever.
     advance_activation(svc_.store, id, activation::kFailed,
                        "carrier unavailable, retries exhausted", svc_.now(), {},
                        code::kCarrierUnavailable, "the carrier could not be reached");
   }
-  co_return false;
 }
 
 void ActivationEngine::hold_unknown(const std::string& id, const std::string& cause) {

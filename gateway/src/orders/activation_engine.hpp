@@ -15,6 +15,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -42,6 +43,15 @@ class ActivationEngine {
   boost::asio::awaitable<void> drive(std::string id);
   boost::asio::awaitable<bool> submit(const std::string& id, Carrier& carrier);
   boost::asio::awaitable<void> poll(const std::string& id, Carrier& carrier);
+  // The carrier took the order (its reply may already be final).
+  void accepted(const std::string& id, const ActivationStatusOutput& status);
+  // What a failed submit means: true (follow it up by query), false (the
+  // order is settled or left for an operator), nullopt (retry).
+  std::optional<bool> settle_failure(const std::string& id, const Error& failure,
+                                     bool resubmission);
+  // Retries exhausted: an unknown order stays for an operator, a pending
+  // one fails.
+  void give_up(const std::string& id);
   // Leaves an `unknown` activation for an operator, with why in its history.
   void hold_unknown(const std::string& id, const std::string& cause);
 
