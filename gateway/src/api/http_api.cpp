@@ -178,8 +178,15 @@ Awaitable health(Ctx& c) {
 }
 
 Awaitable ready(Ctx& c) {
-  if (c.svc.ready.load()) co_return json_response(c, 200, json::object{{"status", "ready"}});
-  co_return error_response(c, make_error(code::kNotReady, "plugins or store not ready", true));
+  if (!c.svc.ready.load())
+    co_return error_response(c, make_error(code::kNotReady, "plugins or store not ready", true));
+  if (const int pending = c.svc.first_syncs_pending.load(); pending > 0)
+    co_return error_response(
+        c, make_error(code::kNotReady,
+                      "first inventory sync of " + std::to_string(pending) +
+                          " carrier(s) still running: search would find nothing yet",
+                      true));
+  co_return json_response(c, 200, json::object{{"status", "ready"}});
 }
 
 // Prometheus scrapes (docs/metrics.md).

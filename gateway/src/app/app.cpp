@@ -275,8 +275,13 @@ void App::start_background() {
   server_->start();
   engine_->start();
   webhooks_->start();
-  for (auto& [id, carrier] : svc_->carriers)
-    tasks_.spawn("inventory sync " + id, inventory_sync_loop(*inventory_, *carrier));
+  for (auto& [id, carrier] : svc_->carriers) {
+    // Counted before `ready` is set (no loop runs before serve()).
+    const bool first = carrier->has(CGW_CAP_INVENTORY_SYNC) &&
+                       !svc_->store.numbers->sync_state(id).last_full_sync_at_ms;
+    if (first) ++svc_->first_syncs_pending;
+    tasks_.spawn("inventory sync " + id, inventory_sync_loop(*inventory_, *carrier, first));
+  }
   tasks_.spawn("housekeeping", housekeeping_loop(*svc_));
   svc_->ready = true;
   spdlog::info("cgw-gateway listening on {} with {} carriers, store {}", base_url_,

@@ -35,6 +35,11 @@ struct Services {
   NowFn now;
   // /readyz: set once the App serves, cleared when it starts to stop.
   std::atomic<bool> ready{false};
+  // Carriers whose inventory was never synced and whose first sync pass has
+  // not ended (well or not): /readyz waits for them, so that a fresh
+  // gateway does not answer searches with nothing. A restart with a synced
+  // store serves the stored inventory at once and counts none.
+  std::atomic<int> first_syncs_pending{0};
   // Set at SIGINT/SIGTERM: background loops end at their next step instead
   // of starting more carrier calls or store writes.
   std::atomic<bool> stopping{false};

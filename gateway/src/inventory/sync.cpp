@@ -290,7 +290,8 @@ asio::awaitable<SyncResult> incremental_sync(Inventory& inv, Carrier& carrier) {
   co_return result;
 }
 
-asio::awaitable<void> inventory_sync_loop(Inventory& inv, Carrier& carrier) {
+asio::awaitable<void> inventory_sync_loop(Inventory& inv, Carrier& carrier,
+                                          bool first_sync_counted) {
   Services& svc = inv.svc;
   if (!carrier.has(CGW_CAP_INVENTORY_SYNC)) co_return;
   const auto& cfg = carrier.config();
@@ -312,6 +313,10 @@ asio::awaitable<void> inventory_sync_loop(Inventory& inv, Carrier& carrier) {
       const bool ok = (co_await full_sync(inv, carrier)).ok;
       if (svc.stopping) co_return;
       svc.metrics.observe_sync(cfg.id, Metrics::kFull, ok, svc.now());
+    }
+    if (first_sync_counted) {  // ended, well or not: /readyz stops waiting for it
+      first_sync_counted = false;
+      --svc.first_syncs_pending;
     }
     const bool has_feed = !svc.store.numbers->sync_state(cfg.id).change_cursor.empty();
     timer.expires_after(has_feed ? std::min(cfg.incremental_sync_interval, cfg.sync_interval)

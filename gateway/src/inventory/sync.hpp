@@ -20,7 +20,10 @@ namespace cgw::gw {
 // page fetch in flight is cut, a store batch on the sync worker finishes
 // first; a full sync cut short is not finished (the previous inventory
 // stays). Services::stopping is also checked between pages.
-boost::asio::awaitable<void> inventory_sync_loop(Inventory& inv, Carrier& carrier);
+// `first_sync_counted`: the App counted this carrier in
+// Services::first_syncs_pending; the loop takes it off after its first pass.
+boost::asio::awaitable<void> inventory_sync_loop(Inventory& inv, Carrier& carrier,
+                                                 bool first_sync_counted = false);
 
 struct SyncResult {
   bool ok = false;
