@@ -3,11 +3,7 @@
 // HttpApi on a real (temporary) store. The input is a request: a first line
 // "METHOD TARGET", header lines, an empty line, then the body. Whatever it
 // is, the answer must be an HTTP status with a JSON error or result body.
-#include "api/http_api.hpp"
-#include "core/config.hpp"
-#include "inventory/inventory.hpp"
-#include "orders/activation_engine.hpp"
-#include "store/sqlite/open.hpp"
+#include "api/api_in_process.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -22,40 +18,25 @@ namespace {
 using namespace cgw::gw;
 
 struct Gateway {
-  boost::asio::io_context ioc;
-  BackgroundTasks tasks{ioc};
-  std::unique_ptr<Services> svc;
-  std::unique_ptr<Inventory> inventory;
-  std::unique_ptr<ActivationEngine> engine;
-  std::unique_ptr<HttpApi> api;
+  cgw::gw::in_process::ApiInProcess gw;
 
   Gateway() {
     spdlog::set_level(spdlog::level::warn);  // one access-log line per input is noise
     setenv("CGW_FUZZ_PII_KEY", std::string(64, 'f').c_str(), 1);
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("cgw_fuzz_api_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
     // The key is "cgw-demo-key"; a second tenant has inventory:read only.
-    auto cfg = parse_config(
+    const std::string yaml =
         "security: {pii_key: {env: CGW_FUZZ_PII_KEY}}\n"
         "tenants:\n  - id: demo\n    api_keys:\n      - sha256: "
         "2f5d635229ee255a2b6a13a61692b639cb1da5d0905641a8a611b1430ab84123\n"
         "  - id: reader\n    api_keys:\n      - sha256: " +
-            std::string(64, 'a') +
-            "\n        scopes: [inventory:read]\n"
-            "carriers:\n  - id: mobile\n    plugin: /nonexistent.so\n    base_url: "
-            "http://127.0.0.1:9\n",
-        "/fuzz/gateway.yaml");
-    if (!cfg) abort();
-    const auto dir =
-        std::filesystem::temp_directory_path() / ("cgw_fuzz_api_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
-    svc = std::make_unique<Services>(std::move(cfg.value()), ioc);
-    svc->now = [] { return int64_t{1796000000000}; };
-    auto store =
-        open_sqlite_store(dir / "cgw.db", std::make_shared<const PiiCipher>(std::string(32, 'k')));
-    if (!store) abort();
-    svc->store = std::move(store.value());
-    inventory = std::make_unique<Inventory>(*svc);
-    engine = std::make_unique<ActivationEngine>(*svc, tasks);
-    api = std::make_unique<HttpApi>(api::Deps{*svc, inventory->index, *engine});
+        std::string(64, 'a') +
+        "\n        scopes: [inventory:read]\n"
+        "carriers:\n  - id: mobile\n    plugin: /nonexistent.so\n    base_url: "
+        "http://127.0.0.1:9\n";
+    if (!gw.start(yaml, dir, int64_t{1796000000000}).empty()) abort();
   }
 };
 
@@ -85,7 +66,8 @@ bool parse_request(const std::string& in, cgw::net::Request& req) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static Gateway gw;
+  static Gateway gateway;
+  auto& gw = gateway.gw;
   cgw::net::Request req;
   try {
     if (!parse_request(std::string(reinterpret_cast<const char*>(data), size), req)) return 0;

@@ -5,11 +5,7 @@
 // and of a refused request, with no ID number or name from the body in them.
 // There is no rotation: the file is only ever appended to.
 #include "api/audit_log.hpp"
-#include "api/http_api.hpp"
-#include "core/config.hpp"
-#include "inventory/inventory.hpp"
-#include "orders/activation_engine.hpp"
-#include "store/sqlite/open.hpp"
+#include "api/api_in_process.hpp"
 
 #include "cgw/common/crypto.hpp"
 
@@ -172,45 +168,22 @@ const std::string kName = "张审计";
 // builds it: requests go through HttpApi::handle, audit line included.
 struct Gateway {
   fs::path dir = fresh_dir("api");
-  boost::asio::io_context ioc;
-  BackgroundTasks tasks{ioc};
-  std::unique_ptr<Services> svc;
-  std::unique_ptr<Inventory> inventory;
-  std::unique_ptr<ActivationEngine> engine;
-  std::unique_ptr<AuditLog> audit;
-  std::unique_ptr<HttpApi> api;
+  in_process::ApiInProcess gw;
 
   Gateway() {
     setenv("CGW_AUDIT_TEST_PII_KEY", std::string(64, 'e').c_str(), 1);
     auto h = [](const std::string& k) { return cgw::crypto::sha256_hex(k); };
-    auto cfg = parse_config(
+    const std::string yaml =
         "security: {pii_key: {env: CGW_AUDIT_TEST_PII_KEY}}\n"
         "tenants:\n  - id: demo\n    api_keys:\n      - sha256: " +
-            h(kPlatformKey) + "\n        label: platform\n      - sha256: " + h(kReaderKey) +
-            "\n        label: reader\n        scopes: [inventory:read]\n"
-            "carriers:\n  - id: mobile\n    plugin: /nonexistent.so\n"
-            "    base_url: http://127.0.0.1:9\n",
-        dir / "gateway.yaml");
-    EXPECT_TRUE(cfg) << (cfg ? "" : cfg.error().message);
-    svc = std::make_unique<Services>(std::move(cfg.value()), ioc);
-    svc->now = [] { return kNow; };
-    auto store =
-        open_sqlite_store(dir / "cgw.db", std::make_shared<const PiiCipher>(std::string(32, 'k')));
-    EXPECT_TRUE(store);
-    svc->store = std::move(store.value());
-    inventory = std::make_unique<Inventory>(*svc);
-    engine = std::make_unique<ActivationEngine>(*svc, tasks);
-    audit = std::make_unique<AuditLog>(dir / "audit.log");
-    EXPECT_TRUE(audit->open());
-    api =
-        std::make_unique<HttpApi>(api::Deps{*svc, inventory->index, *engine, nullptr, audit.get()});
+        h(kPlatformKey) + "\n        label: platform\n      - sha256: " + h(kReaderKey) +
+        "\n        label: reader\n        scopes: [inventory:read]\n"
+        "carriers:\n  - id: mobile\n    plugin: /nonexistent.so\n"
+        "    base_url: http://127.0.0.1:9\n";
+    EXPECT_EQ(gw.start(yaml, dir, kNow, dir / "audit.log"), "");
   }
   ~Gateway() {
-    api.reset();
-    audit.reset();
-    engine.reset();
-    inventory.reset();
-    svc.reset();
+    gw.stop();
     fs::remove_all(dir);
   }
 
@@ -224,9 +197,9 @@ struct Gateway {
     req.prepare_payload();
     cgw::net::Peer peer;
     peer.address = "127.0.0.1";
-    auto done = boost::asio::co_spawn(ioc, api->handle(req, peer), boost::asio::use_future);
-    ioc.restart();
-    ioc.run();
+    auto done = boost::asio::co_spawn(gw.ioc, gw.api->handle(req, peer), boost::asio::use_future);
+    gw.ioc.restart();
+    gw.ioc.run();
     return done.get();
   }
   int requests = 0;
