@@ -10,7 +10,6 @@
 set -euo pipefail
 BUILD_DIR=$1
 SOURCE_DIR=$2
-CONFORMANCE=$BUILD_DIR/bin/cgw-conformance
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cgw_sdk_install.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
@@ -18,12 +17,19 @@ fail() {
   echo "FAIL $1" >&2
   exit 1
 }
-[[ -x $CONFORMANCE ]] || fail "no $CONFORMANCE (build the cgw-conformance target first)"
-
 cmake --install "$BUILD_DIR" --prefix "$WORK/prefix" >/dev/null
-[[ -f $WORK/prefix/include/cgw/abi.h && -f $WORK/prefix/lib/cmake/cgw_sdk/cgw_sdkConfig.cmake ]] ||
-  fail "the SDK did not install its headers and CMake package"
-echo "PASS sdk.install — headers and cgw_sdk CMake package in a temporary prefix"
+[[ -f $WORK/prefix/include/cgw/abi.h && -f $WORK/prefix/include/cgw/testing.hpp &&
+  -f $WORK/prefix/lib/cmake/cgw_sdk/cgw_sdkConfig.cmake ]] ||
+  fail "the SDK did not install its headers (with the fake host) and CMake package"
+# The conformance kit is installed with it, and used from there below.
+CONFORMANCE=$WORK/prefix/bin/cgw-conformance
+[[ -x $CONFORMANCE ]] || fail "sdk.install — cgw-conformance is not installed in bin/"
+# One version: the package's is the project's, whose major.minor is the ABI's.
+ABI=$(sed -n 's/^#define CGW_ABI_\(MAJOR\|MINOR\) \([0-9]*\)$/\2/p' "$WORK/prefix/include/cgw/abi.h" |
+  paste -sd.)
+grep -q "set(PACKAGE_VERSION \"$ABI\.[0-9]*\")" "$WORK/prefix/lib/cmake/cgw_sdk/cgw_sdkConfigVersion.cmake" ||
+  fail "sdk.version — the package version does not start with the ABI version $ABI"
+echo "PASS sdk.install — headers, fake host, cgw-conformance and the cgw_sdk $ABI.x package"
 
 # A copy, as a partner would take it: nothing may point back into the tree.
 cp -r "$SOURCE_DIR/plugins/template" "$WORK/src"

@@ -21,11 +21,13 @@ std::string status_problem(const ActivationStatusOutput& s) {
   return {};
 }
 
-void skip_rest(Suite& suite, const std::string& why) {
+// `undeclared`: the plugin declares no capability for them (N/A), rather
+// than a check they need having failed (SKIP).
+void skip_rest(Suite& suite, const std::string& why, bool undeclared = false) {
   for (const char* c : {"activation.submit.idempotent", "activation.callback", "callback.duplicate",
                         "callback.bad_signature", "callback.tampered_body", "callback.ack_accepted",
                         "activation.query"})
-    suite.runner.skip(c, why);
+    undeclared ? suite.runner.not_applicable(c, why) : suite.runner.skip(c, why);
 }
 
 // The number for each order: distinct from the one number.* holds when the
@@ -81,6 +83,12 @@ Awaitable check_query(Suite& suite, std::string order_id, std::string carrier_id
     why = "carrier_order_id " + last->carrier_order_id + " instead of " + carrier_id;
   if (!why.empty()) {
     suite.runner.fail("activation.query", why);
+    co_return;
+  }
+  if (!suite.finds_order_by_gateway_id()) {
+    suite.runner.pass("activation.query", "activated after " + std::to_string(polls) +
+                                              " polls (the carrier does not find orders by "
+                                              "gateway_order_id alone, as the plugin declares)");
     co_return;
   }
   // The gateway resolves a lost submit answer with the gateway id alone.
@@ -144,9 +152,9 @@ Awaitable check_order(Suite& suite) {
   } else {
     for (const char* c : {"activation.callback", "callback.duplicate", "callback.bad_signature",
                           "callback.tampered_body", "callback.ack_accepted"})
-      suite.runner.skip(c,
-                        "the plugin declares no CGW_CAP_CALLBACKS (activation.query follows "
-                        "the order)");
+      suite.runner.not_applicable(c,
+                                  "the plugin declares no CGW_CAP_CALLBACKS (activation.query "
+                                  "follows the order)");
   }
   if (suite.runner.selected("activation.query")) co_await check_query(suite, order_id, carrier_id);
 }
@@ -156,10 +164,10 @@ Awaitable check_order(Suite& suite) {
 Awaitable check_activation(Suite& suite) {
   if (!suite.has(CGW_CAP_ACTIVATION)) {
     const std::string why = "the plugin declares no CGW_CAP_ACTIVATION";
-    suite.runner.skip("activation.submit.rejected_applicant", why);
-    suite.runner.skip("activation.submit", why);
-    skip_rest(suite, why);
-    suite.runner.skip("activation.query.unknown_order", why);
+    suite.runner.not_applicable("activation.submit.rejected_applicant", why);
+    suite.runner.not_applicable("activation.submit", why);
+    skip_rest(suite, why, /*undeclared=*/true);
+    suite.runner.not_applicable("activation.query.unknown_order", why);
     co_return;
   }
   const bool needs_order = suite.runner.any_selected("activation.submit") ||
@@ -189,7 +197,11 @@ Awaitable check_activation(Suite& suite) {
       co_await check_order(suite);
     }
   }
-  if (suite.runner.selected("activation.query.unknown_order")) {
+  if (!suite.finds_order_by_gateway_id()) {
+    suite.runner.not_applicable("activation.query.unknown_order",
+                                "the plugin declares that its carrier does not find orders by "
+                                "gateway_order_id (traits)");
+  } else if (suite.runner.selected("activation.query.unknown_order")) {
     auto o = co_await run_op(suite, *suite.carrier, op::kActivationQuery,
                              query_input(fresh_id("conf_missing_"), ""));
     suite.runner.verdict("activation.query.unknown_order",

@@ -46,6 +46,13 @@ Awaitable fault_probe(Suite& suite, const char* check, std::string rule, Rule ex
 Awaitable check_lost_submit_reply(Suite& suite) {
   const char* check = "fault.lost_submit_reply";
   if (!suite.runner.selected(check)) co_return;
+  if (!suite.finds_order_by_gateway_id()) {
+    suite.runner.not_applicable(check,
+                                "the plugin declares that its carrier does not find orders "
+                                "by gateway_order_id: a lost reply is resolved by an "
+                                "operator (traits)");
+    co_return;
+  }
   if (!suite.has(CGW_CAP_ACTIVATION) || !suite.has(CGW_CAP_RESERVE)) {
     suite.runner.skip(check, "needs CGW_CAP_ACTIVATION and CGW_CAP_RESERVE");
     co_return;
@@ -136,7 +143,8 @@ Awaitable check_sim_faults(Suite& suite) {
     co_return;
   }
   if (!has_probes(suite)) {
-    for (const char* c : kFaultChecks) suite.runner.skip(c, "the plugin declares no operation");
+    for (const char* c : kFaultChecks)
+      suite.runner.not_applicable(c, "the plugin declares no operation");
     co_return;
   }
   co_await clear_faults(suite);

@@ -49,7 +49,8 @@ Awaitable check_transport(Suite& suite) {
   if (!suite.runner.any_selected("transport")) co_return;
   if (!has_probes(suite)) {
     for (auto c : all_checks())
-      if (c.starts_with("transport.")) suite.runner.skip(c, "the plugin declares no operation");
+      if (c.starts_with("transport."))
+        suite.runner.not_applicable(c, "the plugin declares no operation");
     co_return;
   }
   if (suite.runner.selected("transport.not_sent"))

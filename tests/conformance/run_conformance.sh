@@ -2,15 +2,16 @@
 # One carrier's conformance run (ctest conformance_<carrier>): starts the real
 # cgw-sim with that carrier alone on an ephemeral port, runs cgw-conformance
 # on the carrier's plugin with its demo settings, stops the simulator, and
-# exits with cgw-conformance's code.
+# exits with cgw-conformance's code. With an <expected lines> file, the run
+# must also print each of its lines (e.g. "N/A kyc.id_not_found").
 #
-#   run_conformance.sh <cgw-conformance> <cgw-sim> <conformance_fixture> <plugin.so> <carrier> <config dir>
+#   run_conformance.sh <cgw-conformance> <cgw-sim> <conformance_fixture> <plugin.so> <carrier> <config dir> [<expected lines>]
 set -euo pipefail
-if [[ $# -ne 6 ]]; then
-  echo "usage: $0 <cgw-conformance> <cgw-sim> <conformance_fixture> <plugin.so> <carrier> <config dir>" >&2
+if [[ $# -ne 6 && $# -ne 7 ]]; then
+  echo "usage: $0 <cgw-conformance> <cgw-sim> <conformance_fixture> <plugin.so> <carrier> <config dir> [<expected lines>]" >&2
   exit 2
 fi
-CONFORMANCE=$1 SIM=$2 FIXTURE=$3 PLUGIN=$4 CARRIER=$5 CONFIG_DIR=$6
+CONFORMANCE=$1 SIM=$2 FIXTURE=$3 PLUGIN=$4 CARRIER=$5 CONFIG_DIR=$6 EXPECTED=${7:-}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cgw_conformance_${CARRIER}.XXXXXX")
 SIM_PID=
@@ -55,9 +56,18 @@ URL="http://127.0.0.1:$PORT"
 
 set +e
 "$CONFORMANCE" --plugin "$PLUGIN" --settings "$WORK/settings.yaml" --base-url "$URL" \
-  --sim-admin "$URL"
-RC=$?
+  --sim-admin "$URL" | tee "$WORK/report.txt"
+RC=${PIPESTATUS[0]}
 set -e
+if [[ -n $EXPECTED ]]; then
+  while IFS= read -r want; do
+    [[ -z $want || $want == \#* ]] && continue
+    if ! grep -qF -- "$want" "$WORK/report.txt"; then
+      echo "FAIL the report lacks the line: $want" >&2
+      RC=1
+    fi
+  done <"$EXPECTED"
+fi
 if [[ $RC -ne 0 ]]; then
   echo "--- cgw-sim log ---"
   cat "$WORK/sim.log"

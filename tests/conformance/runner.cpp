@@ -111,6 +111,11 @@ void Runner::skip(std::string_view check, std::string_view detail) {
   ++skipped_;
   line("SKIP", check, detail);
 }
+void Runner::not_applicable(std::string_view check, std::string_view detail) {
+  if (!selected(check)) return;
+  ++not_applicable_;
+  line("N/A", check, detail);
+}
 void Runner::verdict(std::string_view check, const std::string& problem, std::string_view detail) {
   if (problem.empty())
     pass(check, detail);
@@ -119,8 +124,8 @@ void Runner::verdict(std::string_view check, const std::string& problem, std::st
 }
 
 void Runner::print_summary() const {
-  std::cout << passed_ << " passed, " << failed_ << " failed, " << skipped_ << " skipped"
-            << std::endl;
+  std::cout << passed_ << " passed, " << failed_ << " failed, " << skipped_ << " skipped, "
+            << not_applicable_ << " not applicable" << std::endl;
 }
 
 std::string Suite::callback_url() const {

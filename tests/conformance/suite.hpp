@@ -42,6 +42,9 @@ class Runner {
   void pass(std::string_view check, std::string_view detail);
   void fail(std::string_view check, std::string_view detail);
   void skip(std::string_view check, std::string_view detail);
+  // Outside what the plugin declares (a capability, a KYC outcome, a
+  // trait): the check does not apply to this carrier. Never a failure.
+  void not_applicable(std::string_view check, std::string_view detail);
   // pass or fail: an empty `problem` passes with `detail`.
   void verdict(std::string_view check, const std::string& problem, std::string_view detail);
   void print_summary() const;
@@ -50,7 +53,7 @@ class Runner {
  private:
   void line(std::string_view verdict, std::string_view check, std::string_view detail);
   std::vector<std::string> only_;
-  int passed_ = 0, failed_ = 0, skipped_ = 0;
+  int passed_ = 0, failed_ = 0, skipped_ = 0, not_applicable_ = 0;
 };
 
 struct Options {
@@ -90,6 +93,11 @@ struct Suite {
   std::vector<std::string> pii_leaks;
 
   bool has(uint64_t cap) const { return (library->table->capabilities & cap) == cap; }
+  // The plugin's ABI 1.2 declarations (the defaults for an older table).
+  bool reports_kyc(uint64_t outcome) const { return (library->kyc_outcomes & outcome) != 0; }
+  bool finds_order_by_gateway_id() const {
+    return (library->traits & CGW_TRAIT_FINDS_ORDER_BY_GATEWAY_ID) != 0;
+  }
   std::string callback_url() const;
 };
 

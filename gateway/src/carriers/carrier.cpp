@@ -52,28 +52,45 @@ OperationResult step_result(const cgw_step_v1& step) {
     return result;
   }
   Error e;
-  e.code = copy(step.error.code);
+  // From 1.2 the sized error; a 1.0 or 1.1 plugin's is the one by value.
+  const cgw_error_v2* sized =
+      CGW_HAS_MEMBER(&step, cgw_step_v1, error_v2) ? step.error_v2 : nullptr;
+  if (sized && sized->struct_size >= offsetof(cgw_error_v2, outcome_unknown) + 1) {
+    e.code = copy(sized->code);
+    e.message = copy(sized->message);
+    e.carrier_code = copy(sized->carrier_code);
+    e.retryable = sized->retryable != 0;
+    e.outcome_unknown = sized->outcome_unknown != 0;
+  } else {
+    e.code = copy(step.error.code);
+    e.message = copy(step.error.message);
+    e.carrier_code = copy(step.error.carrier_code);
+    e.retryable = step.error.retryable != 0;
+    e.outcome_unknown = step.error.outcome_unknown != 0;
+  }
   if (e.code.empty()) e.code = code::kPluginError;
-  e.message = copy(step.error.message);
-  e.carrier_code = copy(step.error.carrier_code);
-  e.retryable = step.error.retryable != 0;
-  e.outcome_unknown = step.error.outcome_unknown != 0;
   return e;
 }
 
-// The HTTP request a SEND step asks for.
+// The HTTP request a SEND step asks for: the sized form from 1.2, the one
+// by value (and 1.1's request_flags) before.
 net::ClientRequest request_of(const cgw_step_v1& step) {
-  const auto& r = step.request;
   net::ClientRequest req;
-  req.method = copy(r.method);
-  req.url = copy(r.url);
-  for (size_t i = 0; i < r.header_count; ++i)
-    req.headers.emplace_back(copy(r.headers[i].name), copy(r.headers[i].value));
-  req.body = copy(r.body);
-  req.timeout = std::chrono::milliseconds(r.timeout_ms);
-  // request_flags came with ABI 1.1: a 1.0 plugin's step ends before it.
-  if (step.struct_size >= offsetof(cgw_step_v1, request_flags) + sizeof(step.request_flags))
-    req.replayable = (step.request_flags & CGW_REQUEST_REPLAYABLE) != 0;
+  auto fill = [&req](const auto& r, uint32_t flags) {
+    req.method = copy(r.method);
+    req.url = copy(r.url);
+    for (size_t i = 0; i < r.header_count; ++i)
+      req.headers.emplace_back(copy(r.headers[i].name), copy(r.headers[i].value));
+    req.body = copy(r.body);
+    req.timeout = std::chrono::milliseconds(r.timeout_ms);
+    req.replayable = (flags & CGW_REQUEST_REPLAYABLE) != 0;
+  };
+  const cgw_request_v2* sized =
+      CGW_HAS_MEMBER(&step, cgw_step_v1, request_v2) ? step.request_v2 : nullptr;
+  if (sized && CGW_HAS_MEMBER(sized, cgw_request_v2, timeout_ms))
+    fill(*sized, sized->flags);
+  else
+    fill(step.request, CGW_HAS_MEMBER(&step, cgw_step_v1, request_flags) ? step.request_flags : 0u);
   return req;
 }
 
@@ -299,7 +316,8 @@ ParsedCallback Carrier::parse_callback(const std::string& method, const std::str
   cgw_http_request_v1 req{view(method), view(target), hs.data(), hs.size(), view(body), 0};
   ParsedCallback out;
   cgw_callback_v1* cb = t->parse_callback(instance_, &req);
-  if (!cb || cb->struct_size < sizeof(cgw_callback_v1)) {
+  // Every member of ABI 1.0 (error_v2 came with 1.2).
+  if (!cb || !CGW_HAS_MEMBER(cb, cgw_callback_v1, error)) {
     if (cb) t->free_callback(cb);
     out.refusal = plugin_error("the plugin returned no callback result");
     return out;
@@ -309,8 +327,11 @@ ParsedCallback Carrier::parse_callback(const std::string& method, const std::str
   out.ack_status = cb->ack_status;
   out.ack_content_type = copy(cb->ack_content_type);
   out.ack_body = copy(cb->ack_body);
-  out.refusal.code = copy(cb->error.code);
-  out.refusal.message = copy(cb->error.message);
+  const cgw_error_v2* sized =
+      CGW_HAS_MEMBER(cb, cgw_callback_v1, error_v2) ? cb->error_v2 : nullptr;
+  const bool use_sized = sized && CGW_HAS_MEMBER(sized, cgw_error_v2, message);
+  out.refusal.code = copy(use_sized ? sized->code : cb->error.code);
+  out.refusal.message = copy(use_sized ? sized->message : cb->error.message);
   t->free_callback(cb);
   return out;
 }

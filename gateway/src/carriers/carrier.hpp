@@ -36,11 +36,18 @@ struct PluginLibrary {
   boost::dll::shared_library library;
   const cgw_plugin_v1* table = nullptr;
   std::string name, version, abi;  // abi as "major.minor"
+  // The table's ABI 1.2 declarations, or what an older table means.
+  uint16_t min_host_minor = 0;
+  uint16_t config_format = CGW_CONFIG_YAML;
+  uint32_t traits = CGW_TRAITS_V1_DEFAULT;
+  uint64_t kyc_outcomes = CGW_KYC_ALL_OUTCOMES;
 };
 
-// Loads and checks one library. A refusal is PLUGIN_INVALID with a message
-// naming the file and the reason (not loadable, no entry point, an ABI this
-// host does not speak, an incomplete table).
+// Loads and checks one library. A refusal is CONFIG_INVALID with a message
+// naming the file and the reason (not loadable, no entry point, another
+// major, a plugin needing a newer host minor than `host->abi_minor`, an
+// incomplete table). Tests pass a host table of an older minor to see
+// what that host would do.
 Result<std::shared_ptr<PluginLibrary>> load_plugin(const std::filesystem::path& path,
                                                    const cgw_host_v1* host);
 

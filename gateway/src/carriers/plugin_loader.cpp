@@ -73,9 +73,18 @@ int32_t host_cache_get(void* ctx, cgw_str key, cgw_str* out) {
   return 1;
 }
 
+cgw_bool host_cache_take(void* ctx, cgw_str key, cgw_owned_str* out) {
+  cgw_str copy{nullptr, 0};
+  if (!out || !host_cache_get(ctx, key, &copy)) return 0;
+  // host_cache_get allocated the copy: it is the plugin's to free.
+  *out = cgw_owned_str{const_cast<char*>(copy.ptr), copy.len};
+  return 1;
+}
+
 const cgw_host_v1 kHost = {
-    sizeof(cgw_host_v1), CGW_ABI_MAJOR, CGW_ABI_MINOR, host_log,       host_alloc,
-    host_free,           host_now,      host_random,   host_cache_put, host_cache_get,
+    sizeof(cgw_host_v1), CGW_ABI_MAJOR,  CGW_ABI_MINOR,   host_log,
+    host_alloc,          host_free,      host_now,        host_random,
+    host_cache_put,      host_cache_get, host_cache_take,
 };
 
 // The smallest plugin table a v1 plugin may have: every member of v1.0.
@@ -92,24 +101,47 @@ void set_host_clock(NowFn now) {
 
 namespace {
 
-// Why `t` cannot be used by this host, or empty.
-std::string table_problem(const cgw_plugin_v1* t) {
+std::string abi_name(unsigned major, unsigned minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+// The oldest host minor the plugin works with: its declaration from 1.2 on;
+// before, the minor it was built against (1.0 and 1.1 said nothing more).
+uint16_t min_host_minor(const cgw_plugin_v1& t) {
+  return CGW_HAS_MEMBER(&t, cgw_plugin_v1, min_host_minor) ? t.min_host_minor : t.abi_minor;
+}
+
+// Why `t` cannot be used by `host`, or empty.
+std::string table_problem(const cgw_plugin_v1* t, const cgw_host_v1& host) {
   if (!t) return "the entry point returned no plugin table (the plugin refused this host)";
-  if (t->abi_major != CGW_ABI_MAJOR)
+  if (t->abi_major != host.abi_major)
     return "ABI major " + std::to_string(t->abi_major) + " is not the host's " +
-           std::to_string(CGW_ABI_MAJOR);
-  if (t->abi_minor > CGW_ABI_MINOR)
-    return "ABI " + std::to_string(t->abi_major) + "." + std::to_string(t->abi_minor) +
-           " is newer than the host's " + std::to_string(CGW_ABI_MAJOR) + "." +
-           std::to_string(CGW_ABI_MINOR);
+           std::to_string(host.abi_major);
   if (t->struct_size < kMinPluginTable)
     return "plugin table is " + std::to_string(t->struct_size) + " bytes, smaller than ABI 1.0's";
+  if (min_host_minor(*t) > host.abi_minor)
+    return "the plugin (ABI " + abi_name(t->abi_major, t->abi_minor) + ") needs a host of ABI " +
+           abi_name(t->abi_major, min_host_minor(*t)) + " or newer; this host speaks " +
+           abi_name(host.abi_major, host.abi_minor);
   if (!t->create || !t->destroy || !t->start || !t->resume || !t->free_step || !t->parse_callback ||
       !t->free_callback)
     return "plugin table lacks a required function";
   if (!t->name.ptr || t->name.len == 0 || t->name.len > 64)
     return "plugin descriptor has no valid name";
+  if (CGW_HAS_MEMBER(t, cgw_plugin_v1, config_format) && t->config_format != CGW_CONFIG_YAML &&
+      t->config_format != CGW_CONFIG_JSON)
+    return "plugin asks for settings in an unknown format " + std::to_string(t->config_format);
   return {};
+}
+
+// The 1.2 declarations, or what a table without them means.
+void read_declarations(const cgw_plugin_v1& t, PluginLibrary& lib) {
+  lib.min_host_minor = min_host_minor(t);
+  if (CGW_HAS_MEMBER(&t, cgw_plugin_v1, kyc_outcomes)) {
+    lib.config_format = t.config_format;
+    lib.traits = t.traits;
+    lib.kyc_outcomes = t.kyc_outcomes;
+  }
 }
 
 }  // namespace
@@ -132,11 +164,12 @@ Result<std::shared_ptr<PluginLibrary>> load_plugin(const std::filesystem::path& 
     return refused(std::string("no entry point ") + CGW_PLUGIN_ENTRY_SYMBOL);
   auto& entry = lib->library.get<const cgw_plugin_v1*(const cgw_host_v1*)>(CGW_PLUGIN_ENTRY_SYMBOL);
   const cgw_plugin_v1* t = entry(host);
-  if (auto problem = table_problem(t); !problem.empty()) return refused(problem);
+  if (auto problem = table_problem(t, *host); !problem.empty()) return refused(problem);
   lib->table = t;
   lib->name.assign(t->name.ptr, t->name.len);
   lib->version.assign(t->version.ptr ? t->version.ptr : "", t->version.len);
-  lib->abi = std::to_string(t->abi_major) + "." + std::to_string(t->abi_minor);
+  lib->abi = abi_name(t->abi_major, t->abi_minor);
+  read_declarations(*t, *lib);
   return lib;
 }
 

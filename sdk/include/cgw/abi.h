@@ -18,6 +18,12 @@
  *  - No exception, C++ object or STL type ever crosses this boundary.
  *  - Plugins never do I/O: they describe HTTP requests in SEND steps and the
  *    host performs them (sans-I/O).
+ *  - Structs nested by value or passed without a size (cgw_http_request_v1,
+ *    cgw_http_response_v1, cgw_error_v1) are frozen as they are. What they
+ *    gain later lives in sized structs reached through pointers appended to
+ *    a sized table (cgw_request_v2 and cgw_error_v2 from 1.2 on).
+ *  - A plugin says which host it needs in min_host_minor (1.2); the host
+ *    loads any plugin of its major whose minimum it meets.
  */
 #ifndef CGW_ABI_H
 #define CGW_ABI_H
@@ -30,7 +36,12 @@ extern "C" {
 #endif
 
 #define CGW_ABI_MAJOR 1
-#define CGW_ABI_MINOR 1
+#define CGW_ABI_MINOR 2
+
+/* True when a sized table `p` (of type `type`) is large enough to hold
+ * `member`: check it before reading a member a later minor added. */
+#define CGW_HAS_MEMBER(p, type, member) \
+  ((p)->struct_size >= offsetof(type, member) + sizeof(((const type*)0)->member))
 
 /* Name of the single exported symbol every plugin provides. */
 #define CGW_PLUGIN_ENTRY_SYMBOL "cgw_plugin_entry_v1"
@@ -40,6 +51,10 @@ extern "C" {
 #else
 #define CGW_PLUGIN_EXPORT __attribute__((visibility("default")))
 #endif
+
+/* The one boolean type of members added from ABI 1.2 on: 0 or 1. (1.0's
+ * members keep the types they shipped with: a uint8_t or int32_t 0/1.) */
+typedef uint8_t cgw_bool;
 
 /* A borrowed string view. ptr may be NULL only when len is 0. */
 typedef struct cgw_str {
@@ -51,6 +66,13 @@ typedef struct cgw_header {
   cgw_str name;
   cgw_str value;
 } cgw_header;
+
+/* Bytes handed over to the receiver, who releases them with host->free
+ * (ABI 1.2). ptr is NULL only when len is 0. */
+typedef struct cgw_owned_str {
+  char* ptr;
+  size_t len;
+} cgw_owned_str;
 
 /* ---------------------------------------------------------------- host --- */
 
@@ -96,7 +118,14 @@ typedef struct cgw_host_v1 {
    * copy allocated with host->alloc in *out (the plugin frees it with
    * host->free), or 0 when the key is absent or expired. */
   void (*cache_put)(void* ctx, cgw_str key, cgw_str value, int64_t ttl_ms);
+  /* Superseded by cache_take (1.2), whose type says that *out is the
+   * caller's to free; kept for plugins built before it. */
   int32_t (*cache_get)(void* ctx, cgw_str key, cgw_str* out);
+
+  /* ---- ABI 1.2 (read only when struct_size covers them) ---- */
+  /* As cache_get: 1 and a copy in *out that the plugin frees with
+   * host->free, or 0 when the key is absent or expired. */
+  cgw_bool (*cache_take)(void* ctx, cgw_str key, cgw_owned_str* out);
 
   /* New members are appended here by later minor versions. */
 } cgw_host_v1;
@@ -145,6 +174,30 @@ typedef struct cgw_error_v1 {
   uint8_t outcome_unknown; /* the carrier may already have applied it */
 } cgw_error_v1;
 
+/* The request of a SEND step, sized so that it can grow (ABI 1.2). */
+typedef struct cgw_request_v2 {
+  uint32_t struct_size;
+  uint32_t flags; /* CGW_REQUEST_* bits */
+  cgw_str method;
+  cgw_str url;
+  const cgw_header* headers;
+  size_t header_count;
+  cgw_str body;
+  uint32_t timeout_ms;
+  /* New members are appended here by later minor versions. */
+} cgw_request_v2;
+
+/* A normalized error, sized so that it can grow (ABI 1.2). */
+typedef struct cgw_error_v2 {
+  uint32_t struct_size;
+  cgw_str code;
+  cgw_str message; /* must not contain PII */
+  cgw_str carrier_code;
+  cgw_bool retryable;
+  cgw_bool outcome_unknown;
+  /* New members are appended here by later minor versions. */
+} cgw_error_v2;
+
 /* One step of an operation. Allocated by the plugin, released by the host
  * through cgw_plugin_v1.free_step. Only the members for `kind` are set. */
 typedef struct cgw_step_v1 {
@@ -157,6 +210,11 @@ typedef struct cgw_step_v1 {
   /* Added in ABI 1.1 (the host reads it only when struct_size covers it;
    * a 1.0 plugin's steps are treated as 0). SEND: CGW_REQUEST_* bits. */
   uint32_t request_flags;
+  /* Added in ABI 1.2: the same request and error as sized structs. A 1.2
+   * plugin fills both forms (a 1.0 or 1.1 host reads the ones above); a 1.2
+   * host reads these when struct_size covers them and they are not NULL. */
+  const cgw_request_v2* request_v2; /* SEND */
+  const cgw_error_v2* error_v2;     /* FAIL */
 } cgw_step_v1;
 
 /* Bits of cgw_step_v1.request_flags (ABI 1.1). */
@@ -180,9 +238,42 @@ typedef struct cgw_callback_v1 {
   cgw_str ack_content_type;
   cgw_str ack_body;
   cgw_error_v1 error; /* when verified == 0 */
+  /* Added in ABI 1.2: the error as a sized struct (see cgw_step_v1). */
+  const cgw_error_v2* error_v2;
 } cgw_callback_v1;
 
 /* ------------------------------------------------------------- plugin --- */
+
+/* KYC outcomes a carrier can report (cgw_plugin_v1.kyc_outcomes, ABI 1.2).
+ * The conformance kit reports checks of undeclared outcomes as not
+ * applicable. A table without the member declares all of them. */
+enum cgw_kyc_outcome {
+  CGW_KYC_PASSED = 1u << 0,
+  CGW_KYC_REVIEW = 1u << 1,           /* manual review: result "review" */
+  CGW_KYC_ID_NAME_MISMATCH = 1u << 2, /* result "rejected", reason ... */
+  CGW_KYC_ID_NOT_FOUND = 1u << 3,
+  CGW_KYC_ID_INVALIDATED = 1u << 4,
+  CGW_KYC_FACE_MISMATCH = 1u << 5,
+  CGW_KYC_LIVENESS_FAILED = 1u << 6,
+  CGW_KYC_QUOTA_EXCEEDED = 1u << 7,
+  CGW_KYC_BLACKLISTED = 1u << 8,
+  CGW_KYC_UNDERAGE = 1u << 9
+};
+#define CGW_KYC_ALL_OUTCOMES ((uint64_t)((1u << 10) - 1u))
+
+/* What the carrier's protocol can do (cgw_plugin_v1.traits, ABI 1.2). A
+ * table without the member declares CGW_TRAITS_V1_DEFAULT. */
+enum cgw_trait {
+  /* The carrier stores the gateway's order id (gateway_order_id) and
+   * finds an order by it: a submit whose reply was lost is resolved by
+   * activation.query with that id alone. */
+  CGW_TRAIT_FINDS_ORDER_BY_GATEWAY_ID = 1u << 0
+};
+#define CGW_TRAITS_V1_DEFAULT ((uint32_t)CGW_TRAIT_FINDS_ORDER_BY_GATEWAY_ID)
+
+/* The form of the settings passed to create() (cgw_plugin_v1.config_format,
+ * ABI 1.2). A table without the member gets YAML. */
+enum cgw_config_format { CGW_CONFIG_YAML = 0, CGW_CONFIG_JSON = 1 };
 
 typedef struct cgw_instance cgw_instance; /* opaque, owned by the plugin */
 
@@ -227,11 +318,22 @@ typedef struct cgw_plugin_v1 {
   cgw_callback_v1* (*parse_callback)(cgw_instance* instance, const cgw_http_request_v1* request);
   void (*free_callback)(cgw_callback_v1* result);
 
+  /* ---- ABI 1.2 (the host reads them only when struct_size covers them) */
+  /* The oldest host minor (of this major) the plugin works with. A host of
+   * an older minor refuses the plugin; a table without the member needs
+   * its own abi_minor. */
+  uint16_t min_host_minor;
+  uint16_t config_format; /* enum cgw_config_format */
+  uint32_t traits;        /* enum cgw_trait bits */
+  uint64_t kyc_outcomes;  /* enum cgw_kyc_outcome bits */
+
   /* New members are appended here by later minor versions. */
 } cgw_plugin_v1;
 
 /* The one exported entry point. Returns NULL if the plugin cannot work
- * with this host (for example a host older than it needs). The returned
+ * with this host (for example a host older than it needs). A host of an
+ * older minor passes a shorter table (its struct_size): check it before
+ * using a member added later. The returned
  * table is static and lives as long as the library is loaded. */
 typedef const cgw_plugin_v1* (*cgw_plugin_entry_v1_fn)(const cgw_host_v1* host);
 

@@ -200,16 +200,39 @@ class HostApi {
                      ttl_ms);
   }
   std::optional<std::string> cache_get(std::string_view key) const {
+    const cgw_str k{key.data(), key.size()};
+    if (CGW_HAS_MEMBER(host_, cgw_host_v1, cache_take) && host_->cache_take) {
+      cgw_owned_str out{nullptr, 0};
+      if (!host_->cache_take(ctx_, k, &out)) return std::nullopt;
+      std::string value(out.ptr ? out.ptr : "", out.len);
+      host_->free(ctx_, out.ptr);
+      return value;
+    }
+    // A host older than 1.2 hands its copy over through a const pointer.
     cgw_str out{nullptr, 0};
-    if (!host_->cache_get(ctx_, cgw_str{key.data(), key.size()}, &out)) return std::nullopt;
+    if (!host_->cache_get(ctx_, k, &out)) return std::nullopt;
     std::string value(out.ptr ? out.ptr : "", out.len);
     host_->free(ctx_, const_cast<char*>(out.ptr));
     return value;
   }
+  // The host's ABI minor: a plugin checks it before relying on a host
+  // feature added after its min_host_minor.
+  uint16_t abi_minor() const { return host_->abi_minor; }
 
  private:
   const cgw_host_v1* host_;
   void* ctx_;
+};
+
+// What a plugin declares about its carrier and the host it needs (ABI
+// 1.2). A plugin class may define
+//   static constexpr cgw::Declarations kDeclarations{.kyc_outcomes = ...};
+// otherwise it declares these defaults: every KYC outcome, a carrier that
+// finds orders by the gateway's order id, any host of this major.
+struct Declarations {
+  uint16_t min_host_minor = 0;
+  uint32_t traits = CGW_TRAITS_V1_DEFAULT;       // cgw_trait bits
+  uint64_t kyc_outcomes = CGW_KYC_ALL_OUTCOMES;  // cgw_kyc_outcome bits
 };
 
 // Base class of a carrier plugin. One object per configured carrier. The
@@ -248,7 +271,22 @@ struct OwnedStep : cgw_step_v1 {
   std::string method, url, body, state, result, code, message, carrier_code;
   std::vector<Header> header_store;
   std::vector<cgw_header> header_views;
+  cgw_request_v2 sized_request{};
+  cgw_error_v2 sized_error{};
 };
+
+// Both forms of an error: by value for hosts before 1.2, sized for later.
+inline void set_error(cgw_error_v1& v1, cgw_error_v2& v2, cgw_str code, cgw_str message,
+                      cgw_str carrier_code, bool retryable, bool outcome_unknown) {
+  v1 = cgw_error_v1{code, message, carrier_code, static_cast<uint8_t>(retryable),
+                    static_cast<uint8_t>(outcome_unknown)};
+  v2 = cgw_error_v2{sizeof(cgw_error_v2),
+                    code,
+                    message,
+                    carrier_code,
+                    static_cast<cgw_bool>(retryable),
+                    static_cast<cgw_bool>(outcome_unknown)};
+}
 
 inline cgw_step_v1* export_step(Step&& s) {
   auto* o = new OwnedStep{};
@@ -267,6 +305,10 @@ inline cgw_step_v1* export_step(Step&& s) {
                                       o->header_views.size(), str(o->body), s.request.timeout_ms};
       c.state = str(o->state);
       c.request_flags = s.request.replayable ? static_cast<uint32_t>(CGW_REQUEST_REPLAYABLE) : 0u;
+      o->sized_request = cgw_request_v2{
+          sizeof(cgw_request_v2), c.request_flags,        c.request.method, c.request.url,
+          c.request.headers,      c.request.header_count, c.request.body,   c.request.timeout_ms};
+      c.request_v2 = &o->sized_request;
       break;
     case Step::Kind::kDone:
       o->result = json::serialize(s.result);
@@ -276,9 +318,9 @@ inline cgw_step_v1* export_step(Step&& s) {
       o->code = std::move(s.error.code);
       o->message = std::move(s.error.message);
       o->carrier_code = std::move(s.error.carrier_code);
-      c.error = cgw_error_v1{str(o->code), str(o->message), str(o->carrier_code),
-                             static_cast<uint8_t>(s.error.retryable),
-                             static_cast<uint8_t>(s.error.outcome_unknown)};
+      set_error(c.error, o->sized_error, str(o->code), str(o->message), str(o->carrier_code),
+                s.error.retryable, s.error.outcome_unknown);
+      c.error_v2 = &o->sized_error;
       break;
   }
   return o;
@@ -286,6 +328,23 @@ inline cgw_step_v1* export_step(Step&& s) {
 
 inline cgw_step_v1* plugin_error(const char* code, std::string message) {
   return export_step(Step::fail(code, std::move(message)));
+}
+
+// What the boundary hands out when even allocating an error failed: a
+// static FAIL step (free_step leaves it alone), so the host never sees NULL.
+inline cgw_step_v1* out_of_memory_step() noexcept {
+  static constexpr char kCode[] = "PLUGIN_ERROR", kMessage[] = "plugin out of memory";
+  static cgw_error_v2 sized{
+      sizeof(cgw_error_v2), {kCode, sizeof kCode - 1}, {kMessage, sizeof kMessage - 1}, {}, 1, 0};
+  static cgw_step_v1 step = [] {
+    cgw_step_v1 s{};
+    s.struct_size = sizeof(cgw_step_v1);
+    s.kind = CGW_STEP_FAIL;
+    s.error = cgw_error_v1{sized.code, sized.message, {}, 1, 0};
+    s.error_v2 = &sized;
+    return s;
+  }();
+  return &step;
 }
 
 // Runs f, converting any exception into a FAIL step.
@@ -304,12 +363,30 @@ cgw_step_v1* guarded(F&& f) noexcept {
     } catch (...) {
     }
   }
-  return nullptr;  // only when even allocating the error failed
+  return out_of_memory_step();
 }
 
 struct OwnedCallback : cgw_callback_v1 {
   std::string events, content_type, body, code, message, carrier_code;
+  cgw_error_v2 sized_error{};
 };
+
+// As out_of_memory_step, for parse_callback: a refusal that is static.
+inline cgw_callback_v1* out_of_memory_callback() noexcept {
+  static constexpr char kCode[] = "CALLBACK_REJECTED", kMessage[] = "plugin out of memory";
+  static cgw_error_v2 sized{
+      sizeof(cgw_error_v2), {kCode, sizeof kCode - 1}, {kMessage, sizeof kMessage - 1}, {}, 0, 0};
+  static cgw_callback_v1 cb = [] {
+    cgw_callback_v1 c{};
+    c.struct_size = sizeof(cgw_callback_v1);
+    c.verified = 0;
+    c.ack_status = 503;
+    c.error = cgw_error_v1{sized.code, sized.message, {}, 0, 0};
+    c.error_v2 = &sized;
+    return c;
+  }();
+  return &cb;
+}
 
 inline cgw_callback_v1* export_callback(CallbackResult&& r) {
   auto* o = new OwnedCallback{};
@@ -326,7 +403,9 @@ inline cgw_callback_v1* export_callback(CallbackResult&& r) {
   c.ack_status = r.ack_status;
   c.ack_content_type = str(o->content_type);
   c.ack_body = str(o->body);
-  c.error = cgw_error_v1{str(o->code), str(o->message), str(o->carrier_code), 0, 0};
+  set_error(c.error, o->sized_error, str(o->code), str(o->message), str(o->carrier_code), false,
+            false);
+  c.error_v2 = &o->sized_error;
   return o;
 }
 
@@ -393,7 +472,9 @@ struct Exporter {
       return self(i)->resume(json::parse(view(state)), resp);
     });
   }
-  static void free_step(cgw_step_v1* s) noexcept { delete static_cast<OwnedStep*>(s); }
+  static void free_step(cgw_step_v1* s) noexcept {
+    if (s != out_of_memory_step()) delete static_cast<OwnedStep*>(s);
+  }
   static cgw_callback_v1* parse_callback(cgw_instance* i, const cgw_http_request_v1* r) noexcept {
     try {
       HttpRequest req;
@@ -410,16 +491,27 @@ struct Exporter {
       }
     } catch (...) {
     }
-    return nullptr;
+    return out_of_memory_callback();
   }
-  static void free_callback(cgw_callback_v1* c) noexcept { delete static_cast<OwnedCallback*>(c); }
+  static void free_callback(cgw_callback_v1* c) noexcept {
+    if (c != out_of_memory_callback()) delete static_cast<OwnedCallback*>(c);
+  }
+
+  static constexpr Declarations declarations() {
+    if constexpr (requires { Plugin::kDeclarations; })
+      return Plugin::kDeclarations;
+    else
+      return Declarations{};
+  }
 
   static const cgw_plugin_v1* entry(const cgw_host_v1* h, const char* name, const char* version,
                                     uint32_t kinds, uint64_t caps) noexcept {
     // Needs a v1 host that has every member this SDK calls.
-    if (!h || h->abi_major != CGW_ABI_MAJOR ||
-        h->struct_size < offsetof(cgw_host_v1, cache_get) + sizeof(h->cache_get))
+    if (!h || h->abi_major != CGW_ABI_MAJOR || !CGW_HAS_MEMBER(h, cgw_host_v1, cache_get))
       return nullptr;
+    // A host from 1.2 on reads min_host_minor and refuses with a reason; an
+    // older one does not know the member, so the plugin refuses it here.
+    if (h->abi_minor < 2 && h->abi_minor < declarations().min_host_minor) return nullptr;
     host = h;
     static const cgw_plugin_v1 table = make_table(name, version, kinds, caps);
     return &table;
@@ -442,6 +534,12 @@ struct Exporter {
     table.free_step = &free_step;
     table.parse_callback = &parse_callback;
     table.free_callback = &free_callback;
+    constexpr Declarations d = declarations();
+    static_assert(d.min_host_minor <= CGW_ABI_MINOR, "min_host_minor is newer than this SDK");
+    table.min_host_minor = d.min_host_minor;
+    table.config_format = CGW_CONFIG_YAML;
+    table.traits = d.traits;
+    table.kyc_outcomes = d.kyc_outcomes;
     return table;
   }
 };

@@ -132,6 +132,14 @@ class FakeHost {
           *out = cgw_str{p, v->size()};
           return 1;
         },
+        [](void* ctx, cgw_str k, cgw_owned_str* out) -> cgw_bool {
+          const auto v = self(ctx).cache_get(sv(k));
+          if (!v) return 0;
+          char* p = static_cast<char*>(std::malloc(v->size() + 1));
+          v->copy(p, v->size());
+          *out = cgw_owned_str{p, v->size()};
+          return 1;
+        },
     };
     return &t;
   }

@@ -75,10 +75,18 @@ TEST(PluginLoader, RefusesAnotherMajorVersion) {
   EXPECT_EQ(refusal("wrong_major"), "ABI major 2 is not the host's 1");
 }
 
-TEST(PluginLoader, RefusesANewerMinorVersion) {
+TEST(PluginLoader, LoadsANewerMinorThatNeedsNoNewerHost) {
+  auto lib = load_plugin(fixture("newer_minor"), host_table());
+  ASSERT_TRUE(lib.ok()) << lib.error().message;
+  EXPECT_EQ(lib.value()->abi, "1." + std::to_string(CGW_ABI_MINOR + 1));
+  EXPECT_EQ(lib.value()->min_host_minor, 0);
+}
+
+TEST(PluginLoader, RefusesAPluginThatNeedsANewerHost) {
   const auto host = "1." + std::to_string(CGW_ABI_MINOR);
   const auto newer = "1." + std::to_string(CGW_ABI_MINOR + 1);
-  EXPECT_EQ(refusal("newer_minor"), "ABI " + newer + " is newer than the host's " + host);
+  EXPECT_EQ(refusal("needs_newer_host"), "the plugin (ABI " + newer + ") needs a host of ABI " +
+                                             newer + " or newer; this host speaks " + host);
 }
 
 TEST(PluginLoader, LoadsAGoodPluginAndRunsAnOperation) {
