@@ -49,8 +49,9 @@ class PostgresServer {
 };
 
 // The executable's one server, started on first use and stopped when the
-// executable exits: every PostgreSQL test of an executable shares it (and
-// runs serially, RUN_SERIAL), each in its own database or schema.
+// executable exits: every PostgreSQL test of an executable shares it, one
+// after the other in that one process (the executable is one ctest test),
+// each in its own database or schema.
 inline PostgresServer& shared_postgres() {
   static std::unique_ptr<PostgresServer> server = [] {
     auto s = std::make_unique<PostgresServer>();

@@ -2,7 +2,7 @@
 // parameter names the backend. Each test gets an empty store of its own:
 // SQLite in a fresh temporary directory, PostgreSQL in a fresh schema of
 // the one server its executable starts on first use (postgres_server.hpp;
-// tests sharing it run serially, RUN_SERIAL in tests/gateway/CMakeLists.txt).
+// the executable is one ctest test, tests/gateway/CMakeLists.txt).
 #pragma once
 
 #include "postgres_server.hpp"

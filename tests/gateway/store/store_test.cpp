@@ -377,7 +377,7 @@ TEST_P(StoreTest, AbandonedReservationFreesTheNumberAndARetryableKey) {
 
 // The suite above runs on each backend this executable was built for:
 // SQLite in gateway_unit_test, PostgreSQL in postgres_store_test (one
-// server, RUN_SERIAL).
+// server for the executable, a schema per test).
 #ifdef CGW_STORE_TEST_POSTGRES
 INSTANTIATE_TEST_SUITE_P(Backend, StoreTest, ::testing::Values(StoreBackend::kPostgres),
                          backend_name);
