@@ -126,6 +126,13 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
   std::optional<api::Reply> reply;
   try {
     reply.emplace(co_await dispatch(c));
+  } catch (const StoreError& e) {
+    // The database is unreachable (down, restarting, no free connection):
+    // 503, the client may retry; anything else from the store is a 500.
+    spdlog::error("request_id={} store error: {}", c.request_id, e.what());
+    reply.emplace(api::error_response(
+        c, e.unavailable() ? make_error(code::kStoreUnavailable, "the store is unavailable", true)
+                           : make_error(code::kInternal, "internal error", true)));
   } catch (const std::exception& e) {
     // Store or other unexpected failures: logged (no request body), 500.
     spdlog::error("request_id={} internal error: {}", c.request_id, e.what());
@@ -180,6 +187,11 @@ Awaitable health(Ctx& c) {
 Awaitable ready(Ctx& c) {
   if (!c.svc.ready.load())
     co_return error_response(c, make_error(code::kNotReady, "plugins or store not ready", true));
+  // A round trip to a networked store (PostgreSQL): not ready while the
+  // database is unreachable, so a load balancer sends traffic elsewhere.
+  if (c.svc.store.db && !c.svc.store.db->reachable())
+    co_return error_response(
+        c, make_error(code::kNotReady, "the store's database is unreachable", true));
   if (const int pending = c.svc.first_syncs_pending.load(); pending > 0)
     co_return error_response(
         c, make_error(code::kNotReady,

@@ -1,13 +1,13 @@
 #include "app/app.hpp"
 
 #include "api/http_api.hpp"
+#include "app/commands.hpp"
 #include "carriers/carrier.hpp"
 #include "carriers/services.hpp"
 #include "inventory/sync.hpp"
 #include "orders/activation_engine.hpp"
 #include "orders/housekeeping.hpp"
 #include "orders/webhooks.hpp"
-#include "store/sqlite/open.hpp"
 
 #include "cgw/common/http_server.hpp"
 #include "cgw/common/time_format.hpp"
@@ -178,7 +178,7 @@ int App::run() {
 bool App::open_store() {
   const Config& cfg = svc_->config;
   auto pii = std::make_shared<const PiiCipher>(cfg.pii_key, cfg.pii_previous_keys);
-  auto opened = open_sqlite_store(cfg.store_path, pii);
+  auto opened = open_configured_store(cfg, pii);
   if (!opened) {
     spdlog::critical("{}", opened.error().message);
     exit_code_ = 1;
@@ -285,7 +285,7 @@ void App::start_background() {
   tasks_.spawn("housekeeping", housekeeping_loop(*svc_));
   svc_->ready = true;
   spdlog::info("cgw-gateway listening on {} with {} carriers, store {}", base_url_,
-               svc_->carriers.size(), svc_->config.store_path.string());
+               svc_->carriers.size(), store_description(svc_->config));
   std::cout << "cgw-gateway listening on " << base_url_ << std::endl;
   if (!options_.port_file.empty() && !write_port_file(options_.port_file, server_->port()))
     spdlog::error("cannot write port file {}", options_.port_file);

@@ -2,6 +2,7 @@
 
 #include "cgw/common/crypto.hpp"
 #include "core/pii.hpp"
+#include "store/postgres/open.hpp"
 #include "store/sqlite/open.hpp"
 
 #include <spdlog/spdlog.h>
@@ -126,14 +127,28 @@ int check_all_resealed(PiiKeyRepository& keys, const PiiCipher& pii) {
 
 }  // namespace
 
+Result<Repositories> open_configured_store(const Config& cfg,
+                                           std::shared_ptr<const PiiCipher> pii) {
+  if (cfg.store_kind == StoreKind::kSqlite)
+    return open_sqlite_store(cfg.store_path, std::move(pii));
+  pg::PoolOptions pool;
+  pool.size = static_cast<size_t>(cfg.store_pool_size);
+  pool.wait = cfg.store_pool_wait;
+  return open_postgres_store(cfg.store_dsn, std::move(pii), pool);
+}
+
+std::string store_description(const Config& cfg) {
+  return cfg.store_kind == StoreKind::kSqlite ? cfg.store_path.string() : "PostgreSQL";
+}
+
 int rotate_pii(const Config& cfg, size_t batch_rows) {
-  if (!std::filesystem::exists(cfg.store_path)) {
+  if (cfg.store_kind == StoreKind::kSqlite && !std::filesystem::exists(cfg.store_path)) {
     spdlog::critical("pii rotation: no store at {}", cfg.store_path.string());
     return 1;
   }
   auto cipher = std::make_shared<const PiiCipher>(cfg.pii_key, cfg.pii_previous_keys);
   const PiiCipher& pii = *cipher;
-  auto store = open_sqlite_store(cfg.store_path, cipher);
+  auto store = open_configured_store(cfg, cipher);
   if (!store) {
     spdlog::critical("{}", store.error().message);
     return 1;
@@ -142,7 +157,7 @@ int rotate_pii(const Config& cfg, size_t batch_rows) {
   std::string previous;
   for (const auto& id : pii.previous_key_ids()) previous += (previous.empty() ? "" : ", ") + id;
   spdlog::info("pii rotation: store {}, current key {}, previous keys [{}], {} rows per batch",
-               cfg.store_path.string(), pii.key_id(), previous, batch_rows);
+               store_description(cfg), pii.key_id(), previous, batch_rows);
   std::signal(SIGINT, [](int) { g_stop_rotation = 1; });
   std::signal(SIGTERM, [](int) { g_stop_rotation = 1; });
   RotationClock timing;

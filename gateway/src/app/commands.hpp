@@ -3,8 +3,11 @@
 #pragma once
 
 #include "core/config.hpp"
+#include "core/pii.hpp"
+#include "store/repositories.hpp"
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace cgw::gw {
@@ -20,5 +23,13 @@ int new_api_key(const std::string& prefix);
 // rotation"). SIGINT/SIGTERM stop it after the batch in progress; a re-run
 // goes on from there, and re-running a finished rotation changes nothing.
 int rotate_pii(const Config& cfg, size_t batch_rows);
+
+// The store the config names (store.kind): the SQLite file or the
+// PostgreSQL database. kStoreUnavailable with the reason when it cannot be
+// opened.
+Result<Repositories> open_configured_store(const Config& cfg, std::shared_ptr<const PiiCipher> pii);
+// The store for logs: the SQLite path, or "PostgreSQL" (the DSN may hold a
+// password and is never logged).
+std::string store_description(const Config& cfg);
 
 }  // namespace cgw::gw

@@ -288,6 +288,39 @@ void parse_security(const YAML::Node& node, const std::filesystem::path& base, C
   }
 }
 
+// store: {kind: sqlite, path: var/cgw.db} (the default) or {kind: postgres,
+// dsn: {env: CGW_PG_DSN}, pool_size, pool_wait_ms}. The DSN may carry a
+// password, so it is a {file:} or {env:} reference like every secret.
+void parse_store(const YAML::Node& node, const std::filesystem::path& base, Config& cfg) {
+  const std::set<std::string> known = {"kind", "path", "dsn", "pool_size", "pool_wait_ms"};
+  Section st(node, "store", known);
+  const auto kind = st.opt<std::string>("kind", "sqlite");
+  if (kind == "sqlite") {
+    for (const char* key : {"dsn", "pool_size", "pool_wait_ms"})
+      if (st.has(key))
+        throw ConfigError(node[key], std::string("store.") + key + " is for kind postgres");
+    if (st.has("path")) cfg.store_path = relative_to(base, st.req_str("path"));
+    return;
+  }
+  if (kind != "postgres")
+    throw ConfigError(node["kind"], "store.kind must be sqlite or postgres, not '" + kind + "'");
+  cfg.store_kind = StoreKind::kPostgres;
+  if (st.has("path"))
+    throw ConfigError(node["path"], "store.path is for kind sqlite (postgres takes store.dsn)");
+  if (!st.has("dsn"))
+    throw ConfigError(node, "store.dsn is required for kind postgres (a {file:} or {env:})");
+  if (!node["dsn"].IsMap())
+    throw ConfigError(node["dsn"],
+                      "store.dsn must be a {file:} or {env:} reference: it may hold a password");
+  YAML::Node resolved = YAML::Clone(node);
+  if (auto err = resolve_secret_refs(resolved, base); !err.empty())
+    throw ConfigError(node["dsn"], "store.dsn: " + err);
+  cfg.store_dsn = Section(resolved, "store", known).req_str("dsn");
+  cfg.store_pool_size = st.positive<int>("pool_size", cfg.store_pool_size);
+  cfg.store_pool_wait =
+      std::chrono::milliseconds(st.positive<int64_t>("pool_wait_ms", cfg.store_pool_wait.count()));
+}
+
 void parse_webhooks(const YAML::Node& node, Config& cfg) {
   Section w(node, "webhooks",
             {"initial_backoff_ms", "max_backoff_ms", "give_up_after_h", "request_timeout_ms",
@@ -342,12 +375,8 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
   if (s.has("listen")) parse_listen(s.get("listen"), base, cfg);
   cfg.public_base_url = s.opt<std::string>("public_base_url", "");
   cfg.threads = s.positive<int>("threads", 2);
-  if (s.has("store")) {
-    Section st(s.get("store"), "store", {"path"});
-    cfg.store_path = relative_to(base, st.req_str("path"));
-  } else {
-    cfg.store_path = relative_to(base, cfg.store_path.string());
-  }
+  cfg.store_path = relative_to(base, cfg.store_path.string());
+  if (s.has("store")) parse_store(s.get("store"), base, cfg);
   cfg.audit_log_path = cfg.store_path.parent_path() / "audit.log";
   if (s.has("audit")) {
     Section au(s.get("audit"), "audit", {"path"});

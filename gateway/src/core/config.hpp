@@ -94,6 +94,8 @@ struct ListenTls {
   bool require_client_cert = false;      // mTLS: no certificate, no connection
 };
 
+enum class StoreKind { kSqlite, kPostgres };
+
 struct Config {
   std::filesystem::path file;
   std::string listen_address = "127.0.0.1";
@@ -101,8 +103,14 @@ struct Config {
   std::optional<ListenTls> listen_tls;
   std::string public_base_url;  // what carriers call back; default from the listener
   int threads = 2;
-  std::filesystem::path store_path = "var/cgw.db";
-  std::filesystem::path audit_log_path;  // default: audit.log beside the store
+  // The store (docs/configuration.md "store"): SQLite in one file (the
+  // default), or PostgreSQL for several instances on one database.
+  StoreKind store_kind = StoreKind::kSqlite;
+  std::filesystem::path store_path = "var/cgw.db";  // kind sqlite
+  std::string store_dsn;                            // kind postgres (a secret: never logged)
+  int store_pool_size = 16;                         // connections per instance
+  std::chrono::milliseconds store_pool_wait{2000};  // for a free connection, then 503
+  std::filesystem::path audit_log_path;             // default: audit.log beside the store
   std::string log_level = "info";
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;

@@ -72,7 +72,26 @@ bool ActivationEngine::apply_status(const std::string& id, const ActivationStatu
   return advance_activation(svc_.store, id, change, svc_.now());
 }
 
+// The store may be unreachable for a while (a PostgreSQL restart or
+// failover): the order is driven again from its stored state once the
+// store answers, instead of waiting for the next start. Every step of
+// drive_once starts from the store, so a drive cut anywhere resumes safely
+// (a submit counted but maybe not sent is resolved by query).
 asio::awaitable<void> ActivationEngine::drive(std::string id) {
+  for (int64_t backoff_ms = 500;; backoff_ms = std::min<int64_t>(backoff_ms * 2, 30'000)) {
+    try {
+      co_await drive_once(id);
+      co_return;
+    } catch (const StoreError& e) {
+      if (!e.unavailable() || stopping_) throw;
+      spdlog::warn("engine: activation={} store unavailable ({}); resuming in {} ms", id, e.what(),
+                   backoff_ms);
+    }
+    co_await sleep_ms(backoff_ms);
+  }
+}
+
+asio::awaitable<void> ActivationEngine::drive_once(const std::string& id) {
   auto a = svc_.store.activations->by_id(id, false);
   if (!a || is_final_status(a->status)) co_return;
   Carrier* carrier = svc_.carrier(a->carrier);

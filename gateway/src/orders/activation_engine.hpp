@@ -41,6 +41,7 @@ class ActivationEngine {
 
  private:
   boost::asio::awaitable<void> drive(std::string id);
+  boost::asio::awaitable<void> drive_once(const std::string& id);
   boost::asio::awaitable<bool> submit(const std::string& id, Carrier& carrier);
   boost::asio::awaitable<void> poll(const std::string& id, Carrier& carrier);
   // The carrier took the order (its reply may already be final).

@@ -2,7 +2,7 @@
 // Repositories (store/*_repository.hpp) each own one aggregate's rows; an
 // operation that must change several aggregates at once opens one `Tx` here
 // and passes it to each repository's `Tx&` functions (store/operations.hpp).
-// A backend (store/sqlite/, later store/postgres/) implements Database, Tx
+// A backend (store/sqlite/, store/postgres/) implements Database, Tx
 // and every repository interface; callers see only these headers.
 #pragma once
 
@@ -10,14 +10,26 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 
 namespace cgw::gw {
 
+// A failure a backend throws from inside the store. `unavailable()`: the
+// database could not be reached (a lost connection, no pooled connection
+// within the wait), which the API answers with 503 STORE_UNAVAILABLE
+// rather than 500: the request may succeed once the database is back.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+  virtual bool unavailable() const { return false; }
+};
+
 // One open write transaction. Committed by commit(); destroyed without it,
 // it rolls back. While a Tx is open its thread holds the backend's write
-// lock: keep the work inside short and never suspend a coroutine in it.
+// lock (SQLite) or a pooled connection and row locks (PostgreSQL): keep the
+// work inside short and never suspend a coroutine in it.
 class Tx {
  public:
   virtual ~Tx() = default;
@@ -27,9 +39,11 @@ class Tx {
 class Database {
  public:
   virtual ~Database() = default;
-  // Opens a write transaction (BEGIN IMMEDIATE on SQLite).
+  // Opens a write transaction (BEGIN IMMEDIATE on SQLite, BEGIN on a
+  // pooled connection on PostgreSQL).
   virtual std::unique_ptr<Tx> begin() = 0;
-  // True once every commit made so far is on disk (group commit): await it
+  // True once every commit made so far is on disk (group commit; at once on
+  // PostgreSQL, whose COMMIT returns once durable): await it
   // before acknowledging a change to a client or a carrier. False when the
   // flush failed (the change may not survive a power loss).
   virtual boost::asio::awaitable<bool> durable() = 0;
@@ -37,6 +51,9 @@ class Database {
   // now and later waits answer at once.
   virtual void stop_group_commit() = 0;
   virtual int schema_version() = 0;
+  // Whether the database answers now (/readyz). A cheap round trip on a
+  // networked backend; an embedded one is always reachable once open.
+  virtual bool reachable() { return true; }
   // Diagnostics for tests: rows the writer's statements have stepped
   // through in full scans (request paths must not scan a growing table),
   // and background WAL checkpoints done (0 where the backend has none).

@@ -9,6 +9,19 @@
 
 namespace cgw::gw {
 
+// Shared by every backend's ActivationRepository::list.
+bool valid_activation_cursor(std::string_view cursor) {
+  const auto dot = cursor.find('.');
+  if (dot == 0 || dot == std::string_view::npos || dot > 18) return false;
+  for (char ch : cursor.substr(0, dot))
+    if (ch < '0' || ch > '9') return false;
+  const auto id = cursor.substr(dot + 1);
+  if (id.empty() || id.size() > 64) return false;
+  for (char ch : id)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) return false;
+  return true;
+}
+
 bool is_final_status(const std::string& s) {
   return s == activation::kActivated || s == activation::kFailed;
 }

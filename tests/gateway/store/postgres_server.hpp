@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace cgw::gw::in_process {
@@ -45,5 +47,18 @@ class PostgresServer {
   }
   std::filesystem::path dir_;
 };
+
+// The executable's one server, started on first use and stopped when the
+// executable exits: every PostgreSQL test of an executable shares it, one
+// after the other in that one process (the executable is one ctest test),
+// each in its own database or schema.
+inline PostgresServer& shared_postgres() {
+  static std::unique_ptr<PostgresServer> server = [] {
+    auto s = std::make_unique<PostgresServer>();
+    if (auto why = s->start(); !why.empty()) throw std::runtime_error(why);
+    return s;
+  }();
+  return *server;
+}
 
 }  // namespace cgw::gw::in_process

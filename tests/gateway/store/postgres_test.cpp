@@ -20,23 +20,14 @@ namespace {
 
 class PostgresTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new in_process::PostgresServer;
-    const auto why = server_->start();
-    ASSERT_EQ(why, "");
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   void SetUp() override {
     // Every test starts from an empty database.
     PgConnection c(server_->dsn());
     c.exec_simple("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
   }
-  static in_process::PostgresServer* server_;
+  // The executable's shared server (the store suite uses it too).
+  in_process::PostgresServer* server_ = &in_process::shared_postgres();
 };
-in_process::PostgresServer* PostgresTest::server_ = nullptr;
 
 TEST_F(PostgresTest, StatementsTakeParametersNeverSqlBuiltFromValues) {
   PgConnection c(server_->dsn());

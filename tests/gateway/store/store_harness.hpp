@@ -1,14 +1,16 @@
-// The store tests' driver: the SQLite repositories and the operations of
+// The store tests' driver: the repositories of one backend (SQLite on a
+// file, or PostgreSQL in a database) and the operations of
 // store/operations.hpp behind the short calls the tests were written with
 // (one object, the HTTP answers the API would store). Every call goes to
-// the real repositories on a real file; nothing here decides anything the
-// gateway does not.
+// the real repositories; nothing here decides anything the gateway does
+// not.
 #pragma once
 
 #include "api/error.hpp"
 #include "inventory/number_index.hpp"
 #include "inventory/vanity.hpp"
 #include "store/operations.hpp"
+#include "store/postgres/open.hpp"
 #include "store/sqlite/open.hpp"
 
 #include <boost/json.hpp>
@@ -30,9 +32,18 @@ class StoreHarness {
 
   StoreHarness(std::filesystem::path path, PiiCipher pii)
       : path_(std::move(path)), pii_(std::make_shared<const PiiCipher>(std::move(pii))) {}
+  // On PostgreSQL: the database (and search_path) of `dsn`.
+  static std::unique_ptr<StoreHarness> postgres(std::string dsn, PiiCipher pii) {
+    auto h = std::make_unique<StoreHarness>(std::filesystem::path(), std::move(pii));
+    h->dsn_ = std::move(dsn);
+    return h;
+  }
   // "" or the error, as the gateway logs it.
   std::string open() {
-    auto r = open_sqlite_store(path_, pii_);
+    // A short wait for a connection: the restart tests see the database
+    // down within half a second instead of the gateway's default 2 s.
+    const pg::PoolOptions pool{16, std::chrono::milliseconds(500), std::chrono::milliseconds(50)};
+    auto r = dsn_.empty() ? open_sqlite_store(path_, pii_) : open_postgres_store(dsn_, pii_, pool);
     if (!r) return r.error().message;
     repos = std::move(r.value());
     return {};
@@ -277,6 +288,7 @@ class StoreHarness {
 
  private:
   std::filesystem::path path_;
+  std::string dsn_;  // not empty: PostgreSQL
   std::shared_ptr<const PiiCipher> pii_;
 };
 

@@ -1,4 +1,4 @@
-#include "store/store_harness.hpp"
+#include "store/store_backend.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,21 +10,8 @@
 using namespace cgw::gw;
 
 namespace {
-class StoreTest : public ::testing::Test {
+class StoreTest : public BackendStoreTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("cgw_store_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    store_ = std::make_unique<StoreHarness>(dir_ / "cgw.db", PiiCipher(std::string(32, 'k')));
-    ASSERT_EQ(store_->open(), "");
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
   // A held reservation and a passed verification of carrier "mobile".
   std::pair<std::string, std::string> ready_to_activate(const std::string& msisdn) {
     auto r = store_->begin_reservation("t1", "mobile", msisdn, 1000);
@@ -46,20 +33,17 @@ class StoreTest : public ::testing::Test {
     a.delivery = {"张三", "13800000000", "Somewhere 1"};
     return a;
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<StoreHarness> store_;
 };
 }  // namespace
 
 // Migrations run once: a reopened store keeps its version and its rows (a
 // migration run again, or a store recreated on open, fails here).
-TEST_F(StoreTest, SchemaIsMigrated) {
+TEST_P(StoreTest, SchemaIsMigrated) {
   const int version = store_->schema_version();
   EXPECT_GT(version, 0);
   ASSERT_TRUE(store_->begin_reservation("t1", "mobile", "13800000009", 1000));
   store_.reset();
-  store_ = std::make_unique<StoreHarness>(dir_ / "cgw.db", PiiCipher(std::string(32, 'k')));
+  store_ = make_store();
   ASSERT_EQ(store_->open(), "");
   EXPECT_EQ(store_->schema_version(), version);
   auto again = store_->begin_reservation("t2", "mobile", "13800000009", 2000);
@@ -67,7 +51,7 @@ TEST_F(StoreTest, SchemaIsMigrated) {
   EXPECT_EQ(again.error().code, "NUMBER_UNAVAILABLE");
 }
 
-TEST_F(StoreTest, ANumberCanBeClaimedOnce) {
+TEST_P(StoreTest, ANumberCanBeClaimedOnce) {
   auto a = store_->begin_reservation("t1", "mobile", "13800000001", 1000);
   ASSERT_TRUE(a);
   auto b = store_->begin_reservation("t2", "mobile", "13800000001", 1000);
@@ -77,7 +61,7 @@ TEST_F(StoreTest, ANumberCanBeClaimedOnce) {
   EXPECT_TRUE(store_->begin_reservation("t2", "mobile", "13800000001", 3000));
 }
 
-TEST_F(StoreTest, ConcurrentClaimsHaveOneWinner) {
+TEST_P(StoreTest, ConcurrentClaimsHaveOneWinner) {
   std::atomic<int> wins{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i)
@@ -88,7 +72,7 @@ TEST_F(StoreTest, ConcurrentClaimsHaveOneWinner) {
   EXPECT_EQ(wins.load(), 1);
 }
 
-TEST_F(StoreTest, ExpiredHoldFreesTheNumber) {
+TEST_P(StoreTest, ExpiredHoldFreesTheNumber) {
   auto a = store_->begin_reservation("t1", "mobile", "13800000003", 1000);
   store_->hold_reservation(a->id, "L", 5000, 1000);
   EXPECT_FALSE(store_->begin_reservation("t1", "mobile", "13800000003", 4999));
@@ -96,13 +80,13 @@ TEST_F(StoreTest, ExpiredHoldFreesTheNumber) {
   EXPECT_EQ(store_->reservation("t1", a->id, 6000)->status, "expired");
 }
 
-TEST_F(StoreTest, ReservationsAreTenantScoped) {
+TEST_P(StoreTest, ReservationsAreTenantScoped) {
   auto a = store_->begin_reservation("t1", "mobile", "13800000004", 1000);
   EXPECT_TRUE(store_->reservation("t1", a->id, 1000));
   EXPECT_FALSE(store_->reservation("t2", a->id, 1000));
 }
 
-TEST_F(StoreTest, IdempotencyReplayAndMismatch) {
+TEST_P(StoreTest, IdempotencyReplayAndMismatch) {
   auto [res, ver] = ready_to_activate("13800000005");
   auto first = store_->create_activation(request(res, ver), 2000);
   ASSERT_TRUE(first);
@@ -121,7 +105,7 @@ TEST_F(StoreTest, IdempotencyReplayAndMismatch) {
   EXPECT_EQ(store_->open_activations().size(), 1u);
 }
 
-TEST_F(StoreTest, ActivationNeedsHeldReservationAndPassedVerification) {
+TEST_P(StoreTest, ActivationNeedsHeldReservationAndPassedVerification) {
   auto [res, ver] = ready_to_activate("13800000006");
   auto r = store_->create_activation(request("res_missing", ver), 2000);
   EXPECT_EQ(r.error().code, "RESERVATION_NOT_FOUND");
@@ -144,7 +128,7 @@ TEST_F(StoreTest, ActivationNeedsHeldReservationAndPassedVerification) {
   EXPECT_EQ(r.error().code, "RESERVATION_NOT_HELD");
 }
 
-TEST_F(StoreTest, StatusOnlyMovesForward) {
+TEST_P(StoreTest, StatusOnlyMovesForward) {
   auto [res, ver] = ready_to_activate("13800000007");
   auto created = store_->create_activation(request(res, ver), 2000);
   auto id = std::get<Activation>(created.value()).id;
@@ -162,7 +146,7 @@ TEST_F(StoreTest, StatusOnlyMovesForward) {
   EXPECT_FALSE(store_->activation("t2", id));
 }
 
-TEST_F(StoreTest, SubmissionDecryptsAndFileHoldsNoPlaintext) {
+TEST_P(StoreTest, SubmissionDecryptsAndTheStoreHoldsNoPlaintext) {
   auto [res, ver] = ready_to_activate("13800000008");
   auto created = store_->create_activation(request(res, ver), 2000);
   auto id = std::get<Activation>(created.value()).id;
@@ -172,16 +156,13 @@ TEST_F(StoreTest, SubmissionDecryptsAndFileHoldsNoPlaintext) {
   EXPECT_EQ(sub->name, "张三");
   EXPECT_EQ(sub->delivery.phone, "13800000000");
   store_.reset();  // checkpoint-free: read the db and its WAL
-  for (const auto& f : std::filesystem::directory_iterator(dir_)) {
-    std::ifstream in(f.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    EXPECT_EQ(ss.str().find("11010519491231002X"), std::string::npos) << f.path();
-    EXPECT_EQ(ss.str().find("张三"), std::string::npos) << f.path();
-  }
+  const auto stored = stored_bytes();
+  EXPECT_NE(stored.find(ver), std::string::npos) << "the dump holds the rows";
+  EXPECT_EQ(stored.find("11010519491231002X"), std::string::npos);
+  EXPECT_EQ(stored.find("张三"), std::string::npos);
 }
 
-TEST_F(StoreTest, CallbackEventsAreAppliedOnce) {
+TEST_P(StoreTest, CallbackEventsAreAppliedOnce) {
   auto [res, ver] = ready_to_activate("13800000009");
   auto id = std::get<Activation>(store_->create_activation(request(res, ver), 2000).value()).id;
   StatusChange submitted{"submitted", "submit", "ORD9", "", ""};
@@ -207,7 +188,7 @@ TEST_F(StoreTest, CallbackEventsAreAppliedOnce) {
 // A carrier (or a restarted, seeded simulator) that uses an event id again
 // for another event: applied, not dropped as a duplicate; its own
 // redelivery is then a duplicate.
-TEST_F(StoreTest, ReusedCallbackEventIdWithAnotherEventIsApplied) {
+TEST_P(StoreTest, ReusedCallbackEventIdWithAnotherEventIsApplied) {
   auto [res, ver] = ready_to_activate("13800000019");
   auto id = std::get<Activation>(store_->create_activation(request(res, ver), 2000).value()).id;
   StatusChange done{"activated", "callback E1", "ORD19", "", ""};
@@ -222,7 +203,7 @@ TEST_F(StoreTest, ReusedCallbackEventIdWithAnotherEventIsApplied) {
   EXPECT_FALSE(again.advanced);
 }
 
-TEST_F(StoreTest, JanitorExpiresHoldsAndPrunesKeys) {
+TEST_P(StoreTest, JanitorExpiresHoldsAndPrunesKeys) {
   std::vector<cgw::NumberItem> page{{"13800000020", "广东", "广州", 100, "available", {}, {}}};
   store_->upsert_numbers("mobile", page, 1);
   NumberIndex index;
@@ -251,7 +232,7 @@ TEST_F(StoreTest, JanitorExpiresHoldsAndPrunesKeys) {
             KeyClaim::kNew);
 }
 
-TEST_F(StoreTest, SyncHidesHeldAndDropsVanished) {
+TEST_P(StoreTest, SyncHidesHeldAndDropsVanished) {
   NumberIndex index;
   store_->attach_index(&index);
   auto rebuild = [&] {
@@ -285,7 +266,7 @@ TEST_F(StoreTest, SyncHidesHeldAndDropsVanished) {
   store_->attach_index(nullptr);
 }
 
-TEST_F(StoreTest, FailedSecondClaimKeepsTheNumberHidden) {
+TEST_P(StoreTest, FailedSecondClaimKeepsTheNumberHidden) {
   NumberIndex index;
   store_->attach_index(&index);
   store_->upsert_numbers("mobile", {{"13800000010", "广东", "广州", 100, "available", {}, {}}}, 1);
@@ -299,7 +280,7 @@ TEST_F(StoreTest, FailedSecondClaimKeepsTheNumberHidden) {
   store_->attach_index(nullptr);
 }
 
-TEST_F(StoreTest, HostNetworkIsKeptPerNumber) {
+TEST_P(StoreTest, HostNetworkIsKeptPerNumber) {
   cgw::NumberItem mvno;
   mvno.msisdn = "17041234567";
   mvno.province = "北京";
@@ -320,7 +301,7 @@ TEST_F(StoreTest, HostNetworkIsKeptPerNumber) {
 
 // POST /v1/reservations: the key and the number are claimed in one
 // transaction, the hold and the stored answer written in another.
-TEST_F(StoreTest, ReservationAndItsKeyAreClaimedAndAnsweredTogether) {
+TEST_P(StoreTest, ReservationAndItsKeyAreClaimedAndAnsweredTogether) {
   auto start =
       store_->start_reservation("t1", "res-1", "h", "mobile", "13800000030", std::nullopt, 1000);
   ASSERT_EQ(start.claim.kind, KeyClaim::kNew);
@@ -352,7 +333,7 @@ TEST_F(StoreTest, ReservationAndItsKeyAreClaimedAndAnsweredTogether) {
   EXPECT_EQ(other.claim.kind, KeyClaim::kMismatch);
 }
 
-TEST_F(StoreTest, RefusedReservationIsStoredUnderItsKey) {
+TEST_P(StoreTest, RefusedReservationIsStoredUnderItsKey) {
   ASSERT_TRUE(store_->begin_reservation("t2", "mobile", "13800000032", 1000));
   // Taken: NUMBER_UNAVAILABLE is the key's answer, replayed.
   auto taken =
@@ -374,7 +355,7 @@ TEST_F(StoreTest, RefusedReservationIsStoredUnderItsKey) {
   EXPECT_EQ(bad_again.claim.replay.http_status, 400);
 }
 
-TEST_F(StoreTest, AbandonedReservationFreesTheNumberAndARetryableKey) {
+TEST_P(StoreTest, AbandonedReservationFreesTheNumberAndARetryableKey) {
   auto a =
       store_->start_reservation("t1", "res-4", "h", "mobile", "13800000033", std::nullopt, 1000);
   ASSERT_TRUE(a.reservation);
@@ -394,9 +375,27 @@ TEST_F(StoreTest, AbandonedReservationFreesTheNumberAndARetryableKey) {
   EXPECT_TRUE(store_->begin_reservation("t2", "mobile", "13800000033", 1006));
 }
 
+// The suite above runs on each backend this executable was built for:
+// SQLite in gateway_unit_test, PostgreSQL in postgres_store_test (one
+// server for the executable, a schema per test).
+#ifdef CGW_STORE_TEST_POSTGRES
+INSTANTIATE_TEST_SUITE_P(Backend, StoreTest, ::testing::Values(StoreBackend::kPostgres),
+                         backend_name);
+#else
+INSTANTIATE_TEST_SUITE_P(Backend, StoreTest, ::testing::Values(StoreBackend::kSqlite),
+                         backend_name);
+
+// SQLite's own mechanics: its full-scan counter and its WAL checkpoints
+// (PostgreSQL has neither in this form).
+namespace {
+class SqliteStoreTest : public StoreTest {};
+}  // namespace
+INSTANTIATE_TEST_SUITE_P(Backend, SqliteStoreTest, ::testing::Values(StoreBackend::kSqlite),
+                         backend_name);
+
 // Reserving must cost the same with 1 or 100,000 past reservations: the
 // claim's checks use the live-reservation index, never a scan.
-TEST_F(StoreTest, ClaimingANumberDoesNotScanPastReservations) {
+TEST_P(SqliteStoreTest, ClaimingANumberDoesNotScanPastReservations) {
   for (int i = 0; i < 300; ++i) {
     auto r = store_->begin_reservation("t1", "mobile", "1390000" + std::to_string(1000 + i), 1000);
     ASSERT_TRUE(r);
@@ -415,7 +414,7 @@ TEST_F(StoreTest, ClaimingANumberDoesNotScanPastReservations) {
 
 // Checkpoints run on their own thread: the WAL is copied into the database
 // and starts again from its beginning, so it stays bounded under writes.
-TEST_F(StoreTest, WalIsCheckpointedInTheBackground) {
+TEST_P(SqliteStoreTest, WalIsCheckpointedInTheBackground) {
   std::vector<cgw::NumberItem> page;
   for (int i = 0; i < 20'000; ++i)
     page.push_back(
@@ -431,3 +430,4 @@ TEST_F(StoreTest, WalIsCheckpointedInTheBackground) {
   EXPECT_LT(wal, 24u * 1024 * 1024) << "WAL of " << wal << " bytes";
   EXPECT_EQ(store_->inventory("mobile").available, 20'000);
 }
+#endif

@@ -1,5 +1,9 @@
 #include "store/postgres/pg_connection.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <poll.h>
+
 #include <charconv>
 
 namespace cgw::gw::pg {
@@ -45,6 +49,16 @@ PgConnection::PgConnection(const std::string& dsn) {
     conn_ = nullptr;
     throw PgError("cannot connect to PostgreSQL: " + msg, "", true);
   }
+  // Server notices (a NOTICE of IF NOT EXISTS, a shutdown's FATAL) go to the
+  // log at debug level instead of stderr.
+  PQsetNoticeProcessor(
+      conn_,
+      [](void*, const char* message) {
+        std::string_view m(message);
+        while (!m.empty() && m.back() == '\n') m.remove_suffix(1);
+        spdlog::debug("store: PostgreSQL says: {}", m);
+      },
+      nullptr);
 }
 
 PgConnection::~PgConnection() {
@@ -89,7 +103,12 @@ void PgConnection::exec_simple(const std::string& sql) {
 }
 
 bool PgConnection::ensure_ok() {
-  if (PQstatus(conn_) == CONNECTION_OK) return true;
+  // An idle connection has nothing to read: input (the server's "terminating
+  // connection" and end of stream, on a restart) means the server closed it.
+  // libpq would notice only when the next statement fails, so the first
+  // requests after a restart would get errors; reset it now instead.
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (PQstatus(conn_) == CONNECTION_OK && ::poll(&fd, 1, 0) == 0) return true;
   PQreset(conn_);
   prepared_.clear();  // a new server session knows none of them
   return PQstatus(conn_) == CONNECTION_OK;

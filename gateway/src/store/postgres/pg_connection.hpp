@@ -6,6 +6,8 @@
 // 503 STORE_UNAVAILABLE instead of 500.
 #pragma once
 
+#include "store/database.hpp"
+
 #include <libpq-fe.h>
 
 #include <cstdint>
@@ -20,10 +22,11 @@
 
 namespace cgw::gw::pg {
 
-class PgError : public std::runtime_error {
+class PgError : public StoreError {
  public:
   PgError(const std::string& what, std::string sqlstate, bool connection_lost)
-      : std::runtime_error(what), sqlstate_(std::move(sqlstate)), lost_(connection_lost) {}
+      : StoreError(what), sqlstate_(std::move(sqlstate)), lost_(connection_lost) {}
+  bool unavailable() const override { return lost_; }
   // The SQLSTATE (e.g. 23505 unique_violation); "" when there is none.
   const std::string& sqlstate() const { return sqlstate_; }
   // The server went away (restart, network): the statement may or may not

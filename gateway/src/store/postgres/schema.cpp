@@ -146,8 +146,9 @@ CREATE TABLE webhook_outbox (
   created_at BIGINT NOT NULL,
   status TEXT NOT NULL,
   attempts BIGINT NOT NULL DEFAULT 0,
-  next_attempt_at BIGINT NOT NULL,
-  delivered_at BIGINT
+  next_attempt_at BIGINT NOT NULL,  -- due time; while leased, the lease's end
+  delivered_at BIGINT,
+  seq BIGSERIAL  -- insertion order (SQLite's rowid) for events_for
 );
 CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX webhook_outbox_by_activation ON webhook_outbox (activation_id, created_at);

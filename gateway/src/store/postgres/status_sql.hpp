@@ -1,0 +1,56 @@
+// Status terms of the SQL, built from the constants of core/*_status.hpp so
+// that no status is spelled twice (as in store/sqlite/status_sql.hpp; the
+// backends share no headers). A status goes into the SQL text as a literal
+// rather than a parameter: a prepared statement runs with a generic plan,
+// and PostgreSQL uses a partial index (reservations_live, activations_open,
+// webhook_outbox_due) for such a plan only when the WHERE term repeats the
+// index condition with the same literals.
+#pragma once
+
+#include "core/activation_status.hpp"
+#include "core/reservation_status.hpp"
+#include "core/webhook_event_status.hpp"
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+namespace cgw::gw::pg {
+
+// `value` as an SQL string literal: 'held' (a quote inside is doubled).
+inline std::string sql_literal(std::string_view value) {
+  std::string out = "'";
+  for (char ch : value) out += ch == '\'' ? std::string("''") : std::string(1, ch);
+  return out + "'";
+}
+
+// status IN ('a', 'b', ...), in the order given.
+inline std::string status_in(std::initializer_list<std::string_view> statuses) {
+  std::string out = "status IN (";
+  for (auto s : statuses) out += (out.back() == '(' ? "" : ", ") + sql_literal(s);
+  return out + ")";
+}
+
+// The reservations that claim their number: the condition of the partial
+// unique index reservations_live, which queries that must use it repeat.
+inline const std::string& live_reservation_term() {
+  static const std::string term = status_in(
+      {reservation::kPending, reservation::kHeld, reservation::kConsumed, reservation::kReleasing});
+  return term;
+}
+
+// Activations not final yet: the condition of the partial index
+// activations_open.
+inline const std::string& open_activation_term() {
+  static const std::string term =
+      status_in({activation::kPending, activation::kSubmitted, activation::kUnknown});
+  return term;
+}
+
+// Webhook events still to deliver: the condition of webhook_outbox_due.
+inline const std::string& due_event_term() {
+  static const std::string term = "status = " + sql_literal(webhook_event::kPending);
+  return term;
+}
+
+}  // namespace cgw::gw::pg
