@@ -129,7 +129,7 @@ std::string gateway_config(const GatewaySpec& spec) {
     std::string kind;
     const auto settings = gateway_settings(c.id, &kind);
     f << "  - id: " << c.id << "\n"
-      << kind << "    plugin: " << plugin_path(c.id) << "\n"
+      << kind << "    plugin: " << (c.plugin.empty() ? plugin_path(c.id) : c.plugin) << "\n"
       << "    required: " << (c.required ? "true" : "false") << "\n"
       << "    base_url: " << c.base_url << "\n";
     if (c.sync_page_size) f << "    sync_page_size: " << *c.sync_page_size << "\n";

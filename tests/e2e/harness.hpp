@@ -80,6 +80,7 @@ struct CarrierSpec {
   bool required = true;
   std::string extra;     // more YAML lines of the entry, indented by 4
   std::string settings;  // more YAML lines under its settings, indented by 6
+  std::string plugin;    // the library; "": the built plugin of `id`
 };
 
 struct GatewaySpec {

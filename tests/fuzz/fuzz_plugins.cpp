@@ -135,7 +135,9 @@ std::vector<std::pair<std::string, std::string>> operations(const Loaded& l) {
           {op::kActivationSubmit,
            j(ActivationSubmitInput{"act_fuzz", l.msisdn, "P1", "LOCK1", "测试",
                                    "11010119900101901X", Delivery{"测试", "13900000000", "x"}})},
-          {op::kActivationQuery, j(ActivationQueryInput{"act_fuzz", "ORD1"})}};
+          {op::kActivationQuery, j(ActivationQueryInput{.gateway_order_id = "act_fuzz",
+                                                        .carrier_order_id = "ORD1",
+                                                        .plugin_data = "opaque"})}};
 }
 
 void reply_case(const Loaded& l, const std::string& operation, const std::string& input, int status,

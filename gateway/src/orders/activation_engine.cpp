@@ -49,9 +49,21 @@ void ActivationEngine::kick(const std::string& id) {
   if (!tasks_.spawn("activation", drive(id), done)) done();
 }
 
+// The plugin data of a carrier answer, if any, within the stored limit. An
+// oversized one is not stored (the order goes on; the plugin's later calls
+// get the data stored before) and logged as the plugin's fault.
+static std::optional<std::string> plugin_data_of(const ActivationStatusOutput& s) {
+  if (s.plugin_data && s.plugin_data->size() > kMaxPluginDataBytes) {
+    spdlog::error("engine: the plugin returned {} bytes of plugin_data, more than {}; not stored",
+                  s.plugin_data->size(), kMaxPluginDataBytes);
+    return std::nullopt;
+  }
+  return s.plugin_data;
+}
+
 StatusChange ActivationEngine::change_for(const ActivationStatusOutput& s,
                                           const std::string& cause) {
-  StatusChange c{s.status, cause, s.carrier_order_id, {}, {}};
+  StatusChange c{s.status, cause, s.carrier_order_id, {}, {}, plugin_data_of(s)};
   if (s.status == activation::kFailed) {
     c.failure_code = code::kCarrierRejected;
     c.failure_message = "the carrier refused the activation" +
@@ -159,8 +171,12 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
 }
 
 void ActivationEngine::accepted(const std::string& id, const ActivationStatusOutput& st) {
-  advance_activation(svc_.store, id, activation::kSubmitted, "carrier accepted the order",
-                     svc_.now(), st.carrier_order_id);
+  StatusChange change;
+  change.status = activation::kSubmitted;
+  change.cause = "carrier accepted the order";
+  change.carrier_order_id = st.carrier_order_id;
+  change.plugin_data = plugin_data_of(st);
+  advance_activation(svc_.store, id, change, svc_.now());
   if (st.status == activation::kActivated || st.status == activation::kFailed)
     apply_status(id, st, "submit reply");
   spdlog::info("engine: activation={} submitted carrier_order={}", id, st.carrier_order_id);
@@ -222,7 +238,19 @@ asio::awaitable<void> ActivationEngine::poll(const std::string& id, Carrier& car
     if (stopping_) co_return;
     a = svc_.store.activations->by_id(id, false);
     if (!a || is_final_status(a->status)) co_return;
-    ActivationQueryInput in{id, a->carrier_order_id};
+    if (a->status == activation::kUnknown && a->carrier_order_id.empty() &&
+        !(carrier.library().traits & CGW_TRAIT_FINDS_ORDER_BY_GATEWAY_ID)) {
+      // Without the carrier's order id this carrier cannot be asked, and a
+      // "not found" would not prove the order absent: resubmitting could
+      // open a second line. An operator resolves it (docs/reliability.md).
+      hold_unknown(id,
+                   "the carrier cannot find an order by the gateway's id (its plugin declares "
+                   "no CGW_TRAIT_FINDS_ORDER_BY_GATEWAY_ID)");
+      co_return;
+    }
+    const ActivationQueryInput in{.gateway_order_id = id,
+                                  .carrier_order_id = a->carrier_order_id,
+                                  .plugin_data = a->plugin_data};
     auto outcome =
         co_await carrier.run(op::kActivationQuery, json::serialize(json::value_from(in)));
     svc_.store.activations->schedule_poll(id, svc_.now() + interval);

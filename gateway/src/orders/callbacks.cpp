@@ -27,8 +27,12 @@ void apply_event(Services& svc, const std::string& carrier_id, const json::value
     spdlog::warn("callback carrier={} event={} names no activation of this carrier", carrier_id,
                  e.event_id);
   }
-  auto change = ActivationEngine::change_for(
-      ActivationStatusOutput{e.carrier_order_id, e.status, e.reason}, "callback " + e.event_id);
+  auto change =
+      ActivationEngine::change_for(ActivationStatusOutput{.carrier_order_id = e.carrier_order_id,
+                                                          .status = e.status,
+                                                          .reason = e.reason,
+                                                          .plugin_data = std::nullopt},
+                                   "callback " + e.event_id);
   if (change.status.empty()) activation_id.clear();  // recorded, nothing to apply
   auto applied = apply_callback_event(svc.store, carrier_id, e.event_id, json::serialize(ev),
                                       activation_id, change, svc.now());

@@ -60,6 +60,7 @@ boost::asio::awaitable<Result<StatusChange>> carrier_change(Services& svc, const
   // inside a co_await expression (it freed it twice).
   ActivationQueryInput query;
   query.carrier_order_id = order_id;
+  query.plugin_data = a.plugin_data;
   const std::string input = json::serialize(json::value_from(query));
   auto outcome = co_await carrier->run(op::kActivationQuery, input);
   if (!outcome.ok()) {

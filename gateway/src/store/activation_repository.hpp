@@ -34,6 +34,8 @@ class ActivationRepository {
   // updated_at.
   virtual void set_status(Tx& tx, const std::string& id, const StatusChange& change,
                           int64_t now_ms) = 0;
+  // Replaces the plugin's per-order data.
+  virtual void set_plugin_data(Tx& tx, const std::string& id, const std::string& data) = 0;
   // A carrier order id learnt late, kept when the row has none.
   virtual void keep_order_id(Tx& tx, const std::string& id, const std::string& order_id) = 0;
   virtual void touch(Tx& tx, const std::string& id, int64_t now_ms) = 0;

@@ -216,6 +216,8 @@ bool advance_activation(Repositories& r, Tx& tx, const std::string& id, const St
                         int64_t now_ms) {
   auto current = r.activations->get_in(tx, id);
   if (!current) return false;
+  if (c.plugin_data && *c.plugin_data != current->plugin_data)
+    r.activations->set_plugin_data(tx, id, *c.plugin_data);
   if (rank(c.status) <= rank(current->status)) {
     // Never backwards; a late carrier order id is still worth keeping.
     if (!c.carrier_order_id.empty()) r.activations->keep_order_id(tx, id, c.carrier_order_id);

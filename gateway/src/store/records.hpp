@@ -75,6 +75,9 @@ struct HistoryEntry {
 struct Activation {
   std::string id, tenant, carrier, msisdn, plan_id, reservation_id, verification_id, status;
   std::string carrier_order_id, failure_code, failure_message;
+  // The plugin's opaque per-order data (docs/sdk.md 10.6), handed back on
+  // every later operation for the order; "" for none.
+  std::string plugin_data;
   int64_t created_at_ms = 0, updated_at_ms = 0, next_poll_at_ms = 0;
   int64_t poll_count = 0;
   int64_t submit_attempts = 0;  // submits started (counted before sending)
@@ -91,6 +94,9 @@ struct ActivationSubmission {
 // One forward move of an activation's status, with its cause.
 struct StatusChange {
   std::string status, cause, carrier_order_id, failure_code, failure_message;
+  // New plugin data for the order, kept even when the status does not
+  // move; nullopt leaves the stored data as it is.
+  std::optional<std::string> plugin_data = std::nullopt;
 };
 
 // The answer stored under an Idempotency-Key and replayed for a retry: the

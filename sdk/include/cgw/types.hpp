@@ -150,12 +150,21 @@ struct ActivationStatusOutput {
   std::string carrier_order_id;
   std::string status;
   std::string reason;  // failure code when failed
+  // Opaque per-order data (at most kMaxPluginDataBytes) the gateway stores
+  // durably with the order and hands back in every later operation for it
+  // (ActivationQueryInput::plugin_data), e.g. a carrier order number or
+  // session the carrier's later calls need. Absent: the stored data stays.
+  std::optional<std::string> plugin_data;
 };
 
 struct ActivationQueryInput {
   std::string gateway_order_id;
   std::string carrier_order_id;  // may be empty if the submit's answer was lost
+  std::string plugin_data;       // what the plugin last returned for the order
 };
+
+// The largest plugin_data the gateway stores (bytes).
+inline constexpr size_t kMaxPluginDataBytes = 4096;
 
 // Callback event "activation.status".
 struct CallbackEvent {
@@ -209,8 +218,8 @@ CGW_JSON_STRUCT(KycVerifyOutput, result, reasons, carrier_ref)
 CGW_JSON_STRUCT(Delivery, name, phone, address)
 CGW_JSON_STRUCT(ActivationSubmitInput, gateway_order_id, msisdn, plan_id, carrier_reservation_id,
                 name, id_number, delivery)
-CGW_JSON_STRUCT(ActivationStatusOutput, carrier_order_id, status, reason)
-CGW_JSON_STRUCT(ActivationQueryInput, gateway_order_id, carrier_order_id)
+CGW_JSON_STRUCT(ActivationStatusOutput, carrier_order_id, status, reason, plugin_data)
+CGW_JSON_STRUCT(ActivationQueryInput, gateway_order_id, carrier_order_id, plugin_data)
 CGW_JSON_STRUCT(CallbackEvent, type, event_id, carrier_order_id, gateway_order_id, status, reason,
                 occurred_at_ms)
 

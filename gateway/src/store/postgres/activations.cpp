@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kCols =
     "id, tenant, carrier, msisdn, plan_id, reservation_id, verification_id, status, "
     "carrier_order_id, failure_code, failure_message, created_at, updated_at, next_poll_at, "
-    "poll_count, submit_attempts";
+    "poll_count, submit_attempts, plugin_data";
 
 Activation read_activation(const PgResult& r, int i) {
   Activation a;
@@ -37,6 +37,7 @@ Activation read_activation(const PgResult& r, int i) {
   a.next_poll_at_ms = r.int64(i, 13);
   a.poll_count = r.int64(i, 14);
   a.submit_attempts = r.int64(i, 15);
+  a.plugin_data = r.str(i, 16);
   return a;
 }
 
@@ -96,6 +97,10 @@ void PgActivations::set_status(Tx& tx, const std::string& id, const StatusChange
       "failure_message = NULLIF($5, '') WHERE id = $6",
       {p(c.status), p(now_ms), p(c.carrier_order_id), p(c.failure_code), p(c.failure_message),
        p(id)});
+}
+
+void PgActivations::set_plugin_data(Tx& tx, const std::string& id, const std::string& data) {
+  db_.conn(tx).exec("UPDATE activations SET plugin_data = $1 WHERE id = $2", {p(data), p(id)});
 }
 
 void PgActivations::keep_order_id(Tx& tx, const std::string& id, const std::string& order_id) {

@@ -22,7 +22,7 @@ constexpr int64_t kMigrationLock = 0x6367772d6d696772;
 // Statuses in partial indexes are literals: DDL takes no parameters. They
 // are the values of core/reservation_status.hpp and activation_status.hpp,
 // and the store suite runs against this schema.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE numbers (
   carrier TEXT NOT NULL,
@@ -162,6 +162,11 @@ CREATE TABLE webhook_attempts (
   duration_ms BIGINT NOT NULL,
   PRIMARY KEY (event_id, seq)
 );
+)sql",
+    // 2: the plugin's opaque per-order data (docs/sdk.md 10.6), kept with
+    // the activation so that it survives a restart (SQLite's migration 6).
+    R"sql(
+ALTER TABLE activations ADD COLUMN plugin_data TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

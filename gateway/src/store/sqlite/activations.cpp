@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kCols =
     "id, tenant, carrier, msisdn, plan_id, reservation_id, verification_id, status, "
     "carrier_order_id, failure_code, failure_message, created_at, updated_at, next_poll_at, "
-    "poll_count, submit_attempts";
+    "poll_count, submit_attempts, plugin_data";
 Activation read_activation(const db::Stmt& s) {
   Activation a;
   a.id = s.text(0);
@@ -32,6 +32,7 @@ Activation read_activation(const db::Stmt& s) {
   a.next_poll_at_ms = s.integer(13);
   a.poll_count = s.integer(14);
   a.submit_attempts = s.integer(15);
+  a.plugin_data = s.text(16);
   return a;
 }
 void load_history(const db::Connection& c, Activation& a) {
@@ -89,6 +90,11 @@ void SqliteActivations::set_status(Tx& tx, const std::string& id, const StatusCh
              "failure_message = NULLIF(?, '') WHERE id = ?");
   s.bind(1, c.status).bind(2, now_ms).bind(3, c.carrier_order_id).bind(4, c.failure_code);
   s.bind(5, c.failure_message).bind(6, id).run();
+}
+
+void SqliteActivations::set_plugin_data(Tx& tx, const std::string& id, const std::string& data) {
+  db::Stmt s(db_.conn(tx), "UPDATE activations SET plugin_data = ? WHERE id = ?");
+  s.bind(1, data).bind(2, id).run();
 }
 
 void SqliteActivations::keep_order_id(Tx& tx, const std::string& id, const std::string& order_id) {

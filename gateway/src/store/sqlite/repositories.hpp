@@ -103,6 +103,7 @@ class SqliteActivations final : public ActivationRepository {
                                    const std::string& tenant) override;
   void set_status(Tx& tx, const std::string& id, const StatusChange& change,
                   int64_t now_ms) override;
+  void set_plugin_data(Tx& tx, const std::string& id, const std::string& data) override;
   void keep_order_id(Tx& tx, const std::string& id, const std::string& order_id) override;
   void touch(Tx& tx, const std::string& id, int64_t now_ms) override;
   void schedule_poll(const std::string& id, int64_t next_poll_at_ms) override;

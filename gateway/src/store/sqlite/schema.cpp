@@ -8,7 +8,7 @@
 namespace cgw::gw::sqlite {
 
 namespace {
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 1: the walking skeleton's tables.
     R"sql(
 CREATE TABLE numbers (
@@ -170,6 +170,11 @@ CREATE UNIQUE INDEX reservations_live ON reservations (carrier, msisdn)
   WHERE status IN ('pending', 'held', 'consumed', 'releasing');
 CREATE INDEX reservations_release_due ON reservations (next_release_at)
   WHERE next_release_at IS NOT NULL;
+)sql",
+    // 6: the plugin's opaque per-order data (docs/sdk.md 10.6), kept with
+    // the activation so that it survives a restart.
+    R"sql(
+ALTER TABLE activations ADD COLUMN plugin_data TEXT NOT NULL DEFAULT '';
 )sql",
 };
 }  // namespace
