@@ -5,24 +5,27 @@
 #include "mobile_plugin.hpp"
 #include "reply.hpp"
 
+#include <cgw/dispatch.hpp>
+
 #include <string_view>
 #include <variant>
 
 namespace cgw::mobile {
 
-using Prepared = std::variant<Outbound, Error>;
-
-struct Operation {
-  OpTraits traits;
-  // Input JSON -> request, or INVALID_ARGUMENT for a semantically bad input.
-  // Throws (Boost.JSON) when the input does not match the schema's types.
-  Prepared (*prepare)(const json::value& input, const Settings& settings);
-  // `data` of a success -> result JSON. `state` is the continuation sent
-  // with the request. Throws BadReply when `data` lacks the promised shape.
-  json::value (*finish)(const json::object& data, const json::object& state);
+// An operation's request before URL building and signing, and the state
+// its reply needs.
+template <class St = NoState>
+struct Call {
+  Call(Outbound o, St s = {}) : out(std::move(o)), state(std::move(s)) {}
+  Outbound out;
+  St state;
 };
+// The call, or INVALID_ARGUMENT for a semantically bad input.
+template <class St = NoState>
+using Prepared = std::variant<Call<St>, Error>;
 
-// nullptr for an operation this plugin does not implement.
-const Operation* find_operation(std::string_view name);
+// Registers the seven operations on `ops`; `plugin` builds and signs their
+// requests and must outlive `ops`.
+void register_operations(Dispatcher& ops, const MobilePlugin& plugin);
 
 }  // namespace cgw::mobile
