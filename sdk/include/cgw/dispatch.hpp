@@ -38,6 +38,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -57,6 +58,18 @@ using Next = std::variant<Send<State>, Step>;
 // The state of an operation that carries nothing to its reply.
 struct NoState {};
 BOOST_DESCRIBE_STRUCT(NoState, (), ())
+
+// What a one-request operation prepares: the protocol-level request
+// (before URL building and signing) and the state its reply needs, or an
+// error (typically INVALID_ARGUMENT for a semantically bad input).
+template <class Request, class State = NoState>
+struct Call {
+  Call(Request r, State s = {}) : request(std::move(r)), state(std::move(s)) {}
+  Request request;
+  State state;
+};
+template <class Request, class State = NoState>
+using Prepared = std::variant<Call<Request, State>, Error>;
 
 // A protocol's reply envelope: the payload of a success, or the normalized
 // error (transport, HTTP status, business code). `prefix` starts messages.
@@ -119,6 +132,26 @@ class Dispatcher {
                                 return Step::fail(std::move(*e));
                               return Step::done(finish(std::get<json::object>(payload), s));
                             });
+  }
+
+  // call() for protocols that prepare a protocol-level request per
+  // operation and turn it into HTTP (URL, signature) in one place:
+  //   ops.call(traits, settings_, &reserve_prepare, sign, &reserve_finish);
+  // `settings` must outlive the dispatcher.
+  template <class Input, class State, class Request, class Settings>
+  Dispatcher& call(OpTraits traits, const Settings& settings,
+                   Prepared<Request, State> (*prepare)(const Input&, const Settings&),
+                   std::type_identity_t<std::function<HttpRequest(const Request&)>> to_http,
+                   json::value (*finish)(const json::object&, const State&)) {
+    return call<Input, State>(
+        traits,
+        [&settings, prepare, to_http = std::move(to_http)](const Input& in) -> Next<State> {
+          Prepared<Request, State> p = prepare(in, settings);
+          if (auto* e = std::get_if<Error>(&p)) return Step::fail(std::move(*e));
+          auto& c = std::get<Call<Request, State>>(p);
+          return Send<State>{to_http(c.request), std::move(c.state)};
+        },
+        finish);
   }
 
   // The traits of a registered operation, or nullptr.
