@@ -139,10 +139,11 @@ class Dispatcher {
   //   ops.call(traits, settings_, &reserve_prepare, sign, &reserve_finish);
   // `settings` must outlive the dispatcher.
   template <class Input, class State, class Request, class Settings>
-  Dispatcher& call(OpTraits traits, const Settings& settings,
-                   Prepared<Request, State> (*prepare)(const Input&, const Settings&),
-                   std::type_identity_t<std::function<HttpRequest(const Request&)>> to_http,
-                   json::value (*finish)(const json::object&, const State&)) {
+  Dispatcher& call(
+      OpTraits traits, const Settings& settings,
+      Prepared<Request, State> (*prepare)(const Input&, const Settings&),
+      std::type_identity_t<std::function<HttpRequest(const Request&)>> to_http,
+      std::type_identity_t<std::function<json::value(const json::object&, const State&)>> finish) {
     return call<Input, State>(
         traits,
         [&settings, prepare, to_http = std::move(to_http)](const Input& in) -> Next<State> {
@@ -151,7 +152,7 @@ class Dispatcher {
           auto& c = std::get<Call<Request, State>>(p);
           return Send<State>{to_http(c.request), std::move(c.state)};
         },
-        finish);
+        std::move(finish));
   }
 
   // The traits of a registered operation, or nullptr.
