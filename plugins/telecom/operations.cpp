@@ -294,13 +294,6 @@ std::span<const Stage> catalogue_stages() {
   return kStages;
 }
 
-const Operation* find_operation(std::string_view name) {
-  for (auto ops : {catalogue_operations(), order_operations()})
-    for (const auto& o : ops)
-      if (o.name == name) return &o;
-  return nullptr;
-}
-
 const Stage* find_stage(std::string_view name) {
   for (auto stages : {catalogue_stages(), order_stages()})
     for (const auto& s : stages)
