@@ -35,19 +35,6 @@ Outbound post(std::string path, json::object body) {
   return Outbound{"POST", std::move(path), {}, std::move(body)};
 }
 
-// What inventory.sync's reply needs from its request: the change position
-// asked for ("" for a full listing).
-struct SinceState {
-  std::string since;
-};
-BOOST_DESCRIBE_STRUCT(SinceState, (), (since))
-
-// Kept so a reply can be checked to be about the order we asked for.
-struct OrderState {
-  std::string gateway_order_id, carrier_order_id;
-};
-BOOST_DESCRIBE_STRUCT(OrderState, (), (gateway_order_id, carrier_order_id))
-
 // ------------------------------------------------------------ plans.list ---
 
 Prepared<> plans_prepare(const json::value&, const Settings&) {
@@ -75,7 +62,7 @@ std::optional<uint64_t> parse_change_seq(std::string_view s) {
   return v;
 }
 
-Prepared<SinceState> inventory_prepare(const InventorySyncInput& in, const Settings&) {
+Prepared<InventorySyncInput> inventory_prepare(const InventorySyncInput& in, const Settings&) {
   // The carrier serves 1..5000 numbers a page; the gateway's page size is a
   // wish that holds for every carrier, so clamp rather than refuse.
   const int64_t size = std::clamp<int64_t>(in.page_size, 1, kMaxPageSize);
@@ -89,7 +76,7 @@ Prepared<SinceState> inventory_prepare(const InventorySyncInput& in, const Setti
   if (!parse_change_seq(in.since))
     return invalid(op::kInventorySync, "'since' is not a change position of this carrier");
   o.query = {{"changedSince", in.since}, {"size", std::to_string(size)}};
-  return Call<SinceState>{std::move(o), {in.since}};
+  return Call<InventorySyncInput>{std::move(o), in};  // the reply needs `since`
 }
 
 std::string number_status(std::string_view state) {
@@ -99,7 +86,7 @@ std::string number_status(std::string_view state) {
   throw BadReply("field 'state' has an unknown value");
 }
 
-json::value inventory_finish(const json::object& data, const SinceState& state) {
+json::value inventory_finish(const json::object& data, const InventorySyncInput& state) {
   InventorySyncOutput out;
   for (const json::value& v : req_array(data, "numbers")) {
     const json::object& n = as_object(v, "numbers[]");
@@ -249,16 +236,17 @@ json::value submit_finish(const json::object& data, const NoState&) {
 
 // ------------------------------------------------------- activation.query ---
 
-Prepared<OrderState> query_prepare(const ActivationQueryInput& in, const Settings&) {
+Prepared<ActivationQueryInput> query_prepare(const ActivationQueryInput& in, const Settings&) {
   if (in.gateway_order_id.empty() && in.carrier_order_id.empty())
     return invalid(op::kActivationQuery, "'gateway_order_id' or 'carrier_order_id' is required");
   Outbound o = get("/open/v1/orders/query");
   if (!in.gateway_order_id.empty()) o.query.emplace_back("partnerOrderId", in.gateway_order_id);
   if (!in.carrier_order_id.empty()) o.query.emplace_back("orderId", in.carrier_order_id);
-  return Call<OrderState>{std::move(o), {in.gateway_order_id, in.carrier_order_id}};
+  // The input comes back with the reply: is it about the order we asked for?
+  return Call<ActivationQueryInput>{std::move(o), in};
 }
 
-json::value query_finish(const json::object& data, const OrderState& state) {
+json::value query_finish(const json::object& data, const ActivationQueryInput& state) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "orderId");
   read_order_state(data, out);
@@ -271,38 +259,24 @@ json::value query_finish(const json::object& data, const OrderState& state) {
   return json::value_from(out);
 }
 
-// Registers `prepare` (typed input -> the request before signing, and the
-// state its reply needs) and `finish` (`data` of a success -> result).
-template <class In, class St>
-void add(Dispatcher& ops, const MobilePlugin& plugin, OpTraits traits,
-         Prepared<St> (*prepare)(const In&, const Settings&),
-         json::value (*finish)(const json::object&, const St&)) {
-  ops.call<In, St>(
-      traits,
-      [&plugin, prepare](const In& in) -> Next<St> {
-        Prepared<St> p = prepare(in, plugin.settings());
-        if (auto* e = std::get_if<Error>(&p)) return Step::fail(std::move(*e));
-        auto& c = std::get<Call<St>>(p);
-        return Send<St>{plugin.build_request(c.out), std::move(c.state)};
-      },
-      finish);
-}
-
 }  // namespace
 
 void register_operations(Dispatcher& ops, const MobilePlugin& plugin) {
+  const auto sign = [&plugin](const Outbound& o) { return plugin.build_request(o); };
+  const Settings& s = plugin.settings();
   // name, writes, unknown_on_5xx, replayable. Only the real-name check is
   // not replayable: each one is a separate (paid) verification.
-  add(ops, plugin, {op::kPlansList, false, false, true}, &plans_prepare, &plans_finish);
-  add(ops, plugin, {op::kInventorySync, false, false, true}, &inventory_prepare, &inventory_finish);
+  ops.call({op::kPlansList, false, false, true}, s, &plans_prepare, sign, &plans_finish);
+  ops.call({op::kInventorySync, false, false, true}, s, &inventory_prepare, sign,
+           &inventory_finish);
   // A repeated partnerLockId answers the active lock it already took.
-  add(ops, plugin, {op::kNumberReserve, true, false, true}, &reserve_prepare, &reserve_finish);
+  ops.call({op::kNumberReserve, true, false, true}, s, &reserve_prepare, sign, &reserve_finish);
   // A lock released once is not found the second time (3003, taken as released).
-  add(ops, plugin, {op::kNumberRelease, true, false, true}, &release_prepare, &release_finish);
-  add(ops, plugin, {op::kKycVerify, false, false, false}, &kyc_prepare, &kyc_finish);
+  ops.call({op::kNumberRelease, true, false, true}, s, &release_prepare, sign, &release_finish);
+  ops.call({op::kKycVerify, false, false, false}, s, &kyc_prepare, sign, &kyc_finish);
   // A repeated partnerOrderId answers the order it already created.
-  add(ops, plugin, {op::kActivationSubmit, true, true, true}, &submit_prepare, &submit_finish);
-  add(ops, plugin, {op::kActivationQuery, false, false, true}, &query_prepare, &query_finish);
+  ops.call({op::kActivationSubmit, true, true, true}, s, &submit_prepare, sign, &submit_finish);
+  ops.call({op::kActivationQuery, false, false, true}, s, &query_prepare, sign, &query_finish);
 }
 
 }  // namespace cgw::mobile

@@ -12,17 +12,10 @@
 
 namespace cgw::mobile {
 
-// An operation's request before URL building and signing, and the state
-// its reply needs.
 template <class St = NoState>
-struct Call {
-  Call(Outbound o, St s = {}) : out(std::move(o)), state(std::move(s)) {}
-  Outbound out;
-  St state;
-};
-// The call, or INVALID_ARGUMENT for a semantically bad input.
+using Prepared = cgw::Prepared<Outbound, St>;
 template <class St = NoState>
-using Prepared = std::variant<Call<St>, Error>;
+using Call = cgw::Call<Outbound, St>;
 
 // Registers the seven operations on `ops`; `plugin` builds and signs their
 // requests and must outlive `ops`.

@@ -33,19 +33,6 @@ Outbound post(std::string path, json::object body) {
   return Outbound{std::move(path), std::move(body)};
 }
 
-// What inventory.sync's reply needs from its request: the change cursor
-// asked for ("" for a full listing).
-struct SinceState {
-  std::string since;
-};
-BOOST_DESCRIBE_STRUCT(SinceState, (), (since))
-
-// Kept so a reply can be checked to be about the order we asked for.
-struct OrderState {
-  std::string gateway_order_id, carrier_order_id;
-};
-BOOST_DESCRIBE_STRUCT(OrderState, (), (gateway_order_id, carrier_order_id))
-
 // ------------------------------------------------------------ plans.list ---
 
 Prepared<> plans_prepare(const json::value&, const MvnoPlugin&) {
@@ -71,7 +58,7 @@ bool is_change_cursor(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-Prepared<SinceState> inventory_prepare(const InventorySyncInput& in, const MvnoPlugin&) {
+Prepared<InventorySyncInput> inventory_prepare(const InventorySyncInput& in, const MvnoPlugin&) {
   // The carrier serves 1..5000 numbers a page; the gateway's page size is a
   // wish that holds for every carrier, so clamp rather than refuse.
   const int64_t size = std::clamp<int64_t>(in.page_size, 1, kMaxPageSize);
@@ -82,7 +69,7 @@ Prepared<SinceState> inventory_prepare(const InventorySyncInput& in, const MvnoP
   if (!is_change_cursor(in.since))
     return invalid(op::kInventorySync, "'since' is not a change cursor of this carrier");
   Outbound o = post("/openapi/v1/number/query", {{"changedSince", in.since}, {"pageSize", size}});
-  return Call<SinceState>{std::move(o), {in.since}};
+  return Call<InventorySyncInput>{std::move(o), in};  // the reply needs `since`
 }
 
 std::string number_status(std::string_view status) {
@@ -92,7 +79,7 @@ std::string number_status(std::string_view status) {
   throw BadReply("field 'status' has an unknown value");
 }
 
-json::value inventory_finish(const json::object& data, const SinceState& state,
+json::value inventory_finish(const json::object& data, const InventorySyncInput& state,
                              const MvnoPlugin& plugin) {
   InventorySyncOutput out;
   size_t skipped = 0;
@@ -241,17 +228,18 @@ json::value submit_finish(const json::object& data, const NoState&) {
 
 // ------------------------------------------------------- activation.query ---
 
-Prepared<OrderState> query_prepare(const ActivationQueryInput& in, const MvnoPlugin&) {
+Prepared<ActivationQueryInput> query_prepare(const ActivationQueryInput& in, const MvnoPlugin&) {
   if (in.gateway_order_id.empty() && in.carrier_order_id.empty())
     return invalid(op::kActivationQuery, "'gateway_order_id' or 'carrier_order_id' is required");
   json::object body;
   if (!in.gateway_order_id.empty()) body["partnerOrderNo"] = in.gateway_order_id;
   if (!in.carrier_order_id.empty()) body["orderNo"] = in.carrier_order_id;
   Outbound o = post("/openapi/v1/order/query", std::move(body));
-  return Call<OrderState>{std::move(o), {in.gateway_order_id, in.carrier_order_id}};
+  // The input comes back with the reply: is it about the order we asked for?
+  return Call<ActivationQueryInput>{std::move(o), in};
 }
 
-json::value query_finish(const json::object& data, const OrderState& state) {
+json::value query_finish(const json::object& data, const ActivationQueryInput& state) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "orderNo");
   read_order_status(data, out);
@@ -295,7 +283,7 @@ void register_operations(Dispatcher& ops, const MvnoPlugin& plugin) {
   // replayable: each one is a separate (paid) verification.
   ops.call({op::kPlansList, false, false, true}, plugin, &plans_prepare, sign, &plans_finish);
   ops.call({op::kInventorySync, false, false, true}, plugin, &inventory_prepare, sign,
-           [&plugin](const json::object& data, const SinceState& state) {
+           [&plugin](const json::object& data, const InventorySyncInput& state) {
              return inventory_finish(data, state, plugin);
            });
   // A repeated partnerOccupyNo answers the active lock it already took.

@@ -38,12 +38,6 @@ struct InventoryState {
 };
 BOOST_DESCRIBE_STRUCT(InventoryState, (), (since, cursor, size))
 
-// Kept so a reply can be checked to be about the order we asked for.
-struct OrderState {
-  std::string gateway_order_id, carrier_order_id;
-};
-BOOST_DESCRIBE_STRUCT(OrderState, (), (gateway_order_id, carrier_order_id))
-
 // The carrier pages by number (page_no, page_size): the SDK's adapter keeps
 // the pass's page size and the last number handed out in the opaque cursor,
 // so numbers sold between two pages cause no duplicates.
@@ -221,7 +215,7 @@ json::value kyc_finish(const json::object& data, const NoState&) {
 
 // ------------------------------------------------------ activation.submit ---
 
-Prepared<OrderState> submit_prepare(const ActivationSubmitInput& in, const Settings&) {
+Prepared<ActivationQueryInput> submit_prepare(const ActivationSubmitInput& in, const Settings&) {
   const std::pair<const char*, const std::string*> fields[] = {
       {"gateway_order_id", &in.gateway_order_id},
       {"msisdn", &in.msisdn},
@@ -246,7 +240,7 @@ Prepared<OrderState> submit_prepare(const ActivationSubmitInput& in, const Setti
       {"contact_address", &in.delivery.address}};
   for (const auto& [name, value] : contact)
     if (!value->empty()) o.params.emplace_back(name, *value);
-  return Call<OrderState>{std::move(o), {in.gateway_order_id, ""}};
+  return Call<ActivationQueryInput>{std::move(o), {in.gateway_order_id, ""}};
 }
 
 // order_state + fail_code of a reply -> status and reason.
@@ -258,7 +252,7 @@ void read_order_state(const json::object& data, ActivationStatusOutput& out) {
 }
 
 // A reply must be about the order we asked for, or it is not our answer.
-void check_same_order(const json::object& data, const OrderState& state,
+void check_same_order(const json::object& data, const ActivationQueryInput& state,
                       const std::string& carrier_order_id) {
   const std::string& asked_gw = state.gateway_order_id;
   const std::string& asked_co = state.carrier_order_id;
@@ -268,7 +262,7 @@ void check_same_order(const json::object& data, const OrderState& state,
     throw BadReply("reply is about another order");
 }
 
-json::value submit_finish(const json::object& data, const OrderState& state) {
+json::value submit_finish(const json::object& data, const ActivationQueryInput& state) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "order_id");
   check_same_order(data, state, out.carrier_order_id);
@@ -283,16 +277,17 @@ json::value submit_finish(const json::object& data, const OrderState& state) {
 
 // ------------------------------------------------------- activation.query ---
 
-Prepared<OrderState> query_prepare(const ActivationQueryInput& in, const Settings&) {
+Prepared<ActivationQueryInput> query_prepare(const ActivationQueryInput& in, const Settings&) {
   if (in.gateway_order_id.empty() && in.carrier_order_id.empty())
     return invalid(op::kActivationQuery, "'gateway_order_id' or 'carrier_order_id' is required");
   Outbound o{"order.query", {}};
   if (!in.gateway_order_id.empty()) o.params.emplace_back("out_order_id", in.gateway_order_id);
   if (!in.carrier_order_id.empty()) o.params.emplace_back("order_id", in.carrier_order_id);
-  return Call<OrderState>{std::move(o), {in.gateway_order_id, in.carrier_order_id}};
+  // The input comes back with the reply: is it about the order we asked for?
+  return Call<ActivationQueryInput>{std::move(o), in};
 }
 
-json::value query_finish(const json::object& data, const OrderState& state) {
+json::value query_finish(const json::object& data, const ActivationQueryInput& state) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "order_id");
   read_order_state(data, out);

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -235,14 +236,16 @@ class Harness {
   using StepPtr = std::unique_ptr<cgw_step_v1, std::function<void(cgw_step_v1*)>>;
   using CallbackPtr = std::unique_ptr<cgw_callback_v1, std::function<void(cgw_callback_v1*)>>;
 
-  // `table`: a table from dlopen()ed code; nullptr builds Plugin's own.
-  // The host's clock starts at `now_ms`.
+  // `table`: a table from dlopen()ed code; nullptr builds Plugin's own
+  // (Plugin = void: a table is required, see ModuleHarness). The host's
+  // clock starts at `now_ms`.
   Harness(const std::string& yaml, const PluginInfo& info, const cgw_plugin_v1* table = nullptr,
           int64_t now_ms = kDefaultNowMs)
-      : host(now_ms),
-        t_(table ? table
-                 : detail::Exporter<Plugin, Tag>::entry(FakeHost::table(), info.name, info.version,
-                                                        info.carrier_kinds, info.capabilities)) {
+      : host(now_ms), t_(table ? table : own_table(info)) {
+    if (!t_) {
+      ADD_FAILURE() << "no plugin table";
+      return;
+    }
     cgw_step_v1* err = nullptr;
     inst_ = t_->create(&host, cs(yaml), &err);
     if (err) {
@@ -320,6 +323,15 @@ class Harness {
   Err create_error;
 
  private:
+  static const cgw_plugin_v1* own_table(const PluginInfo& info) {
+    if constexpr (std::is_void_v<Plugin>) {
+      return nullptr;
+    } else {
+      return detail::Exporter<Plugin, Tag>::entry(FakeHost::table(), info.name, info.version,
+                                                  info.carrier_kinds, info.capabilities);
+    }
+  }
+
   StepPtr record(cgw_step_v1* s) {
     if (s && s->kind == CGW_STEP_SEND) {
       Sent copy = copy_send(*s);
@@ -334,6 +346,10 @@ class Harness {
   mutable std::mutex sent_mu_;
   std::vector<Sent> sent_;
 };
+
+// A built plugin module (its cgw_plugin_entry_v1 table from dlopen()) on the
+// fake host, as the gateway loads it.
+using ModuleHarness = Harness<void>;
 
 // ------------------------------------------------------------ assertions
 
