@@ -12,9 +12,6 @@
 
 #include <gtest/gtest.h>
 
-#include <dlfcn.h>
-
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,27 +24,21 @@ using Reply = std::string;
 
 class Module {
  public:
+  // The module is declared first: it is unloaded after the instance goes.
   Module(const char* path, const std::string& config_yaml)
-      : lib_(::dlopen(path, RTLD_NOW | RTLD_LOCAL)),
-        harness_(std::make_unique<ModuleHarness>(config_yaml, PluginInfo{}, table(path))) {}
-  ~Module() {
-    harness_.reset();  // the instance goes before its code
-    if (lib_) ::dlclose(lib_);
-  }
-  Module(const Module&) = delete;
-  Module& operator=(const Module&) = delete;
+      : module_(path), harness_(config_yaml, PluginInfo{}, module_.table()) {}
 
-  FakeHost& host() { return harness_->host; }
+  FakeHost& host() { return harness_.host; }
 
   // Runs `op` with `input_json` and returns every request it sends: each
   // one is answered with the next of `replies`, and the run stops at the
   // first request no reply is left for, or when the operation ends (DONE).
   std::vector<Sent> run(const std::string& op, const std::string& input_json,
                         const std::vector<Reply>& replies = {}) {
-    if (!harness_->created()) return {};
+    if (!harness_.created()) return {};
     std::vector<test::Reply> canned;
     for (const Reply& r : replies) canned.push_back(test::Reply::with(200, r));
-    const Run r = harness_->drive(op, input(input_json), canned);
+    const Run r = harness_.drive(op, input(input_json), canned);
     if (r.kind != 0) {
       EXPECT_EQ(r.kind, CGW_STEP_DONE) << op << ": " << r.error.code;
     }
@@ -61,29 +52,19 @@ class Module {
     bool retryable = false, outcome_unknown = false;
   };
   Outcome answer_first(const std::string& op, const std::string& input_json, const Reply& reply) {
-    if (!harness_->created()) return {};
-    const Run r = harness_->drive(op, input(input_json), {test::Reply::with(200, reply)});
+    if (!harness_.created()) return {};
+    const Run r = harness_.drive(op, input(input_json), {test::Reply::with(200, reply)});
     if (r.sent.empty()) ADD_FAILURE() << op << ": no request sent";
     return {r.kind, r.error.code, r.error.retryable, r.error.outcome_unknown};
   }
 
  private:
-  const cgw_plugin_v1* table(const char* path) const {
-    if (!lib_) {
-      ADD_FAILURE() << ::dlerror();
-      return nullptr;
-    }
-    auto entry = reinterpret_cast<cgw_plugin_entry_v1_fn>(::dlsym(lib_, CGW_PLUGIN_ENTRY_SYMBOL));
-    const cgw_plugin_v1* t = entry ? entry(FakeHost::table()) : nullptr;
-    if (!t) ADD_FAILURE() << "no plugin table in " << path;
-    return t;
-  }
   static json::value input(const std::string& text) {
     return text.empty() ? json::value() : json::parse(text);
   }
 
-  void* lib_;
-  std::unique_ptr<ModuleHarness> harness_;
+  LoadedModule module_;
+  ModuleHarness harness_;
 };
 
 }  // namespace cgw::test::replayable

@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <functional>
@@ -347,8 +349,36 @@ class Harness {
   std::vector<Sent> sent_;
 };
 
-// A built plugin module (its cgw_plugin_entry_v1 table from dlopen()) on the
-// fake host, as the gateway loads it.
+// A built plugin module, loaded as the gateway loads it: dlopen(), then its
+// cgw_plugin_entry_v1 with the fake host's table. Unloaded on destruction,
+// so destroy the instances made from table() first. Link ${CMAKE_DL_LIBS}.
+class LoadedModule {
+ public:
+  explicit LoadedModule(const char* path) : lib_(::dlopen(path, RTLD_NOW | RTLD_LOCAL)) {
+    if (!lib_) {
+      ADD_FAILURE() << ::dlerror();
+      return;
+    }
+    auto entry = reinterpret_cast<cgw_plugin_entry_v1_fn>(::dlsym(lib_, CGW_PLUGIN_ENTRY_SYMBOL));
+    table_ = entry ? entry(FakeHost::table()) : nullptr;
+    if (!table_) ADD_FAILURE() << "no plugin table in " << path;
+  }
+  ~LoadedModule() {
+    if (lib_) ::dlclose(lib_);
+  }
+  LoadedModule(const LoadedModule&) = delete;
+  LoadedModule& operator=(const LoadedModule&) = delete;
+  // nullptr when loading failed (the test has failed already).
+  const cgw_plugin_v1* table() const { return table_; }
+  // The dlopen() handle, to look for symbols that must not be exported.
+  void* handle() const { return lib_; }
+
+ private:
+  void* lib_;
+  const cgw_plugin_v1* table_ = nullptr;
+};
+
+// A harness over a LoadedModule's table (or any table from dlopen()).
 using ModuleHarness = Harness<void>;
 
 // ------------------------------------------------------------ assertions
