@@ -28,7 +28,13 @@ Settings Settings::from_yaml(const YAML::Node& node) {
 }
 
 MobilePlugin::MobilePlugin(HostApi host, const YAML::Node& settings)
-    : CarrierPlugin(host), settings_(Settings::from_yaml(settings)) {}
+    : CarrierPlugin(host),
+      settings_(Settings::from_yaml(settings)),
+      ops_("mobile", [](const HttpResponse& r, const OpTraits& op, std::string_view) {
+        return unwrap_reply(r, op);
+      }) {
+  register_operations(ops_, *this);
+}
 
 HttpRequest MobilePlugin::build_request(const Outbound& out) const {
   boost::urls::url u = settings_.base_url;
@@ -58,41 +64,6 @@ HttpRequest MobilePlugin::build_request(const Outbound& out) const {
   };
   if (req.method != "GET") req.headers.push_back({"Content-Type", "application/json"});
   return req;
-}
-
-Step MobilePlugin::start(std::string_view operation, const json::value& input) {
-  const Operation* op = find_operation(operation);
-  if (!op) return unsupported(operation);
-  Prepared prepared;
-  try {
-    prepared = op->prepare(input, settings_);
-  } catch (const std::exception&) {
-    // Boost.JSON's messages name no values, but a fixed text is safer still.
-    return Step::fail(code::kInvalidArgument,
-                      "mobile " + std::string(operation) + ": input does not match the schema");
-  }
-  if (auto* e = std::get_if<Error>(&prepared)) return Step::fail(std::move(*e));
-  Outbound& out = std::get<Outbound>(prepared);
-  json::object state = std::move(out.state);
-  state["op"] = op->traits.name;
-  HttpRequest req = build_request(out);
-  req.replayable = op->traits.replayable;
-  return Step::send(std::move(req), std::move(state));
-}
-
-Step MobilePlugin::resume(const json::value& state, const HttpResponse& response) {
-  const json::object* st = state.if_object();
-  const json::value* name = st ? st->if_contains("op") : nullptr;
-  const Operation* op = name && name->is_string() ? find_operation(name->get_string()) : nullptr;
-  if (!op) return Step::fail(code::kPluginError, "mobile: unknown continuation state");
-
-  Reply reply = unwrap_reply(response, op->traits);
-  if (auto* e = std::get_if<Error>(&reply)) return Step::fail(std::move(*e));
-  try {
-    return Step::done(op->finish(std::get<json::object>(reply), *st));
-  } catch (const BadReply& e) {
-    return Step::fail(bad_reply(prefix(op->traits), op->traits, e.what()));
-  }
 }
 
 }  // namespace cgw::mobile

@@ -2,6 +2,7 @@
 // docs/carriers/mobile.md, written against the sans-I/O C++ layer.
 #pragma once
 
+#include <cgw/dispatch.hpp>
 #include <cgw/plugin.hpp>
 
 #include <boost/url/url.hpp>
@@ -33,15 +34,18 @@ struct Outbound {
   std::string path;                                        // e.g. "/open/v1/plans"
   std::vector<std::pair<std::string, std::string>> query;  // decoded values
   json::object body;                                       // POST only
-  json::object state;  // extra continuation members handed back to resume()
 };
 
 class MobilePlugin final : public CarrierPlugin {
  public:
   MobilePlugin(HostApi host, const YAML::Node& settings);
 
-  Step start(std::string_view operation, const json::value& input) override;
-  Step resume(const json::value& state, const HttpResponse& response) override;
+  Step start(std::string_view operation, const json::value& input) override {
+    return ops_.start(operation, input);
+  }
+  Step resume(const json::value& state, const HttpResponse& response) override {
+    return ops_.resume(state, response);
+  }
   CallbackResult parse_callback(const HttpRequest& request) override;
 
   const Settings& settings() const { return settings_; }
@@ -53,6 +57,7 @@ class MobilePlugin final : public CarrierPlugin {
  private:
   // Immutable after construction: calls may run concurrently on any thread.
   const Settings settings_;
+  Dispatcher ops_;
 };
 
 }  // namespace cgw::mobile

@@ -28,26 +28,20 @@ Error required(std::string_view op, std::string_view field) {
   return invalid(op, what);
 }
 
-template <class T>
-T input_as(const json::value& input) {
-  // A missing input means "all defaults" for the operations that have them.
-  return input.is_null() ? T{} : json::value_to<T>(input);
-}
-
 Outbound get(std::string path) {
-  return Outbound{"GET", std::move(path), {}, {}, {}};
+  return Outbound{"GET", std::move(path), {}, {}};
 }
 Outbound post(std::string path, json::object body) {
-  return Outbound{"POST", std::move(path), {}, std::move(body), {}};
+  return Outbound{"POST", std::move(path), {}, std::move(body)};
 }
 
 // ------------------------------------------------------------ plans.list ---
 
-Prepared plans_prepare(const json::value&, const Settings&) {
+Prepared<> plans_prepare(const json::value&, const Settings&) {
   return get("/open/v1/plans");
 }
 
-json::value plans_finish(const json::object& data, const json::object&) {
+json::value plans_finish(const json::object& data, const NoState&) {
   PlansListOutput out;
   for (const json::value& v : req_array(data, "plans")) {
     const json::object& p = as_object(v, "plans[]");
@@ -68,8 +62,7 @@ std::optional<uint64_t> parse_change_seq(std::string_view s) {
   return v;
 }
 
-Prepared inventory_prepare(const json::value& input, const Settings&) {
-  const auto in = input_as<InventorySyncInput>(input);
+Prepared<InventorySyncInput> inventory_prepare(const InventorySyncInput& in, const Settings&) {
   // The carrier serves 1..5000 numbers a page; the gateway's page size is a
   // wish that holds for every carrier, so clamp rather than refuse.
   const int64_t size = std::clamp<int64_t>(in.page_size, 1, kMaxPageSize);
@@ -83,8 +76,7 @@ Prepared inventory_prepare(const json::value& input, const Settings&) {
   if (!parse_change_seq(in.since))
     return invalid(op::kInventorySync, "'since' is not a change position of this carrier");
   o.query = {{"changedSince", in.since}, {"size", std::to_string(size)}};
-  o.state = {{"since", in.since}};
-  return o;
+  return Call<InventorySyncInput>{std::move(o), in};  // the reply needs `since`
 }
 
 std::string number_status(std::string_view state) {
@@ -94,7 +86,7 @@ std::string number_status(std::string_view state) {
   throw BadReply("field 'state' has an unknown value");
 }
 
-json::value inventory_finish(const json::object& data, const json::object& state) {
+json::value inventory_finish(const json::object& data, const InventorySyncInput& state) {
   InventorySyncOutput out;
   for (const json::value& v : req_array(data, "numbers")) {
     const json::object& n = as_object(v, "numbers[]");
@@ -116,11 +108,10 @@ json::value inventory_finish(const json::object& data, const json::object& state
   const std::optional<int64_t> change_seq = opt_int(data, "changeSeq");
   if (change_seq && *change_seq < 0) throw BadReply("field 'changeSeq' is negative");
   if (change_seq) out.change_cursor = std::to_string(*change_seq);
-  const json::value* since = state.if_contains("since");
-  if (since && since->is_string()) {
+  if (!state.since.empty()) {
     // The change feed goes on from changeSeq; it has no cursor of its own.
     if (!change_seq) throw BadReply("field 'changeSeq' is missing from a change feed reply");
-    const auto asked = parse_change_seq(since->get_string());
+    const auto asked = parse_change_seq(state.since);
     if (!asked || static_cast<uint64_t>(*change_seq) < *asked)
       throw BadReply("field 'changeSeq' went back");
     // Without progress the gateway would fetch the same changes forever.
@@ -137,8 +128,7 @@ json::value inventory_finish(const json::object& data, const json::object& state
 
 // --------------------------------------------------------- number.reserve ---
 
-Prepared reserve_prepare(const json::value& input, const Settings& s) {
-  const auto in = json::value_to<ReserveInput>(input);
+Prepared<> reserve_prepare(const ReserveInput& in, const Settings& s) {
   if (in.msisdn.empty()) return required(op::kNumberReserve, "msisdn");
   if (in.gateway_reservation_id.empty())
     return required(op::kNumberReserve, "gateway_reservation_id");
@@ -153,14 +143,13 @@ Prepared reserve_prepare(const json::value& input, const Settings& s) {
                                         {"partnerLockId", in.gateway_reservation_id}});
 }
 
-json::value reserve_finish(const json::object& data, const json::object&) {
+json::value reserve_finish(const json::object& data, const NoState&) {
   return json::value_from(ReserveOutput{req_id(data, "lockId"), req_int(data, "expireTime")});
 }
 
 // --------------------------------------------------------- number.release ---
 
-Prepared release_prepare(const json::value& input, const Settings&) {
-  const auto in = json::value_to<ReleaseInput>(input);
+Prepared<> release_prepare(const ReleaseInput& in, const Settings&) {
   if (in.msisdn.empty()) return required(op::kNumberRelease, "msisdn");
   if (in.carrier_reservation_id.empty())
     return required(op::kNumberRelease, "carrier_reservation_id");
@@ -168,14 +157,13 @@ Prepared release_prepare(const json::value& input, const Settings&) {
               {{"number", in.msisdn}, {"lockId", in.carrier_reservation_id}});
 }
 
-json::value release_finish(const json::object&, const json::object&) {
+json::value release_finish(const json::object&, const NoState&) {
   return json::value_from(ReleaseOutput{true});
 }
 
 // ------------------------------------------------------------- kyc.verify ---
 
-Prepared kyc_prepare(const json::value& input, const Settings&) {
-  const auto in = json::value_to<KycVerifyInput>(input);
+Prepared<> kyc_prepare(const KycVerifyInput& in, const Settings&) {
   if (in.name.empty()) return required(op::kKycVerify, "name");
   if (in.id_number.empty()) return required(op::kKycVerify, "id_number");
   json::object body{{"certName", in.name}, {"certNo", in.id_number}};
@@ -183,7 +171,7 @@ Prepared kyc_prepare(const json::value& input, const Settings&) {
   return post("/open/v1/realname/verify", std::move(body));
 }
 
-json::value kyc_finish(const json::object& data, const json::object&) {
+json::value kyc_finish(const json::object& data, const NoState&) {
   KycVerifyOutput out;
   out.carrier_ref = req_id(data, "verifyId");
   const std::string verdict = req_string(data, "verifyResult");
@@ -203,8 +191,7 @@ json::value kyc_finish(const json::object& data, const json::object&) {
 
 // ------------------------------------------------------ activation.submit ---
 
-Prepared submit_prepare(const json::value& input, const Settings& s) {
-  const auto in = json::value_to<ActivationSubmitInput>(input);
+Prepared<> submit_prepare(const ActivationSubmitInput& in, const Settings& s) {
   const std::pair<const char*, const std::string*> fields[] = {
       {"gateway_order_id", &in.gateway_order_id},
       {"msisdn", &in.msisdn},
@@ -235,7 +222,7 @@ void read_order_state(const json::object& data, ActivationStatusOutput& out) {
   if (out.status == "failed") out.reason = opt_string(data, "failReason");
 }
 
-json::value submit_finish(const json::object& data, const json::object&) {
+json::value submit_finish(const json::object& data, const NoState&) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "orderId");
   // code "0" means the carrier accepted the order; a resubmission returns the
@@ -249,24 +236,22 @@ json::value submit_finish(const json::object& data, const json::object&) {
 
 // ------------------------------------------------------- activation.query ---
 
-Prepared query_prepare(const json::value& input, const Settings&) {
-  const auto in = json::value_to<ActivationQueryInput>(input);
+Prepared<ActivationQueryInput> query_prepare(const ActivationQueryInput& in, const Settings&) {
   if (in.gateway_order_id.empty() && in.carrier_order_id.empty())
     return invalid(op::kActivationQuery, "'gateway_order_id' or 'carrier_order_id' is required");
   Outbound o = get("/open/v1/orders/query");
   if (!in.gateway_order_id.empty()) o.query.emplace_back("partnerOrderId", in.gateway_order_id);
   if (!in.carrier_order_id.empty()) o.query.emplace_back("orderId", in.carrier_order_id);
-  // Kept so the reply can be checked to be about the order we asked for.
-  o.state = {{"gateway_order_id", in.gateway_order_id}, {"carrier_order_id", in.carrier_order_id}};
-  return o;
+  // The input comes back with the reply: is it about the order we asked for?
+  return Call<ActivationQueryInput>{std::move(o), in};
 }
 
-json::value query_finish(const json::object& data, const json::object& state) {
+json::value query_finish(const json::object& data, const ActivationQueryInput& state) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "orderId");
   read_order_state(data, out);
-  const std::string asked_gw = opt_string(state, "gateway_order_id");
-  const std::string asked_co = opt_string(state, "carrier_order_id");
+  const std::string& asked_gw = state.gateway_order_id;
+  const std::string& asked_co = state.carrier_order_id;
   const std::string got_gw = opt_string(data, "partnerOrderId");
   if ((!asked_gw.empty() && !got_gw.empty() && asked_gw != got_gw) ||
       (!asked_co.empty() && asked_co != out.carrier_order_id))
@@ -274,27 +259,24 @@ json::value query_finish(const json::object& data, const json::object& state) {
   return json::value_from(out);
 }
 
-const std::array<Operation, 7> kOperations{{
-    // name, writes, unknown_on_5xx, replayable. Only the real-name check is
-    // not replayable: each one is a separate (paid) verification.
-    {{op::kPlansList, false, false, true}, &plans_prepare, &plans_finish},
-    {{op::kInventorySync, false, false, true}, &inventory_prepare, &inventory_finish},
-    // A repeated partnerLockId answers the active lock it already took.
-    {{op::kNumberReserve, true, false, true}, &reserve_prepare, &reserve_finish},
-    // A lock released once is not found the second time (3003, taken as released).
-    {{op::kNumberRelease, true, false, true}, &release_prepare, &release_finish},
-    {{op::kKycVerify, false, false, false}, &kyc_prepare, &kyc_finish},
-    // A repeated partnerOrderId answers the order it already created.
-    {{op::kActivationSubmit, true, true, true}, &submit_prepare, &submit_finish},
-    {{op::kActivationQuery, false, false, true}, &query_prepare, &query_finish},
-}};
-
 }  // namespace
 
-const Operation* find_operation(std::string_view name) {
-  for (const auto& o : kOperations)
-    if (o.traits.name == name) return &o;
-  return nullptr;
+void register_operations(Dispatcher& ops, const MobilePlugin& plugin) {
+  const auto sign = [&plugin](const Outbound& o) { return plugin.build_request(o); };
+  const Settings& s = plugin.settings();
+  // name, writes, unknown_on_5xx, replayable. Only the real-name check is
+  // not replayable: each one is a separate (paid) verification.
+  ops.call({op::kPlansList, false, false, true}, s, &plans_prepare, sign, &plans_finish);
+  ops.call({op::kInventorySync, false, false, true}, s, &inventory_prepare, sign,
+           &inventory_finish);
+  // A repeated partnerLockId answers the active lock it already took.
+  ops.call({op::kNumberReserve, true, false, true}, s, &reserve_prepare, sign, &reserve_finish);
+  // A lock released once is not found the second time (3003, taken as released).
+  ops.call({op::kNumberRelease, true, false, true}, s, &release_prepare, sign, &release_finish);
+  ops.call({op::kKycVerify, false, false, false}, s, &kyc_prepare, sign, &kyc_finish);
+  // A repeated partnerOrderId answers the order it already created.
+  ops.call({op::kActivationSubmit, true, true, true}, s, &submit_prepare, sign, &submit_finish);
+  ops.call({op::kActivationQuery, false, false, true}, s, &query_prepare, sign, &query_finish);
 }
 
 }  // namespace cgw::mobile

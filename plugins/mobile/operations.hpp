@@ -5,24 +5,20 @@
 #include "mobile_plugin.hpp"
 #include "reply.hpp"
 
+#include <cgw/dispatch.hpp>
+
 #include <string_view>
 #include <variant>
 
 namespace cgw::mobile {
 
-using Prepared = std::variant<Outbound, Error>;
+template <class St = NoState>
+using Prepared = cgw::Prepared<Outbound, St>;
+template <class St = NoState>
+using Call = cgw::Call<Outbound, St>;
 
-struct Operation {
-  OpTraits traits;
-  // Input JSON -> request, or INVALID_ARGUMENT for a semantically bad input.
-  // Throws (Boost.JSON) when the input does not match the schema's types.
-  Prepared (*prepare)(const json::value& input, const Settings& settings);
-  // `data` of a success -> result JSON. `state` is the continuation sent
-  // with the request. Throws BadReply when `data` lacks the promised shape.
-  json::value (*finish)(const json::object& data, const json::object& state);
-};
-
-// nullptr for an operation this plugin does not implement.
-const Operation* find_operation(std::string_view name);
+// Registers the seven operations on `ops`; `plugin` builds and signs their
+// requests and must outlive `ops`.
+void register_operations(Dispatcher& ops, const MobilePlugin& plugin);
 
 }  // namespace cgw::mobile

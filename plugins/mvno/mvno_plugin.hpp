@@ -4,6 +4,7 @@
 
 #include "signing.hpp"
 
+#include <cgw/dispatch.hpp>
 #include <cgw/plugin.hpp>
 
 #include <boost/url/url.hpp>
@@ -36,15 +37,18 @@ struct Settings {
 struct Outbound {
   std::string path;  // e.g. "/openapi/v1/product/list"
   json::object body;
-  json::object state;  // extra continuation members handed back to resume()
 };
 
 class MvnoPlugin final : public CarrierPlugin {
  public:
   MvnoPlugin(HostApi host, const YAML::Node& settings);
 
-  Step start(std::string_view operation, const json::value& input) override;
-  Step resume(const json::value& state, const HttpResponse& response) override;
+  Step start(std::string_view operation, const json::value& input) override {
+    return ops_.start(operation, input);
+  }
+  Step resume(const json::value& state, const HttpResponse& response) override {
+    return ops_.resume(state, response);
+  }
   CallbackResult parse_callback(const HttpRequest& request) override;
 
   const Settings& settings() const { return settings_; }
@@ -60,6 +64,7 @@ class MvnoPlugin final : public CarrierPlugin {
  private:
   // Immutable after construction: calls may run concurrently on any thread.
   const Settings settings_;
+  Dispatcher ops_;
 };
 
 }  // namespace cgw::mvno

@@ -29,23 +29,17 @@ Error required(std::string_view op, std::string_view field) {
   return invalid(op, what);
 }
 
-template <class T>
-T input_as(const json::value& input) {
-  // A missing input means "all defaults" for the operations that have them.
-  return input.is_null() ? T{} : json::value_to<T>(input);
-}
-
 Outbound post(std::string path, json::object body) {
-  return Outbound{std::move(path), std::move(body), {}};
+  return Outbound{std::move(path), std::move(body)};
 }
 
 // ------------------------------------------------------------ plans.list ---
 
-Prepared plans_prepare(const json::value&, const MvnoPlugin&) {
+Prepared<> plans_prepare(const json::value&, const MvnoPlugin&) {
   return post("/openapi/v1/product/list", {});
 }
 
-json::value plans_finish(const json::object& data, const json::object&, const MvnoPlugin&) {
+json::value plans_finish(const json::object& data, const NoState&) {
   PlansListOutput out;
   for (const json::value& v : req_array(data, "products")) {
     const json::object& p = as_object(v, "products[]");
@@ -64,8 +58,7 @@ bool is_change_cursor(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-Prepared inventory_prepare(const json::value& input, const MvnoPlugin&) {
-  const auto in = input_as<InventorySyncInput>(input);
+Prepared<InventorySyncInput> inventory_prepare(const InventorySyncInput& in, const MvnoPlugin&) {
   // The carrier serves 1..5000 numbers a page; the gateway's page size is a
   // wish that holds for every carrier, so clamp rather than refuse.
   const int64_t size = std::clamp<int64_t>(in.page_size, 1, kMaxPageSize);
@@ -76,8 +69,7 @@ Prepared inventory_prepare(const json::value& input, const MvnoPlugin&) {
   if (!is_change_cursor(in.since))
     return invalid(op::kInventorySync, "'since' is not a change cursor of this carrier");
   Outbound o = post("/openapi/v1/number/query", {{"changedSince", in.since}, {"pageSize", size}});
-  o.state = {{"since", in.since}};
-  return o;
+  return Call<InventorySyncInput>{std::move(o), in};  // the reply needs `since`
 }
 
 std::string number_status(std::string_view status) {
@@ -87,7 +79,7 @@ std::string number_status(std::string_view status) {
   throw BadReply("field 'status' has an unknown value");
 }
 
-json::value inventory_finish(const json::object& data, const json::object& state,
+json::value inventory_finish(const json::object& data, const InventorySyncInput& state,
                              const MvnoPlugin& plugin) {
   InventorySyncOutput out;
   size_t skipped = 0;
@@ -108,13 +100,12 @@ json::value inventory_finish(const json::object& data, const json::object& state
   out.change_cursor = opt_string(data, "changeCursor");
   if (!out.change_cursor.empty() && !is_change_cursor(out.change_cursor))
     throw BadReply("field 'changeCursor' is not a cursor");
-  const json::value* since = state.if_contains("since");
-  if (since && since->is_string()) {
+  if (!state.since.empty()) {
     // The change feed goes on from changeCursor; it has no cursor of its own.
     if (out.change_cursor.empty())
       throw BadReply("field 'changeCursor' is missing from a change feed reply");
     // Without progress the gateway would fetch the same changes forever.
-    if (out.has_more && out.change_cursor == since->get_string())
+    if (out.has_more && out.change_cursor == state.since)
       throw BadReply("field 'changeCursor' did not advance while 'hasMore' is true");
     return json::value_from(out);
   }
@@ -127,8 +118,7 @@ json::value inventory_finish(const json::object& data, const json::object& state
 
 // --------------------------------------------------------- number.reserve ---
 
-Prepared reserve_prepare(const json::value& input, const MvnoPlugin& plugin) {
-  const auto in = json::value_to<ReserveInput>(input);
+Prepared<> reserve_prepare(const ReserveInput& in, const MvnoPlugin& plugin) {
   if (in.msisdn.empty()) return required(op::kNumberReserve, "msisdn");
   if (in.gateway_reservation_id.empty())
     return required(op::kNumberReserve, "gateway_reservation_id");
@@ -147,14 +137,13 @@ Prepared reserve_prepare(const json::value& input, const MvnoPlugin& plugin) {
                                             {"partnerOccupyNo", in.gateway_reservation_id}});
 }
 
-json::value reserve_finish(const json::object& data, const json::object&, const MvnoPlugin&) {
+json::value reserve_finish(const json::object& data, const NoState&) {
   return json::value_from(ReserveOutput{req_id(data, "occupyNo"), req_int(data, "expireAt")});
 }
 
 // --------------------------------------------------------- number.release ---
 
-Prepared release_prepare(const json::value& input, const MvnoPlugin&) {
-  const auto in = json::value_to<ReleaseInput>(input);
+Prepared<> release_prepare(const ReleaseInput& in, const MvnoPlugin&) {
   if (in.msisdn.empty()) return required(op::kNumberRelease, "msisdn");
   if (in.carrier_reservation_id.empty())
     return required(op::kNumberRelease, "carrier_reservation_id");
@@ -162,14 +151,13 @@ Prepared release_prepare(const json::value& input, const MvnoPlugin&) {
               {{"msisdn", in.msisdn}, {"occupyNo", in.carrier_reservation_id}});
 }
 
-json::value release_finish(const json::object&, const json::object&, const MvnoPlugin&) {
+json::value release_finish(const json::object&, const NoState&) {
   return json::value_from(ReleaseOutput{true});
 }
 
 // ------------------------------------------------------------- kyc.verify ---
 
-Prepared kyc_prepare(const json::value& input, const MvnoPlugin& plugin) {
-  const auto in = json::value_to<KycVerifyInput>(input);
+Prepared<> kyc_prepare(const KycVerifyInput& in, const MvnoPlugin& plugin) {
   if (in.name.empty()) return required(op::kKycVerify, "name");
   if (in.id_number.empty()) return required(op::kKycVerify, "id_number");
   // The name travels in clear (the protocol encrypts the ID number only).
@@ -178,7 +166,7 @@ Prepared kyc_prepare(const json::value& input, const MvnoPlugin& plugin) {
   return post("/openapi/v1/realname/check", std::move(body));
 }
 
-json::value kyc_finish(const json::object& data, const json::object&, const MvnoPlugin&) {
+json::value kyc_finish(const json::object& data, const NoState&) {
   KycVerifyOutput out;
   out.carrier_ref = req_id(data, "checkNo");
   const std::string verdict = req_string(data, "checkResult");
@@ -198,8 +186,7 @@ json::value kyc_finish(const json::object& data, const json::object&, const Mvno
 
 // ------------------------------------------------------ activation.submit ---
 
-Prepared submit_prepare(const json::value& input, const MvnoPlugin& plugin) {
-  const auto in = json::value_to<ActivationSubmitInput>(input);
+Prepared<> submit_prepare(const ActivationSubmitInput& in, const MvnoPlugin& plugin) {
   const std::pair<const char*, const std::string*> fields[] = {
       {"gateway_order_id", &in.gateway_order_id},
       {"msisdn", &in.msisdn},
@@ -230,7 +217,7 @@ void read_order_status(const json::object& data, ActivationStatusOutput& out) {
   if (out.status == "failed") out.reason = opt_string(data, "failCode");
 }
 
-json::value submit_finish(const json::object& data, const json::object&, const MvnoPlugin&) {
+json::value submit_finish(const json::object& data, const NoState&) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "orderNo");
   // "0000" means the carrier accepted the order; a resubmission returns the
@@ -241,47 +228,29 @@ json::value submit_finish(const json::object& data, const json::object&, const M
 
 // ------------------------------------------------------- activation.query ---
 
-Prepared query_prepare(const json::value& input, const MvnoPlugin&) {
-  const auto in = json::value_to<ActivationQueryInput>(input);
+Prepared<ActivationQueryInput> query_prepare(const ActivationQueryInput& in, const MvnoPlugin&) {
   if (in.gateway_order_id.empty() && in.carrier_order_id.empty())
     return invalid(op::kActivationQuery, "'gateway_order_id' or 'carrier_order_id' is required");
   json::object body;
   if (!in.gateway_order_id.empty()) body["partnerOrderNo"] = in.gateway_order_id;
   if (!in.carrier_order_id.empty()) body["orderNo"] = in.carrier_order_id;
   Outbound o = post("/openapi/v1/order/query", std::move(body));
-  // Kept so the reply can be checked to be about the order we asked for.
-  o.state = {{"gateway_order_id", in.gateway_order_id}, {"carrier_order_id", in.carrier_order_id}};
-  return o;
+  // The input comes back with the reply: is it about the order we asked for?
+  return Call<ActivationQueryInput>{std::move(o), in};
 }
 
-json::value query_finish(const json::object& data, const json::object& state, const MvnoPlugin&) {
+json::value query_finish(const json::object& data, const ActivationQueryInput& state) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "orderNo");
   read_order_status(data, out);
-  const std::string asked_gw = opt_string(state, "gateway_order_id");
-  const std::string asked_co = opt_string(state, "carrier_order_id");
+  const std::string& asked_gw = state.gateway_order_id;
+  const std::string& asked_co = state.carrier_order_id;
   const std::string got_gw = req_id(data, "partnerOrderNo");
   if ((!asked_gw.empty() && asked_gw != got_gw) ||
       (!asked_co.empty() && asked_co != out.carrier_order_id))
     throw BadReply("reply is about another order");
   return json::value_from(out);
 }
-
-const std::array<Operation, 7> kOperations{{
-    // name, writes, unknown_on_5xx, replayable (queries and lists are
-    // POSTs that change nothing). Only the real-name check is not
-    // replayable: each one is a separate (paid) verification.
-    {{op::kPlansList, false, false, true}, &plans_prepare, &plans_finish},
-    {{op::kInventorySync, false, false, true}, &inventory_prepare, &inventory_finish},
-    // A repeated partnerOccupyNo answers the active lock it already took.
-    {{op::kNumberReserve, true, false, true}, &reserve_prepare, &reserve_finish},
-    // A lock released once is not found the second time (2003, taken as released).
-    {{op::kNumberRelease, true, false, true}, &release_prepare, &release_finish},
-    {{op::kKycVerify, false, false, false}, &kyc_prepare, &kyc_finish},
-    // A repeated partnerOrderNo answers the order it already created.
-    {{op::kActivationSubmit, true, true, true}, &submit_prepare, &submit_finish},
-    {{op::kActivationQuery, false, false, true}, &query_prepare, &query_finish},
-}};
 
 }  // namespace
 
@@ -307,10 +276,27 @@ std::optional<NumberItem> read_number_item(const json::value& v) {
   return item;
 }
 
-const Operation* find_operation(std::string_view name) {
-  for (const auto& o : kOperations)
-    if (o.traits.name == name) return &o;
-  return nullptr;
+void register_operations(Dispatcher& ops, const MvnoPlugin& plugin) {
+  const auto sign = [&plugin](const Outbound& o) { return plugin.build_request(o); };
+  // name, writes, unknown_on_5xx, replayable (queries and lists are
+  // POSTs that change nothing). Only the real-name check is not
+  // replayable: each one is a separate (paid) verification.
+  ops.call({op::kPlansList, false, false, true}, plugin, &plans_prepare, sign, &plans_finish);
+  ops.call({op::kInventorySync, false, false, true}, plugin, &inventory_prepare, sign,
+           [&plugin](const json::object& data, const InventorySyncInput& state) {
+             return inventory_finish(data, state, plugin);
+           });
+  // A repeated partnerOccupyNo answers the active lock it already took.
+  ops.call({op::kNumberReserve, true, false, true}, plugin, &reserve_prepare, sign,
+           &reserve_finish);
+  // A lock released once is not found the second time (2003, taken as released).
+  ops.call({op::kNumberRelease, true, false, true}, plugin, &release_prepare, sign,
+           &release_finish);
+  ops.call({op::kKycVerify, false, false, false}, plugin, &kyc_prepare, sign, &kyc_finish);
+  // A repeated partnerOrderNo answers the order it already created.
+  ops.call({op::kActivationSubmit, true, true, true}, plugin, &submit_prepare, sign,
+           &submit_finish);
+  ops.call({op::kActivationQuery, false, false, true}, plugin, &query_prepare, sign, &query_finish);
 }
 
 }  // namespace cgw::mvno

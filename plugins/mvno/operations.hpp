@@ -5,27 +5,22 @@
 #include "mvno_plugin.hpp"
 #include "reply.hpp"
 
+#include <cgw/dispatch.hpp>
+
 #include <string_view>
 #include <variant>
 
 namespace cgw::mvno {
 
-using Prepared = std::variant<Outbound, Error>;
+template <class St = NoState>
+using Prepared = cgw::Prepared<Outbound, St>;
+template <class St = NoState>
+using Call = cgw::Call<Outbound, St>;
 
-struct Operation {
-  OpTraits traits;
-  // Input JSON -> request, or an error for a semantically bad input. Throws
-  // (Boost.JSON) when the input does not match the schema's types. The
-  // plugin gives settings, the host (randomness) and the field cipher.
-  Prepared (*prepare)(const json::value& input, const MvnoPlugin& plugin);
-  // `data` of a success -> result JSON. `state` is the continuation sent
-  // with the request. Throws BadReply when `data` lacks the promised shape.
-  json::value (*finish)(const json::object& data, const json::object& state,
-                        const MvnoPlugin& plugin);
-};
-
-// nullptr for an operation this plugin does not implement.
-const Operation* find_operation(std::string_view name);
+// Registers the seven operations on `ops`; `plugin` gives settings, the host
+// (randomness) and the field cipher, builds and signs the requests, and
+// must outlive `ops`.
+void register_operations(Dispatcher& ops, const MvnoPlugin& plugin);
 
 // inventory.sync: one `numbers[]` item -> NumberItem, or nullopt for an item
 // to leave out (outside the MVNO segments, or a hostNetwork that disagrees

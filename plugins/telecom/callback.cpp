@@ -53,7 +53,7 @@ CallbackResult TelecomPlugin::parse_callback(const HttpRequest& request) {
 
   // Content-Type is not checked: the signature already proves the body.
   pugi::xml_document doc;
-  if (!parse_xml(request.body, doc) || std::string_view(root_element(doc).name()) != "Notify")
+  if (!xml::parse(request.body, doc) || std::string_view(root_element(doc).name()) != "Notify")
     return refuse("body is not a Notify document", 400);
   CallbackEvent ev;
   try {

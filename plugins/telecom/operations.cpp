@@ -51,7 +51,7 @@ T input_as(const json::value& input) {
 std::optional<Error> unsafe_field(
     std::string_view op, std::initializer_list<std::pair<const char*, std::string_view>> f) {
   for (const auto& [name, value] : f)
-    if (!xml_safe(value)) return field_problem(op, name, "contains control characters");
+    if (!xml::safe(value)) return field_problem(op, name, "contains control characters");
   return std::nullopt;
 }
 
@@ -66,7 +66,7 @@ Prepared plans_prepare(const json::value&, const Settings&) {
 }
 
 std::string plans_request(const json::object&, const Settings&) {
-  return XmlBuilder("Request").str();
+  return xml::Builder("Request").str();
 }
 
 StageResult plans_finish(pugi::xml_node data, json::object&) {
@@ -105,12 +105,12 @@ Prepared inventory_prepare(const json::value& input, const Settings&) {
 }
 
 std::string inventory_request(const json::object& ctx, const Settings&) {
-  XmlBuilder b("Request");
+  xml::Builder b("Request");
   if (const json::value* since = ctx.if_contains("since"))
-    XmlBuilder::add(b.root(), "ChangedSince", std::to_string(since->as_int64()));
+    xml::Builder::add(b.root(), "ChangedSince", std::to_string(since->as_int64()));
   else
-    XmlBuilder::add(b.root(), "Cursor", get_str(ctx, "cursor"));
-  XmlBuilder::add(b.root(), "PageSize", std::to_string(ctx.at("page_size").as_int64()));
+    xml::Builder::add(b.root(), "Cursor", get_str(ctx, "cursor"));
+  xml::Builder::add(b.root(), "PageSize", std::to_string(ctx.at("page_size").as_int64()));
   return b.str();
 }
 
@@ -179,10 +179,10 @@ Prepared reserve_prepare(const json::value& input, const Settings& s) {
 }
 
 std::string reserve_request(const json::object& ctx, const Settings&) {
-  XmlBuilder b("Request");
-  XmlBuilder::add(b.root(), "Msisdn", get_str(ctx, "msisdn"));
-  XmlBuilder::add(b.root(), "HoldSeconds", std::to_string(ctx.at("hold").as_int64()));
-  XmlBuilder::add(b.root(), "PartnerReserveId", get_str(ctx, "partner_id"));
+  xml::Builder b("Request");
+  xml::Builder::add(b.root(), "Msisdn", get_str(ctx, "msisdn"));
+  xml::Builder::add(b.root(), "HoldSeconds", std::to_string(ctx.at("hold").as_int64()));
+  xml::Builder::add(b.root(), "PartnerReserveId", get_str(ctx, "partner_id"));
   return b.str();
 }
 
@@ -206,9 +206,9 @@ Prepared release_prepare(const json::value& input, const Settings&) {
 }
 
 std::string release_request(const json::object& ctx, const Settings&) {
-  XmlBuilder b("Request");
-  XmlBuilder::add(b.root(), "Msisdn", get_str(ctx, "msisdn"));
-  XmlBuilder::add(b.root(), "ReserveId", get_str(ctx, "reserve_id"));
+  xml::Builder b("Request");
+  xml::Builder::add(b.root(), "Msisdn", get_str(ctx, "msisdn"));
+  xml::Builder::add(b.root(), "ReserveId", get_str(ctx, "reserve_id"));
   return b.str();
 }
 
@@ -233,12 +233,12 @@ Prepared kyc_prepare(const json::value& input, const Settings&) {
 }
 
 std::string kyc_request(const json::object& ctx, const Settings&) {
-  XmlBuilder b("Request");
-  XmlBuilder::add(b.root(), "CertType", "ID_CARD");
-  XmlBuilder::add(b.root(), "CertName", get_str(ctx, "name"));
-  XmlBuilder::add(b.root(), "CertNo", get_str(ctx, "id_number"));
+  xml::Builder b("Request");
+  xml::Builder::add(b.root(), "CertType", "ID_CARD");
+  xml::Builder::add(b.root(), "CertName", get_str(ctx, "name"));
+  xml::Builder::add(b.root(), "CertNo", get_str(ctx, "id_number"));
   if (const std::string p = get_str(ctx, "portrait"); !p.empty())
-    XmlBuilder::add(b.root(), "Portrait", p);
+    xml::Builder::add(b.root(), "Portrait", p);
   return b.str();
 }
 
@@ -292,13 +292,6 @@ std::span<const Operation> catalogue_operations() {
 }
 std::span<const Stage> catalogue_stages() {
   return kStages;
-}
-
-const Operation* find_operation(std::string_view name) {
-  for (auto ops : {catalogue_operations(), order_operations()})
-    for (const auto& o : ops)
-      if (o.name == name) return &o;
-  return nullptr;
 }
 
 const Stage* find_stage(std::string_view name) {

@@ -54,8 +54,7 @@ struct Operation {
   Prepared (*prepare)(const json::value& input, const Settings& s);
 };
 
-// nullptr for an operation or stage this plugin does not have.
-const Operation* find_operation(std::string_view name);
+// nullptr for a stage this plugin does not have.
 const Stage* find_stage(std::string_view name);
 
 // The operations and stages of operations.cpp and orders.cpp.

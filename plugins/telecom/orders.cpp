@@ -84,7 +84,7 @@ Prepared submit_prepare(const json::value& input, const Settings&) {
       {"delivery.address", &in.delivery.address},
       {"portrait_b64", &portrait}};
   for (const auto& [field, value] : xml_fields)
-    if (!xml_safe(*value))
+    if (!xml::safe(*value))
       return field_problem(op::kActivationSubmit, field, "contains control characters");
   return Begin{"orders.create",
                {{"order", in.gateway_order_id},
@@ -101,22 +101,22 @@ Prepared submit_prepare(const json::value& input, const Settings&) {
 }
 
 std::string create_request(const json::object& ctx, const Settings& s) {
-  XmlBuilder b("Request");
+  xml::Builder b("Request");
   pugi::xml_node r = b.root();
-  XmlBuilder::add(r, "PartnerOrderId", ctx_string(ctx, "order"));
-  XmlBuilder::add(r, "Msisdn", ctx_string(ctx, "msisdn"));
-  XmlBuilder::add(r, "ReserveId", ctx_string(ctx, "reserve_id"));
-  XmlBuilder::add(r, "PlanCode", ctx_string(ctx, "plan"));
+  xml::Builder::add(r, "PartnerOrderId", ctx_string(ctx, "order"));
+  xml::Builder::add(r, "Msisdn", ctx_string(ctx, "msisdn"));
+  xml::Builder::add(r, "ReserveId", ctx_string(ctx, "reserve_id"));
+  xml::Builder::add(r, "PlanCode", ctx_string(ctx, "plan"));
   pugi::xml_node customer = r.append_child("Customer");
-  XmlBuilder::add(customer, "CertType", "ID_CARD");
-  XmlBuilder::add(customer, "CertName", ctx_string(ctx, "name"));
-  XmlBuilder::add(customer, "CertNo", ctx_string(ctx, "id_number"));
+  xml::Builder::add(customer, "CertType", "ID_CARD");
+  xml::Builder::add(customer, "CertName", ctx_string(ctx, "name"));
+  xml::Builder::add(customer, "CertNo", ctx_string(ctx, "id_number"));
   pugi::xml_node delivery = r.append_child("Delivery");
   const json::object& d = ctx.at("delivery").as_object();
-  XmlBuilder::add(delivery, "Name", ctx_string(d, "name"));
-  XmlBuilder::add(delivery, "Phone", ctx_string(d, "phone"));
-  XmlBuilder::add(delivery, "Address", ctx_string(d, "address"));
-  XmlBuilder::add(r, "NotifyUrl", s.callback_url);
+  xml::Builder::add(delivery, "Name", ctx_string(d, "name"));
+  xml::Builder::add(delivery, "Phone", ctx_string(d, "phone"));
+  xml::Builder::add(delivery, "Address", ctx_string(d, "address"));
+  xml::Builder::add(r, "NotifyUrl", s.callback_url);
   return b.str();
 }
 
@@ -137,17 +137,17 @@ StageResult create_finish(pugi::xml_node data, json::object& ctx) {
 }
 
 std::string photos_request(const json::object& ctx, const Settings&) {
-  XmlBuilder b("Request");
-  XmlBuilder::add(b.root(), "OrderId", ctx_string(ctx, "order_id"));
+  xml::Builder b("Request");
+  xml::Builder::add(b.root(), "OrderId", ctx_string(ctx, "order_id"));
   pugi::xml_node photos = b.root().append_child("Photos");
   const std::string portrait = ctx_string(ctx, "portrait");
   const std::pair<const char*, std::string_view> items[] = {
       {"ID_FRONT", kPlaceholderImage}, {"ID_BACK", kPlaceholderImage}, {"PORTRAIT", portrait}};
   for (const auto& [type, content] : items) {
     pugi::xml_node photo = photos.append_child("Photo");
-    XmlBuilder::add(photo, "Type", type);
-    XmlBuilder::add(photo, "Format", image_format(content));
-    XmlBuilder::add(photo, "Content", content);
+    xml::Builder::add(photo, "Type", type);
+    xml::Builder::add(photo, "Format", image_format(content));
+    xml::Builder::add(photo, "Content", content);
   }
   return b.str();
 }
@@ -162,8 +162,8 @@ StageResult photos_finish(pugi::xml_node data, json::object& ctx) {
 }
 
 std::string confirm_request(const json::object& ctx, const Settings&) {
-  XmlBuilder b("Request");
-  XmlBuilder::add(b.root(), "OrderId", ctx_string(ctx, "order_id"));
+  xml::Builder b("Request");
+  xml::Builder::add(b.root(), "OrderId", ctx_string(ctx, "order_id"));
   return b.str();
 }
 
@@ -180,16 +180,17 @@ Prepared query_prepare(const json::value& input, const Settings&) {
   if (in.gateway_order_id.empty() && in.carrier_order_id.empty())
     return invalid_input(op::kActivationQuery,
                          "'gateway_order_id' or 'carrier_order_id' is required");
-  if (!xml_safe(in.gateway_order_id) || !xml_safe(in.carrier_order_id))
+  if (!xml::safe(in.gateway_order_id) || !xml::safe(in.carrier_order_id))
     return invalid_input(op::kActivationQuery, "an order id contains control characters");
   return Begin{"orders.query", {{"order", in.gateway_order_id}, {"order_id", in.carrier_order_id}}};
 }
 
 std::string query_request(const json::object& ctx, const Settings&) {
-  XmlBuilder b("Request");
-  if (auto id = ctx_string(ctx, "order_id"); !id.empty()) XmlBuilder::add(b.root(), "OrderId", id);
+  xml::Builder b("Request");
+  if (auto id = ctx_string(ctx, "order_id"); !id.empty())
+    xml::Builder::add(b.root(), "OrderId", id);
   if (auto id = ctx_string(ctx, "order"); !id.empty())
-    XmlBuilder::add(b.root(), "PartnerOrderId", id);
+    xml::Builder::add(b.root(), "PartnerOrderId", id);
   return b.str();
 }
 

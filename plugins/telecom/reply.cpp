@@ -103,7 +103,7 @@ Unwrapped unwrap_reply(const HttpResponse& r, const CallTraits& t, pugi::xml_doc
                     false};
     return u;
   }
-  if (!parse_xml(r.body, doc)) {
+  if (!xml::parse(r.body, doc)) {
     // A 4xx without the protocol's error element came from something in
     // front of the carrier (a proxy, a gateway): it did not apply anything.
     u.error = client_error

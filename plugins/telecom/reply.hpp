@@ -2,16 +2,29 @@
 // tables of docs/carriers/telecom.md. Replies are untrusted input.
 #pragma once
 
-#include "xml_fields.hpp"
-
 #include <cgw/plugin.hpp>
 #include <cgw/reply.hpp>
+#include <cgw/xml.hpp>
 
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace cgw::telecom {
+
+// The SDK's XML readers (<cgw/xml.hpp>); inside this namespace they hide
+// the JSON readers of the same names.
+using xml::list_of;
+using xml::opt_child;
+using xml::opt_int;
+using xml::opt_text;
+using xml::parse_int;
+using xml::req_bool;
+using xml::req_child;
+using xml::req_id;
+using xml::req_int;
+using xml::req_text;
+using xml::root_element;
 
 // What the error mapping needs to know about the call in flight.
 struct CallTraits {

@@ -5,73 +5,67 @@
 namespace cgw::telecom {
 
 TelecomPlugin::TelecomPlugin(HostApi host, const YAML::Node& settings)
-    : CarrierPlugin(host), settings_(Settings::from_yaml(settings)) {}
+    : CarrierPlugin(host), settings_(Settings::from_yaml(settings)), ops_("telecom") {
+  // Error mapping follows each stage's traits (CallTraits), not the
+  // operation's: an operation's traits here only name it.
+  for (auto ops : {catalogue_operations(), order_operations()})
+    for (const Operation& op : ops)
+      ops_.on<json::value, Chain>(
+          {op.name, false, false, false},
+          [this, &op](const json::value& input) { return first_call(op, input); },
+          [this, &op](const Chain& chain, const HttpResponse& r) {
+            return on_reply(op.name, chain, r);
+          });
+}
 
-Step TelecomPlugin::start(std::string_view operation, const json::value& input) {
-  const Operation* op = find_operation(operation);
-  if (!op) return unsupported(operation);
+Next<Chain> TelecomPlugin::first_call(const Operation& op, const json::value& input) const {
   Prepared prepared;
   try {
-    prepared = op->prepare(input, settings_);
+    prepared = op.prepare(input, settings_);
   } catch (const std::exception&) {
     // Boost.JSON's messages name no values, but a fixed text is safer still.
     return Step::fail(code::kInvalidArgument,
-                      "telecom " + std::string(operation) + ": input does not match the schema");
+                      "telecom " + std::string(op.name) + ": input does not match the schema");
   }
   if (auto* e = std::get_if<Error>(&prepared)) return Step::fail(std::move(*e));
   Begin& begin = std::get<Begin>(prepared);
   const Stage* stage = find_stage(begin.stage);
   if (!stage) return Step::fail(code::kPluginError, "telecom: unknown stage");
-  return begin_call(op->name, *stage, std::move(begin.ctx), false);
+  return begin_call(*stage, std::move(begin.ctx), false);
 }
 
-Step TelecomPlugin::begin_call(std::string_view op, const Stage& stage, json::object ctx,
-                               bool refresh) const {
-  json::object state{{"op", op}, {"stage", stage.name}, {"refreshed", refresh}};
-  state["ctx"] = std::move(ctx);
+Next<Chain> TelecomPlugin::begin_call(const Stage& stage, json::object ctx, bool refresh) const {
+  Chain chain{std::string(stage.name), "token", refresh, std::move(ctx)};
   if (!refresh)
     if (auto token = host().cache_get(kTokenCacheKey); token && !token->empty())
-      return send_call(std::move(state), stage, *token);
-  state["phase"] = "token";
-  return Step::send(token_request(settings_), std::move(state));
+      return send_call(std::move(chain), stage, *token);
+  return Send<Chain>{token_request(settings_), std::move(chain)};
 }
 
-Step TelecomPlugin::send_call(json::object state, const Stage& stage,
-                              const std::string& token) const {
-  state["phase"] = "call";
+Next<Chain> TelecomPlugin::send_call(Chain chain, const Stage& stage,
+                                     const std::string& token) const {
+  chain.phase = "call";
   HttpRequest req;
   req.method = "POST";
   req.url = settings_.url_for(stage.path);
-  req.body = stage.request(state.at("ctx").as_object(), settings_);
+  req.body = stage.request(chain.ctx, settings_);
   req.timeout_ms = settings_.timeout_ms;
   req.replayable = stage.replayable;
   req.headers = {{"Authorization", "Bearer " + token},
                  {"Content-Type", "application/xml; charset=utf-8"},
                  {"Accept", "application/xml"}};
-  return Step::send(std::move(req), std::move(state));
+  return Send<Chain>{std::move(req), std::move(chain)};
 }
 
-Step TelecomPlugin::resume(const json::value& state, const HttpResponse& response) {
-  const json::object* st = state.if_object();
-  auto member = [&](const char* key) { return st ? st->if_contains(key) : nullptr; };
-  const json::value* op = member("op");
-  const json::value* stage_name = member("stage");
-  const json::value* phase = member("phase");
-  const json::value* refreshed = member("refreshed");
-  const json::value* ctx = member("ctx");
-  const Stage* stage =
-      stage_name && stage_name->is_string() ? find_stage(stage_name->get_string()) : nullptr;
-  const Operation* operation = op && op->is_string() ? find_operation(op->get_string()) : nullptr;
-  if (!stage || !operation || !phase || !phase->is_string() || !refreshed ||
-      !refreshed->is_bool() || !ctx || !ctx->is_object())
+Next<Chain> TelecomPlugin::on_reply(std::string_view op, Chain chain,
+                                    const HttpResponse& response) const {
+  const Stage* stage = find_stage(chain.stage);
+  if (!stage || (chain.phase != "call" && chain.phase != "token"))
     return Step::fail(code::kPluginError, "telecom: unknown continuation state");
+  if (chain.phase == "call")
+    return after_call(op, *stage, std::move(chain.ctx), chain.refreshed, response);
 
-  if (phase->get_string() == "call")
-    return after_call(operation->name, *stage, ctx->get_object(), refreshed->get_bool(), response);
-  if (phase->get_string() != "token")
-    return Step::fail(code::kPluginError, "telecom: unknown continuation state");
-
-  const CallTraits traits{operation->name, stage->name, stage->writes, stage->unknown_on_5xx};
+  const CallTraits traits{op, stage->name, stage->writes, stage->unknown_on_5xx};
   auto grant = parse_token_reply(response, traits);
   if (auto* e = std::get_if<Error>(&grant)) return Step::fail(std::move(*e));
   const TokenGrant& g = std::get<TokenGrant>(grant);
@@ -79,11 +73,11 @@ Step TelecomPlugin::resume(const json::value& state, const HttpResponse& respons
   // one of those tokens stays valid at the carrier until it expires.
   host().cache_put(kTokenCacheKey, g.access_token, cache_ttl_ms(g.expires_in_s));
   host().info("telecom: new access token, expires in " + std::to_string(g.expires_in_s) + " s");
-  return send_call(*st, *stage, g.access_token);
+  return send_call(std::move(chain), *stage, g.access_token);
 }
 
-Step TelecomPlugin::after_call(std::string_view op, const Stage& stage, json::object ctx,
-                               bool refreshed, const HttpResponse& response) const {
+Next<Chain> TelecomPlugin::after_call(std::string_view op, const Stage& stage, json::object ctx,
+                                      bool refreshed, const HttpResponse& response) const {
   const CallTraits traits{op, stage.name, stage.writes, stage.unknown_on_5xx};
   pugi::xml_document doc;
   Unwrapped reply = unwrap_reply(response, traits, doc);
@@ -92,7 +86,7 @@ Step TelecomPlugin::after_call(std::string_view op, const Stage& stage, json::ob
     // safe to send again, once, with a new token.
     host().info("telecom: access token refused (" + reply.error->carrier_code +
                 "), fetching a new one");
-    return begin_call(op, stage, std::move(ctx), true);
+    return begin_call(stage, std::move(ctx), true);
   }
   if (reply.error) return Step::fail(std::move(*reply.error));
   StageResult next;
@@ -105,7 +99,7 @@ Step TelecomPlugin::after_call(std::string_view op, const Stage& stage, json::ob
   if (auto* done = std::get_if<json::value>(&next)) return Step::done(std::move(*done));
   const Stage* following = find_stage(std::get<NextStage>(next).stage);
   if (!following) return Step::fail(code::kPluginError, "telecom: unknown stage");
-  return begin_call(op, *following, std::move(ctx), false);
+  return begin_call(*following, std::move(ctx), false);
 }
 
 }  // namespace cgw::telecom

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstddef>
 #include <string>
 
 namespace cgw::unicom {
@@ -29,27 +30,28 @@ Error required(std::string_view op, std::string_view field) {
   return invalid(op, what);
 }
 
-template <class T>
-T input_as(const json::value& input) {
-  // A missing input means "all defaults" for the operations that have them.
-  return input.is_null() ? T{} : json::value_to<T>(input);
-}
+// What inventory.sync's reply needs: the change position asked for ("" for
+// a full listing), or the opaque cursor and the page size of the request.
+struct InventoryState {
+  std::string since, cursor;
+  int64_t size = 0;
+};
+BOOST_DESCRIBE_STRUCT(InventoryState, (), (since, cursor, size))
 
-std::optional<int64_t> positive(std::string_view s, int64_t max) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < 1 || v > max)
-    return std::nullopt;
-  return v;
+// The carrier pages by number (page_no, page_size): the SDK's adapter keeps
+// the pass's page size and the last number handed out in the opaque cursor,
+// so numbers sold between two pages cause no duplicates.
+paging::Pager pager(int64_t size) {
+  return paging::Pager(paging::Mode::kPageNumber, size);
 }
 
 // ------------------------------------------------------------ plans.list ---
 
-Prepared plans_prepare(const json::value&, const Settings&) {
-  return Outbound{"plan.list", {}, {}};
+Prepared<> plans_prepare(const json::value&, const Settings&) {
+  return Outbound{"plan.list", {}};
 }
 
-json::value plans_finish(const json::object& data, const json::object&) {
+json::value plans_finish(const json::object& data, const NoState&) {
   PlansListOutput out;
   for (const json::value& v : req_array(data, "products")) {
     const json::object& p = as_object(v, "products[]");
@@ -70,8 +72,7 @@ std::optional<int64_t> change_seq(std::string_view s) {
   return v;
 }
 
-Prepared inventory_prepare(const json::value& input, const Settings&) {
-  const auto in = input_as<InventorySyncInput>(input);
+Prepared<InventoryState> inventory_prepare(const InventorySyncInput& in, const Settings&) {
   // The carrier serves 1..5000 numbers a page; the gateway's page size is
   // a wish that holds for every carrier, so clamp rather than refuse.
   const int64_t size = std::clamp<int64_t>(in.page_size, 1, kMaxPageSize);
@@ -81,28 +82,20 @@ Prepared inventory_prepare(const json::value& input, const Settings&) {
     const auto since = change_seq(in.since);
     if (!since)
       return invalid(op::kInventorySync, "'since' is not a change position of this carrier");
-    Outbound o{
-        "number.query", {{"changed_since", in.since}, {"page_size", std::to_string(size)}}, {}};
-    o.state = {{"since", *since}};
-    return o;
+    return Call<InventoryState>{
+        {"number.query", {{"changed_since", in.since}, {"page_size", std::to_string(size)}}},
+        {in.since, "", 0}};
   }
-  PageCursor page;
-  if (in.cursor.empty()) {
-    page.page_size = size;
-  } else if (auto c = parse_cursor(in.cursor)) {
-    page = *c;
-  } else {
+  const auto window = pager(size).window(in.cursor);
+  if (!window || window->page_no > kMaxPageNo)
     return invalid(op::kInventorySync, "'cursor' is not a cursor of this carrier");
-  }
-  Outbound o{
-      "number.query",
-      {{"page_no", std::to_string(page.page_no)}, {"page_size", std::to_string(page.page_size)}},
-      {}};
-  o.state = {{"page_no", page.page_no}, {"page_size", page.page_size}};
-  return o;
+  return Call<InventoryState>{{"number.query",
+                               {{"page_no", std::to_string(window->page_no)},
+                                {"page_size", std::to_string(window->limit)}}},
+                              {"", in.cursor, size}};
 }
 
-json::value inventory_finish(const json::object& data, const json::object& state) {
+json::value inventory_finish(const json::object& data, const InventoryState& state) {
   InventorySyncOutput out;
   for (const json::value& v : req_array(data, "numbers")) {
     const json::object& n = as_object(v, "numbers[]");
@@ -127,28 +120,35 @@ json::value inventory_finish(const json::object& data, const json::object& state
   const std::optional<int64_t> seq = opt_int(data, "change_seq");
   if (seq && *seq < 0) throw BadReply("field 'change_seq' is negative");
   if (seq) out.change_cursor = std::to_string(*seq);
-  if (const json::value* since = state.if_contains("since")) {
+  if (!state.since.empty()) {
     // The change feed goes on from change_seq; it has no pages of its own.
     if (!seq) throw BadReply("field 'change_seq' is missing from a change feed reply");
     out.has_more = req_bool(data, "has_more");
-    if (*seq < since->as_int64()) throw BadReply("field 'change_seq' went back");
+    const int64_t since = change_seq(state.since).value_or(0);
+    if (*seq < since) throw BadReply("field 'change_seq' went back");
     // Without progress the gateway would fetch the same changes forever.
-    if (out.has_more && *seq == since->as_int64())
+    if (out.has_more && *seq == since)
       throw BadReply("field 'change_seq' did not advance while 'has_more' is true");
     return json::value_from(out);
   }
   // Our own continuation: the numbers we asked for.
-  const int64_t page_no = state.at("page_no").as_int64();
-  const int64_t page_size = state.at("page_size").as_int64();
-  out.has_more = page_no < kMaxPageNo && page_no * page_size < total;
-  if (out.has_more) out.next_cursor = std::to_string(page_no + 1) + ":" + std::to_string(page_size);
+  const paging::Pager p = pager(state.size);
+  const auto w = p.window(state.cursor).value_or(paging::Window{});
+  std::vector<std::string> keys;
+  for (const NumberItem& item : out.items) keys.push_back(item.msisdn);
+  const bool more = w.page_no < kMaxPageNo && w.page_no * w.limit < total;
+  // A total that changed mid-pass (`shifted`) may mean a number was
+  // skipped; the next full pass lists it, so the page is kept.
+  const paging::Accepted a = p.accept(state.cursor, keys, more, "", total);
+  out.items.erase(out.items.begin(), out.items.begin() + static_cast<std::ptrdiff_t>(a.skip));
+  out.has_more = a.has_more;
+  out.next_cursor = a.next_cursor;
   return json::value_from(out);
 }
 
 // --------------------------------------------------------- number.reserve ---
 
-Prepared reserve_prepare(const json::value& input, const Settings& s) {
-  const auto in = json::value_to<ReserveInput>(input);
+Prepared<> reserve_prepare(const ReserveInput& in, const Settings& s) {
   if (in.msisdn.empty()) return required(op::kNumberReserve, "msisdn");
   if (in.gateway_reservation_id.empty())
     return required(op::kNumberReserve, "gateway_reservation_id");
@@ -161,11 +161,10 @@ Prepared reserve_prepare(const json::value& input, const Settings& s) {
   return Outbound{"number.lock",
                   {{"number", in.msisdn},
                    {"lock_minutes", std::to_string(minutes)},
-                   {"out_lock_id", in.gateway_reservation_id}},
-                  {}};
+                   {"out_lock_id", in.gateway_reservation_id}}};
 }
 
-json::value reserve_finish(const json::object& data, const json::object&) {
+json::value reserve_finish(const json::object& data, const NoState&) {
   const std::string lock_id = req_id(data, "lock_id");
   const auto expires = parse_beijing_timestamp(req_string(data, "expire_time"));
   if (!expires) throw BadReply("field 'expire_time' is not yyyy-MM-dd HH:mm:ss");
@@ -174,32 +173,29 @@ json::value reserve_finish(const json::object& data, const json::object&) {
 
 // --------------------------------------------------------- number.release ---
 
-Prepared release_prepare(const json::value& input, const Settings&) {
-  const auto in = json::value_to<ReleaseInput>(input);
+Prepared<> release_prepare(const ReleaseInput& in, const Settings&) {
   if (in.msisdn.empty()) return required(op::kNumberRelease, "msisdn");
   if (in.carrier_reservation_id.empty())
     return required(op::kNumberRelease, "carrier_reservation_id");
-  return Outbound{
-      "number.unlock", {{"number", in.msisdn}, {"lock_id", in.carrier_reservation_id}}, {}};
+  return Outbound{"number.unlock", {{"number", in.msisdn}, {"lock_id", in.carrier_reservation_id}}};
 }
 
-json::value release_finish(const json::object&, const json::object&) {
+json::value release_finish(const json::object&, const NoState&) {
   return json::value_from(ReleaseOutput{true});
 }
 
 // ------------------------------------------------------------- kyc.verify ---
 
-Prepared kyc_prepare(const json::value& input, const Settings&) {
-  const auto in = json::value_to<KycVerifyInput>(input);
+Prepared<> kyc_prepare(const KycVerifyInput& in, const Settings&) {
   if (in.name.empty()) return required(op::kKycVerify, "name");
   if (in.id_number.empty()) return required(op::kKycVerify, "id_number");
-  Outbound o{"cert.check", {{"cert_name", in.name}, {"cert_no", in.id_number}}, {}};
+  Outbound o{"cert.check", {{"cert_name", in.name}, {"cert_no", in.id_number}}};
   if (in.portrait_b64 && !in.portrait_b64->empty())
     o.params.emplace_back("portrait", *in.portrait_b64);
   return o;
 }
 
-json::value kyc_finish(const json::object& data, const json::object&) {
+json::value kyc_finish(const json::object& data, const NoState&) {
   KycVerifyOutput out;
   out.carrier_ref = req_id(data, "check_id");
   const std::string verdict = req_string(data, "result");
@@ -219,8 +215,7 @@ json::value kyc_finish(const json::object& data, const json::object&) {
 
 // ------------------------------------------------------ activation.submit ---
 
-Prepared submit_prepare(const json::value& input, const Settings&) {
-  const auto in = json::value_to<ActivationSubmitInput>(input);
+Prepared<ActivationQueryInput> submit_prepare(const ActivationSubmitInput& in, const Settings&) {
   const std::pair<const char*, const std::string*> fields[] = {
       {"gateway_order_id", &in.gateway_order_id},
       {"msisdn", &in.msisdn},
@@ -236,8 +231,7 @@ Prepared submit_prepare(const json::value& input, const Settings&) {
               {"lock_id", in.carrier_reservation_id},
               {"product_code", in.plan_id},
               {"cert_name", in.name},
-              {"cert_no", in.id_number}},
-             {}};
+              {"cert_no", in.id_number}}};
   // Empty contact fields are left out: empty parameters are not signed, so
   // sending them would only add bytes.
   const std::pair<const char*, const std::string*> contact[] = {
@@ -246,8 +240,7 @@ Prepared submit_prepare(const json::value& input, const Settings&) {
       {"contact_address", &in.delivery.address}};
   for (const auto& [name, value] : contact)
     if (!value->empty()) o.params.emplace_back(name, *value);
-  o.state = {{"gateway_order_id", in.gateway_order_id}};
-  return o;
+  return Call<ActivationQueryInput>{std::move(o), {in.gateway_order_id, ""}};
 }
 
 // order_state + fail_code of a reply -> status and reason.
@@ -259,17 +252,17 @@ void read_order_state(const json::object& data, ActivationStatusOutput& out) {
 }
 
 // A reply must be about the order we asked for, or it is not our answer.
-void check_same_order(const json::object& data, const json::object& state,
+void check_same_order(const json::object& data, const ActivationQueryInput& state,
                       const std::string& carrier_order_id) {
-  const std::string asked_gw = opt_string(state, "gateway_order_id");
-  const std::string asked_co = opt_string(state, "carrier_order_id");
+  const std::string& asked_gw = state.gateway_order_id;
+  const std::string& asked_co = state.carrier_order_id;
   const std::string got_gw = opt_string(data, "out_order_id");
   if ((!asked_gw.empty() && !got_gw.empty() && asked_gw != got_gw) ||
       (!asked_co.empty() && asked_co != carrier_order_id))
     throw BadReply("reply is about another order");
 }
 
-json::value submit_finish(const json::object& data, const json::object& state) {
+json::value submit_finish(const json::object& data, const ActivationQueryInput& state) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "order_id");
   check_same_order(data, state, out.carrier_order_id);
@@ -284,19 +277,17 @@ json::value submit_finish(const json::object& data, const json::object& state) {
 
 // ------------------------------------------------------- activation.query ---
 
-Prepared query_prepare(const json::value& input, const Settings&) {
-  const auto in = json::value_to<ActivationQueryInput>(input);
+Prepared<ActivationQueryInput> query_prepare(const ActivationQueryInput& in, const Settings&) {
   if (in.gateway_order_id.empty() && in.carrier_order_id.empty())
     return invalid(op::kActivationQuery, "'gateway_order_id' or 'carrier_order_id' is required");
-  Outbound o{"order.query", {}, {}};
+  Outbound o{"order.query", {}};
   if (!in.gateway_order_id.empty()) o.params.emplace_back("out_order_id", in.gateway_order_id);
   if (!in.carrier_order_id.empty()) o.params.emplace_back("order_id", in.carrier_order_id);
-  // Kept so the reply can be checked to be about the order we asked for.
-  o.state = {{"gateway_order_id", in.gateway_order_id}, {"carrier_order_id", in.carrier_order_id}};
-  return o;
+  // The input comes back with the reply: is it about the order we asked for?
+  return Call<ActivationQueryInput>{std::move(o), in};
 }
 
-json::value query_finish(const json::object& data, const json::object& state) {
+json::value query_finish(const json::object& data, const ActivationQueryInput& state) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "order_id");
   read_order_state(data, out);
@@ -304,37 +295,25 @@ json::value query_finish(const json::object& data, const json::object& state) {
   return json::value_from(out);
 }
 
-const std::array<Operation, 7> kOperations{{
-    // name, writes, unknown_on_5xx, replayable (every call is a form POST;
-    // queries and lists change nothing). Only the real-name check is not
-    // replayable: each one is a separate (paid) verification.
-    {{op::kPlansList, false, false, true}, &plans_prepare, &plans_finish},
-    {{op::kInventorySync, false, false, true}, &inventory_prepare, &inventory_finish},
-    // A repeated out_lock_id answers the active lock it already took.
-    {{op::kNumberReserve, true, false, true}, &reserve_prepare, &reserve_finish},
-    // A lock released once is not found the second time (3003, taken as released).
-    {{op::kNumberRelease, true, false, true}, &release_prepare, &release_finish},
-    {{op::kKycVerify, false, false, false}, &kyc_prepare, &kyc_finish},
-    // A repeated out_order_id answers the order it already created.
-    {{op::kActivationSubmit, true, true, true}, &submit_prepare, &submit_finish},
-    {{op::kActivationQuery, false, false, true}, &query_prepare, &query_finish},
-}};
-
 }  // namespace
 
-const Operation* find_operation(std::string_view name) {
-  for (const auto& o : kOperations)
-    if (o.traits.name == name) return &o;
-  return nullptr;
-}
-
-std::optional<PageCursor> parse_cursor(std::string_view cursor) {
-  const size_t colon = cursor.find(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  const auto page_no = positive(cursor.substr(0, colon), kMaxPageNo);
-  const auto page_size = positive(cursor.substr(colon + 1), kMaxPageSize);
-  if (!page_no || !page_size) return std::nullopt;
-  return PageCursor{*page_no, *page_size};
+void register_operations(Dispatcher& ops, const UnicomPlugin& plugin) {
+  const auto sign = [&plugin](const Outbound& o) { return plugin.build_request(o); };
+  const Settings& s = plugin.settings();
+  // name, writes, unknown_on_5xx, replayable (every call is a form POST;
+  // queries and lists change nothing). Only the real-name check is not
+  // replayable: each one is a separate (paid) verification.
+  ops.call({op::kPlansList, false, false, true}, s, &plans_prepare, sign, &plans_finish);
+  ops.call({op::kInventorySync, false, false, true}, s, &inventory_prepare, sign,
+           &inventory_finish);
+  // A repeated out_lock_id answers the active lock it already took.
+  ops.call({op::kNumberReserve, true, false, true}, s, &reserve_prepare, sign, &reserve_finish);
+  // A lock released once is not found the second time (3003, taken as released).
+  ops.call({op::kNumberRelease, true, false, true}, s, &release_prepare, sign, &release_finish);
+  ops.call({op::kKycVerify, false, false, false}, s, &kyc_prepare, sign, &kyc_finish);
+  // A repeated out_order_id answers the order it already created.
+  ops.call({op::kActivationSubmit, true, true, true}, s, &submit_prepare, sign, &submit_finish);
+  ops.call({op::kActivationQuery, false, false, true}, s, &query_prepare, sign, &query_finish);
 }
 
 }  // namespace cgw::unicom

@@ -6,6 +6,7 @@
 
 #include "signing.hpp"
 
+#include <cgw/dispatch.hpp>
 #include <cgw/plugin.hpp>
 
 #include <boost/url/url.hpp>
@@ -38,15 +39,18 @@ struct Settings {
 struct Outbound {
   std::string method;  // the protocol's `method`, e.g. "number.lock"
   Params params;       // business parameters, decoded values
-  json::object state;  // extra continuation members handed back to resume()
 };
 
 class UnicomPlugin final : public CarrierPlugin {
  public:
   UnicomPlugin(HostApi host, const YAML::Node& settings);
 
-  Step start(std::string_view operation, const json::value& input) override;
-  Step resume(const json::value& state, const HttpResponse& response) override;
+  Step start(std::string_view operation, const json::value& input) override {
+    return ops_.start(operation, input);
+  }
+  Step resume(const json::value& state, const HttpResponse& response) override {
+    return ops_.resume(state, response);
+  }
   // No override of parse_callback: this carrier sends no callbacks, and the
   // base class refuses every one (the plugin does not declare
   // CGW_CAP_CALLBACKS; order status is learned by polling order.query).
@@ -60,6 +64,7 @@ class UnicomPlugin final : public CarrierPlugin {
  private:
   // Immutable after construction: calls may run concurrently on any thread.
   const Settings settings_;
+  Dispatcher ops_;
 };
 
 }  // namespace cgw::unicom

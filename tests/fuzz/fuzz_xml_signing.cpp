@@ -1,10 +1,10 @@
 // Fuzz target: the XML and signing code on its own, where fuzz_plugins only
 // reaches it through whole operations. Byte 0 picks the case, the rest is
 // the input:
-//   0  telecom XML readers: parse_xml, then every reader (req_child,
+//   0  SDK XML readers (<cgw/xml.hpp>): parse, then every reader (req_child,
 //      list_of, req_text, req_int, req_bool, ...) on every element, as a
 //      reply or callback parser would call them;
-//   1  telecom XML writer: values split at NUL bytes go into a request
+//   1  SDK XML writer: values split at NUL bytes go into a request
 //      document, which must parse back to the same values (no markup
 //      injection from a name or an address);
 //   2  common crypto: hex and base64 decoders, AES-256-GCM opening of
@@ -16,11 +16,11 @@
 //   5  mobile: the canonical string and HMAC-SHA256 signature.
 // Decoders must be exact inverses of their encoders, and no forged
 // signature or ciphertext may be accepted.
+#include <cgw/xml.hpp>
 #include "cgw/common/crypto.hpp"
 #include "mobile/signing.hpp"
 #include "mvno/field_cipher.hpp"
 #include "mvno/signing.hpp"
-#include "telecom/xml_fields.hpp"
 #include "unicom/signing.hpp"
 
 #include <algorithm>
@@ -57,9 +57,9 @@ std::string read_file(const std::string& path) {
 
 void xml_readers(std::string_view text) {
   pugi::xml_document doc;
-  if (!telecom::parse_xml(text, doc)) return;
-  const pugi::xml_node root = telecom::root_element(doc);
-  if (!root) abort();  // parse_xml promises exactly one element
+  if (!xml::parse(text, doc)) return;
+  const pugi::xml_node root = xml::root_element(doc);
+  if (!root) abort();  // xml::parse promises exactly one element
   // Depth-first, without recursion: documents can nest deeply.
   std::vector<std::pair<pugi::xml_node, int>> todo{{root, 0}};
   while (!todo.empty()) {
@@ -75,24 +75,24 @@ void xml_readers(std::string_view text) {
       auto attempt = [](auto&& read) {
         try {
           read();
-        } catch (const telecom::BadReply&) {
+        } catch (const BadReply&) {
         }
       };
-      attempt([&] { telecom::req_child(node, name); });
-      attempt([&] { telecom::opt_child(node, name); });
-      attempt([&] { telecom::list_of(node, name); });
+      attempt([&] { xml::req_child(node, name); });
+      attempt([&] { xml::opt_child(node, name); });
+      attempt([&] { xml::list_of(node, name); });
       attempt([&] {
-        const std::string t = telecom::req_text(node, name);
-        if (telecom::opt_text(node, name) != t) abort();
+        const std::string t = xml::req_text(node, name);
+        if (xml::opt_text(node, name) != t) abort();
       });
       attempt([&] {
-        if (telecom::req_id(node, name).empty()) abort();
+        if (xml::req_id(node, name).empty()) abort();
       });
       attempt([&] {
-        const int64_t v = telecom::req_int(node, name);
-        if (telecom::opt_int(node, name) != v) abort();
+        const int64_t v = xml::req_int(node, name);
+        if (xml::opt_int(node, name) != v) abort();
       });
-      attempt([&] { telecom::req_bool(node, name); });
+      attempt([&] { xml::req_bool(node, name); });
     }
     if (depth < 32)
       for (pugi::xml_node c : node.children())
@@ -104,18 +104,18 @@ void xml_writer(std::string_view input) {
   static const char* const kNames[] = {"Name", "IdNumber", "Address", "Remark"};
   std::vector<std::string> values = split(input, '\0');
   if (values.size() > 4) values.resize(4);
-  telecom::XmlBuilder b("Request");
+  xml::Builder b("Request");
   std::vector<std::pair<const char*, std::string>> sent;
   for (size_t i = 0; i < values.size(); ++i) {
     // What the plugins check before building a request.
-    if (!telecom::xml_safe(values[i])) continue;
-    telecom::XmlBuilder::add(b.root(), kNames[i], values[i]);
+    if (!xml::safe(values[i])) continue;
+    xml::Builder::add(b.root(), kNames[i], values[i]);
     sent.emplace_back(kNames[i], values[i]);
   }
   const std::string text = b.str();
   pugi::xml_document doc;
-  if (!telecom::parse_xml(text, doc)) abort();
-  const pugi::xml_node root = telecom::root_element(doc);
+  if (!xml::parse(text, doc)) abort();
+  const pugi::xml_node root = xml::root_element(doc);
   if (std::string_view(root.name()) != "Request") abort();
   size_t elements = 0;
   for (pugi::xml_node c : root.children()) elements += c.type() == pugi::node_element;
@@ -129,8 +129,8 @@ void xml_writer(std::string_view input) {
                        });
     std::string got;
     try {
-      got = telecom::req_text(root, name);
-    } catch (const telecom::BadReply&) {
+      got = xml::req_text(root, name);
+    } catch (const BadReply&) {
       abort();
     }
     if (exact && got != value) abort();

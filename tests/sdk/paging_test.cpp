@@ -79,6 +79,16 @@ TEST(Paging, PageNumbersDropDuplicatesAndReportTotalChanges) {
   EXPECT_EQ(p3.next_cursor, "");
 }
 
+TEST(Paging, PageNumbersKeepThePageSizeOfThePass) {
+  const auto first = Pager(Mode::kPageNumber, 50).accept("", numbers(50), true, "", 120);
+  // The gateway asks for another size mid-pass: the pass keeps 50, so page
+  // 2 starts right after the 50 numbers handed out.
+  const auto w = Pager(Mode::kPageNumber, 10).window(first.next_cursor);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->page_no, 2);
+  EXPECT_EQ(w->limit, 50);
+}
+
 TEST(Paging, CursorModePassesTheCarrierTokenThrough) {
   const Pager pager(Mode::kCursor, 100);
   EXPECT_EQ(pager.window("")->token, "");

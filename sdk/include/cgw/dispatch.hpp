@@ -16,17 +16,29 @@
 //   Step resume(state, r) override { return ops_.resume(state, r); }
 //
 // The state crosses the host as {"op": <name>, "state": <State as JSON>};
-// keep personal data out of it (the gateway persists it). A handler that
+// keep personal data out of it (the gateway persists it). An input that
+// does not convert to `Input` becomes INVALID_ARGUMENT; a handler that
 // throws BadReply becomes CARRIER_BAD_RESPONSE (outcome_unknown for
 // writes); other exceptions become PLUGIN_ERROR at the SDK boundary.
+//
+// Most operations are one request and one reply. Give the dispatcher the
+// protocol's reply unwrapper once, and register them with call():
+//
+//   Dispatcher ops_{"acme", [](const HttpResponse& r, const OpTraits& t, std::string_view p) {
+//     return unwrap_json(r, p, t, JsonEnvelope{}, map_business_code); }};
+//   ops_.call<PlansInput>(traits, [this](const PlansInput&) -> Next<NoState> {...},
+//                         [](const json::object& data, const NoState&) { return ...; });
 #pragma once
 
 #include <cgw/plugin.hpp>
 #include <cgw/reply.hpp>
 
+#include <boost/describe.hpp>
+
 #include <functional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -43,25 +55,104 @@ struct Send {
 template <class State>
 using Next = std::variant<Send<State>, Step>;
 
+// The state of an operation that carries nothing to its reply.
+struct NoState {};
+BOOST_DESCRIBE_STRUCT(NoState, (), ())
+
+// What a one-request operation prepares: the protocol-level request
+// (before URL building and signing) and the state its reply needs, or an
+// error (typically INVALID_ARGUMENT for a semantically bad input).
+template <class Request, class State = NoState>
+struct Call {
+  Call(Request r, State s = {}) : request(std::move(r)), state(std::move(s)) {}
+  Request request;
+  State state;
+};
+template <class Request, class State = NoState>
+using Prepared = std::variant<Call<Request, State>, Error>;
+
+// A protocol's reply envelope: the payload of a success, or the normalized
+// error (transport, HTTP status, business code). `prefix` starts messages.
+using Unwrap = std::function<std::variant<json::object, Error>(
+    const HttpResponse& reply, const OpTraits& op, std::string_view prefix)>;
+
 class Dispatcher {
  public:
   // `carrier` starts every message: "<carrier> <operation>: ...".
-  explicit Dispatcher(std::string carrier) : carrier_(std::move(carrier)) {}
+  // `unwrap` is needed by call() only.
+  explicit Dispatcher(std::string carrier, Unwrap unwrap = {})
+      : carrier_(std::move(carrier)), unwrap_(std::move(unwrap)) {}
+  // The handlers keep a pointer to their dispatcher.
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
 
   template <class Input, class State>
   Dispatcher& on(OpTraits traits, std::function<Next<State>(const Input&)> start,
                  std::function<Next<State>(const State&, const HttpResponse&)> resume) {
     Entry e;
     e.traits = traits;
-    e.start = [traits, start = std::move(start)](const json::value& in) {
-      // No input means "all defaults" for the operations that have them.
-      return finish(traits, start(in.is_null() ? Input{} : json::value_to<Input>(in)));
+    e.start = [this, traits, start = std::move(start)](const json::value& in) {
+      Input input{};
+      try {
+        // No input means "all defaults" for the operations that have them.
+        if (!in.is_null()) input = json::value_to<Input>(in);
+      } catch (const std::exception&) {
+        // Boost.JSON's messages name no values, but a fixed text is safer still.
+        return Step::fail(code::kInvalidArgument,
+                          prefix(traits) + "input does not match the schema");
+      }
+      return finish(traits, start(input));
     };
-    e.resume = [traits, resume = std::move(resume)](const json::value& s, const HttpResponse& r) {
-      return finish(traits, resume(json::value_to<State>(s), r));
+    e.resume = [this, traits, resume = std::move(resume)](const json::value& s,
+                                                          const HttpResponse& r) {
+      State state{};
+      try {
+        state = json::value_to<State>(s);
+      } catch (const std::exception&) {
+        return Step::fail(code::kPluginError, carrier_ + ": unknown continuation state");
+      }
+      return finish(traits, resume(state, r));
     };
     entries_.push_back(std::move(e));
     return *this;
+  }
+
+  // One request and one reply: `start` makes the request (or fails), the
+  // reply goes through the dispatcher's Unwrap, and `finish` turns the
+  // payload of a success into the result (throwing BadReply when the
+  // payload lacks the promised shape).
+  template <class Input, class State = NoState>
+  Dispatcher& call(OpTraits traits, std::function<Next<State>(const Input&)> start,
+                   std::function<json::value(const json::object&, const State&)> finish) {
+    return on<Input, State>(traits, std::move(start),
+                            [this, traits, finish = std::move(finish)](
+                                const State& s, const HttpResponse& r) -> Next<State> {
+                              auto payload = unwrap_(r, traits, prefix(traits));
+                              if (auto* e = std::get_if<Error>(&payload))
+                                return Step::fail(std::move(*e));
+                              return Step::done(finish(std::get<json::object>(payload), s));
+                            });
+  }
+
+  // call() for protocols that prepare a protocol-level request per
+  // operation and turn it into HTTP (URL, signature) in one place:
+  //   ops.call(traits, settings_, &reserve_prepare, sign, &reserve_finish);
+  // `settings` must outlive the dispatcher.
+  template <class Input, class State, class Request, class Settings>
+  Dispatcher& call(
+      OpTraits traits, const Settings& settings,
+      Prepared<Request, State> (*prepare)(const Input&, const Settings&),
+      std::type_identity_t<std::function<HttpRequest(const Request&)>> to_http,
+      std::type_identity_t<std::function<json::value(const json::object&, const State&)>> finish) {
+    return call<Input, State>(
+        traits,
+        [&settings, prepare, to_http = std::move(to_http)](const Input& in) -> Next<State> {
+          Prepared<Request, State> p = prepare(in, settings);
+          if (auto* e = std::get_if<Error>(&p)) return Step::fail(std::move(*e));
+          auto& c = std::get<Call<Request, State>>(p);
+          return Send<State>{to_http(c.request), std::move(c.state)};
+        },
+        std::move(finish));
   }
 
   // The traits of a registered operation, or nullptr.
@@ -124,6 +215,7 @@ class Dispatcher {
   }
 
   std::string carrier_;
+  Unwrap unwrap_;
   std::vector<Entry> entries_;
 };
 

@@ -39,6 +39,9 @@ struct Position {
   std::string token;     // the carrier's cursor (cursor mode)
   std::string last_key;  // the last number handed out
   int64_t total = -1;    // the carrier's total when the pass began, -1 unknown
+  // The page size of the pass (page-number mode), 0 before the first page:
+  // pages cut with another size would not line up with `index`.
+  int64_t size = 0;
 };
 
 // The request to make for a position.
@@ -74,7 +77,9 @@ class Pager {
     if (mode_ == Mode::kCursor) {
       w.token = pos->token;
     } else if (mode_ == Mode::kPageNumber) {
-      w.page_no = pos->index / size_ + 1;
+      // The pass keeps the page size it began with, whatever is asked now.
+      if (pos->size > 0) w.limit = pos->size;
+      w.page_no = pos->index / w.limit + 1;
     } else {
       w.offset = pos->last_key.empty() ? pos->index : std::max<int64_t>(0, pos->index - overlap_);
       w.limit = size_ + (pos->index - w.offset);
@@ -103,9 +108,10 @@ class Pager {
     const int64_t fresh = static_cast<int64_t>(keys.size() - std::min(a.skip, keys.size()));
     const Window w = window(cursor).value_or(Window{});
     // Positions in the listing as it is now: the end of the page we read.
-    if (mode_ == Mode::kPageNumber)
-      pos.index = w.page_no * size_;
-    else
+    if (mode_ == Mode::kPageNumber) {
+      pos.size = w.limit;
+      pos.index = w.page_no * w.limit;
+    } else
       pos.index = w.offset + static_cast<int64_t>(keys.size());
     if (fresh > 0) pos.last_key = keys.back();
     pos.token = std::string(token);
@@ -117,6 +123,7 @@ class Pager {
   // "p1." + base64 of the position's JSON. Clients never parse it.
   static std::string encode(const Position& p) {
     json::object o{{"i", p.index}, {"k", p.last_key}, {"t", p.token}, {"n", p.total}};
+    if (p.size > 0) o["s"] = p.size;
     return "p1." + crypto::base64(json::serialize(o));
   }
   static std::optional<Position> decode(std::string_view cursor) {
@@ -131,11 +138,12 @@ class Pager {
                       *k = o ? o->if_contains("k") : nullptr;
     const json::value *t = o ? o->if_contains("t") : nullptr,
                       *n = o ? o->if_contains("n") : nullptr;
+    const json::value* s = o ? o->if_contains("s") : nullptr;
     if (!i || !i->is_int64() || i->get_int64() < 0 || !k || !k->is_string() || !t ||
-        !t->is_string() || !n || !n->is_int64())
+        !t->is_string() || !n || !n->is_int64() || (s && (!s->is_int64() || s->get_int64() < 1)))
       return std::nullopt;
     return Position{i->get_int64(), std::string(t->get_string()), std::string(k->get_string()),
-                    n->get_int64()};
+                    n->get_int64(), s ? s->get_int64() : 0};
   }
 
  private:

@@ -100,6 +100,21 @@ inline std::optional<Error> http_error(const HttpResponse& r, std::string_view p
   return std::nullopt;
 }
 
+// INVALID_ARGUMENT for an input the carrier cannot take, "<prefix><what>"
+// (e.g. "acme number.reserve: 'msisdn' is required"). Name fields, never
+// their values: names and ID numbers are personal data.
+inline Error invalid_input(std::string_view prefix, std::string_view what) {
+  std::string m(prefix);
+  m.append(what);
+  return Error{code::kInvalidArgument, std::move(m), {}, false, false};
+}
+inline Error required_input(std::string_view prefix, std::string_view field) {
+  // Built with append(): GCC 12 reports a false -Wrestrict on "'" + string.
+  std::string what(1, '\'');
+  what.append(field).append("' is required");
+  return invalid_input(prefix, what);
+}
+
 // A business code we are willing to copy into an error: short and plain, so
 // a hostile or broken carrier cannot smuggle free text (or PII) into it.
 inline bool plausible_code(std::string_view c, size_t max_len = 16) {

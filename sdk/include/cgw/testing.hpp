@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <functional>
@@ -25,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -243,14 +246,16 @@ class Harness {
   using StepPtr = std::unique_ptr<cgw_step_v1, std::function<void(cgw_step_v1*)>>;
   using CallbackPtr = std::unique_ptr<cgw_callback_v1, std::function<void(cgw_callback_v1*)>>;
 
-  // `table`: a table from dlopen()ed code; nullptr builds Plugin's own.
-  // The host's clock starts at `now_ms`.
+  // `table`: a table from dlopen()ed code; nullptr builds Plugin's own
+  // (Plugin = void: a table is required, see ModuleHarness). The host's
+  // clock starts at `now_ms`.
   Harness(const std::string& yaml, const PluginInfo& info, const cgw_plugin_v1* table = nullptr,
           int64_t now_ms = kDefaultNowMs)
-      : host(now_ms),
-        t_(table ? table
-                 : detail::Exporter<Plugin, Tag>::entry(FakeHost::table(), info.name, info.version,
-                                                        info.carrier_kinds, info.capabilities)) {
+      : host(now_ms), t_(table ? table : own_table(info)) {
+    if (!t_) {
+      ADD_FAILURE() << "no plugin table";
+      return;
+    }
     cgw_step_v1* err = nullptr;
     inst_ = t_->create(&host, cs(yaml), &err);
     if (err) {
@@ -328,6 +333,15 @@ class Harness {
   Err create_error;
 
  private:
+  static const cgw_plugin_v1* own_table(const PluginInfo& info) {
+    if constexpr (std::is_void_v<Plugin>) {
+      return nullptr;
+    } else {
+      return detail::Exporter<Plugin, Tag>::entry(FakeHost::table(), info.name, info.version,
+                                                  info.carrier_kinds, info.capabilities);
+    }
+  }
+
   StepPtr record(cgw_step_v1* s) {
     if (s && s->kind == CGW_STEP_SEND) {
       Sent copy = copy_send(*s);
@@ -342,6 +356,38 @@ class Harness {
   mutable std::mutex sent_mu_;
   std::vector<Sent> sent_;
 };
+
+// A built plugin module, loaded as the gateway loads it: dlopen(), then its
+// cgw_plugin_entry_v1 with the fake host's table. Unloaded on destruction,
+// so destroy the instances made from table() first. Link ${CMAKE_DL_LIBS}.
+class LoadedModule {
+ public:
+  explicit LoadedModule(const char* path) : lib_(::dlopen(path, RTLD_NOW | RTLD_LOCAL)) {
+    if (!lib_) {
+      ADD_FAILURE() << ::dlerror();
+      return;
+    }
+    auto entry = reinterpret_cast<cgw_plugin_entry_v1_fn>(::dlsym(lib_, CGW_PLUGIN_ENTRY_SYMBOL));
+    table_ = entry ? entry(FakeHost::table()) : nullptr;
+    if (!table_) ADD_FAILURE() << "no plugin table in " << path;
+  }
+  ~LoadedModule() {
+    if (lib_) ::dlclose(lib_);
+  }
+  LoadedModule(const LoadedModule&) = delete;
+  LoadedModule& operator=(const LoadedModule&) = delete;
+  // nullptr when loading failed (the test has failed already).
+  const cgw_plugin_v1* table() const { return table_; }
+  // The dlopen() handle, to look for symbols that must not be exported.
+  void* handle() const { return lib_; }
+
+ private:
+  void* lib_;
+  const cgw_plugin_v1* table_ = nullptr;
+};
+
+// A harness over a LoadedModule's table (or any table from dlopen()).
+using ModuleHarness = Harness<void>;
 
 // ------------------------------------------------------------ assertions
 

@@ -3,7 +3,9 @@
 // use these structs so the field names live in exactly one place.
 #pragma once
 
+#include <boost/describe.hpp>
 #include <boost/json.hpp>
+#include <boost/mp11/algorithm.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -45,11 +47,26 @@ void put_field(json::object& o, const char* key, const std::optional<T>& v) {
 }
 }  // namespace detail
 
-// Declares tag_invoke conversions for a struct from its field list. Reading
-// is lenient about absent members (they keep their defaults) and strict about
-// types (a wrong type throws, which the boundary turns into an error).
-#define CGW_JSON_FIELD_FROM(f) ::cgw::detail::put_field(o, #f, x.f);
-#define CGW_JSON_FIELD_TO(f) ::cgw::detail::get_to(o, #f, x.f);
+// JSON conversions of the structs below, from their Boost.Describe member
+// lists (any number of members). Reading is lenient about absent members
+// (they keep their defaults) and strict about types (a wrong type throws,
+// which the boundary turns into an error). Boost.JSON prefers these
+// tag_invoke overloads to its own conversion of described structs, which
+// would require every member and write empty optionals as null.
+template <class T, class = std::enable_if_t<boost::describe::has_describe_members<T>::value>>
+void tag_invoke(json::value_from_tag, json::value& jv, const T& x) {
+  auto& o = jv.emplace_object();
+  boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
+      [&](auto m) { detail::put_field(o, m.name, x.*m.pointer); });
+}
+template <class T, class = std::enable_if_t<boost::describe::has_describe_members<T>::value>>
+T tag_invoke(json::value_to_tag<T>, const json::value& jv) {
+  T x{};
+  const auto& o = jv.as_object();
+  boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
+      [&](auto m) { detail::get_to(o, m.name, x.*m.pointer); });
+  return x;
+}
 
 struct Plan {
   std::string plan_id;
@@ -177,32 +194,8 @@ struct CallbackEvent {
   int64_t occurred_at_ms = 0;
 };
 
-#define CGW_JSON_STRUCT(T, ...)                                                                 \
-  inline void tag_invoke(::boost::json::value_from_tag, ::boost::json::value& jv, const T& x) { \
-    auto& o = jv.emplace_object();                                                              \
-    CGW_FOR_EACH(CGW_JSON_FIELD_FROM, __VA_ARGS__)                                              \
-  }                                                                                             \
-  inline T tag_invoke(::boost::json::value_to_tag<T>, const ::boost::json::value& jv) {         \
-    T x;                                                                                        \
-    const auto& o = jv.as_object();                                                             \
-    CGW_FOR_EACH(CGW_JSON_FIELD_TO, __VA_ARGS__)                                                \
-    return x;                                                                                   \
-  }
-
-// A small fixed-arity FOR_EACH (up to 8 fields) for the struct list above.
-#define CGW_FE_1(m, a) m(a)
-#define CGW_FE_2(m, a, ...) m(a) CGW_FE_1(m, __VA_ARGS__)
-#define CGW_FE_3(m, a, ...) m(a) CGW_FE_2(m, __VA_ARGS__)
-#define CGW_FE_4(m, a, ...) m(a) CGW_FE_3(m, __VA_ARGS__)
-#define CGW_FE_5(m, a, ...) m(a) CGW_FE_4(m, __VA_ARGS__)
-#define CGW_FE_6(m, a, ...) m(a) CGW_FE_5(m, __VA_ARGS__)
-#define CGW_FE_7(m, a, ...) m(a) CGW_FE_6(m, __VA_ARGS__)
-#define CGW_FE_8(m, a, ...) m(a) CGW_FE_7(m, __VA_ARGS__)
-#define CGW_FE_PICK(_1, _2, _3, _4, _5, _6, _7, _8, N, ...) N
-#define CGW_FOR_EACH(m, ...)                                                                     \
-  CGW_FE_PICK(__VA_ARGS__, CGW_FE_8, CGW_FE_7, CGW_FE_6, CGW_FE_5, CGW_FE_4, CGW_FE_3, CGW_FE_2, \
-              CGW_FE_1)                                                                          \
-  (m, __VA_ARGS__)
+// The member lists: the JSON field names, in wire order.
+#define CGW_JSON_STRUCT(T, ...) BOOST_DESCRIBE_STRUCT(T, (), (__VA_ARGS__))
 
 CGW_JSON_STRUCT(Plan, plan_id, name, monthly_fee_fen, data_mb, voice_minutes)
 CGW_JSON_STRUCT(PlansListOutput, plans)

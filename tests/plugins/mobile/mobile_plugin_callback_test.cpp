@@ -205,11 +205,8 @@ TEST(MobileConcurrency, ParallelOperationsOnOneInstance) {
 }
 
 TEST(MobileSharedObject, RealModuleExportsWorkingTable) {
-  void* lib = dlopen(CGW_MOBILE_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(lib, nullptr) << dlerror();
-  auto entry = reinterpret_cast<cgw_plugin_entry_v1_fn>(dlsym(lib, CGW_PLUGIN_ENTRY_SYMBOL));
-  ASSERT_NE(entry, nullptr);
-  const cgw_plugin_v1* t = entry(&kHost);
+  const cgw::test::LoadedModule module(CGW_MOBILE_PLUGIN_PATH);
+  const cgw_plugin_v1* t = module.table();
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->abi_major, CGW_ABI_MAJOR);
   EXPECT_EQ(t->abi_minor, CGW_ABI_MINOR);
@@ -228,7 +225,6 @@ TEST(MobileSharedObject, RealModuleExportsWorkingTable) {
     auto r = Mobile::result_of(*m.resume(*s, ok({{"plans", json::array{}}})));
     EXPECT_EQ(r, json::parse(R"({"plans":[]})"));
   }
-  dlclose(lib);
 }
 
 }  // namespace

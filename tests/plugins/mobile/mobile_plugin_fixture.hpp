@@ -14,8 +14,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <dlfcn.h>
-
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -50,8 +48,6 @@ using cgw::test::cs;
 using cgw::test::Err;
 using cgw::test::Reply;
 using cgw::test::sv;
-// The host table the dlopen() tests hand to the real module's entry point.
-inline const cgw_host_v1& kHost = *cgw::test::FakeHost::table();
 
 // ------------------------------------------------- independent crypto ---
 

@@ -138,11 +138,8 @@ TEST(MvnoPrivacy, ErrorsNeverContainNameOrIdNumber) {
 // -------------------------------------------------------- shared object ---
 
 TEST(MvnoSharedObject, RealModuleExportsWorkingTable) {
-  void* lib = dlopen(CGW_MVNO_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(lib, nullptr) << dlerror();
-  auto entry = reinterpret_cast<cgw_plugin_entry_v1_fn>(dlsym(lib, CGW_PLUGIN_ENTRY_SYMBOL));
-  ASSERT_NE(entry, nullptr);
-  const cgw_plugin_v1* t = entry(&kHost);
+  const cgw::test::LoadedModule module(CGW_MVNO_PLUGIN_PATH);
+  const cgw_plugin_v1* t = module.table();
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->abi_major, CGW_ABI_MAJOR);
   EXPECT_EQ(sv(t->name), "mvno");
@@ -161,5 +158,4 @@ TEST(MvnoSharedObject, RealModuleExportsWorkingTable) {
     EXPECT_EQ(Mvno::result_of(*m.resume(sv(s->state), ok({{"products", json::array{}}}))),
               json::parse(R"({"plans":[]})"));
   }
-  dlclose(lib);
 }

@@ -17,8 +17,6 @@
 #include <openssl/pem.h>
 #include <yaml-cpp/yaml.h>
 
-#include <dlfcn.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -46,8 +44,6 @@ using cgw::test::cs;
 using cgw::test::Err;
 using cgw::test::Reply;
 using cgw::test::sv;
-// The host table the dlopen() tests hand to the real module's entry point.
-inline const cgw_host_v1& kHost = *cgw::test::FakeHost::table();
 
 inline std::string secret_file(const std::string& name) {
   std::ifstream in(std::string(CGW_SECRETS_DIR) + "/" + name, std::ios::binary);

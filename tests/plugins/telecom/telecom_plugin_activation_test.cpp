@@ -229,14 +229,11 @@ TEST(TelecomPrivacy, ErrorsAndLogsNeverCarryPiiOrSecrets) {
 }
 
 TEST(TelecomSharedObject, RealModuleExportsWorkingTable) {
-  void* lib = dlopen(CGW_TELECOM_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(lib, nullptr) << dlerror();
-  auto entry = reinterpret_cast<cgw_plugin_entry_v1_fn>(dlsym(lib, CGW_PLUGIN_ENTRY_SYMBOL));
-  ASSERT_NE(entry, nullptr);
-  // pugixml is linked statically and hidden by the version script.
-  EXPECT_EQ(dlsym(lib, "_ZN4pugi12xml_documentC1Ev"), nullptr);
-  const cgw_plugin_v1* table = entry(&kHost);
+  const cgw::test::LoadedModule module(CGW_TELECOM_PLUGIN_PATH);
+  const cgw_plugin_v1* table = module.table();
   ASSERT_NE(table, nullptr);
+  // pugixml is linked statically and hidden by the version script.
+  EXPECT_EQ(dlsym(module.handle(), "_ZN4pugi12xml_documentC1Ev"), nullptr);
   EXPECT_EQ(sv(table->name), "telecom");
   EXPECT_EQ(table->capabilities, kAllCaps);
   EXPECT_EQ(table->carrier_kinds, static_cast<uint32_t>(CGW_CARRIER_MNO));
@@ -247,7 +244,6 @@ TEST(TelecomSharedObject, RealModuleExportsWorkingTable) {
     EXPECT_EQ(r.kind, CGW_STEP_DONE);
     EXPECT_EQ(r.result.at("plans").as_array().size(), 1u);
   }
-  dlclose(lib);
 }
 
 }  // namespace

@@ -15,8 +15,6 @@
 #include <openssl/hmac.h>
 #include <pugixml.hpp>
 
-#include <dlfcn.h>
-
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -53,8 +51,6 @@ using cgw::test::Err;
 using cgw::test::Reply;
 using cgw::test::Run;
 using cgw::test::sv;
-// The host table the dlopen() tests hand to the real module's entry point.
-inline const cgw_host_v1& kHost = *cgw::test::FakeHost::table();
 
 inline std::string hmac_hex(const std::string& key, const std::string& msg) {
   unsigned char md[EVP_MAX_MD_SIZE];

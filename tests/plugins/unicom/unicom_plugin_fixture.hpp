@@ -16,8 +16,6 @@
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/params_view.hpp>
 
-#include <dlfcn.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <functional>
@@ -51,8 +49,6 @@ using cgw::test::cs;
 using cgw::test::Err;
 using cgw::test::Reply;
 using cgw::test::sv;
-// The host table the dlopen() tests hand to the real module's entry point.
-inline const cgw_host_v1& kHost = *cgw::test::FakeHost::table();
 
 // ------------------------------------------------- independent signing ---
 

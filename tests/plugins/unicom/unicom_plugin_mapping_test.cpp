@@ -267,11 +267,8 @@ TEST(UnicomConcurrency, ParallelOperationsOnOneInstance) {
 }
 
 TEST(UnicomSharedObject, RealModuleExportsTableWithoutCallbacks) {
-  void* lib = dlopen(CGW_UNICOM_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
-  ASSERT_NE(lib, nullptr) << dlerror();
-  auto entry = reinterpret_cast<cgw_plugin_entry_v1_fn>(dlsym(lib, CGW_PLUGIN_ENTRY_SYMBOL));
-  ASSERT_NE(entry, nullptr);
-  const cgw_plugin_v1* t = entry(&kHost);
+  const cgw::test::LoadedModule module(CGW_UNICOM_PLUGIN_PATH);
+  const cgw_plugin_v1* t = module.table();
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->abi_major, CGW_ABI_MAJOR);
   EXPECT_EQ(t->struct_size, sizeof(cgw_plugin_v1));
@@ -289,7 +286,6 @@ TEST(UnicomSharedObject, RealModuleExportsTableWithoutCallbacks) {
     EXPECT_EQ(Unicom::result_of(*u.resume(*s, ok({{"products", json::array{}}}))),
               json::parse(R"({"plans":[]})"));
   }
-  dlclose(lib);
 }
 
 }  // namespace

@@ -164,7 +164,7 @@ TEST(UnicomOperations, InventoryPagesByNumberAndCarriesPageSizeInCursor) {
   EXPECT_EQ(out.items[2].status, "sold");
   EXPECT_FALSE(out.items[2].carrier_grade.has_value());
   EXPECT_TRUE(out.has_more);
-  EXPECT_EQ(out.next_cursor, "2:5000");
+  EXPECT_TRUE(out.next_cursor.starts_with("p1.")) << "the SDK's opaque page cursor";
   EXPECT_EQ(out.total, 12500);
   EXPECT_EQ(out.change_cursor, "12");
   // The next page keeps the pass's page size whatever the gateway asks now.
@@ -176,6 +176,26 @@ TEST(UnicomOperations, InventoryPagesByNumberAndCarriesPageSizeInCursor) {
       json::value_to<cgw::InventorySyncOutput>(Unicom::result_of(*u.resume(*s2, page(10000))));
   EXPECT_FALSE(last.has_more);
   EXPECT_EQ(last.next_cursor, "");
+}
+
+TEST(UnicomOperations, InventoryDropsNumbersThatShiftedIntoTheNextPage) {
+  Unicom u;
+  auto page = [](const std::string& a, const std::string& b) {
+    return ok(json::parse(R"({"page_no":1,"page_size":2,"total":4,"numbers":[
+      {"number":")" + a + R"(","province":"北京","city":"北京","price":0,"state":"FREE"},
+      {"number":")" + b + R"(","province":"北京","city":"北京","price":0,"state":"FREE"}]})"));
+  };
+  auto s = u.start(cgw::op::kInventorySync, {{"page_size", 2}});
+  const auto first =
+      json::value_to<cgw::InventorySyncOutput>(Unicom::result_of(*u.resume(*s, page("1", "2"))));
+  ASSERT_TRUE(first.has_more);
+  // A number was returned to the pool before "2": page 2 starts with "2".
+  auto s2 = u.start(cgw::op::kInventorySync, {{"cursor", first.next_cursor}, {"page_size", 2}});
+  EXPECT_EQ(Unicom::form(*s2).at("page_no"), "2");
+  const auto second =
+      json::value_to<cgw::InventorySyncOutput>(Unicom::result_of(*u.resume(*s2, page("2", "3"))));
+  ASSERT_EQ(second.items.size(), 1u) << "\"2\" was handed out with page 1";
+  EXPECT_EQ(second.items[0].msisdn, "3");
 }
 
 TEST(UnicomOperations, InventoryWithoutChangeSeqHasNoChangeCursor) {
