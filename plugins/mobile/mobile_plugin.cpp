@@ -10,7 +10,7 @@
 
 namespace cgw::mobile {
 
-Settings Settings::from_yaml(const YAML::Node& node) {
+Settings Settings::from_settings(const json::object& node) {
   const SettingsReader in("mobile", node);
   Settings s;
   // A query on the base would end up in the middle of every signed TARGET.
@@ -27,9 +27,9 @@ Settings Settings::from_yaml(const YAML::Node& node) {
   return s;
 }
 
-MobilePlugin::MobilePlugin(HostApi host, const YAML::Node& settings)
+MobilePlugin::MobilePlugin(HostApi host, const json::object& settings)
     : CarrierPlugin(host),
-      settings_(Settings::from_yaml(settings)),
+      settings_(Settings::from_settings(settings)),
       ops_("mobile", [](const HttpResponse& r, const OpTraits& op, std::string_view) {
         return unwrap_reply(r, op);
       }) {

@@ -25,7 +25,7 @@ struct Settings {
 
   // Throws std::invalid_argument naming the offending key, never its value
   // (one of them is the secret).
-  static Settings from_yaml(const YAML::Node& node);
+  static Settings from_settings(const json::object& node);
 };
 
 // One request as an operation wants it, before URL building and signing.
@@ -38,7 +38,7 @@ struct Outbound {
 
 class MobilePlugin final : public CarrierPlugin {
  public:
-  MobilePlugin(HostApi host, const YAML::Node& settings);
+  MobilePlugin(HostApi host, const json::object& settings);
 
   Step start(std::string_view operation, const json::value& input) override {
     return ops_.start(operation, input);

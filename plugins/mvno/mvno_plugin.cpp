@@ -25,7 +25,7 @@ std::string random_bytes(const HostApi& host, size_t n) {
 
 }  // namespace
 
-Settings Settings::from_yaml(const YAML::Node& node) {
+Settings Settings::from_settings(const json::object& node) {
   const SettingsReader in("mvno", node);
   Settings s;
   // A query on the base would end up in the middle of every signed TARGET.
@@ -50,9 +50,9 @@ Settings Settings::from_yaml(const YAML::Node& node) {
   return s;
 }
 
-MvnoPlugin::MvnoPlugin(HostApi host, const YAML::Node& settings)
+MvnoPlugin::MvnoPlugin(HostApi host, const json::object& settings)
     : CarrierPlugin(host),
-      settings_(Settings::from_yaml(settings)),
+      settings_(Settings::from_settings(settings)),
       ops_("mvno", [](const HttpResponse& r, const OpTraits& op, std::string_view) {
         return unwrap_reply(r, op);
       }) {

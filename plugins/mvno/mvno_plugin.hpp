@@ -29,7 +29,7 @@ struct Settings {
 
   // Throws std::invalid_argument naming the offending key, never its value
   // (three of them are keys).
-  static Settings from_yaml(const YAML::Node& node);
+  static Settings from_settings(const json::object& node);
 };
 
 // One request as an operation wants it, before URL building and signing.
@@ -41,7 +41,7 @@ struct Outbound {
 
 class MvnoPlugin final : public CarrierPlugin {
  public:
-  MvnoPlugin(HostApi host, const YAML::Node& settings);
+  MvnoPlugin(HostApi host, const json::object& settings);
 
   Step start(std::string_view operation, const json::value& input) override {
     return ops_.start(operation, input);

@@ -17,7 +17,7 @@ bool has_control_chars(std::string_view s) {
 
 }  // namespace
 
-Settings Settings::from_yaml(const YAML::Node& node) {
+Settings Settings::from_settings(const boost::json::object& node) {
   const SettingsReader in("telecom", node);
   Settings s;
   s.base_url = in.url("base_url");

@@ -2,7 +2,7 @@
 // settings"), validated once when the instance is created.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
+#include <boost/json/object.hpp>
 #include <boost/url/url.hpp>
 
 #include <cstdint>
@@ -22,7 +22,7 @@ struct Settings {
 
   // Throws std::invalid_argument naming the offending key, never its value
   // (some of them are secrets).
-  static Settings from_yaml(const YAML::Node& node);
+  static Settings from_settings(const boost::json::object& node);
 
   // base_url + path, keeping a base path prefix (e.g. behind a reverse proxy).
   std::string url_for(std::string_view path) const;

@@ -4,8 +4,8 @@
 
 namespace cgw::telecom {
 
-TelecomPlugin::TelecomPlugin(HostApi host, const YAML::Node& settings)
-    : CarrierPlugin(host), settings_(Settings::from_yaml(settings)), ops_("telecom") {
+TelecomPlugin::TelecomPlugin(HostApi host, const json::object& settings)
+    : CarrierPlugin(host), settings_(Settings::from_settings(settings)), ops_("telecom") {
   // Error mapping follows each stage's traits (CallTraits), not the
   // operation's: an operation's traits here only name it.
   for (auto ops : {catalogue_operations(), order_operations()})

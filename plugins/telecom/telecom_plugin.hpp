@@ -26,7 +26,7 @@ BOOST_DESCRIBE_STRUCT(Chain, (), (stage, phase, refreshed, ctx))
 
 class TelecomPlugin final : public CarrierPlugin {
  public:
-  TelecomPlugin(HostApi host, const YAML::Node& settings);
+  TelecomPlugin(HostApi host, const json::object& settings);
 
   // Every operation is a chain of carrier calls; before a call the plugin
   // takes the access token from the host cache or fetches one first. A

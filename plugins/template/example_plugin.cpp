@@ -1,9 +1,7 @@
-// cgw plugin template: every v1 operation against an imaginary carrier API,
-// "Example Carrier" (README.md). Copy this directory, rename `example`, and
-// replace what is marked TODO(partner); docs/plugin-guide.md walks through
-// it. The plugin is sans-I/O: it only describes HTTP requests and reads
-// replies, the gateway sends them. Nothing here may block, log personal data
-// or keep per-call state in members (calls run concurrently on one instance).
+// cgw plugin template for an imaginary carrier API (README.md): copy, rename
+// `example`, replace each TODO(partner); docs/plugin-guide.md walks through
+// it. Sans-I/O: it describes requests and reads replies; it never blocks,
+// logs personal data or keeps per-call state in members (calls run at once).
 #include <cgw/crypto.hpp>
 #include <cgw/dispatch.hpp>
 #include <cgw/encoding.hpp>
@@ -20,12 +18,11 @@ namespace {
 
 using namespace cgw;
 
-// The carrier's `settings` block of gateway.yaml, validated once. The host
-// fills base_url and callback_url, and resolves secret references.
+// The carrier's `settings` block, validated once (the host adds the URLs).
 struct Settings {
   std::string base_url, callback_url, partner_id, secret;
   uint32_t timeout_ms = 0;  // 0: the gateway's request_timeout for this carrier
-  explicit Settings(const YAML::Node& node) {
+  explicit Settings(const json::object& node) {
     const SettingsReader in("example", node);  // errors name the key, never the value
     base_url = in.url("base_url").buffer();
     callback_url = in.url("callback_url", /*base=*/false).buffer();
@@ -208,7 +205,7 @@ json::value order_finish(const json::object& d, const NoState&) {
 
 class ExamplePlugin final : public CarrierPlugin {
  public:
-  ExamplePlugin(HostApi host, const YAML::Node& settings)
+  ExamplePlugin(HostApi host, const json::object& settings)
       : CarrierPlugin(host),
         settings_(settings),
         // TODO(partner): your carrier's envelope. This one is the common

@@ -240,7 +240,9 @@ Prepared<ActivationQueryInput> submit_prepare(const ActivationSubmitInput& in, c
       {"contact_address", &in.delivery.address}};
   for (const auto& [name, value] : contact)
     if (!value->empty()) o.params.emplace_back(name, *value);
-  return Call<ActivationQueryInput>{std::move(o), {in.gateway_order_id, ""}};
+  ActivationQueryInput state;
+  state.gateway_order_id = in.gateway_order_id;
+  return Call<ActivationQueryInput>{std::move(o), std::move(state)};
 }
 
 // order_state + fail_code of a reply -> status and reason.

@@ -7,7 +7,7 @@
 
 namespace cgw::unicom {
 
-Settings Settings::from_yaml(const YAML::Node& node) {
+Settings Settings::from_settings(const json::object& node) {
   const SettingsReader in("unicom", node);
   // A typo (`lock_minuts`) must fail loudly instead of falling back to a
   // default. `callback_url` is filled in by the host for every plugin and
@@ -23,9 +23,9 @@ Settings Settings::from_yaml(const YAML::Node& node) {
   return s;
 }
 
-UnicomPlugin::UnicomPlugin(HostApi host, const YAML::Node& settings)
+UnicomPlugin::UnicomPlugin(HostApi host, const json::object& settings)
     : CarrierPlugin(host),
-      settings_(Settings::from_yaml(settings)),
+      settings_(Settings::from_settings(settings)),
       ops_("unicom", [](const HttpResponse& r, const OpTraits& op, std::string_view) {
         return unwrap_reply(r, op);
       }) {

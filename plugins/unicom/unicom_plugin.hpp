@@ -31,7 +31,7 @@ struct Settings {
 
   // Throws std::invalid_argument naming the offending key, never its value
   // (one of them is the secret).
-  static Settings from_yaml(const YAML::Node& node);
+  static Settings from_settings(const json::object& node);
 };
 
 // One call as an operation wants it, before the common parameters and
@@ -43,7 +43,7 @@ struct Outbound {
 
 class UnicomPlugin final : public CarrierPlugin {
  public:
-  UnicomPlugin(HostApi host, const YAML::Node& settings);
+  UnicomPlugin(HostApi host, const json::object& settings);
 
   Step start(std::string_view operation, const json::value& input) override {
     return ops_.start(operation, input);

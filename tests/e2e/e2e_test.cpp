@@ -1,6 +1,8 @@
 // The e2e suite's first cases: health, authentication and scopes, carriers,
 // plans and search (the suite: e2e_suite.hpp).
 #include "cgw/common/time_format.hpp"
+
+#include <cgw/abi.h>
 #include "e2e_suite.hpp"
 
 #include <ctime>
@@ -66,7 +68,7 @@ TEST_F(E2E, CarriersAndPlans) {
   EXPECT_EQ(c.at("id").as_string(), "mobile");
   EXPECT_EQ(c.at("kind").as_string(), "mno");
   EXPECT_EQ(c.at("plugin").at("name").as_string(), "mobile");
-  EXPECT_EQ(c.at("plugin").at("abi").as_string(), "1.1");
+  EXPECT_EQ(c.at("plugin").at("abi").as_string(), "1." + std::to_string(CGW_ABI_MINOR));
   EXPECT_GT(c.at("inventory").at("available").to_number<int64_t>(), 1000);
   // staleness_s is the age of last_sync_at (whole seconds, second
   // precision) at the time of the request, and no older than the gateway.

@@ -19,6 +19,7 @@
 
 #include <yaml-cpp/yaml.h>
 #include <boost/json.hpp>
+#include "cgw/common/yaml_json.hpp"
 
 #include <array>
 #include <chrono>
@@ -113,11 +114,10 @@ std::vector<Loaded> load_all() {
     YAML::Node settings = YAML::Clone(c.settings);
     settings["base_url"] = "http://127.0.0.1:9";
     settings["callback_url"] = "http://127.0.0.1:9/v1/callbacks/" + c.id;
-    YAML::Emitter s;
-    s << settings;
-    const std::string yaml = s.c_str();
+    // As the host passes them to a plugin of ABI 1.2: JSON.
+    const std::string text = boost::json::serialize(cgw::yaml_to_json(settings));
     cgw_step_v1* error = nullptr;
-    l.instance = l.lib->table->create(l.ctx.get(), view(yaml), &error);
+    l.instance = l.lib->table->create(l.ctx.get(), view(text), &error);
     if (error) l.lib->table->free_step(error);
     if (!l.instance) abort();
     all.push_back(std::move(l));

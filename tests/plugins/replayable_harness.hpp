@@ -10,6 +10,8 @@
 #include <cgw/abi.h>
 #include <cgw/testing.hpp>
 
+#include "cgw/common/yaml_json.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -26,7 +28,8 @@ class Module {
  public:
   // The module is declared first: it is unloaded after the instance goes.
   Module(const char* path, const std::string& config_yaml)
-      : module_(path), harness_(config_yaml, PluginInfo{}, module_.table()) {}
+      : module_(path),
+        harness_(cgw::settings_json_of_yaml(config_yaml), PluginInfo{}, module_.table()) {}
 
   FakeHost& host() { return harness_.host; }
 

@@ -25,13 +25,15 @@ Prepared<Get, ActivationQueryInput> query_prepare(const ActivationQueryInput& in
 }
 json::value query_finish(const json::object& data, const ActivationQueryInput& asked) {
   // The state is the input, handed back with the reply.
-  return json::value_from(ActivationStatusOutput{
-      req_id(data, "id"), req_string(data, "state") + ":" + asked.gateway_order_id, ""});
+  ActivationStatusOutput out;
+  out.carrier_order_id = req_id(data, "id");
+  out.status = req_string(data, "state") + ":" + asked.gateway_order_id;
+  return json::value_from(out);
 }
 
 class Calls final : public CarrierPlugin {
  public:
-  Calls(HostApi host, const YAML::Node&)
+  Calls(HostApi host, const json::object&)
       : CarrierPlugin(host),
         ops_("calls", [](const HttpResponse& r, const OpTraits& op, std::string_view prefix) {
           return unwrap_json(r, prefix, op, JsonEnvelope{}, [](std::string_view c) {

@@ -21,7 +21,7 @@ BOOST_DESCRIBE_STRUCT(HoldState, (), (hold_id, attempt))
 // number.reserve in two calls: create a hold, then confirm it.
 class TwoStep final : public CarrierPlugin {
  public:
-  TwoStep(HostApi host, const YAML::Node& node) : CarrierPlugin(host), ops_("twostep") {
+  TwoStep(HostApi host, const json::object& node) : CarrierPlugin(host), ops_("twostep") {
     const SettingsReader in("twostep", node);
     base_ = in.text("base_url");
     ops_.on<ReserveInput, HoldState>(
@@ -59,7 +59,7 @@ const test::PluginInfo kInfo{"twostep", CGW_CARRIER_MVNO, CGW_CAP_RESERVE};
 const json::value kInput = {{"msisdn", "13800000001"}, {"gateway_reservation_id", "R-1"}};
 
 TEST(Dispatch, RunsTypedStepsAndSerializesTheState) {
-  Harness h("base_url: http://127.0.0.1:9", kInfo);
+  Harness h(R"({"base_url": "http://127.0.0.1:9"})", kInfo);
   ASSERT_TRUE(h.created()) << h.create_error.message;
   const auto run =
       h.drive(op::kNumberReserve, kInput,
@@ -75,7 +75,7 @@ TEST(Dispatch, RunsTypedStepsAndSerializesTheState) {
 }
 
 TEST(Dispatch, BadReplyBecomesCarrierBadResponse) {
-  Harness h("base_url: http://127.0.0.1:9", kInfo);
+  Harness h(R"({"base_url": "http://127.0.0.1:9"})", kInfo);
   const auto run = h.drive(op::kNumberReserve, kInput, {Reply::with(200, R"({"id":""})")});
   test::expect_error(run, code::kCarrierBadResponse, false, /*outcome_unknown=*/true);
   EXPECT_EQ(run.error.message, "twostep number.reserve: bad carrier reply: field 'id' is empty");
@@ -84,7 +84,7 @@ TEST(Dispatch, BadReplyBecomesCarrierBadResponse) {
 }
 
 TEST(Dispatch, UnknownOperationsAndStatesAreRefused) {
-  Harness h("base_url: http://127.0.0.1:9", kInfo);
+  Harness h(R"({"base_url": "http://127.0.0.1:9"})", kInfo);
   test::expect_error(*h.start(op::kPlansList, nullptr), code::kUnsupportedOperation, false);
   test::expect_error(*h.resume(R"({"op":"plans.list","state":{}})", Reply::with(200, "{}")),
                      code::kPluginError, false);
@@ -98,7 +98,7 @@ TEST(Dispatch, UnknownOperationsAndStatesAreRefused) {
 }
 
 TEST(Dispatch, ConstructorErrorsBecomeConfigInvalid) {
-  Harness h("app_id: x", kInfo);
+  Harness h(R"({"app_id": "x"})", kInfo);
   EXPECT_FALSE(h.created());
   EXPECT_EQ(h.create_error.code, code::kConfigInvalid);
   EXPECT_EQ(h.create_error.message, "twostep settings: 'base_url' is required");

@@ -2,6 +2,7 @@
 // performs the plugin's HTTP requests.
 #include "carriers/carrier.hpp"
 
+#include "cgw/common/yaml_json.hpp"
 #include "core/background_tasks.hpp"
 
 #include <spdlog/spdlog.h>
@@ -172,11 +173,18 @@ Status Carrier::create(const std::string& callback_url) {
   YAML::Node settings = YAML::Clone(config_.settings);
   if (!settings["base_url"]) settings["base_url"] = config_.base_url;
   if (!settings["callback_url"]) settings["callback_url"] = callback_url;
-  YAML::Emitter out;
-  out << settings;
-  std::string yaml = out.c_str();
+  // As the plugin asked (ABI 1.2): JSON, so it needs no YAML library; a
+  // plugin of ABI 1.0 or 1.1 gets the YAML text it was built for.
+  std::string text;
+  if (library_->config_format == CGW_CONFIG_JSON) {
+    text = json::serialize(yaml_to_json(settings));
+  } else {
+    YAML::Emitter out;
+    out << settings;
+    text = out.c_str();
+  }
   cgw_step_v1* error = nullptr;
-  instance_ = library_->table->create(context_.get(), view(yaml), &error);
+  instance_ = library_->table->create(context_.get(), view(text), &error);
   if (instance_) return {};
   Error refused = make_error(code::kConfigInvalid,
                              library_->path.string() + ": the plugin refused its settings");

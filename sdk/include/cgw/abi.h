@@ -300,10 +300,11 @@ typedef struct cgw_plugin_v1 {
   uint64_t capabilities;  /* enum cgw_capability bits */
 
   /* Make an instance for one configured carrier. `ctx` is the host context
-   * to pass back to host functions; `config_yaml` is the carrier's settings
-   * block with secret references already resolved. On failure returns NULL
+   * to pass back to host functions; `config` is the carrier's settings
+   * block with secret references already resolved, as YAML text or (when
+   * config_format says so, ABI 1.2) a JSON object. On failure returns NULL
    * and sets *error to a FAIL step (released through free_step). */
-  cgw_instance* (*create)(void* ctx, cgw_str config_yaml, cgw_step_v1** error);
+  cgw_instance* (*create)(void* ctx, cgw_str config, cgw_step_v1** error);
   void (*destroy)(cgw_instance* instance);
 
   /* Begin `operation` (e.g. "number.reserve") with its input JSON. */

@@ -3,7 +3,7 @@
 //
 //   class MyCarrier : public cgw::CarrierPlugin {
 //    public:
-//     MyCarrier(cgw::HostApi host, const YAML::Node& settings);
+//     MyCarrier(cgw::HostApi host, const cgw::json::object& settings);
 //     cgw::Step start(std::string_view operation, const cgw::json::value& input) override;
 //     cgw::Step resume(const cgw::json::value& state, const cgw::HttpResponse& r) override;
 //   };
@@ -17,8 +17,6 @@
 
 #include <cgw/abi.h>
 #include <cgw/types.hpp>
-
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -228,9 +226,10 @@ class HostApi {
 // 1.2). A plugin class may define
 //   static constexpr cgw::Declarations kDeclarations{.kyc_outcomes = ...};
 // otherwise it declares these defaults: every KYC outcome, a carrier that
-// finds orders by the gateway's order id, any host of this major.
+// finds orders by the gateway's order id, and a host of ABI 1.2 or newer
+// (this layer takes its settings as JSON, which hosts pass from 1.2 on).
 struct Declarations {
-  uint16_t min_host_minor = 0;
+  uint16_t min_host_minor = 2;
   uint32_t traits = CGW_TRAITS_V1_DEFAULT;       // cgw_trait bits
   uint64_t kyc_outcomes = CGW_KYC_ALL_OUTCOMES;  // cgw_kyc_outcome bits
 };
@@ -426,10 +425,11 @@ struct Exporter {
 
   static CarrierPlugin* self(cgw_instance* i) { return reinterpret_cast<CarrierPlugin*>(i); }
 
-  static cgw_instance* create(void* ctx, cgw_str config_yaml, cgw_step_v1** error) noexcept {
+  static cgw_instance* create(void* ctx, cgw_str config_json, cgw_step_v1** error) noexcept {
     try {
-      YAML::Node cfg = YAML::Load(std::string(view(config_yaml)));
-      CarrierPlugin* p = new Plugin(HostApi(host, ctx), cfg);
+      json::value cfg = json::parse(view(config_json));
+      if (!cfg.is_object()) throw std::invalid_argument("the settings are not a JSON object");
+      CarrierPlugin* p = new Plugin(HostApi(host, ctx), cfg.get_object());
       return reinterpret_cast<cgw_instance*>(p);
     } catch (const std::exception& e) {
       if (error) {
@@ -536,8 +536,9 @@ struct Exporter {
     table.free_callback = &free_callback;
     constexpr Declarations d = declarations();
     static_assert(d.min_host_minor <= CGW_ABI_MINOR, "min_host_minor is newer than this SDK");
+    static_assert(d.min_host_minor >= 2, "settings arrive as JSON from hosts of ABI 1.2 on");
     table.min_host_minor = d.min_host_minor;
-    table.config_format = CGW_CONFIG_YAML;
+    table.config_format = CGW_CONFIG_JSON;
     table.traits = d.traits;
     table.kyc_outcomes = d.kyc_outcomes;
     return table;

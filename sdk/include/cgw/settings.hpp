@@ -14,12 +14,12 @@
 // that message, so the operator sees which key to fix.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
+#include <boost/json/object.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -31,34 +31,32 @@ namespace cgw {
 
 class SettingsReader {
  public:
-  SettingsReader(std::string carrier, const YAML::Node& node)
-      : carrier_(std::move(carrier)), node_(node) {
-    if (!node_.IsMap())
-      throw std::invalid_argument(carrier_ + " settings: expected a mapping of keys");
-  }
+  // `settings` is what the plugin's constructor received: the carrier's
+  // settings block as JSON (ABI 1.2). The host writes gateway.yaml's scalars
+  // as strings; a test may write numbers and booleans as JSON ones.
+  SettingsReader(std::string carrier, const boost::json::object& settings)
+      : carrier_(std::move(carrier)), settings_(settings) {}
 
   // Refuses keys outside `known`: a typo (`hold_minuts`) must fail loudly
   // instead of silently falling back to a default.
   void only(std::initializer_list<std::string_view> known) const {
-    for (auto it = node_.begin(); it != node_.end(); ++it) {
-      const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
-      if (std::find(known.begin(), known.end(), key) == known.end())
-        fail(key, "is not a known setting");
-    }
+    for (const auto& kv : settings_)
+      if (std::find(known.begin(), known.end(), std::string_view(kv.key())) == known.end())
+        fail(kv.key(), "is not a known setting");
   }
 
   bool has(const char* key) const {
-    const YAML::Node v = node_[key];
-    return v.IsDefined() && !v.IsNull();
+    const boost::json::value* v = settings_.if_contains(key);
+    return v && !v->is_null();
   }
 
   // A required non-empty string.
   std::string text(const char* key) const {
-    const YAML::Node v = node_[key];
-    if (!v.IsDefined() || v.IsNull()) fail(key, "is required");
-    if (!v.IsScalar()) fail(key, "must be a string");
-    if (v.Scalar().empty()) fail(key, "must not be empty");
-    return v.Scalar();
+    const boost::json::value* v = settings_.if_contains(key);
+    if (!v || v->is_null()) fail(key, "is required");
+    if (!v->is_string()) fail(key, "must be a string");
+    if (v->get_string().empty()) fail(key, "must not be empty");
+    return std::string(v->get_string());
   }
   // An optional string: `fallback` when absent or null.
   std::string text_or(const char* key, std::string fallback) const {
@@ -73,10 +71,19 @@ class SettingsReader {
   }
   int64_t required_integer(const char* key, int64_t lo = 0,
                            int64_t hi = std::numeric_limits<int64_t>::max()) const {
-    const YAML::Node v = node_[key];
+    const boost::json::value* v = settings_.if_contains(key);
+    if (!v || v->is_null()) fail(key, "is required");
     int64_t x = 0;
-    if (!v.IsDefined() || v.IsNull()) fail(key, "is required");
-    if (!v.IsScalar() || !YAML::convert<int64_t>::decode(v, x) || x < lo || x > hi)
+    bool ok = false;
+    if (v->is_int64()) {
+      x = v->get_int64();
+      ok = true;
+    } else if (v->is_string()) {
+      const auto& t = v->get_string();
+      const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
+      ok = ec == std::errc() && end == t.data() + t.size() && !t.empty();
+    }
+    if (!ok || x < lo || x > hi)
       fail(key, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
     return x;
   }
@@ -88,10 +95,11 @@ class SettingsReader {
   // true / false: `fallback` when absent or null.
   bool boolean(const char* key, bool fallback) const {
     if (!has(key)) return fallback;
-    bool b = false;
-    if (!node_[key].IsScalar() || !YAML::convert<bool>::decode(node_[key], b))
-      fail(key, "must be true or false");
-    return b;
+    const boost::json::value& v = settings_.at(key);
+    if (v.is_bool()) return v.get_bool();
+    if (v.is_string() && (v.get_string() == "true" || v.get_string() == "false"))
+      return v.get_string() == "true";
+    fail(key, "must be true or false");
   }
 
   // A required absolute http(s) URL with a host. As a base (the default),
@@ -127,7 +135,7 @@ class SettingsReader {
     return v;
   }
 
-  const YAML::Node& node() const { return node_; }
+  const boost::json::object& settings() const { return settings_; }
 
   [[noreturn]] void fail(std::string_view key, std::string_view problem) const {
     throw std::invalid_argument(carrier_ + " settings: '" + std::string(key) + "' " +
@@ -136,7 +144,7 @@ class SettingsReader {
 
  private:
   std::string carrier_;
-  YAML::Node node_;
+  const boost::json::object& settings_;
 };
 
 }  // namespace cgw

@@ -1,6 +1,6 @@
 // A fake host for unit-testing a plugin without a gateway (GoogleTest).
 //
-//   cgw::test::Harness<AcmePlugin> acme(yaml, {"acme", CGW_CARRIER_MVNO, caps});
+//   cgw::test::Harness<AcmePlugin> acme(settings_json, {"acme", CGW_CARRIER_MVNO, caps});
 //   acme.host.advance_ms(60'000);                      // clock, cache, random, logs
 //   auto run = acme.drive(cgw::op::kNumberReserve, input, {cgw::test::Reply::json(200, body)});
 //   cgw::test::expect_error(run, cgw::code::kNumberUnavailable, /*retryable=*/false);
@@ -249,15 +249,16 @@ class Harness {
   // `table`: a table from dlopen()ed code; nullptr builds Plugin's own
   // (Plugin = void: a table is required, see ModuleHarness). The host's
   // clock starts at `now_ms`.
-  Harness(const std::string& yaml, const PluginInfo& info, const cgw_plugin_v1* table = nullptr,
-          int64_t now_ms = kDefaultNowMs)
+  // `settings_json`: the settings object as the host passes it (JSON text).
+  Harness(const std::string& settings_json, const PluginInfo& info,
+          const cgw_plugin_v1* table = nullptr, int64_t now_ms = kDefaultNowMs)
       : host(now_ms), t_(table ? table : own_table(info)) {
     if (!t_) {
       ADD_FAILURE() << "no plugin table";
       return;
     }
     cgw_step_v1* err = nullptr;
-    inst_ = t_->create(&host, cs(yaml), &err);
+    inst_ = t_->create(&host, cs(settings_json), &err);
     if (err) {
       create_error = error_of(*err);
       t_->free_step(err);

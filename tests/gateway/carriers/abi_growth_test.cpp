@@ -97,24 +97,28 @@ INSTANTIATE_TEST_SUITE_P(Abi, OldAbiPlugin, ::testing::Values(0, 1),
                          [](const auto& info) { return "1_" + std::to_string(info.param); });
 
 TEST(AbiGrowth, AHostOfAnOlderMinorLoadsAPluginThatNeedsNoMore) {
+  // abi_1_2: built against this header, declaring min_host_minor 0.
   for (uint16_t minor = 0; minor < CGW_ABI_MINOR; ++minor) {
-    auto lib = load_plugin(fixture("good"), host_of_minor(minor));
-    EXPECT_TRUE(lib.ok()) << "host 1." << minor << ": " << lib.error().message;
+    auto lib = load_plugin(fixture("abi_1_2"), host_of_minor(minor));
+    ASSERT_TRUE(lib.ok()) << "host 1." << minor << ": " << lib.error().message;
+    EXPECT_EQ(lib.value()->abi, "1." + std::to_string(CGW_ABI_MINOR));
   }
 }
 
 TEST(AbiGrowth, APluginRefusesAnOlderHostThatLacksWhatItNeeds) {
-  // 1.0 and 1.1 hosts do not read min_host_minor: the plugin's entry
-  // returns NULL, and the host says so.
+  // The C++ layer takes its settings as JSON, which hosts pass from 1.2 on.
+  // 1.0 and 1.1 hosts do not read min_host_minor: its entry returns NULL,
+  // and the host says so.
   for (uint16_t minor = 0; minor < 2; ++minor) {
-    auto lib = load_plugin(fixture("needs_host_1_2"), host_of_minor(minor));
+    auto lib = load_plugin(fixture("good"), host_of_minor(minor));
     ASSERT_FALSE(lib.ok()) << "host 1." << minor;
     EXPECT_NE(lib.error().message.find("the plugin refused this host"), std::string::npos)
         << lib.error().message;
   }
-  auto lib = load_plugin(fixture("needs_host_1_2"), host_table());
+  auto lib = load_plugin(fixture("good"), host_table());
   ASSERT_TRUE(lib.ok()) << lib.error().message;
   EXPECT_EQ(lib.value()->min_host_minor, 2);
+  EXPECT_EQ(lib.value()->config_format, CGW_CONFIG_JSON);
 }
 
 TEST(AbiGrowth, TheSdkFillsTheSizedRequestAndErrorAndTheDeclarations) {
@@ -122,7 +126,8 @@ TEST(AbiGrowth, TheSdkFillsTheSizedRequestAndErrorAndTheDeclarations) {
   ASSERT_TRUE(lib.ok()) << lib.error().message;
   const cgw_plugin_v1* t = lib.value()->table;
   ASSERT_TRUE(CGW_HAS_MEMBER(t, cgw_plugin_v1, kyc_outcomes));
-  EXPECT_EQ(t->min_host_minor, 0);
+  EXPECT_EQ(t->min_host_minor, 2);
+  EXPECT_EQ(t->config_format, CGW_CONFIG_JSON);
   EXPECT_EQ(t->kyc_outcomes, CGW_KYC_ALL_OUTCOMES);
   cgw_step_v1* error = nullptr;
   HostContext ctx;

@@ -170,8 +170,8 @@ TEST(MobileConfig, InvalidSettingsAreConfigInvalid) {
        "'hold_minutes'"},
       {"{base_url: 'http://h', app_id: a, secret: s, callback_url: 'http://c', timeout_ms: -1}",
        "'timeout_ms'"},
-      {"[1, 2]", "mapping"},
-      {"", "mapping"},
+      {"[1, 2]", "not a JSON object"},
+      {"", "not a JSON object"},
   };
   for (const auto& [yaml, needle] : cases) {
     Mobile m(yaml);

@@ -9,6 +9,7 @@
 
 #include <cgw/plugin.hpp>
 #include <cgw/testing.hpp>
+#include "cgw/common/yaml_json.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -103,7 +104,8 @@ inline Reply raw(std::string body) {
 class Mobile : public cgw::test::Harness<MobilePlugin> {
  public:
   explicit Mobile(const std::string& yaml = kConfig, const cgw_plugin_v1* table = nullptr)
-      : Harness(yaml, {"mobile", CGW_CARRIER_MNO, kAllCaps}, table, kNowMs) {}
+      : Harness(cgw::settings_json_of_yaml(yaml), {"mobile", CGW_CARRIER_MNO, kAllCaps}, table,
+                kNowMs) {}
 };
 
 inline json::value valid_input(const std::string& op) {

@@ -104,7 +104,7 @@ TEST(MvnoConfig, InvalidSettingsAreConfigInvalidAndNameNoSecret) {
       {config({{"base_url", "http://x/?q=1"}}), "base_url"},
       {config({{"callback_url", "not a url"}}), "callback_url"},
       {config({{"occupy_minutes", "0"}}), "occupy_minutes"},
-      {"[1, 2]", "mapping"}};
+      {"[1, 2]", "not a JSON object"}};
   for (const auto& [yaml, key] : cases) {
     Mvno m(yaml);
     EXPECT_FALSE(m.created()) << key;

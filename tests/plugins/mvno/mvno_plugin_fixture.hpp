@@ -11,6 +11,7 @@
 #include <cgw/crypto.hpp>
 #include <cgw/plugin.hpp>
 #include <cgw/testing.hpp>
+#include "cgw/common/yaml_json.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -145,7 +146,8 @@ inline Reply raw(std::string body, int status = 200) {
 class Mvno : public cgw::test::Harness<MvnoPlugin> {
  public:
   explicit Mvno(const std::string& yaml = config(), const cgw_plugin_v1* table = nullptr)
-      : Harness(yaml, {"mvno", CGW_CARRIER_MVNO, kAllCaps}, table, kNowMs) {}
+      : Harness(cgw::settings_json_of_yaml(yaml), {"mvno", CGW_CARRIER_MVNO, kAllCaps}, table,
+                kNowMs) {}
 
   CallbackPtr callback(const std::string& url,
                        const std::vector<std::pair<std::string, std::string>>& headers,

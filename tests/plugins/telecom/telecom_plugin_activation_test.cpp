@@ -189,8 +189,8 @@ TEST(TelecomConfig, InvalidSettingsAreConfigInvalid) {
       {"{" + base + ", hold_seconds: 10}", "'hold_seconds'"},
       {"{" + base + ", hold_seconds: x}", "'hold_seconds'"},
       {"{" + base + ", timeout_ms: -1}", "'timeout_ms'"},
-      {"[1, 2]", "mapping"},
-      {"", "mapping"},
+      {"[1, 2]", "not a JSON object"},
+      {"", "not a JSON object"},
   };
   for (const auto& [yaml, needle] : cases) {
     Telecom t(yaml);

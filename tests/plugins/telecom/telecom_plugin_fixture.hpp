@@ -9,6 +9,7 @@
 
 #include <cgw/plugin.hpp>
 #include <cgw/testing.hpp>
+#include "cgw/common/yaml_json.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -109,7 +110,8 @@ inline std::string order_xml(const std::string& status, const std::string& extra
 class Telecom : public cgw::test::Harness<TelecomPlugin> {
  public:
   explicit Telecom(const std::string& yaml = kConfig, const cgw_plugin_v1* table = nullptr)
-      : Harness(yaml, {"telecom", CGW_CARRIER_MNO, kAllCaps}, table, kNowMs) {
+      : Harness(cgw::settings_json_of_yaml(yaml), {"telecom", CGW_CARRIER_MNO, kAllCaps}, table,
+                kNowMs) {
     host.set_random_byte(0x5a);
     create_code = create_error.code;
   }

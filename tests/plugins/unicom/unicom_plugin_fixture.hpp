@@ -10,6 +10,7 @@
 
 #include <cgw/plugin.hpp>
 #include <cgw/testing.hpp>
+#include "cgw/common/yaml_json.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -104,7 +105,8 @@ inline Reply raw(std::string body) {
 class Unicom : public cgw::test::Harness<UnicomPlugin> {
  public:
   explicit Unicom(const std::string& yaml = kConfig, const cgw_plugin_v1* table = nullptr)
-      : Harness(yaml, {"unicom", CGW_CARRIER_MNO, kCaps}, table, kNowMs) {}
+      : Harness(cgw::settings_json_of_yaml(yaml), {"unicom", CGW_CARRIER_MNO, kCaps}, table,
+                kNowMs) {}
 
   std::unique_ptr<cgw_callback_v1, std::function<void(cgw_callback_v1*)>> callback(
       const std::string& body) {

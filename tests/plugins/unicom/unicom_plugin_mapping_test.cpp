@@ -225,8 +225,8 @@ TEST(UnicomConfig, InvalidSettingsAreConfigInvalid) {
       {"{base_url: 'http://h', app_id: a, secret: TOPSECRET, lock_minutes: 0}", "'lock_minutes'"},
       {"{base_url: 'http://h', app_id: a, secret: TOPSECRET, timeout_ms: -1}", "'timeout_ms'"},
       {"{base_url: 'http://h', app_id: a, secret: TOPSECRET, lock_minuts: 5}", "'lock_minuts'"},
-      {"[1, 2]", "mapping"},
-      {"", "mapping"},
+      {"[1, 2]", "not a JSON object"},
+      {"", "not a JSON object"},
   };
   for (const auto& [yaml, needle] : cases) {
     Unicom u(yaml);
