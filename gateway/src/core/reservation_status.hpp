@@ -24,7 +24,7 @@ inline constexpr const char* kFailed = "failed";
 
 // pending, held, consumed and releasing claim the number (one per number:
 // the partial unique index reservations_live, whose condition the store
-// builds from these constants, store/sqlite/status_sql.hpp).
+// builds from these constants, store/status_sql.hpp).
 
 // A carrier clock may disagree with ours by this much before its reported
 // expiry is treated as a broken reply rather than a skewed clock.

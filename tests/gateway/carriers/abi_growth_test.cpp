@@ -4,6 +4,7 @@
 // host of an older minor when it needs nothing newer, and refuses one
 // that lacks what it declared it needs.
 #include "carriers/carrier.hpp"
+#include "carriers/run_op.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
@@ -12,6 +13,7 @@
 #include <optional>
 
 using namespace cgw::gw;
+using cgw::gw::test::run_op;
 
 namespace {
 
@@ -28,18 +30,6 @@ const cgw_host_v1* host_of_minor(uint16_t minor) {
   h.abi_minor = minor;
   if (minor < 2) h.struct_size = offsetof(cgw_host_v1, cache_take);
   return &h;
-}
-
-OperationResult run_op(Carrier& c, boost::asio::io_context& ioc, const char* op) {
-  std::optional<OperationResult> out;
-  boost::asio::co_spawn(
-      ioc, [&]() -> boost::asio::awaitable<void> { out = co_await c.run(op, "{}"); },
-      [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-      });
-  ioc.run();
-  ioc.restart();
-  return std::move(*out);
 }
 
 class OldAbiPlugin : public ::testing::TestWithParam<int> {};

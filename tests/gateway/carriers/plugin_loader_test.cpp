@@ -1,6 +1,7 @@
 // The plugin host against the fixture plugins: every refusal reason, and a
 // plugin that throws becomes a FAIL outcome, never a crash.
 #include "carriers/carrier.hpp"
+#include "carriers/run_op.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
@@ -10,6 +11,7 @@
 #include <optional>
 
 using namespace cgw::gw;
+using cgw::gw::test::run_op;
 
 namespace {
 std::filesystem::path fixture(const char* name) {
@@ -38,20 +40,6 @@ CarrierConfig carrier_config(const char* name) {
   c.base_url = "http://127.0.0.1:1";
   c.settings = YAML::Node(YAML::NodeType::Map);
   return c;
-}
-
-// Runs `op` to its end on `ioc` (a Result has no empty state, so the
-// coroutine stores it rather than handing it to a future).
-OperationResult run_op(Carrier& c, boost::asio::io_context& ioc, const char* op) {
-  std::optional<OperationResult> out;
-  boost::asio::co_spawn(
-      ioc, [&]() -> boost::asio::awaitable<void> { out = co_await c.run(op, "{}"); },
-      [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-      });
-  ioc.run();
-  ioc.restart();
-  return std::move(*out);
 }
 }  // namespace
 

@@ -1,9 +1,9 @@
 // The store writes statuses into its SQL from the constants of
-// core/*_status.hpp (store/sqlite/status_sql.hpp), while the shipped
+// core/*_status.hpp (store/status_sql.hpp), while the shipped
 // migrations keep the literals they were written with. The partial indexes
 // those migrations create must have exactly the conditions the queries
 // build, or SQLite stops using them: checked on a freshly migrated store.
-#include "store/sqlite/status_sql.hpp"
+#include "store/status_sql.hpp"
 #include "store/sqlite/open.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 
@@ -54,35 +54,35 @@ class StatusSql : public ::testing::Test {
 }  // namespace
 
 TEST_F(StatusSql, TermsAreBuiltFromTheConstants) {
-  EXPECT_EQ(sqlite::live_reservation_term(),
+  EXPECT_EQ(live_reservation_term(),
             "status IN ('pending', 'held', 'consumed', 'releasing')");
-  EXPECT_EQ(sqlite::open_activation_term(), "status IN ('pending', 'submitted', 'unknown')");
-  EXPECT_EQ(sqlite::due_event_term(), "status = 'pending'");
-  EXPECT_EQ(sqlite::sql_literal("it's"), "'it''s'");
+  EXPECT_EQ(open_activation_term(), "status IN ('pending', 'submitted', 'unknown')");
+  EXPECT_EQ(due_event_term(), "status = 'pending'");
+  EXPECT_EQ(sql_literal("it's"), "'it''s'");
 }
 
 TEST_F(StatusSql, ThePartialIndexesHaveTheTermsTheQueriesBuild) {
-  EXPECT_NE(index_sql("reservations_live").find("WHERE " + sqlite::live_reservation_term()),
+  EXPECT_NE(index_sql("reservations_live").find("WHERE " + live_reservation_term()),
             std::string::npos)
       << index_sql("reservations_live");
-  EXPECT_NE(index_sql("activations_open").find("WHERE " + sqlite::open_activation_term()),
+  EXPECT_NE(index_sql("activations_open").find("WHERE " + open_activation_term()),
             std::string::npos)
       << index_sql("activations_open");
-  EXPECT_NE(index_sql("webhook_outbox_due").find("WHERE " + sqlite::due_event_term()),
+  EXPECT_NE(index_sql("webhook_outbox_due").find("WHERE " + due_event_term()),
             std::string::npos)
       << index_sql("webhook_outbox_due");
 }
 
 TEST_F(StatusSql, QueriesWithTheTermsUseThePartialIndexes) {
-  EXPECT_NE(plan("SELECT id FROM activations WHERE " + sqlite::open_activation_term())
+  EXPECT_NE(plan("SELECT id FROM activations WHERE " + open_activation_term())
                 .find("activations_open"),
             std::string::npos);
-  EXPECT_NE(plan("SELECT id FROM webhook_outbox WHERE " + sqlite::due_event_term() +
+  EXPECT_NE(plan("SELECT id FROM webhook_outbox WHERE " + due_event_term() +
                  " AND next_attempt_at <= 5")
                 .find("webhook_outbox_due"),
             std::string::npos);
   EXPECT_NE(plan("SELECT id FROM reservations WHERE carrier = 'c' AND msisdn = 'm' AND " +
-                 sqlite::live_reservation_term())
+                 live_reservation_term())
                 .find("reservations_live"),
             std::string::npos);
 }

@@ -4,7 +4,7 @@
 // instances applying changes to one activation do it one after the other
 // and status still only moves forward.
 #include "store/postgres/repositories.hpp"
-#include "store/postgres/status_sql.hpp"
+#include "store/status_sql.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>

@@ -3,7 +3,7 @@
 // of as their transactions commit.
 #include "core/number_status.hpp"
 #include "store/postgres/repositories.hpp"
-#include "store/postgres/status_sql.hpp"
+#include "store/status_sql.hpp"
 
 namespace cgw::gw::pg {
 

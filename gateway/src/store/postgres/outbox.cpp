@@ -7,7 +7,7 @@
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/time_format.hpp"
 #include "store/postgres/repositories.hpp"
-#include "store/postgres/status_sql.hpp"
+#include "store/status_sql.hpp"
 
 #include <boost/json.hpp>
 

@@ -7,7 +7,7 @@
 #include "cgw/common/crypto.hpp"
 #include "core/reservation_status.hpp"
 #include "store/postgres/repositories.hpp"
-#include "store/postgres/status_sql.hpp"
+#include "store/status_sql.hpp"
 
 namespace cgw::gw::pg {
 

@@ -1,6 +1,6 @@
 // Activations and their history.
 #include "store/sqlite/repositories.hpp"
-#include "store/sqlite/status_sql.hpp"
+#include "store/status_sql.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>

@@ -3,7 +3,7 @@
 // observer hears of as their transactions commit.
 #include "core/number_status.hpp"
 #include "store/sqlite/repositories.hpp"
-#include "store/sqlite/status_sql.hpp"
+#include "store/status_sql.hpp"
 
 namespace cgw::gw::sqlite {
 

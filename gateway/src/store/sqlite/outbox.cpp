@@ -3,7 +3,7 @@
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/time_format.hpp"
 #include "store/sqlite/repositories.hpp"
-#include "store/sqlite/status_sql.hpp"
+#include "store/status_sql.hpp"
 
 #include <boost/json.hpp>
 

@@ -7,7 +7,7 @@
 #include "core/reservation_status.hpp"
 #include "store/sqlite/repositories.hpp"
 #include "store/sqlite/reservation_rows.hpp"
-#include "store/sqlite/status_sql.hpp"
+#include "store/status_sql.hpp"
 
 namespace cgw::gw::sqlite {
 

@@ -1,10 +1,11 @@
-// Status terms of the SQL, built from the constants of core/*_status.hpp so
-// that no status is spelled twice. A status goes into the SQL text as a
-// literal rather than as a bound parameter: SQLite uses a partial index
-// (reservations_live, activations_open, webhook_outbox_due) only for a WHERE
-// term that repeats the index's own condition with the same literals. Each
-// statement's text is built once (a function-local static), so it stays one
-// prepared statement in the connection's cache.
+// Status terms of the SQL of both backends, built from the constants of
+// core/*_status.hpp so that no status is spelled twice. A status goes into
+// the SQL text as a literal rather than as a bound parameter: SQLite uses a
+// partial index (reservations_live, activations_open, webhook_outbox_due)
+// only for a WHERE term that repeats the index's own condition with the same
+// literals, and PostgreSQL likewise for a prepared statement's generic plan.
+// Each statement's text is built once (a function-local static), so it
+// stays one prepared statement per connection.
 #pragma once
 
 #include "core/activation_status.hpp"
@@ -15,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-namespace cgw::gw::sqlite {
+namespace cgw::gw {
 
 // `value` as an SQL string literal: 'held' (a quote inside is doubled).
 inline std::string sql_literal(std::string_view value) {
@@ -53,4 +54,4 @@ inline const std::string& due_event_term() {
   return term;
 }
 
-}  // namespace cgw::gw::sqlite
+}  // namespace cgw::gw
