@@ -54,8 +54,7 @@ class StatusSql : public ::testing::Test {
 }  // namespace
 
 TEST_F(StatusSql, TermsAreBuiltFromTheConstants) {
-  EXPECT_EQ(live_reservation_term(),
-            "status IN ('pending', 'held', 'consumed', 'releasing')");
+  EXPECT_EQ(live_reservation_term(), "status IN ('pending', 'held', 'consumed', 'releasing')");
   EXPECT_EQ(open_activation_term(), "status IN ('pending', 'submitted', 'unknown')");
   EXPECT_EQ(due_event_term(), "status = 'pending'");
   EXPECT_EQ(sql_literal("it's"), "'it''s'");
@@ -68,19 +67,18 @@ TEST_F(StatusSql, ThePartialIndexesHaveTheTermsTheQueriesBuild) {
   EXPECT_NE(index_sql("activations_open").find("WHERE " + open_activation_term()),
             std::string::npos)
       << index_sql("activations_open");
-  EXPECT_NE(index_sql("webhook_outbox_due").find("WHERE " + due_event_term()),
-            std::string::npos)
+  EXPECT_NE(index_sql("webhook_outbox_due").find("WHERE " + due_event_term()), std::string::npos)
       << index_sql("webhook_outbox_due");
 }
 
 TEST_F(StatusSql, QueriesWithTheTermsUseThePartialIndexes) {
-  EXPECT_NE(plan("SELECT id FROM activations WHERE " + open_activation_term())
-                .find("activations_open"),
-            std::string::npos);
-  EXPECT_NE(plan("SELECT id FROM webhook_outbox WHERE " + due_event_term() +
-                 " AND next_attempt_at <= 5")
-                .find("webhook_outbox_due"),
-            std::string::npos);
+  EXPECT_NE(
+      plan("SELECT id FROM activations WHERE " + open_activation_term()).find("activations_open"),
+      std::string::npos);
+  EXPECT_NE(
+      plan("SELECT id FROM webhook_outbox WHERE " + due_event_term() + " AND next_attempt_at <= 5")
+          .find("webhook_outbox_due"),
+      std::string::npos);
   EXPECT_NE(plan("SELECT id FROM reservations WHERE carrier = 'c' AND msisdn = 'm' AND " +
                  live_reservation_term())
                 .find("reservations_live"),
