@@ -42,9 +42,14 @@ std::string Cluster::start() {
   {
     std::ofstream k(o_.dir / "pii.key");
     k << std::string(64, 'e');
+    std::string store = "store: {path: cgw.db}\n";
+    if (!o_.postgres_dsn.empty()) {
+      std::ofstream(o_.dir / "pg.dsn") << o_.postgres_dsn;
+      store = "store: {kind: postgres, dsn: {file: pg.dsn}}\n";
+    }
     std::ofstream f(o_.dir / "gateway.yaml");
-    f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\nstore: {path: cgw.db}\n"
-      << "log: {level: info}\nlimits: {housekeeping_interval_ms: 1000}\n"
+    f << "listen: {address: 127.0.0.1, port: 0}\nthreads: 2\n"
+      << store << "log: {level: info}\nlimits: {housekeeping_interval_ms: 1000}\n"
       << "security: {pii_key: {file: pii.key}}\n"
       << "webhooks: {initial_backoff_ms: 200, max_backoff_ms: 2000, scan_interval_ms: 100, "
          "request_timeout_ms: 2000, max_in_flight: 64}\n"

@@ -21,6 +21,8 @@ struct ClusterOptions {
   int activation_delay_ms = 400;
   uint16_t webhook_port = 0;  // 0: no tenant webhook
   std::string webhook_secret_b64;
+  // A libpq DSN: the gateway's store is PostgreSQL there (else SQLite in dir).
+  std::string postgres_dsn;
 };
 
 class Cluster {

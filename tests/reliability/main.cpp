@@ -8,7 +8,8 @@
 // Exit status: 0 every check held, 1 a check failed, 2 the run could not be
 // set up. With --sabotage (crash mode) the store is made deliberately not
 // durable (an old copy is put back at each restart) and the exit status is
-// inverted: 0 when the checker caught the loss. See docs/reliability.md.
+// inverted: 0 when the checker caught the loss. With --postgres the store
+// is a PostgreSQL 15 the run starts itself. See docs/reliability.md.
 #include "cgw/common/crypto.hpp"
 #include "cluster.hpp"
 #include "http.hpp"
@@ -19,8 +20,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -29,12 +32,41 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 namespace {
+
+// A private PostgreSQL 15 for the run (scripts/pg_local.sh: initdb into
+// `dir`, a Unix socket there, no port, no system service), stopped at exit.
+class LocalPostgres {
+ public:
+  explicit LocalPostgres(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  ~LocalPostgres() {
+    if (started_) run("stop");
+  }
+  std::string start() {
+    std::filesystem::create_directories(dir_.parent_path());
+    auto err = run("start");
+    started_ = err.empty();
+    return err;
+  }
+  std::string dsn() const { return "host=" + dir_.string() + " port=5432 user=cgw dbname=cgw"; }
+
+ private:
+  std::string run(const std::string& cmd) {
+    const std::string line = std::string(CGW_SOURCE_DIR) + "/scripts/pg_local.sh " + cmd + " " +
+                             dir_.string() + " >" + dir_.string() + "." + cmd + ".log 2>&1";
+    return std::system(line.c_str()) == 0
+               ? std::string()
+               : "pg_local.sh " + cmd + " failed (see " + dir_.string() + "." + cmd + ".log)";
+  }
+  std::filesystem::path dir_;
+  bool started_ = false;
+};
+
 struct Args {
   std::string mode;
   int orders = 300, kills = 8, workers = 8;
   uint64_t seed = 1;
   int min_gap_ms = 300, max_gap_ms = 1500, recovery_s = 120, deadline_s = 900;
-  bool sabotage = false, keep = false;
+  bool sabotage = false, keep = false, postgres = false;
   std::string dir;
 };
 
@@ -42,7 +74,9 @@ int usage(const std::string& why) {
   std::cerr << "cgw-reliability: " << why << "\n"
             << "usage: cgw-reliability crash|chaos [--orders N] [--kills K] [--workers W] "
                "[--seed S]\n       [--min-gap-ms MS] [--max-gap-ms MS] [--recovery-s S] "
-               "[--deadline-s S] [--sabotage] [--keep] [--dir DIR]\n";
+               "[--deadline-s S] [--sabotage] [--keep] [--dir DIR] [--postgres]\n"
+               "  --postgres: the store is a PostgreSQL 15 the run starts itself\n"
+               "  (scripts/pg_local.sh, a Unix socket in the run's folder)\n";
   return 2;
 }
 
@@ -59,6 +93,8 @@ bool parse(int argc, char** argv, Args& a, std::string& err) {
     std::string k = argv[i];
     if (k == "--sabotage") {
       a.sabotage = true;
+    } else if (k == "--postgres") {
+      a.postgres = true;
     } else if (k == "--keep") {
       a.keep = true;
     } else if (i + 1 >= argc) {
@@ -77,6 +113,8 @@ bool parse(int argc, char** argv, Args& a, std::string& err) {
   if (a.orders < 1 || a.workers < 1 || a.min_gap_ms > a.max_gap_ms)
     return err = "--orders and --workers must be positive, --min-gap-ms <= --max-gap-ms", false;
   if (a.sabotage && a.mode != "crash") return err = "--sabotage is for crash mode", false;
+  // The sabotage rolls the SQLite files back; a database server has none.
+  if (a.sabotage && a.postgres) return err = "--sabotage is for the SQLite store", false;
   return true;
 }
 
@@ -139,8 +177,14 @@ int main(int argc, char** argv) {
   const std::string secret = cgw::crypto::random_bytes(32);
   WebhookReceiver receiver(secret, a.mode == "chaos" ? 5 : 7);
   if (auto err = receiver.start(); !err.empty()) return usage("webhook receiver: " + err);
+  std::unique_ptr<LocalPostgres> pg;
+  if (a.postgres) {
+    pg = std::make_unique<LocalPostgres>(dir / "pg");
+    if (auto err = pg->start(); !err.empty()) return usage("postgres: " + err);
+  }
   ClusterOptions co;
   co.dir = dir;
+  if (pg) co.postgres_dsn = pg->dsn();
   co.seed = a.seed;
   co.pool_size = a.orders + a.orders / 2 + 500;
   co.webhook_port = receiver.port();
@@ -245,6 +289,7 @@ int main(int argc, char** argv) {
   std::cout << "summary: " << v.checks - v.violations << "/" << v.checks << " checks held"
             << std::endl;
   cluster.stop();
+  pg.reset();  // the server stops before its folder goes
   if (!a.keep && v.violations == 0) std::filesystem::remove_all(dir);
   if (a.sabotage) {
     std::cout << (v.violations > 0 ? "vacuity: the checker caught the non-durable store\n"
