@@ -64,7 +64,7 @@ CallbackResult MobilePlugin::parse_callback(const HttpRequest& request) {
     ev.gateway_order_id = req_id(o, "partnerOrderId");
     const auto status = order_status(req_string(o, "orderState"));
     if (!status) throw BadReply("field 'orderState' has an unknown value");
-    ev.status = std::string(*status);
+    ev.status = *status;
     ev.reason = opt_string(o, "failReason");
     ev.occurred_at_ms = req_int(o, "eventTime");
   } catch (const BadReply& e) {

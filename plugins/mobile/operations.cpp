@@ -79,10 +79,10 @@ Prepared<InventorySyncInput> inventory_prepare(const InventorySyncInput& in, con
   return Call<InventorySyncInput>{std::move(o), in};  // the reply needs `since`
 }
 
-std::string number_status(std::string_view state) {
-  if (state == "idle") return "available";
-  if (state == "locked") return "reserved";
-  if (state == "sold") return "sold";
+NumberState number_status(std::string_view state) {
+  if (state == "idle") return NumberState::available;
+  if (state == "locked") return NumberState::reserved;
+  if (state == "sold") return NumberState::sold;
   throw BadReply("field 'state' has an unknown value");
 }
 
@@ -176,9 +176,9 @@ json::value kyc_finish(const json::object& data, const NoState&) {
   out.carrier_ref = req_id(data, "verifyId");
   const std::string verdict = req_string(data, "verifyResult");
   if (verdict == "PASS") {
-    out.result = "passed";
+    out.result = KycResult::passed;
   } else if (verdict == "REJECT" || verdict == "REVIEW") {
-    out.result = verdict == "REJECT" ? "rejected" : "review";
+    out.result = verdict == "REJECT" ? KycResult::rejected : KycResult::review;
     const std::string rc = opt_string(data, "reasonCode");
     // A code outside the table (a newer carrier release) still carries a
     // verdict worth keeping; the gateway sees it as UNKNOWN.
@@ -218,8 +218,8 @@ Prepared<> submit_prepare(const ActivationSubmitInput& in, const Settings& s) {
 void read_order_state(const json::object& data, ActivationStatusOutput& out) {
   const auto status = order_status(req_string(data, "orderState"));
   if (!status) throw BadReply("field 'orderState' has an unknown value");
-  out.status = std::string(*status);
-  if (out.status == "failed") out.reason = opt_string(data, "failReason");
+  out.status = *status;
+  if (out.status == OrderStatus::failed) out.reason = opt_string(data, "failReason");
 }
 
 json::value submit_finish(const json::object& data, const NoState&) {
@@ -230,7 +230,7 @@ json::value submit_finish(const json::object& data, const NoState&) {
   if (data.contains("orderState") && !data.at("orderState").is_null())
     read_order_state(data, out);
   else
-    out.status = "submitted";
+    out.status = OrderStatus::submitted;
   return json::value_from(out);
 }
 

@@ -33,8 +33,10 @@ constexpr std::array<NameRule, 9> kKycReasons{{
     {"4009", "ID_INVALIDATED"},
 }};
 
-constexpr std::array<NameRule, 3> kOrderStates{
-    {{"PROCESSING", "submitted"}, {"SUCCESS", "activated"}, {"FAILED", "failed"}}};
+constexpr std::pair<std::string_view, OrderStatus> kOrderStates[] = {
+    {"PROCESSING", OrderStatus::submitted},
+    {"SUCCESS", OrderStatus::activated},
+    {"FAILED", OrderStatus::failed}};
 
 }  // namespace
 
@@ -71,7 +73,7 @@ std::optional<std::string_view> kyc_reason(std::string_view carrier_code) {
   return lookup(kKycReasons, carrier_code);
 }
 
-std::optional<std::string_view> order_status(std::string_view order_state) {
+std::optional<OrderStatus> order_status(std::string_view order_state) {
   return lookup(kOrderStates, order_state);
 }
 

@@ -28,6 +28,6 @@ Error map_business_code(std::string_view carrier_code);
 std::optional<std::string_view> kyc_reason(std::string_view carrier_code);
 
 // PROCESSING / SUCCESS / FAILED -> submitted / activated / failed.
-std::optional<std::string_view> order_status(std::string_view order_state);
+std::optional<OrderStatus> order_status(std::string_view order_state);
 
 }  // namespace cgw::mobile

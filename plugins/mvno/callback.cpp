@@ -80,8 +80,8 @@ CallbackResult MvnoPlugin::parse_callback(const HttpRequest& request) {
     ev.gateway_order_id = req_id(o, "partnerOrderNo");
     const auto status = order_status(req_string(o, "orderStatus"));
     if (!status) throw BadReply("field 'orderStatus' has an unknown value");
-    ev.status = std::string(*status);
-    if (ev.status == "failed") ev.reason = opt_string(o, "failCode");
+    ev.status = *status;
+    if (ev.status == OrderStatus::failed) ev.reason = opt_string(o, "failCode");
     ev.occurred_at_ms = req_int(o, "notifyTime");
   } catch (const BadReply& e) {
     return refuse(std::string("malformed body: ") + e.what(), 400);

@@ -72,10 +72,10 @@ Prepared<InventorySyncInput> inventory_prepare(const InventorySyncInput& in, con
   return Call<InventorySyncInput>{std::move(o), in};  // the reply needs `since`
 }
 
-std::string number_status(std::string_view status) {
-  if (status == "FREE") return "available";
-  if (status == "OCCUPIED") return "reserved";
-  if (status == "SOLD") return "sold";
+NumberState number_status(std::string_view status) {
+  if (status == "FREE") return NumberState::available;
+  if (status == "OCCUPIED") return NumberState::reserved;
+  if (status == "SOLD") return NumberState::sold;
   throw BadReply("field 'status' has an unknown value");
 }
 
@@ -171,9 +171,9 @@ json::value kyc_finish(const json::object& data, const NoState&) {
   out.carrier_ref = req_id(data, "checkNo");
   const std::string verdict = req_string(data, "checkResult");
   if (verdict == "PASS") {
-    out.result = "passed";
+    out.result = KycResult::passed;
   } else if (verdict == "REJECT" || verdict == "REVIEW") {
-    out.result = verdict == "REJECT" ? "rejected" : "review";
+    out.result = verdict == "REJECT" ? KycResult::rejected : KycResult::review;
     const std::string rc = opt_string(data, "rejectCode");
     // A code outside the table (a newer carrier release) still carries a
     // verdict worth keeping; the gateway sees it as UNKNOWN.
@@ -213,8 +213,8 @@ Prepared<> submit_prepare(const ActivationSubmitInput& in, const MvnoPlugin& plu
 void read_order_status(const json::object& data, ActivationStatusOutput& out) {
   const auto status = order_status(req_string(data, "orderStatus"));
   if (!status) throw BadReply("field 'orderStatus' has an unknown value");
-  out.status = std::string(*status);
-  if (out.status == "failed") out.reason = opt_string(data, "failCode");
+  out.status = *status;
+  if (out.status == OrderStatus::failed) out.reason = opt_string(data, "failCode");
 }
 
 json::value submit_finish(const json::object& data, const NoState&) {

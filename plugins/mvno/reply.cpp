@@ -39,8 +39,10 @@ constexpr std::array<NameRule, 9> kKycReasons{{
     {"3009", "ID_INVALIDATED"},
 }};
 
-constexpr std::array<NameRule, 3> kOrderStates{
-    {{"ACCEPTED", "submitted"}, {"OPENED", "activated"}, {"FAILED", "failed"}}};
+constexpr std::pair<std::string_view, OrderStatus> kOrderStates[] = {
+    {"ACCEPTED", OrderStatus::submitted},
+    {"OPENED", OrderStatus::activated},
+    {"FAILED", OrderStatus::failed}};
 
 }  // namespace
 
@@ -80,7 +82,7 @@ std::optional<std::string_view> kyc_reason(std::string_view carrier_code) {
   return lookup(kKycReasons, carrier_code);
 }
 
-std::optional<std::string_view> order_status(std::string_view status) {
+std::optional<OrderStatus> order_status(std::string_view status) {
   return lookup(kOrderStates, status);
 }
 

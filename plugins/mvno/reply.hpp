@@ -30,6 +30,6 @@ Error map_business_code(std::string_view carrier_code, const OpTraits& op);
 std::optional<std::string_view> kyc_reason(std::string_view carrier_code);
 
 // ACCEPTED / OPENED / FAILED -> submitted / activated / failed.
-std::optional<std::string_view> order_status(std::string_view order_status);
+std::optional<OrderStatus> order_status(std::string_view order_status);
 
 }  // namespace cgw::mvno

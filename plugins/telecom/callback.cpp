@@ -65,7 +65,7 @@ CallbackResult TelecomPlugin::parse_callback(const HttpRequest& request) {
     ev.gateway_order_id = req_id(n, "PartnerOrderId");
     const auto status = final_or_submitted(req_text(n, "Status"));
     if (!status) throw BadReply("element 'Status' has an unknown value");
-    ev.status = std::string(*status);
+    ev.status = *status;
     ev.reason = opt_text(n, "FailCode");
     if (!ev.reason.empty() && !plausible_code(ev.reason))
       throw BadReply("element 'FailCode' is malformed");

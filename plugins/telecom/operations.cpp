@@ -29,10 +29,10 @@ std::string ctx_string(const json::object& ctx, std::string_view key) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
-std::optional<std::string_view> final_or_submitted(std::string_view s) {
-  if (s == "PROCESSING") return "submitted";
-  if (s == "ACTIVATED") return "activated";
-  if (s == "FAILED") return "failed";
+std::optional<OrderStatus> final_or_submitted(std::string_view s) {
+  if (s == "PROCESSING") return OrderStatus::submitted;
+  if (s == "ACTIVATED") return OrderStatus::activated;
+  if (s == "FAILED") return OrderStatus::failed;
   return std::nullopt;
 }
 
@@ -114,10 +114,10 @@ std::string inventory_request(const json::object& ctx, const Settings&) {
   return b.str();
 }
 
-std::string number_status(std::string_view status) {
-  if (status == "FREE") return "available";
-  if (status == "LOCKED") return "reserved";
-  if (status == "SOLD") return "sold";
+NumberState number_status(std::string_view status) {
+  if (status == "FREE") return NumberState::available;
+  if (status == "LOCKED") return NumberState::reserved;
+  if (status == "SOLD") return NumberState::sold;
   throw BadReply("element 'Status' has an unknown value");
 }
 
@@ -250,9 +250,9 @@ StageResult kyc_finish(pugi::xml_node data, json::object&) {
   if (!reason.empty() && !plausible_code(reason))
     throw BadReply("element 'ReasonCode' is malformed");
   if (verdict == "PASS") {
-    out.result = "passed";
+    out.result = KycResult::passed;
   } else if (verdict == "REJECT" || verdict == "REVIEW") {
-    out.result = verdict == "REJECT" ? "rejected" : "review";
+    out.result = verdict == "REJECT" ? KycResult::rejected : KycResult::review;
     // A code outside the table (a newer carrier release) still carries a
     // verdict worth keeping; the gateway sees it as UNKNOWN.
     if (!reason.empty()) out.reasons.emplace_back(kyc_reason(reason).value_or("UNKNOWN"));

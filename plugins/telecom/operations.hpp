@@ -71,6 +71,6 @@ Error field_problem(std::string_view op, std::string_view field, std::string_vie
 std::string ctx_string(const json::object& ctx, std::string_view key);
 // The order status names of the protocol -> submitted / activated /
 // failed; nullopt for the pre-confirmation states and unknown values.
-std::optional<std::string_view> final_or_submitted(std::string_view carrier_status);
+std::optional<OrderStatus> final_or_submitted(std::string_view carrier_status);
 
 }  // namespace cgw::telecom

@@ -78,14 +78,13 @@ Error business_error(std::string_view c) {
 
 // processing / active / failed -> submitted / activated / failed.
 ActivationStatusOutput order_status(const json::object& d) {
-  ActivationStatusOutput out{req_id(d, "order_id"), req_string(d, "state"),
-                             opt_string(d, "fail_reason")};
-  constexpr std::array<NameRule, 3> kStates{
-      {{"processing", "submitted"}, {"active", "activated"}, {"failed", "failed"}}};
-  const auto status = lookup(kStates, out.status);
+  constexpr std::pair<std::string_view, OrderStatus> kStates[] = {
+      {"processing", OrderStatus::submitted},
+      {"active", OrderStatus::activated},
+      {"failed", OrderStatus::failed}};
+  const auto status = lookup(kStates, req_string(d, "state"));
   if (!status) throw BadReply("field 'state' has an unknown value");
-  out.status = std::string(*status);
-  return out;
+  return {req_id(d, "order_id"), *status, opt_string(d, "fail_reason")};
 }
 
 // One call: POST `path` with a JSON body. Each operation prepares one from its
@@ -121,8 +120,9 @@ Prepared inventory_prepare(const InventorySyncInput& i, const Settings&) {
               {{"cursor", i.cursor}, {"limit", std::clamp<int64_t>(i.page_size, 1, 500)}}};
 }
 json::value inventory_finish(const json::object& d, const NoState&) {
-  constexpr std::array<NameRule, 3> kStates{
-      {{"free", "available"}, {"held", "reserved"}, {"sold", "sold"}}};
+  constexpr std::pair<std::string_view, NumberState> kStates[] = {{"free", NumberState::available},
+                                                                  {"held", NumberState::reserved},
+                                                                  {"sold", NumberState::sold}};
   InventorySyncOutput out;
   for (const auto& v : req_array(d, "numbers")) {
     const auto& n = as_object(v, "numbers[]");
@@ -134,7 +134,7 @@ json::value inventory_finish(const json::object& d, const NoState&) {
     item.province = opt_string(n, "province");
     item.city = opt_string(n, "city");
     item.price_fen = req_int(n, "price_fen");
-    item.status = std::string(*status);
+    item.status = *status;
     out.items.push_back(std::move(item));
   }
   out.next_cursor = opt_string(d, "next_cursor");
@@ -170,11 +170,11 @@ Prepared kyc_prepare(const KycVerifyInput& i, const Settings&) {
       {{"name", i.name}, {"id_number", i.id_number}, {"portrait", i.portrait_b64.value_or("")}}};
 }
 json::value kyc_finish(const json::object& d, const NoState&) {
-  constexpr std::array<NameRule, 3> kVerdicts{
-      {{"pass", "passed"}, {"reject", "rejected"}, {"review", "review"}}};
+  constexpr std::pair<std::string_view, KycResult> kVerdicts[] = {
+      {"pass", KycResult::passed}, {"reject", KycResult::rejected}, {"review", KycResult::review}};
   const auto verdict = lookup(kVerdicts, req_string(d, "verdict"));
   if (!verdict) throw BadReply("field 'verdict' has an unknown value");
-  KycVerifyOutput out{std::string(*verdict), {}, req_id(d, "check_id")};
+  KycVerifyOutput out{*verdict, {}, req_id(d, "check_id")};
   if (const auto reason = opt_string(d, "reason"); !reason.empty())
     out.reasons.emplace_back(lookup(kKycReasons, reason).value_or("UNKNOWN"));
   return json::value_from(out);

@@ -107,7 +107,7 @@ json::value inventory_finish(const json::object& data, const InventoryState& sta
     if (item.price_fen < 0) throw BadReply("field 'price' is negative");
     const auto status = number_status(req_string(n, "state"));
     if (!status) throw BadReply("field 'state' has an unknown value");
-    item.status = std::string(*status);
+    item.status = *status;
     item.carrier_grade = opt_int(n, "level");
     if (item.carrier_grade && (*item.carrier_grade < 0 || *item.carrier_grade > 10))
       throw BadReply("field 'level' is out of range");
@@ -200,9 +200,9 @@ json::value kyc_finish(const json::object& data, const NoState&) {
   out.carrier_ref = req_id(data, "check_id");
   const std::string verdict = req_string(data, "result");
   if (verdict == "PASS") {
-    out.result = "passed";
+    out.result = KycResult::passed;
   } else if (verdict == "NOT_PASS" || verdict == "MANUAL_REVIEW") {
-    out.result = verdict == "NOT_PASS" ? "rejected" : "review";
+    out.result = verdict == "NOT_PASS" ? KycResult::rejected : KycResult::review;
     const std::string rc = opt_string(data, "reason_code");
     // A code outside the table (a newer carrier release) still carries a
     // verdict worth keeping; the gateway sees it as UNKNOWN.
@@ -249,8 +249,8 @@ Prepared<ActivationQueryInput> submit_prepare(const ActivationSubmitInput& in, c
 void read_order_state(const json::object& data, ActivationStatusOutput& out) {
   const auto status = order_status(req_string(data, "order_state"));
   if (!status) throw BadReply("field 'order_state' has an unknown value");
-  out.status = std::string(*status);
-  if (out.status == "failed") out.reason = opt_string(data, "fail_code");
+  out.status = *status;
+  if (out.status == OrderStatus::failed) out.reason = opt_string(data, "fail_code");
 }
 
 // A reply must be about the order we asked for, or it is not our answer.
@@ -273,7 +273,7 @@ json::value submit_finish(const json::object& data, const ActivationQueryInput& 
   if (data.contains("order_state") && !data.at("order_state").is_null())
     read_order_state(data, out);
   else
-    out.status = "submitted";
+    out.status = OrderStatus::submitted;
   return json::value_from(out);
 }
 

@@ -39,10 +39,14 @@ constexpr std::array<NameRule, 9> kKycReasons{{
     {"4009", "BLACKLISTED"},
 }};
 
-constexpr std::array<NameRule, 3> kOrderStates{
-    {{"IN_PROCESS", "submitted"}, {"ACTIVATED", "activated"}, {"FAILED", "failed"}}};
-constexpr std::array<NameRule, 3> kNumberStates{
-    {{"FREE", "available"}, {"LOCKED", "reserved"}, {"SOLD", "sold"}}};
+constexpr std::pair<std::string_view, OrderStatus> kOrderStates[] = {
+    {"IN_PROCESS", OrderStatus::submitted},
+    {"ACTIVATED", OrderStatus::activated},
+    {"FAILED", OrderStatus::failed}};
+constexpr std::pair<std::string_view, NumberState> kNumberStates[] = {
+    {"FREE", NumberState::available},
+    {"LOCKED", NumberState::reserved},
+    {"SOLD", NumberState::sold}};
 
 }  // namespace
 
@@ -72,11 +76,11 @@ std::optional<std::string_view> kyc_reason(std::string_view carrier_code) {
   return lookup(kKycReasons, carrier_code);
 }
 
-std::optional<std::string_view> order_status(std::string_view order_state) {
+std::optional<OrderStatus> order_status(std::string_view order_state) {
   return lookup(kOrderStates, order_state);
 }
 
-std::optional<std::string_view> number_status(std::string_view state) {
+std::optional<NumberState> number_status(std::string_view state) {
   return lookup(kNumberStates, state);
 }
 

@@ -31,9 +31,9 @@ Error map_business_code(std::string_view carrier_code);
 std::optional<std::string_view> kyc_reason(std::string_view carrier_code);
 
 // IN_PROCESS / ACTIVATED / FAILED -> submitted / activated / failed.
-std::optional<std::string_view> order_status(std::string_view order_state);
+std::optional<OrderStatus> order_status(std::string_view order_state);
 
 // FREE / LOCKED / SOLD -> available / reserved / sold.
-std::optional<std::string_view> number_status(std::string_view state);
+std::optional<NumberState> number_status(std::string_view state);
 
 }  // namespace cgw::unicom

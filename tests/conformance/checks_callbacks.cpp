@@ -14,8 +14,8 @@ constexpr int64_t kFirstCallbackBudgetMs = 30'000;
 constexpr int64_t kRedeliveryBudgetMs = 15'000;
 constexpr int64_t kAckBudgetMs = 5'000;
 
-bool is_final(std::string_view status) {
-  return status == "activated" || status == "failed";
+bool is_final(OrderStatus status) {
+  return status != OrderStatus::submitted;
 }
 
 // Index of the first delivery, from `from` on, with a final event for the
@@ -177,15 +177,16 @@ Awaitable check_callbacks(Suite& suite, std::string order_id, std::string carrie
   if (problem.empty() && ev.event_id.empty()) problem = "event_id is empty";
   if (problem.empty() && ev.carrier_order_id != carrier_id)
     problem = "carrier_order_id " + ev.carrier_order_id + " instead of " + carrier_id;
-  if (problem.empty() && ev.status != "activated")
-    problem = "status " + ev.status + " (reason " + ev.reason + "), expected activated";
+  if (problem.empty() && ev.status != OrderStatus::activated)
+    problem = "status " + std::string(wire_name(ev.status)) + " (reason " + ev.reason +
+              "), expected activated";
   if (problem.empty() && ev.occurred_at_ms <= 0) problem = "occurred_at_ms is not set";
   if (problem.empty() && (delivery.outcome.ack_status < 200 || delivery.outcome.ack_status > 299))
     problem = "the acknowledgement of a verified callback has HTTP status " +
               std::to_string(delivery.outcome.ack_status);
   suite.runner.verdict("activation.callback", problem,
-                       "event " + ev.event_id + ": " + ev.status + " for " + carrier_id +
-                           ", acknowledged with HTTP " +
+                       "event " + ev.event_id + ": " + std::string(wire_name(ev.status)) + " for " +
+                           carrier_id + ", acknowledged with HTTP " +
                            std::to_string(delivery.outcome.ack_status));
 
   if (suite.runner.selected("callback.duplicate")) {

@@ -122,7 +122,8 @@ Awaitable check_lost_submit_reply(Suite& suite) {
     co_return;
   }
   suite.runner.pass(check, "submit -> " + submitted.error().code + " outcome_unknown; " + path +
-                               status->carrier_order_id + " (" + status->status + ")");
+                               status->carrier_order_id + " (" +
+                               std::string(wire_name(status->status)) + ")");
 }
 
 }  // namespace

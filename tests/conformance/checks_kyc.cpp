@@ -16,33 +16,37 @@ constexpr const char* kPortrait = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAP8=";
 
 struct Expectation {
   const char* check;
-  char magic_digit;    // sequence 9<digit>x; 0: not a magic identity
-  const char* result;  // passed | rejected | review
+  char magic_digit;  // sequence 9<digit>x; 0: not a magic identity
+  KycResult result;
   const char* reason;  // expected in reasons, or "" for none
   uint64_t outcome;    // the cgw_kyc_outcome the plugin must declare
 };
 
 constexpr Expectation kVerdicts[] = {
-    {"kyc.pass", '0', "passed", "", CGW_KYC_PASSED},
-    {"kyc.id_name_mismatch", '1', "rejected", "ID_NAME_MISMATCH", CGW_KYC_ID_NAME_MISMATCH},
-    {"kyc.id_not_found", '2', "rejected", "ID_NOT_FOUND", CGW_KYC_ID_NOT_FOUND},
-    {"kyc.id_invalidated", '3', "rejected", "ID_INVALIDATED", CGW_KYC_ID_INVALIDATED},
-    {"kyc.face_mismatch", '4', "rejected", "FACE_MISMATCH", CGW_KYC_FACE_MISMATCH},
-    {"kyc.liveness_failed", '5', "rejected", "LIVENESS_FAILED", CGW_KYC_LIVENESS_FAILED},
-    {"kyc.quota_exceeded", '6', "rejected", "QUOTA_EXCEEDED", CGW_KYC_QUOTA_EXCEEDED},
-    {"kyc.blacklisted", '7', "rejected", "BLACKLISTED", CGW_KYC_BLACKLISTED},
-    {"kyc.review", '8', "review", "", CGW_KYC_REVIEW},
-    {"kyc.underage", 0, "rejected", "UNDERAGE", CGW_KYC_UNDERAGE},
+    {"kyc.pass", '0', KycResult::passed, "", CGW_KYC_PASSED},
+    {"kyc.id_name_mismatch", '1', KycResult::rejected, "ID_NAME_MISMATCH",
+     CGW_KYC_ID_NAME_MISMATCH},
+    {"kyc.id_not_found", '2', KycResult::rejected, "ID_NOT_FOUND", CGW_KYC_ID_NOT_FOUND},
+    {"kyc.id_invalidated", '3', KycResult::rejected, "ID_INVALIDATED", CGW_KYC_ID_INVALIDATED},
+    {"kyc.face_mismatch", '4', KycResult::rejected, "FACE_MISMATCH", CGW_KYC_FACE_MISMATCH},
+    {"kyc.liveness_failed", '5', KycResult::rejected, "LIVENESS_FAILED", CGW_KYC_LIVENESS_FAILED},
+    {"kyc.quota_exceeded", '6', KycResult::rejected, "QUOTA_EXCEEDED", CGW_KYC_QUOTA_EXCEEDED},
+    {"kyc.blacklisted", '7', KycResult::rejected, "BLACKLISTED", CGW_KYC_BLACKLISTED},
+    {"kyc.review", '8', KycResult::review, "", CGW_KYC_REVIEW},
+    {"kyc.underage", 0, KycResult::rejected, "UNDERAGE", CGW_KYC_UNDERAGE},
 };
 
 std::string verdict_problem(const KycVerifyOutput& out, const Expectation& e) {
   std::string reasons;
   for (const auto& r : out.reasons) reasons += (reasons.empty() ? "" : ",") + r;
-  const std::string got = out.result + (reasons.empty() ? "" : " [" + reasons + "]");
-  if (out.result != e.result) return "result " + got + ", expected " + e.result;
+  if (!out.result) return "no result";
+  const std::string got =
+      std::string(wire_name(*out.result)) + (reasons.empty() ? "" : " [" + reasons + "]");
+  if (out.result != e.result)
+    return "result " + got + ", expected " + std::string(wire_name(e.result));
   if (*e.reason && std::find(out.reasons.begin(), out.reasons.end(), e.reason) == out.reasons.end())
     return "reasons of " + got + " lack " + e.reason;
-  if (out.result == "passed" && !out.reasons.empty()) return "passed with reasons " + got;
+  if (out.result == KycResult::passed && !out.reasons.empty()) return "passed with reasons " + got;
   if (out.carrier_ref.empty()) return "carrier_ref is empty (" + got + ")";
   return {};
 }
@@ -85,7 +89,7 @@ Awaitable check_kyc(Suite& suite) {
       suite.runner.fail(e.check, masked + ": " + why);
       continue;
     }
-    suite.runner.pass(e.check, masked + " -> " + out->result +
+    suite.runner.pass(e.check, masked + " -> " + std::string(wire_name(*out->result)) +
                                    (*e.reason ? std::string(" ") + e.reason : std::string()) +
                                    ", carrier_ref " + out->carrier_ref);
   }

@@ -27,7 +27,8 @@ json::value query_finish(const json::object& data, const ActivationQueryInput& a
   // The state is the input, handed back with the reply.
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "id");
-  out.status = req_string(data, "state") + ":" + asked.gateway_order_id;
+  out.status = req_string(data, "state") == "ok" ? OrderStatus::activated : OrderStatus::failed;
+  out.reason = asked.gateway_order_id;
   return json::value_from(out);
 }
 
@@ -67,7 +68,8 @@ TEST(DispatchCall, PreparesSignsUnwrapsAndFinishes) {
                            {Reply::with(200, R"({"code":"0","data":{"id":"C-9","state":"ok"}})")});
   test::expect_done(run);
   EXPECT_EQ(run.result.at("carrier_order_id"), "C-9");
-  EXPECT_EQ(run.result.at("status"), "ok:G-1");
+  EXPECT_EQ(run.result.at("status"), "activated");
+  EXPECT_EQ(run.result.at("reason"), "G-1");
   ASSERT_EQ(run.sent.size(), 1u);
   EXPECT_EQ(run.sent[0].url, "http://127.0.0.1:9/orders/G-1");
   EXPECT_EQ(run.sent[0].header("X-Signed"), "yes");

@@ -99,6 +99,11 @@ TEST(Reply, CodeTableMapsDeclaredRows) {
   constexpr std::array<NameRule, 1> kReasons{{{"4001", "ID_INVALID"}}};
   EXPECT_EQ(lookup(kReasons, "4001"), "ID_INVALID");
   EXPECT_EQ(lookup(kReasons, "4002"), std::nullopt);
+  // A carrier word -> one of the SDK's enums.
+  constexpr std::pair<std::string_view, OrderStatus> kStates[] = {{"DONE", OrderStatus::activated},
+                                                                  {"BUSY", OrderStatus::submitted}};
+  EXPECT_EQ(lookup(kStates, "DONE"), OrderStatus::activated);
+  EXPECT_EQ(lookup(kStates, "done"), std::nullopt);
   EXPECT_TRUE(plausible_code("ERR_12-a"));
   EXPECT_FALSE(plausible_code("no spaces"));
   EXPECT_FALSE(plausible_code(""));

@@ -53,4 +53,48 @@ TEST(Types, ReadingIsLenientAboutAbsenceAndStrictAboutTypes) {
   EXPECT_ANY_THROW(json::value_to<ReserveInput>(json::parse(R"(["not","an","object"])")));
 }
 
+// The statuses and results are enums on the same wire strings as before.
+TEST(Types, EnumsTravelAsTheirWireNames) {
+  ActivationStatusOutput st{"O-1", OrderStatus::failed, "NO_STOCK", std::nullopt};
+  EXPECT_EQ(json::value_from(st),
+            json::parse(R"({"carrier_order_id":"O-1","status":"failed","reason":"NO_STOCK"})"));
+  KycVerifyOutput k{KycResult::review, {"MANUAL_REVIEW"}, "R-1"};
+  EXPECT_EQ(json::value_from(k).at("result"), "review");
+  for (auto [wire, want] : {std::pair{"submitted", OrderStatus::submitted},
+                            {"activated", OrderStatus::activated},
+                            {"failed", OrderStatus::failed}}) {
+    const auto back = json::value_to<CallbackEvent>(
+        json::parse(std::string(R"({"event_id":"E","status":")") + wire + R"("})"));
+    EXPECT_EQ(back.status, want) << wire;
+    EXPECT_EQ(wire_name(want), wire);
+  }
+  EXPECT_EQ(from_wire_name<NumberState>("sold"), NumberState::sold);
+  EXPECT_EQ(from_wire_name<NumberState>("Sold"), std::nullopt);
+  EXPECT_EQ(wire_name(static_cast<KycResult>(42)), "");
+}
+
+// A word outside the enum is refused, never mapped to a default: the
+// gateway turns the refusal into CARRIER_BAD_RESPONSE.
+TEST(Types, AnUnknownStatusIsRefused) {
+  try {
+    json::value_to<ActivationStatusOutput>(json::parse(R"({"status":"shipped"})"));
+    FAIL() << "an unknown status was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "unknown value 'shipped'");
+  }
+  EXPECT_THROW(json::value_to<NumberItem>(json::parse(R"({"status":1})")), std::invalid_argument);
+  EXPECT_THROW(json::value_to<KycVerifyOutput>(json::parse(R"({"result":"PASS"})")),
+               std::invalid_argument);
+  // A hostile word is cut in the message.
+  try {
+    json::value_to<KycVerifyOutput>(json::parse(R"({"result":")" + std::string(500, 'x') + "\"}"));
+  } catch (const std::invalid_argument& e) {
+    EXPECT_LT(std::string(e.what()).size(), 60u);
+  }
+  // Absent: the defaults (a KYC verdict has none).
+  EXPECT_EQ(json::value_to<ActivationStatusOutput>(json::parse("{}")).status,
+            OrderStatus::submitted);
+  EXPECT_FALSE(json::value_to<KycVerifyOutput>(json::parse("{}")).result.has_value());
+}
+
 }  // namespace

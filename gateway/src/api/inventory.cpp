@@ -1,5 +1,6 @@
 // GET /v1/carriers, /v1/plans, /v1/numbers
 #include "api/support.hpp"
+#include "carriers/typed_call.hpp"
 #include "inventory/number_index.hpp"
 #include "inventory/vanity.hpp"
 
@@ -121,10 +122,9 @@ Awaitable list_plans(Ctx& c) {
   json::array plans;
   for (Carrier* carrier : targets) {
     if (!carrier->has(CGW_CAP_PLANS)) continue;
-    auto outcome = co_await carrier->run(op::kPlansList, "{}");
+    auto outcome = co_await call<PlansListOutput>(*carrier, op::kPlansList, json::object{});
     if (!outcome.ok()) co_return error_response(c, outcome.error());
-    auto list = json::value_to<PlansListOutput>(outcome.value());
-    for (const auto& p : list.plans)
+    for (const auto& p : outcome.value().plans)
       plans.push_back(json::object{{"carrier", carrier->config().id},
                                    {"plan_id", p.plan_id},
                                    {"name", p.name},

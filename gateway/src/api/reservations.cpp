@@ -2,6 +2,7 @@
 // the requests' parsing and validation; the verification itself is
 // orders/verifications.cpp.
 #include "api/support.hpp"
+#include "carriers/typed_call.hpp"
 #include "core/reservation_status.hpp"
 #include "orders/verifications.hpp"
 
@@ -104,16 +105,14 @@ void interrupt(Ctx& c, const std::string& id, const std::string& key) {
 // an unknown carrier answer interrupted: reserved at the carrier under the
 // same gateway reservation id, so a carrier that took the first attempt's
 // lock answers with that lock (adopted, same reservation).
-// A reply that does not decode throws (a 500): the lock may be taken.
+// A reply that does not decode is CARRIER_BAD_RESPONSE with its outcome
+// unknown: the lock may be taken.
 boost::asio::awaitable<Result<ReserveOutput>> reserve_at_carrier(Ctx& c, Carrier& carrier,
                                                                  const Reservation& held,
                                                                  const std::string& key) {
   try {
     ReserveInput in{held.msisdn, held.id, carrier.config().reservation_hold_seconds};
-    OperationResult outcome =
-        co_await carrier.run(op::kNumberReserve, json::serialize(json::value_from(in)));
-    if (!outcome) co_return outcome.error();
-    co_return json::value_to<ReserveOutput>(outcome.value());
+    co_return co_await call<ReserveOutput>(carrier, op::kNumberReserve, in);
   } catch (...) {
     interrupt(c, held.id, key);
     throw;

@@ -3,6 +3,7 @@
 #include <cgw/abi.h>
 #include <spdlog/spdlog.h>
 #include <cgw/types.hpp>
+#include "carriers/typed_call.hpp"
 
 namespace cgw::gw {
 
@@ -22,7 +23,7 @@ boost::asio::awaitable<std::optional<bool>> PlanCatalog::has_plan(Carrier& carri
   if (entry && now_ms - entry->fetched_at_ms < kMaxAgeMs &&
       (entry->plan_ids.count(plan_id) || now_ms - entry->fetched_at_ms < kRefreshOnMissMs))
     co_return entry->plan_ids.count(plan_id) > 0;
-  auto outcome = co_await carrier.run(op::kPlansList, "{}");
+  auto outcome = co_await call<PlansListOutput>(carrier, op::kPlansList, json::object{});
   if (!outcome.ok()) {
     spdlog::warn("carrier={} plan catalogue unavailable ({}); the carrier judges plan ids", id,
                  outcome.error().code);
@@ -30,12 +31,7 @@ boost::asio::awaitable<std::optional<bool>> PlanCatalog::has_plan(Carrier& carri
   }
   Entry fresh;
   fresh.fetched_at_ms = now_ms;
-  try {
-    for (const auto& p : json::value_to<PlansListOutput>(outcome.value()).plans)
-      fresh.plan_ids.insert(p.plan_id);
-  } catch (const std::exception&) {
-    co_return std::nullopt;  // a malformed result: the carrier judges
-  }
+  for (const auto& p : outcome.value().plans) fresh.plan_ids.insert(p.plan_id);
   const bool found = fresh.plan_ids.count(plan_id) > 0;
   {
     std::lock_guard lock(mu_);

@@ -1,7 +1,7 @@
 #include "inventory/sync.hpp"
 
+#include "carriers/typed_call.hpp"
 #include "core/background_tasks.hpp"
-#include "core/number_status.hpp"
 #include "inventory/vanity.hpp"
 
 #include <spdlog/spdlog.h>
@@ -68,18 +68,13 @@ asio::awaitable<void> on_worker(Inventory& inv, F f) {
 asio::awaitable<std::optional<InventorySyncOutput>> fetch(Carrier& carrier,
                                                           const InventorySyncInput& in) {
   const auto& id = carrier.config().id;
-  auto outcome = co_await carrier.run(op::kInventorySync, json::serialize(json::value_from(in)));
+  auto outcome = co_await call<InventorySyncOutput>(carrier, op::kInventorySync, in);
   if (!outcome.ok()) {
     spdlog::warn("sync carrier={} page failed: {} {}", id, outcome.error().code,
                  outcome.error().message);
     co_return std::nullopt;
   }
-  try {
-    co_return json::value_to<InventorySyncOutput>(outcome.value());
-  } catch (const std::exception& e) {
-    spdlog::warn("sync carrier={} page malformed: {}", id, e.what());
-    co_return std::nullopt;
-  }
+  co_return std::move(outcome.value());
 }
 
 void log_progress(const std::string& id, int64_t done, std::optional<int64_t> total,
@@ -198,7 +193,7 @@ class FullSyncPass {
     co_await on_worker(inv_, [this, &items, last] {
       for (const auto& it : items)
         build_.add(it.msisdn, it.province, it.city, it.host_network.value_or(""), it.price_fen,
-                   it.carrier_grade, false, it.status == carrier_number::kAvailable);
+                   it.carrier_grade, false, it.status == NumberState::available);
       batch_.insert(batch_.end(), std::make_move_iterator(items.begin()),
                     std::make_move_iterator(items.end()));
       if (batch_.size() >= kWriteBatchRows || last) {
@@ -265,8 +260,7 @@ asio::awaitable<SyncResult> incremental_sync(Inventory& inv, Carrier& carrier) {
       co_await on_worker(inv, [&] {
         svc.store.numbers->upsert_numbers(id, items, tags_of(items), state.generation);
         for (const auto& n : items)
-          if (!inv.index.set_carrier_available(id, n.msisdn,
-                                               n.status == carrier_number::kAvailable))
+          if (!inv.index.set_carrier_available(id, n.msisdn, n.status == NumberState::available))
             ++unknown;
       });
       in.since = page->change_cursor;

@@ -1,5 +1,6 @@
 #include "orders/activation_engine.hpp"
 
+#include "carriers/typed_call.hpp"
 #include "core/activation_status.hpp"
 #include "store/operations.hpp"
 
@@ -63,13 +64,20 @@ static std::optional<std::string> plugin_data_of(const ActivationStatusOutput& s
 
 StatusChange ActivationEngine::change_for(const ActivationStatusOutput& s,
                                           const std::string& cause) {
-  StatusChange c{s.status, cause, s.carrier_order_id, {}, {}, plugin_data_of(s)};
-  if (s.status == activation::kFailed) {
-    c.failure_code = code::kCarrierRejected;
-    c.failure_message = "the carrier refused the activation" +
-                        (s.reason.empty() ? std::string() : " (carrier reason " + s.reason + ")");
-  } else if (s.status != activation::kActivated && s.status != activation::kSubmitted) {
-    c.status.clear();
+  StatusChange c{{}, cause, s.carrier_order_id, {}, {}, plugin_data_of(s)};
+  switch (s.status) {
+    case OrderStatus::submitted:
+      c.status = activation::kSubmitted;
+      break;
+    case OrderStatus::activated:
+      c.status = activation::kActivated;
+      break;
+    case OrderStatus::failed:
+      c.status = activation::kFailed;
+      c.failure_code = code::kCarrierRejected;
+      c.failure_message = "the carrier refused the activation" +
+                          (s.reason.empty() ? std::string() : " (carrier reason " + s.reason + ")");
+      break;
   }
   return c;
 }
@@ -77,10 +85,6 @@ StatusChange ActivationEngine::change_for(const ActivationStatusOutput& s,
 bool ActivationEngine::apply_status(const std::string& id, const ActivationStatusOutput& s,
                                     const std::string& cause) {
   auto change = change_for(s, cause);
-  if (change.status.empty()) {
-    spdlog::warn("engine: activation={} ignored unknown carrier status '{}'", id, s.status);
-    return false;
-  }
   return advance_activation(svc_.store, id, change, svc_.now());
 }
 
@@ -155,10 +159,9 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
     svc_.store.activations->note_submit_attempt(id);
     if (!co_await svc_.store.db->durable())
       spdlog::critical("engine: activation={} submit attempt not flushed to disk", id);
-    auto outcome =
-        co_await carrier.run(op::kActivationSubmit, json::serialize(json::value_from(in)));
+    auto outcome = co_await call<ActivationStatusOutput>(carrier, op::kActivationSubmit, in);
     if (outcome.ok()) {
-      accepted(id, json::value_to<ActivationStatusOutput>(outcome.value()));
+      accepted(id, outcome.value());
       co_return true;
     }
     if (auto settled = settle_failure(id, outcome.error(), resubmission)) co_return *settled;
@@ -177,8 +180,7 @@ void ActivationEngine::accepted(const std::string& id, const ActivationStatusOut
   change.carrier_order_id = st.carrier_order_id;
   change.plugin_data = plugin_data_of(st);
   advance_activation(svc_.store, id, change, svc_.now());
-  if (st.status == activation::kActivated || st.status == activation::kFailed)
-    apply_status(id, st, "submit reply");
+  if (st.status != OrderStatus::submitted) apply_status(id, st, "submit reply");
   spdlog::info("engine: activation={} submitted carrier_order={}", id, st.carrier_order_id);
 }
 
@@ -251,12 +253,10 @@ asio::awaitable<void> ActivationEngine::poll(const std::string& id, Carrier& car
     const ActivationQueryInput in{.gateway_order_id = id,
                                   .carrier_order_id = a->carrier_order_id,
                                   .plugin_data = a->plugin_data};
-    auto outcome =
-        co_await carrier.run(op::kActivationQuery, json::serialize(json::value_from(in)));
+    auto outcome = co_await call<ActivationStatusOutput>(carrier, op::kActivationQuery, in);
     svc_.store.activations->schedule_poll(id, svc_.now() + interval);
     if (outcome.ok()) {
-      auto st = json::value_to<ActivationStatusOutput>(outcome.value());
-      apply_status(id, st, "status query");
+      apply_status(id, outcome.value(), "status query");
     } else if (outcome.error().code == code::kOrderNotFound && a->status == activation::kUnknown) {
       // The carrier has no such order: the lost submit never arrived. Send
       // it again with the same order id (the carrier deduplicates on it).

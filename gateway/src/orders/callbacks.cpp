@@ -1,5 +1,6 @@
 #include "orders/callbacks.hpp"
 
+#include "carriers/typed_call.hpp"
 #include "orders/activation_engine.hpp"
 #include "store/operations.hpp"
 
@@ -16,8 +17,8 @@ namespace {
 // Records one event and applies it to the activation it names, when that
 // activation is the carrier's; an event naming another carrier's (or no)
 // activation is recorded and applied to nothing.
-void apply_event(Services& svc, const std::string& carrier_id, const json::value& ev) {
-  auto e = json::value_to<CallbackEvent>(ev);
+void apply_event(Services& svc, const std::string& carrier_id, const CallbackEvent& e,
+                 const json::value& ev) {
   if (e.type != "activation.status" || e.event_id.empty()) return;
   auto act = svc.store.activations->by_id(e.gateway_order_id, false);
   std::string activation_id;
@@ -33,14 +34,13 @@ void apply_event(Services& svc, const std::string& carrier_id, const json::value
                                                           .reason = e.reason,
                                                           .plugin_data = std::nullopt},
                                    "callback " + e.event_id);
-  if (change.status.empty()) activation_id.clear();  // recorded, nothing to apply
   auto applied = apply_callback_event(svc.store, carrier_id, e.event_id, json::serialize(ev),
                                       activation_id, change, svc.now());
   if (applied.id_reused)
     spdlog::warn("callback carrier={} event={} reuses an event id with a different event",
                  carrier_id, e.event_id);
   spdlog::info("callback carrier={} event={} status={} duplicate={} advanced={}", carrier_id,
-               e.event_id, e.status, !applied.fresh, applied.advanced);
+               e.event_id, wire_name(e.status), !applied.fresh, applied.advanced);
 }
 
 }  // namespace
@@ -61,7 +61,18 @@ Result<CallbackAck> receive_callback(Services& svc, const std::string& carrier_i
   auto events = json::parse(cb.events_json, ec);
   if (ec || !events.is_array())
     return make_error(code::kPluginError, "the plugin returned malformed events");
-  for (const auto& ev : events.as_array()) apply_event(svc, carrier_id, ev);
+  // Every event is decoded before any is applied: an event this gateway
+  // cannot read (a status outside the SDK's enum) refuses the whole
+  // callback, so the carrier sends it again rather than half of it being
+  // lost. Events are deduplicated by id, so a resent batch applies once.
+  std::vector<CallbackEvent> decoded;
+  for (const auto& ev : events.as_array()) {
+    auto e = decode_answer<CallbackEvent>(carrier_id, "callback event", ev);
+    if (!e) return e.error();
+    decoded.push_back(std::move(e.value()));
+  }
+  for (size_t i = 0; i < decoded.size(); ++i)
+    apply_event(svc, carrier_id, decoded[i], events.as_array()[i]);
   return CallbackAck{cb.ack_status,
                      cb.ack_content_type.empty() ? "text/plain" : cb.ack_content_type,
                      std::move(cb.ack_body)};

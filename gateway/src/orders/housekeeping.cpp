@@ -1,5 +1,6 @@
 #include "orders/housekeeping.hpp"
 
+#include "carriers/typed_call.hpp"
 #include "core/reservation_status.hpp"
 #include "store/operations.hpp"
 
@@ -60,10 +61,9 @@ asio::awaitable<void> release_one(Services& svc, const Reservation& r) {
     // finds its lock at a carrier that deduplicates on it (or takes a fresh
     // one, released just the same).
     ReserveInput in{r.msisdn, r.id, carrier->config().reservation_hold_seconds};
-    auto found = co_await carrier->run(op::kNumberReserve, json::serialize(json::value_from(in)));
+    auto found = co_await call<ReserveOutput>(*carrier, op::kNumberReserve, in);
     if (found.ok()) {
-      auto out = json::value_to<ReserveOutput>(found.value());
-      lock = out.carrier_reservation_id;
+      lock = found.value().carrier_reservation_id;
       if (lock.empty()) co_return again(std::string(code::kCarrierBadResponse) + ": no lock id");
       svc.store.reservations->note_carrier_lock(r.id, lock);
     } else if (found.error().code == code::kNumberUnavailable && !found.error().outcome_unknown) {

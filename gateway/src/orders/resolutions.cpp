@@ -1,5 +1,6 @@
 #include "orders/resolutions.hpp"
 
+#include "carriers/typed_call.hpp"
 #include "core/activation_status.hpp"
 #include "orders/activation_engine.hpp"
 #include "store/operations.hpp"
@@ -61,21 +62,18 @@ boost::asio::awaitable<Result<StatusChange>> carrier_change(Services& svc, const
   ActivationQueryInput query;
   query.carrier_order_id = order_id;
   query.plugin_data = a.plugin_data;
-  const std::string input = json::serialize(json::value_from(query));
-  auto outcome = co_await carrier->run(op::kActivationQuery, input);
+  auto outcome = co_await call<ActivationStatusOutput>(*carrier, op::kActivationQuery, query);
   if (!outcome.ok()) {
     if (outcome.error().code == code::kOrderNotFound)
       co_return make_error(code::kOrderNotFound, "the carrier has no order " + order_id);
     co_return outcome.error();
   }
-  auto answer = json::value_to<ActivationStatusOutput>(outcome.value());
+  const ActivationStatusOutput& answer = outcome.value();
   if (!answer.carrier_order_id.empty() && answer.carrier_order_id != order_id)
     co_return make_error(code::kCarrierBadResponse, "the carrier answered about another order");
-  StatusChange change =
-      ActivationEngine::change_for(answer, std::string(kResolveCause) + ": carrier order " +
-                                               order_id + " is " + answer.status + reason_note);
-  if (change.status.empty())
-    co_return make_error(code::kCarrierBadResponse, "the carrier reported an unknown order status");
+  StatusChange change = ActivationEngine::change_for(
+      answer, std::string(kResolveCause) + ": carrier order " + order_id + " is " +
+                  std::string(wire_name(answer.status)) + reason_note);
   change.carrier_order_id = order_id;
   co_return change;
 }

@@ -1,7 +1,6 @@
 #include "orders/verifications.hpp"
 
-#include "core/verification_status.hpp"
-
+#include "carriers/typed_call.hpp"
 #include "cgw/common/id_number.hpp"
 
 #include <spdlog/spdlog.h>
@@ -15,13 +14,13 @@ namespace json = boost::json;
 std::optional<KycVerifyOutput> local_verdict(KycVerifyInput& in, int64_t now_ms) {
   const id::Date today = id::beijing_date(now_ms);
   auto check = id::check_id_number(in.id_number, today);
-  if (!check.ok()) return KycVerifyOutput{verification::kRejected, {code::kIdInvalid}, {}};
+  if (!check.ok()) return KycVerifyOutput{KycResult::rejected, {code::kIdInvalid}, {}};
   in.id_number = check.normalized;
   // The birth date is in the number: an applicant under 16 cannot open a
   // line online with any carrier, so the (paid) carrier call is saved. A
   // carrier with a higher minimum still refuses on its own check.
   if (id::age_on(check.birth, today) < id::kMinimumApplicantAge)
-    return KycVerifyOutput{verification::kRejected, {code::kUnderage}, {}};
+    return KycVerifyOutput{KycResult::rejected, {code::kUnderage}, {}};
   return std::nullopt;
 }
 
@@ -29,15 +28,12 @@ namespace {
 
 boost::asio::awaitable<Result<KycVerifyOutput>> carrier_verdict(Carrier& carrier,
                                                                 const KycVerifyInput& in) {
-  const std::string input = json::serialize(json::value_from(in));
-  auto outcome = co_await carrier.run(op::kKycVerify, input);
+  auto outcome = co_await call<KycVerifyOutput>(carrier, op::kKycVerify, in);
   if (!outcome.ok()) co_return outcome.error();
-  auto out = json::value_to<KycVerifyOutput>(outcome.value());
-  if (out.result != verification::kPassed && out.result != verification::kRejected &&
-      out.result != verification::kReview)
-    co_return make_error(code::kPluginError, "the plugin returned an unknown KYC result");
-  if (out.result == verification::kReview && out.reasons.empty())
-    out.reasons = {code::kManualReview};
+  KycVerifyOutput out = std::move(outcome.value());
+  if (!out.result)
+    co_return undecodable_answer(carrier.config().id, op::kKycVerify, "field 'result' is missing");
+  if (*out.result == KycResult::review && out.reasons.empty()) out.reasons = {code::kManualReview};
   co_return out;
 }
 

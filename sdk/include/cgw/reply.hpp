@@ -12,12 +12,14 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -154,10 +156,12 @@ inline std::optional<Error> map_code(std::span<const CodeRule> table, std::strin
                r->outcome_unknown};
 }
 
-// A code -> name table (KYC reasons, order states, ...).
+// A carrier code -> value table: KYC reason names, or the SDK's enums
+// (`std::pair<std::string_view, OrderStatus> kOrderStates[]`).
 using NameRule = std::pair<std::string_view, std::string_view>;
-inline std::optional<std::string_view> lookup(std::span<const NameRule> table,
-                                              std::string_view key) {
+template <class Table>
+auto lookup(const Table& table, std::string_view key)
+    -> std::optional<std::remove_cvref_t<decltype(std::begin(table)->second)>> {
   for (const auto& [k, v] : table)
     if (k == key) return v;
   return std::nullopt;

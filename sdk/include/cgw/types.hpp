@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cgw {
@@ -68,6 +70,58 @@ T tag_invoke(json::value_to_tag<T>, const json::value& jv) {
   return x;
 }
 
+// The normalized states and verdicts, as enums whose wire names are the
+// enumerator names (Boost.Describe). They grow only at the end. A string
+// outside an enum fails the conversion (std::invalid_argument), which the
+// dispatcher turns into CARRIER_BAD_RESPONSE in a plugin and the gateway
+// into CARRIER_BAD_RESPONSE when a plugin's answer carries it.
+
+// A number's state at the carrier.
+enum class NumberState { available, reserved, sold };
+BOOST_DESCRIBE_ENUM(NumberState, available, reserved, sold)
+
+// A real-name (KYC) verdict; review: a person at the carrier decides later.
+enum class KycResult { passed, rejected, review };
+BOOST_DESCRIBE_ENUM(KycResult, passed, rejected, review)
+
+// A carrier order's status: submitted is not final, activated and failed are.
+enum class OrderStatus { submitted, activated, failed };
+BOOST_DESCRIBE_ENUM(OrderStatus, submitted, activated, failed)
+
+// The wire name of an enumerator ("" for a value outside the enum).
+template <class E, std::enable_if_t<boost::describe::has_describe_enumerators<E>::value, int> = 0>
+std::string_view wire_name(E e) {
+  std::string_view name;
+  boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto d) {
+    if (d.value == e) name = d.name;
+  });
+  return name;
+}
+
+// The enumerator a wire name names; nullopt for any other string.
+template <class E, std::enable_if_t<boost::describe::has_describe_enumerators<E>::value, int> = 0>
+std::optional<E> from_wire_name(std::string_view name) {
+  std::optional<E> found;
+  boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto d) {
+    if (name == d.name) found = d.value;
+  });
+  return found;
+}
+
+template <class E, std::enable_if_t<boost::describe::has_describe_enumerators<E>::value, int> = 0>
+void tag_invoke(json::value_from_tag, json::value& jv, E e) {
+  jv = wire_name(e);
+}
+template <class E, std::enable_if_t<boost::describe::has_describe_enumerators<E>::value, int> = 0>
+E tag_invoke(json::value_to_tag<E>, const json::value& jv) {
+  if (!jv.is_string()) throw std::invalid_argument("a status or result is not a string");
+  const std::string_view s = jv.get_string();
+  if (auto e = from_wire_name<E>(s)) return *e;
+  // The value is a carrier's status word, never personal data; cut to
+  // keep a hostile answer out of the logs.
+  throw std::invalid_argument("unknown value '" + std::string(s.substr(0, 32)) + "'");
+}
+
 struct Plan {
   std::string plan_id;
   std::string name;
@@ -94,7 +148,7 @@ struct NumberItem {
   std::string province;
   std::string city;
   int64_t price_fen = 0;
-  std::string status = "available";  // available | reserved | sold
+  NumberState status = NumberState::available;
   std::optional<int64_t> carrier_grade;
   // The network the line runs on: mobile | unicom | telecom. MVNOs name
   // their host per number; absent means the carrier's own network.
@@ -140,7 +194,9 @@ struct KycVerifyInput {
 };
 
 struct KycVerifyOutput {
-  std::string result;  // passed | rejected | review
+  // Absent in an answer: the gateway takes it as CARRIER_BAD_RESPONSE (no
+  // verdict is safe to assume).
+  std::optional<KycResult> result;
   std::vector<std::string> reasons;
   std::string carrier_ref;
 };
@@ -162,10 +218,9 @@ struct ActivationSubmitInput {
 };
 
 // Carrier-side order status, normalized.
-// submitted: accepted, not final; activated / failed: final.
 struct ActivationStatusOutput {
   std::string carrier_order_id;
-  std::string status;
+  OrderStatus status = OrderStatus::submitted;
   std::string reason;  // failure code when failed
   // Opaque per-order data (at most kMaxPluginDataBytes) the gateway stores
   // durably with the order and hands back in every later operation for it
@@ -189,7 +244,7 @@ struct CallbackEvent {
   std::string event_id;
   std::string carrier_order_id;
   std::string gateway_order_id;
-  std::string status;  // submitted | activated | failed
+  OrderStatus status = OrderStatus::submitted;
   std::string reason;
   int64_t occurred_at_ms = 0;
 };

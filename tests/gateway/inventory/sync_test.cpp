@@ -62,7 +62,7 @@ TEST_F(InventorySyncTest, AnIncrementalSyncFollowsANumberLockedAtTheCarrier) {
   ASSERT_TRUE(listed);
   std::string msisdn;
   for (const auto& n : json::value_to<cgw::InventorySyncOutput>(listed.value()).items)
-    if (n.status == "available") {
+    if (n.status == cgw::NumberState::available) {
       msisdn = n.msisdn;
       break;
     }

@@ -42,7 +42,7 @@ class ActivationEngineTest : public ::testing::Test {
       EXPECT_TRUE(listed) << listed.error().code << " " << listed.error().message;
       if (listed)
         for (const auto& n : json::value_to<cgw::InventorySyncOutput>(listed.value()).items)
-          if (n.status == "available" && !used_.count(n.msisdn)) {
+          if (n.status == cgw::NumberState::available && !used_.count(n.msisdn)) {
             msisdn = n.msisdn;
             break;
           }
@@ -60,7 +60,7 @@ class ActivationEngineTest : public ::testing::Test {
     const auto lock = json::value_to<cgw::ReserveOutput>(locked.value());
     hold_reservation(svc.store, begun->id, lock.carrier_reservation_id, now + 600'000, now);
     auto v = svc.store.verifications->save("t1", "mobile", {"张三", "11010519491231002X", {}},
-                                           {"passed", {}, "V-" + key}, now);
+                                           {cgw::KycResult::passed, {}, "V-" + key}, now);
     NewActivation a;
     a.tenant = "t1";
     a.idempotency_key = key;

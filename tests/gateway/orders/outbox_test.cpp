@@ -35,8 +35,9 @@ class OutboxTest : public ::testing::Test {
     auto r = store_->begin_reservation(tenant, "mobile", msisdn, 1000);
     EXPECT_TRUE(r);
     store_->hold_reservation(r->id, "L-" + msisdn, 1'000'000, 1000);
-    auto v = store_->save_verification(tenant, "mobile", {"张三", "11010519491231002X", {}},
-                                       cgw::KycVerifyOutput{"passed", {}, "V1"}, 1000);
+    auto v =
+        store_->save_verification(tenant, "mobile", {"张三", "11010519491231002X", {}},
+                                  cgw::KycVerifyOutput{cgw::KycResult::passed, {}, "V1"}, 1000);
     NewActivation a;
     a.tenant = tenant;
     a.idempotency_key = "key-" + msisdn;

@@ -78,7 +78,7 @@ TEST_F(ReleaseQueueTest, SchemaHasTheReleaseQueue) {
 
 TEST_F(ReleaseQueueTest, FailedActivationReleasesTheCarrierLockFirst) {
   const std::string id = held("13800070001", "k1", 1'000'000, 1'000'000);
-  cgw::KycVerifyOutput out{"passed", {}, "V1"};
+  cgw::KycVerifyOutput out{cgw::KycResult::passed, {}, "V1"};
   auto v = store_->save_verification("t1", "mobile", {"张三", "11010519491231002X", {}}, out, 1000);
   NewActivation a;
   a.tenant = "t1";
@@ -212,7 +212,7 @@ TEST_F(ReleaseQueueTest, AHoldPastItsExpiryShowsExpiredAndItsLongerCarrierLockIs
   EXPECT_EQ(status(id, 6000), rs::kExpired);
   EXPECT_FALSE(claimable("13800070007", 6000));  // the carrier still has it
   // Refused as expired, not as "releasing", before anything is sent.
-  cgw::KycVerifyOutput out{"passed", {}, "V1"};
+  cgw::KycVerifyOutput out{cgw::KycResult::passed, {}, "V1"};
   auto v = store_->save_verification("t1", "mobile", {"张三", "11010519491231002X", {}}, out, 1000);
   NewActivation a;
   a.tenant = "t1";

@@ -63,7 +63,7 @@ class PiiRotation : public ::testing::Test {
     auto r = store_->begin_reservation("t1", "mobile", msisdn, 1000);
     EXPECT_TRUE(r);
     store_->hold_reservation(r->id, "L1", 1'000'000, 1000);
-    cgw::KycVerifyOutput out{"passed", {}, "V1"};
+    cgw::KycVerifyOutput out{cgw::KycResult::passed, {}, "V1"};
     auto v = store_->save_verification("t1", "mobile", {"张三", id_number, {}}, out, 1000);
     NewActivation a;
     a.tenant = "t1";

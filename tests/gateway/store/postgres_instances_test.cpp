@@ -82,7 +82,7 @@ TEST_P(PostgresInstancesTest, OneReservationActivatedFromTwoInstancesOnce) {
   ASSERT_TRUE(r);
   store_->hold_reservation(r->id, "L1", 1'000'000, 1000);
   auto v = store_->save_verification("t1", "mobile", {"张三", "11010519491231002X", {}},
-                                     {"passed", {}, "V1"}, 1000);
+                                     {cgw::KycResult::passed, {}, "V1"}, 1000);
   std::atomic<int> created{0}, refused{0};
   auto activate = [&](StoreHarness& s, const std::string& key) {
     NewActivation a;
@@ -116,7 +116,7 @@ TEST_P(PostgresInstancesTest, TwoInstancesLeaseDisjointWebhookEvents) {
     ASSERT_TRUE(r);
     store_->hold_reservation(r->id, "L", 1'000'000, 1000);
     auto v = store_->save_verification("t1", "mobile", {"张三", "11010519491231002X", {}},
-                                       {"passed", {}, "V1"}, 1000);
+                                       {cgw::KycResult::passed, {}, "V1"}, 1000);
     NewActivation a;
     a.tenant = "t1";
     a.idempotency_key = "k" + std::to_string(i);

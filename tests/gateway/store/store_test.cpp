@@ -17,7 +17,7 @@ class StoreTest : public BackendStoreTest {
     auto r = store_->begin_reservation("t1", "mobile", msisdn, 1000);
     EXPECT_TRUE(r);
     store_->hold_reservation(r->id, "L1", 1'000'000, 1000);
-    cgw::KycVerifyOutput out{"passed", {}, "V1"};
+    cgw::KycVerifyOutput out{cgw::KycResult::passed, {}, "V1"};
     auto v =
         store_->save_verification("t1", "mobile", {"张三", "11010519491231002X", {}}, out, 1000);
     return {r->id, v.id};
@@ -111,7 +111,7 @@ TEST_P(StoreTest, ActivationNeedsHeldReservationAndPassedVerification) {
   EXPECT_EQ(r.error().code, "RESERVATION_NOT_FOUND");
   r = store_->create_activation(request(res, "kyc_missing", "k2"), 2000);
   EXPECT_EQ(r.error().code, "VERIFICATION_NOT_FOUND");
-  cgw::KycVerifyOutput rejected{"rejected", {"ID_NAME_MISMATCH"}, ""};
+  cgw::KycVerifyOutput rejected{cgw::KycResult::rejected, {"ID_NAME_MISMATCH"}, ""};
   auto v2 =
       store_->save_verification("t1", "mobile", {"李四", "11010519491231002X", {}}, rejected, 1);
   r = store_->create_activation(request(res, v2.id, "k3"), 2000);
@@ -204,7 +204,8 @@ TEST_P(StoreTest, ReusedCallbackEventIdWithAnotherEventIsApplied) {
 }
 
 TEST_P(StoreTest, JanitorExpiresHoldsAndPrunesKeys) {
-  std::vector<cgw::NumberItem> page{{"13800000020", "广东", "广州", 100, "available", {}, {}}};
+  std::vector<cgw::NumberItem> page{
+      {"13800000020", "广东", "广州", 100, cgw::NumberState::available, {}, {}}};
   store_->upsert_numbers("mobile", page, 1);
   NumberIndex index;
   store_->attach_index(&index);
@@ -238,8 +239,9 @@ TEST_P(StoreTest, SyncHidesHeldAndDropsVanished) {
   auto rebuild = [&] {
     index.install(store_->load_numbers("mobile", index.begin_build("mobile")));
   };
-  std::vector<cgw::NumberItem> page{{"13800000010", "广东", "广州", 100, "available", {}, {}},
-                                    {"13800000011", "广东", "深圳", 100, "available", {}, {}}};
+  std::vector<cgw::NumberItem> page{
+      {"13800000010", "广东", "广州", 100, cgw::NumberState::available, {}, {}},
+      {"13800000011", "广东", "深圳", 100, cgw::NumberState::available, {}, {}}};
   store_->upsert_numbers("mobile", page, 1);
   store_->finish_sync("mobile", 1, 10, "seq-1");
   rebuild();
@@ -269,7 +271,8 @@ TEST_P(StoreTest, SyncHidesHeldAndDropsVanished) {
 TEST_P(StoreTest, FailedSecondClaimKeepsTheNumberHidden) {
   NumberIndex index;
   store_->attach_index(&index);
-  store_->upsert_numbers("mobile", {{"13800000010", "广东", "广州", 100, "available", {}, {}}}, 1);
+  store_->upsert_numbers(
+      "mobile", {{"13800000010", "广东", "广州", 100, cgw::NumberState::available, {}, {}}}, 1);
   store_->finish_sync("mobile", 1, 10);
   index.install(store_->load_numbers("mobile", index.begin_build("mobile")));
   ASSERT_TRUE(store_->begin_reservation("t1", "mobile", "13800000010", 20));
@@ -417,8 +420,13 @@ TEST_P(SqliteStoreTest, ClaimingANumberDoesNotScanPastReservations) {
 TEST_P(SqliteStoreTest, WalIsCheckpointedInTheBackground) {
   std::vector<cgw::NumberItem> page;
   for (int i = 0; i < 20'000; ++i)
-    page.push_back(
-        {"135000" + std::to_string(10'000 + i), "广东", "广州", 100, "available", {}, {}});
+    page.push_back({"135000" + std::to_string(10'000 + i),
+                    "广东",
+                    "广州",
+                    100,
+                    cgw::NumberState::available,
+                    {},
+                    {}});
   for (int gen = 1; gen <= 12; ++gen) store_->upsert_numbers("mobile", page, gen);
   for (int i = 0; i < 200 && store_->wal_checkpoints() == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

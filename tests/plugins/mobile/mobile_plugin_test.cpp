@@ -139,11 +139,11 @@ TEST(MobileOperations, InventorySyncMapsStateAndLevel) {
       "nextCursor":"c2","hasMore":true})"))));
   const auto out = json::value_to<cgw::InventorySyncOutput>(r);
   ASSERT_EQ(out.items.size(), 3u);
-  EXPECT_EQ(out.items[0].status, "available");
+  EXPECT_EQ(out.items[0].status, cgw::NumberState::available);
   EXPECT_EQ(out.items[0].carrier_grade, 3);
-  EXPECT_EQ(out.items[1].status, "reserved");
+  EXPECT_EQ(out.items[1].status, cgw::NumberState::reserved);
   EXPECT_EQ(out.items[1].price_fen, 500);
-  EXPECT_EQ(out.items[2].status, "sold");
+  EXPECT_EQ(out.items[2].status, cgw::NumberState::sold);
   EXPECT_FALSE(out.items[2].carrier_grade.has_value());
   EXPECT_EQ(out.next_cursor, "c2");
   EXPECT_TRUE(out.has_more);
@@ -179,8 +179,8 @@ TEST(MobileOperations, InventoryChangeFeed) {
           {"number":"13800000002","province":"BJ","city":"Beijing","price":0,"level":0,"state":"idle"}],
           "nextCursor":"","hasMore":true,"changeSeq":57,"total":1000000})")))));
   ASSERT_EQ(out.items.size(), 2u);
-  EXPECT_EQ(out.items[0].status, "sold");
-  EXPECT_EQ(out.items[1].status, "available");
+  EXPECT_EQ(out.items[0].status, cgw::NumberState::sold);
+  EXPECT_EQ(out.items[1].status, cgw::NumberState::available);
   EXPECT_TRUE(out.has_more);
   EXPECT_EQ(out.change_cursor, "57");
   EXPECT_EQ(out.next_cursor, "") << "the feed goes on from change_cursor";

@@ -194,7 +194,7 @@ TEST(MvnoOperations, InventoryChangeFeed) {
                                   {"changeCursor", "cs1.57"},
                                   {"total", 1000000}}))));
   ASSERT_EQ(out.items.size(), 1u);
-  EXPECT_EQ(out.items[0].status, "sold");
+  EXPECT_EQ(out.items[0].status, cgw::NumberState::sold);
   EXPECT_TRUE(out.has_more);
   EXPECT_EQ(out.change_cursor, "cs1.57");
   EXPECT_EQ(out.next_cursor, "");

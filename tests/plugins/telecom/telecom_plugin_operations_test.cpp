@@ -28,9 +28,9 @@ TEST(TelecomOperations, InventoryPagingClampsAndMaps) {
   EXPECT_FALSE(req.child("ChangedSince"));
   const auto out = json::value_to<cgw::InventorySyncOutput>(r.result);
   ASSERT_EQ(out.items.size(), 2u);
-  EXPECT_EQ(out.items[0].status, "available");
+  EXPECT_EQ(out.items[0].status, cgw::NumberState::available);
   EXPECT_EQ(out.items[0].carrier_grade, 3);
-  EXPECT_EQ(out.items[1].status, "sold");
+  EXPECT_EQ(out.items[1].status, cgw::NumberState::sold);
   EXPECT_FALSE(out.items[1].carrier_grade.has_value());
   EXPECT_EQ(out.next_cursor, "P13300000011");
   EXPECT_TRUE(out.has_more);
@@ -63,7 +63,7 @@ TEST(TelecomOperations, InventoryChangeFeed) {
   EXPECT_FALSE(req.child("Cursor")) << "the feed has no cursor";
   const auto out = json::value_to<cgw::InventorySyncOutput>(r.result);
   ASSERT_EQ(out.items.size(), 1u);
-  EXPECT_EQ(out.items[0].status, "sold");
+  EXPECT_EQ(out.items[0].status, cgw::NumberState::sold);
   EXPECT_TRUE(out.has_more);
   EXPECT_EQ(out.change_cursor, "57");
   EXPECT_EQ(out.next_cursor, "");

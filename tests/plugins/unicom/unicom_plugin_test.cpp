@@ -157,11 +157,11 @@ TEST(UnicomOperations, InventoryPagesByNumberAndCarriesPageSizeInCursor) {
   const auto out =
       json::value_to<cgw::InventorySyncOutput>(Unicom::result_of(*u.resume(*s, page(12500))));
   ASSERT_EQ(out.items.size(), 3u);
-  EXPECT_EQ(out.items[0].status, "available");
+  EXPECT_EQ(out.items[0].status, cgw::NumberState::available);
   EXPECT_EQ(out.items[0].carrier_grade, 3);
-  EXPECT_EQ(out.items[1].status, "reserved");
+  EXPECT_EQ(out.items[1].status, cgw::NumberState::reserved);
   EXPECT_EQ(out.items[1].price_fen, 500);
-  EXPECT_EQ(out.items[2].status, "sold");
+  EXPECT_EQ(out.items[2].status, cgw::NumberState::sold);
   EXPECT_FALSE(out.items[2].carrier_grade.has_value());
   EXPECT_TRUE(out.has_more);
   EXPECT_TRUE(out.next_cursor.starts_with("p1.")) << "the SDK's opaque page cursor";
@@ -224,7 +224,7 @@ TEST(UnicomOperations, InventoryChangeFeed) {
           "numbers":[{"number":"18600000001","province":"北京","city":"北京","price":0,"level":0,
                       "state":"SOLD"}]})")))));
   ASSERT_EQ(out.items.size(), 1u);
-  EXPECT_EQ(out.items[0].status, "sold");
+  EXPECT_EQ(out.items[0].status, cgw::NumberState::sold);
   EXPECT_TRUE(out.has_more);
   EXPECT_EQ(out.change_cursor, "57");
   EXPECT_EQ(out.next_cursor, "");

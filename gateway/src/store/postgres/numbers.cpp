@@ -28,8 +28,8 @@ void PgNumbers::upsert_numbers(const std::string& carrier, const std::vector<Num
     const auto& n = items[i];
     c.exec(sql, {p(carrier), p(n.msisdn), p(n.province), p(n.city), p(n.price_fen),
                  n.carrier_grade ? p(*n.carrier_grade) : std::nullopt,
-                 p(static_cast<int64_t>(i < tag_bits.size() ? tag_bits[i] : 0)), p(n.status),
-                 p(generation), opt(n.host_network)});
+                 p(static_cast<int64_t>(i < tag_bits.size() ? tag_bits[i] : 0)),
+                 p(std::string(wire_name(n.status))), p(generation), opt(n.host_network)});
   }
   tx->commit();
 }

@@ -25,7 +25,7 @@ void SqliteNumbers::upsert_numbers(const std::string& carrier, const std::vector
     else
       s.bind_null(6);
     s.bind(7, static_cast<int64_t>(i < tag_bits.size() ? tag_bits[i] : 0));
-    s.bind(8, n.status).bind(9, generation);
+    s.bind(8, std::string(wire_name(n.status))).bind(9, generation);
     s.bind_opt(10, n.host_network);
     s.run();
     s.reset();

@@ -17,7 +17,8 @@ Verification SqliteVerifications::save(const std::string& tenant, const std::str
   v.id = "kyc_" + crypto::random_hex(12);
   v.tenant = tenant;
   v.carrier = carrier;
-  v.result = out.result;
+  // Set: the caller refuses an answer without a verdict.
+  v.result = std::string(wire_name(out.result.value_or(KycResult::review)));
   v.reasons = out.reasons;
   v.id_number_masked = id::mask_id_number(in.id_number);
   v.name_masked = id::mask_name(in.name);
