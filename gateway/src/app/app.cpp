@@ -4,6 +4,7 @@
 #include "app/commands.hpp"
 #include "carriers/carrier.hpp"
 #include "carriers/services.hpp"
+#include "inventory/change_feed.hpp"
 #include "inventory/sync.hpp"
 #include "orders/activation_engine.hpp"
 #include "orders/housekeeping.hpp"
@@ -243,6 +244,9 @@ bool App::start_serving() {
   // Search serves the stored inventory from the first request on; the sync
   // loops refresh it.
   svc_->store.numbers->set_hold_observer(&inventory_->index);
+  // On a shared store, the feed of other instances' holds is positioned
+  // before the index reads the store: no hold falls between the two.
+  if (svc_->store.hold_feed) feed_positioned_ = position_change_feed(*svc_->store.hold_feed);
   for (const auto& [id, carrier] : svc_->carriers) {
     if (stop_requested()) return false;
     rebuild_number_index(*inventory_, id);
@@ -283,6 +287,9 @@ void App::start_background() {
     tasks_.spawn("inventory sync " + id, inventory_sync_loop(*inventory_, *carrier, first));
   }
   tasks_.spawn("housekeeping", housekeeping_loop(*svc_));
+  if (svc_->store.hold_feed)
+    tasks_.spawn("change feed",
+                 change_feed_loop(*inventory_, *svc_->store.hold_feed, feed_positioned_));
   svc_->ready = true;
   spdlog::info("cgw-gateway listening on {} with {} carriers, store {}", base_url_,
                svc_->carriers.size(), store_description(svc_->config));
@@ -355,6 +362,7 @@ void App::wait_stopped() {
 void App::stop_background_work() {
   svc_->stopping = true;
   inventory_->sync_worker.join();
+  inventory_->feed_worker.join();
   if (svc_->store.db) svc_->store.db->stop_group_commit();
   ioc_.shutdown();
 }

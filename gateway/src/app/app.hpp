@@ -97,6 +97,7 @@ class App {
   std::unique_ptr<net::HttpServer> server_;
   std::string base_url_;
   int exit_code_ = 0;
+  bool feed_positioned_ = false;  // the change feed, before the first index build
   std::chrono::steady_clock::time_point deadline_;
   int stop_signal_ = 0;  // set on an I/O thread, read after they are joined
   std::unique_ptr<boost::asio::steady_timer> stop_timer_;

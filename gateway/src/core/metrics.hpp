@@ -54,8 +54,23 @@ struct CarrierGauges {
   std::optional<int64_t> available;          // numbers the search index can return
 };
 
+// The change feed follower's state (inventory/change_feed.hpp), written by
+// the follower, read at scrape time. Rendered only once a follower runs
+// (a store shared by several instances).
+struct ChangeFeedStats {
+  std::atomic<bool> running{false};
+  std::atomic<int64_t> position{0};  // the highest seq read
+  std::atomic<int64_t> head{0};      // the highest seq committed, at the last read
+  // Steady-clock ms of the last read that reached the head: everything
+  // committed before it is in the index.
+  std::atomic<int64_t> caught_up_at_ms{0};
+  std::atomic<uint64_t> applied{0}, rebuilds{0}, errors{0};
+};
+
 class Metrics {
  public:
+  ChangeFeedStats change_feed;  // written by the follower
+
   // Route classes: the label of the request metrics.
   enum Route : uint8_t {
     kHealth,
@@ -94,6 +109,7 @@ class Metrics {
 
  private:
   void render_requests(PromText& t) const;
+  void render_change_feed(PromText& t) const;
   void render_inventory(PromText& t, const std::vector<CarrierGauges>& carriers) const;
   void render_activations(PromText& t, const std::vector<CarrierGauges>& carriers,
                           int64_t open_activations,
