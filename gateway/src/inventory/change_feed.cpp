@@ -1,5 +1,6 @@
 #include "inventory/change_feed.hpp"
 
+#include "core/background_tasks.hpp"
 #include "inventory/sync.hpp"
 #include "store/database.hpp"
 
@@ -116,9 +117,11 @@ asio::awaitable<void> change_feed_loop(Inventory& inv, HoldFeed& feed, bool posi
       co_await on_feed_worker(inv, pass);
       if (failing) spdlog::info("change feed: reading again");
       failing = false;
-    } catch (const StoreError& e) {
-      // The database is unreachable: the position and the gaps are kept,
-      // the next read goes on from there. Logged once per outage.
+    } catch (const std::exception& e) {
+      if (is_cancellation(e)) throw;
+      // The database is unreachable (a StoreError), or a rebuild failed:
+      // the position and the gaps are kept, the next read goes on from
+      // there. Logged once per outage.
       stats.errors.fetch_add(1, std::memory_order_relaxed);
       if (!failing) spdlog::warn("change feed: read failed: {}", e.what());
       failing = true;
