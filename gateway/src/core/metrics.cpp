@@ -164,6 +164,7 @@ std::string Metrics::render(const std::vector<CarrierGauges>& carriers,
   render_requests(t);
   render_inventory(t, carriers);
   if (open_activations) render_activations(t, carriers, *open_activations, unknown_activations);
+  render_fleet(t);
   return t.take();
 }
 

@@ -7,6 +7,7 @@
 #include "store/activation_repository.hpp"
 #include "store/callback_repository.hpp"
 #include "store/database.hpp"
+#include "store/fleet_repository.hpp"
 #include "store/idempotency_repository.hpp"
 #include "store/number_repository.hpp"
 #include "store/outbox_repository.hpp"
@@ -29,6 +30,7 @@ struct Repositories {
   std::unique_ptr<CallbackRepository> callbacks;
   std::unique_ptr<OutboxRepository> outbox;
   std::unique_ptr<PiiKeyRepository> pii_keys;
+  std::unique_ptr<FleetRepository> fleet;  // instances and leases
 };
 
 }  // namespace cgw::gw

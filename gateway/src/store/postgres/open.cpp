@@ -44,6 +44,7 @@ Result<Repositories> open_postgres_store(const std::string& dsn,
   r.callbacks = std::make_unique<pg::PgCallbacks>(db);
   r.outbox = std::make_unique<pg::PgOutbox>(db);
   r.pii_keys = std::make_unique<pg::PgPiiKeys>(db, cipher);
+  r.fleet = std::make_unique<pg::PgFleet>(db);
   r.db = std::move(owner);
   return r;
 }
