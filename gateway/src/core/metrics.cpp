@@ -165,6 +165,7 @@ std::string Metrics::render(const std::vector<CarrierGauges>& carriers,
   render_inventory(t, carriers);
   if (open_activations) render_activations(t, carriers, *open_activations, unknown_activations);
   if (change_feed.running.load(std::memory_order_relaxed)) render_change_feed(t);
+  render_fleet(t);
   return t.take();
 }
 

@@ -7,6 +7,7 @@
 #include "store/activation_repository.hpp"
 #include "store/callback_repository.hpp"
 #include "store/database.hpp"
+#include "store/fleet_repository.hpp"
 #include "store/hold_feed.hpp"
 #include "store/idempotency_repository.hpp"
 #include "store/number_repository.hpp"
@@ -33,6 +34,7 @@ struct Repositories {
   // Null unless the store is shared by several instances (PostgreSQL):
   // SQLite serves one instance, which needs no feed (store/hold_feed.hpp).
   std::unique_ptr<HoldFeed> hold_feed;
+  std::unique_ptr<FleetRepository> fleet;  // instances and leases
 };
 
 }  // namespace cgw::gw

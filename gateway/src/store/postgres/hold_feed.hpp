@@ -1,5 +1,5 @@
 // The change feed of local holds on PostgreSQL (store/hold_feed.hpp): the
-// rows that migration 3's trigger writes into number_changes.
+// rows that migration 4's trigger writes into number_changes.
 #pragma once
 
 #include "store/hold_feed.hpp"

@@ -46,6 +46,7 @@ Result<Repositories> open_postgres_store(const std::string& dsn,
   r.outbox = std::make_unique<pg::PgOutbox>(db);
   r.pii_keys = std::make_unique<pg::PgPiiKeys>(db, cipher);
   r.hold_feed = std::make_unique<pg::PgHoldFeed>(db);
+  r.fleet = std::make_unique<pg::PgFleet>(db);
   r.db = std::move(owner);
   return r;
 }
