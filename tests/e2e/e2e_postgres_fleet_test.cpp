@@ -13,6 +13,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 using namespace cgw::test;
@@ -22,6 +23,7 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string kKey = "fleet-e2e-key";
+const std::string kMetricsKey = "fleet-e2e-scraper";  // scopes: [metrics:read]
 constexpr const char* kSyncLease = "cgw_lease_held{lease=\"inventory_sync:mobile\"}";
 constexpr int kTtlMs = 1500;
 
@@ -57,7 +59,9 @@ class PostgresFleet : public ::testing::Test {
 
   std::string start(Instance& i, const std::string& name) {
     GatewaySpec spec;
-    spec.tenants = {{"t1", {kKey}}};
+    spec.tenants = {
+        {"t1", {kKey}},
+        TenantSpec("monitoring", {KeySpec(kMetricsKey, "prometheus", "[metrics:read]")})};
     spec.carriers = {CarrierSpec("mobile", stack.sim_url("mobile"))};
     spec.carriers[0].activation_poll_interval_s = 1;
     spec.extra = "fleet: {heartbeat_ms: 250, lease_ttl_ms: " + std::to_string(kTtlMs) +
@@ -67,12 +71,13 @@ class PostgresFleet : public ::testing::Test {
     const auto at = yaml.find(sqlite);
     if (at == std::string::npos) return "no store line in the generated config";
     yaml.replace(at, sqlite.size(), "store: {kind: postgres, dsn: {env: CGW_PG_DSN}}");
+    std::ofstream(stack.dir / "pii.key") << std::string(64, 'd');  // one key for the fleet
     return stack.start_gateway_into(i.proc, i.port, "gateway-" + name, yaml, 20s);
   }
 
   // One sample of GET /metrics ("" when absent or unreachable).
   static std::string metric(uint16_t port, const std::string& series) {
-    auto r = api_call(port, kKey, "GET", "/metrics");
+    auto r = api_call(port, kMetricsKey, "GET", "/metrics");
     std::istringstream in(r.body);
     for (std::string line; std::getline(in, line);)
       if (line.rfind(series + " ", 0) == 0) return line.substr(series.size() + 1);
@@ -88,7 +93,8 @@ class PostgresFleet : public ::testing::Test {
     auto st = http("GET", stack.sim_port(), "/admin/state");
     int n = 0;
     int64_t submits = 0;
-    for (const auto& o : st.json().at("orders").as_array())
+    const json::value state = st.json();  // a local: the loop must not walk a temporary
+    for (const auto& o : state.at("orders").as_array())
       if (o.at("partnerOrderId").as_string() == act_id && n++ == 0)
         submits = o.at("submitCount").to_number<int64_t>();
     return {n, submits};
@@ -96,7 +102,8 @@ class PostgresFleet : public ::testing::Test {
   // The order submits the simulator was sent (its fault rule's `seen`).
   int64_t submits_seen() {
     auto f = http("GET", stack.sim_port(), "/admin/faults");
-    for (const auto& r : f.json().at("faults").as_array())
+    const json::value rules = f.json();
+    for (const auto& r : rules.at("faults").as_array())
       if (r.at("operation").as_string() == "/open/v1/orders")
         return r.at("seen").to_number<int64_t>();
     return -1;
