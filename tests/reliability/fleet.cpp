@@ -18,6 +18,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -49,6 +50,12 @@ int usage(const std::string& why) {
   return 2;
 }
 
+// The run could not be set up (exit status 2).
+int setup_failed(const std::string& why) {
+  std::cerr << "cgw-reliability: setup failed: " << why << "\n";
+  return 2;
+}
+
 bool parse(int argc, char** argv, FleetArgs& a, std::string& err) {
   std::map<std::string, int*> ints = {{"--instances", &a.instances},
                                       {"--kill-every-ms", &a.kill_every_ms},
@@ -61,7 +68,9 @@ bool parse(int argc, char** argv, FleetArgs& a, std::string& err) {
                                       {"--feed-bound-ms", &a.feed_bound_ms}};
   for (int i = 2; i < argc; ++i) {
     std::string k = argv[i];
-    if (k == "--sabotage") {
+    if (k == "--help") {
+      return err = "the fleet run's options", false;
+    } else if (k == "--sabotage") {
       a.sabotage = true;
     } else if (k == "--keep") {
       a.keep = true;
@@ -188,46 +197,12 @@ void check_fleet(Verdict& v, const FleetArgs& a, RaceTally& races, const LeaseTa
        {});
 }
 
-}  // namespace
-
-int fleet_main(int argc, char** argv) {
-  FleetArgs a;
-  if (std::string err; !parse(argc, argv, a, err)) return usage(err);
-  const auto dir = a.dir.empty() ? std::filesystem::temp_directory_path() /
-                                       ("cgw_reliability_fleet_" + std::to_string(getpid()))
-                                 : std::filesystem::path(a.dir);
-  std::filesystem::remove_all(dir);
-  std::cout << "cgw-reliability fleet: " << a.instances << " instances, a kill every "
-            << a.kill_every_ms << " ms for " << a.duration_s << " s, seed " << a.seed
-            << (a.sabotage ? ", SABOTAGED store (vacuity check)" : "") << "\n  files: " << dir
-            << std::endl;
-  const std::string secret = crypto::random_bytes(32);
-  WebhookReceiver receiver(secret, 7);
-  if (auto err = receiver.start(); !err.empty()) return usage("webhook receiver: " + err);
-  auto pg = std::make_unique<LocalPostgres>(dir / "pg");
-  if (auto err = pg->start(); !err.empty()) return usage("postgres: " + err);
-  ClusterOptions co;
-  co.dir = dir;
-  co.postgres_dsn = pg->dsn();
-  co.instances = a.instances;
-  co.seed = a.seed;
-  co.pool_size = a.orders + a.races + 1000;
-  co.webhook_port = receiver.port();
-  co.webhook_secret_b64 = crypto::base64_encode(secret);
-  Cluster cluster(co);
-  if (auto err = cluster.start(); !err.empty()) {
-    std::cerr << "cgw-reliability: setup failed: " << err << "\n";
-    return 2;
-  }
-  const auto numbers =
-      available_numbers(cluster.gateway_port(), static_cast<size_t>(a.orders + a.races));
-  if (numbers.size() < static_cast<size_t>(a.orders + a.races)) {
-    std::cerr << "cgw-reliability: only " << numbers.size() << " numbers available\n";
-    return 2;
-  }
+// The load, the races and the kills until the duration is up, then the
+// settle window and every check. nullopt when an instance did not come back.
+std::optional<Verdict> run_and_check(Cluster& cluster, LocalPostgres& pg, WebhookReceiver& receiver,
+                                     const FleetArgs& a, const std::vector<std::string>& numbers) {
   auto orders = make_orders(numbers, static_cast<size_t>(a.orders));
   const std::vector<std::string> race_numbers(numbers.begin() + a.orders, numbers.end());
-
   const auto started = Clock::now();
   const auto until = started + std::chrono::seconds(a.duration_s);
   WorkloadOptions wo;
@@ -243,9 +218,9 @@ int fleet_main(int argc, char** argv) {
   int kills = 0;
   std::function<void()> lose;
   if (a.sabotage)
-    lose = [&] {
+    lose = [&pg] {
       // A store that forgets: the oldest activation, long acknowledged, goes.
-      pg->psql(
+      pg.psql(
           "DELETE FROM activations WHERE id = (SELECT id FROM activations ORDER BY created_at, "
           "id LIMIT 1)");
     };
@@ -256,7 +231,7 @@ int fleet_main(int argc, char** argv) {
   racer.join();
   if (!kill_error.empty()) {
     std::cerr << "cgw-reliability: an instance did not come back: " << kill_error << "\n";
-    return 2;
+    return std::nullopt;
   }
   size_t acked = 0, refused = 0;
   for (const auto& o : orders) {
@@ -271,19 +246,57 @@ int fleet_main(int argc, char** argv) {
   std::cout << "settle: " << open << " activations not final after the window" << std::endl;
   Verdict v = check_run(cluster, orders, &receiver, std::chrono::seconds(a.recovery_s));
   check_fleet(v, a, races, lease, kills, acked);
-  std::cout << "summary: " << v.checks - v.violations << "/" << v.checks << " checks held"
+  return v;
+}
+
+}  // namespace
+
+int fleet_main(int argc, char** argv) {
+  FleetArgs a;
+  if (std::string err; !parse(argc, argv, a, err)) return usage(err);
+  const auto dir = a.dir.empty() ? std::filesystem::temp_directory_path() /
+                                       ("cgw_reliability_fleet_" + std::to_string(getpid()))
+                                 : std::filesystem::path(a.dir);
+  std::filesystem::remove_all(dir);
+  std::cout << "cgw-reliability fleet: " << a.instances << " instances, a kill every "
+            << a.kill_every_ms << " ms for " << a.duration_s << " s, seed " << a.seed
+            << (a.sabotage ? ", SABOTAGED store (vacuity check)" : "") << "\n  files: " << dir
+            << std::endl;
+  const std::string secret = crypto::random_bytes(32);
+  WebhookReceiver receiver(secret, 7);
+  if (auto err = receiver.start(); !err.empty()) return setup_failed("webhook receiver: " + err);
+  auto pg = std::make_unique<LocalPostgres>(dir / "pg");
+  if (auto err = pg->start(); !err.empty()) return setup_failed("postgres: " + err);
+  ClusterOptions co;
+  co.dir = dir;
+  co.postgres_dsn = pg->dsn();
+  co.instances = a.instances;
+  co.seed = a.seed;
+  co.pool_size = a.orders + a.races + 1000;
+  co.webhook_port = receiver.port();
+  co.webhook_secret_b64 = crypto::base64_encode(secret);
+  Cluster cluster(co);
+  if (auto err = cluster.start(); !err.empty()) return setup_failed(err);
+  const auto numbers =
+      available_numbers(cluster.gateway_port(), static_cast<size_t>(a.orders + a.races));
+  if (numbers.size() < static_cast<size_t>(a.orders + a.races))
+    return setup_failed("only " + std::to_string(numbers.size()) + " numbers available");
+  const auto v = run_and_check(cluster, *pg, receiver, a, numbers);
+  if (!v) return 2;
+  std::cout << "summary: " << v->checks - v->violations << "/" << v->checks << " checks held"
             << std::endl;
   cluster.stop();
   pg.reset();  // the server stops before its folder goes
-  if (!a.keep && v.violations == 0) std::filesystem::remove_all(dir);
+  if (!a.keep && v->violations == 0) std::filesystem::remove_all(dir);
   if (a.sabotage) {
     // Caught by the check made for it, not by any other failing.
-    const bool caught = std::find(v.failed.begin(), v.failed.end(), kLostCheck) != v.failed.end();
+    const bool caught =
+        std::find(v->failed.begin(), v->failed.end(), kLostCheck) != v->failed.end();
     std::cout << (caught ? "vacuity: the checker caught the forgetful store\n"
                          : "vacuity: FAILED - the checker missed the lost writes\n");
     return caught ? 0 : 1;
   }
-  return v.violations == 0 ? 0 : 1;
+  return v->violations == 0 ? 0 : 1;
 }
 
 }  // namespace cgw::reliability

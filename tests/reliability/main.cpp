@@ -52,7 +52,10 @@ int usage(const std::string& why) {
                "[--seed S]\n       [--min-gap-ms MS] [--max-gap-ms MS] [--recovery-s S] "
                "[--deadline-s S] [--sabotage] [--keep] [--dir DIR] [--postgres]\n"
                "  --postgres: the store is a PostgreSQL 15 the run starts itself\n"
-               "  (scripts/pg_local.sh, a Unix socket in the run's folder)\n";
+               "  (scripts/pg_local.sh, a Unix socket in the run's folder)\n"
+               "       cgw-reliability fleet [--instances N] [--kill-every-ms MS] "
+               "[--duration-s S] ...\n"
+               "  (`cgw-reliability fleet --help` lists its options)\n";
   return 2;
 }
 
