@@ -4,6 +4,7 @@
 // has released it. Only the change feed (inventory/change_feed.hpp) can
 // tell B: each instance syncs its inventory on its own, and the syncs here
 // run an hour apart, so B's index hears of A's holds through nothing else.
+// A follower that fell behind the pruned changes rebuilds and follows on.
 #include "../gateway/store/postgres_server.hpp"
 #include "harness.hpp"
 #include "store/postgres/pg_connection.hpp"
@@ -112,6 +113,37 @@ TEST_F(ChangeFeed, TheFollowersPositionIsOnMetrics) {
       },
       3s));
   EXPECT_GE(sample("cgw_change_feed_changes_total"), 1);
+}
+
+// A follower that finds changes it never read pruned (as after a long
+// database outage) rebuilds its index from the store, positions itself at
+// the head again and follows the feed from there.
+TEST_F(ChangeFeed, AFollowerBehindThePrunedChangesRebuildsAndFollowsOn) {
+  const auto rebuilds = [&](uint16_t port) {
+    auto m = api_call(port, kMetricsKey, "GET", "/metrics");
+    const std::string name = "\ncgw_change_feed_rebuilds_total ";
+    const auto at = m.body.find(name);
+    return at == std::string::npos ? -1 : std::atoll(m.body.c_str() + at + name.size());
+  };
+  ASSERT_EQ(rebuilds(port_b), 0);
+  {
+    // As if 1000 changes had been written and pruned since the followers
+    // last read: their positions are below the pruned horizon.
+    cgw::gw::pg::PgConnection c(pg.dsn());
+    c.exec_simple(
+        "UPDATE number_changes_pruned SET through = (SELECT setval(pg_get_serial_sequence("
+        "'number_changes', 'seq'), nextval(pg_get_serial_sequence('number_changes', 'seq')) + "
+        "1000))");
+  }
+  EXPECT_TRUE(wait_until([&] { return rebuilds(port_b) >= 1; }, 5s));
+  const auto msisdn = fresh_number(port_b, kKey, "mobile", used);
+  auto res = api_call(stack.gw_port, kKey, "POST", "/v1/reservations",
+                      json::serialize(json::object{{"carrier", "mobile"}, {"msisdn", msisdn}}),
+                      {{"Idempotency-Key", "feed-after-rebuild"}});
+  ASSERT_EQ(res.status, 201) << res.body;
+  EXPECT_TRUE(wait_until([&] { return !offered(port_b, msisdn); }, 3s))
+      << "instance B does not follow the feed after its rebuild";
+  EXPECT_EQ(rebuilds(port_b), 1);  // positioned anew: no rebuild loop
 }
 
 }  // namespace
