@@ -2,9 +2,34 @@
 # Runs the demo: the simulators (config/simulators.yaml) and the gateway
 # (config/gateway.yaml, store under var/) in the foreground.
 # Ctrl-C or SIGTERM stops both.
+#
+#   scripts/run.sh              one gateway on SQLite (var/cgw.db), port 8080
+#   scripts/run.sh --fleet N    a local PostgreSQL in var/pg (scripts/pg_local.sh)
+#                               and N gateway instances (1-8) on it, on ports
+#                               8080 .. 8080+N-1, configured as config/gateway.yaml
+#                               but for the store (docs/reliability.md "PostgreSQL")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+
+FLEET=0
+case "${1:-}" in
+  "") ;;
+  --fleet)
+    FLEET=${2:-}
+    if ! [[ "$FLEET" =~ ^[1-8]$ ]]; then
+      echo "run: --fleet takes the number of gateway instances, 1 to 8" >&2
+      exit 2
+    fi
+    ;;
+  *)
+    echo "usage: $0 [--fleet N]" >&2
+    exit 2
+    ;;
+esac
+if [ "$FLEET" -gt 0 ]; then
+  exec scripts/run_fleet.sh "$FLEET"
+fi
 
 scripts/setup.sh
 scripts/build.sh

@@ -243,8 +243,8 @@ TEST_F(E2EMetrics, NoPersonalDataOrObjectIdsInMetrics) {
     EXPECT_EQ(r.body.find(needle), std::string::npos) << needle;
   // Only the documented labels (docs/metrics.md), each from a bounded set.
   static const std::regex kLabel(R"(([a-z_]+)=\"([^\"]*)\")");
-  const std::set<std::string> allowed = {"route",   "status_class", "le",
-                                         "carrier", "kind",         "outcome"};
+  const std::set<std::string> allowed = {"route", "status_class", "le",   "carrier",
+                                         "kind",  "outcome",      "lease"};
   for (const auto& [series, v] : parse(r.body))
     for (std::sregex_iterator it(series.begin(), series.end(), kLabel), end; it != end; ++it)
       EXPECT_TRUE(allowed.count((*it)[1].str())) << series;

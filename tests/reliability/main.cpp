@@ -4,6 +4,8 @@
 //       random moments while orders run, restart it each time, then check.
 //   cgw-reliability chaos [--orders N] ...               callback chaos and
 //       carrier faults on, no kills, then check.
+//   cgw-reliability fleet [--instances N] [--kill-every-ms MS] ...  N instances
+//       on one PostgreSQL, one SIGKILLed and restarted every MS (fleet.hpp).
 //
 // Exit status: 0 every check held, 1 a check failed, 2 the run could not be
 // set up. With --sabotage (crash mode) the store is made deliberately not
@@ -12,7 +14,9 @@
 // is a PostgreSQL 15 the run starts itself. See docs/reliability.md.
 #include "cgw/common/crypto.hpp"
 #include "cluster.hpp"
+#include "fleet.hpp"
 #include "http.hpp"
+#include "local_postgres.hpp"
 #include "verdict.hpp"
 #include "webhook_receiver.hpp"
 #include "workload.hpp"
@@ -33,34 +37,6 @@ namespace json = boost::json;
 
 namespace {
 
-// A private PostgreSQL 15 for the run (scripts/pg_local.sh: initdb into
-// `dir`, a Unix socket there, no port, no system service), stopped at exit.
-class LocalPostgres {
- public:
-  explicit LocalPostgres(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  ~LocalPostgres() {
-    if (started_) run("stop");
-  }
-  std::string start() {
-    std::filesystem::create_directories(dir_.parent_path());
-    auto err = run("start");
-    started_ = err.empty();
-    return err;
-  }
-  std::string dsn() const { return "host=" + dir_.string() + " port=5432 user=cgw dbname=cgw"; }
-
- private:
-  std::string run(const std::string& cmd) {
-    const std::string line = std::string(CGW_SOURCE_DIR) + "/scripts/pg_local.sh " + cmd + " " +
-                             dir_.string() + " >" + dir_.string() + "." + cmd + ".log 2>&1";
-    return std::system(line.c_str()) == 0
-               ? std::string()
-               : "pg_local.sh " + cmd + " failed (see " + dir_.string() + "." + cmd + ".log)";
-  }
-  std::filesystem::path dir_;
-  bool started_ = false;
-};
-
 struct Args {
   std::string mode;
   int orders = 300, kills = 8, workers = 8;
@@ -76,7 +52,10 @@ int usage(const std::string& why) {
                "[--seed S]\n       [--min-gap-ms MS] [--max-gap-ms MS] [--recovery-s S] "
                "[--deadline-s S] [--sabotage] [--keep] [--dir DIR] [--postgres]\n"
                "  --postgres: the store is a PostgreSQL 15 the run starts itself\n"
-               "  (scripts/pg_local.sh, a Unix socket in the run's folder)\n";
+               "  (scripts/pg_local.sh, a Unix socket in the run's folder)\n"
+               "       cgw-reliability fleet [--instances N] [--kill-every-ms MS] "
+               "[--duration-s S] ...\n"
+               "  (`cgw-reliability fleet --help` lists its options)\n";
   return 2;
 }
 
@@ -161,6 +140,7 @@ std::string turn_chaos_on(uint16_t sim_port, uint64_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "fleet") return fleet_main(argc, argv);
   Args a;
   if (std::string err; !parse(argc, argv, a, err)) return usage(err);
   const auto dir = a.dir.empty()

@@ -31,7 +31,10 @@ class Check {
   }
   ~Check() {
     ++v.checks;
-    if (failures) ++v.violations;
+    if (failures) {
+      ++v.violations;
+      v.failed.emplace_back(name);
+    }
     std::cout << (failures ? "FAIL " : "ok   ") << name;
     if (failures) std::cout << " (" << failures << ")";
     std::cout << "\n";
@@ -84,12 +87,12 @@ Verdict check_run(Cluster& c, const std::vector<Order>& orders, WebhookReceiver*
     auto r = test::http("GET", c.sim_port(), "/admin/state");
     if (r.status != 200) {
       std::cout << "FAIL the simulator's ledger cannot be read (HTTP " << r.status << ")\n";
-      return {1, 1};
+      return {1, 1, {"the simulator's ledger"}};
     }
     const auto state = r.json();  // alive while its orders are read
     if (!state.is_object()) {
       std::cout << "FAIL the simulator's ledger is not JSON\n";
-      return {1, 1};
+      return {1, 1, {"the simulator's ledger"}};
     }
     for (const auto& o : state.at("orders").as_array()) {
       SimOrder s{std::string(o.at("partnerOrderId").as_string()),
@@ -101,7 +104,7 @@ Verdict check_run(Cluster& c, const std::vector<Order>& orders, WebhookReceiver*
   }
   std::map<std::string, std::string> final_status;  // activation id -> gateway status
   {
-    Check k{v, "every acknowledged activation is in the gateway's store"};
+    Check k{v, kLostCheck};
     for (const auto& o : orders) {
       if (o.activation_id.empty()) continue;
       int http_status = 0;

@@ -8,6 +8,7 @@
 #include "workload.hpp"
 
 #include <chrono>
+#include <string>
 #include <vector>
 
 namespace cgw::reliability {
@@ -18,7 +19,10 @@ size_t wait_for_final(Cluster& c, const std::vector<Order>& orders, std::chrono:
 
 struct Verdict {
   int checks = 0, violations = 0;
+  std::vector<std::string> failed;  // the names of the checks that failed
 };
+// The check a store that loses acknowledged writes must fail.
+inline constexpr const char* kLostCheck = "every acknowledged activation is in the gateway's store";
 
 // `receiver`: also check every final status reached the platform by webhook
 // (waiting up to `webhook_window` for deliveries still on their way).

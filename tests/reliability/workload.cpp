@@ -78,7 +78,8 @@ bool run_orders(Cluster& c, std::vector<Order>& orders, const WorkloadOptions& o
   const auto deadline = std::chrono::steady_clock::now() + o.deadline;
   std::atomic<size_t> next{0}, done{0};
   auto work = [&] {
-    for (size_t i; (i = next++) < orders.size();) {
+    for (size_t i;
+         std::chrono::steady_clock::now() < o.stop_starting && (i = next++) < orders.size();) {
       Order& ord = orders[i];
       const std::string n = std::to_string(i);
       auto res = until_answered(

@@ -25,6 +25,10 @@ struct Order {
 struct WorkloadOptions {
   int workers = 8;
   std::chrono::seconds deadline{600};
+  // No order is started after this (the fleet run's duration); those left
+  // are not attempted and count as neither acknowledged nor refused.
+  std::chrono::steady_clock::time_point stop_starting =
+      std::chrono::steady_clock::time_point::max();
 };
 
 // Reads `count` available numbers from the gateway's search.

@@ -22,8 +22,11 @@ class TokenBucket {
   // Takes one token: 0 when granted, else the milliseconds until one is
   // available (nothing is taken then).
   int64_t take(Clock::time_point now = Clock::now());
+  // New limits from now on; the tokens saved are kept up to the new burst.
+  void set_limits(double rate_per_s, double burst, Clock::time_point now = Clock::now());
 
  private:
+  void take_refill(Clock::time_point now);  // adds the tokens earned since the last refill
   double rate_, burst_, tokens_;
   Clock::time_point refilled_at_;
 };
@@ -34,10 +37,16 @@ class TenantQuotas {
   // 0: admitted; else whole seconds to wait (the Retry-After value, >= 1).
   int64_t admit_request(const std::string& tenant);
   int64_t admit_kyc(const std::string& tenant);
+  // Instances sharing the store (PostgreSQL): each admits 1/`instances` of
+  // every tenant's configured rate and burst, so the fleet admits about
+  // the configured quota in all (docs/reliability.md "Instances that share
+  // work" states the bound). 1: the configured quotas (SQLite).
+  void set_instances(int64_t instances);
 
  private:
   struct Buckets {
     TokenBucket requests, kyc;
+    TenantQuotaConfig configured;
   };
   std::mutex mu_;
   std::map<std::string, Buckets> buckets_;

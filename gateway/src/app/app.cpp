@@ -2,8 +2,10 @@
 
 #include "api/http_api.hpp"
 #include "app/commands.hpp"
+#include "app/fleet_loop.hpp"
 #include "carriers/carrier.hpp"
 #include "carriers/services.hpp"
+#include "inventory/change_feed.hpp"
 #include "inventory/sync.hpp"
 #include "orders/activation_engine.hpp"
 #include "orders/housekeeping.hpp"
@@ -18,6 +20,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -187,6 +190,7 @@ bool App::open_store() {
   svc_->store = std::move(opened.value());
   report_pii_keys(*svc_->store.pii_keys, *pii, options_.config_path);
   if (stop_requested()) return false;
+  if (svc_->store.fleet->shared()) return join_fleet();
   auto r = recover_interrupted_requests(svc_->store, svc_->now(),
                                         cfg.reservation_recovery_grace.count());
   if (r.keys > 0 || r.reservations > 0)
@@ -194,6 +198,30 @@ bool App::open_store() {
         "recovered from an unclean stop: {} idempotency keys freed, {} half-made reservations "
         "kept for a retry of their key, then their carrier locks released",
         r.keys, r.reservations);
+  return true;
+}
+
+// A shared store: this process is a new instance. What a previous process
+// (or any dead instance) left is recovered by the holder of the recovery
+// lease once that instance's heartbeat has expired, never at start: the
+// rows may be a live instance's.
+bool App::join_fleet() {
+  const Config& cfg = svc_->config;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  try {
+    svc_->store.fleet->join(host, static_cast<int64_t>(getpid()), cfg.fleet_lease_ttl.count());
+  } catch (const std::exception& e) {
+    spdlog::critical("fleet: cannot register this instance: {}", e.what());
+    exit_code_ = 1;
+    return false;
+  }
+  joined_ = true;
+  svc_->fleet.bind(*svc_->store.fleet);
+  spdlog::info(
+      "fleet: instance {} joined (host {}, pid {}); heartbeat every {} ms, dead after {} ms",
+      svc_->store.fleet->instance_id(), host, getpid(), cfg.fleet_heartbeat.count(),
+      cfg.fleet_lease_ttl.count());
   return true;
 }
 
@@ -243,6 +271,9 @@ bool App::start_serving() {
   // Search serves the stored inventory from the first request on; the sync
   // loops refresh it.
   svc_->store.numbers->set_hold_observer(&inventory_->index);
+  // On a shared store, the feed of other instances' holds is positioned
+  // before the index reads the store: no hold falls between the two.
+  if (svc_->store.hold_feed) feed_positioned_ = position_change_feed(*svc_->store.hold_feed);
   for (const auto& [id, carrier] : svc_->carriers) {
     if (stop_requested()) return false;
     rebuild_number_index(*inventory_, id);
@@ -272,6 +303,15 @@ bool App::load_carriers(const std::string& callback_base) {
 }
 
 void App::start_background() {
+  for (auto& [id, carrier] : svc_->carriers)
+    if (carrier->has(CGW_CAP_INVENTORY_SYNC)) svc_->fleet.want(inventory_sync_lease(id));
+  svc_->fleet.want(kHousekeepingLease);
+  if (joined_) {
+    svc_->fleet.want(kRecoveryLease);
+    // Before the loops ask for their leases.
+    fleet_round(*svc_, *engine_, *quotas_);
+    tasks_.spawn("fleet heartbeat", fleet_loop(*svc_, *engine_, *quotas_));
+  }
   server_->start();
   engine_->start();
   webhooks_->start();
@@ -283,6 +323,9 @@ void App::start_background() {
     tasks_.spawn("inventory sync " + id, inventory_sync_loop(*inventory_, *carrier, first));
   }
   tasks_.spawn("housekeeping", housekeeping_loop(*svc_));
+  if (svc_->store.hold_feed)
+    tasks_.spawn("change feed",
+                 change_feed_loop(*inventory_, *svc_->store.hold_feed, feed_positioned_));
   svc_->ready = true;
   spdlog::info("cgw-gateway listening on {} with {} carriers, store {}", base_url_,
                svc_->carriers.size(), store_description(svc_->config));
@@ -355,6 +398,19 @@ void App::wait_stopped() {
 void App::stop_background_work() {
   svc_->stopping = true;
   inventory_->sync_worker.join();
+  inventory_->feed_worker.join();
+  if (joined_) {
+    // No task runs any more: the others may take over at once.
+    joined_ = false;
+    try {
+      svc_->store.fleet->leave();
+      spdlog::info("fleet: instance {} left; its leases are released",
+                   svc_->store.fleet->instance_id());
+    } catch (const std::exception& e) {
+      spdlog::warn("fleet: cannot release this instance's leases ({}); they expire in {} ms",
+                   e.what(), svc_->config.fleet_lease_ttl.count());
+    }
+  }
   if (svc_->store.db) svc_->store.db->stop_group_commit();
   ioc_.shutdown();
 }

@@ -74,6 +74,7 @@ class App {
  private:
   // Start-up, step by step; false: stop (`exit_code_` says why).
   bool open_store();
+  bool join_fleet();
   bool start_serving();
   bool load_carriers(const std::string& callback_base);
   void start_background();
@@ -97,6 +98,8 @@ class App {
   std::unique_ptr<net::HttpServer> server_;
   std::string base_url_;
   int exit_code_ = 0;
+  bool feed_positioned_ = false;  // the change feed, before the first index build
+  bool joined_ = false;           // registered as an instance of a shared store
   std::chrono::steady_clock::time_point deadline_;
   int stop_signal_ = 0;  // set on an I/O thread, read after they are joined
   std::unique_ptr<boost::asio::steady_timer> stop_timer_;

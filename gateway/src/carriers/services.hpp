@@ -11,6 +11,7 @@
 #include "carriers/plan_catalog.hpp"
 #include "core/config.hpp"
 #include "core/metrics.hpp"
+#include "store/fleet.hpp"
 #include "store/repositories.hpp"
 
 #include <cgw/types.hpp>
@@ -30,7 +31,10 @@ struct Services {
   boost::asio::io_context& ioc;
   Repositories store;                                        // one repository per aggregate
   std::map<std::string, std::unique_ptr<Carrier>> carriers;  // usable carriers only
-  Metrics metrics;    // counters (core/metrics.hpp); rendered by api/
+  Metrics metrics;  // counters (core/metrics.hpp); rendered by api/
+  // Leases of background work across the instances on one store
+  // (store/fleet.hpp): a loop does its round only while holds() its lease.
+  Fleet fleet{metrics};
   PlanCatalog plans;  // activation pre-checks (plan_catalog.hpp)
   NowFn now;
   // /readyz: set once the App serves, cleared when it starts to stop.

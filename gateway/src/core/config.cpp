@@ -321,6 +321,27 @@ void parse_store(const YAML::Node& node, const std::filesystem::path& base, Conf
       std::chrono::milliseconds(st.positive<int64_t>("pool_wait_ms", cfg.store_pool_wait.count()));
 }
 
+// fleet: {heartbeat_ms: 1000, lease_ttl_ms: 5000}, for instances sharing a
+// PostgreSQL store (docs/reliability.md "Instances that share work").
+void parse_fleet(const YAML::Node& node, Config& cfg) {
+  if (cfg.store_kind != StoreKind::kPostgres)
+    throw ConfigError(node, "fleet is for store.kind postgres: a SQLite store has one instance");
+  Section f(node, "fleet", {"heartbeat_ms", "lease_ttl_ms"});
+  cfg.fleet_heartbeat = ms(f, "heartbeat_ms", cfg.fleet_heartbeat.count());
+  cfg.fleet_lease_ttl = ms(f, "lease_ttl_ms", cfg.fleet_lease_ttl.count());
+  if (cfg.fleet_heartbeat.count() < 100 || cfg.fleet_heartbeat.count() > 60'000)
+    throw ConfigError(node["heartbeat_ms"], "fleet.heartbeat_ms must be 100-60000");
+  // Two heartbeats may be missed (a slow query, a busy instance) before
+  // the others think this one dead.
+  if (cfg.fleet_lease_ttl < 3 * cfg.fleet_heartbeat)
+    throw ConfigError(node["lease_ttl_ms"] ? node["lease_ttl_ms"] : node,
+                      "fleet.lease_ttl_ms (" + std::to_string(cfg.fleet_lease_ttl.count()) +
+                          ") must be at least 3 x fleet.heartbeat_ms (" +
+                          std::to_string(cfg.fleet_heartbeat.count()) + ")");
+  if (cfg.fleet_lease_ttl.count() > 600'000)
+    throw ConfigError(node["lease_ttl_ms"], "fleet.lease_ttl_ms must be at most 600000");
+}
+
 void parse_webhooks(const YAML::Node& node, Config& cfg) {
   Section w(node, "webhooks",
             {"initial_backoff_ms", "max_backoff_ms", "give_up_after_h", "request_timeout_ms",
@@ -371,12 +392,13 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
   const auto base = file.parent_path();
   Section s(root, "config",
             {"listen", "public_base_url", "threads", "store", "log", "limits", "security",
-             "tenants", "carriers", "webhooks", "audit"});
+             "tenants", "carriers", "webhooks", "audit", "fleet"});
   if (s.has("listen")) parse_listen(s.get("listen"), base, cfg);
   cfg.public_base_url = s.opt<std::string>("public_base_url", "");
   cfg.threads = s.positive<int>("threads", 2);
   cfg.store_path = relative_to(base, cfg.store_path.string());
   if (s.has("store")) parse_store(s.get("store"), base, cfg);
+  if (s.has("fleet")) parse_fleet(s.get("fleet"), cfg);
   cfg.audit_log_path = cfg.store_path.parent_path() / "audit.log";
   if (s.has("audit")) {
     Section au(s.get("audit"), "audit", {"path"});

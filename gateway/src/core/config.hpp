@@ -111,6 +111,12 @@ struct Config {
   int store_pool_size = 16;                         // connections per instance
   std::chrono::milliseconds store_pool_wait{2000};  // for a free connection, then 503
   std::filesystem::path audit_log_path;             // default: audit.log beside the store
+  // Instances on one PostgreSQL store (docs/reliability.md "Instances that
+  // share work"): each renews its heartbeat and its leases every
+  // fleet_heartbeat; one silent for fleet_lease_ttl (by the database's
+  // clock) is dead, its leases are taken over and its work adopted.
+  std::chrono::milliseconds fleet_heartbeat{1000};
+  std::chrono::milliseconds fleet_lease_ttl{5000};
   std::string log_level = "info";
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;

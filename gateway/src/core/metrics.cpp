@@ -164,7 +164,38 @@ std::string Metrics::render(const std::vector<CarrierGauges>& carriers,
   render_requests(t);
   render_inventory(t, carriers);
   if (open_activations) render_activations(t, carriers, *open_activations, unknown_activations);
+  if (change_feed.running.load(std::memory_order_relaxed)) render_change_feed(t);
+  render_fleet(t);
   return t.take();
+}
+
+void Metrics::render_change_feed(PromText& t) const {
+  const auto& f = change_feed;
+  const auto load = [](const auto& v) { return v.load(std::memory_order_relaxed); };
+  t.family("cgw_change_feed_position", "gauge",
+           "The highest change (number_changes.seq) this instance's search index has read.");
+  t.sample("cgw_change_feed_position", {}, load(f.position));
+  t.family("cgw_change_feed_head", "gauge",
+           "The highest change committed on the shared store, as of the last read.");
+  t.sample("cgw_change_feed_head", {}, load(f.head));
+  t.family("cgw_change_feed_lag_seconds", "gauge",
+           "Seconds since the follower last read every committed change: the index reflects "
+           "every hold committed before that (about 0.2 while the feed is healthy).");
+  const int64_t at = load(f.caught_up_at_ms);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  t.sample("cgw_change_feed_lag_seconds", {},
+           at == 0 ? 0.0 : static_cast<double>(std::max<int64_t>(now - at, 0)) / 1000.0);
+  t.family("cgw_change_feed_changes_total", "counter",
+           "Changes read from the feed and applied to the search index.");
+  t.sample("cgw_change_feed_changes_total", {}, load(f.applied));
+  t.family("cgw_change_feed_rebuilds_total", "counter",
+           "Index rebuilds from the store because the follower fell behind the pruned feed.");
+  t.sample("cgw_change_feed_rebuilds_total", {}, load(f.rebuilds));
+  t.family("cgw_change_feed_errors_total", "counter",
+           "Feed reads that failed (the database unreachable); the next read retries.");
+  t.sample("cgw_change_feed_errors_total", {}, load(f.errors));
 }
 
 void Metrics::render_requests(PromText& t) const {

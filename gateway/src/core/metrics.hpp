@@ -54,8 +54,23 @@ struct CarrierGauges {
   std::optional<int64_t> available;          // numbers the search index can return
 };
 
+// The change feed follower's state (inventory/change_feed.hpp), written by
+// the follower, read at scrape time. Rendered only once a follower runs
+// (a store shared by several instances).
+struct ChangeFeedStats {
+  std::atomic<bool> running{false};
+  std::atomic<int64_t> position{0};  // the highest seq read
+  std::atomic<int64_t> head{0};      // the highest seq committed, at the last read
+  // Steady-clock ms of the last read that reached the head: everything
+  // committed before it is in the index.
+  std::atomic<int64_t> caught_up_at_ms{0};
+  std::atomic<uint64_t> applied{0}, rebuilds{0}, errors{0};
+};
+
 class Metrics {
  public:
+  ChangeFeedStats change_feed;  // written by the follower
+
   // Route classes: the label of the request metrics.
   enum Route : uint8_t {
     kHealth,
@@ -85,6 +100,13 @@ class Metrics {
   // One finished sync pass of `carrier`.
   void observe_sync(const std::string& carrier, SyncKind kind, bool ok, int64_t now_ms);
 
+  // The fleet (docs/reliability.md "Instances that share work"): whether
+  // this instance holds each lease it competes for, how many instances are
+  // alive, and what it recovered of dead instances' work.
+  void set_lease_held(const std::string& lease, bool held);
+  void set_live_instances(int64_t n) { live_instances_.store(n, std::memory_order_relaxed); }
+  void count_recovered(int64_t keys, int64_t reservations, int64_t activations);
+
   // The exposition: counters, then the gauges given.
   // `unknown_activations`: per carrier, activations whose outcome is
   // unknown (a carrier absent has none); rendered with the open count.
@@ -94,6 +116,7 @@ class Metrics {
 
  private:
   void render_requests(PromText& t) const;
+  void render_change_feed(PromText& t) const;
   void render_inventory(PromText& t, const std::vector<CarrierGauges>& carriers) const;
   void render_activations(PromText& t, const std::vector<CarrierGauges>& carriers,
                           int64_t open_activations,
@@ -109,6 +132,11 @@ class Metrics {
     std::array<uint64_t, 2> ok{}, failed{};         // by SyncKind
     std::optional<int64_t> last_incremental_ok_ms;  // in this process
   };
+  void render_fleet(PromText& t) const;
+  mutable std::mutex fleet_mu_;
+  std::map<std::string, bool> leases_;  // fleet_mu_
+  std::atomic<int64_t> live_instances_{1};
+  std::array<std::atomic<uint64_t>, 3> recovered_{};  // keys, reservations, activations
   mutable std::mutex sync_mu_;
   std::map<std::string, SyncStats> sync_;  // sync_mu_
 };

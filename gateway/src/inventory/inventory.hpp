@@ -18,6 +18,10 @@ struct Inventory {
 
   Services& svc;
   NumberIndex index;  // what GET /v1/numbers searches
+  // The change feed follower's store reads (inventory/change_feed.hpp):
+  // its own thread, so a read waiting on an unreachable database holds up
+  // neither the I/O threads nor a sync. Joined with sync_worker.
+  boost::asio::thread_pool feed_worker{1};
   // The sync's store writes and index builds run here, off the I/O
   // threads. The App joins it once the I/O threads have stopped and before
   // the coroutines waiting on it are destroyed; last member, so it is gone

@@ -284,13 +284,57 @@ asio::awaitable<SyncResult> incremental_sync(Inventory& inv, Carrier& carrier) {
   co_return result;
 }
 
+namespace {
+bool same_sync(const SyncState& a, const SyncState& b) {
+  return a.last_full_sync_at_ms == b.last_full_sync_at_ms &&
+         a.last_change_at_ms == b.last_change_at_ms && a.generation == b.generation &&
+         a.change_cursor == b.change_cursor;
+}
+
+// While another instance holds the carrier's sync lease: when its sync
+// changed the stored inventory since this index was built, the index is
+// rebuilt from the store. Returns whether there has been a full sync.
+asio::awaitable<bool> follow_store(Inventory& inv, const std::string& carrier, SyncState& indexed) {
+  const SyncState now = inv.svc.store.numbers->sync_state(carrier);
+  if (!same_sync(now, indexed)) {
+    spdlog::info("sync carrier={} synced by another instance; index rebuilt from the store",
+                 carrier);
+    co_await on_worker(inv, [&] { rebuild_number_index(inv, carrier); });
+    indexed = now;
+  }
+  co_return now.last_full_sync_at_ms.has_value();
+}
+}  // namespace
+
 asio::awaitable<void> inventory_sync_loop(Inventory& inv, Carrier& carrier,
                                           bool first_sync_counted) {
   Services& svc = inv.svc;
   if (!carrier.has(CGW_CAP_INVENTORY_SYNC)) co_return;
   const auto& cfg = carrier.config();
+  const std::string lease = inventory_sync_lease(cfg.id);
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  // What the search index was last built from (the App built it at start).
+  SyncState indexed = svc.store.numbers->sync_state(cfg.id);
   while (!svc.stopping) {
+    if (!svc.fleet.holds(lease)) {
+      // Another instance syncs this carrier (or none can renew the lease
+      // now): this one follows the store, and asks again next heartbeat.
+      bool synced = false;
+      try {
+        synced = co_await follow_store(inv, cfg.id, indexed);
+      } catch (const std::exception& e) {
+        if (is_cancellation(e)) throw;
+        spdlog::warn("sync carrier={} cannot read the stored inventory: {}", cfg.id, e.what());
+      }
+      if (first_sync_counted && synced) {
+        first_sync_counted = false;
+        --svc.first_syncs_pending;
+      }
+      timer.expires_after(svc.config.fleet_heartbeat);
+      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      continue;
+    }
     const SyncState st = svc.store.numbers->sync_state(cfg.id);
     const int64_t full_age_ms =
         st.last_full_sync_at_ms ? svc.now() - *st.last_full_sync_at_ms : INT64_MAX;
@@ -312,7 +356,8 @@ asio::awaitable<void> inventory_sync_loop(Inventory& inv, Carrier& carrier,
       first_sync_counted = false;
       --svc.first_syncs_pending;
     }
-    const bool has_feed = !svc.store.numbers->sync_state(cfg.id).change_cursor.empty();
+    indexed = svc.store.numbers->sync_state(cfg.id);
+    const bool has_feed = !indexed.change_cursor.empty();
     timer.expires_after(has_feed ? std::min(cfg.incremental_sync_interval, cfg.sync_interval)
                                  : cfg.sync_interval);
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));

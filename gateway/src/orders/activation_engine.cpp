@@ -31,7 +31,9 @@ asio::awaitable<void> sleep_ms(int64_t ms) {
 }  // namespace
 
 void ActivationEngine::start() {
-  auto ids = svc_.store.activations->open_ids();
+  // Only this instance's: on PostgreSQL another live instance drives its
+  // own, and a dead one's are adopted by the recovery (app/fleet_loop).
+  auto ids = svc_.store.activations->owned_open_ids();
   if (!ids.empty()) spdlog::info("engine: resuming {} open activations", ids.size());
   for (const auto& id : ids) kick(id);
 }
@@ -155,8 +157,12 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
                              sub->id_number,
                              sub->delivery};
     // On disk before the carrier can see the order: after a crash, the
-    // count tells that the carrier may know it.
-    svc_.store.activations->note_submit_attempt(id);
+    // count tells that the carrier may know it. Refused when another
+    // instance adopted the order (this one was declared dead): it drives it.
+    if (!svc_.store.activations->note_submit_attempt(id)) {
+      spdlog::warn("engine: activation={} is driven by another instance now; not submitting", id);
+      co_return false;
+    }
     if (!co_await svc_.store.db->durable())
       spdlog::critical("engine: activation={} submit attempt not flushed to disk", id);
     auto outcome = co_await call<ActivationStatusOutput>(carrier, op::kActivationSubmit, in);

@@ -28,7 +28,8 @@ class ActivationEngine {
   // submit in flight stays `pending` with its attempt counted, and the next
   // start resolves it by query).
   ActivationEngine(Services& svc, BackgroundTasks& tasks) : svc_(svc), tasks_(tasks) {}
-  // Resumes every open activation from the store.
+  // Resumes every open activation this instance owns (store/
+  // activation_repository.hpp owned_open_ids).
   void start();
   // Starts (or ignores, if already running) the work on one activation.
   void kick(const std::string& activation_id);

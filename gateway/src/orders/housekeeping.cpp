@@ -105,7 +105,10 @@ asio::awaitable<void> housekeeping_loop(Services& svc) {
       std::min<std::chrono::milliseconds>(svc.config.housekeeping_interval, kReleaseInterval);
   auto janitor_due = std::chrono::steady_clock::now();
   for (;;) {
-    if (std::chrono::steady_clock::now() >= janitor_due) {
+    // One instance of a fleet does the rounds (the lease's holder); the
+    // others wait. The release queue is leased per row as well.
+    const bool mine = svc.fleet.holds(kHousekeepingLease);
+    if (mine && std::chrono::steady_clock::now() >= janitor_due) {
       janitor_due = std::chrono::steady_clock::now() + svc.config.housekeeping_interval;
       try {
         const int64_t now = svc.now();
@@ -118,7 +121,7 @@ asio::awaitable<void> housekeeping_loop(Services& svc) {
       }
     }
     try {
-      co_await release_due_locks(svc);
+      if (mine) co_await release_due_locks(svc);
     } catch (const boost::system::system_error& e) {
       if (e.code() == asio::error::operation_aborted) throw;  // the shutdown
       spdlog::error("lock release pass failed: {}", e.what());

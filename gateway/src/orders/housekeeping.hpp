@@ -7,6 +7,9 @@
 // at the carrier, finding the lock first (a reserve under the same gateway reservation id) when an
 // interrupted reservation never learnt it. A release that fails is retried with backoff until the
 // carrier confirms it or the lock's own expiry passes.
+//
+// Instances sharing a store: only the holder of the "housekeeping" lease
+// (store/fleet.hpp) does the rounds.
 #pragma once
 
 #include "carriers/services.hpp"

@@ -42,8 +42,11 @@ class ActivationRepository {
   virtual void schedule_poll(const std::string& id, int64_t next_poll_at_ms) = 0;
   // Counted durably before each submit is sent: after a crash, a pending
   // order with attempts may have reached the carrier and is resolved by a
-  // query first (see ActivationEngine).
-  virtual void note_submit_attempt(const std::string& id) = 0;
+  // query first (see ActivationEngine). False, and nothing counted, when
+  // this instance no longer owns the activation (PostgreSQL: the fleet
+  // declared it dead and another instance adopted the order): then it must
+  // not send the submit.
+  virtual bool note_submit_attempt(const std::string& id) = 0;
 
   virtual std::optional<Activation> get(const std::string& tenant, const std::string& id) = 0;
   // `with_history`: false leaves `history` empty (one query less).
@@ -51,8 +54,16 @@ class ActivationRepository {
   // With the applicant's data opened; nullopt when it does not open (an
   // unknown key id or an altered row: logged).
   virtual std::optional<ActivationSubmission> submission(const std::string& id) = 0;
-  // Ids of every activation that is not final (work to resume).
+  // Ids of every activation that is not final, of every instance.
   virtual std::vector<std::string> open_ids() = 0;
+  // Those this instance drives (store/fleet_repository.hpp): on SQLite
+  // every one (work to resume at start); on PostgreSQL those it created or
+  // adopted (none at start: its id is new).
+  virtual std::vector<std::string> owned_open_ids() = 0;
+  // PostgreSQL: the open activations of instances that are not alive
+  // become this instance's; returns their ids, to drive. SQLite: none (the
+  // start resumes them all).
+  virtual std::vector<std::string> adopt_orphaned(Tx& tx) = 0;
 
   // A page of the tenant's activations in `status`, one of the open
   // statuses (pending, submitted, unknown), oldest first, after `cursor` (a

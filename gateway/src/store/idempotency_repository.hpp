@@ -25,7 +25,10 @@ class IdempotencyRepository {
                       const IdempotentReplay& answer) = 0;
   // Frees the key: the same request may run again.
   virtual void drop(Tx& tx, const std::string& tenant, const std::string& key) = 0;
-  // After a restart: frees every key left in flight. Returns how many.
+  // Frees the keys left in flight by processes that are gone: on SQLite
+  // (called at start) every key in flight; on PostgreSQL those of
+  // instances that are not alive (store/fleet_repository.hpp), never a
+  // live instance's. Returns how many.
   virtual int64_t drop_in_flight(Tx& tx) = 0;
   // Answered keys created before `older_than_ms`. Returns how many.
   virtual int64_t prune(int64_t older_than_ms) = 0;

@@ -206,6 +206,8 @@ Recovered recover_interrupted_requests(Repositories& r, int64_t now_ms, int64_t 
     // The carrier may hold a lock for each of them: kept pending for a
     // retry of the key to adopt, then recovered by the release queue.
     rec.reservations = r.reservations->schedule_interrupted(tx, now_ms, grace_ms);
+    rec.activations = r.activations->adopt_orphaned(tx);
+    r.fleet->forget_dead(tx);
     return rec;
   });
 }

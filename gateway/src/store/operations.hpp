@@ -91,13 +91,18 @@ void abandon_reservation_with_key(Repositories& r, const std::string& id, int64_
                                   const std::string& tenant, const std::string& key,
                                   const std::optional<IdempotentReplay>& answer);
 
-// After a restart: requests that were in flight in the previous process
-// died with it. Frees their Idempotency-Keys; their half-made (pending)
-// reservations stay pending for `grace_ms`, for a retry of the key to
-// adopt the lock the first attempt may have taken, and are then recovered
-// through the release queue. Single-instance store only.
+// Requests that were in flight in a process that is gone died with it.
+// Frees their Idempotency-Keys; their half-made (pending) reservations
+// stay pending for `grace_ms`, for a retry of the key to adopt the lock the
+// first attempt may have taken, and are then recovered through the release
+// queue. On SQLite "gone" is the previous process (called once, at start);
+// on PostgreSQL it is every instance whose heartbeat expired, and this
+// instance also adopts their open activations (`activations`, to drive:
+// the engine queries a submit they may have sent before sending it again).
+// Rows of live instances are never touched.
 struct Recovered {
   int64_t keys = 0, reservations = 0;
+  std::vector<std::string> activations;
 };
 Recovered recover_interrupted_requests(Repositories& r, int64_t now_ms, int64_t grace_ms = 60'000);
 

@@ -7,6 +7,8 @@
 #include "store/activation_repository.hpp"
 #include "store/callback_repository.hpp"
 #include "store/database.hpp"
+#include "store/fleet_repository.hpp"
+#include "store/hold_feed.hpp"
 #include "store/idempotency_repository.hpp"
 #include "store/number_repository.hpp"
 #include "store/outbox_repository.hpp"
@@ -29,6 +31,10 @@ struct Repositories {
   std::unique_ptr<CallbackRepository> callbacks;
   std::unique_ptr<OutboxRepository> outbox;
   std::unique_ptr<PiiKeyRepository> pii_keys;
+  // Null unless the store is shared by several instances (PostgreSQL):
+  // SQLite serves one instance, which needs no feed (store/hold_feed.hpp).
+  std::unique_ptr<HoldFeed> hold_feed;
+  std::unique_ptr<FleetRepository> fleet;  // instances and leases
 };
 
 }  // namespace cgw::gw

@@ -78,7 +78,9 @@ class ReservationRepository {
   // The lock id found for a releasing row that had none.
   virtual void note_carrier_lock(const std::string& id,
                                  const std::string& carrier_reservation_id) = 0;
-  // After a restart: live pending rows get a recovery time `now + grace`.
+  // Pending rows left by processes that are gone get a recovery time
+  // `now + grace`: on SQLite (called at start) every one; on PostgreSQL
+  // those of instances that are not alive, which this instance adopts.
   // Returns how many.
   virtual int64_t schedule_interrupted(Tx& tx, int64_t now_ms, int64_t grace_ms) = 0;
 

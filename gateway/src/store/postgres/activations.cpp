@@ -61,13 +61,13 @@ std::optional<std::string> open_pii(const PiiCipher& pii, std::string_view seale
 void PgActivations::insert(Tx& tx, const Activation& act, const Delivery& delivery) {
   static const std::string sql =
       "INSERT INTO activations (id, tenant, carrier, msisdn, plan_id, reservation_id, "
-      "verification_id, delivery_sealed, status, created_at, updated_at) VALUES "
+      "verification_id, delivery_sealed, status, created_at, updated_at, owner) VALUES "
       "($1,$2,$3,$4,$5,$6,$7,$8, " +
-      sql_literal(activation::kPending) + ", $9, $10)";
+      sql_literal(activation::kPending) + ", $9, $10, $11)";
   const auto sealed = pii_.seal(json::serialize(json::value_from(delivery)), act.id + "/delivery");
   db_.conn(tx).exec(sql, {p(act.id), p(act.tenant), p(act.carrier), p(act.msisdn), p(act.plan_id),
                           p(act.reservation_id), p(act.verification_id), p(sealed),
-                          p(act.created_at_ms), p(act.updated_at_ms)});
+                          p(act.created_at_ms), p(act.updated_at_ms), p(db_.instance_id())});
 }
 
 void PgActivations::add_history(Tx& tx, const std::string& id, const std::string& status,
@@ -113,9 +113,16 @@ void PgActivations::touch(Tx& tx, const std::string& id, int64_t now_ms) {
   db_.conn(tx).exec("UPDATE activations SET updated_at = $1 WHERE id = $2", {p(now_ms), p(id)});
 }
 
-void PgActivations::note_submit_attempt(const std::string& id) {
-  db_.run([&](PgConnection& c) {
-    c.exec("UPDATE activations SET submit_attempts = submit_attempts + 1 WHERE id = $1", {p(id)});
+// The fence against two instances submitting one order: the attempt is
+// counted only while this instance owns the activation, in one statement
+// with the check, and the recovery that adopts it moves the owner.
+bool PgActivations::note_submit_attempt(const std::string& id) {
+  return db_.run([&](PgConnection& c) {
+    return c.exec(
+                "UPDATE activations SET submit_attempts = submit_attempts + 1 WHERE id = $1 "
+                "AND owner = $2",
+                {p(id), p(db_.instance_id())})
+               .affected() == 1;
   });
 }
 
@@ -172,6 +179,25 @@ std::vector<std::string> PgActivations::open_ids() {
   static const std::string sql =
       "SELECT id FROM activations WHERE " + open_activation_term() + " ORDER BY created_at";
   auto r = db_.run([&](PgConnection& c) { return c.exec(sql); });
+  std::vector<std::string> ids;
+  for (int i = 0; i < r.rows(); ++i) ids.push_back(r.str(i, 0));
+  return ids;
+}
+
+std::vector<std::string> PgActivations::owned_open_ids() {
+  static const std::string sql = "SELECT id FROM activations WHERE " + open_activation_term() +
+                                 " AND owner = $1 ORDER BY created_at";
+  auto r = db_.run([&](PgConnection& c) { return c.exec(sql, {p(db_.instance_id())}); });
+  std::vector<std::string> ids;
+  for (int i = 0; i < r.rows(); ++i) ids.push_back(r.str(i, 0));
+  return ids;
+}
+
+std::vector<std::string> PgActivations::adopt_orphaned(Tx& tx) {
+  static const std::string sql = "UPDATE activations SET owner = $1 WHERE " +
+                                 open_activation_term() + " AND " + PgDatabase::orphan_term(2) +
+                                 " RETURNING id";
+  auto r = db_.conn(tx).exec(sql, {p(db_.instance_id()), p(db_.liveness_ttl_ms())});
   std::vector<std::string> ids;
   for (int i = 0; i < r.rows(); ++i) ids.push_back(r.str(i, 0));
   return ids;

@@ -51,6 +51,29 @@ class PgDatabase final : public Database {
   void note_hold(Tx& tx, const NumberKey& number, bool hidden);
   void set_hold_observer(HoldObserver* observer) { observer_ = observer; }
 
+  // This instance (store/fleet_repository.hpp), stamped as `owner` on the
+  // rows a crash can leave mid-way; "" until it joins (tools, tests).
+  std::string instance_id() const {
+    std::lock_guard lock(instance_mu_);
+    return instance_id_;
+  }
+  int64_t liveness_ttl_ms() const {
+    std::lock_guard lock(instance_mu_);
+    return ttl_ms_;
+  }
+  void set_instance(std::string id, int64_t ttl_ms) {
+    std::lock_guard lock(instance_mu_);
+    instance_id_ = std::move(id);
+    ttl_ms_ = ttl_ms;
+  }
+  // The condition "the row's owner is not a live instance" (an instance
+  // whose heartbeat is within the ttl, by the database's clock), with the
+  // ttl in milliseconds as parameter $`ttl_param`.
+  static std::string orphan_term(int ttl_param) {
+    return "owner NOT IN (SELECT id FROM cgw_instances WHERE heartbeat_at > now() - $" +
+           std::to_string(ttl_param) + " * interval '1 millisecond')";
+  }
+
  private:
   class PgTx;
   const std::string dsn_;
@@ -61,6 +84,9 @@ class PgDatabase final : public Database {
   // hears of one number's holds in commit order (the row lock on the
   // number orders the commits themselves).
   std::mutex notify_mu_;
+  mutable std::mutex instance_mu_;
+  std::string instance_id_;
+  int64_t ttl_ms_ = 5000;
 };
 
 }  // namespace cgw::gw::pg

@@ -18,8 +18,8 @@ KeyClaim PgIdempotency::claim(Tx& tx, const std::string& tenant, const std::stri
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto ins = c.exec(
         "INSERT INTO idempotency_keys (tenant, key, request_hash, http_status, response_body, "
-        "created_at) VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT DO NOTHING",
-        {p(tenant), p(key), p(request_hash), p(now_ms)});
+        "created_at, owner) VALUES ($1, $2, $3, 0, '', $4, $5) ON CONFLICT DO NOTHING",
+        {p(tenant), p(key), p(request_hash), p(now_ms), p(db_.instance_id())});
     if (ins.affected() == 1) return claim;  // kNew
     auto k = c.exec(
         "SELECT request_hash, http_status, response_body, created_at FROM idempotency_keys "
@@ -40,8 +40,8 @@ KeyClaim PgIdempotency::claim(Tx& tx, const std::string& tenant, const std::stri
       return claim;
     }
     // Left in flight by a crash: this request takes it over.
-    c.exec("UPDATE idempotency_keys SET created_at = $1 WHERE tenant = $2 AND key = $3",
-           {p(now_ms), p(tenant), p(key)});
+    c.exec("UPDATE idempotency_keys SET created_at = $1, owner = $4 WHERE tenant = $2 AND key = $3",
+           {p(now_ms), p(tenant), p(key), p(db_.instance_id())});
     return claim;
   }
   claim.kind = KeyClaim::kInFlight;  // dropped and taken again meanwhile: busy
@@ -61,8 +61,12 @@ void PgIdempotency::drop(Tx& tx, const std::string& tenant, const std::string& k
                     {p(tenant), p(key)});
 }
 
+// Only the keys of instances that are not alive: a live instance's
+// request still runs under its key.
 int64_t PgIdempotency::drop_in_flight(Tx& tx) {
-  return db_.conn(tx).exec("DELETE FROM idempotency_keys WHERE http_status = 0").affected();
+  static const std::string sql =
+      "DELETE FROM idempotency_keys WHERE http_status = 0 AND " + PgDatabase::orphan_term(1);
+  return db_.conn(tx).exec(sql, {p(db_.liveness_ttl_ms())}).affected();
 }
 
 int64_t PgIdempotency::prune(int64_t older_than_ms) {

@@ -1,5 +1,6 @@
 #include "store/postgres/open.hpp"
 
+#include "store/postgres/hold_feed.hpp"
 #include "store/postgres/repositories.hpp"
 
 namespace cgw::gw {
@@ -44,6 +45,8 @@ Result<Repositories> open_postgres_store(const std::string& dsn,
   r.callbacks = std::make_unique<pg::PgCallbacks>(db);
   r.outbox = std::make_unique<pg::PgOutbox>(db);
   r.pii_keys = std::make_unique<pg::PgPiiKeys>(db, cipher);
+  r.hold_feed = std::make_unique<pg::PgHoldFeed>(db);
+  r.fleet = std::make_unique<pg::PgFleet>(db);
   r.db = std::move(owner);
   return r;
 }

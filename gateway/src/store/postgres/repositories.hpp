@@ -8,6 +8,7 @@
 #include "core/pii.hpp"
 #include "store/activation_repository.hpp"
 #include "store/callback_repository.hpp"
+#include "store/fleet_repository.hpp"
 #include "store/idempotency_repository.hpp"
 #include "store/number_repository.hpp"
 #include "store/outbox_repository.hpp"
@@ -109,11 +110,13 @@ class PgActivations final : public ActivationRepository {
   void keep_order_id(Tx& tx, const std::string& id, const std::string& order_id) override;
   void touch(Tx& tx, const std::string& id, int64_t now_ms) override;
   void schedule_poll(const std::string& id, int64_t next_poll_at_ms) override;
-  void note_submit_attempt(const std::string& id) override;
+  bool note_submit_attempt(const std::string& id) override;
   std::optional<Activation> get(const std::string& tenant, const std::string& id) override;
   std::optional<Activation> by_id(const std::string& id, bool with_history) override;
   std::optional<ActivationSubmission> submission(const std::string& id) override;
   std::vector<std::string> open_ids() override;
+  std::vector<std::string> owned_open_ids() override;
+  std::vector<std::string> adopt_orphaned(Tx& tx) override;
   Page list(const std::string& tenant, const std::string& status, const std::string& cursor,
             size_t limit) override;
   std::map<std::string, int64_t> unknown_by_carrier() override;
@@ -177,6 +180,23 @@ class PgPiiKeys final : public PiiKeyRepository {
   bool survey(const std::string& prefix, PiiRotationReport& r);
   PgDatabase& db_;
   const PiiCipher& pii_;
+};
+
+class PgFleet final : public FleetRepository {
+ public:
+  explicit PgFleet(PgDatabase& db) : db_(db) {}
+  bool shared() const override { return true; }
+  std::string instance_id() const override;
+  void join(const std::string& host, int64_t pid, int64_t ttl_ms) override;
+  Beat heartbeat() override;
+  Claim claim_lease(const std::string& name) override;
+  int64_t forget_dead(Tx& tx) override;
+  void leave() override;
+
+ private:
+  PgDatabase& db_;
+  std::string host_;  // for a new row when the fleet declared this one dead
+  int64_t pid_ = 0;
 };
 
 }  // namespace cgw::gw::pg

@@ -58,9 +58,10 @@ Result<Reservation> PgReservations::insert_pending(Tx& tx, const std::string& te
   // claim not committed yet is waited for, then decides.
   static const std::string sql =
       "INSERT INTO reservations (id, tenant, carrier, msisdn, status, created_at, updated_at, "
-      "idempotency_key) VALUES ($1, $2, $3, $4, " +
-      kPending + ", $5, $5, NULLIF($6, '')) ON CONFLICT DO NOTHING";
-  auto res = db_.conn(tx).exec(sql, {p(r.id), p(tenant), p(carrier), p(msisdn), p(now_ms), p(key)});
+      "idempotency_key, owner) VALUES ($1, $2, $3, $4, " +
+      kPending + ", $5, $5, NULLIF($6, ''), $7) ON CONFLICT DO NOTHING";
+  auto res = db_.conn(tx).exec(
+      sql, {p(r.id), p(tenant), p(carrier), p(msisdn), p(now_ms), p(key), p(db_.instance_id())});
   if (res.affected() == 0)
     return make_error(code::kNumberUnavailable, "the number is already reserved or sold");
   return r;
@@ -80,8 +81,10 @@ std::optional<Reservation> PgReservations::live_by_key(Tx& tx, const std::string
 }
 
 void PgReservations::adopt(Tx& tx, const std::string& id, int64_t now_ms) {
-  db_.conn(tx).exec("UPDATE reservations SET next_release_at = NULL, updated_at = $1 WHERE id = $2",
-                    {p(now_ms), p(id)});
+  // This instance carries the request on now.
+  db_.conn(tx).exec(
+      "UPDATE reservations SET next_release_at = NULL, updated_at = $1, owner = $3 WHERE id = $2",
+      {p(now_ms), p(id), p(db_.instance_id())});
 }
 
 bool PgReservations::hold(Tx& tx, const std::string& id, const std::string& carrier_reservation_id,
@@ -235,11 +238,17 @@ void PgReservations::note_carrier_lock(const std::string& id,
   db_.run([&](PgConnection& c) { c.exec(sql, {p(carrier_reservation_id), p(id)}); });
 }
 
+// Only the rows of instances that are not alive, adopted by this one in
+// the same statement: a live instance's request is still making its row,
+// and an adopted row is not pushed back again at the next recovery pass.
 int64_t PgReservations::schedule_interrupted(Tx& tx, int64_t now_ms, int64_t grace_ms) {
-  static const std::string sql = "UPDATE reservations SET next_release_at = $1 WHERE " +
-                                 live_reservation_term() + " AND status = " + kPending +
-                                 " AND (next_release_at IS NULL OR next_release_at < $1)";
-  return db_.conn(tx).exec(sql, {p(now_ms + grace_ms)}).affected();
+  static const std::string sql =
+      "UPDATE reservations SET owner = $2, next_release_at = CASE WHEN next_release_at IS NULL "
+      "OR next_release_at < $1 THEN $1 ELSE next_release_at END WHERE " +
+      live_reservation_term() + " AND status = " + kPending + " AND " + PgDatabase::orphan_term(3);
+  return db_.conn(tx)
+      .exec(sql, {p(now_ms + grace_ms), p(db_.instance_id()), p(db_.liveness_ttl_ms())})
+      .affected();
 }
 
 std::optional<Reservation> PgReservations::get(const std::string& tenant, const std::string& id,

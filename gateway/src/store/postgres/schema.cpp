@@ -22,7 +22,7 @@ constexpr int64_t kMigrationLock = 0x6367772d6d696772;
 // Statuses in partial indexes are literals: DDL takes no parameters. They
 // are the values of core/reservation_status.hpp and activation_status.hpp,
 // and the store suite runs against this schema.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
 CREATE TABLE numbers (
   carrier TEXT NOT NULL,
@@ -167,6 +167,68 @@ CREATE TABLE webhook_attempts (
     // the activation so that it survives a restart (SQLite's migration 6).
     R"sql(
 ALTER TABLE activations ADD COLUMN plugin_data TEXT NOT NULL DEFAULT '';
+)sql",
+    // 3: instances that share the database, named leases for background
+    // work, and the instance that made each row a crash can leave mid-way
+    // (store/fleet_repository.hpp). Times are the database's (now()): the
+    // instances' clocks may disagree. Rows from before this migration have
+    // owner '', which no live instance has: they are recovered like a dead
+    // instance's.
+    R"sql(
+CREATE TABLE cgw_instances (
+  id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid BIGINT NOT NULL,
+  started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  heartbeat_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  -- since when the heartbeat has been renewed without a gap of a ttl
+  alive_since TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE cgw_leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  acquired_at TIMESTAMPTZ NOT NULL,
+  expires_at TIMESTAMPTZ NOT NULL
+);
+ALTER TABLE activations ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE idempotency_keys ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE reservations ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+CREATE INDEX activations_open_by_owner ON activations (owner)
+  WHERE status IN ('pending', 'submitted', 'unknown');
+CREATE INDEX idempotency_keys_in_flight ON idempotency_keys (owner) WHERE http_status = 0;
+CREATE INDEX reservations_pending_by_owner ON reservations (owner) WHERE status = 'pending';
+)sql",
+    // 4: the change feed of local holds (store/hold_feed.hpp): a trigger
+    // writes one row per change of numbers.local_hold, in the transaction
+    // that changes it, so no path that reserves, releases, expires, fails
+    // or sells a number can miss it and a rolled-back change never shows.
+    // `at` is the database's clock, for pruning; `number_changes_pruned`
+    // keeps the highest seq deleted, so a reader that had not read it knows
+    // it must rebuild its index.
+    R"sql(
+CREATE TABLE number_changes (
+  seq BIGSERIAL PRIMARY KEY,
+  carrier TEXT NOT NULL,
+  msisdn TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('hold', 'unhold')),
+  at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX number_changes_at ON number_changes (at);
+CREATE TABLE number_changes_pruned (
+  one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+  through BIGINT NOT NULL
+);
+INSERT INTO number_changes_pruned (through) VALUES (0);
+CREATE FUNCTION cgw_number_hold_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO number_changes (carrier, msisdn, kind)
+    VALUES (NEW.carrier, NEW.msisdn, CASE WHEN NEW.local_hold <> 0 THEN 'hold' ELSE 'unhold' END);
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER numbers_hold_changed AFTER UPDATE OF local_hold ON numbers
+  FOR EACH ROW WHEN (OLD.local_hold IS DISTINCT FROM NEW.local_hold)
+  EXECUTE FUNCTION cgw_number_hold_changed();
 )sql",
 };
 

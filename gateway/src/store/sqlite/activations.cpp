@@ -109,11 +109,12 @@ void SqliteActivations::touch(Tx& tx, const std::string& id, int64_t now_ms) {
   s.bind(1, now_ms).bind(2, id).run();
 }
 
-void SqliteActivations::note_submit_attempt(const std::string& id) {
+bool SqliteActivations::note_submit_attempt(const std::string& id) {
   db_.write([&](db::Connection& c) {
     db::Stmt s(c, "UPDATE activations SET submit_attempts = submit_attempts + 1 WHERE id = ?");
     s.bind(1, id).run();
   });
+  return true;  // one process: always the owner
 }
 
 void SqliteActivations::schedule_poll(const std::string& id, int64_t next_poll_at_ms) {

@@ -41,6 +41,7 @@ Result<Repositories> open_sqlite_store(const std::filesystem::path& path,
   r.callbacks = std::make_unique<sqlite::SqliteCallbacks>(db);
   r.outbox = std::make_unique<sqlite::SqliteOutbox>(db);
   r.pii_keys = std::make_unique<sqlite::SqlitePiiKeys>(db, cipher);
+  r.fleet = std::make_unique<sqlite::SqliteFleet>();
   r.db = std::move(owner);
   return r;
 }

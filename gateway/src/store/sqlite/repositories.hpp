@@ -3,9 +3,11 @@
 // them as interfaces from open_sqlite_store (open.hpp).
 #pragma once
 
+#include "cgw/common/crypto.hpp"
 #include "core/pii.hpp"
 #include "store/activation_repository.hpp"
 #include "store/callback_repository.hpp"
+#include "store/fleet_repository.hpp"
 #include "store/idempotency_repository.hpp"
 #include "store/number_repository.hpp"
 #include "store/outbox_repository.hpp"
@@ -107,11 +109,14 @@ class SqliteActivations final : public ActivationRepository {
   void keep_order_id(Tx& tx, const std::string& id, const std::string& order_id) override;
   void touch(Tx& tx, const std::string& id, int64_t now_ms) override;
   void schedule_poll(const std::string& id, int64_t next_poll_at_ms) override;
-  void note_submit_attempt(const std::string& id) override;
+  bool note_submit_attempt(const std::string& id) override;
   std::optional<Activation> get(const std::string& tenant, const std::string& id) override;
   std::optional<Activation> by_id(const std::string& id, bool with_history) override;
   std::optional<ActivationSubmission> submission(const std::string& id) override;
   std::vector<std::string> open_ids() override;
+  // One process: every open activation is its own (resumed at start).
+  std::vector<std::string> owned_open_ids() override { return open_ids(); }
+  std::vector<std::string> adopt_orphaned(Tx&) override { return {}; }
   Page list(const std::string& tenant, const std::string& status, const std::string& cursor,
             size_t limit) override;
   std::map<std::string, int64_t> unknown_by_carrier() override;
@@ -177,6 +182,28 @@ class SqlitePiiKeys final : public PiiKeyRepository {
   bool survey(const std::string& prefix, PiiRotationReport& r);
   SqliteDatabase& db_;
   const PiiCipher& pii_;
+};
+
+// One process on one file (the file is opened by one gateway): the only
+// instance, every lease held, nothing of another instance to recover. What
+// a previous process left is recovered at start (recover_interrupted_
+// requests), as it was before there were fleets.
+class SqliteFleet final : public FleetRepository {
+ public:
+  bool shared() const override { return false; }
+  std::string instance_id() const override { return id_; }
+  void join(const std::string&, int64_t, int64_t) override {}
+  Beat heartbeat() override { return {}; }
+  Claim claim_lease(const std::string&) override {
+    Claim c;
+    c.held = true;
+    return c;
+  }
+  int64_t forget_dead(Tx&) override { return 0; }
+  void leave() override {}
+
+ private:
+  const std::string id_ = crypto::random_hex(8);
 };
 
 }  // namespace cgw::gw::sqlite
