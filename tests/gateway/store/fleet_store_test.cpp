@@ -72,21 +72,25 @@ TEST_P(FleetStoreTest, ALeaseHasOneHolderAndIsTakenOverWhenNotRenewed) {
   auto other = make_store();
   ASSERT_EQ(other->open(), "");
   auto &a = fleet(*store_), &b = fleet(*other);
-  a.join("host-a", 1, kTtlMs);
-  b.join("host-b", 2, kTtlMs);
+  // A longer ttl here: a renewal late by more than the ttl (a loaded
+  // machine) would rightly lose the lease and fail the test.
+  constexpr int64_t kLeaseTtlMs = 3000;
+  a.join("host-a", 1, kLeaseTtlMs);
+  b.join("host-b", 2, kLeaseTtlMs);
   ASSERT_NE(a.instance_id(), b.instance_id());
   auto first = a.claim_lease("inventory_sync:mobile");
   EXPECT_TRUE(first.held);
   EXPECT_TRUE(first.taken);
   EXPECT_EQ(first.previous_holder, "");
-  // While A renews, B never gets it (about three ttls of renewals).
-  const auto renew_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(3 * kTtlMs);
+  // While A renews, B never gets it (a ttl and a half of renewals).
+  const auto renew_until =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kLeaseTtlMs * 3 / 2);
   while (std::chrono::steady_clock::now() < renew_until) {
     auto renewed = a.claim_lease("inventory_sync:mobile");
     EXPECT_TRUE(renewed.held);
     EXPECT_FALSE(renewed.taken);
     EXPECT_FALSE(b.claim_lease("inventory_sync:mobile").held);
-    std::this_thread::sleep_for(std::chrono::milliseconds(kTtlMs / 4));
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   // A stops renewing (as if killed): B takes it once it expired.
   FleetRepository::Claim taken;
