@@ -4,6 +4,7 @@
 // recovery of a dead instance's rows that leaves a live instance's alone.
 // On SQLite: the single-instance stand-in (every lease held, no one else's
 // work to adopt).
+#include "store/fleet.hpp"
 #include "store/store_backend.hpp"
 
 #include <gtest/gtest.h>
@@ -172,6 +173,27 @@ TEST_P(FleetStoreTest, RecoveryTakesOnlyTheRowsOfDeadInstances) {
   EXPECT_TRUE(beat.rejoined);
   EXPECT_NE(a.instance_id(), old_id);
   EXPECT_EQ(beat.live_instances, 2);
+}
+
+// The loops read Fleet::holds(): while the heartbeat cannot reach the
+// database no lease can be renewed, so every one is dropped at once rather
+// than held on until another instance takes it.
+TEST_P(FleetStoreTest, EveryLeaseIsDroppedWhileTheHeartbeatFails) {
+  Metrics metrics;
+  Fleet view(metrics);
+  fleet(*store_).join("host-a", 1, 60'000);
+  view.bind(fleet(*store_));
+  view.want("housekeeping");
+  view.beat();
+  EXPECT_TRUE(view.holds("housekeeping"));
+  ASSERT_EQ(shared_postgres().stop(), "");
+  EXPECT_ANY_THROW(view.beat());
+  EXPECT_FALSE(view.holds("housekeeping"));
+  EXPECT_NE(metrics.render({}, std::nullopt).find("cgw_lease_held{lease=\"housekeeping\"} 0"),
+            std::string::npos);
+  ASSERT_EQ(shared_postgres().start_again(), "");
+  view.beat();  // its own lease, not expired: renewed
+  EXPECT_TRUE(view.holds("housekeeping"));
 }
 
 // ------------------------------------------------------------------ SQLite
