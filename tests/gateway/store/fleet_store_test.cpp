@@ -175,6 +175,21 @@ TEST_P(FleetStoreTest, RecoveryTakesOnlyTheRowsOfDeadInstances) {
   EXPECT_EQ(beat.live_instances, 2);
 }
 
+// An operator's resolution may reach any instance; the one that took it
+// follows the order up, so the order is its own from then on.
+TEST_P(FleetStoreTest, TheInstanceThatResolvesAnOrderDrivesIt) {
+  auto other = make_store();
+  ASSERT_EQ(other->open(), "");
+  fleet(*store_).join("host-a", 1, 60'000);
+  fleet(*other).join("host-b", 2, 60'000);
+  const InFlight w = work_of(*store_, "a", "13800020001", "13800020002");
+  ASSERT_TRUE(store_->advance_activation(w.activation, {"unknown", "timeout", {}, {}, {}}, 2000));
+  StatusChange resolved{"submitted", "resolved by an operator", "ORD-1", {}, {}};
+  ASSERT_EQ(other->resolve_unknown_activation("t1", w.activation, resolved, 3000), "unknown");
+  EXPECT_EQ(other->repos.activations->owned_open_ids(), std::vector<std::string>{w.activation});
+  EXPECT_TRUE(store_->repos.activations->owned_open_ids().empty());
+}
+
 // The loops read Fleet::holds(): while the heartbeat cannot reach the
 // database no lease can be renewed, so every one is dropped at once rather
 // than held on until another instance takes it.
