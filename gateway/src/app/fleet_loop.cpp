@@ -36,9 +36,8 @@ void fleet_round(Services& svc, ActivationEngine& engine, TenantQuotas& quotas) 
   FleetRepository::Beat beat;
   try {
     beat = svc.fleet.beat();
-  } catch (const std::exception& e) {
-    spdlog::warn("fleet: heartbeat failed: {}", e.what());
-    return;
+  } catch (const std::exception&) {
+    return;  // logged by Fleet::beat, once per outage
   }
   quotas.set_instances(beat.live_instances);
   if (!beat.may_recover || !svc.fleet.holds(kRecoveryLease) || svc.stopping) return;

@@ -285,9 +285,11 @@ asio::awaitable<SyncResult> incremental_sync(Inventory& inv, Carrier& carrier) {
 }
 
 namespace {
+// The same stored inventory: no full sync since, and the change feed's
+// position has not moved (an incremental pass that found no change only
+// renews last_change_at, which needs no rebuild).
 bool same_sync(const SyncState& a, const SyncState& b) {
-  return a.last_full_sync_at_ms == b.last_full_sync_at_ms &&
-         a.last_change_at_ms == b.last_change_at_ms && a.generation == b.generation &&
+  return a.last_full_sync_at_ms == b.last_full_sync_at_ms && a.generation == b.generation &&
          a.change_cursor == b.change_cursor;
 }
 

@@ -8,6 +8,11 @@
 // of rows in one transaction each on a worker thread while the next page is
 // fetched, logs progress (count, rate, ETA), then drops the numbers the
 // carrier no longer lists and rebuilds the carrier's search index snapshot.
+//
+// Instances sharing a store: only the holder of the carrier's
+// "inventory_sync:<carrier>" lease (store/fleet.hpp) syncs; the others
+// rebuild their index from the store when its sync changed it (a full sync,
+// or a move of the change feed's position), checking every heartbeat.
 #pragma once
 
 #include "inventory/inventory.hpp"

@@ -64,6 +64,9 @@ class ActivationRepository {
   // become this instance's; returns their ids, to drive. SQLite: none (the
   // start resumes them all).
   virtual std::vector<std::string> adopt_orphaned(Tx& tx) = 0;
+  // PostgreSQL: `id` becomes this instance's, which drives it on from now
+  // (an operator's resolution, received by any instance). SQLite: nothing.
+  virtual void take_over(Tx& tx, const std::string& id) = 0;
 
   // A page of the tenant's activations in `status`, one of the open
   // statuses (pending, submitted, unknown), oldest first, after `cursor` (a

@@ -45,10 +45,16 @@ FleetRepository::Beat Fleet::beat() {
   FleetRepository::Beat b;
   try {
     b = repo_->heartbeat();
-  } catch (...) {
+  } catch (const std::exception& e) {
+    // Once per outage, not once per heartbeat.
+    if (!failing_.exchange(true))
+      spdlog::warn("fleet: heartbeat of instance {} failed ({}); retrying every heartbeat",
+                   repo_->instance_id(), e.what());
     drop_all();
     throw;
   }
+  if (failing_.exchange(false))
+    spdlog::info("fleet: heartbeat of instance {} renewed again", repo_->instance_id());
   if (b.rejoined)
     spdlog::error(
         "fleet: this instance's heartbeat had expired and the fleet adopted its work; it joined "

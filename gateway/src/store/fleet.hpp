@@ -51,6 +51,7 @@ class Fleet {
   mutable std::mutex mu_;
   std::map<std::string, bool> leases_;  // wanted lease -> held; mu_
   std::atomic<int64_t> live_{1};
+  std::atomic<bool> failing_{false};  // the last heartbeat failed
 };
 
 }  // namespace cgw::gw

@@ -352,6 +352,9 @@ std::optional<std::string> resolve_unknown_activation(Repositories& r, const std
   if (!current) return std::nullopt;
   if (current->status != activation::kUnknown) return current->status;
   advance_activation(r, *tx, id, change, now_ms);
+  // The instance that took the decision follows the order up (its engine
+  // is kicked), whichever instance drove it before.
+  r.activations->take_over(*tx, id);
   tx->commit();
   return current->status;
 }

@@ -153,7 +153,8 @@ CallbackApplied apply_callback_event(Repositories& r, const std::string& carrier
 // An operator's decision on an `unknown` activation of `tenant`, applied in
 // one transaction with the check that it is still unknown. Returns the
 // status it had before (when not `unknown`, nothing was written), nullopt
-// for no such activation.
+// for no such activation. The activation becomes this instance's (it
+// follows it up; store/fleet_repository.hpp).
 std::optional<std::string> resolve_unknown_activation(Repositories& r, const std::string& tenant,
                                                       const std::string& id,
                                                       const StatusChange& change, int64_t now_ms);

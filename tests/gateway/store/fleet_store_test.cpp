@@ -4,6 +4,7 @@
 // recovery of a dead instance's rows that leaves a live instance's alone.
 // On SQLite: the single-instance stand-in (every lease held, no one else's
 // work to adopt).
+#include "store/fleet.hpp"
 #include "store/store_backend.hpp"
 
 #include <gtest/gtest.h>
@@ -72,21 +73,25 @@ TEST_P(FleetStoreTest, ALeaseHasOneHolderAndIsTakenOverWhenNotRenewed) {
   auto other = make_store();
   ASSERT_EQ(other->open(), "");
   auto &a = fleet(*store_), &b = fleet(*other);
-  a.join("host-a", 1, kTtlMs);
-  b.join("host-b", 2, kTtlMs);
+  // A longer ttl here: a renewal late by more than the ttl (a loaded
+  // machine) would rightly lose the lease and fail the test.
+  constexpr int64_t kLeaseTtlMs = 3000;
+  a.join("host-a", 1, kLeaseTtlMs);
+  b.join("host-b", 2, kLeaseTtlMs);
   ASSERT_NE(a.instance_id(), b.instance_id());
   auto first = a.claim_lease("inventory_sync:mobile");
   EXPECT_TRUE(first.held);
   EXPECT_TRUE(first.taken);
   EXPECT_EQ(first.previous_holder, "");
-  // While A renews, B never gets it (about three ttls of renewals).
-  const auto renew_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(3 * kTtlMs);
+  // While A renews, B never gets it (a ttl and a half of renewals).
+  const auto renew_until =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kLeaseTtlMs * 3 / 2);
   while (std::chrono::steady_clock::now() < renew_until) {
     auto renewed = a.claim_lease("inventory_sync:mobile");
     EXPECT_TRUE(renewed.held);
     EXPECT_FALSE(renewed.taken);
     EXPECT_FALSE(b.claim_lease("inventory_sync:mobile").held);
-    std::this_thread::sleep_for(std::chrono::milliseconds(kTtlMs / 4));
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   // A stops renewing (as if killed): B takes it once it expired.
   FleetRepository::Claim taken;
@@ -168,6 +173,42 @@ TEST_P(FleetStoreTest, RecoveryTakesOnlyTheRowsOfDeadInstances) {
   EXPECT_TRUE(beat.rejoined);
   EXPECT_NE(a.instance_id(), old_id);
   EXPECT_EQ(beat.live_instances, 2);
+}
+
+// An operator's resolution may reach any instance; the one that took it
+// follows the order up, so the order is its own from then on.
+TEST_P(FleetStoreTest, TheInstanceThatResolvesAnOrderDrivesIt) {
+  auto other = make_store();
+  ASSERT_EQ(other->open(), "");
+  fleet(*store_).join("host-a", 1, 60'000);
+  fleet(*other).join("host-b", 2, 60'000);
+  const InFlight w = work_of(*store_, "a", "13800020001", "13800020002");
+  ASSERT_TRUE(store_->advance_activation(w.activation, {"unknown", "timeout", {}, {}, {}}, 2000));
+  StatusChange resolved{"submitted", "resolved by an operator", "ORD-1", {}, {}};
+  ASSERT_EQ(other->resolve_unknown_activation("t1", w.activation, resolved, 3000), "unknown");
+  EXPECT_EQ(other->repos.activations->owned_open_ids(), std::vector<std::string>{w.activation});
+  EXPECT_TRUE(store_->repos.activations->owned_open_ids().empty());
+}
+
+// The loops read Fleet::holds(): while the heartbeat cannot reach the
+// database no lease can be renewed, so every one is dropped at once rather
+// than held on until another instance takes it.
+TEST_P(FleetStoreTest, EveryLeaseIsDroppedWhileTheHeartbeatFails) {
+  Metrics metrics;
+  Fleet view(metrics);
+  fleet(*store_).join("host-a", 1, 60'000);
+  view.bind(fleet(*store_));
+  view.want("housekeeping");
+  view.beat();
+  EXPECT_TRUE(view.holds("housekeeping"));
+  ASSERT_EQ(shared_postgres().stop(), "");
+  EXPECT_ANY_THROW(view.beat());
+  EXPECT_FALSE(view.holds("housekeeping"));
+  EXPECT_NE(metrics.render({}, std::nullopt).find("cgw_lease_held{lease=\"housekeeping\"} 0"),
+            std::string::npos);
+  ASSERT_EQ(shared_postgres().start_again(), "");
+  view.beat();  // its own lease, not expired: renewed
+  EXPECT_TRUE(view.holds("housekeeping"));
 }
 
 // ------------------------------------------------------------------ SQLite

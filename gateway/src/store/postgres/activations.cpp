@@ -203,6 +203,11 @@ std::vector<std::string> PgActivations::adopt_orphaned(Tx& tx) {
   return ids;
 }
 
+void PgActivations::take_over(Tx& tx, const std::string& id) {
+  db_.conn(tx).exec("UPDATE activations SET owner = $1 WHERE id = $2",
+                    {p(db_.instance_id()), p(id)});
+}
+
 ActivationRepository::Page PgActivations::list(const std::string& tenant, const std::string& status,
                                                const std::string& cursor, size_t limit) {
   int64_t after_ms = -1;

@@ -117,6 +117,7 @@ class PgActivations final : public ActivationRepository {
   std::vector<std::string> open_ids() override;
   std::vector<std::string> owned_open_ids() override;
   std::vector<std::string> adopt_orphaned(Tx& tx) override;
+  void take_over(Tx& tx, const std::string& id) override;
   Page list(const std::string& tenant, const std::string& status, const std::string& cursor,
             size_t limit) override;
   std::map<std::string, int64_t> unknown_by_carrier() override;

@@ -117,6 +117,7 @@ class SqliteActivations final : public ActivationRepository {
   // One process: every open activation is its own (resumed at start).
   std::vector<std::string> owned_open_ids() override { return open_ids(); }
   std::vector<std::string> adopt_orphaned(Tx&) override { return {}; }
+  void take_over(Tx&, const std::string&) override {}
   Page list(const std::string& tenant, const std::string& status, const std::string& cursor,
             size_t limit) override;
   std::map<std::string, int64_t> unknown_by_carrier() override;
