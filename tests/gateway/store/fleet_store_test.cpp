@@ -49,7 +49,7 @@ class FleetStoreTest : public BackendStoreTest {
     auto r = s.begin_reservation("t1", "mobile", msisdn2, 1000);
     s.hold_reservation(r->id, "L", 1'000'000, 1000);
     auto v = s.save_verification("t1", "mobile", {"张三", "11010519491231002X", {}},
-                                 {"passed", {}, "V"}, 1000);
+                                 {cgw::KycResult::passed, {}, "V"}, 1000);
     NewActivation a;
     a.tenant = "t1";
     a.idempotency_key = "act-" + tag;
