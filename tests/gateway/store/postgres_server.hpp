@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +21,7 @@ class PostgresServer {
  public:
   // "" or what failed (with the script's output).
   std::string start() {
+    stop_orphans();
     dir_ = std::filesystem::path("/tmp") / ("cgw_pg_" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir_);
     return run("start");
@@ -44,6 +48,19 @@ class PostgresServer {
     while (size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
     const int rc = ::pclose(f);
     return rc == 0 ? std::string() : "pg_local.sh " + cmd + " failed: " + out;
+  }
+  // A test binary killed at its ctest timeout cannot stop its server: the
+  // next one stops every server whose binary is gone, so they never pile up.
+  static void stop_orphans() {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/tmp", ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind("cgw_pg_", 0) != 0) continue;
+      const long pid = std::strtol(name.c_str() + 7, nullptr, 10);
+      if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+      PostgresServer orphan;
+      orphan.dir_ = e.path();  // the destructor stops it and removes the directory
+    }
   }
   std::filesystem::path dir_;
 };
