@@ -1,6 +1,7 @@
 #include "inventory/change_feed.hpp"
 
 #include "core/background_tasks.hpp"
+#include "inventory/run_on.hpp"
 #include "inventory/sync.hpp"
 #include "store/database.hpp"
 
@@ -23,27 +24,6 @@ int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-// Runs `f` on Inventory::feed_worker and resumes the caller on its own
-// executor; rethrows what `f` threw. (As sync.cpp's on_worker; no
-// coroutine lambdas: GCC 12 miscompiles their captures.)
-template <class F>
-asio::awaitable<void> on_feed_worker(Inventory& inv, F f) {
-  auto home = co_await asio::this_coro::executor;
-  co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
-      [&f, &inv, home](auto handler) {
-        asio::post(inv.feed_worker, [&f, home, handler = std::move(handler)]() mutable {
-          std::exception_ptr error;
-          try {
-            f();
-          } catch (...) {
-            error = std::current_exception();
-          }
-          asio::post(home, [handler = std::move(handler), error]() mutable { handler(error); });
-        });
-      },
-      asio::use_awaitable);
 }
 
 // One wake-up's work, on the feed worker: position and rebuild when needed,
@@ -114,7 +94,7 @@ asio::awaitable<void> change_feed_loop(Inventory& inv, HoldFeed& feed, bool posi
   while (!inv.svc.stopping) {
     FeedPass pass{inv, feed, options, positioned, last_prune_ms};
     try {
-      co_await on_feed_worker(inv, pass);
+      co_await run_on(inv.feed_worker, pass);
       if (failing) spdlog::info("change feed: reading again");
       failing = false;
     } catch (const std::exception& e) {

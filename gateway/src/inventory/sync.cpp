@@ -2,6 +2,7 @@
 
 #include "carriers/typed_call.hpp"
 #include "core/background_tasks.hpp"
+#include "inventory/run_on.hpp"
 #include "inventory/vanity.hpp"
 
 #include <spdlog/spdlog.h>
@@ -39,30 +40,6 @@ constexpr size_t kWriteBatchRows = 20'000;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-// Runs `f` on Inventory::sync_worker (store writes and index rebuilds off
-// the I/O threads, so requests keep flowing while a million rows are
-// written) and resumes the caller on its own executor; rethrows what `f`
-// threw. The worker belongs to the Inventory, not to a function-local
-// static: a static outlived main() and wrote to a destroyed store at exit.
-// (No coroutine lambdas: GCC 12 miscompiles their captures.)
-template <class F>
-asio::awaitable<void> on_worker(Inventory& inv, F f) {
-  auto home = co_await asio::this_coro::executor;
-  co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
-      [&f, &inv, home](auto handler) {
-        asio::post(inv.sync_worker, [&f, home, handler = std::move(handler)]() mutable {
-          std::exception_ptr error;
-          try {
-            f();
-          } catch (...) {
-            error = std::current_exception();
-          }
-          asio::post(home, [handler = std::move(handler), error]() mutable { handler(error); });
-        });
-      },
-      asio::use_awaitable);
 }
 
 asio::awaitable<std::optional<InventorySyncOutput>> fetch(Carrier& carrier,
@@ -190,7 +167,7 @@ class FullSyncPass {
   // temporary of a co_await expression twice (PR 100611), harmless only for
   // a closure that owns nothing.
   asio::awaitable<void> absorb(std::vector<NumberItem> items, bool last) {
-    co_await on_worker(inv_, [this, &items, last] {
+    co_await run_on(inv_.sync_worker, [this, &items, last] {
       for (const auto& it : items)
         build_.add(it.msisdn, it.province, it.city, it.host_network.value_or(""), it.price_fen,
                    it.carrier_grade, false, it.status == NumberState::available);
@@ -207,7 +184,7 @@ class FullSyncPass {
   asio::awaitable<void> install() {
     const int64_t now = inv_.svc.now();
     size_t indexed = 0;
-    co_await on_worker(inv_, [this, now, &indexed] {
+    co_await run_on(inv_.sync_worker, [this, now, &indexed] {
       for (const auto& m : inv_.svc.store.numbers->held_numbers(id_)) build_.hold(m);
       if (build_.skipped() > 0)
         spdlog::warn("sync carrier={} skipped {} numbers that are not 11 digits", id_,
@@ -257,7 +234,7 @@ asio::awaitable<SyncResult> incremental_sync(Inventory& inv, Carrier& carrier) {
       }
       auto items = std::move(page->items);
       result.numbers += static_cast<int64_t>(items.size());
-      co_await on_worker(inv, [&] {
+      co_await run_on(inv.sync_worker, [&] {
         svc.store.numbers->upsert_numbers(id, items, tags_of(items), state.generation);
         for (const auto& n : items)
           if (!inv.index.set_carrier_available(id, n.msisdn, n.status == NumberState::available))
@@ -267,7 +244,7 @@ asio::awaitable<SyncResult> incremental_sync(Inventory& inv, Carrier& carrier) {
       if (!page->has_more) break;
     }
     const int64_t now = svc.now();
-    co_await on_worker(inv, [&] {
+    co_await run_on(inv.sync_worker, [&] {
       svc.store.numbers->save_change_cursor(id, in.since, now);
       if (unknown > 0) rebuild_number_index(inv, id);
     });
@@ -301,7 +278,7 @@ asio::awaitable<bool> follow_store(Inventory& inv, const std::string& carrier, S
   if (!same_sync(now, indexed)) {
     spdlog::info("sync carrier={} synced by another instance; index rebuilt from the store",
                  carrier);
-    co_await on_worker(inv, [&] { rebuild_number_index(inv, carrier); });
+    co_await run_on(inv.sync_worker, [&] { rebuild_number_index(inv, carrier); });
     indexed = now;
   }
   co_return now.last_full_sync_at_ms.has_value();
