@@ -8,6 +8,7 @@
 
 #include "cgw/common/crypto.hpp"
 #include "local_postgres.hpp"
+#include "options.hpp"
 #include "verdict.hpp"
 #include "webhook_receiver.hpp"
 #include "workload.hpp"
@@ -57,36 +58,22 @@ int setup_failed(const std::string& why) {
 }
 
 bool parse(int argc, char** argv, FleetArgs& a, std::string& err) {
-  std::map<std::string, int*> ints = {{"--instances", &a.instances},
-                                      {"--kill-every-ms", &a.kill_every_ms},
-                                      {"--duration-s", &a.duration_s},
-                                      {"--orders", &a.orders},
-                                      {"--races", &a.races},
-                                      {"--workers", &a.workers},
-                                      {"--recovery-s", &a.recovery_s},
-                                      {"--lease-ttl-s", &a.lease_ttl_s},
-                                      {"--feed-bound-ms", &a.feed_bound_ms}};
-  for (int i = 2; i < argc; ++i) {
-    std::string k = argv[i];
-    if (k == "--help") {
-      return err = "the fleet run's options", false;
-    } else if (k == "--sabotage") {
-      a.sabotage = true;
-    } else if (k == "--keep") {
-      a.keep = true;
-    } else if (i + 1 >= argc) {
-      return err = k + " needs a value", false;
-    } else if (k == "--dir") {
-      a.dir = argv[++i];
-    } else if (k == "--seed") {
-      a.seed = std::stoull(argv[++i]);
-    } else if (auto it = ints.find(k); it != ints.end()) {
-      *it->second = std::stoi(argv[++i]);
-      if (*it->second < 0) return err = k + " must not be negative", false;
-    } else {
-      return err = "unknown option " + k, false;
-    }
-  }
+  for (int i = 2; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--help") return err = "the fleet run's options", false;
+  OptionTable t;
+  t.flags = {{"--sabotage", &a.sabotage}, {"--keep", &a.keep}};
+  t.ints = {{"--instances", &a.instances},
+            {"--kill-every-ms", &a.kill_every_ms},
+            {"--duration-s", &a.duration_s},
+            {"--orders", &a.orders},
+            {"--races", &a.races},
+            {"--workers", &a.workers},
+            {"--recovery-s", &a.recovery_s},
+            {"--lease-ttl-s", &a.lease_ttl_s},
+            {"--feed-bound-ms", &a.feed_bound_ms}};
+  t.u64s = {{"--seed", &a.seed}};
+  t.strings = {{"--dir", &a.dir}};
+  if (!parse_options(argc, argv, 2, t, err)) return false;
   if (a.instances < 2 || a.instances > 8) return err = "--instances must be 2 to 8", false;
   if (a.orders < 1 || a.workers < 1 || a.kill_every_ms < 100 || a.duration_s < 1)
     return err = "--orders, --workers, --duration-s positive; --kill-every-ms >= 100", false;

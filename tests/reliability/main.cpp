@@ -17,6 +17,7 @@
 #include "fleet.hpp"
 #include "http.hpp"
 #include "local_postgres.hpp"
+#include "options.hpp"
 #include "verdict.hpp"
 #include "webhook_receiver.hpp"
 #include "workload.hpp"
@@ -63,32 +64,15 @@ bool parse(int argc, char** argv, Args& a, std::string& err) {
   if (argc < 2) return err = "a mode is required", false;
   a.mode = argv[1];
   if (a.mode != "crash" && a.mode != "chaos") return err = "unknown mode " + a.mode, false;
-  std::map<std::string, int*> ints = {
-      {"--orders", &a.orders},         {"--kills", &a.kills},
-      {"--workers", &a.workers},       {"--min-gap-ms", &a.min_gap_ms},
-      {"--max-gap-ms", &a.max_gap_ms}, {"--recovery-s", &a.recovery_s},
-      {"--deadline-s", &a.deadline_s}};
-  for (int i = 2; i < argc; ++i) {
-    std::string k = argv[i];
-    if (k == "--sabotage") {
-      a.sabotage = true;
-    } else if (k == "--postgres") {
-      a.postgres = true;
-    } else if (k == "--keep") {
-      a.keep = true;
-    } else if (i + 1 >= argc) {
-      return err = k + " needs a value", false;
-    } else if (k == "--dir") {
-      a.dir = argv[++i];
-    } else if (k == "--seed") {
-      a.seed = std::stoull(argv[++i]);
-    } else if (auto it = ints.find(k); it != ints.end()) {
-      *it->second = std::stoi(argv[++i]);
-      if (*it->second < 0) return err = k + " must not be negative", false;
-    } else {
-      return err = "unknown option " + k, false;
-    }
-  }
+  OptionTable t;
+  t.flags = {{"--sabotage", &a.sabotage}, {"--postgres", &a.postgres}, {"--keep", &a.keep}};
+  t.ints = {{"--orders", &a.orders},         {"--kills", &a.kills},
+            {"--workers", &a.workers},       {"--min-gap-ms", &a.min_gap_ms},
+            {"--max-gap-ms", &a.max_gap_ms}, {"--recovery-s", &a.recovery_s},
+            {"--deadline-s", &a.deadline_s}};
+  t.u64s = {{"--seed", &a.seed}};
+  t.strings = {{"--dir", &a.dir}};
+  if (!parse_options(argc, argv, 2, t, err)) return false;
   if (a.orders < 1 || a.workers < 1 || a.min_gap_ms > a.max_gap_ms)
     return err = "--orders and --workers must be positive, --min-gap-ms <= --max-gap-ms", false;
   if (a.sabotage && a.mode != "crash") return err = "--sabotage is for crash mode", false;
