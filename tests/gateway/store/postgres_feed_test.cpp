@@ -18,7 +18,13 @@ class HoldFeedTest : public BackendStoreTest {
     BackendStoreTest::SetUp();
     std::vector<cgw::NumberItem> page;
     for (int i = 0; i < 4; ++i)
-      page.push_back({"1380000004" + std::to_string(i), "广东", "广州", 100, cgw::NumberState::available, {}, {}});
+      page.push_back({"1380000004" + std::to_string(i),
+                      "广东",
+                      "广州",
+                      100,
+                      cgw::NumberState::available,
+                      {},
+                      {}});
     store_->upsert_numbers("mobile", page, 1);
     feed_ = store_->repos.hold_feed.get();
     ASSERT_NE(feed_, nullptr);
