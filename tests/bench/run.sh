@@ -12,10 +12,11 @@
 # $CGW_BUILD_DIR/bench), --activations-only (one sync, then the activation
 # day alone: no load steps), --postgres (after the SQLite steps: reserve
 # saturation and the activation day on PostgreSQL with 1 and 2 gateway
-# instances, on a private PostgreSQL in the temporary directory). Environment: CGW_BUILD_DIR (default build/),
-# CGW_BENCH_NO_BUILD=1 (use the binaries as they are), CGW_BENCH_KEEP=1 (keep
-# the temporary directory with configs and logs), CGW_BENCH_SYNC_PAGE
-# (the gateway's sync_page_size; default: the gateway's own default).
+# instances, on a private PostgreSQL in the temporary directory).
+# Environment: CGW_BUILD_DIR (default build/), CGW_BENCH_NO_BUILD=1 (use the
+# binaries as they are), CGW_BENCH_KEEP=1 (keep the temporary directory with
+# configs and logs), CGW_BENCH_SYNC_PAGE (the gateway's sync_page_size;
+# default: the gateway's own default).
 #
 # Everything runs on 127.0.0.1; every load step is bounded in time and count.
 set -euo pipefail
@@ -35,7 +36,7 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift ;;
     --activations-only) ACT_ONLY=1 ;;
     --postgres) PG=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
