@@ -10,15 +10,21 @@
 // An activation is done when the gateway records it `activated` (or
 // `failed`), which happens when the carrier's callback arrives. Counting
 // them through the API would add one GET per activation to the load being
-// measured; instead the tool reads the gateway's store (--store, opened
-// read-only, a count over the partial index of open activations) twice a
-// second, and at the end checks a sample of activations through the API.
+// measured; instead the tool reads the gateway's store (--store, a SQLite
+// file opened read-only, or --pg-dsn, the PostgreSQL database several
+// instances share: a count over the partial index of open activations)
+// five times a second, and at the end checks a sample of activations
+// through the API.
+//
+// --port takes one port or a comma-separated list (instances of one fleet
+// on PostgreSQL): worker w talks to the w-th port modulo their number, so
+// the load is spread evenly. --gateway-pid likewise takes a list; their CPU
+// is summed.
 //
 // Output (JSON on stdout and --json-out): total seconds from the first
 // request to the last activation recorded, activations per second, the
 // submission phase alone, per-step latency percentiles, and the CPU seconds
 // of --gateway-pid (and --sim-pid) from /proc over the run.
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -39,6 +45,7 @@
 #include <thread>
 
 #include "bench_util.hpp"
+#include "store_reader.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -51,15 +58,28 @@ using namespace cgw::bench;
 namespace {
 
 struct Config {
-  uint16_t port = 0;
+  std::vector<uint16_t> ports;
   std::string key, carrier = "mobile", plan = "MB-DGDD-19", run = "r";
-  std::string store;
+  std::string store, pg_dsn;
   std::vector<std::string> nums;
   uint64_t count = 200;
   int workers = 64;
   double timeout_s = 600;  // whole run
-  pid_t gateway_pid = 0, sim_pid = 0;
+  std::vector<pid_t> gateway_pids;
+  pid_t sim_pid = 0;
 };
+
+// "1,2,3" -> {1, 2, 3}; throws on anything else.
+std::vector<long> number_list(const std::string& text) {
+  std::vector<long> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    size_t used = 0;
+    out.push_back(std::stol(item, &used));
+    if (used != item.size()) throw std::invalid_argument("not a number: '" + item + "'");
+  }
+  return out;
+}
 
 struct Step {
   std::vector<uint32_t> lat_us;
@@ -178,8 +198,8 @@ std::string field(const std::string& body, const char* name) {
   return f && f->is_string() ? std::string(f->as_string()) : std::string();
 }
 
-asio::awaitable<void> worker(const Config& cfg, Shared& sh) {
-  Client client(co_await asio::this_coro::executor, cfg.port, cfg.key);
+asio::awaitable<void> worker(const Config& cfg, Shared& sh, uint16_t port) {
+  Client client(co_await asio::this_coro::executor, port, cfg.key);
   std::string out;
   auto timed = [&](Step& step, http::verb verb, const std::string& target, const std::string& body,
                    const std::string& key, unsigned want) -> asio::awaitable<bool> {
@@ -235,17 +255,9 @@ asio::awaitable<void> worker(const Config& cfg, Shared& sh) {
 struct Counts {
   int64_t open = -1, activated = 0, failed = 0;
 };
-Counts count_store(sqlite3* db, bool full) {
+Counts count_store(StoreReader& store, bool full) {
   Counts c;
-  auto scalar = [&](const char* sql) -> int64_t {
-    sqlite3_stmt* st = nullptr;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-      v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-  };
+  auto scalar = [&](const char* sql) { return store.scalar(sql); };
   c.open =
       scalar("SELECT count(*) FROM activations WHERE status IN ('pending','submitted','unknown')");
   if (full) {
@@ -271,49 +283,65 @@ int main(int argc, char** argv) {
   std::string json_out;
   try {
     Args a(argc, argv);
-    a.check({"port", "key", "carrier", "plan", "run", "store", "numbers-file", "count", "workers",
-             "timeout", "gateway-pid", "sim-pid", "json-out"});
-    cfg.port = static_cast<uint16_t>(a.num("port", 0));
+    a.check({"port", "key", "carrier", "plan", "run", "store", "pg-dsn", "numbers-file", "count",
+             "workers", "timeout", "gateway-pid", "sim-pid", "json-out"});
+    for (long p : number_list(a.str("port"))) {
+      if (p <= 0 || p > 65535) throw std::invalid_argument("--port: bad port " + std::to_string(p));
+      cfg.ports.push_back(static_cast<uint16_t>(p));
+    }
     cfg.key = a.str("key");
     cfg.carrier = a.str("carrier", cfg.carrier);
     cfg.plan = a.str("plan", cfg.plan);
     cfg.run = a.str("run", cfg.run);
     cfg.store = a.str("store");
+    cfg.pg_dsn = a.str("pg-dsn");
     cfg.count = static_cast<uint64_t>(std::clamp(a.num("count", 200), 1.0, 2e6));
     cfg.workers = std::clamp(static_cast<int>(a.num("workers", 64)), 1, 4096);
     cfg.timeout_s = std::clamp(a.num("timeout", 600), 1.0, 3600.0);
-    cfg.gateway_pid = static_cast<pid_t>(a.num("gateway-pid", 0));
+    for (long p : number_list(a.str("gateway-pid")))
+      if (p > 0) cfg.gateway_pids.push_back(static_cast<pid_t>(p));
     cfg.sim_pid = static_cast<pid_t>(a.num("sim-pid", 0));
     json_out = a.str("json-out");
     cfg.nums = read_lines(a.str("numbers-file"));
-    if (cfg.port == 0 || cfg.key.empty() || cfg.store.empty())
-      throw std::invalid_argument("--port, --key and --store are required");
+    if (cfg.ports.empty() || cfg.key.empty() || cfg.store.empty() == cfg.pg_dsn.empty())
+      throw std::invalid_argument("--port, --key and one of --store and --pg-dsn are required");
     if (cfg.nums.size() < cfg.count)
       throw std::invalid_argument("--numbers-file has fewer numbers than --count");
   } catch (const std::exception& e) {
     std::cerr << "cgw-bench-activations: " << e.what() << "\n"
-              << "usage: cgw-bench-activations --port P --key API_KEY --store GATEWAY_DB\n"
-                 "  --numbers-file F [--count N] [--workers W] [--run LABEL] [--carrier C]\n"
-                 "  [--plan P] [--timeout S] [--gateway-pid PID] [--sim-pid PID] [--json-out F]\n";
+              << "usage: cgw-bench-activations --port P[,P...] --key API_KEY\n"
+                 "  (--store GATEWAY_DB | --pg-dsn LIBPQ_DSN) --numbers-file F [--count N]\n"
+                 "  [--workers W] [--run LABEL] [--carrier C] [--plan P] [--timeout S]\n"
+                 "  [--gateway-pid PID[,PID...]] [--sim-pid PID] [--json-out F]\n";
     return 2;
   }
   raise_nofile();
 
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(cfg.store.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    std::cerr << "cgw-bench-activations: cannot open " << cfg.store << "\n";
+  StoreReader db;
+  if (auto why = db.open(cfg.store, cfg.pg_dsn); !why.empty()) {
+    std::cerr << "cgw-bench-activations: the store: " << why << "\n";
     return 1;
   }
-  sqlite3_busy_timeout(db, 2000);
   const auto before = count_store(db, true);
+  if (before.open < 0) {
+    std::cerr << "cgw-bench-activations: cannot count the store's activations\n";
+    return 1;
+  }
+  auto gateway_cpu = [&cfg] {
+    double s = 0;
+    for (pid_t p : cfg.gateway_pids) s += cpu_seconds(p);
+    return s;
+  };
 
   Shared sh;
   const auto t0 = Clock::now();
   sh.deadline = t0 + std::chrono::milliseconds(static_cast<int64_t>(cfg.timeout_s * 1000));
-  const double gw_cpu0 = cpu_seconds(cfg.gateway_pid), sim_cpu0 = cpu_seconds(cfg.sim_pid);
+  const double gw_cpu0 = gateway_cpu(), sim_cpu0 = cpu_seconds(cfg.sim_pid);
   asio::io_context ioc(1);
   sh.workers_left = cfg.workers;
-  for (int w = 0; w < cfg.workers; ++w) asio::co_spawn(ioc, worker(cfg, sh), asio::detached);
+  for (int w = 0; w < cfg.workers; ++w)
+    asio::co_spawn(ioc, worker(cfg, sh, cfg.ports[static_cast<size_t>(w) % cfg.ports.size()]),
+                   asio::detached);
   std::thread io([&] { ioc.run(); });
 
   // Watch the store until every accepted activation is final.
@@ -337,11 +365,10 @@ int main(int argc, char** argv) {
     }
   }
   const auto t_end = Clock::now();
-  const double gw_cpu = cpu_seconds(cfg.gateway_pid) - gw_cpu0;
+  const double gw_cpu = gateway_cpu() - gw_cpu0;
   const double sim_cpu = cpu_seconds(cfg.sim_pid) - sim_cpu0;
   io.join();
   now = count_store(db, true);
-  sqlite3_close(db);
 
   // Check a sample through the API: each must be `activated`.
   uint64_t sample_ok = 0, sample_n = 0;
@@ -350,7 +377,8 @@ int main(int argc, char** argv) {
     asio::co_spawn(
         ioc2,
         [&]() -> asio::awaitable<void> {
-          Client c(co_await asio::this_coro::executor, cfg.port, cfg.key);
+          // Any instance answers for any activation: the first one is asked.
+          Client c(co_await asio::this_coro::executor, cfg.ports.front(), cfg.key);
           std::string out;
           const size_t n = sh.activation_ids.size(), stride = std::max<size_t>(1, n / 100);
           for (size_t k = 0; k < n; k += stride) {
@@ -376,6 +404,7 @@ int main(int argc, char** argv) {
   for (auto& [k, v] : sh.errors) errs[k] = v;
   json::object out{{"count", cfg.count},
                    {"workers", cfg.workers},
+                   {"instances", cfg.ports.size()},
                    {"accepted", sh.accepted.load()},
                    {"activated", activated},
                    {"failed", failed},

@@ -7,7 +7,9 @@ its median, min and max over the runs, compares medians with the targets of
 docs/benchmarks.md, and writes a markdown table (stdout and --md-out) and
 JSON (--json-out). With --check (the CI smoke run) it exits 1 unless every
 part produced numbers and no request failed where none should; it never
-checks a performance threshold.
+checks a performance threshold. A run with --postgres adds the PostgreSQL
+figures: reserve saturation and the activation day on 1 and 2 gateway
+instances, each as a ratio against the SQLite single instance of the same run.
 """
 import argparse
 import glob
@@ -80,6 +82,33 @@ FIGURES = [
     ("idle_p99_with_us", "Search p99 at fixed rate, idle connections held", "µs", None, None),
 ]
 
+# The PostgreSQL column (run.sh --postgres): "÷ SQLite" is against the SQLite
+# single instance of the same run (reserve: the same run number).
+PG_FIGURES = [
+    ("pg_reserve_i1_ratio", "PostgreSQL, 1 instance: reserve ÷ SQLite", "×", None, None),
+    ("pg_reserve_i1_rps", "PostgreSQL, 1 instance: reserve saturation", "req/s", None, None),
+    ("pg_reserve_i2_ratio", "PostgreSQL, 2 instances: reserve ÷ SQLite", "×", None, None),
+    ("pg_reserve_i2_rps", "PostgreSQL, 2 instances: reserve saturation", "req/s", None, None),
+    ("pg_act_i1_ratio", "PostgreSQL, 1 instance: activation day ÷ SQLite", "×", None, None),
+    ("pg_act_i1_per_s", "PostgreSQL, 1 instance: activations per second", "/s", None, None),
+    ("pg_act_i1_gw_cpu_ms", "PostgreSQL, 1 instance: gateway CPU per activation", "ms", None,
+     None),
+    ("pg_act_i2_ratio", "PostgreSQL, 2 instances: activation day ÷ SQLite", "×", None, None),
+    ("pg_act_i2_per_s", "PostgreSQL, 2 instances: activations per second", "/s", None, None),
+    ("pg_act_i2_gw_cpu_ms", "PostgreSQL, 2 instances: gateway CPU per activation (both)", "ms",
+     None, None),
+]
+
+# The compact column table: (label, SQLite key, PostgreSQL 1 instance, 2 instances).
+PG_COLUMN = [
+    ("Reserve saturation (req/s)", "pt_gw_rps", "pg_reserve_i1_rps", "pg_reserve_i2_rps"),
+    ("Reserve ÷ SQLite", None, "pg_reserve_i1_ratio", "pg_reserve_i2_ratio"),
+    ("Activation day: activations per second", "act_per_s", "pg_act_i1_per_s", "pg_act_i2_per_s"),
+    ("Activation day ÷ SQLite", None, "pg_act_i1_ratio", "pg_act_i2_ratio"),
+    ("Gateway CPU per activation (ms, all instances)", "act_gw_cpu_ms", "pg_act_i1_gw_cpu_ms",
+     "pg_act_i2_gw_cpu_ms"),
+]
+
 
 # Which setting a figure's target is for: (setting in machine.txt, value).
 SCALE = {"search": ("pool", 1000000), "sync": ("pool", 1000000),
@@ -93,7 +122,7 @@ def scale_of(key):
     return None
 
 
-def collect(res):
+def collect(res, postgres=False):
     per_run = {}  # figure -> [values]
     notes = {}  # figure -> failed requests behind it
     problems = []
@@ -181,22 +210,60 @@ def collect(res):
         if s["numbers"] != s["pool"] or s["numbers"] == 0:
             problems.append(f"sync run {r}: {s['numbers']} of {s['pool']} numbers")
 
+    def day(name, r):
+        """An activation day's result, its problems noted."""
+        a = load(os.path.join(res, f"{name}-r{r}.json"))
+        if a["activated"] != a["count"] or a["failed"] or a["errors"]:
+            problems.append(f"{name} run {r}: {a['activated']} of {a['count']} activated, "
+                            f"{a['failed']} failed, errors {a['errors']}")
+        if a["sample_activated"] != a["sample_checked"]:
+            problems.append(f"{name} run {r}: API sample {a['sample_activated']} of "
+                            f"{a['sample_checked']} activated")
+        return a
+
+    sqlite_day = {}
     for r in runs_of(res, "activations-r{r}.json"):
-        a = load(os.path.join(res, f"activations-r{r}.json"))
+        a = sqlite_day[r] = day("activations", r)
         add("act_total_s", a["total_s"])
         add("act_per_s", a["activations_per_s"])
         add("act_gw_cpu_ms", a["gateway_cpu_ms_per_activation"])
         if a["count"] < 280000 and a["activations_per_s"] > 0:
             add("act_projected_s", 280000 / a["activations_per_s"])
-        if a["activated"] != a["count"] or a["failed"] or a["errors"]:
-            problems.append(f"activations run {r}: {a['activated']} of {a['count']} activated, "
-                            f"{a['failed']} failed, errors {a['errors']}")
-        if a["sample_activated"] != a["sample_checked"]:
-            problems.append(f"activations run {r}: API sample {a['sample_activated']} of "
-                            f"{a['sample_checked']} activated")
-    if not runs_of(res, "activations-r{r}.json"):
+    if not sqlite_day:
         problems.append("activations: no result")
+    if postgres:
+        collect_postgres(res, add, lg, day, sqlite_day, problems)
     return per_run, notes, problems
+
+
+def collect_postgres(res, add, lg, day, sqlite_day, problems):
+    """The PostgreSQL figures, each against the SQLite single instance."""
+    def ratio(a, b):
+        return a / b if b else 0.0
+
+    for r in runs_of(res, "pt-gw-sat-r{r}.json"):
+        base = load(os.path.join(res, f"pt-gw-sat-r{r}.json"))["achieved_rps"]
+        one = lg(f"pg-sat-i1-r{r}", "pg_reserve_i1_ratio")
+        if one:
+            add("pg_reserve_i1_rps", one["achieved_rps"])
+            add("pg_reserve_i1_ratio", ratio(one["achieved_rps"], base))
+        # Two load tools side by side, one per instance: their rates add up.
+        two = [lg(f"pg-sat-i2{x}-r{r}", "pg_reserve_i2_ratio") for x in "ab"]
+        if all(two):
+            rps = sum(t["achieved_rps"] for t in two)
+            add("pg_reserve_i2_rps", rps)
+            add("pg_reserve_i2_ratio", ratio(rps, base))
+    for i in (1, 2):
+        name = f"pg-act-i{i}"
+        if not os.path.exists(os.path.join(res, f"{name}-r1.json")):
+            problems.append(f"{name}: no result")
+            continue
+        a = day(name, 1)
+        add(f"pg_act_i{i}_per_s", a["activations_per_s"])
+        add(f"pg_act_i{i}_gw_cpu_ms", a["gateway_cpu_ms_per_activation"])
+        if 1 in sqlite_day:
+            add(f"pg_act_i{i}_ratio", ratio(a["activations_per_s"],
+                                            sqlite_day[1]["activations_per_s"]))
 
 
 def fmt(v, unit):
@@ -233,12 +300,13 @@ def main():
     for line in open(os.path.join(args.results, "machine.txt")):
         k, _, v = line.rstrip("\n").partition("=")
         machine[k] = v
-    per_run, notes, problems = collect(args.results)
     settings = dict(kv.split("=", 1) for kv in machine.get("mode", "").split()[1:] if "=" in kv)
+    postgres = settings.get("postgres") == "1"
+    per_run, notes, problems = collect(args.results, postgres)
     elapsed = open(os.path.join(args.results, "elapsed_s.txt")).read().strip()
 
     figures, rows = {}, []
-    for key, label, unit, target, direction in FIGURES:
+    for key, label, unit, target, direction in FIGURES + (PG_FIGURES if postgres else []):
         vals = per_run.get(key)
         if not vals:
             rows.append(f"| {label} | — | — | — | {unit} | | no result |")
@@ -265,6 +333,14 @@ def main():
           f"Settings: {machine.get('mode')}. Suite time {elapsed} s.", "",
           "| figure | median | min | max | unit | target | verdict |",
           "|---|---:|---:|---:|---|---|---|", *rows]
+    if postgres:
+        md += ["", f"PostgreSQL column (medians; {machine.get('postgres', 'PostgreSQL')}):", "",
+               "| figure | SQLite, 1 instance | PostgreSQL, 1 instance | PostgreSQL, 2 instances |",
+               "|---|---:|---:|---:|"]
+        for label, *keys in PG_COLUMN:
+            cells = [fmt(figures[k]["median"], figures[k]["unit"]) if k in figures else
+                     ("1×" if k is None and "÷" in label else "—") for k in keys]
+            md.append(f"| {label} | " + " | ".join(cells) + " |")
     if problems:
         md += ["", "Problems:", *[f"- {p}" for p in problems]]
     text = "\n".join(md) + "\n"

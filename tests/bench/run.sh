@@ -3,23 +3,27 @@
 #
 #   tests/bench/run.sh            # full run: 1M numbers, 280,000 activations, 10,000 idle
 #   tests/bench/run.sh --smoke    # every part for a few seconds, tiny counts (CI)
+#   tests/bench/run.sh --postgres # and then the PostgreSQL column (1 and 2 instances)
 #
 # Options: --runs N (repeats of each timed part; median, min, max reported),
 # --duration S (seconds per load step), --pool N (numbers in the simulated
 # carrier's pool), --activations N, --idle N (idle connections), --conns N
 # (connections of the load tools), --out DIR (results; default
 # $CGW_BUILD_DIR/bench), --activations-only (one sync, then the activation
-# day alone: no load steps). Environment: CGW_BUILD_DIR (default build/),
-# CGW_BENCH_NO_BUILD=1 (use the binaries as they are), CGW_BENCH_KEEP=1 (keep
-# the temporary directory with configs and logs), CGW_BENCH_SYNC_PAGE
-# (the gateway's sync_page_size; default: the gateway's own default).
+# day alone: no load steps), --postgres (after the SQLite steps: reserve
+# saturation and the activation day on PostgreSQL with 1 and 2 gateway
+# instances, on a private PostgreSQL in the temporary directory).
+# Environment: CGW_BUILD_DIR (default build/), CGW_BENCH_NO_BUILD=1 (use the
+# binaries as they are), CGW_BENCH_KEEP=1 (keep the temporary directory with
+# configs and logs), CGW_BENCH_SYNC_PAGE (the gateway's sync_page_size;
+# default: the gateway's own default).
 #
 # Everything runs on 127.0.0.1; every load step is bounded in time and count.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/tests/bench
 
-MODE=full RUNS=3 DUR=10 POOL=1000000 ACT=280000 IDLE=10000 CONNS=64 OUT="" ACT_ONLY=0
+MODE=full RUNS=3 DUR=10 POOL=1000000 ACT=280000 IDLE=10000 CONNS=64 OUT="" ACT_ONLY=0 PG=0
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) MODE=smoke RUNS=1 DUR=2 POOL=20000 ACT=200 IDLE=200 ;;
@@ -31,7 +35,8 @@ while [ $# -gt 0 ]; do
     --conns) CONNS=$2; shift ;;
     --out) OUT=$2; shift ;;
     --activations-only) ACT_ONLY=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --postgres) PG=1 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -67,9 +72,12 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/cgw-bench.XXXXXX")
 RES=$WORK/results
 mkdir -p "$RES" "$OUT"
 PIDS=()
+PG_STARTED=0
 cleanup() {
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  # PostgreSQL last: the gateways above may still be writing to it.
+  if [ "$PG_STARTED" = 1 ]; then "$ROOT/scripts/pg_local.sh" stop "$WORK/pg" || true; fi
   if [ "${CGW_BENCH_KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -78,7 +86,7 @@ T_START=$(date +%s)
 
 # ---------------------------------------------------------------- machine
 {
-  echo "mode=$MODE runs=$RUNS duration_s=$DUR pool=$POOL activations=$ACT idle=$IDLE conns=$CONNS sync_page_size=$SYNC_PAGE"
+  echo "mode=$MODE runs=$RUNS duration_s=$DUR pool=$POOL activations=$ACT idle=$IDLE conns=$CONNS sync_page_size=$SYNC_PAGE postgres=$PG"
   echo "cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
   echo "cores=$(nproc)"
   echo "mem_gib=$(awk '/MemTotal/ {printf "%.1f", $2/1048576}' /proc/meminfo)"
@@ -86,6 +94,9 @@ T_START=$(date +%s)
   echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "compiler=$(c++ --version | head -1)"
   echo "wrk=$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+  if [ "$PG" = 1 ]; then
+    echo "postgres=$("$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/postgres" --version)"
+  fi
   echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 } >"$RES/machine.txt"
@@ -147,11 +158,13 @@ simulators:
     reservation_ttl_s: 7200
 EOF
 
+# write_gateway_config FILE [STORE_YAML [MORE_YAML]]: the SQLite store by default.
 write_gateway_config() {
-  cat >"$WORK/gateway.yaml" <<EOF
+  cat >"$WORK/$1" <<EOF
 listen: {address: 127.0.0.1, port: 0}
 threads: 2
-store: {path: store/cgw.db}
+${2:-"store: {path: store/cgw.db}"}
+${3:-}
 log: {level: info}
 limits:
   idle_timeout_ms: 3600000     # the idle-connection step holds connections for minutes
@@ -211,7 +224,7 @@ SIM_PID=$!
 PIDS+=("$SIM_PID")
 wait_file "$WORK/sim.ports" 120 || die "cgw-sim did not start: $(tail -5 "$WORK/sim.log")"
 SIM_PORT=$(json_get "$WORK/sim.ports" mobile)
-write_gateway_config
+write_gateway_config gateway.yaml
 
 # ---------------------------------------------------------------- sync
 for r in $(seq "$RUNS"); do
@@ -232,23 +245,30 @@ curl -sf -H "Authorization: Bearer $API_KEY" "http://127.0.0.1:$GW_PORT/v1/carri
 # Numbers to reserve: available ones from the store, shuffled (fixed seed),
 # split into disjoint lists: the activation day, and one list per
 # pass-through step (the gateway and the simulator must never see one
-# number twice).
-"$PY" - "$WORK/store/cgw.db" "$WORK" "$ACT" "$RUNS" <<'PY'
+# number twice). With --postgres, also the PostgreSQL steps' lists: two
+# activation days (1 and 2 instances) and three reserve lists per run (one
+# instance; each of two instances), which the SQLite steps never touch, so
+# they are still available at the carrier when the PostgreSQL store syncs.
+"$PY" - "$WORK/store/cgw.db" "$WORK" "$ACT" "$RUNS" "$PG" <<'PY'
 import random, sqlite3, sys
-db, work, act, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+db, work, act, runs, pg = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
 con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
 nums = [r[0] for r in con.execute(
     "SELECT msisdn FROM numbers WHERE carrier='mobile' AND carrier_status='available' AND local_hold=0")]
 random.Random(7).shuffle(nums)
-if len(nums) < act + 4 * runs * 100:
+days = ["act"] + (["pg-act-i1", "pg-act-i2"] if pg else [])
+steps = ["pt-gw-sat", "pt-gw-half", "pt-direct-sat", "pt-direct-half"]
+steps += ["pg-sat-i1", "pg-sat-i2a", "pg-sat-i2b"] if pg else []
+if len(nums) < len(days) * act + len(steps) * runs * 100:
     sys.exit(f"only {len(nums)} numbers available")
-open(f"{work}/act.nums", "w").write("\n".join(nums[:act]) + "\n")
-rest = nums[act:]
-each = min(100000, len(rest) // (4 * runs))
+for i, day in enumerate(days):
+    open(f"{work}/{day}.nums", "w").write("\n".join(nums[i * act:(i + 1) * act]) + "\n")
+rest = nums[len(days) * act:]
+each = min(100000, len(rest) // (len(steps) * runs))
 k = 0
 for r in range(1, runs + 1):
-    for step in ("gw-sat", "gw-half", "direct-sat", "direct-half"):
-        open(f"{work}/pt-{step}-r{r}.nums", "w").write("\n".join(rest[k:k + each]) + "\n")
+    for step in steps:
+        open(f"{work}/{step}-r{r}.nums", "w").write("\n".join(rest[k:k + each]) + "\n")
         k += each
 PY
 
@@ -354,13 +374,20 @@ stop_pid "$BASE_PID"
 # ---------------------------------------------------------------- activations
 log "activation day: $ACT activations"
 act_timeout=$((ACT / 50 + 120 > 3600 ? 3600 : ACT / 50 + 120))
-timeout $((act_timeout + 120)) "$BIN/cgw-bench-activations" --port "$GW_PORT" --key "$API_KEY" \
-  --store "$WORK/store/cgw.db" --numbers-file "$WORK/act.nums" --count "$ACT" --workers "$CONNS" \
-  --timeout "$act_timeout" --gateway-pid "$GW_PID" --sim-pid "$SIM_PID" \
-  --json-out "$RES/activations-r1.json" >/dev/null || die "cgw-bench-activations"
+# activation_day NAME STORE_OPTION STORE NUMBERS PORTS GATEWAY_PIDS
+activation_day() {
+  timeout $((act_timeout + 120)) "$BIN/cgw-bench-activations" --port "$5" --key "$API_KEY" \
+    "$2" "$3" --numbers-file "$4" --count "$ACT" --workers "$CONNS" --run "$1" \
+    --timeout "$act_timeout" --gateway-pid "$6" --sim-pid "$SIM_PID" \
+    --json-out "$RES/$1-r1.json" >/dev/null || die "cgw-bench-activations $1"
+}
+activation_day activations --store "$WORK/store/cgw.db" "$WORK/act.nums" "$GW_PORT" "$GW_PID"
+
+stop_pid "$GW_PID"
+# ---------------------------------------------------------------- PostgreSQL
+if [ "$PG" = 1 ]; then . "$HERE/postgres_steps.sh"; fi
 
 # ---------------------------------------------------------------- report
-stop_pid "$GW_PID"
 stop_pid "$SIM_PID"
 echo "$(( $(date +%s) - T_START ))" >"$RES/elapsed_s.txt"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
