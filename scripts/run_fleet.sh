@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:?usage: scripts/run_fleet.sh N}
 BASE_PORT=8080
+# Seconds before an instance that exited is started again.
+RESTART_S=${CGW_FLEET_RESTART_S:-10}
 
 scripts/setup.sh
 scripts/build.sh
@@ -61,22 +63,29 @@ write_config() {
 
 rm -f var/sim.ports
 build/bin/cgw-sim --config config/simulators.yaml --ports-file var/sim.ports &
+SIM_PID=$!
 PIDS+=($!)
 for _ in $(seq 100); do [ -s var/sim.ports ] && break; sleep 0.1; done
 [ -s var/sim.ports ] || { echo "run: cgw-sim did not start" >&2; exit 1; }
 
-for ((i = 0; i < N; i++)); do
-  write_config "$i"
+# Instance i's process; GW[i] is its pid (also in PIDS, for stop()).
+GW=()
+start_instance() {
+  local i=$1
   rm -f "var/fleet/gateway$i.port"
   build/bin/cgw-gateway --config "var/fleet/gateway$i.yaml" --port-file "var/fleet/gateway$i.port" \
-    > "var/fleet/gateway$i.log" 2>&1 &
+    >> "var/fleet/gateway$i.log" 2>&1 &
+  GW[i]=$!
   PIDS+=($!)
-  for _ in $(seq 300); do [ -s "var/fleet/gateway$i.port" ] && break; sleep 0.1; done
-  [ -s "var/fleet/gateway$i.port" ] || {
-    echo "run: gateway instance $i did not start (var/fleet/gateway$i.log)" >&2
-    tail -5 "var/fleet/gateway$i.log" >&2
-    exit 1
-  }
+  for _ in $(seq 300); do [ -s "var/fleet/gateway$i.port" ] && return 0; sleep 0.1; done
+  echo "run: gateway instance $i did not start (var/fleet/gateway$i.log)" >&2
+  tail -5 "var/fleet/gateway$i.log" >&2
+  return 1
+}
+for ((i = 0; i < N; i++)); do
+  write_config "$i"
+  : > "var/fleet/gateway$i.log"
+  start_instance "$i" || exit 1
 done
 
 echo
@@ -90,8 +99,21 @@ cat <<MSG
     try:         curl -s -H 'Authorization: Bearer cgw-demo-key' 'http://127.0.0.1:$((BASE_PORT + N - 1))/v1/numbers?carrier=mobile&suffix=8&limit=5'
 
   Any instance serves any request; the README walkthrough works through each.
-  Ctrl-C stops everything.
+  Kill one (kill -9 <pid>, pids: ${GW[*]}): the others take over its work
+  within about 6 s (docs/scale-out.md), and this script starts it again
+  after ${RESTART_S} s under a new instance id. Ctrl-C stops everything.
 
 MSG
-# Wait until any process exits; then stop the others.
-wait -n "${PIDS[@]}" || true
+# Like a service manager: an instance that exits is reported and started
+# again after RESTART_S seconds (longer than the lease ttl, so the takeover
+# by the others shows first); the simulators exiting stop everything.
+while kill -0 "$SIM_PID" 2>/dev/null; do
+  wait -n "$SIM_PID" "${GW[@]}" 2>/dev/null || true
+  kill -0 "$SIM_PID" 2>/dev/null || break
+  for ((i = 0; i < N; i++)); do
+    kill -0 "${GW[i]}" 2>/dev/null && continue
+    echo "run: instance $i (pid ${GW[i]}) exited; the others carry on; starting it again in ${RESTART_S} s"
+    sleep "$RESTART_S"
+    start_instance "$i" && echo "run: instance $i started again (pid ${GW[i]})"
+  done
+done
