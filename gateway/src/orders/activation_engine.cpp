@@ -80,6 +80,26 @@ StatusChange ActivationEngine::change_for(const ActivationStatusOutput& s,
       c.failure_message = "the carrier refused the activation" +
                           (s.reason.empty() ? std::string() : " (carrier reason " + s.reason + ")");
       break;
+    case OrderStatus::reviewing:
+      c.status = activation::kReviewing;
+      break;
+    case OrderStatus::shipped:
+      c.status = activation::kShipped;
+      break;
+    case OrderStatus::delivered:
+      c.status = activation::kDelivered;
+      break;
+    case OrderStatus::first_topup:
+      c.status = activation::kFirstTopup;
+      break;
+    case OrderStatus::cancelled:
+      c.status = activation::kCancelled;
+      c.failure_message = s.reason;
+      break;
+    case OrderStatus::returned:
+      c.status = activation::kReturned;
+      c.failure_message = s.reason;
+      break;
   }
   return c;
 }
@@ -111,7 +131,7 @@ asio::awaitable<void> ActivationEngine::drive(std::string id) {
 
 asio::awaitable<void> ActivationEngine::drive_once(const std::string& id) {
   auto a = svc_.store.activations->by_id(id, false);
-  if (!a || is_final_status(a->status)) co_return;
+  if (!a || is_settled_status(a->status)) co_return;
   Carrier* carrier = svc_.carrier(a->carrier);
   if (!carrier) {
     spdlog::error("engine: activation={} carrier {} is not loaded; it stays {}", id, a->carrier,
@@ -239,13 +259,13 @@ asio::awaitable<void> ActivationEngine::poll(const std::string& id, Carrier& car
                          .count();
   for (int n = 0; n < kMaxPolls && !stopping_; ++n) {
     auto a = svc_.store.activations->by_id(id, false);
-    if (!a || is_final_status(a->status)) co_return;
+    if (!a || is_settled_status(a->status)) co_return;
     // An `unknown` order is queried at once; a submitted one waits for its
     // callback first.
     if (!(a->status == activation::kUnknown && n == 0)) co_await sleep_ms(interval);
     if (stopping_) co_return;
     a = svc_.store.activations->by_id(id, false);
-    if (!a || is_final_status(a->status)) co_return;
+    if (!a || is_settled_status(a->status)) co_return;
     if (a->status == activation::kUnknown && a->carrier_order_id.empty() &&
         !(carrier.library().traits & CGW_TRAIT_FINDS_ORDER_BY_GATEWAY_ID)) {
       // Without the carrier's order id this carrier cannot be asked, and a

@@ -22,19 +22,44 @@ bool valid_activation_cursor(std::string_view cursor) {
   return true;
 }
 
+namespace {
+constexpr int kEndingRank = 100;  // failed, cancelled, returned
+}  // namespace
+
 bool is_final_status(const std::string& s) {
-  return s == activation::kActivated || s == activation::kFailed;
+  return s == activation::kFirstTopup || s == activation::kFailed || s == activation::kCancelled ||
+         s == activation::kReturned;
+}
+
+bool is_settled_status(const std::string& s) {
+  return s == activation::kActivated || is_final_status(s);
+}
+
+int activation_rank(const std::string& s) {
+  // The lifecycle's order; the three endings rank after every step they
+  // can end (see moves_forward).
+  static constexpr const char* kOrder[] = {activation::kPending,   activation::kUnknown,
+                                           activation::kSubmitted, activation::kReviewing,
+                                           activation::kShipped,   activation::kDelivered,
+                                           activation::kActivated, activation::kFirstTopup};
+  for (int i = 0; i < int(std::size(kOrder)); ++i)
+    if (s == kOrder[i]) return i;
+  if (s == activation::kFailed || s == activation::kCancelled || s == activation::kReturned)
+    return kEndingRank;
+  return -1;
+}
+
+bool activation_moves_forward(const std::string& from, const std::string& to) {
+  const int f = activation_rank(from), t = activation_rank(to);
+  if (f < 0 || t < 0 || is_final_status(from)) return false;
+  // An order that is open ends in failed, cancelled or returned; an
+  // activated line does not (a later carrier report of such an ending is a
+  // stale or contradictory event, kept out).
+  if (t == kEndingRank) return from != activation::kActivated;
+  return t > f;
 }
 
 namespace {
-
-int rank(const std::string& s) {
-  if (s == activation::kPending) return 0;
-  if (s == activation::kUnknown) return 1;
-  if (s == activation::kSubmitted) return 2;
-  if (is_final_status(s)) return 3;
-  return -1;
-}
 
 void show(Repositories& r, Tx& tx, const std::optional<NumberKey>& n) {
   if (n) r.numbers->set_local_hold(tx, *n, LocalHold::kShown);
@@ -220,7 +245,7 @@ bool advance_activation(Repositories& r, Tx& tx, const std::string& id, const St
   if (!current) return false;
   if (c.plugin_data && *c.plugin_data != current->plugin_data)
     r.activations->set_plugin_data(tx, id, *c.plugin_data);
-  if (rank(c.status) <= rank(current->status)) {
+  if (!activation_moves_forward(current->status, c.status)) {
     // Never backwards; a late carrier order id is still worth keeping.
     if (!c.carrier_order_id.empty()) r.activations->keep_order_id(tx, id, c.carrier_order_id);
     return false;
@@ -228,12 +253,17 @@ bool advance_activation(Repositories& r, Tx& tx, const std::string& id, const St
   r.activations->set_status(tx, id, c, now_ms);
   r.activations->add_history(tx, id, c.status, c.cause, now_ms);
   r.outbox->enqueue_status_event(tx, id, current->status, c.cause, now_ms);
-  if (c.status == activation::kActivated) {
+  const int opened = activation_rank(activation::kActivated);
+  const int to = activation_rank(c.status);
+  if (to >= opened && to != kEndingRank && activation_rank(current->status) < opened) {
+    // Activated, or its first top-up reported first (an event order the
+    // carrier does not promise).
     r.numbers->set_local_hold(tx, {current->carrier, current->msisdn}, LocalHold::kSold);
-  } else if (c.status == activation::kFailed) {
-    // The line was not opened. The carrier may still hold the lock (a
-    // refused submit does not consume it): released through the queue,
-    // and the number shown again once the carrier confirms.
+  } else if (to == kEndingRank) {
+    // Failed, cancelled or returned: the line was not opened. The carrier
+    // may still hold the lock (a refused submit does not consume it):
+    // released through the queue, and the number shown again once the
+    // carrier confirms.
     r.reservations->queue_release(tx, current->reservation_id, reservation::kReleased, now_ms);
   }
   return true;

@@ -140,7 +140,16 @@ struct KeyClaim {
   IdempotentReplay replay;  // kReplay
 };
 
-// Final activation statuses.
+// Final activation statuses: first_topup, failed, cancelled, returned.
 bool is_final_status(const std::string& status);
+// Activated or final: the engine stops driving the order (a first top-up
+// arrives by callback; docs/after-sales.md).
+bool is_settled_status(const std::string& status);
+// The order of the lifecycle (core/activation_status.hpp); -1 for a word
+// that is not a status.
+int activation_rank(const std::string& status);
+// Whether an order in `from` may move to `to`: forward along the lifecycle,
+// or to an ending (failed, cancelled, returned) before it is activated.
+bool activation_moves_forward(const std::string& from, const std::string& to);
 
 }  // namespace cgw::gw

@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 #define CGW_ABI_MAJOR 1
-#define CGW_ABI_MINOR 2
+#define CGW_ABI_MINOR 3
 
 /* True when a sized table `p` (of type `type`) is large enough to hold
  * `member`: check it before reading a member a later minor added. */
@@ -285,8 +285,21 @@ enum cgw_capability {
   CGW_CAP_RESERVE = 1u << 2,        /* number.reserve, number.release */
   CGW_CAP_KYC = 1u << 3,            /* kyc.verify */
   CGW_CAP_ACTIVATION = 1u << 4,     /* activation.submit, activation.query */
-  CGW_CAP_CALLBACKS = 1u << 5       /* parse_callback */
+  CGW_CAP_CALLBACKS = 1u << 5,      /* parse_callback */
+  /* ABI 1.3: after-sales (docs/sdk.md, "After-sales operations"). A host
+   * of 1.2 does not know them; a plugin that declares any of them needs a
+   * host of 1.3 (the C++ layer sets min_host_minor to 3 for it). */
+  CGW_CAP_FULFILMENT = 1u << 6,       /* order statuses past submitted/activated/failed */
+  CGW_CAP_CANCEL = 1u << 7,           /* activation.cancel */
+  CGW_CAP_SUBSCRIBER_QUERY = 1u << 8, /* subscriber.query */
+  CGW_CAP_RECHARGE = 1u << 9,         /* subscriber.recharge, subscriber.recharge_query */
+  CGW_CAP_SIM_REPLACE = 1u << 10,     /* subscriber.sim_replace (tracked by activation.query) */
+  CGW_CAP_SUSPEND = 1u << 11          /* subscriber.suspend, subscriber.resume */
 };
+/* The capabilities added in ABI 1.3. */
+#define CGW_CAPS_V1_3                                                                        \
+  ((uint64_t)(CGW_CAP_FULFILMENT | CGW_CAP_CANCEL | CGW_CAP_SUBSCRIBER_QUERY | CGW_CAP_RECHARGE | \
+              CGW_CAP_SIM_REPLACE | CGW_CAP_SUSPEND))
 
 typedef struct cgw_plugin_v1 {
   uint32_t struct_size;

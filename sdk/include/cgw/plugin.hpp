@@ -49,6 +49,10 @@ inline constexpr const char* kCarrierUnavailable = "CARRIER_UNAVAILABLE";
 inline constexpr const char* kCarrierTimeout = "CARRIER_TIMEOUT";
 inline constexpr const char* kCarrierBadResponse = "CARRIER_BAD_RESPONSE";
 inline constexpr const char* kCallbackRejected = "CALLBACK_REJECTED";
+// ABI 1.3, after-sales: the carrier does not know the number as a line of
+// this partner; the holder named is not the number's registered owner.
+inline constexpr const char* kSubscriberNotFound = "SUBSCRIBER_NOT_FOUND";
+inline constexpr const char* kIdentityMismatch = "IDENTITY_MISMATCH";
 }  // namespace code
 
 struct Header {
@@ -537,7 +541,10 @@ struct Exporter {
     constexpr Declarations d = declarations();
     static_assert(d.min_host_minor <= CGW_ABI_MINOR, "min_host_minor is newer than this SDK");
     static_assert(d.min_host_minor >= 2, "settings arrive as JSON from hosts of ABI 1.2 on");
-    table.min_host_minor = d.min_host_minor;
+    // The after-sales operations and statuses are unknown to a 1.2 host,
+    // which would take a "shipped" for a bad answer.
+    table.min_host_minor =
+        (caps & CGW_CAPS_V1_3) != 0 && d.min_host_minor < 3 ? 3 : d.min_host_minor;
     table.config_format = CGW_CONFIG_JSON;
     table.traits = d.traits;
     table.kyc_outcomes = d.kyc_outcomes;

@@ -27,6 +27,14 @@ inline constexpr const char* kNumberRelease = "number.release";
 inline constexpr const char* kKycVerify = "kyc.verify";
 inline constexpr const char* kActivationSubmit = "activation.submit";
 inline constexpr const char* kActivationQuery = "activation.query";
+// ABI 1.3, after-sales (each behind its capability bit).
+inline constexpr const char* kActivationCancel = "activation.cancel";
+inline constexpr const char* kSubscriberQuery = "subscriber.query";
+inline constexpr const char* kSubscriberRecharge = "subscriber.recharge";
+inline constexpr const char* kSubscriberRechargeQuery = "subscriber.recharge_query";
+inline constexpr const char* kSubscriberSimReplace = "subscriber.sim_replace";
+inline constexpr const char* kSubscriberSuspend = "subscriber.suspend";
+inline constexpr const char* kSubscriberResume = "subscriber.resume";
 }  // namespace op
 
 namespace detail {
@@ -84,9 +92,40 @@ BOOST_DESCRIBE_ENUM(NumberState, available, reserved, sold)
 enum class KycResult { passed, rejected, review };
 BOOST_DESCRIBE_ENUM(KycResult, passed, rejected, review)
 
-// A carrier order's status: submitted is not final, activated and failed are.
-enum class OrderStatus { submitted, activated, failed };
-BOOST_DESCRIBE_ENUM(OrderStatus, submitted, activated, failed)
+// A carrier order's status. The lifecycle runs forward only:
+//   submitted -> reviewing -> shipped -> delivered -> activated -> first_topup
+// and ends early in failed (refused before shipping), cancelled (at the
+// partner's or subscriber's request, before shipping) or returned (the card
+// came back undelivered). Each carrier reports its subset; a carrier without
+// CGW_CAP_FULFILMENT reports submitted, activated and failed only (ABI 1.2).
+enum class OrderStatus {
+  submitted,
+  activated,
+  failed,
+  // ABI 1.3 (CGW_CAP_FULFILMENT)
+  reviewing,    // manual real-name review at the carrier
+  shipped,      // handed to a courier: courier and waybill set
+  delivered,    // signed for by the subscriber
+  first_topup,  // the subscriber's first top-up: amount_fen set
+  cancelled,    // final
+  returned      // final: the card came back
+};
+BOOST_DESCRIBE_ENUM(OrderStatus, submitted, activated, failed, reviewing, shipped, delivered,
+                    first_topup, cancelled, returned)
+
+// A line's state at the carrier (subscriber.query and "subscriber.status"
+// events, ABI 1.3).
+enum class SubscriberStatus { active, suspended, cancelled };
+BOOST_DESCRIBE_ENUM(SubscriberStatus, active, suspended, cancelled)
+
+// The carrier's verdict on a cancellation (activation.cancel).
+enum class CancelResult { cancelled, refused };
+BOOST_DESCRIBE_ENUM(CancelResult, cancelled, refused)
+
+// A top-up's outcome. not_found only in subscriber.recharge_query: the
+// carrier never received the top-up, so it is safe to send it again.
+enum class RechargeResult { succeeded, failed, not_found };
+BOOST_DESCRIBE_ENUM(RechargeResult, succeeded, failed, not_found)
 
 // The wire name of an enumerator ("" for a value outside the enum).
 template <class E, std::enable_if_t<boost::describe::has_describe_enumerators<E>::value, int> = 0>
@@ -227,6 +266,11 @@ struct ActivationStatusOutput {
   // (ActivationQueryInput::plugin_data), e.g. a carrier order number or
   // session the carrier's later calls need. Absent: the stored data stays.
   std::optional<std::string> plugin_data;
+  // ABI 1.3, with the statuses they belong to: shipped (courier company and
+  // waybill number) and first_topup (the amount, in fen).
+  std::optional<std::string> courier;
+  std::optional<std::string> waybill;
+  std::optional<int64_t> amount_fen;
 };
 
 struct ActivationQueryInput {
@@ -238,7 +282,81 @@ struct ActivationQueryInput {
 // The largest plugin_data the gateway stores (bytes).
 inline constexpr size_t kMaxPluginDataBytes = 4096;
 
-// Callback event "activation.status".
+// ABI 1.3, after-sales inputs and outputs (docs/sdk.md, "After-sales
+// operations"). Amounts are in fen.
+
+struct ActivationCancelInput {
+  std::string gateway_order_id;
+  std::string carrier_order_id;  // may be empty if the submit's answer was lost
+  std::string plugin_data;
+  std::string reason;  // the partner's reason code, e.g. "customer_request"
+};
+
+struct ActivationCancelOutput {
+  // Absent in an answer: CARRIER_BAD_RESPONSE (outcome unknown).
+  std::optional<CancelResult> result;
+  std::string reason;  // why refused, e.g. "already_shipped"
+};
+
+struct SubscriberQueryInput {
+  std::string msisdn;
+};
+
+struct SubscriberInfo {
+  std::optional<SubscriberStatus> status;  // absent in an answer: bad response
+  std::string plan_id;
+  int64_t balance_fen = 0;
+  std::optional<int64_t> data_left_mb;
+  std::optional<int64_t> voice_left_minutes;
+  std::string reason;  // why suspended or cancelled, when the carrier says
+};
+
+struct RechargeInput {
+  std::string gateway_recharge_id;  // unique; the carrier deduplicates on it
+  std::string msisdn;
+  int64_t amount_fen = 0;
+};
+
+struct RechargeQueryInput {
+  std::string gateway_recharge_id;
+  std::string msisdn;
+};
+
+// The answer of subscriber.recharge and subscriber.recharge_query.
+struct RechargeOutput {
+  std::optional<RechargeResult> result;  // absent in an answer: bad response
+  std::string carrier_recharge_id;
+  std::string reason;                  // why failed
+  std::optional<int64_t> balance_fen;  // after the top-up, when the carrier says
+};
+
+// A new SIM for the same number. The carrier checks the holder against the
+// number's registered owner (IDENTITY_MISMATCH when they differ) and answers
+// an order (ActivationStatusOutput) that activation.query then tracks with
+// gateway_order_id = gateway_replacement_id.
+struct SimReplaceInput {
+  std::string gateway_replacement_id;  // unique; the carrier deduplicates on it
+  std::string msisdn;
+  std::string name;
+  std::string id_number;
+  std::string reason;  // lost | damaged
+  Delivery delivery;
+};
+
+// subscriber.suspend and subscriber.resume. Answered with SubscriberInfo
+// (status at least). Suspending a suspended line or resuming an active one
+// is not an error.
+struct SubscriberChangeInput {
+  std::string gateway_request_id;  // unique per request
+  std::string msisdn;
+  std::string reason;  // lost_phone | holder_request | ...
+};
+
+// Callback event. type "activation.status" (an order's status; also a SIM
+// replacement's, by its gateway_order_id) or, from ABI 1.3,
+// "subscriber.status" (a line suspended or resumed, including carrier-
+// initiated suspensions pending re-verification): msisdn and
+// subscriber_status set, the order members unused.
 struct CallbackEvent {
   std::string type = "activation.status";
   std::string event_id;
@@ -247,7 +365,19 @@ struct CallbackEvent {
   OrderStatus status = OrderStatus::submitted;
   std::string reason;
   int64_t occurred_at_ms = 0;
+  // ABI 1.3
+  std::optional<std::string> courier;
+  std::optional<std::string> waybill;
+  std::optional<int64_t> amount_fen;
+  std::optional<std::string> msisdn;
+  std::optional<SubscriberStatus> subscriber_status;
 };
+
+// Event types.
+namespace event {
+inline constexpr const char* kActivationStatus = "activation.status";
+inline constexpr const char* kSubscriberStatus = "subscriber.status";
+}  // namespace event
 
 // The member lists: the JSON field names, in wire order.
 #define CGW_JSON_STRUCT(T, ...) BOOST_DESCRIBE_STRUCT(T, (), (__VA_ARGS__))
@@ -266,9 +396,20 @@ CGW_JSON_STRUCT(KycVerifyOutput, result, reasons, carrier_ref)
 CGW_JSON_STRUCT(Delivery, name, phone, address)
 CGW_JSON_STRUCT(ActivationSubmitInput, gateway_order_id, msisdn, plan_id, carrier_reservation_id,
                 name, id_number, delivery)
-CGW_JSON_STRUCT(ActivationStatusOutput, carrier_order_id, status, reason, plugin_data)
+CGW_JSON_STRUCT(ActivationStatusOutput, carrier_order_id, status, reason, plugin_data, courier,
+                waybill, amount_fen)
 CGW_JSON_STRUCT(ActivationQueryInput, gateway_order_id, carrier_order_id, plugin_data)
 CGW_JSON_STRUCT(CallbackEvent, type, event_id, carrier_order_id, gateway_order_id, status, reason,
-                occurred_at_ms)
+                occurred_at_ms, courier, waybill, amount_fen, msisdn, subscriber_status)
+CGW_JSON_STRUCT(ActivationCancelInput, gateway_order_id, carrier_order_id, plugin_data, reason)
+CGW_JSON_STRUCT(ActivationCancelOutput, result, reason)
+CGW_JSON_STRUCT(SubscriberQueryInput, msisdn)
+CGW_JSON_STRUCT(SubscriberInfo, status, plan_id, balance_fen, data_left_mb, voice_left_minutes,
+                reason)
+CGW_JSON_STRUCT(RechargeInput, gateway_recharge_id, msisdn, amount_fen)
+CGW_JSON_STRUCT(RechargeQueryInput, gateway_recharge_id, msisdn)
+CGW_JSON_STRUCT(RechargeOutput, result, carrier_recharge_id, reason, balance_fen)
+CGW_JSON_STRUCT(SimReplaceInput, gateway_replacement_id, msisdn, name, id_number, reason, delivery)
+CGW_JSON_STRUCT(SubscriberChangeInput, gateway_request_id, msisdn, reason)
 
 }  // namespace cgw
