@@ -1,12 +1,14 @@
 // POST/GET /v1/activations and POST /v1/callbacks/{carrier}: the
 // requests' parsing and validation; callbacks are applied by
 // orders/callbacks.cpp.
+#include "api/idempotent.hpp"
 #include "api/support.hpp"
 #include "core/activation_status.hpp"
 #include "core/reservation_status.hpp"
 #include "core/webhook_event_status.hpp"
 #include "orders/activation_engine.hpp"
 #include "orders/callbacks.hpp"
+#include "orders/cancellations.hpp"
 #include "orders/resolutions.hpp"
 
 #include "cgw/common/crypto.hpp"
@@ -22,9 +24,23 @@ namespace cgw::gw::api {
 namespace {
 json::object activation_json(const Activation& a) {
   json::array history;
-  for (const auto& h : a.history)
-    history.push_back(
-        json::object{{"status", h.status}, {"at", rfc3339(h.at_ms)}, {"cause", h.cause}});
+  // The latest shipment and first top-up the carrier reported (the history
+  // keeps every one).
+  json::value shipment = nullptr, first_topup_fen = nullptr;
+  for (const auto& h : a.history) {
+    json::object line{{"status", h.status}, {"at", rfc3339(h.at_ms)}, {"cause", h.cause}};
+    if (!h.detail.empty()) {
+      // Written by this gateway (HistoryEntry::detail): a JSON object.
+      const auto detail = json::parse(h.detail).as_object();
+      for (const auto& kv : detail) line[kv.key()] = kv.value();
+      if (h.status == activation::kShipped)
+        shipment = json::object{
+            {"courier", detail.contains("courier") ? detail.at("courier") : json::value(nullptr)},
+            {"waybill", detail.contains("waybill") ? detail.at("waybill") : json::value(nullptr)}};
+      if (auto* amount = detail.if_contains("amount_fen")) first_topup_fen = *amount;
+    }
+    history.push_back(std::move(line));
+  }
   json::value failure = nullptr;
   if (!a.failure_code.empty())
     failure = json::object{{"code", a.failure_code}, {"message", a.failure_message}};
@@ -39,6 +55,8 @@ json::object activation_json(const Activation& a) {
       {"failure", std::move(failure)},
       {"created_at", rfc3339(a.created_at_ms)},
       {"updated_at", rfc3339(a.updated_at_ms)},
+      {"shipment", std::move(shipment)},
+      {"first_topup_fen", std::move(first_topup_fen)},
       {"history", std::move(history)}};
 }
 
@@ -255,6 +273,33 @@ Awaitable resolve_activation(Ctx& c) {
   // An operator's resolve is audited with what it decided.
   reply.outcome = "resolved:" + a.status;
   co_return reply;
+}
+
+// --- cancelling (docs/after-sales.md, "Cancelling an order") -----------
+
+Awaitable cancel_activation(Ctx& c) {
+  co_return co_await run_idempotent(
+      c, "activation.cancel", "activation_id", [](Ctx& c) -> Awaitable {
+        std::string reason;
+        if (!c.req.body().empty()) {
+          auto body = parse_body(c, {"reason"});
+          if (!body) co_return error_response(c, body.error());
+          auto r = opt_string(body.value(), "reason", 64);
+          if (!r) co_return error_response(c, r.error());
+          reason = r.value().value_or("");
+        }
+        auto done = co_await gw::cancel_activation(c.svc, c.deps.engine, c.tenant, c.param, reason);
+        // The activation is the request's target: its errors are about it.
+        if (!done) co_return error_response(c, done.error(), ErrorSubject::kTarget);
+        const bool settled = done->verdict == Cancelled::kCancelled;
+        // The verdict in the words of the statuses it matches.
+        const char* verdict = settled ? activation::kCancelled : activation::kUnknown;
+        Reply reply = json_response(
+            c, settled ? 200 : 202,
+            json::object{{"cancel", verdict}, {"activation", activation_json(done->activation)}});
+        reply.outcome = std::string("cancel:") + verdict;
+        co_return reply;
+      });
 }
 
 }  // namespace cgw::gw::api

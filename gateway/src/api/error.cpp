@@ -80,6 +80,7 @@ constexpr StatusRow kStatuses[] = {
     {code::kNumberUnavailable, 409, 409},
     {code::kIdempotencyKeyInUse, 409, 409},
     {code::kActivationNotUnknown, 409, 409},
+    {code::kCancelRefused, 409, 409},
     // The reservation an activation names is unusable (422); the one a
     // DELETE targets is in a conflicting state (409).
     {code::kReservationNotHeld, 422, 409},
@@ -98,6 +99,7 @@ constexpr StatusRow kStatuses[] = {
     {code::kKycQuotaExceeded, 429, 429},
     {code::kHeadersTooLarge, 431, 431},
     {code::kInternal, 500, 500},
+    {code::kNotSupported, 501, 501},
     {code::kCarrierBadResponse, 502, 502},
     {code::kCarrierAuthFailed, 502, 502},
     {code::kPluginError, 502, 502},

@@ -40,6 +40,8 @@ constexpr Route kRoutes[] = {
     // Resolving an unknown outcome is an operator's decision (scope_listed).
     {verb::post, "v1/activations/{id}/resolve", Caller::kTenant, scope::kActivationsResolve, true,
      resolve_activation, "activation.resolve"},
+    {verb::post, "v1/activations/{id}/cancel", Caller::kTenant, scope::kActivationsWrite, false,
+     cancel_activation, "activation.cancel"},
 };
 
 // Whether `segments` fit `pattern`; the "{...}" segment goes to `param`.

@@ -153,6 +153,7 @@ Awaitable get_activation(Ctx& c);
 Awaitable list_activation_webhooks(Ctx& c);
 Awaitable list_activations(Ctx& c);
 Awaitable resolve_activation(Ctx& c);
+Awaitable cancel_activation(Ctx& c);
 Awaitable receive_callback(Ctx& c);
 
 }  // namespace cgw::gw::api

@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cgw/types.hpp>
 
 #include <algorithm>
 
@@ -158,7 +159,8 @@ int CallLimiter::in_flight() const {
 }
 
 bool is_read_operation(const std::string& op) {
-  return op == "plans.list" || op == "inventory.sync" || op == "activation.query";
+  return op == op::kPlansList || op == op::kInventorySync || op == op::kActivationQuery ||
+         op == op::kSubscriberQuery || op == op::kSubscriberRechargeQuery;
 }
 
 }  // namespace cgw::gw

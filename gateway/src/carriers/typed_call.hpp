@@ -22,13 +22,36 @@ namespace cgw::gw {
 Error undecodable_answer(const std::string& carrier_id, const std::string& operation,
                          const char* what);
 
+// The verdict an answer must carry, which the SDK's types keep optional so
+// that no verdict is ever assumed for an absent one: the name of the
+// missing member, or nullptr.
+template <class Out>
+const char* missing_verdict(const Out&) {
+  return nullptr;
+}
+inline const char* missing_verdict(const KycVerifyOutput& o) {
+  return o.result ? nullptr : "field 'result' is missing";
+}
+inline const char* missing_verdict(const ActivationCancelOutput& o) {
+  return o.result ? nullptr : "field 'result' is missing";
+}
+inline const char* missing_verdict(const RechargeOutput& o) {
+  return o.result ? nullptr : "field 'result' is missing";
+}
+inline const char* missing_verdict(const SubscriberInfo& o) {
+  return o.status ? nullptr : "field 'status' is missing";
+}
+
 template <class Out>
 Result<Out> decode_answer(const std::string& carrier_id, const std::string& operation,
                           const boost::json::value& answer) {
   // Boost.JSON reports a misfit by throwing; from a plugin it is an
   // expected error, so it becomes a value here and goes no further.
   try {
-    return boost::json::value_to<Out>(answer);
+    auto out = boost::json::value_to<Out>(answer);
+    if (const char* missing = missing_verdict(out))
+      return undecodable_answer(carrier_id, operation, missing);
+    return out;
   } catch (const std::exception& e) {
     return undecodable_answer(carrier_id, operation, e.what());
   }

@@ -38,6 +38,8 @@ inline constexpr const char* kHeadersTooLarge = "HEADERS_TOO_LARGE";
 // State conflicts (409).
 inline constexpr const char* kIdempotencyKeyInUse = "IDEMPOTENCY_KEY_IN_USE";
 inline constexpr const char* kActivationNotUnknown = "ACTIVATION_NOT_UNKNOWN";
+// The carrier refused to cancel, or the order is past cancelling.
+inline constexpr const char* kCancelRefused = "CANCEL_REFUSED";
 // 409 for the reservation a request targets, 422 for one it names.
 inline constexpr const char* kReservationNotHeld = "RESERVATION_NOT_HELD";
 // Well-formed but refused (422).
@@ -56,6 +58,8 @@ inline constexpr const char* kRateLimited = "RATE_LIMITED";
 inline constexpr const char* kKycQuotaExceeded = "KYC_QUOTA_EXCEEDED";
 // Ours (500, 503).
 inline constexpr const char* kInternal = "INTERNAL";
+// The carrier does not offer the operation (its plugin lacks the capability).
+inline constexpr const char* kNotSupported = "NOT_SUPPORTED";
 inline constexpr const char* kNotReady = "NOT_READY";
 inline constexpr const char* kStoreUnavailable = "STORE_UNAVAILABLE";
 }  // namespace code

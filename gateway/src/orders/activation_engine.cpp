@@ -64,9 +64,22 @@ static std::optional<std::string> plugin_data_of(const ActivationStatusOutput& s
   return s.plugin_data;
 }
 
+// What came with the move (HistoryEntry::detail): only the members the
+// status carries, so a stray courier on a "delivered" is not recorded.
+static std::string detail_of(const ActivationStatusOutput& s) {
+  json::object d;
+  if (s.status == OrderStatus::shipped) {
+    if (s.courier) d["courier"] = *s.courier;
+    if (s.waybill) d["waybill"] = *s.waybill;
+  } else if (s.status == OrderStatus::first_topup && s.amount_fen) {
+    d["amount_fen"] = *s.amount_fen;
+  }
+  return d.empty() ? std::string() : json::serialize(d);
+}
+
 StatusChange ActivationEngine::change_for(const ActivationStatusOutput& s,
                                           const std::string& cause) {
-  StatusChange c{{}, cause, s.carrier_order_id, {}, {}, plugin_data_of(s)};
+  StatusChange c{{}, cause, s.carrier_order_id, {}, {}, plugin_data_of(s), detail_of(s)};
   switch (s.status) {
     case OrderStatus::submitted:
       c.status = activation::kSubmitted;
@@ -94,13 +107,16 @@ StatusChange ActivationEngine::change_for(const ActivationStatusOutput& s,
       break;
     case OrderStatus::cancelled:
       c.status = activation::kCancelled;
-      c.failure_message = s.reason;
       break;
     case OrderStatus::returned:
       c.status = activation::kReturned;
-      c.failure_message = s.reason;
       break;
   }
+  // Not a failure (failure stays for `failed`): the carrier's reason for an
+  // ending goes into the history line.
+  if ((s.status == OrderStatus::cancelled || s.status == OrderStatus::returned) &&
+      !s.reason.empty())
+    c.cause += " (carrier reason " + s.reason + ")";
   return c;
 }
 
@@ -178,9 +194,13 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
                              sub->delivery};
     // On disk before the carrier can see the order: after a crash, the
     // count tells that the carrier may know it. Refused when another
-    // instance adopted the order (this one was declared dead): it drives it.
+    // instance adopted the order (this one was declared dead): it drives it;
+    // and when the order was cancelled before it was sent.
     if (!svc_.store.activations->note_submit_attempt(id)) {
-      spdlog::warn("engine: activation={} is driven by another instance now; not submitting", id);
+      spdlog::warn(
+          "engine: activation={} is driven by another instance now or was cancelled; not "
+          "submitting",
+          id);
       co_return false;
     }
     if (!co_await svc_.store.db->durable())

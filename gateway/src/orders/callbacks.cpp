@@ -32,7 +32,10 @@ void apply_event(Services& svc, const std::string& carrier_id, const CallbackEve
       ActivationEngine::change_for(ActivationStatusOutput{.carrier_order_id = e.carrier_order_id,
                                                           .status = e.status,
                                                           .reason = e.reason,
-                                                          .plugin_data = std::nullopt},
+                                                          .plugin_data = std::nullopt,
+                                                          .courier = e.courier,
+                                                          .waybill = e.waybill,
+                                                          .amount_fen = e.amount_fen},
                                    "callback " + e.event_id);
   auto applied = apply_callback_event(svc.store, carrier_id, e.event_id, json::serialize(ev),
                                       activation_id, change, svc.now());

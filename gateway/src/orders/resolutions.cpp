@@ -99,7 +99,7 @@ boost::asio::awaitable<Result<Resolved>> resolve_unknown(Services& svc, Activati
   if (*before != activation::kUnknown) co_return not_unknown(*now, decision);
   // Still open (the carrier is processing the order): the engine follows it
   // up by its order id, by callback or query.
-  if (now->status == activation::kSubmitted) engine.kick(id);
+  if (!is_settled_status(now->status)) engine.kick(id);
   spdlog::warn("activation={} resolved by an operator tenant={} status={} carrier_order={}", id,
                tenant, now->status, now->carrier_order_id);
   co_return Resolved{std::move(*now), false};

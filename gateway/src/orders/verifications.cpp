@@ -30,9 +30,8 @@ boost::asio::awaitable<Result<KycVerifyOutput>> carrier_verdict(Carrier& carrier
                                                                 const KycVerifyInput& in) {
   auto outcome = co_await call<KycVerifyOutput>(carrier, op::kKycVerify, in);
   if (!outcome.ok()) co_return outcome.error();
+  // A missing verdict is CARRIER_BAD_RESPONSE already (missing_verdict).
   KycVerifyOutput out = std::move(outcome.value());
-  if (!out.result)
-    co_return undecodable_answer(carrier.config().id, op::kKycVerify, "field 'result' is missing");
   if (*out.result == KycResult::review && out.reasons.empty()) out.reasons = {code::kManualReview};
   co_return out;
 }

@@ -24,8 +24,7 @@ class ActivationRepository {
   // Inserts `a` (status pending) with its delivery address sealed.
   virtual void insert(Tx& tx, const Activation& a, const Delivery& delivery) = 0;
   // The next history line (seq = last + 1).
-  virtual void add_history(Tx& tx, const std::string& id, const std::string& status,
-                           const std::string& cause, int64_t now_ms) = 0;
+  virtual void add_history(Tx& tx, const std::string& id, const HistoryEntry& entry) = 0;
   // Inside a write: the row without history (nullopt: none), of `tenant`
   // when it is not empty.
   virtual std::optional<Activation> get_in(Tx& tx, const std::string& id,
@@ -44,8 +43,9 @@ class ActivationRepository {
   // order with attempts may have reached the carrier and is resolved by a
   // query first (see ActivationEngine). False, and nothing counted, when
   // this instance no longer owns the activation (PostgreSQL: the fleet
-  // declared it dead and another instance adopted the order): then it must
-  // not send the submit.
+  // declared it dead and another instance adopted the order), or the order
+  // is no longer pending or unknown (cancelled before its first submit):
+  // then it must not send the submit.
   virtual bool note_submit_attempt(const std::string& id) = 0;
 
   virtual std::optional<Activation> get(const std::string& tenant, const std::string& id) = 0;

@@ -251,7 +251,7 @@ bool advance_activation(Repositories& r, Tx& tx, const std::string& id, const St
     return false;
   }
   r.activations->set_status(tx, id, c, now_ms);
-  r.activations->add_history(tx, id, c.status, c.cause, now_ms);
+  r.activations->add_history(tx, id, {c.status, c.cause, now_ms, c.detail});
   r.outbox->enqueue_status_event(tx, id, current->status, c.cause, now_ms);
   const int opened = activation_rank(activation::kActivated);
   const int to = activation_rank(c.status);
@@ -349,7 +349,7 @@ Result<std::variant<Activation, IdempotentReplay>> create_activation(Repositorie
   act.status = activation::kPending;
   act.created_at_ms = act.updated_at_ms = now_ms;
   r.activations->insert(*tx, act, a.delivery);
-  r.activations->add_history(*tx, act.id, activation::kPending, "accepted", now_ms);
+  r.activations->add_history(*tx, act.id, {activation::kPending, "accepted", now_ms});
   act.history.push_back({activation::kPending, "accepted", now_ms});
   r.outbox->enqueue_status_event(*tx, act.id, "", "accepted", now_ms);
   r.reservations->consume(*tx, a.reservation_id, now_ms);
@@ -374,6 +374,18 @@ CallbackApplied apply_callback_event(Repositories& r, const std::string& carrier
   });
 }
 
+std::optional<std::string> cancel_unsent_activation(Repositories& r, const std::string& tenant,
+                                                    const std::string& id, const std::string& cause,
+                                                    int64_t now_ms) {
+  return in_transaction(*r.db, [&](Tx& tx) -> std::optional<std::string> {
+    auto current = r.activations->get_in(tx, id, tenant);
+    if (!current) return std::nullopt;
+    if (current->status == activation::kPending && current->submit_attempts == 0)
+      advance_activation(r, tx, id, StatusChange{activation::kCancelled, cause}, now_ms);
+    return current->status;
+  });
+}
+
 std::optional<std::string> resolve_unknown_activation(Repositories& r, const std::string& tenant,
                                                       const std::string& id,
                                                       const StatusChange& change, int64_t now_ms) {
@@ -394,7 +406,7 @@ bool note_still_unknown(Repositories& r, const std::string& id, const std::strin
   auto tx = r.db->begin();
   auto current = r.activations->get_in(*tx, id);
   if (!current || current->status != activation::kUnknown) return false;
-  r.activations->add_history(*tx, id, activation::kUnknown, cause, now_ms);
+  r.activations->add_history(*tx, id, {activation::kUnknown, cause, now_ms});
   r.activations->touch(*tx, id, now_ms);
   tx->commit();
   return true;

@@ -137,6 +137,15 @@ bool advance_activation(Repositories& r, const std::string& id, const std::strin
 bool advance_activation(Repositories& r, Tx& tx, const std::string& id, const StatusChange& change,
                         int64_t now_ms);
 
+// Cancels an activation of `tenant` that was never sent to its carrier
+// (pending, no submit attempt counted), in one transaction: the engine's
+// note_submit_attempt then refuses to send it. Returns the status it had
+// (when it was not such an order, nothing was written), nullopt for no
+// such activation.
+std::optional<std::string> cancel_unsent_activation(Repositories& r, const std::string& tenant,
+                                                    const std::string& id, const std::string& cause,
+                                                    int64_t now_ms);
+
 // Records the callback event by (carrier, event id) and applies its change
 // to the activation (none when `activation_id` is empty) in one
 // transaction: a duplicate changes nothing, and the carrier is acknowledged

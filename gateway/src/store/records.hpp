@@ -70,6 +70,9 @@ struct Verification {
 struct HistoryEntry {
   std::string status, cause;
   int64_t at_ms = 0;
+  // What the carrier reported with the move, as a JSON object ("" for
+  // nothing): courier and waybill with shipped, amount_fen with first_topup.
+  std::string detail = {};
 };
 
 struct Activation {
@@ -93,10 +96,13 @@ struct ActivationSubmission {
 
 // One forward move of an activation's status, with its cause.
 struct StatusChange {
-  std::string status, cause, carrier_order_id, failure_code, failure_message;
+  std::string status, cause;
+  std::string carrier_order_id = {}, failure_code = {}, failure_message = {};
   // New plugin data for the order, kept even when the status does not
   // move; nullopt leaves the stored data as it is.
   std::optional<std::string> plugin_data = std::nullopt;
+  // HistoryEntry::detail of the move.
+  std::string detail = {};
 };
 
 // The answer stored under an Idempotency-Key and replayed for a retry: the

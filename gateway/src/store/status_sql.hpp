@@ -40,11 +40,13 @@ inline const std::string& live_reservation_term() {
   return term;
 }
 
-// Activations not final yet: the condition of the partial index
-// activations_open.
+// Activations the engine drives (not activated, not final): the condition
+// of the partial index activations_open (and, on PostgreSQL,
+// activations_open_by_owner), in the same order.
 inline const std::string& open_activation_term() {
   static const std::string term =
-      status_in({activation::kPending, activation::kSubmitted, activation::kUnknown});
+      status_in({activation::kPending, activation::kSubmitted, activation::kUnknown,
+                 activation::kReviewing, activation::kShipped, activation::kDelivered});
   return term;
 }
 

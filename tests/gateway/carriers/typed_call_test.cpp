@@ -25,14 +25,14 @@ TEST(TypedCall, AnAnswerThatFitsDecodes) {
 }
 
 TEST(TypedCall, AnUnknownStatusIsABadResponse) {
-  const json::value shipped = json::parse(R"({"carrier_order_id":"O1","status":"shipped"})");
-  auto submit = decode_answer<ActivationStatusOutput>("mobile", op::kActivationSubmit, shipped);
+  const json::value lost = json::parse(R"({"carrier_order_id":"O1","status":"lost_in_the_post"})");
+  auto submit = decode_answer<ActivationStatusOutput>("mobile", op::kActivationSubmit, lost);
   ASSERT_FALSE(submit.ok());
   EXPECT_EQ(submit.error().code, code::kCarrierBadResponse);
-  EXPECT_NE(submit.error().message.find("unknown value 'shipped'"), std::string::npos);
+  EXPECT_NE(submit.error().message.find("unknown value 'lost_in_the_post'"), std::string::npos);
   // The carrier may have taken the order: resolved by a query, not failed.
   EXPECT_TRUE(submit.error().outcome_unknown);
-  auto query = decode_answer<ActivationStatusOutput>("mobile", op::kActivationQuery, shipped);
+  auto query = decode_answer<ActivationStatusOutput>("mobile", op::kActivationQuery, lost);
   ASSERT_FALSE(query.ok());
   EXPECT_EQ(query.error().code, code::kCarrierBadResponse);
   EXPECT_FALSE(query.error().outcome_unknown);  // a read changed nothing
@@ -60,6 +60,29 @@ TEST(TypedCall, WireNamesAreTheStoredWords) {
   EXPECT_EQ(wire_name(OrderStatus::submitted), activation::kSubmitted);
   EXPECT_EQ(wire_name(OrderStatus::activated), activation::kActivated);
   EXPECT_EQ(wire_name(OrderStatus::failed), activation::kFailed);
+  EXPECT_EQ(wire_name(OrderStatus::reviewing), activation::kReviewing);
+  EXPECT_EQ(wire_name(OrderStatus::shipped), activation::kShipped);
+  EXPECT_EQ(wire_name(OrderStatus::delivered), activation::kDelivered);
+  EXPECT_EQ(wire_name(OrderStatus::first_topup), activation::kFirstTopup);
+  EXPECT_EQ(wire_name(OrderStatus::cancelled), activation::kCancelled);
+  EXPECT_EQ(wire_name(OrderStatus::returned), activation::kReturned);
+}
+
+// An answer without its verdict is a bad response, never a default verdict.
+TEST(TypedCall, AnAnswerWithoutItsVerdictIsABadResponse) {
+  auto cancel = decode_answer<ActivationCancelOutput>("mobile", op::kActivationCancel,
+                                                      json::parse(R"({"reason":""})"));
+  ASSERT_FALSE(cancel.ok());
+  EXPECT_EQ(cancel.error().code, code::kCarrierBadResponse);
+  EXPECT_TRUE(cancel.error().outcome_unknown);  // the carrier may have cancelled
+  auto line = decode_answer<SubscriberInfo>("mobile", op::kSubscriberQuery,
+                                            json::parse(R"({"balance_fen":100})"));
+  ASSERT_FALSE(line.ok());
+  EXPECT_FALSE(line.error().outcome_unknown);  // a read
+  auto ok = decode_answer<ActivationCancelOutput>("mobile", op::kActivationCancel,
+                                                  json::parse(R"({"result":"refused"})"));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok.value().result, CancelResult::refused);
 }
 
 }  // namespace

@@ -55,7 +55,8 @@ class StatusSql : public ::testing::Test {
 
 TEST_F(StatusSql, TermsAreBuiltFromTheConstants) {
   EXPECT_EQ(live_reservation_term(), "status IN ('pending', 'held', 'consumed', 'releasing')");
-  EXPECT_EQ(open_activation_term(), "status IN ('pending', 'submitted', 'unknown')");
+  EXPECT_EQ(open_activation_term(),
+            "status IN ('pending', 'submitted', 'unknown', 'reviewing', 'shipped', 'delivered')");
   EXPECT_EQ(due_event_term(), "status = 'pending'");
   EXPECT_EQ(sql_literal("it's"), "'it''s'");
 }

@@ -94,6 +94,35 @@ class BackendStoreTest : public ::testing::TestWithParam<StoreBackend> {
     return all;
   }
 
+  // A held reservation and a passed verification of carrier "mobile".
+  std::pair<std::string, std::string> ready_to_activate(const std::string& msisdn) {
+    auto r = store_->begin_reservation("t1", "mobile", msisdn, 1000);
+    EXPECT_TRUE(r);
+    store_->hold_reservation(r->id, "L1", 1'000'000, 1000);
+    cgw::KycVerifyOutput out{cgw::KycResult::passed, {}, "V1"};
+    auto v =
+        store_->save_verification("t1", "mobile", {"张三", "11010519491231002X", {}}, out, 1000);
+    return {r->id, v.id};
+  }
+  NewActivation request(const std::string& res, const std::string& ver, std::string key = "k1") {
+    NewActivation a;
+    a.tenant = "t1";
+    a.idempotency_key = std::move(key);
+    a.request_hash = "h1";
+    a.reservation_id = res;
+    a.verification_id = ver;
+    a.plan_id = "P1";
+    a.delivery = {"张三", "13800000000", "Somewhere 1"};
+    return a;
+  }
+  // A new activation of `msisdn` (pending), its id.
+  std::string new_activation(const std::string& msisdn) {
+    auto [res, ver] = ready_to_activate(msisdn);
+    auto created = store_->create_activation(request(res, ver), 2000);
+    EXPECT_TRUE(created);
+    return std::get<Activation>(created.value()).id;
+  }
+
   std::filesystem::path dir_;
   std::string schema_;
   std::unique_ptr<StoreHarness> store_;

@@ -43,9 +43,11 @@ Activation read_activation(const PgResult& r, int i) {
 
 void load_history(PgConnection& c, Activation& a) {
   auto r = c.exec(
-      "SELECT status, at, cause FROM activation_history WHERE activation_id = $1 ORDER BY seq",
+      "SELECT status, at, cause, COALESCE(detail, '') FROM activation_history WHERE "
+      "activation_id = $1 ORDER BY seq",
       {p(a.id)});
-  for (int i = 0; i < r.rows(); ++i) a.history.push_back({r.str(i, 0), r.str(i, 2), r.int64(i, 1)});
+  for (int i = 0; i < r.rows(); ++i)
+    a.history.push_back({r.str(i, 0), r.str(i, 2), r.int64(i, 1), r.str(i, 3)});
 }
 
 // Opens a sealed value of `row_id` ("<row>/<field>"); when it does not
@@ -70,13 +72,12 @@ void PgActivations::insert(Tx& tx, const Activation& act, const Delivery& delive
                           p(act.created_at_ms), p(act.updated_at_ms), p(db_.instance_id())});
 }
 
-void PgActivations::add_history(Tx& tx, const std::string& id, const std::string& status,
-                                const std::string& cause, int64_t now_ms) {
+void PgActivations::add_history(Tx& tx, const std::string& id, const HistoryEntry& h) {
   db_.conn(tx).exec(
-      "INSERT INTO activation_history (activation_id, seq, status, at, cause) VALUES ($1, "
+      "INSERT INTO activation_history (activation_id, seq, status, at, cause, detail) VALUES ($1, "
       "(SELECT COALESCE(MAX(seq), 0) + 1 FROM activation_history WHERE activation_id = $1), "
-      "$2, $3, $4)",
-      {p(id), p(status), p(now_ms), p(cause)});
+      "$2, $3, $4, NULLIF($5, ''))",
+      {p(id), p(h.status), p(h.at_ms), p(h.cause), p(h.detail)});
 }
 
 std::optional<Activation> PgActivations::get_in(Tx& tx, const std::string& id,
@@ -117,12 +118,14 @@ void PgActivations::touch(Tx& tx, const std::string& id, int64_t now_ms) {
 // counted only while this instance owns the activation, in one statement
 // with the check, and the recovery that adopts it moves the owner.
 bool PgActivations::note_submit_attempt(const std::string& id) {
+  // Only while the order may still be sent: an order cancelled before its
+  // first submit (cancel_unsent_activation) is never sent.
+  static const std::string sql =
+      "UPDATE activations SET submit_attempts = submit_attempts + 1 WHERE id = $1 AND owner = $2 "
+      "AND " +
+      status_in({activation::kPending, activation::kUnknown});
   return db_.run([&](PgConnection& c) {
-    return c.exec(
-                "UPDATE activations SET submit_attempts = submit_attempts + 1 WHERE id = $1 "
-                "AND owner = $2",
-                {p(id), p(db_.instance_id())})
-               .affected() == 1;
+    return c.exec(sql, {p(id), p(db_.instance_id())}).affected() == 1;
   });
 }
 

@@ -47,7 +47,8 @@ void PgOutbox::enqueue_status_event(Tx& tx, const std::string& activation_id,
   auto& c = db_.conn(tx);
   auto a = c.exec(
       "SELECT tenant, carrier, msisdn, status, carrier_order_id, failure_code, failure_message, "
-      "(SELECT MAX(seq) FROM activation_history WHERE activation_id = $1) FROM activations "
+      "(SELECT MAX(seq) FROM activation_history WHERE activation_id = $1), (SELECT detail FROM "
+      "activation_history WHERE activation_id = $1 ORDER BY seq DESC LIMIT 1) FROM activations "
       "WHERE id = $1",
       {p(activation_id)});
   if (a.rows() == 0) return;
@@ -62,16 +63,18 @@ void PgOutbox::enqueue_status_event(Tx& tx, const std::string& activation_id,
       {"id", event_id},
       {"type", "activation.status_changed"},
       {"timestamp", rfc3339_utc(now_ms)},
-      {"data", json::object{{"activation_id", activation_id},
-                            {"carrier", a.str(0, 1)},
-                            {"msisdn", a.str(0, 2)},
-                            {"status", a.str(0, 3)},
-                            {"previous_status",
-                             previous.empty() ? json::value(nullptr) : json::value(previous)},
-                            {"cause", cause},
-                            {"sequence", a.null(0, 7) ? int64_t{0} : a.int64(0, 7)},
-                            {"carrier_order_id", opt_json(a, 4)},
-                            {"failure", std::move(failure)}}}};
+      {"data",
+       json::object{
+           {"activation_id", activation_id},
+           {"carrier", a.str(0, 1)},
+           {"msisdn", a.str(0, 2)},
+           {"status", a.str(0, 3)},
+           {"previous_status", previous.empty() ? json::value(nullptr) : json::value(previous)},
+           {"cause", cause},
+           {"sequence", a.null(0, 7) ? int64_t{0} : a.int64(0, 7)},
+           {"carrier_order_id", opt_json(a, 4)},
+           {"failure", std::move(failure)},
+           {"detail", a.null(0, 8) ? json::value(nullptr) : json::parse(a.str(0, 8))}}}};
   static const std::string sql =
       "INSERT INTO webhook_outbox (id, tenant, activation_id, type, payload, created_at, status, "
       "next_attempt_at) VALUES ($1, $2, $3, 'activation.status_changed', $4, $5, " +

@@ -22,7 +22,7 @@ constexpr int64_t kMigrationLock = 0x6367772d6d696772;
 // Statuses in partial indexes are literals: DDL takes no parameters. They
 // are the values of core/reservation_status.hpp and activation_status.hpp,
 // and the store suite runs against this schema.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE numbers (
   carrier TEXT NOT NULL,
@@ -229,6 +229,18 @@ $$;
 CREATE TRIGGER numbers_hold_changed AFTER UPDATE OF local_hold ON numbers
   FOR EACH ROW WHEN (OLD.local_hold IS DISTINCT FROM NEW.local_hold)
   EXECUTE FUNCTION cgw_number_hold_changed();
+)sql",
+    // 6: the fulfilment lifecycle (docs/after-sales.md): the engine drives
+    // orders through reviewing, shipped and delivered too, so the open
+    // indexes take them; a history line keeps what came with its move.
+    R"sql(
+DROP INDEX activations_open;
+CREATE INDEX activations_open ON activations (status)
+  WHERE status IN ('pending', 'submitted', 'unknown', 'reviewing', 'shipped', 'delivered');
+DROP INDEX activations_open_by_owner;
+CREATE INDEX activations_open_by_owner ON activations (owner)
+  WHERE status IN ('pending', 'submitted', 'unknown', 'reviewing', 'shipped', 'delivered');
+ALTER TABLE activation_history ADD COLUMN detail TEXT; -- JSON: courier, waybill, amount_fen
 )sql",
 };
 

@@ -37,9 +37,12 @@ Activation read_activation(const db::Stmt& s) {
 }
 void load_history(const db::Connection& c, Activation& a) {
   db::Stmt s(
-      c, "SELECT status, at, cause FROM activation_history WHERE activation_id = ? ORDER BY seq");
+      c,
+      "SELECT status, at, cause, detail FROM activation_history WHERE activation_id = ? ORDER BY "
+      "seq");
   s.bind(1, a.id);
-  while (s.step()) a.history.push_back({s.text(0), s.text(2), s.integer(1)});
+  while (s.step())
+    a.history.push_back({s.text(0), s.text(2), s.integer(1), s.opt_text(3).value_or("")});
 }
 // Opens a sealed value of `row_id` ("<row>/<field>"); when it does not
 // open, logs why (a key id not configured, an altered row).
@@ -64,13 +67,13 @@ void SqliteActivations::insert(Tx& tx, const Activation& act, const Delivery& de
   s.bind(9, act.created_at_ms).bind(10, act.updated_at_ms).run();
 }
 
-void SqliteActivations::add_history(Tx& tx, const std::string& id, const std::string& status,
-                                    const std::string& cause, int64_t now_ms) {
-  db::Stmt s(db_.conn(tx),
-             "INSERT INTO activation_history (activation_id, seq, status, at, cause) VALUES (?1, "
-             "(SELECT COALESCE(MAX(seq), 0) + 1 FROM activation_history WHERE activation_id = "
-             "?1), ?2, ?3, ?4)");
-  s.bind(1, id).bind(2, status).bind(3, now_ms).bind(4, cause).run();
+void SqliteActivations::add_history(Tx& tx, const std::string& id, const HistoryEntry& h) {
+  db::Stmt s(
+      db_.conn(tx),
+      "INSERT INTO activation_history (activation_id, seq, status, at, cause, detail) VALUES "
+      "(?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM activation_history WHERE activation_id = "
+      "?1), ?2, ?3, ?4, NULLIF(?5, ''))");
+  s.bind(1, id).bind(2, h.status).bind(3, h.at_ms).bind(4, h.cause).bind(5, h.detail).run();
 }
 
 std::optional<Activation> SqliteActivations::get_in(Tx& tx, const std::string& id,
@@ -110,11 +113,18 @@ void SqliteActivations::touch(Tx& tx, const std::string& id, int64_t now_ms) {
 }
 
 bool SqliteActivations::note_submit_attempt(const std::string& id) {
+  // Only while the order may still be sent: an order cancelled before its
+  // first submit (cancel_unsent_activation) is never sent.
+  static const std::string sql =
+      "UPDATE activations SET submit_attempts = submit_attempts + 1 WHERE id = ? AND " +
+      status_in({activation::kPending, activation::kUnknown});
+  bool counted = false;
   db_.write([&](db::Connection& c) {
-    db::Stmt s(c, "UPDATE activations SET submit_attempts = submit_attempts + 1 WHERE id = ?");
+    db::Stmt s(c, sql);
     s.bind(1, id).run();
+    counted = c.changes() == 1;
   });
-  return true;  // one process: always the owner
+  return counted;  // one process: always the owner
 }
 
 void SqliteActivations::schedule_poll(const std::string& id, int64_t next_poll_at_ms) {

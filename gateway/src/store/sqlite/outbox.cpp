@@ -40,7 +40,8 @@ void SqliteOutbox::enqueue_status_event(Tx& tx, const std::string& activation_id
   db::Stmt a(c,
              "SELECT tenant, carrier, msisdn, status, carrier_order_id, failure_code, "
              "failure_message, (SELECT MAX(seq) FROM activation_history WHERE activation_id = "
-             "?1) FROM activations WHERE id = ?1");
+             "?1), (SELECT detail FROM activation_history WHERE activation_id = ?1 ORDER BY seq "
+             "DESC LIMIT 1) FROM activations WHERE id = ?1");
   a.bind(1, activation_id);
   if (!a.step()) return;
   const auto tenant = a.text(0);
@@ -50,6 +51,7 @@ void SqliteOutbox::enqueue_status_event(Tx& tx, const std::string& activation_id
   if (auto code = a.opt_text(5))
     failure = json::object{{"code", *code}, {"message", a.opt_text(6).value_or("")}};
   auto order = a.opt_text(4);
+  auto detail = a.opt_text(8);
   // `sequence` orders the events of one activation: delivery is
   // at-least-once and not ordered, so receivers keep the highest.
   json::object body{
@@ -66,7 +68,9 @@ void SqliteOutbox::enqueue_status_event(Tx& tx, const std::string& activation_id
            {"cause", cause},
            {"sequence", a.integer(7)},
            {"carrier_order_id", order ? json::value(*order) : json::value(nullptr)},
-           {"failure", std::move(failure)}}}};
+           {"failure", std::move(failure)},
+           // Written by this gateway (HistoryEntry::detail): valid JSON.
+           {"detail", detail ? json::parse(*detail) : json::value(nullptr)}}}};
   static const std::string sql =
       "INSERT INTO webhook_outbox (id, tenant, activation_id, type, payload, created_at, status, "
       "next_attempt_at) VALUES (?,?,?, 'activation.status_changed', ?, ?, " +

@@ -99,8 +99,7 @@ class SqliteActivations final : public ActivationRepository {
  public:
   SqliteActivations(SqliteDatabase& db, const PiiCipher& pii) : db_(db), pii_(pii) {}
   void insert(Tx& tx, const Activation& a, const Delivery& delivery) override;
-  void add_history(Tx& tx, const std::string& id, const std::string& status,
-                   const std::string& cause, int64_t now_ms) override;
+  void add_history(Tx& tx, const std::string& id, const HistoryEntry& entry) override;
   std::optional<Activation> get_in(Tx& tx, const std::string& id,
                                    const std::string& tenant) override;
   void set_status(Tx& tx, const std::string& id, const StatusChange& change,

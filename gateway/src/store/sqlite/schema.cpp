@@ -8,7 +8,7 @@
 namespace cgw::gw::sqlite {
 
 namespace {
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     // 1: the walking skeleton's tables.
     R"sql(
 CREATE TABLE numbers (
@@ -175,6 +175,15 @@ CREATE INDEX reservations_release_due ON reservations (next_release_at)
     // the activation so that it survives a restart.
     R"sql(
 ALTER TABLE activations ADD COLUMN plugin_data TEXT NOT NULL DEFAULT '';
+)sql",
+    // 8: the fulfilment lifecycle (docs/after-sales.md): the engine drives
+    // orders through reviewing, shipped and delivered too, so the open
+    // index takes them; a history line keeps what came with its move.
+    R"sql(
+DROP INDEX activations_open;
+CREATE INDEX activations_open ON activations (status)
+  WHERE status IN ('pending', 'submitted', 'unknown', 'reviewing', 'shipped', 'delivered');
+ALTER TABLE activation_history ADD COLUMN detail TEXT; -- JSON: courier, waybill, amount_fen
 )sql",
 };
 }  // namespace
