@@ -58,6 +58,9 @@ inline constexpr const char* kKycQuotaExceeded = "KYC_QUOTA_EXCEEDED";
 inline constexpr const char* kInternal = "INTERNAL";
 inline constexpr const char* kNotReady = "NOT_READY";
 inline constexpr const char* kStoreUnavailable = "STORE_UNAVAILABLE";
+// The carrier does not offer the operation (its plugin lacks the
+// capability bit, docs/after-sales.md): 501.
+inline constexpr const char* kNotSupported = "NOT_SUPPORTED";
 }  // namespace code
 
 struct Error {

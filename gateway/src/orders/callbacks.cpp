@@ -2,6 +2,7 @@
 
 #include "carriers/typed_call.hpp"
 #include "orders/activation_engine.hpp"
+#include "orders/subscribers.hpp"
 #include "store/operations.hpp"
 
 #include <spdlog/spdlog.h>
@@ -19,6 +20,8 @@ namespace {
 // activation is recorded and applied to nothing.
 void apply_event(Services& svc, const std::string& carrier_id, const CallbackEvent& e,
                  const json::value& ev) {
+  // Events about lines and SIM replacements (docs/after-sales.md).
+  if (apply_subscriber_event(svc, carrier_id, e, ev)) return;
   if (e.type != "activation.status" || e.event_id.empty()) return;
   auto act = svc.store.activations->by_id(e.gateway_order_id, false);
   std::string activation_id;
@@ -32,7 +35,10 @@ void apply_event(Services& svc, const std::string& carrier_id, const CallbackEve
       ActivationEngine::change_for(ActivationStatusOutput{.carrier_order_id = e.carrier_order_id,
                                                           .status = e.status,
                                                           .reason = e.reason,
-                                                          .plugin_data = std::nullopt},
+                                                          .plugin_data = std::nullopt,
+                                                          .courier = e.courier,
+                                                          .waybill = e.waybill,
+                                                          .amount_fen = e.amount_fen},
                                    "callback " + e.event_id);
   auto applied = apply_callback_event(svc.store, carrier_id, e.event_id, json::serialize(ev),
                                       activation_id, change, svc.now());
