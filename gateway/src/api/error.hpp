@@ -17,6 +17,9 @@ namespace cgw::gw {
 // parameter: UNKNOWN_CARRIER (400 for `carrier` in a body or query, 404 for
 // /v1/callbacks/{carrier}) and RESERVATION_NOT_HELD (422 for the
 // reservation an activation names, 409 for DELETE /v1/reservations/{id}).
+// CARRIER_REJECTED is 502 (the carrier refused a request), but 409 when
+// the refusal is the state of the request's own target: a line the carrier
+// suspended itself, which the partner cannot resume.
 enum class ErrorSubject { kReferenced, kTarget };
 
 // The HTTP status of `code` (the table in error.cpp). A code the table does

@@ -42,6 +42,21 @@ constexpr Route kRoutes[] = {
      resolve_activation, "activation.resolve"},
     {verb::post, "v1/activations/{id}/cancel", Caller::kTenant, scope::kActivationsWrite, false,
      cancel_activation, "activation.cancel"},
+    // Subscriber services: numbers the tenant sold (docs/after-sales.md).
+    {verb::get, "v1/subscribers/{msisdn}", Caller::kTenant, scope::kSubscribersRead, false,
+     get_subscriber, "subscriber.read"},
+    {verb::post, "v1/subscribers/{msisdn}/recharges", Caller::kTenant, scope::kSubscribersWrite,
+     false, create_recharge, "recharge.create"},
+    {verb::get, "v1/recharges/{id}", Caller::kTenant, scope::kSubscribersRead, false, get_recharge,
+     "recharge.read"},
+    {verb::post, "v1/subscribers/{msisdn}/sim-replacements", Caller::kTenant,
+     scope::kSubscribersWrite, false, create_sim_replacement, "sim_replacement.create"},
+    {verb::get, "v1/sim-replacements/{id}", Caller::kTenant, scope::kSubscribersRead, false,
+     get_sim_replacement, "sim_replacement.read"},
+    {verb::post, "v1/subscribers/{msisdn}/suspend", Caller::kTenant, scope::kSubscribersWrite,
+     false, suspend_subscriber, "subscriber.suspend"},
+    {verb::post, "v1/subscribers/{msisdn}/resume", Caller::kTenant, scope::kSubscribersWrite, false,
+     resume_subscriber, "subscriber.resume"},
 };
 
 // Whether `segments` fit `pattern`; the "{...}" segment goes to `param`.

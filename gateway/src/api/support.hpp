@@ -42,6 +42,11 @@ inline constexpr const char* kActivationsRead = "activations:read";
 // Resolving an activation whose outcome is unknown is an operator's act:
 // never implied by a key without a scopes list (docs/security.md).
 inline constexpr const char* kActivationsResolve = "activations:resolve";
+// Subscriber services (docs/after-sales.md): reading a sold number's line,
+// top-ups and replacements; changing the line (top-up, SIM replacement,
+// suspend, resume).
+inline constexpr const char* kSubscribersRead = "subscribers:read";
+inline constexpr const char* kSubscribersWrite = "subscribers:write";
 }  // namespace scope
 
 // A handler's answer and what the audit log records of it (routes.hpp):
@@ -155,5 +160,12 @@ Awaitable list_activations(Ctx& c);
 Awaitable resolve_activation(Ctx& c);
 Awaitable cancel_activation(Ctx& c);
 Awaitable receive_callback(Ctx& c);
+Awaitable get_subscriber(Ctx& c);
+Awaitable create_recharge(Ctx& c);
+Awaitable get_recharge(Ctx& c);
+Awaitable create_sim_replacement(Ctx& c);
+Awaitable get_sim_replacement(Ctx& c);
+Awaitable suspend_subscriber(Ctx& c);
+Awaitable resume_subscriber(Ctx& c);
 
 }  // namespace cgw::gw::api

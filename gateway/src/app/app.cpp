@@ -9,6 +9,7 @@
 #include "inventory/sync.hpp"
 #include "orders/activation_engine.hpp"
 #include "orders/housekeeping.hpp"
+#include "orders/subscribers.hpp"
 #include "orders/webhooks.hpp"
 
 #include "cgw/common/http_server.hpp"
@@ -323,6 +324,7 @@ void App::start_background() {
     tasks_.spawn("inventory sync " + id, inventory_sync_loop(*inventory_, *carrier, first));
   }
   tasks_.spawn("housekeeping", housekeeping_loop(*svc_));
+  tasks_.spawn("subscriber services", subscriber_services_loop(*svc_));
   if (svc_->store.hold_feed)
     tasks_.spawn("change feed",
                  change_feed_loop(*inventory_, *svc_->store.hold_feed, feed_positioned_));

@@ -58,7 +58,8 @@ inline constexpr const char* kRateLimited = "RATE_LIMITED";
 inline constexpr const char* kKycQuotaExceeded = "KYC_QUOTA_EXCEEDED";
 // Ours (500, 503).
 inline constexpr const char* kInternal = "INTERNAL";
-// The carrier does not offer the operation (its plugin lacks the capability).
+// The carrier does not offer the operation (its plugin lacks the
+// capability bit, docs/after-sales.md): 501.
 inline constexpr const char* kNotSupported = "NOT_SUPPORTED";
 inline constexpr const char* kNotReady = "NOT_READY";
 inline constexpr const char* kStoreUnavailable = "STORE_UNAVAILABLE";

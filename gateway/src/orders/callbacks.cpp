@@ -2,6 +2,7 @@
 
 #include "carriers/typed_call.hpp"
 #include "orders/activation_engine.hpp"
+#include "orders/subscribers.hpp"
 #include "store/operations.hpp"
 
 #include <spdlog/spdlog.h>
@@ -19,6 +20,8 @@ namespace {
 // activation is recorded and applied to nothing.
 void apply_event(Services& svc, const std::string& carrier_id, const CallbackEvent& e,
                  const json::value& ev) {
+  // Events about lines and SIM replacements (docs/after-sales.md).
+  if (apply_subscriber_event(svc, carrier_id, e, ev)) return;
   if (e.type != "activation.status" || e.event_id.empty()) return;
   auto act = svc.store.activations->by_id(e.gateway_order_id, false);
   std::string activation_id;

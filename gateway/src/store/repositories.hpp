@@ -14,6 +14,7 @@
 #include "store/outbox_repository.hpp"
 #include "store/pii_key_repository.hpp"
 #include "store/reservation_repository.hpp"
+#include "store/subscriber_repository.hpp"
 #include "store/verification_repository.hpp"
 
 #include <memory>
@@ -34,7 +35,8 @@ struct Repositories {
   // Null unless the store is shared by several instances (PostgreSQL):
   // SQLite serves one instance, which needs no feed (store/hold_feed.hpp).
   std::unique_ptr<HoldFeed> hold_feed;
-  std::unique_ptr<FleetRepository> fleet;  // instances and leases
+  std::unique_ptr<FleetRepository> fleet;             // instances and leases
+  std::unique_ptr<SubscriberRepository> subscribers;  // lines sold, top-ups, SIM replacements
 };
 
 }  // namespace cgw::gw

@@ -2,6 +2,7 @@
 
 #include "store/postgres/hold_feed.hpp"
 #include "store/postgres/repositories.hpp"
+#include "store/postgres/subscribers.hpp"
 
 namespace cgw::gw {
 
@@ -47,6 +48,7 @@ Result<Repositories> open_postgres_store(const std::string& dsn,
   r.pii_keys = std::make_unique<pg::PgPiiKeys>(db, cipher);
   r.hold_feed = std::make_unique<pg::PgHoldFeed>(db);
   r.fleet = std::make_unique<pg::PgFleet>(db);
+  r.subscribers = std::make_unique<pg::PgSubscribers>(db, cipher);
   r.db = std::move(owner);
   return r;
 }

@@ -22,7 +22,7 @@ constexpr int64_t kMigrationLock = 0x6367772d6d696772;
 // Statuses in partial indexes are literals: DDL takes no parameters. They
 // are the values of core/reservation_status.hpp and activation_status.hpp,
 // and the store suite runs against this schema.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     R"sql(
 CREATE TABLE numbers (
   carrier TEXT NOT NULL,
@@ -229,6 +229,61 @@ $$;
 CREATE TRIGGER numbers_hold_changed AFTER UPDATE OF local_hold ON numbers
   FOR EACH ROW WHEN (OLD.local_hold IS DISTINCT FROM NEW.local_hold)
   EXECUTE FUNCTION cgw_number_hold_changed();
+)sql",
+    // 5: subscriber services (docs/after-sales.md): the numbers a tenant
+    // sold are found by number; top-ups, each under its tenant's
+    // Idempotency-Key and written `submitting` before the carrier is
+    // called (SQLite's migration 7); SIM replacement orders with their history.
+    R"sql(
+CREATE INDEX activations_by_msisdn ON activations (msisdn, tenant);
+CREATE TABLE recharges (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  carrier TEXT NOT NULL,
+  msisdn TEXT NOT NULL,
+  amount_fen BIGINT NOT NULL,
+  status TEXT NOT NULL,            -- submitting | succeeded | failed
+  carrier_recharge_id TEXT NOT NULL DEFAULT '',
+  failure_reason TEXT NOT NULL DEFAULT '',
+  balance_fen BIGINT,             -- after the top-up, when the carrier said
+  attempts BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX recharges_by_key ON recharges (tenant, idempotency_key);
+CREATE INDEX recharges_submitting ON recharges (updated_at) WHERE status = 'submitting';
+CREATE TABLE sim_replacements (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  carrier TEXT NOT NULL,
+  msisdn TEXT NOT NULL,
+  activation_id TEXT NOT NULL,     -- the sale that makes the number the tenant's
+  reason TEXT NOT NULL,            -- lost | damaged
+  status TEXT NOT NULL,            -- an activation status
+  carrier_order_id TEXT NOT NULL DEFAULT '',
+  plugin_data TEXT NOT NULL DEFAULT '',
+  failure_code TEXT NOT NULL DEFAULT '',
+  failure_message TEXT NOT NULL DEFAULT '',
+  courier TEXT NOT NULL DEFAULT '',
+  waybill TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX sim_replacements_by_key ON sim_replacements (tenant, idempotency_key);
+CREATE INDEX sim_replacements_open ON sim_replacements (status)
+  WHERE status IN ('pending', 'unknown', 'submitted', 'reviewing', 'shipped', 'delivered');
+CREATE TABLE sim_replacement_history (
+  replacement_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  cause TEXT NOT NULL,
+  PRIMARY KEY (replacement_id, seq)
+);
 )sql",
     // 6: the fulfilment lifecycle (docs/after-sales.md): the engine drives
     // orders through reviewing, shipped and delivered too, so the open

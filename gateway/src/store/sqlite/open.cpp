@@ -1,6 +1,7 @@
 #include "store/sqlite/open.hpp"
 
 #include "store/sqlite/repositories.hpp"
+#include "store/sqlite/subscribers.hpp"
 
 namespace cgw::gw {
 
@@ -42,6 +43,7 @@ Result<Repositories> open_sqlite_store(const std::filesystem::path& path,
   r.outbox = std::make_unique<sqlite::SqliteOutbox>(db);
   r.pii_keys = std::make_unique<sqlite::SqlitePiiKeys>(db, cipher);
   r.fleet = std::make_unique<sqlite::SqliteFleet>();
+  r.subscribers = std::make_unique<sqlite::SqliteSubscribers>(db, cipher);
   r.db = std::move(owner);
   return r;
 }

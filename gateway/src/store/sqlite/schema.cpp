@@ -8,7 +8,7 @@
 namespace cgw::gw::sqlite {
 
 namespace {
-constexpr std::array<const char*, 7> kMigrations = {
+constexpr std::array<const char*, 8> kMigrations = {
     // 1: the walking skeleton's tables.
     R"sql(
 CREATE TABLE numbers (
@@ -175,6 +175,61 @@ CREATE INDEX reservations_release_due ON reservations (next_release_at)
     // the activation so that it survives a restart.
     R"sql(
 ALTER TABLE activations ADD COLUMN plugin_data TEXT NOT NULL DEFAULT '';
+)sql",
+    // 7: subscriber services (docs/after-sales.md): the numbers a tenant
+    // sold are found by number; top-ups, each under its tenant's
+    // Idempotency-Key and written `submitting` before the carrier is
+    // called; SIM replacement orders with their history.
+    R"sql(
+CREATE INDEX activations_by_msisdn ON activations (msisdn, tenant);
+CREATE TABLE recharges (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  carrier TEXT NOT NULL,
+  msisdn TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL,
+  status TEXT NOT NULL,            -- submitting | succeeded | failed
+  carrier_recharge_id TEXT NOT NULL DEFAULT '',
+  failure_reason TEXT NOT NULL DEFAULT '',
+  balance_fen INTEGER,             -- after the top-up, when the carrier said
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX recharges_by_key ON recharges (tenant, idempotency_key);
+CREATE INDEX recharges_submitting ON recharges (updated_at) WHERE status = 'submitting';
+CREATE TABLE sim_replacements (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  carrier TEXT NOT NULL,
+  msisdn TEXT NOT NULL,
+  activation_id TEXT NOT NULL,     -- the sale that makes the number the tenant's
+  reason TEXT NOT NULL,            -- lost | damaged
+  status TEXT NOT NULL,            -- an activation status
+  carrier_order_id TEXT NOT NULL DEFAULT '',
+  plugin_data TEXT NOT NULL DEFAULT '',
+  failure_code TEXT NOT NULL DEFAULT '',
+  failure_message TEXT NOT NULL DEFAULT '',
+  courier TEXT NOT NULL DEFAULT '',
+  waybill TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX sim_replacements_by_key ON sim_replacements (tenant, idempotency_key);
+CREATE INDEX sim_replacements_open ON sim_replacements (status)
+  WHERE status IN ('pending', 'unknown', 'submitted', 'reviewing', 'shipped', 'delivered');
+CREATE TABLE sim_replacement_history (
+  replacement_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  cause TEXT NOT NULL,
+  PRIMARY KEY (replacement_id, seq)
+) WITHOUT ROWID;
 )sql",
     // 8: the fulfilment lifecycle (docs/after-sales.md): the engine drives
     // orders through reviewing, shipped and delivered too, so the open
