@@ -41,6 +41,38 @@ bool plausible_nonce(std::string_view n) {
   return true;
 }
 
+// An order's (activation's or SIM replacement's) new status.
+CallbackEvent order_event(const json::object& o) {
+  CallbackEvent ev;
+  ev.type = event::kActivationStatus;
+  ev.event_id = req_id(o, "notifyId");
+  ev.carrier_order_id = req_id(o, "orderNo");
+  ev.gateway_order_id = req_id(o, "partnerOrderNo");
+  OrderState st = read_order_state(o);
+  ev.status = st.status;
+  ev.reason = std::move(st.reason);
+  ev.courier = std::move(st.courier);
+  ev.waybill = std::move(st.waybill);
+  ev.amount_fen = st.amount_fen;
+  ev.occurred_at_ms = req_int(o, "notifyTime");
+  return ev;
+}
+
+// A line suspended or resumed by the carrier itself (anti-fraud
+// re-verification) or at the partner's request.
+CallbackEvent line_event(const json::object& o) {
+  CallbackEvent ev;
+  ev.type = event::kSubscriberStatus;
+  ev.event_id = req_id(o, "notifyId");
+  ev.msisdn = req_id(o, "msisdn");
+  const auto status = line_status(req_string(o, "lineStatus"));
+  if (!status) throw BadReply("field 'lineStatus' has an unknown value");
+  ev.subscriber_status = *status;
+  ev.reason = read_reason(o, "reasonCode");
+  ev.occurred_at_ms = req_int(o, "notifyTime");
+  return ev;
+}
+
 }  // namespace
 
 CallbackResult MvnoPlugin::parse_callback(const HttpRequest& request) {
@@ -75,14 +107,14 @@ CallbackResult MvnoPlugin::parse_callback(const HttpRequest& request) {
   CallbackEvent ev;
   try {
     const json::object& o = body.get_object();
-    ev.event_id = req_id(o, "notifyId");
-    ev.carrier_order_id = req_id(o, "orderNo");
-    ev.gateway_order_id = req_id(o, "partnerOrderNo");
-    const auto status = order_status(req_string(o, "orderStatus"));
-    if (!status) throw BadReply("field 'orderStatus' has an unknown value");
-    ev.status = *status;
-    if (ev.status == OrderStatus::failed) ev.reason = opt_string(o, "failCode");
-    ev.occurred_at_ms = req_int(o, "notifyTime");
+    // Callbacks of the first release carry no notifyType: order statuses.
+    const std::string type = opt_string(o, "notifyType");
+    if (type.empty() || type == "ORDER_STATUS")
+      ev = order_event(o);
+    else if (type == "LINE_STATUS")
+      ev = line_event(o);
+    else
+      throw BadReply("field 'notifyType' has an unknown value");
   } catch (const BadReply& e) {
     return refuse(std::string("malformed body: ") + e.what(), 400);
   }

@@ -57,6 +57,7 @@ MvnoPlugin::MvnoPlugin(HostApi host, const json::object& settings)
         return unwrap_reply(r, op);
       }) {
   register_operations(ops_, *this);
+  register_after_sales(ops_, *this);
 }
 
 HttpRequest MvnoPlugin::build_request(const Outbound& out) const {

@@ -209,21 +209,10 @@ Prepared<> submit_prepare(const ActivationSubmitInput& in, const MvnoPlugin& plu
                                            {"notifyUrl", plugin.settings().callback_url}});
 }
 
-// orderStatus + failCode of a reply -> status and reason.
-void read_order_status(const json::object& data, ActivationStatusOutput& out) {
-  const auto status = order_status(req_string(data, "orderStatus"));
-  if (!status) throw BadReply("field 'orderStatus' has an unknown value");
-  out.status = *status;
-  if (out.status == OrderStatus::failed) out.reason = opt_string(data, "failCode");
-}
-
 json::value submit_finish(const json::object& data, const NoState&) {
-  ActivationStatusOutput out;
-  out.carrier_order_id = req_id(data, "orderNo");
   // "0000" means the carrier accepted the order; a resubmission returns the
   // existing order, whose status may already be final.
-  read_order_status(data, out);
-  return json::value_from(out);
+  return json::value_from(read_order_reply(data));
 }
 
 // ------------------------------------------------------- activation.query ---
@@ -240,9 +229,7 @@ Prepared<ActivationQueryInput> query_prepare(const ActivationQueryInput& in, con
 }
 
 json::value query_finish(const json::object& data, const ActivationQueryInput& state) {
-  ActivationStatusOutput out;
-  out.carrier_order_id = req_id(data, "orderNo");
-  read_order_status(data, out);
+  const ActivationStatusOutput out = read_order_reply(data);
   const std::string& asked_gw = state.gateway_order_id;
   const std::string& asked_co = state.carrier_order_id;
   const std::string got_gw = req_id(data, "partnerOrderNo");
@@ -253,6 +240,18 @@ json::value query_finish(const json::object& data, const ActivationQueryInput& s
 }
 
 }  // namespace
+
+ActivationStatusOutput read_order_reply(const json::object& data) {
+  ActivationStatusOutput out;
+  out.carrier_order_id = req_id(data, "orderNo");
+  OrderState st = read_order_state(data);
+  out.status = st.status;
+  out.reason = std::move(st.reason);
+  out.courier = std::move(st.courier);
+  out.waybill = std::move(st.waybill);
+  out.amount_fen = st.amount_fen;
+  return out;
+}
 
 std::optional<NumberItem> read_number_item(const json::value& v) {
   const json::object& n = as_object(v, "numbers[]");

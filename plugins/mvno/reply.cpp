@@ -6,7 +6,7 @@ namespace cgw::mvno {
 namespace {
 
 // Fixed texts: the carrier's own message may echo personal data.
-constexpr std::array<CodeRule, 17> kCodes{{
+constexpr std::array<CodeRule, 22> kCodes{{
     {"1001", code::kCarrierAuthFailed, false, "signature verification failed"},
     {"1002", code::kCarrierAuthFailed, true, "timestamp out of window"},
     {"1003", code::kCarrierAuthFailed, true, "nonce replayed"},
@@ -25,6 +25,13 @@ constexpr std::array<CodeRule, 17> kCodes{{
     {"4003", code::kQuotaExceeded, false, "partner's daily order limit reached"},
     {"3101", code::kCarrierUnavailable, true, "real-name channel unavailable"},
     {"9001", code::kCarrierUnavailable, true, "carrier system busy"},
+    // After-sales (subscriber services).
+    {"5001", code::kSubscriberNotFound, false, "not a line of this partner"},
+    {"5002", code::kCarrierRejected, false, "line closed"},
+    {"5102", code::kCarrierRejected, false, "partner recharge no. used for another recharge"},
+    {"5201", code::kIdentityMismatch, false, "holder is not the registered owner"},
+    {"5301", code::kCarrierRejected, false,
+     "line suspended by the carrier, re-verification pending"},
 }};
 
 constexpr std::array<NameRule, 9> kKycReasons{{
@@ -40,9 +47,18 @@ constexpr std::array<NameRule, 9> kKycReasons{{
 }};
 
 constexpr std::pair<std::string_view, OrderStatus> kOrderStates[] = {
-    {"ACCEPTED", OrderStatus::submitted},
-    {"OPENED", OrderStatus::activated},
-    {"FAILED", OrderStatus::failed}};
+    {"ACCEPTED", OrderStatus::submitted},          {"SHIPPED", OrderStatus::shipped},
+    {"DELIVERED", OrderStatus::delivered},         {"OPENED", OrderStatus::activated},
+    {"FIRST_RECHARGED", OrderStatus::first_topup}, {"CANCELLED", OrderStatus::cancelled},
+    {"RETURNED", OrderStatus::returned},           {"FAILED", OrderStatus::failed}};
+
+constexpr std::pair<std::string_view, SubscriberStatus> kLineStates[] = {
+    {"NORMAL", SubscriberStatus::active},
+    {"SUSPENDED", SubscriberStatus::suspended},
+    {"CLOSED", SubscriberStatus::cancelled}};
+
+// Longer than any reason code of the protocol: a reply with more is broken.
+constexpr size_t kMaxReasonLength = 32;
 
 }  // namespace
 
@@ -84,6 +100,76 @@ std::optional<std::string_view> kyc_reason(std::string_view carrier_code) {
 
 std::optional<OrderStatus> order_status(std::string_view status) {
   return lookup(kOrderStates, status);
+}
+
+std::optional<SubscriberStatus> line_status(std::string_view status) {
+  return lookup(kLineStates, status);
+}
+
+OrderState read_order_state(const json::object& o) {
+  const auto status = order_status(req_string(o, "orderStatus"));
+  if (!status) throw BadReply("field 'orderStatus' has an unknown value");
+  OrderState s;
+  s.status = *status;
+  switch (s.status) {
+    case OrderStatus::failed:
+      // A 3xxx code (or any code of a newer release): kept as the carrier gave it.
+      s.reason = opt_string(o, "failCode");
+      break;
+    case OrderStatus::cancelled:
+    case OrderStatus::returned:
+      s.reason = read_reason(o, "reasonCode");
+      break;
+    case OrderStatus::shipped:
+      // The gateway shows the waybill so the subscriber can track the card.
+      s.courier = req_id(o, "logisticsCompany");
+      s.waybill = req_id(o, "waybillNo");
+      break;
+    case OrderStatus::first_topup:
+      s.amount_fen = req_int(o, "firstRechargeAmount");
+      if (*s.amount_fen <= 0) throw BadReply("field 'firstRechargeAmount' is not positive");
+      break;
+    default:
+      break;
+  }
+  return s;
+}
+
+SubscriberInfo read_line(const json::object& data, std::string_view msisdn) {
+  if (req_id(data, "msisdn") != msisdn) throw BadReply("reply is about another number");
+  const auto status = line_status(req_string(data, "lineStatus"));
+  if (!status) throw BadReply("field 'lineStatus' has an unknown value");
+  SubscriberInfo info;
+  info.status = *status;
+  info.plan_id = opt_string(data, "productCode");
+  info.balance_fen = req_int(data, "balance");  // negative when in arrears
+  info.data_left_mb = opt_int(data, "dataLeftMb");
+  info.voice_left_minutes = opt_int(data, "voiceLeftMin");
+  if (*status != SubscriberStatus::active) info.reason = read_reason(data, "reasonCode");
+  return info;
+}
+
+std::string read_reason(const json::object& o, std::string_view key) {
+  const std::string r = opt_string(o, key);
+  if (r.empty()) return r;
+  // Only a plain code is copied: a free text could carry personal data.
+  if (!plausible_code(r, kMaxReasonLength))
+    throw BadReply("field '" + std::string(key) + "' is not a code");
+  return gateway_reason(r);
+}
+
+std::string gateway_reason(std::string_view carrier_reason) {
+  std::string r(carrier_reason);
+  for (char& c : r)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return r;
+}
+
+std::string carrier_reason(std::string_view gateway_reason) {
+  std::string r(gateway_reason);
+  for (char& c : r)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return r;
 }
 
 }  // namespace cgw::mvno

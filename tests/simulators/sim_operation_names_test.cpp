@@ -73,7 +73,14 @@ const std::map<std::string, std::vector<Call>>& calls() {
         {"number.release", "POST", "/openapi/v1/number/release", ""},
         {"realname.check", "POST", "/openapi/v1/realname/check", ""},
         {"order.create", "POST", "/openapi/v1/order/create", ""},
-        {"order.query", "POST", "/openapi/v1/order/query", ""}}}};
+        {"order.query", "POST", "/openapi/v1/order/query", ""},
+        {"order.cancel", "POST", "/openapi/v1/order/cancel", ""},
+        {"subscriber.query", "POST", "/openapi/v1/subscriber/query", ""},
+        {"recharge.create", "POST", "/openapi/v1/recharge/create", ""},
+        {"recharge.query", "POST", "/openapi/v1/recharge/query", ""},
+        {"sim.replace", "POST", "/openapi/v1/sim/replace", ""},
+        {"subscriber.suspend", "POST", "/openapi/v1/subscriber/suspend", ""},
+        {"subscriber.resume", "POST", "/openapi/v1/subscriber/resume", ""}}}};
   return k;
 }
 

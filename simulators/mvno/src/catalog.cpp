@@ -69,12 +69,14 @@ const std::vector<Product>& products() {
       // against the catalogue (cgw does) accepts them.
       {std::string(kProductReject), "Simulator test product: the order fails", 0, 0, 0},
       {std::string(kProductStuck), "Simulator test product: the order never ends", 0, 0, 0},
-      {std::string(kProductNoCallback), "Simulator test product: no callback", 0, 0, 0}};
+      {std::string(kProductNoCallback), "Simulator test product: no callback", 0, 0, 0},
+      {std::string(kProductReturn), "Simulator test product: the card comes back", 0, 0, 0}};
   return kProducts;
 }
 
 bool is_magic_product(std::string_view code) {
-  return code == kProductReject || code == kProductStuck || code == kProductNoCallback;
+  return code == kProductReject || code == kProductStuck || code == kProductNoCallback ||
+         code == kProductReturn;
 }
 
 bool product_exists(std::string_view code) {

@@ -45,6 +45,11 @@ std::string_view code_message(std::string_view code) {
       {"4001", "order not found"},
       {"4002", "partner order no. used for another order"},
       {"4003", "daily order limit reached"},
+      {"5001", "subscriber not found"},
+      {"5002", "line closed"},
+      {"5102", "partner recharge no. used for another recharge"},
+      {"5201", "holder is not the registered owner"},
+      {"5301", "line suspended by the carrier, re-verification pending"},
       {"9001", "system busy"},
       {"9002", "host network timeout"}};
   for (const auto& [c, m] : kMessages)
@@ -52,16 +57,39 @@ std::string_view code_message(std::string_view code) {
   return "error";
 }
 
-std::string_view order_status_name(OrderState s) {
+std::string_view order_status_name(OrderStage s) {
   switch (s) {
-    case OrderState::kProcessing:
+    case OrderStage::kAccepted:
+    case OrderStage::kReviewing:  // reviewed inside ACCEPTED: not reported
       return "ACCEPTED";
-    case OrderState::kSuccess:
+    case OrderStage::kShipped:
+      return "SHIPPED";
+    case OrderStage::kDelivered:
+      return "DELIVERED";
+    case OrderStage::kActivated:
       return "OPENED";
-    case OrderState::kFailed:
+    case OrderStage::kFirstTopup:
+      return "FIRST_RECHARGED";
+    case OrderStage::kFailed:
       return "FAILED";
+    case OrderStage::kCancelled:
+      return "CANCELLED";
+    case OrderStage::kReturned:
+      return "RETURNED";
   }
   return "FAILED";
+}
+
+std::string_view line_status_name(LineStatus s) {
+  switch (s) {
+    case LineStatus::kActive:
+      return "NORMAL";
+    case LineStatus::kSuspended:
+      return "SUSPENDED";
+    case LineStatus::kCancelled:
+      return "CLOSED";
+  }
+  return "CLOSED";
 }
 
 std::string_view number_status_name(NumberState s) {
@@ -93,6 +121,7 @@ MvnoSettings settings_from(const SimulatorConfig& config) {
   s.pool_size = config.pool_size;
   s.activation_delay_ms = config.activation_delay_ms;
   s.reservation_ttl_s = config.reservation_ttl_s;
+  s.lifecycle = config.lifecycle;
   return s;
 }
 
@@ -123,6 +152,7 @@ SimContextOptions context_options(const MvnoSettings& s, const KeyHandle& carrie
   o.callback_policy = s.callback_policy;
   o.tick_period = s.tick_period;
   o.fixed_clock_ms = s.fixed_clock_ms;
+  o.lifecycle = s.lifecycle;
   return o;
 }
 
@@ -133,9 +163,10 @@ boost::asio::awaitable<net::Response> ready(net::Response res) {
 constexpr std::string_view kApiPrefix = "/openapi/v1/";
 // The endpoints under kApiPrefix; with '/' as '.' they are the operation
 // names (operation_of).
-constexpr std::string_view kEndpointPaths[] = {"product/list",   "number/query",   "number/occupy",
-                                               "number/release", "realname/check", "order/create",
-                                               "order/query"};
+constexpr std::string_view kEndpointPaths[] = {
+    "product/list",   "number/query", "number/occupy",      "number/release",   "realname/check",
+    "order/create",   "order/query",  "order/cancel",       "subscriber/query", "recharge/create",
+    "recharge/query", "sim/replace",  "subscriber/suspend", "subscriber/resume"};
 
 }  // namespace
 
@@ -157,7 +188,10 @@ MvnoSimulator::MvnoSimulator(boost::asio::any_io_executor executor, MvnoSettings
       applicant_salt_(crypto::random_bytes(32)),
       nonces_(kNonceWindowMs),
       ctx_(executor, context_options(settings_, carrier_private_key_)) {
-  ctx_.set_final_hook([this](const Order& order) { on_order_final(order); });
+  // Every stage of the lifecycle is reported (reviewing inside ACCEPTED),
+  // and so are the carrier's own suspensions.
+  ctx_.set_stage_hook([this](const StageChange& change) { on_order_stage(change); });
+  ctx_.set_line_hook([this](const Line& line) { on_line_change(line); });
 }
 
 net::Handler MvnoSimulator::handler() {
@@ -243,7 +277,14 @@ MvnoSimulator::Reply MvnoSimulator::route(const net::Request& req) {
                                            &MvnoSimulator::release_number,
                                            &MvnoSimulator::check_real_name,
                                            &MvnoSimulator::create_order,
-                                           &MvnoSimulator::query_order};
+                                           &MvnoSimulator::query_order,
+                                           &MvnoSimulator::cancel_order,
+                                           &MvnoSimulator::query_subscriber,
+                                           &MvnoSimulator::create_recharge,
+                                           &MvnoSimulator::query_recharge,
+                                           &MvnoSimulator::replace_sim,
+                                           &MvnoSimulator::suspend_subscriber,
+                                           &MvnoSimulator::resume_subscriber};
   static_assert(std::size(kHandlers) == std::size(kEndpointPaths));
   static const auto kEndpoints = [] {
     std::array<std::pair<std::string_view, Endpoint>, std::size(kHandlers)> table;

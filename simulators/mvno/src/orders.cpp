@@ -1,4 +1,4 @@
-// Real-name check, orders, order query and the final-state callback.
+// Real-name check, orders and order query.
 #include "cgw/common/id_number.hpp"
 #include "cgw/sim/kyc_rules.hpp"
 #include "cgw/sim/mvno/catalog.hpp"
@@ -156,6 +156,8 @@ MvnoSimulator::Reply MvnoSimulator::create_order(const json::object& body) {
       g.plan.due_ms = -1;
     } else if (d.plan_code == kProductNoCallback) {
       g.plan.notify = false;
+    } else if (d.plan_code == kProductReturn) {
+      g.plan.returned = true;  // shipped, then back undelivered at the due time
     }
     return g;
   };
@@ -184,7 +186,7 @@ MvnoSimulator::Reply MvnoSimulator::create_order(const json::object& body) {
   }
   Reply r;
   r.data["orderNo"] = out.order.order_id;
-  r.data["orderStatus"] = order_status_name(out.order.state);
+  r.data["orderStatus"] = order_status_name(out.order.stage);
   return r;
 }
 
@@ -199,26 +201,53 @@ MvnoSimulator::Reply MvnoSimulator::query_order(const json::object& body) {
   Reply r;
   r.data["orderNo"] = order->order_id;
   r.data["partnerOrderNo"] = order->partner_order_id;
-  r.data["orderStatus"] = order_status_name(order->state);
-  r.data["failCode"] = order->fail_reason;
+  put_order_fields(*order, order->stage, r.data);
   return r;
 }
 
-void MvnoSimulator::on_order_final(const Order& order) {
-  spdlog::info("mvno: order {} is {}{}{}", order.order_id, order_status_name(order.state),
-               order.fail_reason.empty() ? "" : " ", order.fail_reason);
-  if (!order.plan.notify) return;  // SIM-NOCALLBACK: found only by query
-  CallbackJob job;
-  job.event_id = ctx_.ids.token("N", 20);
-  job.order_id = order.order_id;
-  job.url = order.notify_url;
-  job.body = json::serialize(json::object{{"notifyId", job.event_id},
-                                          {"orderNo", order.order_id},
-                                          {"partnerOrderNo", order.partner_order_id},
-                                          {"orderStatus", order_status_name(order.state)},
-                                          {"failCode", order.fail_reason},
-                                          {"notifyTime", ctx_.clock.now_ms()}});
-  ctx_.callbacks.enqueue(std::move(job));
+MvnoSimulator::Reply MvnoSimulator::replace_sim(const json::object& body) {
+  ReplacementDraft d;
+  std::string name, sealed, reason;
+  if (!required_string(body, "partnerOrderNo", d.partner_replacement_id, 64) ||
+      !required_string(body, "msisdn", d.msisdn) || !is_number_format(d.msisdn) ||
+      !required_string(body, "certName", name, kMaxNameBytes) ||
+      !required_string(body, "certNoEnc", sealed, kMaxEncryptedIdLength) ||
+      !required_string(body, "replaceReason", reason) ||
+      (reason != "LOST" && reason != "DAMAGED") ||
+      !required_string(body, "notifyUrl", d.notify_url, 2048) || url_target(d.notify_url).empty() ||
+      !receiver_ok(body))
+    return error("1101");
+  const auto id_number = open_id_number(sealed);
+  if (!id_number) return error("1102");
+  // The holder is checked as at order time, then against the line's owner.
+  const auto kyc = assess(*id_number, ctx_.clock.now_ms());
+  if (kyc.verdict == Verdict::kReject) return error(kyc.code);
+  if (kyc.verdict == Verdict::kUnavailable) return error("3101");
+  d.holder_key = applicant_key(kyc.normalized_id);
+  d.order_id = ctx_.ids.digits("MV", 18);
+  const auto out = ctx_.ledger.replace_sim(d, ctx_.clock.now_ms());
+  switch (out.result) {
+    case ReplaceResult::kLineNotFound:
+      return error("5001");
+    case ReplaceResult::kIdentityMismatch:
+      spdlog::info("mvno: SIM replacement {} for {} refused: holder {} is not the owner",
+                   d.partner_replacement_id, d.msisdn, id::mask_id_number(*id_number));
+      return error("5201");
+    case ReplaceResult::kLineCancelled:
+      return error("5002");
+    case ReplaceResult::kIdConflict:
+      return error("4002");
+    case ReplaceResult::kCreated:
+    case ReplaceResult::kDuplicate:
+      break;
+  }
+  spdlog::info("mvno: SIM replacement {} ({}) for {} ({}): holder {} {}", out.order.order_id,
+               out.order.partner_order_id, d.msisdn, reason, id::mask_name(name),
+               id::mask_id_number(*id_number));
+  Reply r;
+  r.data["orderNo"] = out.order.order_id;
+  r.data["orderStatus"] = order_status_name(out.order.stage);
+  return r;
 }
 
 }  // namespace cgw::sim::mvno

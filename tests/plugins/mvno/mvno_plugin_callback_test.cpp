@@ -143,7 +143,7 @@ TEST(MvnoSharedObject, RealModuleExportsWorkingTable) {
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->abi_major, CGW_ABI_MAJOR);
   EXPECT_EQ(sv(t->name), "mvno");
-  EXPECT_EQ(sv(t->version), "1.0.0");
+  EXPECT_EQ(sv(t->version), "1.1.0");
   EXPECT_EQ(t->carrier_kinds, static_cast<uint32_t>(CGW_CARRIER_MVNO));
   EXPECT_EQ(t->capabilities, kAllCaps);
   {

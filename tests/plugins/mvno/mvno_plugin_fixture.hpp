@@ -38,8 +38,11 @@ constexpr int64_t kNowMs = 1763800000123;
 constexpr const char* kName = "张三丰";
 constexpr const char* kIdNumber = "11010119900307123X";
 constexpr const char* kMsisdn = "17001234567";  // 1700: Telecom-hosted MVNO segment
+// What the carrier offers (docs/after-sales.md, "What each carrier offers").
 constexpr uint64_t kAllCaps = CGW_CAP_PLANS | CGW_CAP_INVENTORY_SYNC | CGW_CAP_RESERVE |
-                              CGW_CAP_KYC | CGW_CAP_ACTIVATION | CGW_CAP_CALLBACKS;
+                              CGW_CAP_KYC | CGW_CAP_ACTIVATION | CGW_CAP_CALLBACKS |
+                              CGW_CAP_FULFILMENT | CGW_CAP_CANCEL | CGW_CAP_SUBSCRIBER_QUERY |
+                              CGW_CAP_RECHARGE | CGW_CAP_SIM_REPLACE | CGW_CAP_SUSPEND;
 
 using cgw::test::cs;
 using cgw::test::Err;

@@ -24,6 +24,7 @@ struct Product {
 inline constexpr std::string_view kProductReject = "SIM-REJECT";          // FAILED, failCode 3008
 inline constexpr std::string_view kProductStuck = "SIM-STUCK";            // ACCEPTED forever
 inline constexpr std::string_view kProductNoCallback = "SIM-NOCALLBACK";  // OPENED, no callback
+inline constexpr std::string_view kProductReturn = "SIM-RETURN";          // SHIPPED, then RETURNED
 
 const std::vector<std::string>& segments();  // 3- and 4-digit prefixes
 // "CTCC", "CMCC" or "CUCC" by longest prefix; nullopt outside the segments.

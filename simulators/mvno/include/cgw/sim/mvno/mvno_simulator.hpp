@@ -12,8 +12,10 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace cgw::sim::mvno {
 
@@ -26,6 +28,7 @@ struct MvnoSettings {
   size_t pool_size = 20'000;
   int64_t activation_delay_ms = 2'000;
   int64_t reservation_ttl_s = 1'800;
+  LifecycleSettings lifecycle;  // shipping, first top-up, SIM replacement delays
   // Tests only.
   std::optional<int64_t> fixed_clock_ms;
   std::chrono::milliseconds tick_period{100};
@@ -77,7 +80,23 @@ class MvnoSimulator final : public CarrierSimulator {
   Reply check_real_name(const boost::json::object& body);
   Reply create_order(const boost::json::object& body);
   Reply query_order(const boost::json::object& body);
-  void on_order_final(const Order& order);
+  // After-sales endpoints (after_sales.cpp).
+  Reply cancel_order(const boost::json::object& body);
+  Reply query_subscriber(const boost::json::object& body);
+  Reply create_recharge(const boost::json::object& body);
+  Reply query_recharge(const boost::json::object& body);
+  Reply replace_sim(const boost::json::object& body);
+  Reply suspend_subscriber(const boost::json::object& body);
+  Reply resume_subscriber(const boost::json::object& body);
+  Reply change_subscriber(const boost::json::object& body, bool suspend);
+  // Callbacks (notify.cpp): one per reported stage of an order, and one per
+  // line the carrier itself suspends or resumes (the admin API).
+  void on_order_stage(const StageChange& change);
+  void on_line_change(const Line& line);
+  // orderStatus and the fields that come with it, as order/query answers
+  // them and the callbacks send them.
+  void put_order_fields(const Order& order, OrderStage stage, boost::json::object& out) const;
+  std::string cancel_reason_of(const std::string& order_id) const;
 
   // certNoEnc -> the ID number; nullopt when it does not open with our key.
   std::optional<std::string> open_id_number(std::string_view cert_no_enc) const;
@@ -90,13 +109,23 @@ class MvnoSimulator final : public CarrierSimulator {
   std::string field_key_;  // 32 raw bytes
   std::string applicant_salt_;
   NonceStore nonces_;
+  // The partner's cancelReason per cancelled order id (the ledger keeps
+  // no reason words of a carrier's).
+  mutable std::mutex cancel_mu_;
+  std::unordered_map<std::string, std::string> cancel_reasons_;
   SimContext ctx_;
 };
 
 // The message of a business code (docs/carriers/mvno.md).
 std::string_view code_message(std::string_view code);
 // Ledger states in this protocol's words.
-std::string_view order_status_name(OrderState s);    // ACCEPTED, OPENED, FAILED
+std::string_view order_status_name(OrderStage s);  // ACCEPTED, SHIPPED, ... (mvno.md)
+std::string_view line_status_name(LineStatus s);   // NORMAL, SUSPENDED, CLOSED
+// A carrier-neutral word ("already_shipped", "reverification") as this
+// protocol's code: upper case, [A-Z0-9_], at most 32 characters.
+std::string protocol_code(std::string_view word);
+// A line as subscriber/query, suspend and resume answer it.
+boost::json::object line_data(const Line& line);
 std::string_view number_status_name(NumberState s);  // FREE, OCCUPIED, SOLD
 
 }  // namespace cgw::sim::mvno
