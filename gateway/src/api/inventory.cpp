@@ -15,9 +15,19 @@ namespace cgw::gw::api {
 namespace {
 json::array capability_names(uint64_t caps) {
   static constexpr std::pair<uint64_t, const char*> kNames[] = {
-      {CGW_CAP_PLANS, "plans"},           {CGW_CAP_INVENTORY_SYNC, "inventory_sync"},
-      {CGW_CAP_RESERVE, "reserve"},       {CGW_CAP_KYC, "kyc"},
-      {CGW_CAP_ACTIVATION, "activation"}, {CGW_CAP_CALLBACKS, "callbacks"}};
+      {CGW_CAP_PLANS, "plans"},
+      {CGW_CAP_INVENTORY_SYNC, "inventory_sync"},
+      {CGW_CAP_RESERVE, "reserve"},
+      {CGW_CAP_KYC, "kyc"},
+      {CGW_CAP_ACTIVATION, "activation"},
+      {CGW_CAP_CALLBACKS, "callbacks"},
+      // ABI 1.3, after-sales (docs/after-sales.md).
+      {CGW_CAP_FULFILMENT, "fulfilment"},
+      {CGW_CAP_CANCEL, "cancel"},
+      {CGW_CAP_SUBSCRIBER_QUERY, "subscriber_query"},
+      {CGW_CAP_RECHARGE, "recharge"},
+      {CGW_CAP_SIM_REPLACE, "sim_replace"},
+      {CGW_CAP_SUSPEND, "suspend"}};
   json::array out;
   for (auto [bit, name] : kNames)
     if (caps & bit) out.emplace_back(name);
