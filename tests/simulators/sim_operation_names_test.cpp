@@ -278,7 +278,8 @@ TEST(SimOperationNamesConfig, UnknownNamesAndChaosWithoutCallbacksAreConfigError
   const std::vector<BadConfig> cases = {
       {"fault", entry("unicom", "    faults:\n      - {operation: number.lockk, kind: reset}\n"),
        ":9: faults[0]: unknown operation 'number.lockk' (known: \"*\", plan.list, number.query, "
-       "number.lock, number.unlock, cert.check, order.create, order.query)"},
+       "number.lock, number.unlock, cert.check, order.create, order.query, order.cancel, "
+       "user.query, recharge.create, recharge.query, user.stop, user.restart)"},
       {"mobile_fault",
        entry("mobile",
              "    faults:\n      - {operation: \"*\", kind: reset, first: 1}\n"
