@@ -63,12 +63,8 @@ CallbackResult TelecomPlugin::parse_callback(const HttpRequest& request) {
     ev.event_id = req_id(n, "EventId");
     ev.carrier_order_id = req_id(n, "OrderId");
     ev.gateway_order_id = req_id(n, "PartnerOrderId");
-    const auto status = final_or_submitted(req_text(n, "Status"));
-    if (!status) throw BadReply("element 'Status' has an unknown value");
-    ev.status = *status;
-    ev.reason = opt_text(n, "FailCode");
-    if (!ev.reason.empty() && !plausible_code(ev.reason))
-      throw BadReply("element 'FailCode' is malformed");
+    // Every lifecycle status, with its courier or reason (ABI 1.3).
+    read_order_status(n, ev);
     ev.occurred_at_ms = req_int(n, "EventTime");
   } catch (const BadReply& e) {
     return refuse(std::string("malformed body: ") + e.what(), 400);

@@ -29,13 +29,6 @@ std::string ctx_string(const json::object& ctx, std::string_view key) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
-std::optional<OrderStatus> final_or_submitted(std::string_view s) {
-  if (s == "PROCESSING") return OrderStatus::submitted;
-  if (s == "ACTIVATED") return OrderStatus::activated;
-  if (s == "FAILED") return OrderStatus::failed;
-  return std::nullopt;
-}
-
 namespace {
 
 constexpr int64_t kMaxPageSize = 5000;
@@ -295,7 +288,7 @@ std::span<const Stage> catalogue_stages() {
 }
 
 const Stage* find_stage(std::string_view name) {
-  for (auto stages : {catalogue_stages(), order_stages()})
+  for (auto stages : {catalogue_stages(), order_stages(), aftersales_stages()})
     for (const auto& s : stages)
       if (s.name == name) return &s;
   return nullptr;

@@ -57,11 +57,19 @@ struct Operation {
 // nullptr for a stage this plugin does not have.
 const Stage* find_stage(std::string_view name);
 
-// The operations and stages of operations.cpp and orders.cpp.
+// The operations and stages of operations.cpp, orders.cpp and
+// aftersales.cpp (ABI 1.3).
 std::span<const Operation> catalogue_operations();
 std::span<const Stage> catalogue_stages();
 std::span<const Operation> order_operations();
 std::span<const Stage> order_stages();
+std::span<const Operation> aftersales_operations();
+std::span<const Stage> aftersales_stages();
+
+// A business <Error> that is a verdict of `stage` rather than a failure
+// (orders.cancel refused after shipping, recharges.query not found): the
+// result to answer, else nullopt.
+std::optional<json::value> stage_verdict(std::string_view stage, const Error& e);
 
 // Helpers shared by both files.
 Error invalid_input(std::string_view op, std::string_view what);
@@ -69,8 +77,31 @@ Error required_input(std::string_view op, std::string_view field);
 // INVALID_ARGUMENT "'<field>' <problem>" (names the field, never its value).
 Error field_problem(std::string_view op, std::string_view field, std::string_view problem);
 std::string ctx_string(const json::object& ctx, std::string_view key);
-// The order status names of the protocol -> submitted / activated /
-// failed; nullopt for the pre-confirmation states and unknown values.
-std::optional<OrderStatus> final_or_submitted(std::string_view carrier_status);
+// The order status names of the protocol (PROCESSING, REVIEWING, SHIPPED,
+// ACTIVATED, FAILED, CANCELLED, RETURNED) -> OrderStatus; nullopt for the
+// pre-confirmation states and unknown values.
+std::optional<OrderStatus> order_status(std::string_view carrier_status);
+
+// What comes with a status: the reason (FailCode of FAILED, Reason of
+// CANCELLED and RETURNED) and the courier (LogisticsCompany, WaybillNo of
+// SHIPPED). Throws BadReply when missing or malformed.
+struct OrderDetails {
+  std::string reason;
+  std::optional<std::string> courier, waybill;
+};
+OrderDetails read_order_details(pugi::xml_node n, OrderStatus status);
+
+// Status and details of an order element (<Data> or <Notify>) into an
+// ActivationStatusOutput or a CallbackEvent.
+template <class T>
+void read_order_status(pugi::xml_node n, T& out) {
+  const auto status = order_status(req_text(n, "Status"));
+  if (!status) throw BadReply("element 'Status' is not a confirmed order status");
+  out.status = *status;
+  OrderDetails d = read_order_details(n, *status);
+  out.reason = std::move(d.reason);
+  out.courier = std::move(d.courier);
+  out.waybill = std::move(d.waybill);
+}
 
 }  // namespace cgw::telecom

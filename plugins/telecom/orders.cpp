@@ -33,15 +33,7 @@ Error not_confirmed() {
 json::value status_output(pugi::xml_node data, const std::string& order_id) {
   ActivationStatusOutput out;
   out.carrier_order_id = order_id;
-  const std::string carrier_status = req_text(data, "Status");
-  const auto status = final_or_submitted(carrier_status);
-  if (!status) throw BadReply("element 'Status' is not a confirmed order status");
-  out.status = *status;
-  if (out.status == OrderStatus::failed) {
-    out.reason = opt_text(data, "FailCode");
-    if (!out.reason.empty() && !plausible_code(out.reason))
-      throw BadReply("element 'FailCode' is malformed");
-  }
+  read_order_status(data, out);
   return json::value_from(out);
 }
 

@@ -6,7 +6,7 @@ namespace cgw::telecom {
 namespace {
 
 // Fixed texts: the carrier's own message may echo personal data.
-constexpr std::array<CodeRule, 19> kCodes{{
+constexpr std::array<CodeRule, 25> kCodes{{
     {"10001", code::kCarrierAuthFailed, false, "access token missing"},
     {"10002", code::kCarrierAuthFailed, true, "access token invalid"},
     {"10003", code::kCarrierAuthFailed, true, "access token expired"},
@@ -25,6 +25,14 @@ constexpr std::array<CodeRule, 19> kCodes{{
     {"50003", code::kCarrierRejected, false, "ID photos missing"},
     {"50004", code::kCarrierRejected, false, "partner order id used for another order"},
     {"50005", code::kInvalidArgument, false, "photo rejected (format or size)"},
+    // Outside orders/cancel (where it is a refusal, the carrier's verdict).
+    {"50006", code::kCarrierRejected, false, "order already shipped"},
+    {"60001", code::kSubscriberNotFound, false, "number is not a line of this partner"},
+    {"60002", code::kCarrierRejected, false, "line terminated"},
+    {"60003", code::kIdentityMismatch, false, "holder is not the registered owner"},
+    // Outside recharges/query (where it is the not_found verdict).
+    {"60101", code::kCarrierRejected, false, "recharge not found"},
+    {"60102", code::kCarrierRejected, false, "partner recharge id used for another recharge"},
     {"90001", code::kCarrierUnavailable, true, "carrier system busy"},
 }};
 

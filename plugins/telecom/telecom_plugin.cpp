@@ -8,7 +8,7 @@ TelecomPlugin::TelecomPlugin(HostApi host, const json::object& settings)
     : CarrierPlugin(host), settings_(Settings::from_settings(settings)), ops_("telecom") {
   // Error mapping follows each stage's traits (CallTraits), not the
   // operation's: an operation's traits here only name it.
-  for (auto ops : {catalogue_operations(), order_operations()})
+  for (auto ops : {catalogue_operations(), order_operations(), aftersales_operations()})
     for (const Operation& op : ops)
       ops_.on<json::value, Chain>(
           {op.name, false, false, false},
@@ -88,7 +88,14 @@ Next<Chain> TelecomPlugin::after_call(std::string_view op, const Stage& stage, j
                 "), fetching a new one");
     return begin_call(stage, std::move(ctx), true);
   }
-  if (reply.error) return Step::fail(std::move(*reply.error));
+  if (reply.error) {
+    // Only a business <Error> (it has a code) can be a verdict; transport
+    // and shape errors keep their meaning.
+    if (!reply.error->carrier_code.empty() && !reply.token_rejected)
+      if (auto verdict = stage_verdict(stage.name, *reply.error))
+        return Step::done(std::move(*verdict));
+    return Step::fail(std::move(*reply.error));
+  }
   StageResult next;
   try {
     next = stage.finish(reply.data, ctx);

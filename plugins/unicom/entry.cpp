@@ -1,8 +1,11 @@
 // The library's only exported symbol, cgw_plugin_entry_v1. Kept out of
 // cgw_unicom_core so tests can link the core without exporting anything.
 // No CGW_CAP_CALLBACKS: this carrier sends none, status comes by polling.
+// After-sales (ABI 1.3): what China Unicom offers partners (docs/after-sales.md,
+// "What each carrier offers"): no SIM replacement through the partner.
 #include "unicom_plugin.hpp"
 
 CGW_EXPORT_PLUGIN(cgw::unicom::UnicomPlugin, "unicom", "1.0.0", CGW_CARRIER_MNO,
                   CGW_CAP_PLANS | CGW_CAP_INVENTORY_SYNC | CGW_CAP_RESERVE | CGW_CAP_KYC |
-                      CGW_CAP_ACTIVATION)
+                      CGW_CAP_ACTIVATION | CGW_CAP_FULFILMENT | CGW_CAP_CANCEL |
+                      CGW_CAP_SUBSCRIBER_QUERY | CGW_CAP_RECHARGE | CGW_CAP_SUSPEND)

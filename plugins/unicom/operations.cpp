@@ -245,25 +245,6 @@ Prepared<ActivationQueryInput> submit_prepare(const ActivationSubmitInput& in, c
   return Call<ActivationQueryInput>{std::move(o), std::move(state)};
 }
 
-// order_state + fail_code of a reply -> status and reason.
-void read_order_state(const json::object& data, ActivationStatusOutput& out) {
-  const auto status = order_status(req_string(data, "order_state"));
-  if (!status) throw BadReply("field 'order_state' has an unknown value");
-  out.status = *status;
-  if (out.status == OrderStatus::failed) out.reason = opt_string(data, "fail_code");
-}
-
-// A reply must be about the order we asked for, or it is not our answer.
-void check_same_order(const json::object& data, const ActivationQueryInput& state,
-                      const std::string& carrier_order_id) {
-  const std::string& asked_gw = state.gateway_order_id;
-  const std::string& asked_co = state.carrier_order_id;
-  const std::string got_gw = opt_string(data, "out_order_id");
-  if ((!asked_gw.empty() && !got_gw.empty() && asked_gw != got_gw) ||
-      (!asked_co.empty() && asked_co != carrier_order_id))
-    throw BadReply("reply is about another order");
-}
-
 json::value submit_finish(const json::object& data, const ActivationQueryInput& state) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "order_id");
@@ -316,6 +297,7 @@ void register_operations(Dispatcher& ops, const UnicomPlugin& plugin) {
   // A repeated out_order_id answers the order it already created.
   ops.call({op::kActivationSubmit, true, true, true}, s, &submit_prepare, sign, &submit_finish);
   ops.call({op::kActivationQuery, false, false, true}, s, &query_prepare, sign, &query_finish);
+  register_aftersales(ops, plugin);
 }
 
 }  // namespace cgw::unicom

@@ -6,7 +6,7 @@ namespace cgw::unicom {
 namespace {
 
 // Fixed texts: the carrier's own msg may echo personal data.
-constexpr std::array<CodeRule, 14> kCodes{{
+constexpr std::array<CodeRule, 21> kCodes{{
     {"1001", code::kCarrierAuthFailed, false, "app_key missing or unknown"},
     {"1002", code::kCarrierAuthFailed, false, "bad sign"},
     // Our clock or the carrier's is off: a later attempt with a fresh
@@ -24,6 +24,17 @@ constexpr std::array<CodeRule, 14> kCodes{{
     {"3005", code::kPlanNotFound, false, "product not found"},
     {"4010", code::kCarrierUnavailable, true, "real-name service unavailable"},
     {"5001", code::kOrderNotFound, false, "order not found"},
+    // Outside activation.cancel (which answers them as a refusal) these are
+    // plain refusals: the order is past the point the call needs.
+    {"5002", code::kCarrierRejected, false, "order already shipped"},
+    {"5003", code::kCarrierRejected, false, "order already finished"},
+    {"6001", code::kSubscriberNotFound, false, "number is not a line of this partner"},
+    {"6002", code::kCarrierRejected, false, "line closed"},
+    // The anti-fraud rules: the partner cannot lift the carrier's own stop.
+    {"6003", code::kCarrierRejected, false, "line stopped by the carrier"},
+    // Outside subscriber.recharge_query (where it is the not_found verdict).
+    {"6101", code::kCarrierRejected, false, "recharge not found"},
+    {"6102", code::kCarrierRejected, false, "out_recharge_id used for another recharge"},
     {"9999", code::kCarrierUnavailable, true, "carrier system busy"},
 }};
 
@@ -40,9 +51,16 @@ constexpr std::array<NameRule, 9> kKycReasons{{
 }};
 
 constexpr std::pair<std::string_view, OrderStatus> kOrderStates[] = {
-    {"IN_PROCESS", OrderStatus::submitted},
-    {"ACTIVATED", OrderStatus::activated},
-    {"FAILED", OrderStatus::failed}};
+    {"IN_PROCESS", OrderStatus::submitted}, {"ACTIVATED", OrderStatus::activated},
+    {"FAILED", OrderStatus::failed},        {"SHIPPED", OrderStatus::shipped},
+    {"DELIVERED", OrderStatus::delivered},  {"FIRST_RECHARGED", OrderStatus::first_topup},
+    {"CANCELLED", OrderStatus::cancelled}};
+constexpr std::pair<std::string_view, SubscriberStatus> kUserStates[] = {
+    {"NORMAL", SubscriberStatus::active},
+    {"STOPPED", SubscriberStatus::suspended},
+    {"CLOSED", SubscriberStatus::cancelled}};
+// order.cancel's refusals: the carrier's code -> the reason the gateway shows.
+constexpr NameRule kCancelRefusals[] = {{"5002", "already_shipped"}, {"5003", "order_finished"}};
 constexpr std::pair<std::string_view, NumberState> kNumberStates[] = {
     {"FREE", NumberState::available},
     {"LOCKED", NumberState::reserved},
@@ -82,6 +100,14 @@ std::optional<OrderStatus> order_status(std::string_view order_state) {
 
 std::optional<NumberState> number_status(std::string_view state) {
   return lookup(kNumberStates, state);
+}
+
+std::optional<SubscriberStatus> user_status(std::string_view user_state) {
+  return lookup(kUserStates, user_state);
+}
+
+std::optional<std::string_view> cancel_refusal(std::string_view carrier_code) {
+  return lookup(kCancelRefusals, carrier_code);
 }
 
 }  // namespace cgw::unicom

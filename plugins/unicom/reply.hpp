@@ -30,10 +30,19 @@ Error map_business_code(std::string_view carrier_code);
 // 4001..4009 -> ID_INVALID, ...; nullopt for codes outside the table.
 std::optional<std::string_view> kyc_reason(std::string_view carrier_code);
 
-// IN_PROCESS / ACTIVATED / FAILED -> submitted / activated / failed.
+// IN_PROCESS / SHIPPED / DELIVERED / ACTIVATED / FIRST_RECHARGED / FAILED /
+// CANCELLED -> submitted / shipped / delivered / activated / first_topup /
+// failed / cancelled.
 std::optional<OrderStatus> order_status(std::string_view order_state);
 
 // FREE / LOCKED / SOLD -> available / reserved / sold.
 std::optional<NumberState> number_status(std::string_view state);
+
+// NORMAL / STOPPED / CLOSED -> active / suspended / cancelled.
+std::optional<SubscriberStatus> user_status(std::string_view user_state);
+
+// 5002 / 5003 answering order.cancel -> the refusal's reason
+// (already_shipped / order_finished); nullopt for other codes.
+std::optional<std::string_view> cancel_refusal(std::string_view carrier_code);
 
 }  // namespace cgw::unicom

@@ -54,7 +54,13 @@ const std::map<std::string, std::vector<Call>>& calls() {
         {"number.unlock", "POST", "/router/rest", "method=number.unlock"},
         {"cert.check", "POST", "/router/rest", "method=cert.check"},
         {"order.create", "POST", "/router/rest", "method=order.create"},
-        {"order.query", "POST", "/router/rest", "method=order.query"}}},
+        {"order.query", "POST", "/router/rest", "method=order.query"},
+        {"order.cancel", "POST", "/router/rest", "method=order.cancel"},
+        {"user.query", "POST", "/router/rest", "method=user.query"},
+        {"recharge.create", "POST", "/router/rest", "method=recharge.create"},
+        {"recharge.query", "POST", "/router/rest", "method=recharge.query"},
+        {"user.stop", "POST", "/router/rest", "method=user.stop"},
+        {"user.restart", "POST", "/router/rest", "method=user.restart"}}},
       {"telecom",
        {{"oauth.token", "POST", "/oauth/token", ""},
         {"plans.list", "POST", "/api/v1/plans/list", ""},
@@ -65,7 +71,12 @@ const std::map<std::string, std::vector<Call>>& calls() {
         {"orders.create", "POST", "/api/v1/orders/create", ""},
         {"orders.photos", "POST", "/api/v1/orders/photos", ""},
         {"orders.confirm", "POST", "/api/v1/orders/confirm", ""},
-        {"orders.query", "POST", "/api/v1/orders/query", ""}}},
+        {"orders.query", "POST", "/api/v1/orders/query", ""},
+        {"orders.cancel", "POST", "/api/v1/orders/cancel", ""},
+        {"subscribers.query", "POST", "/api/v1/subscribers/query", ""},
+        {"recharges.create", "POST", "/api/v1/recharges/create", ""},
+        {"recharges.query", "POST", "/api/v1/recharges/query", ""},
+        {"sim.replace", "POST", "/api/v1/sim/replace", ""}}},
       {"mvno",
        {{"product.list", "POST", "/openapi/v1/product/list", ""},
         {"number.query", "POST", "/openapi/v1/number/query", ""},
@@ -281,7 +292,8 @@ TEST(SimOperationNamesConfig, UnknownNamesAndChaosWithoutCallbacksAreConfigError
   const std::vector<BadConfig> cases = {
       {"fault", entry("unicom", "    faults:\n      - {operation: number.lockk, kind: reset}\n"),
        ":9: faults[0]: unknown operation 'number.lockk' (known: \"*\", plan.list, number.query, "
-       "number.lock, number.unlock, cert.check, order.create, order.query)"},
+       "number.lock, number.unlock, cert.check, order.create, order.query, order.cancel, "
+       "user.query, recharge.create, recharge.query, user.stop, user.restart)"},
       {"mobile_fault",
        entry("mobile",
              "    faults:\n      - {operation: \"*\", kind: reset, first: 1}\n"

@@ -35,26 +35,30 @@ bool image_matches(std::string_view format, std::string_view bytes) {
   return false;
 }
 
-const char* order_status_name(OrderState s) {
-  switch (s) {
-    case OrderState::kProcessing:
-      return "PROCESSING";
-    case OrderState::kSuccess:
-      return "ACTIVATED";
-    case OrderState::kFailed:
-      return "FAILED";
-  }
-  return "PROCESSING";
-}
 }  // namespace
 
 std::string TelecomSimulator::status_of(const Draft& d, std::string* fail_code) const {
   if (d.status == DraftStatus::kCreated) return "CREATED";
   if (d.status == DraftStatus::kPhotosUploaded) return "PHOTOS_UPLOADED";
+  if (d.status == DraftStatus::kCancelled) return "CANCELLED";
   auto order = ctx_.ledger.find_order(d.order_id, "");
   if (!order) return "PROCESSING";
-  if (fail_code) *fail_code = order->fail_reason;
-  return order_status_name(order->state);
+  if (fail_code && order->stage == OrderStage::kFailed) *fail_code = order->fail_reason;
+  return order_stage_name(order->stage);
+}
+
+TelecomSimulator::Draft* TelecomSimulator::find_draft_locked(const std::string& order_id,
+                                                             const std::string& partner_id) {
+  std::string id = order_id;
+  if (id.empty()) {
+    auto p = by_partner_id_.find(partner_id);
+    if (p == by_partner_id_.end()) return nullptr;
+    id = p->second;
+  }
+  auto it = drafts_.find(id);
+  if (it == drafts_.end() || (!partner_id.empty() && it->second.partner_order_id != partner_id))
+    return nullptr;
+  return &it->second;
 }
 
 TelecomSimulator::Code TelecomSimulator::check_realname(pugi::xml_node request,
@@ -109,6 +113,7 @@ TelecomSimulator::Code TelecomSimulator::create_order(pugi::xml_node request, pu
   const int64_t now = ctx_.clock.now_ms();
   const auto kyc = assess_applicant(cert_no, now);
   d.applicant_key = kyc.normalized_id.empty() ? "" : applicant_key(kyc.normalized_id);
+  d.review = kyc.verdict == KycVerdict::kReview;
   std::lock_guard lock(drafts_mu_);
   // Dedupe first: a resubmission finds its order whatever happened since.
   if (auto it = by_partner_id_.find(d.partner_order_id); it != by_partner_id_.end()) {
@@ -178,7 +183,8 @@ TelecomSimulator::Code TelecomSimulator::upload_photos(pugi::xml_node request,
   std::lock_guard lock(drafts_mu_);
   auto it = drafts_.find(order_id);
   if (it == drafts_.end()) return "50001";
-  if (it->second.status == DraftStatus::kConfirmed) return "50002";
+  if (it->second.status == DraftStatus::kConfirmed || it->second.status == DraftStatus::kCancelled)
+    return "50002";
   if (!photo_ok) return "50005";
   it->second.status = DraftStatus::kPhotosUploaded;
   ++it->second.photo_uploads;
@@ -195,6 +201,7 @@ TelecomSimulator::Code TelecomSimulator::confirm_order(pugi::xml_node request,
   auto it = drafts_.find(order_id);
   if (it == drafts_.end()) return "50001";
   Draft& d = it->second;
+  if (d.status == DraftStatus::kCancelled) return "50002";
   if (d.status == DraftStatus::kCreated) return "50003";
   if (d.status == DraftStatus::kPhotosUploaded) {
     const int64_t now = ctx_.clock.now_ms();
@@ -209,7 +216,10 @@ TelecomSimulator::Code TelecomSimulator::confirm_order(pugi::xml_node request,
       if (!plan_exists(plan_code)) return g.code = "30005", g;
       if (active_lines >= kMaxLinesPerId) return g.code = std::string(kQuotaCode), g;
       g.plan.due_ms = now + delay;
-      if (plan_code == kPlanReject) {
+      g.plan.review = d.review;  // REVIEWING until the delay ends
+      if (plan_code == kPlanReturn) {
+        g.plan.returned = true;  // SHIPPED, then RETURNED at the delay
+      } else if (plan_code == kPlanReject) {
         g.plan.final_state = OrderState::kFailed;
         g.plan.fail_reason = "40008";
       } else if (plan_code == kPlanStuck) {
@@ -253,41 +263,35 @@ TelecomSimulator::Code TelecomSimulator::query_order(pugi::xml_node request, pug
   if (f1 == Field::kBad || f2 == Field::kBad || (f1 != Field::kOk && f2 != Field::kOk))
     return "20002";
   std::lock_guard lock(drafts_mu_);
-  if (order_id.empty()) {
-    auto p = by_partner_id_.find(partner_id);
-    if (p == by_partner_id_.end()) return "50001";
-    order_id = p->second;
+  const Draft* d = find_draft_locked(order_id, partner_id);
+  if (!d) {
+    // A SIM replacement is an order of the ledger only, filed under the
+    // partner's replacement id.
+    auto o = ctx_.ledger.find_order(order_id, partner_id);
+    if (!o || o->kind != OrderKind::kSimReplacement ||
+        (!partner_id.empty() && o->partner_order_id != partner_id))
+      return "50001";
+    put_order(data, *o);
+    return "0";
   }
-  auto it = drafts_.find(order_id);
-  if (it == drafts_.end() || (!partner_id.empty() && it->second.partner_order_id != partner_id))
-    return "50001";
+  auto o =
+      d->status == DraftStatus::kConfirmed ? ctx_.ledger.find_order(d->order_id, "") : std::nullopt;
+  if (o) {
+    put_order(data, *o);
+    return "0";
+  }
   std::string fail_code;
-  add_text(data, "OrderId", it->second.order_id);
-  add_text(data, "PartnerOrderId", it->second.partner_order_id);
-  add_text(data, "Status", status_of(it->second, &fail_code));
+  add_text(data, "OrderId", d->order_id);
+  add_text(data, "PartnerOrderId", d->partner_order_id);
+  add_text(data, "Status", status_of(*d, &fail_code));
   add_text(data, "FailCode", fail_code);
   return "0";
 }
 
 void TelecomSimulator::on_order_final(const Order& order) {
-  spdlog::info("telecom: order {} is {}{}{}", order.order_id, order_status_name(order.state),
+  // The callbacks go out per stage (on_stage, aftersales.cpp).
+  spdlog::info("telecom: order {} is {}{}{}", order.order_id, order_stage_name(order.stage),
                order.fail_reason.empty() ? "" : " ", order.fail_reason);
-  if (!order.plan.notify) return;  // SIM-NOCALLBACK: found only by query
-  CallbackJob job;
-  job.event_id = ctx_.ids.token("EV", 20);
-  job.order_id = order.order_id;
-  job.url = order.notify_url;
-  pugi::xml_document doc;
-  pugi::xml_node n = start_document(doc, "Notify");
-  add_text(n, "EventId", job.event_id);
-  add_text(n, "EventType", "ORDER_STATUS");
-  add_text(n, "OrderId", order.order_id);
-  add_text(n, "PartnerOrderId", order.partner_order_id);
-  add_text(n, "Status", order_status_name(order.state));
-  add_text(n, "FailCode", order.fail_reason);
-  add_text(n, "EventTime", std::to_string(ctx_.clock.now_ms()));
-  job.body = serialize(doc);
-  ctx_.callbacks.enqueue(std::move(job));
 }
 
 }  // namespace cgw::sim::telecom

@@ -56,6 +56,13 @@ constexpr CodeInfo kCodes[] = {
     {"50003", "ID photos missing", 200},
     {"50004", "partner order id used for another order", 200},
     {"50005", "photo rejected (format or size)", 200},
+    {"50006", "order already shipped: it can no longer be cancelled", 200},
+    {"60001", "number is not a line of this partner", 200},
+    {"60002", "line terminated", 200},
+    {"60003", "holder is not the registered owner", 200},
+    {"60101", "recharge not found", 200},
+    {"60102", "partner recharge id used for another recharge", 200},
+    {"60201", "recharge refused by billing", 200},
     {"90001", "system busy", 200},
     {"90002", "real-name system timed out", 200},
 };
@@ -74,6 +81,11 @@ constexpr Route kRoutes[] = {
     {"/api/v1/orders/photos", "orders.photos"},
     {"/api/v1/orders/confirm", "orders.confirm"},
     {"/api/v1/orders/query", "orders.query"},
+    {"/api/v1/orders/cancel", "orders.cancel"},
+    {"/api/v1/subscribers/query", "subscribers.query"},
+    {"/api/v1/recharges/create", "recharges.create"},
+    {"/api/v1/recharges/query", "recharges.query"},
+    {"/api/v1/sim/replace", "sim.replace"},
 };
 
 std::string path_of(std::string_view target) {
@@ -127,6 +139,7 @@ SimContextOptions context_options(const TelecomSettings& s) {
   o.callback_policy = s.callback_policy;
   o.tick_period = s.tick_period;
   o.fixed_clock_ms = s.fixed_clock_ms;
+  o.lifecycle = s.lifecycle;
   return o;
 }
 
@@ -180,6 +193,7 @@ TelecomSettings settings_from(const SimulatorConfig& config) {
   s.pool_size = config.pool_size;
   s.activation_delay_ms = config.activation_delay_ms;
   s.reservation_ttl_s = config.reservation_ttl_s;
+  s.lifecycle = config.lifecycle;
   return s;
 }
 
@@ -189,6 +203,8 @@ TelecomSimulator::TelecomSimulator(boost::asio::any_io_executor executor, Teleco
       tokens_(std::make_unique<TokenStore>(settings_.token_ttl_s)),
       ctx_(executor, context_options(settings_)) {
   ctx_.set_final_hook([this](const Order& order) { on_order_final(order); });
+  // Callbacks go out per reported stage (aftersales.cpp), not per final state.
+  ctx_.set_stage_hook([this](const StageChange& change) { on_stage(change); });
 }
 
 TelecomSimulator::~TelecomSimulator() = default;
@@ -273,7 +289,12 @@ net::Response TelecomSimulator::handle_api(const net::Request& req) {
       {"/api/v1/orders/create", &TelecomSimulator::create_order},
       {"/api/v1/orders/photos", &TelecomSimulator::upload_photos},
       {"/api/v1/orders/confirm", &TelecomSimulator::confirm_order},
-      {"/api/v1/orders/query", &TelecomSimulator::query_order}};
+      {"/api/v1/orders/query", &TelecomSimulator::query_order},
+      {"/api/v1/orders/cancel", &TelecomSimulator::cancel_order},
+      {"/api/v1/subscribers/query", &TelecomSimulator::query_subscriber},
+      {"/api/v1/recharges/create", &TelecomSimulator::create_recharge},
+      {"/api/v1/recharges/query", &TelecomSimulator::query_recharge},
+      {"/api/v1/sim/replace", &TelecomSimulator::replace_sim}};
 
   // Authentication first: an unauthenticated caller learns nothing else.
   Code code = check_bearer(req[net::http::field::authorization], *tokens_, ctx_.clock.now_ms());

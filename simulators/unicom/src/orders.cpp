@@ -8,6 +8,8 @@
 #include "form_fields.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/json.hpp>
 
 namespace cgw::sim::unicom {
@@ -20,13 +22,25 @@ constexpr size_t kMaxNameBytes = 128;
 constexpr size_t kMaxContactBytes = 512;
 constexpr size_t kMaxPortraitBytes = 3 * 1024 * 1024;
 
-const char* order_state_name(OrderState s) {
-  switch (s) {
-    case OrderState::kProcessing:
+// The carrier's word for an order's stage (docs/carriers/unicom.md): it
+// reports no manual review (IN_PROCESS) and plans no returns.
+const char* order_state_name(const Order& o) {
+  switch (o.stage) {
+    case OrderStage::kAccepted:
+    case OrderStage::kReviewing:
       return "IN_PROCESS";
-    case OrderState::kSuccess:
+    case OrderStage::kShipped:
+      return "SHIPPED";
+    case OrderStage::kDelivered:
+      return "DELIVERED";
+    case OrderStage::kActivated:
       return "ACTIVATED";
-    case OrderState::kFailed:
+    case OrderStage::kFirstTopup:
+      return "FIRST_RECHARGED";
+    case OrderStage::kCancelled:
+      return "CANCELLED";
+    case OrderStage::kFailed:
+    case OrderStage::kReturned:
       return "FAILED";
   }
   return "IN_PROCESS";
@@ -98,8 +112,10 @@ UnicomSimulator::Reply UnicomSimulator::create_order(const FormParams& params) {
       return g.code = std::string(kCodeRealNameUnavailable), g;
     // In-flight orders count too, so concurrent orders cannot pass 5.
     if (active_lines >= kMaxLinesPerId) return g.code = std::string(kCodeQuotaExceeded), g;
-    // kPass, and kReview which an order treats as approved after the delay.
+    // kPass, and kReview which an order treats as approved after the delay
+    // (reviewing meanwhile, which this carrier reports as IN_PROCESS).
     g.plan.due_ms = now + delay;
+    g.plan.review = kyc.verdict == KycVerdict::kReview;
     g.plan.notify = false;  // nobody to notify: partners poll
     if (d.plan_code == kProductReject) {
       g.plan.final_state = OrderState::kFailed;
@@ -132,7 +148,7 @@ UnicomSimulator::Reply UnicomSimulator::create_order(const FormParams& params) {
   Reply r;
   r.data["order_id"] = out.order.order_id;
   r.data["out_order_id"] = out.order.partner_order_id;
-  r.data["order_state"] = order_state_name(out.order.state);
+  put_order_state(r.data, out.order);
   return r;
 }
 
@@ -147,15 +163,27 @@ UnicomSimulator::Reply UnicomSimulator::query_order(const FormParams& params) {
   Reply r;
   r.data["order_id"] = order->order_id;
   r.data["out_order_id"] = order->partner_order_id;
-  r.data["order_state"] = order_state_name(order->state);
-  r.data["fail_code"] = order->fail_reason;
-  r.data["update_time"] =
-      beijing_time(order->finished_ms > 0 ? order->finished_ms : order->created_ms);
+  put_order_state(r.data, *order);
+  r.data["fail_code"] = order->stage == OrderStage::kFailed || order->stage == OrderStage::kReturned
+                            ? order->fail_reason
+                            : std::string();
+  r.data["update_time"] = beijing_time(std::max(order->stage_ms, order->created_ms));
   return r;
 }
 
+void UnicomSimulator::put_order_state(json::object& data, const Order& o) const {
+  data["order_state"] = order_state_name(o);
+  // What comes with the states past IN_PROCESS.
+  if (!o.courier.empty()) {
+    data["express_company"] = o.courier;
+    data["express_no"] = o.waybill;
+  }
+  if (o.stage == OrderStage::kFirstTopup) data["first_recharge_amount"] = o.first_topup_fen;
+  if (o.stage == OrderStage::kCancelled) data["cancel_reason"] = cancel_reason(o.order_id);
+}
+
 void UnicomSimulator::on_order_final(const Order& order) {
-  spdlog::info("unicom: order {} is {}{}{}", order.order_id, order_state_name(order.state),
+  spdlog::info("unicom: order {} is {}{}{}", order.order_id, order_state_name(order),
                order.fail_reason.empty() ? "" : " ", order.fail_reason);
 }
 

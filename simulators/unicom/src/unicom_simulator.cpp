@@ -39,6 +39,14 @@ std::string_view code_message(std::string_view code) {
       {"4009", "on the risk blacklist"},
       {"4010", "real-name service unavailable"},
       {"5001", "order not found"},
+      {"5002", "order already shipped: it can no longer be cancelled"},
+      {"5003", "order already finished"},
+      {"6001", "number is not a line of this partner"},
+      {"6002", "line closed"},
+      {"6003", "line stopped by the carrier: only the carrier restarts it"},
+      {"6101", "recharge not found"},
+      {"6102", "out_recharge_id used for another recharge"},
+      {"6201", "recharge refused by billing"},
       {"9999", "system busy"}};
   for (const auto& [c, m] : kMessages)
     if (c == code) return m;
@@ -53,15 +61,17 @@ UnicomSettings settings_from(const SimulatorConfig& config) {
   s.pool_size = config.pool_size;
   s.activation_delay_ms = config.activation_delay_ms;
   s.reservation_ttl_s = config.reservation_ttl_s;
+  s.lifecycle = config.lifecycle;
   return s;
 }
 
 namespace {
 
 // The methods of the protocol, in the order of the doc.
-constexpr std::string_view kMethods[] = {"plan.list",     "number.query", "number.lock",
-                                         "number.unlock", "cert.check",   "order.create",
-                                         "order.query"};
+constexpr std::string_view kMethods[] = {
+    "plan.list",      "number.query", "number.lock",  "number.unlock", "cert.check",
+    "order.create",   "order.query",  "order.cancel", "user.query",    "recharge.create",
+    "recharge.query", "user.stop",    "user.restart"};
 
 bool known_method(std::string_view m) {
   return std::find(std::begin(kMethods), std::end(kMethods), m) != std::end(kMethods);
@@ -99,6 +109,7 @@ SimContextOptions context_options(const UnicomSettings& s, std::vector<NumberRec
   o.is_ack = [](int, std::string_view) { return false; };
   o.tick_period = s.tick_period;
   o.fixed_clock_ms = s.fixed_clock_ms;
+  o.lifecycle = s.lifecycle;
   return o;
 }
 
@@ -219,6 +230,12 @@ UnicomSimulator::Reply UnicomSimulator::route(const FormParams& params) {
   if (method == "cert.check") return check_cert(params);
   if (method == "order.create") return create_order(params);
   if (method == "order.query") return query_order(params);
+  if (method == "order.cancel") return cancel_order(params);
+  if (method == "user.query") return query_user(params);
+  if (method == "recharge.create") return create_recharge(params);
+  if (method == "recharge.query") return query_recharge(params);
+  if (method == "user.stop") return change_user(params, true);
+  if (method == "user.restart") return change_user(params, false);
   return error("2003");
 }
 

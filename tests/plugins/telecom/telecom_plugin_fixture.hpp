@@ -45,7 +45,9 @@ callback_secret: cb-secret-0123
 callback_url: http://127.0.0.1:8080/v1/callbacks/telecom
 )";
 constexpr uint64_t kAllCaps = CGW_CAP_PLANS | CGW_CAP_INVENTORY_SYNC | CGW_CAP_RESERVE |
-                              CGW_CAP_KYC | CGW_CAP_ACTIVATION | CGW_CAP_CALLBACKS;
+                              CGW_CAP_KYC | CGW_CAP_ACTIVATION | CGW_CAP_CALLBACKS |
+                              CGW_CAP_FULFILMENT | CGW_CAP_CANCEL | CGW_CAP_SUBSCRIBER_QUERY |
+                              CGW_CAP_RECHARGE | CGW_CAP_SIM_REPLACE;
 
 using cgw::test::cs;
 using cgw::test::Err;

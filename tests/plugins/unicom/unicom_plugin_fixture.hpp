@@ -43,8 +43,9 @@ secret: s3cret-key
 callback_url: http://127.0.0.1:8080/v1/callbacks/unicom
 lock_minutes: 45
 )";
-constexpr uint64_t kCaps =
-    CGW_CAP_PLANS | CGW_CAP_INVENTORY_SYNC | CGW_CAP_RESERVE | CGW_CAP_KYC | CGW_CAP_ACTIVATION;
+constexpr uint64_t kCaps = CGW_CAP_PLANS | CGW_CAP_INVENTORY_SYNC | CGW_CAP_RESERVE | CGW_CAP_KYC |
+                           CGW_CAP_ACTIVATION | CGW_CAP_FULFILMENT | CGW_CAP_CANCEL |
+                           CGW_CAP_SUBSCRIBER_QUERY | CGW_CAP_RECHARGE | CGW_CAP_SUSPEND;
 
 using cgw::test::cs;
 using cgw::test::Err;

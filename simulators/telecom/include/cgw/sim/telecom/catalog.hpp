@@ -24,6 +24,7 @@ struct Plan {
 inline constexpr std::string_view kPlanReject = "SIM-REJECT";          // FAILED, FailCode 40008
 inline constexpr std::string_view kPlanStuck = "SIM-STUCK";            // PROCESSING forever
 inline constexpr std::string_view kPlanNoCallback = "SIM-NOCALLBACK";  // ACTIVATED, no callback
+inline constexpr std::string_view kPlanReturn = "SIM-RETURN";          // SHIPPED, then RETURNED
 
 const std::vector<std::string>& segments();
 const std::vector<Region>& regions();

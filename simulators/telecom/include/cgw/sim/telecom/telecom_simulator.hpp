@@ -26,12 +26,20 @@ class xml_node;
 
 namespace cgw::sim::telecom {
 
+// A top-up of exactly this amount (fen) is refused by the carrier's billing
+// (Status FAILED, FailCode kRechargeRefusedCode): a magic value for tests.
+inline constexpr int64_t kRechargeRefusedFen = 6666;
+inline constexpr std::string_view kRechargeRefusedCode = "60201";
+
 struct TelecomSettings {
   std::string client_id, client_secret, callback_secret;
   uint64_t seed = 42;
   size_t pool_size = 20'000;
   int64_t activation_delay_ms = 2'000;
   int64_t reservation_ttl_s = 1'800;
+  // The after-sales lifecycle (shipping, delivery, first top-up, SIM
+  // replacement delays): SimulatorConfig::lifecycle.
+  LifecycleSettings lifecycle;
   int64_t token_ttl_s = 300;
   // Tests only.
   std::optional<int64_t> fixed_clock_ms;
@@ -68,12 +76,14 @@ class TelecomSimulator final : public CarrierSimulator {
   // An order between orders/create and orders/confirm, and after it (then
   // the ledger holds the order under the same id). No PII: the applicant is
   // a keyed hash.
-  enum class DraftStatus { kCreated, kPhotosUploaded, kConfirmed };
+  // kCancelled: cancelled before confirmation (it never reached the ledger).
+  enum class DraftStatus { kCreated, kPhotosUploaded, kConfirmed, kCancelled };
   struct Draft {
     std::string order_id, partner_order_id, number, reserve_id, plan_code, notify_url;
     std::string applicant_key;
     DraftStatus status = DraftStatus::kCreated;
     int create_count = 1, photo_uploads = 0;
+    bool review = false;  // the real-name verdict was REVIEW: REVIEWING once confirmed
   };
 
  private:
@@ -97,6 +107,16 @@ class TelecomSimulator final : public CarrierSimulator {
   Code confirm_order(pugi::xml_node request, pugi::xml_node data);
   Code query_order(pugi::xml_node request, pugi::xml_node data);
   void on_order_final(const Order& order);
+  // After-sales (aftersales.cpp).
+  Code cancel_order(pugi::xml_node request, pugi::xml_node data);
+  Code query_subscriber(pugi::xml_node request, pugi::xml_node data);
+  Code create_recharge(pugi::xml_node request, pugi::xml_node data);
+  Code query_recharge(pugi::xml_node request, pugi::xml_node data);
+  Code replace_sim(pugi::xml_node request, pugi::xml_node data);
+  // One ORDER_STATUS callback per stage this carrier reports.
+  void on_stage(const StageChange& change);
+  // The draft named by either id (nullptr if none). drafts_mu_ held.
+  Draft* find_draft_locked(const std::string& order_id, const std::string& partner_id);
 
   // The protocol's status of a draft (CREATED ... FAILED). drafts_mu_ held.
   std::string status_of(const Draft& d, std::string* fail_code) const;
@@ -114,6 +134,13 @@ class TelecomSimulator final : public CarrierSimulator {
   std::vector<std::string> draft_seq_;                          // order ids, creation order
   SimContext ctx_;
 };
+
+// The protocol's Status of an order's stage (PROCESSING, REVIEWING, SHIPPED,
+// ACTIVATED, FAILED, CANCELLED, RETURNED: no delivered, no first top-up).
+const char* order_stage_name(OrderStage s);
+// OrderId, PartnerOrderId, Status and what comes with it (FailCode, Reason,
+// LogisticsCompany, WaybillNo) into a <Data> or <Notify>.
+void put_order(pugi::xml_node data, const Order& o);
 
 // The message of a carrier code (docs/carriers/telecom.md) and the HTTP
 // status the carrier answers it with.

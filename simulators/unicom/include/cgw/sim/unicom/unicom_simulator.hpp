@@ -13,6 +13,8 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,12 +23,21 @@ namespace cgw::sim::unicom {
 
 inline constexpr std::string_view kRouterPath = "/router/rest";
 
+// A top-up of exactly this amount (fen) is refused by the carrier's billing
+// (recharge_state FAIL, fail_code kRechargeRefusedCode): a magic value for
+// tests of a failed recharge.
+inline constexpr int64_t kRechargeRefusedFen = 6666;
+inline constexpr std::string_view kRechargeRefusedCode = "6201";
+
 struct UnicomSettings {
   std::string app_id, secret;  // app_id is the `app_key` partners send
   uint64_t seed = 42;
   size_t pool_size = 20'000;
   int64_t activation_delay_ms = 2'000;
   int64_t reservation_ttl_s = 1'800;
+  // The after-sales lifecycle (shipping, delivery, first top-up, SIM
+  // replacement delays): SimulatorConfig::lifecycle.
+  LifecycleSettings lifecycle;
   // Tests only.
   std::optional<int64_t> fixed_clock_ms;
   std::chrono::milliseconds tick_period{100};
@@ -46,7 +57,8 @@ class UnicomSimulator final : public CarrierSimulator {
   // The `method` form parameter (e.g. "number.lock"); the path when the
   // request is not a readable router call.
   std::string operation_of(const net::Request& req) const override;
-  // The protocol's methods (plan.list ... order.query).
+  // The protocol's methods (plan.list ... order.query, then the after-sales
+  // ones: order.cancel ... user.restart).
   std::vector<std::string> operations() const override { return operation_names(); }
   static std::vector<std::string> operation_names();
   // None: the partner polls order.query.
@@ -83,6 +95,17 @@ class UnicomSimulator final : public CarrierSimulator {
   Reply create_order(const FormParams& params);
   Reply query_order(const FormParams& params);
   void on_order_final(const Order& order);
+  // order_state and what comes with it (courier, first top-up, cancel reason).
+  void put_order_state(boost::json::object& data, const Order& o) const;
+  // After-sales (aftersales.cpp).
+  Reply cancel_order(const FormParams& params);
+  Reply query_user(const FormParams& params);
+  Reply change_user(const FormParams& params, bool stop);  // user.stop / user.restart
+  Reply create_recharge(const FormParams& params);
+  Reply query_recharge(const FormParams& params);
+  static void put_recharge(boost::json::object& data, const Recharge& rc);
+  // The partner's reason of a cancelled order ("" for none).
+  std::string cancel_reason(const std::string& order_id) const;
 
   // An opaque per-process key for an applicant: the ledger never holds ID
   // numbers, and a keyed hash cannot be reversed by enumerating IDs.
@@ -91,6 +114,8 @@ class UnicomSimulator final : public CarrierSimulator {
   UnicomSettings settings_;
   std::string applicant_salt_;
   std::vector<std::string> numbers_;  // the pool in ledger order: page offsets
+  mutable std::mutex cancel_mu_;
+  std::map<std::string, std::string> cancel_reasons_;  // order id -> the partner's reason
   SimContext ctx_;
 };
 
