@@ -126,7 +126,8 @@ TEST_F(E2ETelecom, CarrierLoadedAndInventorySynced) {
   auto c = r.json().at("carriers").at(0).as_object();
   EXPECT_EQ(c.at("id"), "telecom");
   EXPECT_EQ(c.at("plugin").at("name"), "telecom");
-  EXPECT_EQ(c.at("capabilities").as_array().size(), 6u);
+  // The six of ABI 1.0 and five after-sales ones (no suspend).
+  EXPECT_EQ(c.at("capabilities").as_array().size(), 11u);
   EXPECT_EQ(c.at("inventory").at("available").to_number<int64_t>(), 3000);
 }
 

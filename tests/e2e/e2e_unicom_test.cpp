@@ -105,8 +105,10 @@ TEST_F(E2EUnicom, CarrierSyncedWithoutCallbackCapability) {
   EXPECT_EQ(c.at("inventory").at("available").to_number<int64_t>(), kPoolSize);
   std::set<std::string> caps;
   for (const auto& v : c.at("capabilities").as_array()) caps.emplace(v.as_string());
-  EXPECT_EQ(caps,
-            (std::set<std::string>{"plans", "inventory_sync", "reserve", "kyc", "activation"}));
+  // No callbacks and no SIM replacement (docs/after-sales.md).
+  EXPECT_EQ(caps, (std::set<std::string>{"plans", "inventory_sync", "reserve", "kyc", "activation",
+                                         "fulfilment", "cancel", "subscriber_query", "recharge",
+                                         "suspend"}));
   auto plans = api("GET", "/v1/plans?carrier=unicom");
   ASSERT_EQ(plans.status, 200) << plans.body;
   const auto list = plans.json().at("plans").as_array();
