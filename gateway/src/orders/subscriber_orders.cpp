@@ -75,8 +75,8 @@ asio::awaitable<Result<ReplacementAnswer>> replace_sim(Services& svc,
   SimReplaceInput in{stored.id, req.msisdn, req.name, req.id_number, req.reason, req.delivery};
   auto out = co_await call<ActivationStatusOutput>(*access->carrier, op::kSubscriberSimReplace, in);
   if (out) {
-    svc.store.subscribers->advance_replacement(stored.id, replacement_change(out.value(), "accepted"),
-                                               svc.now());
+    svc.store.subscribers->advance_replacement(
+        stored.id, replacement_change(out.value(), "accepted"), svc.now());
   } else if (out.error().outcome_unknown) {
     svc.store.subscribers->advance_replacement(
         stored.id, {activation::kUnknown, "outcome unknown: " + out.error().code}, svc.now());
@@ -106,11 +106,11 @@ asio::awaitable<size_t> track_replacements(Services& svc) {
     if (!r || r->status == activation::kPending) continue;
     Carrier* carrier = svc.carrier(r->carrier);
     if (!carrier) continue;
-    auto out = co_await call<ActivationStatusOutput>(
-        *carrier, op::kActivationQuery,
-        ActivationQueryInput{r->id, r->carrier_order_id, r->plugin_data});
+    const ActivationQueryInput in{r->id, r->carrier_order_id, r->plugin_data};
+    auto out = co_await call<ActivationStatusOutput>(*carrier, op::kActivationQuery, in);
     if (!out) continue;  // asked again next pass
-    if (svc.store.subscribers->advance_replacement(id, replacement_change(out.value(), "poll"), svc.now()))
+    if (svc.store.subscribers->advance_replacement(id, replacement_change(out.value(), "poll"),
+                                                   svc.now()))
       ++moved;
   }
   co_return moved;

@@ -16,7 +16,6 @@
 #include <boost/json.hpp>
 #include <boost/system/system_error.hpp>
 
-
 namespace cgw::gw {
 
 namespace asio = boost::asio;
@@ -42,8 +41,9 @@ asio::awaitable<Result<SubscriberInfo>> query_subscriber(Services& svc, const st
                                                          const std::string& msisdn) {
   auto access = line_for(svc, tenant, msisdn, CGW_CAP_SUBSCRIBER_QUERY);
   if (!access) co_return access.error();
-  auto info = co_await call<SubscriberInfo>(*access->carrier, op::kSubscriberQuery,
-                                            SubscriberQueryInput{msisdn});
+  // Inputs are named: g++ 12 mishandles temporaries inside a co_await.
+  const SubscriberQueryInput in{msisdn};
+  auto info = co_await call<SubscriberInfo>(*access->carrier, op::kSubscriberQuery, in);
   if (info && !info->status)
     co_return undecodable_answer(access->line.carrier, op::kSubscriberQuery, "no status");
   co_return info;
@@ -67,10 +67,11 @@ std::optional<RechargeSettlement> settlement_of(const RechargeOutput& out) {
 // Sends the top-up (its id is the carrier's deduplication key) and records
 // the verdict. A failure that leaves the outcome open (lost answer, the
 // carrier unreachable, a retryable refusal) leaves it submitting.
-asio::awaitable<Result<Recharge>> send_recharge(Services& svc, Carrier& carrier, Recharge r) {
+asio::awaitable<Result<Recharge>> send_recharge(Services& svc, Carrier& carrier,
+                                                const Recharge& r) {
   svc.store.subscribers->note_recharge_attempt(r.id, svc.now());
-  auto out = co_await call<RechargeOutput>(carrier, op::kSubscriberRecharge,
-                                           RechargeInput{r.id, r.msisdn, r.amount_fen});
+  const RechargeInput in{r.id, r.msisdn, r.amount_fen};
+  auto out = co_await call<RechargeOutput>(carrier, op::kSubscriberRecharge, in);
   // The carrier has answered; the store has not heard of it yet.
   crash_point("recharge.answered");
   RechargeSettlement s;
@@ -96,16 +97,17 @@ asio::awaitable<Result<Recharge>> send_recharge(Services& svc, Carrier& carrier,
 
 // A submitting top-up: the carrier says what became of it; only not_found
 // sends it again (same id).
-asio::awaitable<Result<Recharge>> resolve_recharge(Services& svc, Carrier& carrier, Recharge r) {
-  auto q = co_await call<RechargeOutput>(carrier, op::kSubscriberRechargeQuery,
-                                         RechargeQueryInput{r.id, r.msisdn});
+asio::awaitable<Result<Recharge>> resolve_recharge(Services& svc, Carrier& carrier,
+                                                   const Recharge& r) {
+  const RechargeQueryInput in{r.id, r.msisdn};
+  auto q = co_await call<RechargeOutput>(carrier, op::kSubscriberRechargeQuery, in);
   if (!q) co_return q.error();
   if (!q->result)
     co_return undecodable_answer(r.carrier, op::kSubscriberRechargeQuery, "no result");
   auto verdict = settlement_of(q.value());
   if (!verdict) {
     spdlog::info("recharge={} carrier={} unknown to the carrier: sent again", r.id, r.carrier);
-    auto sent = co_await send_recharge(svc, carrier, std::move(r));
+    auto sent = co_await send_recharge(svc, carrier, r);
     co_return sent;
   }
   svc.store.subscribers->settle_recharge(r.id, *verdict, svc.now());
