@@ -1,6 +1,7 @@
 // Inbound order callbacks (docs/carriers/mobile.md, "Callbacks"). Nonce
 // replay memory is the host's job: the plugin keeps no mutable state.
 #include "mobile_plugin.hpp"
+#include "operations.hpp"
 #include "reply.hpp"
 #include "signing.hpp"
 
@@ -31,6 +32,42 @@ bool plausible_nonce(std::string_view n) {
   return true;
 }
 
+// An order's stage (eventType ORDER, or none: the release before ABI 1.3)
+// or a line's status change (eventType SUBSCRIBER: a carrier-initiated
+// suspension or resumption).
+CallbackEvent read_event(const json::object& o) {
+  CallbackEvent ev;
+  ev.event_id = req_id(o, "eventId");
+  ev.occurred_at_ms = req_int(o, "eventTime");
+  const std::string type = opt_string(o, "eventType");
+  if (type == "SUBSCRIBER") {
+    ev.type = event::kSubscriberStatus;
+    ev.msisdn = req_id(o, "msisdn");
+    const std::string status = req_string(o, "status");
+    if (status == "ACTIVE")
+      ev.subscriber_status = SubscriberStatus::active;
+    else if (status == "SUSPENDED")
+      ev.subscriber_status = SubscriberStatus::suspended;
+    else if (status == "CANCELLED")
+      ev.subscriber_status = SubscriberStatus::cancelled;
+    else
+      throw BadReply("field 'status' has an unknown value");
+    ev.reason = opt_string(o, "reason");
+    return ev;
+  }
+  if (!type.empty() && type != "ORDER") throw BadReply("field 'eventType' has an unknown value");
+  ev.carrier_order_id = req_id(o, "orderId");
+  ev.gateway_order_id = req_id(o, "partnerOrderId");
+  ActivationStatusOutput fields;
+  read_order_fields(o, fields);
+  ev.status = fields.status;
+  ev.reason = fields.reason.empty() ? opt_string(o, "failReason") : fields.reason;
+  ev.courier = fields.courier;
+  ev.waybill = fields.waybill;
+  ev.amount_fen = fields.amount_fen;
+  return ev;
+}
+
 }  // namespace
 
 CallbackResult MobilePlugin::parse_callback(const HttpRequest& request) {
@@ -58,15 +95,7 @@ CallbackResult MobilePlugin::parse_callback(const HttpRequest& request) {
   if (ec || !body.is_object()) return refuse("body is not a JSON object", 400);
   CallbackEvent ev;
   try {
-    const json::object& o = body.get_object();
-    ev.event_id = req_id(o, "eventId");
-    ev.carrier_order_id = req_id(o, "orderId");
-    ev.gateway_order_id = req_id(o, "partnerOrderId");
-    const auto status = order_status(req_string(o, "orderState"));
-    if (!status) throw BadReply("field 'orderState' has an unknown value");
-    ev.status = *status;
-    ev.reason = opt_string(o, "failReason");
-    ev.occurred_at_ms = req_int(o, "eventTime");
+    ev = read_event(body.get_object());
   } catch (const BadReply& e) {
     return refuse(std::string("malformed body: ") + e.what(), 400);
   }

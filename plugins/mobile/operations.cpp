@@ -214,21 +214,13 @@ Prepared<> submit_prepare(const ActivationSubmitInput& in, const Settings& s) {
                                   {"notifyUrl", s.callback_url}});
 }
 
-// orderState + failReason of a reply -> status and reason.
-void read_order_state(const json::object& data, ActivationStatusOutput& out) {
-  const auto status = order_status(req_string(data, "orderState"));
-  if (!status) throw BadReply("field 'orderState' has an unknown value");
-  out.status = *status;
-  if (out.status == OrderStatus::failed) out.reason = opt_string(data, "failReason");
-}
-
 json::value submit_finish(const json::object& data, const NoState&) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "orderId");
   // code "0" means the carrier accepted the order; a resubmission returns the
   // existing order, whose state may already be final.
   if (data.contains("orderState") && !data.at("orderState").is_null())
-    read_order_state(data, out);
+    read_order_fields(data, out);
   else
     out.status = OrderStatus::submitted;
   return json::value_from(out);
@@ -249,7 +241,7 @@ Prepared<ActivationQueryInput> query_prepare(const ActivationQueryInput& in, con
 json::value query_finish(const json::object& data, const ActivationQueryInput& state) {
   ActivationStatusOutput out;
   out.carrier_order_id = req_id(data, "orderId");
-  read_order_state(data, out);
+  read_order_fields(data, out);
   const std::string& asked_gw = state.gateway_order_id;
   const std::string& asked_co = state.carrier_order_id;
   const std::string got_gw = opt_string(data, "partnerOrderId");
@@ -260,6 +252,23 @@ json::value query_finish(const json::object& data, const ActivationQueryInput& s
 }
 
 }  // namespace
+
+void read_order_fields(const json::object& data, ActivationStatusOutput& out) {
+  const auto status = order_status(req_string(data, "orderState"));
+  if (!status) throw BadReply("field 'orderState' has an unknown value");
+  out.status = *status;
+  if (out.status == OrderStatus::failed) out.reason = opt_string(data, "failReason");
+  // The courier and waybill come with shipped and stay on later answers
+  // (a gateway that missed `shipped` still learns them); the amount belongs
+  // to first_topup only.
+  if (std::string c = opt_string(data, "courier"); !c.empty()) out.courier = std::move(c);
+  if (std::string w = opt_string(data, "waybillNo"); !w.empty()) out.waybill = std::move(w);
+  if (out.status == OrderStatus::first_topup) {
+    const auto amount = opt_int(data, "topupAmount");
+    if (!amount || *amount <= 0) throw BadReply("field 'topupAmount' is missing or not positive");
+    out.amount_fen = amount;
+  }
+}
 
 void register_operations(Dispatcher& ops, const MobilePlugin& plugin) {
   const auto sign = [&plugin](const Outbound& o) { return plugin.build_request(o); };
@@ -277,6 +286,7 @@ void register_operations(Dispatcher& ops, const MobilePlugin& plugin) {
   // A repeated partnerOrderId answers the order it already created.
   ops.call({op::kActivationSubmit, true, true, true}, s, &submit_prepare, sign, &submit_finish);
   ops.call({op::kActivationQuery, false, false, true}, s, &query_prepare, sign, &query_finish);
+  register_after_sales(ops, plugin);
 }
 
 }  // namespace cgw::mobile

@@ -6,7 +6,7 @@ namespace cgw::mobile {
 namespace {
 
 // Fixed texts: the carrier's own message may echo personal data.
-constexpr std::array<CodeRule, 12> kCodes{{
+constexpr std::array<CodeRule, 18> kCodes{{
     {"1001", code::kCarrierAuthFailed, false, "bad signature"},
     {"1002", code::kCarrierAuthFailed, true, "timestamp out of window"},
     {"1003", code::kCarrierAuthFailed, true, "nonce replayed"},
@@ -18,6 +18,12 @@ constexpr std::array<CodeRule, 12> kCodes{{
     {"3004", code::kPlanNotFound, false, "plan not found"},
     {"5001", code::kOrderNotFound, false, "order not found"},
     {"5002", code::kReservationNotFound, false, "lock does not belong to this number"},
+    {"6001", code::kSubscriberNotFound, false, "subscriber not found"},
+    {"6003", code::kIdentityMismatch, false, "holder does not match the registered owner"},
+    {"6004", code::kInvalidArgument, false, "recharge amount out of range"},
+    {"6006", code::kCarrierRejected, false, "line cancelled"},
+    {"6007", code::kCarrierRejected, false, "suspended by the carrier, re-verification required"},
+    {"5003", code::kCarrierRejected, false, "order already shipped"},
     {"9999", code::kCarrierUnavailable, true, "carrier system busy"},
 }};
 
@@ -34,9 +40,11 @@ constexpr std::array<NameRule, 9> kKycReasons{{
 }};
 
 constexpr std::pair<std::string_view, OrderStatus> kOrderStates[] = {
-    {"PROCESSING", OrderStatus::submitted},
-    {"SUCCESS", OrderStatus::activated},
-    {"FAILED", OrderStatus::failed}};
+    {"PROCESSING", OrderStatus::submitted}, {"REVIEWING", OrderStatus::reviewing},
+    {"SHIPPED", OrderStatus::shipped},      {"DELIVERED", OrderStatus::delivered},
+    {"SUCCESS", OrderStatus::activated},    {"FIRST_TOPUP", OrderStatus::first_topup},
+    {"FAILED", OrderStatus::failed},        {"CANCELLED", OrderStatus::cancelled},
+    {"RETURNED", OrderStatus::returned}};
 
 }  // namespace
 

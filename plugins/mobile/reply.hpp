@@ -27,7 +27,8 @@ Error map_business_code(std::string_view carrier_code);
 // 4001..4009 -> ID_INVALID, ...; nullopt for codes outside the table.
 std::optional<std::string_view> kyc_reason(std::string_view carrier_code);
 
-// PROCESSING / SUCCESS / FAILED -> submitted / activated / failed.
+// The orderState words (docs/carriers/mobile.md) -> OrderStatus: PROCESSING
+// submitted, SUCCESS activated, FAILED failed, and the ABI 1.3 lifecycle.
 std::optional<OrderStatus> order_status(std::string_view order_state);
 
 }  // namespace cgw::mobile

@@ -50,7 +50,9 @@ TEST_F(SimKit, FaultSchedulesAndSeededDeterminism) {
 }
 
 TEST_F(SimKit, CallbackChaosDuplicateDelayAndDrop) {
+  // One callback per order: no shipping stages (fulfilment false).
   make_ns("c", {{"activation_delay_ms", 1'000},
+                {"fulfilment", false},
                 {"callback_chaos",
                  {{"duplicate", {{"first", 1}}},
                   {"drop", {{"every", 2}}},
@@ -85,7 +87,9 @@ TEST_F(SimKit, CallbackChaosDuplicateDelayAndDrop) {
 }
 
 TEST_F(SimKit, CallbackChaosReorderAndDeterminism) {
-  make_ns("r", {{"activation_delay_ms", 1'000}, {"callback_chaos", {{"reorder", {{"first", 1}}}}}});
+  make_ns("r", {{"activation_delay_ms", 1'000},
+                {"fulfilment", false},
+                {"callback_chaos", {{"reorder", {{"first", 1}}}}}});
   clock("/ns/r", {{"freeze", true}});
   const std::string o1 = place_order("/ns/r", "P-1");  // ends first, held back
   clock("/ns/r", {{"advance_ms", 500}});
@@ -100,6 +104,7 @@ TEST_F(SimKit, CallbackChaosReorderAndDeterminism) {
   auto dropped = [&](const std::string& name, int seed) {
     make_ns(name, {{"seed", seed},
                    {"activation_delay_ms", 1'000},
+                   {"fulfilment", false},
                    {"callback_chaos", {{"drop", {{"probability", 0.5}}}}}});
     const std::string prefix = "/ns/" + name;
     clock(prefix, {{"freeze", true}});

@@ -74,7 +74,8 @@ TEST_F(SimKit, ClockFreezeSetAndAdvance) {
 }
 
 TEST_F(SimKit, AdvanceFiresExpiryCompletionAndRetriesInTimeOrder) {
-  make_ns("t", {{"activation_delay_ms", 30'000}});
+  // No shipping stages (fulfilment false): one stage and one callback.
+  make_ns("t", {{"activation_delay_ms", 30'000}, {"fulfilment", false}});
   const int64_t t0 = clock("/ns/t", {{"freeze", true}}).at("nowMs").as_int64();
   admin("POST", "/ns/t/admin/callback-chaos", json::object{{"bad_signature", {{"first", 1}}}});
   const std::string order_id = place_order("/ns/t", "P-order");  // ends at t0 + 30 s
@@ -91,7 +92,8 @@ TEST_F(SimKit, AdvanceFiresExpiryCompletionAndRetriesInTimeOrder) {
   for (const auto& f : moved.at("fired").as_array())
     fired.emplace_back(f.at("at_ms").as_int64(), f.at("kind").as_string(), f.at("id").as_string());
   const std::string event = std::string(callbacks("/ns/t").at(0).at("eventId").as_string());
-  const decltype(fired) expected = {{t0 + 30'000, "order_final", order_id},
+  const decltype(fired) expected = {{t0 + 30'000, "order_stage", order_id},
+                                    {t0 + 30'000, "order_final", order_id},
                                     {t0 + 30'000, "callback_attempt", event},  // refused
                                     {t0 + 31'000, "callback_attempt", event},  // the retry
                                     {t0 + 60'000, "lock_expired", lock_id}};

@@ -6,6 +6,8 @@
 //   GET  /admin/callbacks?limit=            every callback and every attempt
 //   GET|POST|DELETE /admin/callback-chaos   callback chaos settings
 //   POST /admin/numbers/{number}/sell       an idle number sold elsewhere (churn)
+//   GET  /admin/lines                       lines (subscribers) and top-ups
+//   POST /admin/lines/{msisdn}/suspend|resume  the carrier suspends / resumes a line
 // /admin/faults and /admin/namespaces belong to the kit's wrappers
 // (sim_instance.cpp, namespace_router.cpp).
 #include "admin_internal.hpp"
@@ -50,6 +52,12 @@ json::object state_json(SimContext& ctx) {
                                   {"number", o.number},
                                   {"planCode", o.plan_code},
                                   {"state", to_string(o.state)},
+                                  {"kind", to_string(o.kind)},
+                                  {"stage", to_string(o.stage)},
+                                  {"stageMs", o.stage_ms},
+                                  {"courier", o.courier},
+                                  {"waybill", o.waybill},
+                                  {"firstTopupFen", o.first_topup_fen},
                                   {"submitCount", o.submit_count},
                                   {"failReason", o.fail_reason},
                                   {"finishedMs", o.finished_ms}});
@@ -214,6 +222,8 @@ net::Response SimContext::handle_admin(const net::Request& req) {
   if (path == "/admin/callback-chaos") return callback_chaos(*this, req);
   if (path.starts_with("/admin/numbers/") && path.ends_with("/sell"))
     return sell_number(*this, req, path);
+  if (path == "/admin/lines" || path.starts_with("/admin/lines/"))
+    return admin::handle_lines(*this, req, path);
   return admin::error(req, status::not_found, "unknown admin endpoint");
 }
 

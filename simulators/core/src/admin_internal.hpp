@@ -42,4 +42,8 @@ net::Response handle_clock_sync(SimContext& ctx, const net::Request& req);
 boost::json::object state_json(SimContext& ctx);
 boost::json::object callbacks_json(const SimContext& ctx, size_t limit);
 
+// GET /admin/lines, POST /admin/lines/{msisdn}/suspend|resume (admin_lines.cpp).
+net::Response handle_lines(SimContext& ctx, const net::Request& req, std::string_view path);
+boost::json::object line_json(const Line& line);
+
 }  // namespace cgw::sim::admin

@@ -70,9 +70,10 @@ class Parser {
 
   SimulatorConfig simulator(const YAML::Node& n) const {
     if (!n.IsMap()) fail(n, "each simulator must be a map");
-    only_keys(n,
-              {"carrier", "listen", "seed", "pool_size", "app_id", "secret", "activation_delay_ms",
-               "reservation_ttl_s", "settings", "faults", "callback_chaos", "tls"});
+    only_keys(
+        n, {"carrier", "listen", "seed", "pool_size", "app_id", "secret", "activation_delay_ms",
+            "reservation_ttl_s", "first_topup_delay_ms", "first_topup_fen", "replacement_delay_ms",
+            "fulfilment", "settings", "faults", "callback_chaos", "tls"});
     for (const char* key : {"carrier", "listen", "app_id", "secret"})
       if (!n[key]) fail(n, std::string("simulator lacks required key '") + key + "'");
     SimulatorConfig c;
@@ -93,6 +94,20 @@ class Parser {
     if (n["reservation_ttl_s"])
       c.reservation_ttl_s =
           integer<int64_t>(n["reservation_ttl_s"], "reservation_ttl_s", 1, 7 * 86'400);
+    if (n["first_topup_delay_ms"])
+      c.lifecycle.first_topup_delay_ms =
+          integer<int64_t>(n["first_topup_delay_ms"], "first_topup_delay_ms", -1, 86'400'000);
+    if (n["first_topup_fen"])
+      c.lifecycle.first_topup_fen =
+          integer<int64_t>(n["first_topup_fen"], "first_topup_fen", 1, 100'000'000);
+    if (n["fulfilment"]) {
+      const std::string f = string(n["fulfilment"], "fulfilment");
+      if (f != "true" && f != "false") fail(n["fulfilment"], "fulfilment must be true or false");
+      c.lifecycle.fulfilment = f == "true";
+    }
+    if (n["replacement_delay_ms"])
+      c.lifecycle.replacement_delay_ms =
+          integer<int64_t>(n["replacement_delay_ms"], "replacement_delay_ms", 0, 86'400'000);
     if (n["tls"]) {
       only_keys(n["tls"], {"cert", "key"});
       if (!n["tls"]["cert"] || !n["tls"]["key"]) fail(n["tls"], "tls needs cert and key");

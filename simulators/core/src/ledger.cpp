@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 namespace cgw::sim {
 
@@ -233,13 +234,17 @@ SubmitOutcome Ledger::submit(const OrderDraft& draft, const OrderGate& gate, int
   order.applicant_key = draft.applicant_key;
   order.created_ms = now_ms;
   order.plan = std::move(decision.plan);
-  if (order.plan.due_ms >= 0) due_.emplace(order.plan.due_ms, order.order_id);
+  order.stage_ms = now_ms;
+  plan_lifecycle(order);
   ++pending_[order.applicant_key];
   by_partner_id_.emplace(order.partner_order_id, order.order_id);
   order_seq_.push_back(order.order_id);
-  orders_.emplace(order.order_id, order);
+  auto& stored = orders_.emplace(order.order_id, std::move(order)).first->second;
+  schedule_next(stored);
+  if (stored.stage == OrderStage::kReviewing)
+    stage_changes_.push_back(StageChange{stored, stored.stage, now_ms});
   out.result = SubmitResult::kCreated;
-  out.order = std::move(order);
+  out.order = stored;
   return out;
 }
 
@@ -250,27 +255,20 @@ std::vector<Order> Ledger::run_due(int64_t now_ms) {
   while (!due_.empty() && due_.begin()->first <= now_ms) {
     auto node = due_.extract(due_.begin());
     Order& order = orders_.at(node.value().second);
-    order.state = order.plan.final_state;
-    order.fail_reason = order.state == OrderState::kFailed ? order.plan.fail_reason : "";
-    order.finished_ms = now_ms;
-    if (--pending_[order.applicant_key] <= 0) pending_.erase(order.applicant_key);
-    if (Slot* s = slot(order.number)) {
-      if (order.state == OrderState::kSuccess) {
-        set_state(*s, NumberState::kSold);
-        ++lines_[order.applicant_key];
-      } else {
-        set_state(*s, NumberState::kIdle);  // a failed order gives the number back
-      }
-    }
-    done.push_back(order);
+    const OrderStage stage = order.schedule.at(order.next_point++).stage;
+    enter_stage(order, stage, now_ms, &done);
+    schedule_next(order);
   }
   return done;
 }
 
-std::optional<Order> Ledger::find_order(std::string_view order_id,
-                                        std::string_view partner_order_id) const {
+std::vector<StageChange> Ledger::take_stage_changes() {
   std::lock_guard lock(mu_);
-  const Order* found = nullptr;
+  return std::exchange(stage_changes_, {});
+}
+
+Order* Ledger::find_order_locked(std::string_view order_id, std::string_view partner_order_id) {
+  Order* found = nullptr;
   if (!order_id.empty()) {
     auto it = orders_.find(std::string(order_id));
     if (it != orders_.end()) found = &it->second;
@@ -278,11 +276,19 @@ std::optional<Order> Ledger::find_order(std::string_view order_id,
     auto it = by_partner_id_.find(std::string(partner_order_id));
     if (it != by_partner_id_.end()) found = &orders_.at(it->second);
   }
-  if (!found) return std::nullopt;
-  if (!partner_order_id.empty() && found->partner_order_id != partner_order_id) return std::nullopt;
-  return *found;
+  if (found && !partner_order_id.empty() && found->partner_order_id != partner_order_id)
+    return nullptr;
+  return found;
 }
 
+std::optional<Order> Ledger::find_order(std::string_view order_id,
+                                        std::string_view partner_order_id) const {
+  std::lock_guard lock(mu_);
+  // find_order_locked() does not modify; the const_cast only shares it.
+  const Order* found = const_cast<Ledger*>(this)->find_order_locked(order_id, partner_order_id);
+  if (!found) return std::nullopt;
+  return *found;
+}
 std::vector<Order> Ledger::orders() const {
   std::lock_guard lock(mu_);
   std::vector<Order> out;

@@ -33,9 +33,16 @@ json::object namespace_json(std::string_view name, uint64_t seed) {
 
 // Reads the optional overrides of a namespace's config; "" or what is wrong.
 std::string read_overrides(const json::object& o, SimulatorConfig& c) {
-  static constexpr const char* kKeys[] = {
-      "name",   "seed",          "pool_size", "activation_delay_ms", "reservation_ttl_s",
-      "faults", "callback_chaos"};
+  static constexpr const char* kKeys[] = {"name",
+                                          "seed",
+                                          "pool_size",
+                                          "activation_delay_ms",
+                                          "reservation_ttl_s",
+                                          "first_topup_delay_ms",
+                                          "first_topup_fen",
+                                          "replacement_delay_ms",
+                                          "faults",
+                                          "callback_chaos"};
   for (const auto& [key, unused] : o) {
     (void)unused;
     // key is named in the capture: clang 14 cannot capture a structured
@@ -63,6 +70,24 @@ std::string read_overrides(const json::object& o, SimulatorConfig& c) {
       return err;
   if (const auto* v = o.if_contains("reservation_ttl_s"))
     if (!(err = json_int(*v, "reservation_ttl_s", 1, 7 * 86'400, c.reservation_ttl_s)).empty())
+      return err;
+  if (const auto* v = o.if_contains("first_topup_delay_ms"))
+    if (!(err = json_int(*v, "first_topup_delay_ms", -1, 86'400'000,
+                         c.lifecycle.first_topup_delay_ms))
+             .empty())
+      return err;
+  if (const auto* v = o.if_contains("first_topup_fen"))
+    if (!(err = json_int(*v, "first_topup_fen", 1, 100'000'000, c.lifecycle.first_topup_fen))
+             .empty())
+      return err;
+  if (const auto* v = o.if_contains("fulfilment")) {
+    if (!v->is_bool()) return "fulfilment must be true or false";
+    c.lifecycle.fulfilment = v->as_bool();
+  }
+  if (const auto* v = o.if_contains("replacement_delay_ms"))
+    if (!(err =
+              json_int(*v, "replacement_delay_ms", 0, 86'400'000, c.lifecycle.replacement_delay_ms))
+             .empty())
       return err;
   c.faults.clear();
   c.callback_chaos.reset();

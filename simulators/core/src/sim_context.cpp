@@ -33,6 +33,7 @@ SimContext::SimContext(boost::asio::any_io_executor executor, SimContextOptions 
                 options.callback_policy),
       ticker_(executor, options.tick_period, [this] { tick(); }),
       seed_(options.seed) {
+  ledger.set_lifecycle(options.lifecycle);
   if (t_capture && !t_capture->captured_) t_capture->captured_ = this;
 }
 
@@ -40,7 +41,16 @@ void SimContext::run_due_locked(std::vector<FiredTimer>* fired) {
   const int64_t now = clock.now_ms();
   for (const Reservation& r : ledger.expire_due(now))
     if (fired) fired->push_back(FiredTimer{now, "lock_expired", r.lock_id, r.number});
-  for (const Order& order : ledger.run_due(now)) {
+  const std::vector<Order> done = ledger.run_due(now);
+  // Stage changes first (they include the ones requests made since the
+  // last tick, e.g. a cancellation), then the final states.
+  for (const StageChange& change : ledger.take_stage_changes()) {
+    if (fired)
+      fired->push_back(
+          FiredTimer{change.at_ms, "order_stage", change.order.order_id, to_string(change.stage)});
+    if (on_stage_) on_stage_(change);
+  }
+  for (const Order& order : done) {
     if (fired)
       fired->push_back(FiredTimer{now, "order_final", order.order_id, to_string(order.state)});
     if (on_final_) on_final_(order);

@@ -51,6 +51,7 @@ MobileSettings settings_from(const SimulatorConfig& config) {
   s.pool_size = config.pool_size;
   s.activation_delay_ms = config.activation_delay_ms;
   s.reservation_ttl_s = config.reservation_ttl_s;
+  s.lifecycle = config.lifecycle;
   return s;
 }
 
@@ -76,6 +77,7 @@ SimContextOptions context_options(const MobileSettings& s) {
   o.callback_policy = s.callback_policy;
   o.tick_period = s.tick_period;
   o.fixed_clock_ms = s.fixed_clock_ms;
+  o.lifecycle = s.lifecycle;
   return o;
 }
 

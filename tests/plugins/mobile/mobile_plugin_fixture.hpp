@@ -43,7 +43,9 @@ callback_url: http://127.0.0.1:8080/callbacks/mobile?tenant=t1
 hold_minutes: 45
 )";
 constexpr uint64_t kAllCaps = CGW_CAP_PLANS | CGW_CAP_INVENTORY_SYNC | CGW_CAP_RESERVE |
-                              CGW_CAP_KYC | CGW_CAP_ACTIVATION | CGW_CAP_CALLBACKS;
+                              CGW_CAP_KYC | CGW_CAP_ACTIVATION | CGW_CAP_CALLBACKS |
+                              CGW_CAP_FULFILMENT | CGW_CAP_CANCEL | CGW_CAP_SUBSCRIBER_QUERY |
+                              CGW_CAP_RECHARGE | CGW_CAP_SIM_REPLACE | CGW_CAP_SUSPEND;
 
 using cgw::test::cs;
 using cgw::test::Err;
@@ -124,6 +126,22 @@ inline json::value valid_input(const std::string& op) {
             {"delivery", {{"name", kName}, {"phone", "13900000000"}, {"address", "Beijing"}}}};
   if (op == cgw::op::kActivationQuery) return {{"gateway_order_id", "G-1"}};
   if (op == cgw::op::kInventorySync) return json::object{};
+  if (op == cgw::op::kActivationCancel)
+    return {{"gateway_order_id", "G-1"}, {"reason", "customer_request"}};
+  if (op == cgw::op::kSubscriberQuery) return {{"msisdn", "13800000001"}};
+  if (op == cgw::op::kSubscriberRecharge)
+    return {{"gateway_recharge_id", "rch_1"}, {"msisdn", "13800000001"}, {"amount_fen", 5000}};
+  if (op == cgw::op::kSubscriberRechargeQuery)
+    return {{"gateway_recharge_id", "rch_1"}, {"msisdn", "13800000001"}};
+  if (op == cgw::op::kSubscriberSimReplace)
+    return {{"gateway_replacement_id", "rpl_1"},
+            {"msisdn", "13800000001"},
+            {"name", kName},
+            {"id_number", kIdNumber},
+            {"reason", "lost"},
+            {"delivery", {{"name", kName}, {"phone", "13900000000"}, {"address", "Beijing"}}}};
+  if (op == cgw::op::kSubscriberSuspend || op == cgw::op::kSubscriberResume)
+    return {{"gateway_request_id", "req_1"}, {"msisdn", "13800000001"}, {"reason", "lost_phone"}};
   return nullptr;
 }
 

@@ -37,6 +37,11 @@ struct Case {
 std::vector<Case> cases() {
   const json::object order{
       {"orderId", "MO1"}, {"partnerOrderId", "act_1"}, {"orderState", "PROCESSING"}};
+  const json::object line{{"msisdn", "13800000001"}, {"status", "ACTIVE"}, {"balance", 0}};
+  const json::object recharge{{"rechargeId", "RC1"},
+                              {"partnerRechargeId", "rch_1"},
+                              {"rechargeState", "SUCCESS"},
+                              {"balance", 500}};
   return {
       {cgw::op::kPlansList, "", ok({{"plans", json::array{}}}), "GET", "/open/v1/plans", true},
       {cgw::op::kInventorySync, "{}", ok({{"numbers", json::array{}}, {"hasMore", false}}), "GET",
@@ -60,6 +65,29 @@ std::vector<Case> cases() {
        ok({{"orderId", "MO1"}}), "POST", "/open/v1/orders", true},
       {cgw::op::kActivationQuery, R"({"gateway_order_id":"act_1"})", ok(order), "GET",
        "/open/v1/orders/query", true},
+      // ABI 1.3. Cancelling, suspending and resuming twice change nothing.
+      {cgw::op::kActivationCancel, R"({"gateway_order_id":"act_1"})",
+       ok({{"orderId", "MO1"}, {"orderState", "CANCELLED"}}), "POST", "/open/v1/orders/cancel",
+       true},
+      {cgw::op::kSubscriberQuery, R"({"msisdn":"13800000001"})", ok(line), "GET",
+       "/open/v1/subscribers/query", true},
+      // Deduplicated on partnerRechargeId.
+      {cgw::op::kSubscriberRecharge,
+       R"({"gateway_recharge_id":"rch_1","msisdn":"13800000001","amount_fen":500})", ok(recharge),
+       "POST", "/open/v1/recharges", true},
+      {cgw::op::kSubscriberRechargeQuery, R"({"gateway_recharge_id":"rch_1"})", ok(recharge), "GET",
+       "/open/v1/recharges/query", true},
+      // Deduplicated on partnerReplaceId.
+      {cgw::op::kSubscriberSimReplace,
+       R"({"gateway_replacement_id":"rpl_1","msisdn":"13800000001","name":"张三",)"
+       R"("id_number":"11010519491231002X","reason":"lost",)"
+       R"("delivery":{"name":"张三","phone":"13900000000","address":"北京"}})",
+       ok({{"orderId", "MR1"}, {"orderState", "PROCESSING"}}), "POST",
+       "/open/v1/subscribers/sim-replace", true},
+      {cgw::op::kSubscriberSuspend, R"({"gateway_request_id":"q1","msisdn":"13800000001"})",
+       ok(line), "POST", "/open/v1/subscribers/suspend", true},
+      {cgw::op::kSubscriberResume, R"({"gateway_request_id":"q2","msisdn":"13800000001"})",
+       ok(line), "POST", "/open/v1/subscribers/resume", true},
   };
 }
 
@@ -90,7 +118,10 @@ TEST(MobileReplayable, ANonceTheCarrierHasSeenLeavesAWritesOutcomeUnknown) {
     EXPECT_TRUE(out.retryable);
     const std::string op = c.op;
     const bool writes = op == cgw::op::kNumberReserve || op == cgw::op::kNumberRelease ||
-                        op == cgw::op::kActivationSubmit;
+                        op == cgw::op::kActivationSubmit || op == cgw::op::kActivationCancel ||
+                        op == cgw::op::kSubscriberRecharge ||
+                        op == cgw::op::kSubscriberSimReplace || op == cgw::op::kSubscriberSuspend ||
+                        op == cgw::op::kSubscriberResume;
     EXPECT_EQ(out.outcome_unknown, writes);
   }
 }

@@ -10,6 +10,9 @@
 //       secret: {file: secrets/mobile-demo.secret}
 //       activation_delay_ms: 2000
 //       reservation_ttl_s: 1800
+//       first_topup_delay_ms: 60000     # after activation; -1: none
+//       first_topup_fen: 5000
+//       replacement_delay_ms: 3000      # a SIM replacement's activation
 //       settings: {key: value, ...}     # carrier-specific, see docs/carriers/
 //       faults:                         # optional, see docs/simulators.md
 //         - {operation: "*", kind: http_status, status: 503, first: 2}
@@ -21,6 +24,7 @@
 
 #include "cgw/sim/callback_chaos.hpp"
 #include "cgw/sim/fault_injector.hpp"
+#include "cgw/sim/lifecycle.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -42,6 +46,9 @@ struct SimulatorConfig {
   std::string secret;  // resolved value; never logged
   int64_t activation_delay_ms = 2'000;
   int64_t reservation_ttl_s = 1'800;
+  // The after-sales lifecycle's delays and amounts (the first top-up, SIM
+  // replacements); the carrier hands it to its SimContext.
+  LifecycleSettings lifecycle;
   // Serve HTTPS with this certificate chain and key (PEM text, from
   // `tls: {cert: {file: ...}, key: {file: ...}}`); empty: plain HTTP.
   std::string tls_cert_pem, tls_key_pem;

@@ -11,6 +11,7 @@
 // ID number) chosen by the carrier code.
 #pragma once
 
+#include "cgw/sim/lifecycle.hpp"
 #include "cgw/sim/number_pool.hpp"
 
 #include <cstdint>
@@ -61,6 +62,19 @@ struct OrderPlan {
   OrderState final_state = OrderState::kSuccess;
   std::string fail_reason;  // for kFailed
   bool notify = true;       // whether the carrier sends a callback
+  // The lifecycle (lifecycle.hpp): an order the KYC sent to review starts
+  // in `reviewing`; a returned order is shipped and comes back at due_ms
+  // (FAILED, fail reason "returned"); a successful one gets its first
+  // top-up after the settings' delay unless first_topup is cleared.
+  bool review = false;
+  bool returned = false;
+  bool first_topup = true;
+};
+
+// One point of an order's planned lifecycle.
+struct StagePoint {
+  int64_t at_ms = 0;
+  OrderStage stage = OrderStage::kAccepted;
 };
 
 struct Order {
@@ -70,6 +84,31 @@ struct Order {
   int submit_count = 1;  // how often the partner submitted it (dedupe tests)
   int64_t created_ms = 0, finished_ms = 0;
   OrderPlan plan;
+  OrderKind kind = OrderKind::kActivation;
+  OrderStage stage = OrderStage::kAccepted;
+  int64_t stage_ms = 0;              // when it entered the stage
+  std::string courier, waybill;      // from shipped on
+  int64_t first_topup_fen = 0;       // at first_topup
+  std::vector<StagePoint> schedule;  // the stages still to come, in order
+  size_t next_point = 0;             // index into schedule
+};
+
+// A stage an order entered, with the order as it was then.
+struct StageChange {
+  Order order;
+  OrderStage stage = OrderStage::kAccepted;
+  int64_t at_ms = 0;
+};
+
+struct CancelOutcome {
+  CancelResult result = CancelResult::kNotFound;
+  std::string reason;  // for kRefused (CancelReasons)
+  Order order;         // kCancelled, kRefused
+};
+
+struct ReplaceOutcome {
+  ReplaceResult result = ReplaceResult::kLineNotFound;
+  Order order;  // kCreated, kDuplicate
 };
 
 struct OrderDraft {
@@ -122,9 +161,15 @@ class Ledger {
   ReleaseResult unlock(std::string_view number, std::string_view lock_id, int64_t now_ms);
 
   SubmitOutcome submit(const OrderDraft& draft, const OrderGate& gate, int64_t now_ms);
-  // Ends the orders that are due and expires locks; returns the orders that
-  // reached a final state now (each exactly once).
+  // Moves the orders whose next stage is due and expires locks; returns the
+  // orders that reached a final state now (each exactly once). Every stage
+  // change is also queued for take_stage_changes().
   std::vector<Order> run_due(int64_t now_ms);
+  // Every stage change since the last call (each exactly once, in the order
+  // they happened): the ones run_due() made, a reviewing order's start, a
+  // cancellation, a replacement's stages. A carrier sends one callback per
+  // stage it reports from these.
+  std::vector<StageChange> take_stage_changes();
   // Expires the locks that are due and returns them, oldest expiry first
   // (run_due() does this too, silently): the admin clock reports them.
   std::vector<Reservation> expire_due(int64_t now_ms);
@@ -137,9 +182,41 @@ class Ledger {
                                   std::string_view partner_order_id) const;
   int active_lines(const std::string& applicant_key) const;
 
+  // ---- after-sales (ledger_lifecycle.cpp, ledger_lines.cpp) ----
+  void set_lifecycle(const LifecycleSettings& settings);
+  LifecycleSettings lifecycle() const;
+
+  // Cancels an order not yet shipped (accepted or reviewing). Cancelling a
+  // cancelled order answers kCancelled again; a shipped, delivered or
+  // activated one is refused (CancelReasons). Ids as for find_order().
+  CancelOutcome cancel(std::string_view order_id, std::string_view partner_order_id,
+                       int64_t now_ms);
+
+  std::optional<Line> find_line(std::string_view msisdn) const;
+  // A top-up, deduplicated on the partner's recharge id: a second request
+  // with it answers the first top-up (never a second one). A suspended line
+  // can be topped up; a cancelled one records a refusal (line_cancelled).
+  RechargeOutcome recharge(const RechargeDraft& draft, int64_t now_ms);
+  std::optional<Recharge> find_recharge(std::string_view partner_recharge_id) const;
+  // A new SIM for a line, as an order (kind kSimReplacement, number = the
+  // msisdn) with its own lifecycle: shipped, delivered, activated after the
+  // settings' replacement delay. The holder must be the line's owner;
+  // deduplicated on the partner's replacement id, which find_order() takes
+  // as a partner order id.
+  ReplaceOutcome replace_sim(const ReplacementDraft& draft, int64_t now_ms);
+  // Suspension and resumption, idempotent (changed tells whether anything
+  // moved). The carrier's suspension overrides the holder's; a line the
+  // carrier suspended is resumed only by the carrier (kCarrierSuspended for
+  // the holder).
+  LineOutcome suspend_line(std::string_view msisdn, SuspendedBy by, std::string_view reason,
+                           int64_t now_ms);
+  LineOutcome resume_line(std::string_view msisdn, SuspendedBy by, int64_t now_ms);
+
   // Snapshots for the admin API, in creation order.
   std::vector<Order> orders() const;
   std::vector<Reservation> reservations() const;
+  std::vector<Line> lines() const;
+  std::vector<Recharge> recharges() const;
 
  private:
   struct Slot {
@@ -152,6 +229,13 @@ class Ledger {
   int active_lines_locked(const std::string& key) const;
   // Every state change goes through here, so the change log is complete.
   void set_state(Slot& s, NumberState state);
+  // mu_ held (ledger_lifecycle.cpp).
+  void plan_lifecycle(Order& order);
+  void schedule_next(const Order& order);
+  void enter_stage(Order& order, OrderStage stage, int64_t now_ms, std::vector<Order>* done);
+  void open_line(const Order& order, int64_t now_ms);
+  void first_topup(Order& order, int64_t now_ms);
+  Order* find_order_locked(std::string_view order_id, std::string_view partner_order_id);
 
   mutable std::mutex mu_;
   std::vector<Slot> slots_;        // sorted by number: the paging order
@@ -164,8 +248,16 @@ class Ledger {
   std::unordered_map<std::string, Order> orders_;                 // by order id
   std::vector<std::string> order_seq_;                            // order ids in creation order
   std::unordered_map<std::string, std::string> by_partner_id_;
-  std::set<std::pair<int64_t, std::string>> due_;         // processing orders by due time
+  std::set<std::pair<int64_t, std::string>> due_;         // orders by their next stage's time
   std::unordered_map<std::string, int> lines_, pending_;  // per applicant key
+  // After-sales.
+  LifecycleSettings lifecycle_;
+  std::vector<StageChange> stage_changes_;             // not yet taken
+  std::unordered_map<std::string, Line> subscribers_;  // by msisdn
+  std::vector<std::string> subscriber_seq_;            // msisdns in activation order
+  std::vector<Recharge> recharges_;                    // in creation order
+  std::unordered_map<std::string, size_t> by_partner_recharge_;
+  uint64_t first_topups_ = 0;  // for first top-up ids
 };
 
 }  // namespace cgw::sim

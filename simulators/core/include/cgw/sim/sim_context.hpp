@@ -38,14 +38,15 @@ struct SimContextOptions {
   CallbackPolicy callback_policy;
   std::chrono::milliseconds tick_period{100};
   std::optional<int64_t> fixed_clock_ms;  // tests: a clock that only moves by advance()
+  LifecycleSettings lifecycle;            // the ledger's (SimulatorConfig::lifecycle)
 };
 
 // One piece of due work that a clock advance ran, for its reply.
 struct FiredTimer {
   int64_t at_ms = 0;   // simulated time it ran at
-  std::string kind;    // lock_expired, order_final, callback_attempt
+  std::string kind;    // lock_expired, order_stage, order_final, callback_attempt
   std::string id;      // lock id, order id or event id
-  std::string detail;  // order state, or the attempt's HTTP status / error
+  std::string detail;  // order stage or state, or the attempt's HTTP status / error
 };
 
 // A clock advance runs at most this many steps (distinct due times); past
@@ -57,6 +58,14 @@ class SimContext {
   // Called once per order reaching SUCCESS or FAILED (e.g. to send the
   // callback). Set it before start() and before serving requests.
   using FinalHook = std::function<void(const Order&)>;
+  // Called once per stage change of an order (Ledger::take_stage_changes),
+  // in order: a carrier that reports the lifecycle sends its callbacks
+  // from here (and usually sets no final hook).
+  using StageHook = std::function<void(const StageChange&)>;
+  // Called when the carrier itself suspends or resumes a line (the admin
+  // API's POST /admin/lines/{msisdn}/suspend|resume), for a carrier that
+  // reports such events by callback.
+  using LineHook = std::function<void(const Line&)>;
 
   SimContext(boost::asio::any_io_executor executor, SimContextOptions options);
 
@@ -67,6 +76,11 @@ class SimContext {
   CallbackSender callbacks;
 
   void set_final_hook(FinalHook hook) { on_final_ = std::move(hook); }
+  void set_stage_hook(StageHook hook) { on_stage_ = std::move(hook); }
+  void set_line_hook(LineHook hook) { on_line_ = std::move(hook); }
+  void notify_line_change(const Line& line) {
+    if (on_line_) on_line_(line);
+  }
   // Due work: lock expiry, order completion (and the hook), callback sends.
   // Skipped while a clock move (step_toward) runs the due work itself.
   void tick();
@@ -94,6 +108,8 @@ class SimContext {
   void run_due_locked(std::vector<FiredTimer>* fired);  // step_mu_ held
 
   FinalHook on_final_;
+  StageHook on_stage_;
+  LineHook on_line_;
   Ticker ticker_;
   uint64_t seed_;
   // Held while due work runs, so the periodic tick never takes a step's

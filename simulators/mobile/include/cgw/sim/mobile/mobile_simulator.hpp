@@ -23,6 +23,7 @@ struct MobileSettings {
   size_t pool_size = 20'000;
   int64_t activation_delay_ms = 2'000;
   int64_t reservation_ttl_s = 1'800;
+  LifecycleSettings lifecycle;
   // Tests only.
   std::optional<int64_t> fixed_clock_ms;
   std::chrono::milliseconds tick_period{100};
