@@ -262,10 +262,11 @@ TEST(MobileCatalog, MagicPlansAreListedAsFreeTestPlans) {
       EXPECT_GT(p.monthly_fee_fen, 0) << p.code;
     }
   }
-  EXPECT_EQ(test_plans, 3);
+  EXPECT_EQ(test_plans, 4);
   EXPECT_TRUE(mobile::plan_exists("SIM-REJECT"));
   EXPECT_TRUE(mobile::plan_exists("SIM-STUCK"));
   EXPECT_TRUE(mobile::plan_exists("SIM-NOCALLBACK"));
+  EXPECT_TRUE(mobile::plan_exists("SIM-RETURN"));
   EXPECT_FALSE(mobile::plan_exists("SIM-OTHER"));
 }
 

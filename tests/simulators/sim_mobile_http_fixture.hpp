@@ -171,6 +171,7 @@ class MobileHttp : public ::testing::Test {
     s.pool_size = 2000;
     s.activation_delay_ms = 60'000;  // orders end only when the test advances the clock
     s.tick_period = 20ms;
+    s.lifecycle.fulfilment = fulfilment_;
     sim_ = std::make_unique<cgw::sim::mobile::MobileSimulator>(ioc_.get_executor(), s);
     server_ = std::make_unique<net::HttpServer>(ioc_, net::ServerOptions{}, sim_->handler());
     ASSERT_EQ(server_->listen(), "");
@@ -285,6 +286,9 @@ class MobileHttp : public ::testing::Test {
   std::unique_ptr<net::HttpClient> client_;
   std::vector<std::thread> threads_;
   int nonce_seq_ = 0;
+  // false: one stage (and callback) per order, activated at the delay; the
+  // after-sales tests (sim_mobile_http_after_sales_test.cpp) set it.
+  bool fulfilment_ = false;
 };
 
 }  // namespace mobile_http

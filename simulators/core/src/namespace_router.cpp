@@ -40,6 +40,7 @@ std::string read_overrides(const json::object& o, SimulatorConfig& c) {
                                           "reservation_ttl_s",
                                           "first_topup_delay_ms",
                                           "first_topup_fen",
+                                          "fulfilment",
                                           "replacement_delay_ms",
                                           "faults",
                                           "callback_chaos"};

@@ -37,6 +37,15 @@ std::string_view code_message(std::string_view code) {
       {"4009", "ID number invalidated"},
       {"5001", "order not found"},
       {"5002", "lock does not belong to this number"},
+      {"5003", "order already shipped, cannot be cancelled"},
+      {"5004", "order already activated, cannot be cancelled"},
+      {"5005", "order already ended (failed or returned), cannot be cancelled"},
+      {"6001", "subscriber not found"},
+      {"6002", "recharge not found"},
+      {"6003", "holder does not match the registered owner"},
+      {"6004", "recharge amount out of range"},
+      {"6006", "line cancelled"},
+      {"6007", "suspended by the carrier, re-verification required"},
       {"9999", "system busy"}};
   for (const auto& [c, m] : kMessages)
     if (c == code) return m;
@@ -88,7 +97,9 @@ MobileSimulator::MobileSimulator(boost::asio::any_io_executor executor, MobileSe
       applicant_salt_(crypto::random_bytes(32)),
       nonces_(kNonceWindowMs),
       ctx_(executor, context_options(settings_)) {
-  ctx_.set_final_hook([this](const Order& order) { on_order_final(order); });
+  // Every stage is reported (docs/after-sales.md: mobile reports all).
+  ctx_.set_stage_hook([this](const StageChange& change) { on_stage(change); });
+  ctx_.set_line_hook([this](const Line& line) { on_line_change(line); });
 }
 
 namespace {
@@ -101,11 +112,20 @@ struct Endpoint {
   std::string_view path;
   bool is_post;
 };
-constexpr Endpoint kEndpoints[] = {
-    {"/open/v1/plans", false},          {"/open/v1/numbers", false},
-    {"/open/v1/numbers/lock", true},    {"/open/v1/numbers/unlock", true},
-    {"/open/v1/realname/verify", true}, {"/open/v1/orders", true},
-    {"/open/v1/orders/query", false}};
+constexpr Endpoint kEndpoints[] = {{"/open/v1/plans", false},
+                                   {"/open/v1/numbers", false},
+                                   {"/open/v1/numbers/lock", true},
+                                   {"/open/v1/numbers/unlock", true},
+                                   {"/open/v1/realname/verify", true},
+                                   {"/open/v1/orders", true},
+                                   {"/open/v1/orders/query", false},
+                                   {"/open/v1/orders/cancel", true},
+                                   {"/open/v1/subscribers/query", false},
+                                   {"/open/v1/subscribers/sim-replace", true},
+                                   {"/open/v1/subscribers/suspend", true},
+                                   {"/open/v1/subscribers/resume", true},
+                                   {"/open/v1/recharges", true},
+                                   {"/open/v1/recharges/query", false}};
 }  // namespace
 
 std::vector<std::string> MobileSimulator::operation_names() {
@@ -183,6 +203,8 @@ MobileSimulator::Reply MobileSimulator::route(const net::Request& req, boost::ur
   if (!ep->is_post) {
     if (path == "/open/v1/plans") return list_plans();
     if (path == "/open/v1/numbers") return list_numbers(url);
+    if (path == "/open/v1/subscribers/query") return query_subscriber(url);
+    if (path == "/open/v1/recharges/query") return query_recharge(url);
     return query_order(url);
   }
   boost::system::error_code ec;
@@ -192,6 +214,11 @@ MobileSimulator::Reply MobileSimulator::route(const net::Request& req, boost::ur
   if (path == "/open/v1/numbers/lock") return lock_number(obj);
   if (path == "/open/v1/numbers/unlock") return unlock_number(obj);
   if (path == "/open/v1/realname/verify") return verify_identity(obj);
+  if (path == "/open/v1/orders/cancel") return cancel_order(obj);
+  if (path == "/open/v1/subscribers/sim-replace") return replace_sim(obj);
+  if (path == "/open/v1/subscribers/suspend") return change_line(obj, true);
+  if (path == "/open/v1/subscribers/resume") return change_line(obj, false);
+  if (path == "/open/v1/recharges") return recharge(obj);
   return submit_order(obj);
 }
 

@@ -93,7 +93,10 @@ MobileSimulator::Reply MobileSimulator::submit_order(const json::object& body) {
       g.plan.due_ms = -1;
     } else if (d.plan_code == kPlanNoCallback) {
       g.plan.notify = false;
+    } else if (d.plan_code == kPlanReturned) {
+      g.plan.returned = true;
     }
+    g.plan.review = kyc.verdict == KycVerdict::kReview;
     return g;
   };
   auto out = ctx_.ledger.submit(d, gate, now);
@@ -118,7 +121,7 @@ MobileSimulator::Reply MobileSimulator::submit_order(const json::object& body) {
   }
   Reply r;
   r.data["orderId"] = out.order.order_id;
-  r.data["orderState"] = to_string(out.order.state);
+  r.data["orderState"] = order_state_word(out.order.stage);
   return r;
 }
 
@@ -132,27 +135,24 @@ MobileSimulator::Reply MobileSimulator::query_order(boost::urls::url_view url) {
   auto order = ctx_.ledger.find_order(order_id, partner_order_id);
   if (!order) return error("5001");
   Reply r;
-  r.data["orderId"] = order->order_id;
-  r.data["partnerOrderId"] = order->partner_order_id;
-  r.data["orderState"] = to_string(order->state);
-  r.data["failReason"] = order->fail_reason;
+  r.data = order_fields(*order);
   return r;
 }
 
-void MobileSimulator::on_order_final(const Order& order) {
-  spdlog::info("mobile: order {} is {}{}{}", order.order_id, to_string(order.state),
+void MobileSimulator::on_stage(const StageChange& change) {
+  const Order& order = change.order;
+  spdlog::info("mobile: order {} is {}{}{}", order.order_id, to_string(change.stage),
                order.fail_reason.empty() ? "" : " ", order.fail_reason);
   if (!order.plan.notify) return;  // SIM-NOCALLBACK: found only by query
   CallbackJob job;
   job.event_id = ctx_.ids.token("E", 20);
   job.order_id = order.order_id;
   job.url = order.notify_url;
-  job.body = json::serialize(json::object{{"eventId", job.event_id},
-                                          {"orderId", order.order_id},
-                                          {"partnerOrderId", order.partner_order_id},
-                                          {"orderState", to_string(order.state)},
-                                          {"failReason", order.fail_reason},
-                                          {"eventTime", ctx_.clock.now_ms()}});
+  json::object body = order_fields(order);
+  body["eventId"] = job.event_id;
+  body["eventType"] = "ORDER";
+  body["eventTime"] = change.at_ms;
+  job.body = json::serialize(body);
   ctx_.callbacks.enqueue(std::move(job));
 }
 

@@ -23,6 +23,7 @@ struct Plan {
 inline constexpr std::string_view kPlanReject = "SIM-REJECT";          // FAILED, failReason 4008
 inline constexpr std::string_view kPlanStuck = "SIM-STUCK";            // PROCESSING forever
 inline constexpr std::string_view kPlanNoCallback = "SIM-NOCALLBACK";  // SUCCESS, no callback
+inline constexpr std::string_view kPlanReturned = "SIM-RETURN";        // shipped, then RETURNED
 
 const std::vector<std::string>& segments();  // 3- and 4-digit prefixes
 const std::vector<Region>& regions();

@@ -69,7 +69,17 @@ class MobileSimulator final : public CarrierSimulator {
   Reply verify_identity(const boost::json::object& body);
   Reply submit_order(const boost::json::object& body);
   Reply query_order(boost::urls::url_view url);
-  void on_order_final(const Order& order);
+  // After-sales (after_sales.cpp, subscribers.cpp).
+  Reply cancel_order(const boost::json::object& body);
+  Reply query_subscriber(boost::urls::url_view url);
+  Reply recharge(const boost::json::object& body);
+  Reply query_recharge(boost::urls::url_view url);
+  Reply replace_sim(const boost::json::object& body);
+  Reply change_line(const boost::json::object& body, bool suspend);
+  // One callback per stage change (the carrier reports every stage), and
+  // one per carrier-initiated suspension or resumption.
+  void on_stage(const StageChange& change);
+  void on_line_change(const Line& line);
 
   // An opaque per-process key for an applicant: the ledger never holds ID
   // numbers, and a keyed hash cannot be reversed by enumerating IDs.
@@ -83,5 +93,12 @@ class MobileSimulator final : public CarrierSimulator {
 
 // The message of a business code (docs/carriers/mobile.md).
 std::string_view code_message(std::string_view code);
+
+// The order's `orderState` word for its stage (docs/carriers/mobile.md):
+// PROCESSING, REVIEWING, SHIPPED, DELIVERED, SUCCESS, FIRST_TOPUP, FAILED,
+// CANCELLED, RETURNED.
+std::string_view order_state_word(OrderStage stage);
+// The fields of an order shared by the query answer and the callbacks.
+boost::json::object order_fields(const Order& order);
 
 }  // namespace cgw::sim::mobile
