@@ -204,9 +204,18 @@ Awaitable check_order(Suite& suite) {
                                   "the plugin declares no CGW_CAP_CALLBACKS (activation.query "
                                   "follows the order)");
   }
-  if (suite.runner.selected("activation.query") || suite.needs_line())
-    co_await check_query(suite, Suite::Line{msisdn, id, *suite.plan_id, order_id, carrier_id,
-                                            out->plugin_data.value_or("")});
+  if (suite.runner.selected("activation.query") || suite.needs_line()) {
+    // Built before the co_await: GCC 12 miscompiles a braced temporary
+    // inside a co_await expression.
+    Suite::Line line;
+    line.msisdn = msisdn;
+    line.owner_id = id;
+    line.plan_id = *suite.plan_id;
+    line.gateway_order_id = order_id;
+    line.carrier_order_id = carrier_id;
+    line.plugin_data = out->plugin_data.value_or("");
+    co_await check_query(suite, std::move(line));
+  }
 }
 
 }  // namespace

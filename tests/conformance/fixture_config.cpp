@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
     // in which cancel.before_shipping's cancel must arrive, and polls every
     // 500 ms see each stage of the lifecycle.
     sim["activation_delay_ms"] = 3'000;
+    // The first top-up soon after activation: activation.query waits for it
+    // (lifecycle.forward), so it never lands between the balance checks.
+    sim["first_topup_delay_ms"] = 500;
     sim.remove("faults");  // the run injects its own, one at a time
     absolutize_file_refs(sim, config_dir);
     YAML::Node sims;
