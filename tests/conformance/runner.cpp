@@ -75,6 +75,7 @@ const std::vector<std::string_view>& all_checks() {
       "subscriber.status_event",
       "sim_replace",
       "sim_replace.identity_mismatch",
+      "sim_replace.idempotent",
       "sim_replace.query",
       "transport.not_sent",
       "transport.timeout",
