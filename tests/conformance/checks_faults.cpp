@@ -14,23 +14,6 @@ constexpr std::chrono::milliseconds kFaultTimeout{1'000};
 const char* const kFaultChecks[] = {"fault.http_503", "fault.timeout", "fault.reset",
                                     "fault.malformed", "fault.lost_submit_reply"};
 
-// Installs one rule for every carrier operation; "" or what went wrong.
-// Rules are JSON text: GCC 12 rejects an initializer list inside a co_await
-// expression, and the text reads like the admin API's documentation.
-asio::awaitable<std::string> inject(Suite& suite, std::string rule_json) {
-  json::object rule = json::parse(rule_json).as_object();
-  rule["operation"] = "*";
-  auto r = co_await admin_call(suite, "POST", "/admin/faults", json::serialize(rule));
-  if (!r.ok || r.status < 200 || r.status > 299)
-    co_return "POST /admin/faults answered HTTP " + std::to_string(r.status) + " " + r.error + " " +
-        json::serialize(r.body);
-  co_return std::string();
-}
-
-Awaitable clear_faults(Suite& suite) {
-  co_await admin_call(suite, "DELETE", "/admin/faults");
-}
-
 // The rule is set once the probes' instance is warm (a token or session
 // fetched through the unfaulted carrier), and cleared afterwards.
 Awaitable fault_probe(Suite& suite, const char* check, std::string rule, Rule expect) {
@@ -128,17 +111,34 @@ Awaitable check_lost_submit_reply(Suite& suite) {
 
 }  // namespace
 
+// Rules are JSON text: GCC 12 rejects an initializer list inside a co_await
+// expression, and the text reads like the admin API's documentation.
+asio::awaitable<std::string> inject(Suite& suite, std::string rule_json) {
+  json::object rule = json::parse(rule_json).as_object();
+  rule["operation"] = "*";
+  auto r = co_await admin_call(suite, "POST", "/admin/faults", json::serialize(rule));
+  if (!r.ok || r.status < 200 || r.status > 299)
+    co_return "POST /admin/faults answered HTTP " + std::to_string(r.status) + " " + r.error + " " +
+        json::serialize(r.body);
+  co_return std::string();
+}
+
+Awaitable clear_faults(Suite& suite) {
+  co_await admin_call(suite, "DELETE", "/admin/faults");
+}
+
+asio::awaitable<std::string> fault_api_absent(Suite& suite) {
+  if (suite.options.sim_admin.empty()) co_return "no --sim-admin given";
+  auto r = co_await admin_call(suite, "GET", "/admin/faults");
+  if (!r.ok || r.status == 404 || r.status == 405 || r.body.is_null())
+    co_return "simulator has no fault API (GET /admin/faults: " +
+        (r.ok ? "HTTP " + std::to_string(r.status) : r.error) + ")";
+  co_return std::string();
+}
+
 Awaitable check_sim_faults(Suite& suite) {
   if (!suite.runner.any_selected("fault")) co_return;
-  std::string absent;
-  if (suite.options.sim_admin.empty()) {
-    absent = "no --sim-admin given";
-  } else {
-    auto r = co_await admin_call(suite, "GET", "/admin/faults");
-    if (!r.ok || r.status == 404 || r.status == 405 || r.body.is_null())
-      absent = "simulator has no fault API (GET /admin/faults: " +
-               (r.ok ? "HTTP " + std::to_string(r.status) : r.error) + ")";
-  }
+  const std::string absent = co_await fault_api_absent(suite);
   if (!absent.empty()) {
     for (const char* c : kFaultChecks) suite.runner.skip(c, absent);
     co_return;

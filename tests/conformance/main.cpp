@@ -40,9 +40,18 @@ int usage(const std::string& why) {
 
 std::string capability_names(uint64_t caps) {
   static const std::pair<uint64_t, const char*> kNames[] = {
-      {CGW_CAP_PLANS, "plans"},           {CGW_CAP_INVENTORY_SYNC, "inventory_sync"},
-      {CGW_CAP_RESERVE, "reserve"},       {CGW_CAP_KYC, "kyc"},
-      {CGW_CAP_ACTIVATION, "activation"}, {CGW_CAP_CALLBACKS, "callbacks"}};
+      {CGW_CAP_PLANS, "plans"},
+      {CGW_CAP_INVENTORY_SYNC, "inventory_sync"},
+      {CGW_CAP_RESERVE, "reserve"},
+      {CGW_CAP_KYC, "kyc"},
+      {CGW_CAP_ACTIVATION, "activation"},
+      {CGW_CAP_CALLBACKS, "callbacks"},
+      {CGW_CAP_FULFILMENT, "fulfilment"},
+      {CGW_CAP_CANCEL, "cancel"},
+      {CGW_CAP_SUBSCRIBER_QUERY, "subscriber_query"},
+      {CGW_CAP_RECHARGE, "recharge"},
+      {CGW_CAP_SIM_REPLACE, "sim_replace"},
+      {CGW_CAP_SUSPEND, "suspend"}};
   std::string out;
   for (const auto& [bit, name] : kNames)
     if (caps & bit) out += (out.empty() ? "" : " ") + std::string(name);
@@ -123,6 +132,10 @@ conf::Awaitable run_all(conf::Suite& suite) {
   if (suite.runner.any_selected("inventory.changes")) co_await conf::check_change_feed(suite);
   if (suite.runner.any_selected("kyc")) co_await conf::check_kyc(suite);
   co_await conf::check_activation(suite);
+  // After-sales on the line the activation order opened; the lifecycle
+  // checks last, so that a first top-up the recharge caused is seen.
+  co_await conf::check_subscriber(suite);
+  co_await conf::check_lifecycle(suite);
   co_await conf::check_transport(suite);
   co_await conf::check_sim_faults(suite);
   if (suite.runner.selected("errors.no_pii")) conf::check_no_pii(suite);

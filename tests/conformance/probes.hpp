@@ -45,6 +45,13 @@ Awaitable run_probes(Suite& suite, std::string check, std::string base_url, Rule
                      std::chrono::milliseconds timeout, Arm arm);
 // One read the plugin declares, its outcome ignored (see run_probes).
 Awaitable warm_up(Suite& suite, gw::Carrier& carrier);
+// The simulator's fault API (POST <sim-admin>/admin/faults): installs one
+// rule (JSON text) for every carrier operation; "" or what went wrong.
+asio::awaitable<std::string> inject(Suite& suite, std::string rule_json);
+Awaitable clear_faults(Suite& suite);
+// "" when the fault API answers, else why the fault checks cannot run.
+asio::awaitable<std::string> fault_api_absent(Suite& suite);
+
 // Whether the plugin declares any operation a probe can use.
 bool has_probes(const Suite& suite);
 

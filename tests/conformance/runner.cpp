@@ -55,6 +55,28 @@ const std::vector<std::string_view>& all_checks() {
       "callback.ack_accepted",
       "activation.query",
       "activation.query.unknown_order",
+      "lifecycle.forward",
+      "lifecycle.callbacks",
+      "cancel.after_shipping",
+      "cancel.before_shipping",
+      "cancel.idempotent",
+      "subscriber.query",
+      "subscriber.query.unknown",
+      "recharge",
+      "recharge.idempotent",
+      "recharge.query",
+      "recharge.query.not_found",
+      "recharge.lost_reply",
+      "suspend",
+      "suspend.idempotent",
+      "resume",
+      "resume.idempotent",
+      "resume.carrier_suspended",
+      "subscriber.status_event",
+      "sim_replace",
+      "sim_replace.identity_mismatch",
+      "sim_replace.idempotent",
+      "sim_replace.query",
       "transport.not_sent",
       "transport.timeout",
       "transport.broken",
@@ -126,6 +148,13 @@ void Runner::verdict(std::string_view check, const std::string& problem, std::st
 void Runner::print_summary() const {
   std::cout << passed_ << " passed, " << failed_ << " failed, " << skipped_ << " skipped, "
             << not_applicable_ << " not applicable" << std::endl;
+}
+
+bool Suite::needs_line() const {
+  for (const char* group :
+       {"lifecycle", "cancel", "subscriber", "recharge", "suspend", "resume", "sim_replace"})
+    if (runner.any_selected(group)) return true;
+  return false;
 }
 
 std::string Suite::callback_url() const {
@@ -227,9 +256,11 @@ std::string expect_error(const gw::OperationResult& result, std::string_view cod
   return problem.empty() ? problem : problem + " (" + describe(result) + ")";
 }
 
-json::object query_input(const std::string& gateway_order_id, const std::string& carrier_order_id) {
+json::object query_input(const std::string& gateway_order_id, const std::string& carrier_order_id,
+                         const std::string& plugin_data) {
   return json::object{{"gateway_order_id", gateway_order_id},
-                      {"carrier_order_id", carrier_order_id}};
+                      {"carrier_order_id", carrier_order_id},
+                      {"plugin_data", plugin_data}};
 }
 
 json::object submit_input(const std::string& order_id, const std::string& msisdn,

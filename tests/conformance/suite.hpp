@@ -91,8 +91,20 @@ struct Suite {
   // Names and ID numbers the checks sent, and where an error echoed one.
   std::vector<std::string> pii_sent;
   std::vector<std::string> pii_leaks;
+  // The line the kit's activation order opened (activation.query saw it
+  // activated): the after-sales checks act on it. Empty with `line_problem`.
+  struct Line {
+    std::string msisdn, owner_id, plan_id, gateway_order_id, carrier_order_id, plugin_data;
+  };
+  std::optional<Line> line;
+  std::string line_problem = "no activation order was placed";
+  // Each distinct status activation.query reported for that order, in the
+  // order seen (lifecycle.forward judges it).
+  std::vector<ActivationStatusOutput> trail;
 
   bool has(uint64_t cap) const { return (library->table->capabilities & cap) == cap; }
+  // Whether any check of these groups is selected (after-sales needs an order).
+  bool needs_line() const;
   // The plugin's ABI 1.2 declarations (the defaults for an older table).
   bool reports_kyc(uint64_t outcome) const { return (library->kyc_outcomes & outcome) != 0; }
   bool finds_order_by_gateway_id() const {
@@ -141,7 +153,8 @@ std::optional<T> typed(const gw::OperationResult& o, std::string& why) {
 // Operation inputs. Built by plain functions, not inline in a co_await
 // expression: GCC 12 rejects an initializer list there ("array used as
 // initializer").
-json::object query_input(const std::string& gateway_order_id, const std::string& carrier_order_id);
+json::object query_input(const std::string& gateway_order_id, const std::string& carrier_order_id,
+                         const std::string& plugin_data = {});
 json::object submit_input(const std::string& order_id, const std::string& msisdn,
                           const std::string& plan_id, const std::string& reservation,
                           const std::string& id_number);
@@ -176,8 +189,13 @@ Awaitable check_reserve(Suite& suite);      // number.*
 Awaitable check_change_feed(Suite& suite);  // inventory.changes.*
 Awaitable check_kyc(Suite& suite);          // kyc.*
 Awaitable check_activation(Suite& suite);   // activation.*, callback.*
-Awaitable check_transport(Suite& suite);    // transport.*
-Awaitable check_sim_faults(Suite& suite);   // fault.*
-void check_no_pii(Suite& suite);            // errors.no_pii
+Awaitable check_lifecycle(Suite& suite);    // lifecycle.*, cancel.*
+Awaitable check_subscriber(
+    Suite& suite);  // subscriber.*, recharge.*, suspend.*, resume.*, sim_replace.*
+Awaitable check_transport(Suite& suite);   // transport.*
+Awaitable check_sim_faults(Suite& suite);  // fault.*
+void check_no_pii(Suite& suite);           // errors.no_pii
+// subscriber.status_event: the events the carrier sent about `msisdn`.
+Awaitable check_status_event(Suite& suite, std::string msisdn);
 
 }  // namespace cgw::conformance
