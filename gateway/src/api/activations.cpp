@@ -85,23 +85,7 @@ Status read_activation(const json::object& body, NewActivation& na) {
     if (!v) return v.error();
     *dest = v.value();
   }
-  auto* delivery = body.if_contains("delivery");
-  if (!delivery || !delivery->is_object())
-    return bad_argument("delivery is required (an object with name, phone, address)");
-  for (const auto& kv : delivery->as_object())
-    if (kv.key() != "name" && kv.key() != "phone" && kv.key() != "address")
-      return make_error(code::kUnknownField,
-                        "unknown field 'delivery." + std::string(kv.key()) + "'");
-  for (auto [field, dest, max] : {std::tuple{"name", &na.delivery.name, size_t{64}},
-                                  std::tuple{"phone", &na.delivery.phone, size_t{11}},
-                                  std::tuple{"address", &na.delivery.address, size_t{256}}}) {
-    auto v = req_string(delivery->as_object(), field, max);
-    if (!v) return bad_argument("delivery." + v.error().message);
-    *dest = v.value();
-  }
-  if (na.delivery.phone.size() != 11 || !all_digits(na.delivery.phone))
-    return bad_argument("delivery.phone must be 11 digits");
-  return {};
+  return read_delivery(body, na.delivery);
 }
 
 }  // namespace

@@ -135,23 +135,7 @@ Status read_replacement(const json::object& body, SimReplaceRequest& req) {
   }
   if (req.reason != "lost" && req.reason != "damaged")
     return bad_argument("reason must be lost or damaged");
-  auto* delivery = body.if_contains("delivery");
-  if (!delivery || !delivery->is_object())
-    return bad_argument("delivery is required (an object with name, phone, address)");
-  for (const auto& kv : delivery->as_object())
-    if (kv.key() != "name" && kv.key() != "phone" && kv.key() != "address")
-      return make_error(code::kUnknownField,
-                        "unknown field 'delivery." + std::string(kv.key()) + "'");
-  for (auto [field, dest, max] : {std::tuple{"name", &req.delivery.name, size_t{64}},
-                                  std::tuple{"phone", &req.delivery.phone, size_t{11}},
-                                  std::tuple{"address", &req.delivery.address, size_t{256}}}) {
-    auto v = req_string(delivery->as_object(), field, max);
-    if (!v) return bad_argument("delivery." + v.error().message);
-    *dest = v.value();
-  }
-  if (req.delivery.phone.size() != 11 || !all_digits(req.delivery.phone))
-    return bad_argument("delivery.phone must be 11 digits");
-  return {};
+  return read_delivery(body, req.delivery);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <unordered_set>
 
 namespace cgw::gw::api {
@@ -367,6 +368,26 @@ Result<std::optional<std::string>> opt_string(const json::object& o, const char*
   auto r = req_string(o, field, max_len);
   if (!r) return r.error();
   return std::optional<std::string>(std::move(r.value()));
+}
+
+Status read_delivery(const json::object& body, Delivery& out) {
+  auto* delivery = body.if_contains("delivery");
+  if (!delivery || !delivery->is_object())
+    return bad_argument("delivery is required (an object with name, phone, address)");
+  for (const auto& kv : delivery->as_object())
+    if (kv.key() != "name" && kv.key() != "phone" && kv.key() != "address")
+      return make_error(code::kUnknownField,
+                        "unknown field 'delivery." + std::string(kv.key()) + "'");
+  for (auto [field, dest, max] :
+       {std::tuple{"name", &out.name, size_t{64}}, std::tuple{"phone", &out.phone, size_t{11}},
+        std::tuple{"address", &out.address, size_t{256}}}) {
+    auto v = req_string(delivery->as_object(), field, max);
+    if (!v) return bad_argument("delivery." + v.error().message);
+    *dest = v.value();
+  }
+  if (out.phone.size() != 11 || !all_digits(out.phone))
+    return bad_argument("delivery.phone must be 11 digits");
+  return {};
 }
 
 Result<std::string> idempotency_key(const Ctx& c) {

@@ -135,6 +135,9 @@ Status check_query(const std::map<std::string, std::string>& query);
 Result<std::string> req_string(const json::object& o, const char* field, size_t max_len);
 Result<std::optional<std::string>> opt_string(const json::object& o, const char* field,
                                               size_t max_len);
+// The required member `delivery` {name, phone, address} of an order's body
+// (an activation, a SIM replacement), checked, into `out`.
+Status read_delivery(const json::object& body, Delivery& out);
 // The Idempotency-Key header of a request that requires one (400
 // IDEMPOTENCY_KEY_REQUIRED without it).
 Result<std::string> idempotency_key(const Ctx& c);
