@@ -41,8 +41,9 @@ TEST_P(OldAbiPlugin, LoadsAndEveryMemberItSetsIsRead) {
   auto lib = load_plugin(fixture(name), host_table());
   ASSERT_TRUE(lib.ok()) << lib.error().message;
   EXPECT_EQ(lib.value()->abi, "1." + std::to_string(GetParam()));
-  // No 1.2 declarations: it needs its own minor and declares the defaults.
-  EXPECT_EQ(lib.value()->min_host_minor, GetParam());
+  // Without the 1.2 declarations it needs its own minor; from 1.2 on it
+  // declares that a 1.0 host is enough. Either way the defaults follow.
+  EXPECT_EQ(lib.value()->min_host_minor, GetParam() >= 2 ? 0 : GetParam());
   EXPECT_EQ(lib.value()->kyc_outcomes, CGW_KYC_ALL_OUTCOMES);
   EXPECT_EQ(lib.value()->traits, CGW_TRAITS_V1_DEFAULT);
   EXPECT_EQ(lib.value()->config_format, CGW_CONFIG_YAML);
@@ -83,13 +84,14 @@ TEST_P(OldAbiPlugin, LoadsAndEveryMemberItSetsIsRead) {
   EXPECT_EQ(cb.refusal.message, "this old plugin refuses callbacks");
 }
 
-INSTANTIATE_TEST_SUITE_P(Abi, OldAbiPlugin, ::testing::Values(0, 1),
+INSTANTIATE_TEST_SUITE_P(Abi, OldAbiPlugin, ::testing::Values(0, 1, 2),
                          [](const auto& info) { return "1_" + std::to_string(info.param); });
 
 TEST(AbiGrowth, AHostOfAnOlderMinorLoadsAPluginThatNeedsNoMore) {
-  // abi_1_2: built against this header, declaring min_host_minor 0.
+  // abi_1_3: built against this header, declaring min_host_minor 0.
+  static_assert(CGW_ABI_MINOR == 3, "freeze abi.h in tests/fixtures/abi/ and add the new minor");
   for (uint16_t minor = 0; minor < CGW_ABI_MINOR; ++minor) {
-    auto lib = load_plugin(fixture("abi_1_2"), host_of_minor(minor));
+    auto lib = load_plugin(fixture("abi_1_3"), host_of_minor(minor));
     ASSERT_TRUE(lib.ok()) << "host 1." << minor << ": " << lib.error().message;
     EXPECT_EQ(lib.value()->abi, "1." + std::to_string(CGW_ABI_MINOR));
   }
