@@ -77,10 +77,10 @@ TEST(Types, EnumsTravelAsTheirWireNames) {
 // gateway turns the refusal into CARRIER_BAD_RESPONSE.
 TEST(Types, AnUnknownStatusIsRefused) {
   try {
-    json::value_to<ActivationStatusOutput>(json::parse(R"({"status":"shipped"})"));
+    json::value_to<ActivationStatusOutput>(json::parse(R"({"status":"lost_in_the_post"})"));
     FAIL() << "an unknown status was accepted";
   } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "unknown value 'shipped'");
+    EXPECT_STREQ(e.what(), "unknown value 'lost_in_the_post'");
   }
   EXPECT_THROW(json::value_to<NumberItem>(json::parse(R"({"status":1})")), std::invalid_argument);
   EXPECT_THROW(json::value_to<KycVerifyOutput>(json::parse(R"({"result":"PASS"})")),

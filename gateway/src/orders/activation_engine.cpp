@@ -198,8 +198,8 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
     // and when the order was cancelled before it was sent.
     if (!svc_.store.activations->note_submit_attempt(id)) {
       spdlog::warn(
-          "engine: activation={} is driven by another instance now or was cancelled; not "
-          "submitting",
+          "engine: activation={} is driven by another instance now or was cancelled; "
+          "the submit is not sent",
           id);
       co_return false;
     }

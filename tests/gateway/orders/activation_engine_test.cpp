@@ -92,7 +92,8 @@ class ActivationEngineTest : public ::testing::Test {
     cgw::test::wait_until(
         [&] {
           status = activation(id).status;
-          return is_final_status(status);
+          // Activated or final: where the engine stops driving the order.
+          return is_settled_status(status);
         },
         std::chrono::seconds(30), std::chrono::milliseconds(50));
     return status;
