@@ -297,7 +297,7 @@ enum cgw_capability {
   CGW_CAP_SUSPEND = 1u << 11          /* subscriber.suspend, subscriber.resume */
 };
 /* The capabilities added in ABI 1.3. */
-#define CGW_CAPS_V1_3                                                                        \
+#define CGW_CAPS_V1_3                                                                             \
   ((uint64_t)(CGW_CAP_FULFILMENT | CGW_CAP_CANCEL | CGW_CAP_SUBSCRIBER_QUERY | CGW_CAP_RECHARGE | \
               CGW_CAP_SIM_REPLACE | CGW_CAP_SUSPEND))
 

@@ -2,9 +2,9 @@
 // partial indexes of SQLite migration 7: each index has exactly the term
 // its queries build, and SQLite's plans use the indexes (a request path
 // must not scan the activations or the top-ups).
+#include "store/subscriber_sql.hpp"
 #include "store/sqlite/open.hpp"
 #include "store/sqlite/sqlite_db.hpp"
-#include "store/subscriber_sql.hpp"
 
 #include <gtest/gtest.h>
 
