@@ -213,7 +213,10 @@ TEST_F(Subscribers, SuspendAndResumeAtTheHoldersRequest) {
 // selling tenant gets a subscriber.suspended webhook, and cannot lift the
 // suspension through the API (409 CARRIER_REJECTED).
 TEST_F(Subscribers, ACarrierSuspensionIsPushedAndCannotBeResumedByThePartner) {
-  const auto [msisdn, activation] = sold_number();
+  // A copy, not the structured binding: C++20 lambdas may not capture one.
+  const auto sold = sold_number();
+  const std::string msisdn = sold.first;
+  const std::string activation = sold.second;
   auto s = sim("POST", "/admin/lines/" + msisdn + "/suspend", R"({"reason":"reverification"})");
   ASSERT_EQ(s.status, 200) << s.body;
   ASSERT_TRUE(
