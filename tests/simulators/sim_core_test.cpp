@@ -262,11 +262,13 @@ TEST(MobileCatalog, MagicPlansAreListedAsFreeTestPlans) {
       EXPECT_GT(p.monthly_fee_fen, 0) << p.code;
     }
   }
-  EXPECT_EQ(test_plans, 4);
+  EXPECT_EQ(test_plans, 6);
   EXPECT_TRUE(mobile::plan_exists("SIM-REJECT"));
   EXPECT_TRUE(mobile::plan_exists("SIM-STUCK"));
   EXPECT_TRUE(mobile::plan_exists("SIM-NOCALLBACK"));
   EXPECT_TRUE(mobile::plan_exists("SIM-RETURN"));
+  EXPECT_TRUE(mobile::plan_exists("SIM-EVENTS"));
+  EXPECT_TRUE(mobile::plan_exists("SIM-EVENTS-OOO"));
   EXPECT_FALSE(mobile::plan_exists("SIM-OTHER"));
 }
 

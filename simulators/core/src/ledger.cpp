@@ -1,5 +1,7 @@
 #include "cgw/sim/ledger.hpp"
 
+#include "cgw/sim/magic_numbers.hpp"
+
 #include <unordered_set>
 
 #include <algorithm>
@@ -139,6 +141,10 @@ std::optional<NumberView> Ledger::find_number(std::string_view number, int64_t n
 }
 
 std::pair<LockResult, Reservation> Ledger::lock(const ReserveRequest& req, int64_t now_ms) {
+  // Magic numbers (magic_numbers.hpp) answer the same whatever happened.
+  if (auto magic = magic_reserve(req.number))
+    return {*magic == MagicReserve::kNotInPool ? LockResult::kNotFound : LockResult::kUnavailable,
+            {}};
   std::lock_guard lock(mu_);
   expire_locks(now_ms);
   Slot* s = slot(req.number);
@@ -255,8 +261,15 @@ std::vector<Order> Ledger::run_due(int64_t now_ms) {
   while (!due_.empty() && due_.begin()->first <= now_ms) {
     auto node = due_.extract(due_.begin());
     Order& order = orders_.at(node.value().second);
-    const OrderStage stage = order.schedule.at(order.next_point++).stage;
-    enter_stage(order, stage, now_ms, &done);
+    const StagePoint point = order.schedule.at(order.next_point++);
+    if (point.stale) {
+      // Reported as if the order were there; it is not moved back.
+      Order as_reported = order;
+      as_reported.stage = point.stage;
+      stage_changes_.push_back(StageChange{std::move(as_reported), point.stage, now_ms});
+    } else {
+      enter_stage(order, point.stage, now_ms, &done);
+    }
     schedule_next(order);
   }
   return done;

@@ -79,12 +79,30 @@ LifecycleSettings Ledger::lifecycle() const {
   return lifecycle_;
 }
 
+void Ledger::plan_script(Order& order) {
+  const OrderPlan& p = order.plan;
+  order.stage = OrderStage::kReviewing;
+  auto at = [&](double fraction) { return at_fraction(order.created_ms, p.due_ms, fraction); };
+  auto& s = order.schedule;
+  if (p.script == EventScript::kAllStages) {
+    s.push_back({at(1.0 / 3), OrderStage::kShipped});
+    s.push_back({at(2.0 / 3), OrderStage::kDelivered});
+    s.push_back({p.due_ms, OrderStage::kActivated});
+    return;
+  }
+  s.push_back({at(0.25), OrderStage::kDelivered});
+  s.push_back({at(0.5), OrderStage::kShipped, true});
+  s.push_back({at(0.75), OrderStage::kActivated});
+  s.push_back({p.due_ms, OrderStage::kShipped, true});
+}
+
 void Ledger::plan_lifecycle(Order& order) {
   const OrderPlan& p = order.plan;
   order.stage = p.review ? OrderStage::kReviewing : OrderStage::kAccepted;
   order.schedule.clear();
   order.next_point = 0;
   if (p.due_ms < 0) return;  // stays where it is (a stuck order)
+  if (p.script != EventScript::kNone) return plan_script(order);
   const int64_t ship = at_fraction(order.created_ms, p.due_ms, lifecycle_.ship_fraction);
   const int64_t deliver = at_fraction(order.created_ms, p.due_ms, lifecycle_.deliver_fraction);
   auto& s = order.schedule;
@@ -114,7 +132,9 @@ void Ledger::enter_stage(Order& order, OrderStage stage, int64_t now_ms, std::ve
   order.stage = stage;
   order.stage_ms = now_ms;
   const bool activation = order.kind == OrderKind::kActivation;
-  if (stage == OrderStage::kShipped) {
+  // A delivery reported before any shipment (EventScript::kOutOfOrder)
+  // still has its courier.
+  if (stage == OrderStage::kShipped || (stage == OrderStage::kDelivered && order.courier.empty())) {
     std::tie(order.courier, order.waybill) = courier_for(order.order_id);
   } else if (stage == OrderStage::kFirstTopup) {
     first_topup(order, now_ms);

@@ -146,12 +146,17 @@ void NamespaceRouter::stop() {
 }
 
 std::string NamespaceRouter::operation_of(const net::Request& req) const {
-  return root_->simulator().operation_of(req);
+  return root_ptr()->simulator().operation_of(req);
 }
 
 net::Response NamespaceRouter::business_error(const net::Request& req,
                                               std::string_view code) const {
-  return root_->simulator().business_error(req, code);
+  return root_ptr()->simulator().business_error(req, code);
+}
+
+std::shared_ptr<SimInstance> NamespaceRouter::root_ptr() const {
+  std::lock_guard lock(root_mu_);
+  return root_;
 }
 
 std::shared_ptr<SimInstance> NamespaceRouter::find(std::string_view name) const {
@@ -172,7 +177,8 @@ boost::asio::awaitable<net::Response> NamespaceRouter::route(net::Request& req, 
     co_return handle_namespaces(req, path);
   const std::string_view target = req.target();
   if (!target.starts_with(kNsPrefix)) {
-    auto root = root_;
+    if (path == "/admin/reset") co_return reset(req, "");
+    auto root = root_ptr();
     co_return co_await root->serve(req, peer);
   }
   const std::string_view rest = target.substr(kNsPrefix.size());
@@ -182,6 +188,7 @@ boost::asio::awaitable<net::Response> NamespaceRouter::route(net::Request& req, 
     co_return admin::error(req, status::not_found, "unknown namespace (POST /admin/namespaces)");
   std::string stripped(rest.substr(name.size()));
   if (stripped.empty() || stripped.front() == '?') stripped.insert(0, "/");
+  if (admin::path_of(stripped) == "/admin/reset") co_return reset(req, name);
   req.set(kNamespacePrefixHeader, std::string(kNsPrefix) + name);
   req.target(stripped);
   co_return co_await inst->serve(req, peer);
@@ -242,7 +249,7 @@ net::Response NamespaceRouter::create_namespace(const net::Request& req) {
   if (auto e = check_operations(config.faults, operations()); !e.empty())
     return admin::error(req, status::bad_request, "faults: " + e);
   if (config.callback_chaos)
-    if (auto e = check_callback_chaos(root_->simulator(), *config.callback_chaos); !e.empty())
+    if (auto e = check_callback_chaos(root_ptr()->simulator(), *config.callback_chaos); !e.empty())
       return admin::error(req, status::bad_request, "callback_chaos: " + e);
   {
     std::lock_guard lock(mu_);
@@ -254,7 +261,7 @@ net::Response NamespaceRouter::create_namespace(const net::Request& req) {
   }
   std::shared_ptr<SimInstance> inst;
   try {
-    inst = SimInstance::create(factory_, executor_, config);
+    inst = SimInstance::create(factory_, executor_, config, name);
   } catch (const std::exception& e) {
     spdlog::error("{}: cannot create namespace {}: {}", carrier(), name, e.what());
     return admin::error(req, status::internal_server_error, "cannot create the namespace");
@@ -266,7 +273,7 @@ net::Response NamespaceRouter::create_namespace(const net::Request& req) {
     return admin::error(req, status::conflict, "namespace exists or the limit is reached");
   }
   if (started_ && !stopped_) inst->start();
-  namespaces_.emplace(name, Namespace{std::move(inst), config.seed});
+  namespaces_.emplace(name, Namespace{std::move(inst), config.seed, config});
   spdlog::info("{}: namespace {} created (seed {})", carrier(), name, config.seed);
   return json_response(req, status::created, namespace_json(name, config.seed));
 }

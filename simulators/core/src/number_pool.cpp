@@ -1,5 +1,6 @@
 #include "cgw/sim/number_pool.hpp"
 
+#include "cgw/sim/magic_numbers.hpp"
 #include "cgw/sim/rng.hpp"
 #include "cgw/sim/vanity.hpp"
 
@@ -126,6 +127,9 @@ std::vector<NumberRecord> generate_pool(const PoolSpec& spec) {
         digits[i] = static_cast<char>('0' + below(gen, 10));
       if (below(gen, 1'000'000) < vanity_threshold) stamp_vanity(digits + kNumberLength - 4, gen);
       const size_t region = below(gen, spec.regions.size());
+      // Magic numbers (magic_numbers.hpp) are never in a pool: skipped like
+      // a duplicate, so a pool without one is the pool it always was.
+      if (is_magic_number(number_value(digits))) continue;
       drawn.push_back(Drawn{number_value(digits), region});
     }
     // Stable: of equal numbers the earlier draw comes first, and unique()

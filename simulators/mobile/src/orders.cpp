@@ -95,6 +95,10 @@ MobileSimulator::Reply MobileSimulator::submit_order(const json::object& body) {
       g.plan.notify = false;
     } else if (d.plan_code == kPlanReturned) {
       g.plan.returned = true;
+    } else if (d.plan_code == kPlanEvents) {
+      g.plan.script = EventScript::kAllStages;
+    } else if (d.plan_code == kPlanEventsOutOfOrder) {
+      g.plan.script = EventScript::kOutOfOrder;
     }
     g.plan.review = kyc.verdict == KycVerdict::kReview;
     return g;

@@ -70,13 +70,16 @@ const std::vector<Product>& products() {
       {std::string(kProductReject), "Simulator test product: the order fails", 0, 0, 0},
       {std::string(kProductStuck), "Simulator test product: the order never ends", 0, 0, 0},
       {std::string(kProductNoCallback), "Simulator test product: no callback", 0, 0, 0},
-      {std::string(kProductReturn), "Simulator test product: the card comes back", 0, 0, 0}};
+      {std::string(kProductReturn), "Simulator test product: the card comes back", 0, 0, 0},
+      {std::string(kProductEvents), "Simulator test product: every fulfilment event", 0, 0, 0},
+      {std::string(kProductEventsOutOfOrder), "Simulator test product: events out of order", 0, 0,
+       0}};
   return kProducts;
 }
 
 bool is_magic_product(std::string_view code) {
   return code == kProductReject || code == kProductStuck || code == kProductNoCallback ||
-         code == kProductReturn;
+         code == kProductReturn || code == kProductEvents || code == kProductEventsOutOfOrder;
 }
 
 bool product_exists(std::string_view code) {

@@ -158,6 +158,10 @@ MvnoSimulator::Reply MvnoSimulator::create_order(const json::object& body) {
       g.plan.notify = false;
     } else if (d.plan_code == kProductReturn) {
       g.plan.returned = true;  // shipped, then back undelivered at the due time
+    } else if (d.plan_code == kProductEvents) {
+      g.plan.script = EventScript::kAllStages;
+    } else if (d.plan_code == kProductEventsOutOfOrder) {
+      g.plan.script = EventScript::kOutOfOrder;
     }
     return g;
   };

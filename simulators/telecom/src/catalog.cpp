@@ -30,13 +30,15 @@ const std::vector<Plan>& plans() {
       {std::string(kPlanReject), "Simulator test plan: the order fails", 0, 0, 0},
       {std::string(kPlanStuck), "Simulator test plan: the order never ends", 0, 0, 0},
       {std::string(kPlanNoCallback), "Simulator test plan: no callback", 0, 0, 0},
-      {std::string(kPlanReturn), "Simulator test plan: the card comes back", 0, 0, 0}};
+      {std::string(kPlanReturn), "Simulator test plan: the card comes back", 0, 0, 0},
+      {std::string(kPlanEvents), "Simulator test plan: every fulfilment event", 0, 0, 0},
+      {std::string(kPlanEventsOutOfOrder), "Simulator test plan: events out of order", 0, 0, 0}};
   return kPlans;
 }
 
 bool is_magic_plan(std::string_view code) {
   return code == kPlanReject || code == kPlanStuck || code == kPlanNoCallback ||
-         code == kPlanReturn;
+         code == kPlanReturn || code == kPlanEvents || code == kPlanEventsOutOfOrder;
 }
 
 bool plan_exists(std::string_view code) {

@@ -226,6 +226,10 @@ TelecomSimulator::Code TelecomSimulator::confirm_order(pugi::xml_node request,
         g.plan.due_ms = -1;
       } else if (plan_code == kPlanNoCallback) {
         g.plan.notify = false;
+      } else if (plan_code == kPlanEvents) {
+        g.plan.script = EventScript::kAllStages;
+      } else if (plan_code == kPlanEventsOutOfOrder) {
+        g.plan.script = EventScript::kOutOfOrder;
       }
       return g;
     };

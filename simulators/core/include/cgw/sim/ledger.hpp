@@ -56,6 +56,20 @@ struct Reservation {
   LockState state = LockState::kActive;
 };
 
+// A scripted sequence of order events (the magic plans SIM-EVENTS and
+// SIM-EVENTS-OOO, docs/simulators.md), whatever the lifecycle settings say.
+enum class EventScript {
+  kNone,
+  // reviewing at once, shipped at 1/3 of the delay, delivered at 2/3,
+  // activated at the delay; no first top-up.
+  kAllStages,
+  // reviewing at once; delivered at 1/4 (before any shipped event);
+  // shipped at 1/2 (late: the order is delivered already); activated at
+  // 3/4; shipped again at the delay (stale: after activation). The late
+  // and stale events are reports only: the order itself never moves back.
+  kOutOfOrder,
+};
+
 // How an accepted order will end, decided by the carrier at acceptance.
 struct OrderPlan {
   int64_t due_ms = -1;  // when it ends; -1: never (stays PROCESSING)
@@ -69,12 +83,16 @@ struct OrderPlan {
   bool review = false;
   bool returned = false;
   bool first_topup = true;
+  EventScript script = EventScript::kNone;  // overrides the above but due_ms
 };
 
 // One point of an order's planned lifecycle.
 struct StagePoint {
   int64_t at_ms = 0;
   OrderStage stage = OrderStage::kAccepted;
+  // A report only (EventScript::kOutOfOrder): a stage change with this
+  // stage is queued, the order stays where it is.
+  bool stale = false;
 };
 
 struct Order {
@@ -231,6 +249,7 @@ class Ledger {
   void set_state(Slot& s, NumberState state);
   // mu_ held (ledger_lifecycle.cpp).
   void plan_lifecycle(Order& order);
+  void plan_script(Order& order);  // order.plan.script set
   void schedule_next(const Order& order);
   void enter_stage(Order& order, OrderStage stage, int64_t now_ms, std::vector<Order>* done);
   void open_line(const Order& order, int64_t now_ms);

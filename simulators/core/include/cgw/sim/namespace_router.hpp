@@ -9,6 +9,8 @@
 //                                                    /admin/namespaces: all)
 //   /ns/<name>/...          served by that namespace, prefix stripped
 //   /ns/<name>/admin/...    that namespace's admin API
+//   POST /admin/reset, /ns/<name>/admin/reset
+//                           the instance as at a fresh start (namespace_reset.cpp)
 //   anything else           the default instance (built from the config)
 //
 // A carrier sees the target without /ns/<name> and verifies its signature
@@ -56,16 +58,20 @@ class NamespaceRouter final : public CarrierSimulator {
                   SimulatorConfig config, RouterOptions options = {});
   ~NamespaceRouter() override;
 
-  std::string_view carrier() const override { return root_->simulator().carrier(); }
+  std::string_view carrier() const override { return root_ptr()->simulator().carrier(); }
   net::Handler handler() override;
   void start() override;
   void stop() override;
   std::string operation_of(const net::Request& req) const override;
-  std::vector<std::string> operations() const override { return root_->simulator().operations(); }
-  bool sends_callbacks() const override { return root_->simulator().sends_callbacks(); }
+  std::vector<std::string> operations() const override {
+    return root_ptr()->simulator().operations();
+  }
+  bool sends_callbacks() const override { return root_ptr()->simulator().sends_callbacks(); }
   net::Response business_error(const net::Request& req, std::string_view code) const override;
 
-  SimInstance& root() { return *root_; }
+  // The default instance now (POST /admin/reset replaces it).
+  SimInstance& root() { return *root_ptr(); }
+  std::shared_ptr<SimInstance> root_ptr() const;
   std::shared_ptr<SimInstance> find(std::string_view name) const;
   size_t namespace_count() const;
 
@@ -73,10 +79,13 @@ class NamespaceRouter final : public CarrierSimulator {
   struct Namespace {
     std::shared_ptr<SimInstance> instance;
     uint64_t seed = 0;
+    SimulatorConfig config;  // what it was made from (a reset makes it again)
   };
   boost::asio::awaitable<net::Response> route(net::Request& req, net::Peer peer);
   net::Response handle_namespaces(const net::Request& req, const std::string& path);
   net::Response create_namespace(const net::Request& req);
+  // POST /admin/reset of the default instance (`name` "") or of a namespace.
+  net::Response reset(const net::Request& req, const std::string& name);
   void retire(std::shared_ptr<SimInstance> inst);  // mu_ held
   void prune_retired();                            // mu_ held
 
@@ -84,8 +93,10 @@ class NamespaceRouter final : public CarrierSimulator {
   boost::asio::any_io_executor executor_;
   const SimulatorConfig config_;
   const RouterOptions options_;
-  std::shared_ptr<SimInstance> root_;
+  std::shared_ptr<SimInstance> root_;  // written with mu_ and root_mu_ held
   mutable std::mutex mu_;
+  // Guards reads of root_ from anywhere (carrier() is called with mu_ held).
+  mutable std::mutex root_mu_;
   std::map<std::string, Namespace, std::less<>> namespaces_;
   // Removed namespaces are destroyed a while later, once no request uses
   // them, so that no periodic tick of theirs can still be running.

@@ -24,6 +24,10 @@ inline constexpr std::string_view kPlanReject = "SIM-REJECT";          // FAILED
 inline constexpr std::string_view kPlanStuck = "SIM-STUCK";            // PROCESSING forever
 inline constexpr std::string_view kPlanNoCallback = "SIM-NOCALLBACK";  // SUCCESS, no callback
 inline constexpr std::string_view kPlanReturned = "SIM-RETURN";        // shipped, then RETURNED
+inline constexpr std::string_view kPlanEvents =
+    "SIM-EVENTS";  // reviewing, shipped, delivered, activated
+inline constexpr std::string_view kPlanEventsOutOfOrder =
+    "SIM-EVENTS-OOO";  // events out of order (EventScript)
 
 const std::vector<std::string>& segments();  // 3- and 4-digit prefixes
 const std::vector<Region>& regions();

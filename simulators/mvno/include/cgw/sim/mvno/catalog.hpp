@@ -25,6 +25,10 @@ inline constexpr std::string_view kProductReject = "SIM-REJECT";          // FAI
 inline constexpr std::string_view kProductStuck = "SIM-STUCK";            // ACCEPTED forever
 inline constexpr std::string_view kProductNoCallback = "SIM-NOCALLBACK";  // OPENED, no callback
 inline constexpr std::string_view kProductReturn = "SIM-RETURN";          // SHIPPED, then RETURNED
+inline constexpr std::string_view kProductEvents =
+    "SIM-EVENTS";  // reviewing, shipped, delivered, activated
+inline constexpr std::string_view kProductEventsOutOfOrder =
+    "SIM-EVENTS-OOO";  // events out of order (EventScript)
 
 const std::vector<std::string>& segments();  // 3- and 4-digit prefixes
 // "CTCC", "CMCC" or "CUCC" by longest prefix; nullopt outside the segments.

@@ -25,6 +25,10 @@ inline constexpr std::string_view kPlanReject = "SIM-REJECT";          // FAILED
 inline constexpr std::string_view kPlanStuck = "SIM-STUCK";            // PROCESSING forever
 inline constexpr std::string_view kPlanNoCallback = "SIM-NOCALLBACK";  // ACTIVATED, no callback
 inline constexpr std::string_view kPlanReturn = "SIM-RETURN";          // SHIPPED, then RETURNED
+inline constexpr std::string_view kPlanEvents =
+    "SIM-EVENTS";  // reviewing, shipped, delivered, activated
+inline constexpr std::string_view kPlanEventsOutOfOrder =
+    "SIM-EVENTS-OOO";  // events out of order (EventScript)
 
 const std::vector<std::string>& segments();
 const std::vector<Region>& regions();
