@@ -311,15 +311,21 @@ TEST(RequestJournal, EntriesTakeTheOperationNamedOnTheRequest) {
   j.add(journal_entry(request("number.query", "latency"), 2, false, "1001", 200));
   j.add(
       journal_entry(cgw::net::Request{boost::beast::http::verb::get, "/a", 11}, 3, true, "0", 200));
-  auto orders = j.query(JournalQuery{10, "order.create"});
+  auto by_operation = [&j](size_t limit, std::string operation) {
+    JournalQuery q;
+    q.limit = limit;
+    q.operation = std::move(operation);
+    return j.query(q);
+  };
+  auto orders = by_operation(10, "order.create");
   ASSERT_EQ(orders.size(), 1u);
   EXPECT_EQ(orders[0].at_ms, 1);
   EXPECT_EQ(orders[0].target, "/router/rest");
-  auto queries = j.query(JournalQuery{10, "number.query"});
+  auto queries = by_operation(10, "number.query");
   ASSERT_EQ(queries.size(), 1u);
   EXPECT_EQ(queries[0].fault, "latency");
   EXPECT_EQ(queries[0].code, "1001");
   EXPECT_FALSE(queries[0].signature_ok);
-  EXPECT_EQ(j.query(JournalQuery{1, ""}).at(0).operation, "");  // not served by the kit
+  EXPECT_EQ(by_operation(1, "").at(0).operation, "");  // not served by the kit
   EXPECT_EQ(j.total(), 3u);
 }

@@ -2,7 +2,7 @@
 // docs/simulators-admin.yaml is the full description:
 //   GET  /admin/state                       orders, reservations, callbacks, clock
 //   GET  /admin/clock, POST /admin/clock    read, freeze, set or advance the clock
-//   GET  /admin/requests?limit=&operation=  the journal of carrier requests
+//   GET|DELETE /admin/requests, /count, /verify  the request journal (admin_requests.cpp)
 //   GET  /admin/callbacks?limit=            every callback and every attempt
 //   GET|POST|DELETE /admin/callback-chaos   callback chaos settings
 //   POST /admin/numbers/{number}/sell       an idle number sold elsewhere (churn)
@@ -132,26 +132,6 @@ bool read_limit(boost::urls::url_view url, size_t& limit) {
   return true;
 }
 
-net::Response requests(SimContext& ctx, const net::Request& req, boost::urls::url_view url) {
-  JournalQuery q;
-  if (!read_limit(url, q.limit))
-    return admin::error(req, status::bad_request, "limit must be 1-5000");
-  for (auto p : url.params())
-    if (p.key == "operation") q.operation = p.value;
-  json::array out;
-  for (const auto& e : ctx.journal.query(q))
-    out.push_back(json::object{{"at_ms", e.at_ms},
-                               {"method", e.method},
-                               {"target", e.target},
-                               {"operation", e.operation},
-                               {"signature_ok", e.signature_ok},
-                               {"code", e.code},
-                               {"http_status", e.http_status},
-                               {"fault", e.fault}});
-  return json_response(req, status::ok,
-                       json::object{{"total", ctx.journal.total()}, {"requests", std::move(out)}});
-}
-
 net::Response callback_chaos(SimContext& ctx, const net::Request& req) {
   using net::http::verb;
   if (req.method() == verb::get)
@@ -208,10 +188,8 @@ net::Response SimContext::handle_admin(const net::Request& req) {
     return json_response(req, status::ok, admin::state_json(*this));
   }
   if (path == "/admin/clock") return admin::handle_clock_sync(*this, req);
-  if (path == "/admin/requests") {
-    if (!get) return admin::error(req, status::method_not_allowed, "use GET");
-    return requests(*this, req, *url);
-  }
+  if (path == "/admin/requests" || path.starts_with("/admin/requests/"))
+    return admin::handle_requests(*this, req, *url);
   if (path == "/admin/callbacks") {
     if (!get) return admin::error(req, status::method_not_allowed, "use GET");
     size_t limit = 100;

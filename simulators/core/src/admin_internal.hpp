@@ -42,6 +42,10 @@ net::Response handle_clock_sync(SimContext& ctx, const net::Request& req);
 boost::json::object state_json(SimContext& ctx);
 boost::json::object callbacks_json(const SimContext& ctx, size_t limit);
 
+// GET|DELETE /admin/requests, GET /admin/requests/count, POST
+// /admin/requests/verify (admin_requests.cpp).
+net::Response handle_requests(SimContext& ctx, const net::Request& req, boost::urls::url_view url);
+
 // GET /admin/lines, POST /admin/lines/{msisdn}/suspend|resume (admin_lines.cpp).
 net::Response handle_lines(SimContext& ctx, const net::Request& req, std::string_view path);
 boost::json::object line_json(const Line& line);

@@ -126,8 +126,11 @@ class Parser {
         const YAML::Node item = n["faults"][i];
         auto parsed = fault_rules_from_json(to_json(item));
         if (!parsed.ok() || parsed.rules.size() != 1)
-          fail(item, "faults[" + std::to_string(i) +
-                         "]: " + (parsed.ok() ? "must be one rule (a map)" : parsed.error));
+          // A bad match points at its own line, like a bad operation.
+          fail(!parsed.ok() && parsed.error.starts_with("match") && item["match"] ? item["match"]
+                                                                                  : item,
+               "faults[" + std::to_string(i) +
+                   "]: " + (parsed.ok() ? "must be one rule (a map)" : parsed.error));
         if (auto spec = specs_.find(c.carrier); spec != specs_.end())
           if (auto err = check_operations(parsed.rules, spec->second.operations); !err.empty())
             fail(item["operation"] ? item["operation"] : item,

@@ -19,9 +19,9 @@ constexpr std::pair<const char*, FaultKind> kKindNames[] = {
     {"reset", FaultKind::kReset},
     {"malformed", FaultKind::kMalformed}};
 
-constexpr const char* kRuleKeys[] = {"operation",   "kind", "latency_ms",
-                                     "status",      "code", "hold_ms",
-                                     "after_serve", "seed", "retry_after_s"};
+constexpr const char* kRuleKeys[] = {"operation",     "kind",    "latency_ms",  "status",
+                                     "code",          "hold_ms", "after_serve", "seed",
+                                     "retry_after_s", "match"};
 
 bool known_key(std::string_view key) {
   return std::find(std::begin(kRuleKeys), std::end(kRuleKeys), key) != std::end(kRuleKeys) ||
@@ -129,6 +129,8 @@ std::string rule_from_json(const json::value& v, FaultRule& r) {
   if (!(err = kind_from_json(o, r)).empty()) return err;
   if (!(err = params_from_json(o, r)).empty()) return err;
   if (!(err = options_from_json(o, r)).empty()) return err;
+  if (const auto* m = o.if_contains("match"))
+    if (!(err = fault_match_from_json(*m, r.match)).empty()) return err;
   return schedule_from_json(o, r.schedule);
 }
 
@@ -201,6 +203,7 @@ json::object to_json(const FaultRuleStatus& s) {
   if (r.after_serve) o["after_serve"] = true;
   if (r.seed) o["seed"] = *r.seed;
   schedule_to_json(r.schedule, o);
+  if (!r.match.empty()) o["match"] = to_json(r.match);
   o["seen"] = s.seen;
   o["fired"] = s.fired;
   return o;
@@ -242,12 +245,14 @@ std::vector<FaultRuleStatus> FaultInjector::rules() const {
   return out;
 }
 
-std::optional<FaultRule> FaultInjector::decide(std::string_view operation, int64_t now_ms) {
+std::optional<FaultRule> FaultInjector::decide(std::string_view operation, int64_t now_ms,
+                                               const MatchSubject* subject) {
   std::lock_guard lock(mu_);
   std::optional<FaultRule> chosen;
   for (auto& e : entries_) {
     const FaultRule& r = e.status.rule;
     if (r.operation != "*" && r.operation != operation) continue;
+    if (!r.match.empty() && (!subject || !fault_match_holds(r.match, *subject))) continue;
     const uint64_t n = ++e.status.seen;
     if (!schedule_fires(r.schedule, n, now_ms, e.draws) || chosen) continue;
     ++e.status.fired;

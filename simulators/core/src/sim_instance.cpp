@@ -2,6 +2,7 @@
 
 #include "admin_internal.hpp"
 #include "cgw/common/time_format.hpp"
+#include "request_matching.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -134,11 +135,26 @@ asio::awaitable<net::Response> SimInstance::serve(net::Request& req, net::Peer p
   if (admin::path_of(target) == "/healthz") co_return co_await inner_(req, peer);
 
   const std::string operation = sim_->operation_of(req);
-  if (auto fault = faults_.decide(operation, now_ms()))
-    co_return co_await serve_with_fault(req, peer, operation, *fault);
-  req.set(kServedAsHeader, operation);
-  req.set(kServedWithFaultHeader, "");
-  co_return co_await inner_(req, peer);
+  // Numbered so the carrier's journal entry can be completed with the
+  // masked exchange (request_matching.cpp) once the reply is known.
+  const uint64_t seq = ctx_ ? ctx_->journal.next_seq() : 0;
+  req.set(kJournalSeqHeader, std::to_string(seq));
+  const MatchSubject subject = match_subject(*sim_, req);
+  std::optional<net::Response> res;
+  try {
+    if (auto fault = faults_.decide(operation, now_ms(), &subject)) {
+      res = co_await serve_with_fault(req, peer, operation, *fault);
+    } else {
+      req.set(kServedAsHeader, operation);
+      req.set(kServedWithFaultHeader, "");
+      res = co_await inner_(req, peer);
+    }
+  } catch (const net::AbortConnection&) {
+    if (ctx_) ctx_->journal.complete(seq, journal_exchange(*sim_, req, nullptr));
+    throw;
+  }
+  if (ctx_) ctx_->journal.complete(seq, journal_exchange(*sim_, req, &*res));
+  co_return std::move(*res);
 }
 
 asio::awaitable<net::Response> SimInstance::serve_with_fault(net::Request& req,
@@ -152,7 +168,7 @@ asio::awaitable<net::Response> SimInstance::serve_with_fault(net::Request& req,
   auto journal_unserved = [&](std::string code, int http_status) {
     if (ctx_)
       ctx_->journal.add(JournalEntry{now_ms(), method, target, false, std::move(code), http_status,
-                                     operation, kind});
+                                     operation, kind, journal_seq(req)});
   };
   auto serve_inner = [&]() -> asio::awaitable<net::Response> {
     req.set(kServedAsHeader, operation);

@@ -16,16 +16,19 @@
 // through?" case of a real network.
 #pragma once
 
+#include "cgw/sim/correlation.hpp"
 #include "cgw/sim/schedule.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cgw::sim {
@@ -36,6 +39,33 @@ const char* to_string(FaultKind kind);  // latency, http_status, business_error,
 inline constexpr int64_t kMaxFaultLatencyMs = 60'000;
 inline constexpr int64_t kMaxFaultHoldMs = 60'000;
 inline constexpr size_t kMaxFaultRules = 100;
+
+// Which calls of its operation a rule applies to (all when empty). Every
+// set condition must hold: the call's msisdn, its partner or carrier order
+// id (CarrierSimulator::correlate), request headers (name case-insensitive,
+// value exact) and request fields (request_field: a JSON key or dotted
+// path, a form parameter, an XML element, or a query parameter).
+struct FaultMatch {
+  std::string msisdn;
+  std::string order_id;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> body;
+  bool empty() const {
+    return msisdn.empty() && order_id.empty() && headers.empty() && body.empty();
+  }
+};
+
+// A call as a FaultMatch sees it.
+struct MatchSubject {
+  Correlation correlation;
+  std::function<std::optional<std::string>(std::string_view)> header;
+  std::function<std::optional<std::string>(std::string_view)> field;
+};
+
+// "" or what is wrong with a rule's "match" object (fault_match.cpp).
+std::string fault_match_from_json(const boost::json::value& v, FaultMatch& out);
+boost::json::object to_json(const FaultMatch& match);
+bool fault_match_holds(const FaultMatch& match, const MatchSubject& subject);
 
 struct FaultRule {
   std::string id;               // "f1", "f2" ... given when added
@@ -49,11 +79,12 @@ struct FaultRule {
   bool after_serve = false;              // http_status, timeout, reset, malformed
   std::optional<uint64_t> seed;          // probability draws; default from the simulator seed
   Schedule schedule;
+  FaultMatch match;  // first/every/probability count matching calls only
 };
 
 struct FaultRuleStatus {
   FaultRule rule;
-  uint64_t seen = 0;   // calls of its operation since it was set
+  uint64_t seen = 0;   // matching calls of its operation since it was set
   uint64_t fired = 0;  // of which it faulted
 };
 
@@ -86,9 +117,11 @@ class FaultInjector {
 
   // The first rule (in the order added) that fires for a call of
   // `operation` at simulated time `now_ms`. Every rule for the operation
-  // counts the call and draws, whether or not it or an earlier rule fires,
-  // so one rule's schedule does not depend on the others.
-  std::optional<FaultRule> decide(std::string_view operation, int64_t now_ms);
+  // whose match holds counts the call and draws, whether or not it or an
+  // earlier rule fires, so one rule's schedule does not depend on the
+  // others. Without a subject, a rule with a match never applies.
+  std::optional<FaultRule> decide(std::string_view operation, int64_t now_ms,
+                                  const MatchSubject* subject = nullptr);
 
  private:
   struct Entry {

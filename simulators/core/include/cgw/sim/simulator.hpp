@@ -2,6 +2,8 @@
 #pragma once
 
 #include "cgw/common/http_server.hpp"
+#include "cgw/sim/correlation.hpp"
+#include "cgw/sim/journal_masking.hpp"
 
 #include <string>
 #include <string_view>
@@ -33,6 +35,18 @@ class CarrierSimulator {
   // Whether the carrier sends callbacks at all: callback chaos on one that
   // does not would be accepted and never apply, so it is refused.
   virtual bool sends_callbacks() const { return true; }
+  // Request matching (correlation.hpp): the msisdn, partner order id,
+  // carrier order id and lock id of a call, read in this carrier's own
+  // protocol from the request and, when given, its reply (null: before the
+  // call is served, for a fault rule's match). None by default.
+  virtual Correlation correlate(const net::Request& req, const net::Response* res) const {
+    (void)req;
+    (void)res;
+    return {};
+  }
+  // Which of this carrier's fields the journal masks (journal_masking.hpp).
+  // None by default: then only the generic secret headers are hidden.
+  virtual JournalMasking journal_masking() const { return {}; }
   virtual net::Response business_error(const net::Request& req, std::string_view code) const {
     net::Response res{net::http::status::ok, req.version()};
     res.set(net::http::field::content_type, "application/json");

@@ -43,6 +43,9 @@ class MobileSimulator final : public CarrierSimulator {
   // The endpoint paths ("/open/v1/numbers/lock", ...): operation_of() is
   // the path.
   std::vector<std::string> operations() const override { return operation_names(); }
+  // Request matching (request_matching.cpp): correlation fields, journal masking.
+  Correlation correlate(const net::Request& req, const net::Response* res) const override;
+  JournalMasking journal_masking() const override;
   static std::vector<std::string> operation_names();
 
   // Serves one request synchronously: the simulator never waits on I/O

@@ -52,6 +52,9 @@ class MvnoSimulator final : public CarrierSimulator {
   // "number.occupy", "order.create", ... (the path's last two segments).
   std::string operation_of(const net::Request& req) const override;
   std::vector<std::string> operations() const override { return operation_names(); }
+  // Request matching (request_matching.cpp): correlation fields, journal masking.
+  Correlation correlate(const net::Request& req, const net::Response* res) const override;
+  JournalMasking journal_masking() const override;
   static std::vector<std::string> operation_names();
   // This carrier's envelope: HTTP 200, {"code","msg"}.
   net::Response business_error(const net::Request& req, std::string_view code) const override;

@@ -66,6 +66,9 @@ class TelecomSimulator final : public CarrierSimulator {
   // "oauth.token", "numbers.reserve", ... (one per endpoint path).
   std::string operation_of(const net::Request& req) const override;
   std::vector<std::string> operations() const override { return operation_names(); }
+  // Request matching (request_matching.cpp): correlation fields, journal masking.
+  Correlation correlate(const net::Request& req, const net::Response* res) const override;
+  JournalMasking journal_masking() const override;
   static std::vector<std::string> operation_names();
   net::Response business_error(const net::Request& req, std::string_view code) const override;
 

@@ -60,6 +60,9 @@ class UnicomSimulator final : public CarrierSimulator {
   // The protocol's methods (plan.list ... order.query, then the after-sales
   // ones: order.cancel ... user.restart).
   std::vector<std::string> operations() const override { return operation_names(); }
+  // Request matching (request_matching.cpp): correlation fields, journal masking.
+  Correlation correlate(const net::Request& req, const net::Response* res) const override;
+  JournalMasking journal_masking() const override;
   static std::vector<std::string> operation_names();
   // None: the partner polls order.query.
   bool sends_callbacks() const override { return kSendsCallbacks; }
