@@ -254,7 +254,7 @@ net::Response NamespaceRouter::create_namespace(const net::Request& req) {
   }
   std::shared_ptr<SimInstance> inst;
   try {
-    inst = SimInstance::create(factory_, executor_, config);
+    inst = SimInstance::create(factory_, executor_, config, name);
   } catch (const std::exception& e) {
     spdlog::error("{}: cannot create namespace {}: {}", carrier(), name, e.what());
     return admin::error(req, status::internal_server_error, "cannot create the namespace");

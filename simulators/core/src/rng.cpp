@@ -2,6 +2,11 @@
 
 namespace cgw::sim {
 
+void SeededRng::reseed(uint64_t seed) {
+  std::lock_guard lock(mu_);
+  gen_.seed(seed);
+}
+
 uint64_t SeededRng::next() {
   std::lock_guard lock(mu_);
   return gen_();

@@ -8,6 +8,17 @@ namespace {
 // Keeps the id stream independent of the pool stream for one seed.
 constexpr uint64_t kIdStreamSalt = 0x9E3779B97F4A7C15ULL;
 
+// FNV-1a 64 over the name, then splitmix64's finaliser so that names that
+// differ in one character give unrelated seeds.
+uint64_t mix_name(uint64_t seed, std::string_view name) {
+  uint64_t h = 0xCBF29CE484222325ULL;
+  for (unsigned char c : name) h = (h ^ c) * 0x100000001B3ULL;
+  uint64_t z = seed ^ h;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
 thread_local SimContextCapture* t_capture = nullptr;
 
 std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t> b) {
@@ -16,6 +27,10 @@ std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t>
   return std::min(*a, *b);
 }
 }  // namespace
+
+uint64_t id_stream_seed(uint64_t seed, std::string_view ns_name) {
+  return ns_name.empty() ? seed ^ kIdStreamSalt : mix_name(seed ^ kIdStreamSalt, ns_name);
+}
 
 SimContextCapture::SimContextCapture() : previous_(t_capture) {
   t_capture = this;
@@ -27,7 +42,7 @@ SimContextCapture::~SimContextCapture() {
 
 SimContext::SimContext(boost::asio::any_io_executor executor, SimContextOptions options)
     : clock(options.fixed_clock_ms),
-      ids(options.seed ^ kIdStreamSalt),
+      ids(id_stream_seed(options.seed, "")),
       ledger(std::move(options.pool)),
       callbacks(executor, clock, std::move(options.signer), std::move(options.is_ack),
                 options.callback_policy),

@@ -54,12 +54,15 @@ SimInstance::SimInstance(std::unique_ptr<CarrierSimulator> sim, SimContext* ctx,
 
 std::shared_ptr<SimInstance> SimInstance::create(const SimulatorFactory& factory,
                                                  asio::any_io_executor executor,
-                                                 const SimulatorConfig& config) {
+                                                 const SimulatorConfig& config,
+                                                 const std::string& ns_name) {
   SimContextCapture capture;
   auto sim = factory(std::move(executor), config);
   if (!sim) throw std::runtime_error("the simulator factory returned nothing");
   std::shared_ptr<SimInstance> inst(
       new SimInstance(std::move(sim), capture.captured(), config.seed));
+  // Before any request draws from it.
+  if (inst->ctx_ && !ns_name.empty()) inst->ctx_->ids.reseed(id_stream_seed(config.seed, ns_name));
   std::vector<FaultRule> rules = config.faults;
   if (auto err = check_operations(rules, inst->sim_->operations()); !err.empty())
     throw std::invalid_argument("faults: " + err);

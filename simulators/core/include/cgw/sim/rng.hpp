@@ -23,6 +23,9 @@ class SeededRng {
  public:
   explicit SeededRng(uint64_t seed) : gen_(seed) {}
 
+  // Starts the stream again from `seed` (a namespace's own stream).
+  void reseed(uint64_t seed);
+
   uint64_t next();
   uint64_t below(uint64_t n);
   // prefix + n characters of [0-9A-Z].

@@ -41,6 +41,13 @@ struct SimContextOptions {
   LifecycleSettings lifecycle;            // the ledger's (SimulatorConfig::lifecycle)
 };
 
+// The seed of the id stream (order, lock, event ids) of the instance
+// `ns_name` ("" for the default instance) with config seed `seed`. The
+// default instance keeps the stream it always had; a namespace mixes its
+// name in, so two namespaces created with the same seed give different
+// carrier order ids (each still the same in every run).
+uint64_t id_stream_seed(uint64_t seed, std::string_view ns_name);
+
 // One piece of due work that a clock advance ran, for its reply.
 struct FiredTimer {
   int64_t at_ms = 0;   // simulated time it ran at

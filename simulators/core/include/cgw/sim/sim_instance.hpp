@@ -42,9 +42,12 @@ class SimInstance : public std::enable_shared_from_this<SimInstance> {
   // Builds the carrier with `factory` (which may throw), finds the
   // SimContext it made (SimContextCapture) and applies config.faults and
   // config.callback_chaos. Throws std::invalid_argument for bad faults.
+  // `ns_name` is the namespace's name ("" for the default instance): it
+  // seeds the id stream (id_stream_seed).
   static std::shared_ptr<SimInstance> create(const SimulatorFactory& factory,
                                              boost::asio::any_io_executor executor,
-                                             const SimulatorConfig& config);
+                                             const SimulatorConfig& config,
+                                             const std::string& ns_name = "");
   SimInstance(const SimInstance&) = delete;
   SimInstance& operator=(const SimInstance&) = delete;
 
