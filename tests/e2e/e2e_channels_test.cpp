@@ -28,10 +28,11 @@ const std::vector<std::string> kCarriers = {"mobile", "mvno"};
 const std::vector<std::string> kTenants = {"qa1", "qa2"};
 constexpr int kSameSeed = 21;
 
-// The lock and order requests of each carrier's protocol (docs/carriers/).
+// The journal's names of the lock and order requests of each carrier
+// (docs/carriers/; mvno names an endpoint with "." for "/").
 const std::map<std::string, std::pair<std::string, std::string>> kWrites = {
     {"mobile", {"/open/v1/numbers/lock", "/open/v1/orders"}},
-    {"mvno", {"/openapi/v1/number/occupy", "/openapi/v1/order/create"}}};
+    {"mvno", {"number.occupy", "order.create"}}};
 
 std::string key_of(const std::string& tenant) {
   return "channels-e2e-key-" + tenant;
@@ -176,7 +177,8 @@ TEST_F(E2EChannels, TwoTenantsOnTwoNamespacesInParallel) {
     auto list = api(t, "GET", "/v1/carriers");
     ASSERT_EQ(list.status, 200) << list.body;
     std::set<std::string> ids;
-    for (const auto& c : list.json().at("carriers").as_array())
+    const auto body = list.json();  // alive while iterated
+    for (const auto& c : body.at("carriers").as_array())
       ids.insert(std::string(c.at("id").as_string()));
     EXPECT_EQ(ids, std::set<std::string>(kCarriers.begin(), kCarriers.end())) << list.body;
   }
