@@ -3,6 +3,7 @@
 // orders/callbacks.cpp.
 #include "api/idempotent.hpp"
 #include "api/support.hpp"
+#include "api/tenant_carriers.hpp"
 #include "core/activation_status.hpp"
 #include "core/reservation_status.hpp"
 #include "core/webhook_event_status.hpp"
@@ -46,7 +47,7 @@ json::object activation_json(const Activation& a) {
     failure = json::object{{"code", a.failure_code}, {"message", a.failure_message}};
   return json::object{
       {"activation_id", a.id},
-      {"carrier", a.carrier},
+      {"carrier", shown_carrier(a.carrier)},
       {"msisdn", a.msisdn},
       {"plan_id", a.plan_id},
       {"status", a.status},
@@ -72,7 +73,7 @@ boost::asio::awaitable<std::optional<Error>> plan_refusal(Ctx& c, const NewActiv
   auto listed = co_await c.svc.plans.has_plan(*carrier, na.plan_id, c.svc.now());
   if (listed && !*listed)
     co_return make_error(code::kPlanNotFound,
-                         "carrier " + r->carrier + " does not offer this plan_id");
+                         "carrier " + shown_carrier(r->carrier) + " does not offer this plan_id");
   co_return std::nullopt;
 }
 

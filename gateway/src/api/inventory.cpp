@@ -1,5 +1,6 @@
 // GET /v1/carriers, /v1/plans, /v1/numbers
 #include "api/support.hpp"
+#include "api/tenant_carriers.hpp"
 #include "carriers/typed_call.hpp"
 #include "inventory/number_index.hpp"
 #include "inventory/vanity.hpp"
@@ -85,8 +86,9 @@ void write_plain(std::string& out, const json::value& v) {
 
 Awaitable list_carriers(Ctx& c) {
   json::array list;
-  for (const auto& [id, carrier] : c.svc.carriers) {
+  for (Carrier* carrier : tenant_carriers(c)) {
     const auto& cfg = carrier->config();
+    const std::string& id = cfg.id;
     // The search index counts without a table scan; the store counts
     // before the index's first build.
     auto indexed = c.deps.numbers.available(id);
@@ -100,7 +102,7 @@ Awaitable list_carriers(Ctx& c) {
       inventory["staleness_s"] = *inv.staleness_s(c.svc.now());
     }
     list.push_back(json::object{
-        {"id", id},
+        {"id", shown_carrier(id)},
         {"display_name", cfg.display_name},
         {"kind", cfg.kind},
         {"host_network", cfg.host_network},
@@ -121,13 +123,11 @@ Awaitable list_carriers(Ctx& c) {
 Awaitable list_plans(Ctx& c) {
   std::vector<Carrier*> targets;
   if (auto it = c.query.find("carrier"); it != c.query.end()) {
-    Carrier* one = c.svc.carrier(it->second);
-    if (!one)
-      co_return error_response(
-          c, make_error(code::kUnknownCarrier, "no carrier '" + it->second + "'"));
-    targets.push_back(one);
+    auto one = tenant_carrier(c, it->second);
+    if (!one) co_return error_response(c, one.error());
+    targets.push_back(one.value());
   } else {
-    for (auto& [id, carrier] : c.svc.carriers) targets.push_back(carrier.get());
+    targets = tenant_carriers(c);
   }
   json::array plans;
   for (Carrier* carrier : targets) {
@@ -135,7 +135,7 @@ Awaitable list_plans(Ctx& c) {
     auto outcome = co_await call<PlansListOutput>(*carrier, op::kPlansList, json::object{});
     if (!outcome.ok()) co_return error_response(c, outcome.error());
     for (const auto& p : outcome.value().plans)
-      plans.push_back(json::object{{"carrier", carrier->config().id},
+      plans.push_back(json::object{{"carrier", shown_carrier(carrier->config().id)},
                                    {"plan_id", p.plan_id},
                                    {"name", p.name},
                                    {"monthly_fee_fen", p.monthly_fee_fen},
@@ -208,15 +208,20 @@ std::optional<NumberSearch::After> parse_cursor(NumberSort sort, std::string_vie
 
 namespace {
 
-// The carrier=mobile,unicom parameter: every id must be a carrier's.
+// The carrier=mobile,unicom parameter: every id must be a carrier's. The
+// instances searched are the tenant's (its channels), all of them when the
+// parameter is absent.
 Status read_carriers(const Ctx& c, const std::string& list, NumberSearch& q) {
   for (std::string_view rest = list; !rest.empty();) {
     auto comma = rest.find(',');
     std::string id(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    if (!c.svc.carrier(id)) return make_error(code::kUnknownCarrier, "no carrier '" + id + "'");
-    q.carriers.push_back(std::move(id));
+    auto carrier = tenant_carrier(c, id);
+    if (!carrier) return carrier.error();
+    q.carriers.push_back(carrier.value()->config().id);
   }
+  if (list.empty())
+    for (Carrier* carrier : tenant_carriers(c)) q.carriers.push_back(carrier->config().id);
   return {};
 }
 
@@ -321,7 +326,7 @@ std::string numbers_page(const Ctx& c, const std::vector<FoundNumber>& rows, siz
     body.append(R"({"msisdn":)");
     append_json_string(body, r.msisdn);
     body.append(R"(,"carrier":)");
-    append_json_string(body, r.carrier);
+    append_json_string(body, public_carrier_id(r.carrier));
     body.append(R"(,"host_network":)");
     append_json_string(body, r.host_network.empty() ? carrier_host : r.host_network);
     body.append(R"(,"province":)");

@@ -2,6 +2,7 @@
 // the requests' parsing and validation; the verification itself is
 // orders/verifications.cpp.
 #include "api/support.hpp"
+#include "api/tenant_carriers.hpp"
 #include "carriers/typed_call.hpp"
 #include "core/reservation_status.hpp"
 #include "orders/verifications.hpp"
@@ -17,7 +18,7 @@ namespace cgw::gw::api {
 namespace {
 json::object reservation_json(const Reservation& r) {
   return json::object{{"reservation_id", r.id},
-                      {"carrier", r.carrier},
+                      {"carrier", shown_carrier(r.carrier)},
                       {"msisdn", r.msisdn},
                       {"status", r.status},
                       {"expires_at", r.expires_at_ms ? json::value(rfc3339(r.expires_at_ms))
@@ -28,7 +29,7 @@ json::object verification_json(const Verification& v) {
   json::array reasons;
   for (const auto& r : v.reasons) reasons.emplace_back(r);
   return json::object{{"verification_id", v.id},
-                      {"carrier", v.carrier},
+                      {"carrier", shown_carrier(v.carrier)},
                       {"result", v.result},
                       {"reasons", std::move(reasons)},
                       {"id_number_masked", v.id_number_masked},
@@ -39,8 +40,9 @@ json::object verification_json(const Verification& v) {
 Result<Carrier*> carrier_for(Ctx& c, const json::object& body, uint64_t capability) {
   auto id = req_string(body, "carrier", 32);
   if (!id) return id.error();
-  Carrier* carrier = c.svc.carrier(id.value());
-  if (!carrier) return make_error(code::kUnknownCarrier, "no carrier '" + id.value() + "'");
+  auto found = tenant_carrier(c, id.value());
+  if (!found) return found.error();
+  Carrier* carrier = found.value();
   if (!carrier->has(capability))
     return make_error(code::kUnsupportedOperation,
                       "carrier " + id.value() + " does not offer this");

@@ -4,6 +4,7 @@
 // orders/subscribers.hpp.
 #include "orders/subscribers.hpp"
 #include "api/support.hpp"
+#include "api/tenant_carriers.hpp"
 #include "core/recharge_status.hpp"
 
 #include "cgw/common/crypto.hpp"
@@ -31,7 +32,7 @@ json::object subscriber_json(const std::string& msisdn, const std::string& carri
                              const SubscriberInfo& s) {
   auto opt = [](const std::optional<int64_t>& v) { return v ? json::value(*v) : nullptr; };
   return json::object{{"msisdn", msisdn},
-                      {"carrier", carrier},
+                      {"carrier", shown_carrier(carrier)},
                       {"status", wire_name(s.status.value_or(SubscriberStatus::active))},
                       {"plan_id", text_or_null(s.plan_id)},
                       {"balance_fen", s.balance_fen},
@@ -44,7 +45,7 @@ json::object recharge_json(const Recharge& r) {
   return json::object{
       {"recharge_id", r.id},
       {"msisdn", r.msisdn},
-      {"carrier", r.carrier},
+      {"carrier", shown_carrier(r.carrier)},
       {"amount_fen", r.amount_fen},
       {"status", r.status},
       {"carrier_recharge_id", text_or_null(r.carrier_recharge_id)},
@@ -64,7 +65,7 @@ json::object replacement_json(const SimReplacement& r) {
     failure = json::object{{"code", r.failure_code}, {"message", r.failure_message}};
   return json::object{{"replacement_id", r.id},
                       {"msisdn", r.msisdn},
-                      {"carrier", r.carrier},
+                      {"carrier", shown_carrier(r.carrier)},
                       {"reason", r.reason},
                       {"status", r.status},
                       {"carrier_order_id", text_or_null(r.carrier_order_id)},

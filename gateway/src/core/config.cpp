@@ -2,6 +2,7 @@
 
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/secret_ref.hpp"
+#include "core/channels.hpp"
 #include "core/pii.hpp"
 
 #include <boost/url/parse.hpp>
@@ -106,7 +107,9 @@ WebhookEndpoint parse_webhook(const YAML::Node& node, const std::string& tenant,
 }
 
 TenantConfig parse_tenant(const YAML::Node& n, const std::filesystem::path& base) {
-  Section s(n, "tenant", {"id", "name", "api_keys", "webhook", "quotas"});
+  // carriers: the tenant's channels, read once the carriers are known
+  // (parse_parties, core/channels.cpp).
+  Section s(n, "tenant", {"id", "name", "api_keys", "webhook", "quotas", "carriers"});
   TenantConfig t;
   t.id = s.req_str("id");
   t.name = s.opt<std::string>("name", t.id);
@@ -367,8 +370,10 @@ void parse_parties(const YAML::Node& root, const Section& s, const std::filesyst
   if (!tenants.IsSequence() || tenants.size() == 0)
     throw ConfigError(root, "tenants must be a non-empty list");
   std::set<std::string> seen_keys, seen_tenants;
+  std::vector<TenantChannelsNode> channels;
   for (const auto& t : tenants) {
     auto tc = parse_tenant(t, base);
+    if (t["carriers"]) channels.push_back({cfg.tenants.size(), t["carriers"]});
     if (!seen_tenants.insert(tc.id).second) throw ConfigError(t, "duplicate tenant id " + tc.id);
     for (auto& k : tc.api_keys)
       if (!seen_keys.insert(k.sha256_hex).second)
@@ -384,6 +389,8 @@ void parse_parties(const YAML::Node& root, const Section& s, const std::filesyst
     if (!seen.insert(cc.id).second) throw ConfigError(c, "duplicate carrier id " + cc.id);
     cfg.carriers.push_back(std::move(cc));
   }
+  if (auto err = add_channels(cfg, channels, carriers, base))
+    throw ConfigError(err->at, err->message);
 }
 
 Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -44,6 +45,9 @@ struct TenantConfig {
   std::vector<ApiKeyConfig> api_keys;
   std::optional<WebhookEndpoint> webhook;
   TenantQuotaConfig quotas;
+  // The tenant's own channels (core/channels.hpp): carrier id -> the id of
+  // the carrier instance that serves this tenant for it ("mobile.qa1").
+  std::map<std::string, std::string> channels;
 };
 
 // Delivery policy for the webhook outbox (see webhooks.hpp).
@@ -85,6 +89,10 @@ struct CarrierConfig {
   std::filesystem::path tls_ca_file;
   bool tls_verify = true;
   YAML::Node settings;  // handed to the plugin, secret references resolved
+  // Set on a tenant's channel of a carrier (core/channels.hpp): the
+  // carrier it is a channel of and the one tenant it serves. Empty on a
+  // carrier as configured.
+  std::string channel_of, channel_tenant;
 };
 
 // TLS on the gateway's listener (TLS 1.2+), optionally mTLS.

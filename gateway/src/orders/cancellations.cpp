@@ -2,6 +2,7 @@
 
 #include "carriers/typed_call.hpp"
 #include "core/activation_status.hpp"
+#include "core/channels.hpp"
 #include "store/operations.hpp"
 
 #include <spdlog/spdlog.h>
@@ -35,11 +36,13 @@ boost::asio::awaitable<Result<Cancelled>> cancel_activation(Services& svc, Activ
   if (is_settled_status(a->status)) co_return past_cancelling(*a);
   Carrier* carrier = svc.carrier(a->carrier);
   if (!carrier)
-    co_return make_error(code::kCarrierUnavailable, "carrier " + a->carrier + " is not loaded",
+    co_return make_error(code::kCarrierUnavailable,
+                         "carrier " + std::string(public_carrier_id(a->carrier)) + " is not loaded",
                          true);
   if (!carrier->has(CGW_CAP_CANCEL))
-    co_return make_error(code::kNotSupported,
-                         "carrier " + a->carrier + " offers no cancellation of orders");
+    co_return make_error(code::kNotSupported, "carrier " +
+                                                  std::string(public_carrier_id(a->carrier)) +
+                                                  " offers no cancellation of orders");
   const std::string cause = "cancelled at the platform's request" +
                             (reason.empty() ? std::string() : " (" + reason + ")");
   if (a->status == activation::kPending) {

@@ -2,6 +2,7 @@
 
 #include "carriers/typed_call.hpp"
 #include "core/activation_status.hpp"
+#include "core/channels.hpp"
 #include "orders/activation_engine.hpp"
 #include "store/operations.hpp"
 
@@ -55,7 +56,8 @@ boost::asio::awaitable<Result<StatusChange>> carrier_change(Services& svc, const
                                                             const std::string& reason_note) {
   Carrier* carrier = svc.carrier(a.carrier);
   if (!carrier)
-    co_return make_error(code::kCarrierUnavailable, "carrier " + a.carrier + " is not loaded",
+    co_return make_error(code::kCarrierUnavailable,
+                         "carrier " + std::string(public_carrier_id(a.carrier)) + " is not loaded",
                          true);
   // Built before the co_await: g++ 12 mishandles an aggregate temporary
   // inside a co_await expression (it freed it twice).

@@ -3,6 +3,7 @@
 // (orders/subscribers.hpp).
 #include "carriers/typed_call.hpp"
 #include "core/activation_status.hpp"
+#include "core/channels.hpp"
 #include "orders/activation_engine.hpp"
 #include "orders/subscribers.hpp"
 
@@ -176,7 +177,7 @@ void apply_line_status(Services& svc, const std::string& carrier_id, const Callb
                       {"type", type},
                       {"timestamp", rfc3339_utc(svc.now())},
                       {"data", json::object{{"msisdn", msisdn},
-                                            {"carrier", carrier_id},
+                                            {"carrier", std::string(public_carrier_id(carrier_id))},
                                             {"activation_id", line->activation_id},
                                             {"status", wire_name(*e.subscriber_status)},
                                             {"reason", e.reason},

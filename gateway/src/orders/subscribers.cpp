@@ -2,6 +2,7 @@
 
 #include "carriers/typed_call.hpp"
 #include "core/activation_status.hpp"
+#include "core/channels.hpp"
 #include "orders/activation_engine.hpp"
 
 #include "cgw/common/crash_point.hpp"
@@ -29,11 +30,13 @@ Result<LineAccess> line_for(Services& svc, const std::string& tenant, const std:
   if (!line) return make_error(code::kSubscriberNotFound, "no subscriber of yours has this number");
   Carrier* carrier = svc.carrier(line->carrier);
   if (!carrier)
-    return make_error(code::kCarrierUnavailable, "carrier " + line->carrier + " is not loaded",
+    return make_error(code::kCarrierUnavailable,
+                      "carrier " + std::string(public_carrier_id(line->carrier)) + " is not loaded",
                       true);
   if (!carrier->has(capability))
-    return make_error(code::kNotSupported,
-                      "carrier " + line->carrier + " does not offer this operation");
+    return make_error(code::kNotSupported, "carrier " +
+                                               std::string(public_carrier_id(line->carrier)) +
+                                               " does not offer this operation");
   return LineAccess{std::move(*line), carrier};
 }
 

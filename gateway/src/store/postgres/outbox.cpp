@@ -6,6 +6,7 @@
 // events due again when the lease ends.
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/time_format.hpp"
+#include "core/channels.hpp"
 #include "store/postgres/repositories.hpp"
 #include "store/status_sql.hpp"
 
@@ -66,7 +67,7 @@ void PgOutbox::enqueue_status_event(Tx& tx, const std::string& activation_id,
       {"data",
        json::object{
            {"activation_id", activation_id},
-           {"carrier", a.str(0, 1)},
+           {"carrier", std::string(public_carrier_id(a.str(0, 1)))},
            {"msisdn", a.str(0, 2)},
            {"status", a.str(0, 3)},
            {"previous_status", previous.empty() ? json::value(nullptr) : json::value(previous)},

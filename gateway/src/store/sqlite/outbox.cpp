@@ -2,6 +2,7 @@
 // leased to the dispatcher, and every delivery attempt kept for the API.
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/time_format.hpp"
+#include "core/channels.hpp"
 #include "store/sqlite/repositories.hpp"
 #include "store/status_sql.hpp"
 
@@ -61,7 +62,7 @@ void SqliteOutbox::enqueue_status_event(Tx& tx, const std::string& activation_id
       {"data",
        json::object{
            {"activation_id", activation_id},
-           {"carrier", a.text(1)},
+           {"carrier", std::string(public_carrier_id(a.text(1)))},
            {"msisdn", a.text(2)},
            {"status", a.text(3)},
            {"previous_status", previous.empty() ? json::value(nullptr) : json::value(previous)},
