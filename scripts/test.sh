@@ -16,6 +16,8 @@ skip=()
 if [ "${CGW_SKIP_SANITIZED:-0}" != 1 ]; then skip=(-LE fuzz-driver); fi
 (cd "${CGW_BUILD_DIR:-build}" &&
   ctest --output-on-failure --timeout 300 -j "${CGW_TEST_JOBS:-2}" "${skip[@]}")
+# The .debs of cgw-sim and cgw-gateway: built, installed, smoke-tested, removed.
+scripts/test_packages.sh
 if [ "${CGW_SKIP_SANITIZED:-0}" != 1 ]; then
   scripts/test_sanitized.sh
 fi
