@@ -19,6 +19,9 @@ PACKAGES=(
   # its sanitizer and libFuzzer runtimes, lld, and llvm-symbolizer for
   # readable reports.
   clang libclang-rt-14-dev lld llvm-14
+  # The simulator console's browser test (tests/console): headless Chromium
+  # driven through chromedriver by Selenium, all three Debian's.
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -46,6 +46,8 @@ skip=()
 if [ $sanitized = 1 ]; then skip=(-LE fuzz-driver); fi
 (cd "${CGW_BUILD_DIR:-build}" &&
   ctest --output-on-failure --timeout 300 -j "${CGW_TEST_JOBS:-2}" "${skip[@]}")
+# The .debs of cgw-sim and cgw-gateway: built, installed, smoke-tested, removed.
+scripts/test_packages.sh
 
 if [ $sanitized = 1 ]; then
   if ! wait "$san_pid"; then

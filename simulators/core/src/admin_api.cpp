@@ -10,6 +10,7 @@
 //   POST /admin/lines/{msisdn}/suspend|resume  the carrier suspends / resumes a line
 // /admin/faults and /admin/namespaces belong to the kit's wrappers
 // (sim_instance.cpp, namespace_router.cpp).
+#include "admin_console.hpp"
 #include "admin_internal.hpp"
 
 #include <boost/json.hpp>
@@ -202,6 +203,7 @@ net::Response SimContext::handle_admin(const net::Request& req) {
     return sell_number(*this, req, path);
   if (path == "/admin/lines" || path.starts_with("/admin/lines/"))
     return admin::handle_lines(*this, req, path);
+  if (auto res = admin::handle_console(*this, req, path)) return std::move(*res);
   return admin::error(req, status::not_found, "unknown admin endpoint");
 }
 
