@@ -171,7 +171,7 @@ def run(a, sim, gw_port, driver):
     status, found = gateway_call(gw_port, "GET", "/v1/numbers?carrier=mobile&limit=1")
     assert status == 200 and found["numbers"], (status, found)
     msisdn = found["numbers"][0]["msisdn"]
-    sim.clear_requests_if_supported()
+    sim.clear_requests()
     status, body = gateway_call(gw_port, "POST", "/v1/reservations",
                                 {"carrier": "mobile", "msisdn": msisdn},
                                 {"Idempotency-Key": "console-res-1"})
@@ -191,17 +191,7 @@ def run(a, sim, gw_port, driver):
 def main():
     a = parse_args()
     sys.path.insert(0, os.path.join(a.source, "simulators", "clients", "python"))
-    from cgw_sim_admin import AdminError, SimAdmin
-
-    class Sim(SimAdmin):
-        def clear_requests_if_supported(self):
-            # DELETE /admin/requests is newer than this test's first version;
-            # without it the journal simply keeps the sync requests.
-            try:
-                self.clear_requests()
-            except AdminError as e:
-                if e.status not in (404, 405):
-                    raise
+    from cgw_sim_admin import SimAdmin
 
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
@@ -212,7 +202,7 @@ def main():
         p, ports = start([a.sim, "--config", os.path.join(a.work, "simulators.yaml"),
                           "--ports-file", ports_file], os.path.join(a.work, "sim.log"), ports_file)
         procs.append(p)
-        sim = Sim(f"http://127.0.0.1:{json.loads(ports)['mobile']}")
+        sim = SimAdmin(f"http://127.0.0.1:{json.loads(ports)['mobile']}")
         gateway_config(json.loads(ports)["mobile"])
         port_file = os.path.join(a.work, "gateway.port")
         p, gw_port = start([a.gateway, "--config", os.path.join(a.work, "gateway.yaml"),
