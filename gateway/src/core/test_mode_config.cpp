@@ -7,14 +7,18 @@ namespace cgw::gw {
 namespace {
 
 // The first `scopes` entry naming the test clock's scope, in any key.
+// (A missing member is an invalid node: IsDefined() first, since its
+// type cannot be asked.)
 std::optional<YAML::Node> test_scope_in_keys(const YAML::Node& tenants) {
-  if (!tenants.IsSequence()) return std::nullopt;
+  if (!tenants.IsDefined() || !tenants.IsSequence()) return std::nullopt;
   for (const auto& t : tenants) {
+    if (!t.IsMap()) continue;
     const YAML::Node keys = t["api_keys"];
-    if (!keys.IsSequence()) continue;
+    if (!keys.IsDefined() || !keys.IsSequence()) continue;
     for (const auto& k : keys) {
+      if (!k.IsMap()) continue;
       const YAML::Node scopes = k["scopes"];
-      if (!scopes.IsSequence()) continue;
+      if (!scopes.IsDefined() || !scopes.IsSequence()) continue;
       for (const auto& s : scopes)
         if (s.IsScalar() && s.Scalar() == kTestClockScope) return s;
     }
@@ -50,7 +54,8 @@ std::optional<TestModeError> parse_test_mode(const YAML::Node& root, Config& cfg
       return TestModeError{it->first,
                            "unknown key '" + it->first.as<std::string>() + "' in test_clock"};
   try {
-    cfg.test_clock = clock["enabled"].IsDefined() && clock["enabled"].as<bool>();
+    const YAML::Node enabled = clock["enabled"];
+    cfg.test_clock = enabled.IsDefined() && enabled.as<bool>();
   } catch (const YAML::Exception&) {
     return TestModeError{clock["enabled"], "test_clock.enabled has the wrong type"};
   }

@@ -32,16 +32,36 @@ struct Io {
   }
 };
 
-// Starts clock.wait_for(d); the future is set when it ends.
-std::future<boost::system::error_code> start_wait(Io& io, HostClock& clock,
-                                                  std::chrono::milliseconds d) {
-  auto done = std::make_shared<std::promise<boost::system::error_code>>();
-  auto f = done->get_future();
+// One clock.wait_for(d) on the io_context: when it started and when it
+// ended, by the clock.
+struct Wait {
+  std::promise<int64_t> started;
+  std::promise<std::pair<boost::system::error_code, int64_t>> ended;
+};
+
+std::shared_ptr<Wait> start_wait(Io& io, HostClock& clock, std::chrono::milliseconds d) {
+  auto w = std::make_shared<Wait>();
   asio::co_spawn(
       io.ioc,
-      [&clock, d, done]() -> asio::awaitable<void> { done->set_value(co_await clock.wait_for(d)); },
+      [&clock, d, w]() -> asio::awaitable<void> {
+        w->started.set_value(clock.now_ms());
+        auto ec = co_await clock.wait_for(d);
+        w->ended.set_value({ec, clock.now_ms()});
+      },
       asio::detached);
-  return f;
+  return w;
+}
+
+// Moves the clock by `step` until the wait ends (at most 50 times, 100 ms
+// apart); whether it ended. A move that lands before the wait began
+// would only push its end further: the next one wakes it.
+bool move_until_ended(HostClock& clock,
+                      std::future<std::pair<boost::system::error_code, int64_t>>& f, int64_t step) {
+  for (int i = 0; i < 50; ++i) {
+    if (!clock.advance(step).ok()) return false;
+    if (f.wait_for(100ms) == std::future_status::ready) return true;
+  }
+  return false;
 }
 
 TEST(HostClock, ProductionClockIsRealAndCannotMove) {
@@ -76,22 +96,24 @@ TEST(HostClock, TestClockMovesOnlyForward) {
 TEST(HostClock, AMovePastTheEndEndsAWait) {
   Io io;
   HostClock clock(true);
-  auto wait = start_wait(io, clock, 1h);
-  // The wait may not have started when the move comes: either way it ends.
-  ASSERT_TRUE(clock.advance(3'600'000).ok());
-  ASSERT_EQ(wait.wait_for(10s), std::future_status::ready) << "the move did not wake the wait";
-  EXPECT_FALSE(wait.get());
+  auto w = start_wait(io, clock, 1h);
+  auto ended = w->ended.get_future();
+  w->started.get_future().wait();
+  ASSERT_TRUE(move_until_ended(clock, ended, 3'600'000)) << "no move woke the wait";
+  EXPECT_FALSE(ended.get().first);
 }
 
 TEST(HostClock, ASmallerMoveShortensAWaitWithoutEndingIt) {
   Io io;
   HostClock clock(true);
-  const int64_t start = clock.now_ms();
-  auto wait = start_wait(io, clock, 10min);
+  auto w = start_wait(io, clock, 10min);
+  auto ended = w->ended.get_future();
+  const int64_t started = w->started.get_future().get();
   ASSERT_TRUE(clock.advance(9 * 60'000).ok());
-  ASSERT_TRUE(clock.advance(2 * 60'000).ok());
-  ASSERT_EQ(wait.wait_for(10s), std::future_status::ready);
-  EXPECT_GE(clock.now_ms() - start, 10 * 60'000) << "it ended before its time on the clock";
+  ASSERT_TRUE(move_until_ended(clock, ended, 2 * 60'000));
+  const auto [ec, at] = ended.get();
+  EXPECT_FALSE(ec);
+  EXPECT_GE(at - started, 10 * 60'000) << "it ended before its time on the clock";
 }
 
 }  // namespace
