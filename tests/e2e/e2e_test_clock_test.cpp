@@ -12,6 +12,7 @@
 #include "cgw/common/crypto.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <memory>
@@ -243,4 +244,12 @@ TEST_F(E2ETestClock, RefusedWebhookIsRetriedAfterTheClockPassesItsBackoff) {
   // its own clock and would answer 401 to a moved one.
   EXPECT_EQ(env->hooks->bad_signatures(), 0);
   EXPECT_GE(env->hooks->refused(), 2);
+}
+
+// The loops that wait on the clock (polls, webhook retries, housekeeping)
+// end at SIGTERM like any timer wait.
+TEST_F(E2ETestClock, GracefulShutdownExitsZero) {
+  auto code = env->stack.gateway.stop(SIGTERM, 10s);
+  ASSERT_TRUE(code.has_value()) << "gateway did not stop within 10 s";
+  EXPECT_EQ(*code, 0);
 }
