@@ -5,6 +5,7 @@
 #include "api/routes.hpp"
 #include "api/support.hpp"
 #include "cgw/common/crypto.hpp"
+#include "core/test_mode_config.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/url/parse.hpp>
@@ -93,7 +94,12 @@ boost::asio::awaitable<api::Reply> HttpApi::dispatch(api::Ctx& c) {
   if (auto checked = api::check_query(c.query); !checked)
     co_return api::error_response(c, checked.error());
 
-  const api::RouteMatch m = api::match(segments, c.req.method());
+  api::RouteMatch m = api::match(segments, c.req.method());
+  // The test clock's routes exist only in a test deployment that turned
+  // the clock on; elsewhere the path is an unknown /v1/ route.
+  if (m.path_route && m.path_route->scope &&
+      std::string_view(m.path_route->scope) == kTestClockScope && !svc_.clock.movable())
+    m.route = m.path_route = nullptr;
   const api::Route* r = m.route ? m.route : m.path_route;
   if (!r) {
     // Every route below /v1/ is a tenant's: an unknown one is not told

@@ -19,7 +19,14 @@ std::string render_metrics(Services& svc, const NumberIndex& numbers) {
     open = static_cast<int64_t>(svc.store.activations->open_ids().size());
     unknown = svc.store.activations->unknown_by_carrier();
   }
-  return svc.metrics.render(gauges, open, unknown);
+  std::string page = svc.metrics.render(gauges, open, unknown);
+  // Only a test deployment with a movable clock has it (docs/test-clock.md).
+  if (svc.clock.movable())
+    page +=
+        "# HELP cgw_test_clock_offset_ms How far the gateway's test clock is ahead of real time.\n"
+        "# TYPE cgw_test_clock_offset_ms gauge\ncgw_test_clock_offset_ms " +
+        std::to_string(svc.clock.offset_ms()) + "\n";
+  return page;
 }
 
 }  // namespace cgw::gw

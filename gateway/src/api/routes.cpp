@@ -1,6 +1,7 @@
 #include "api/routes.hpp"
 
 #include "core/metrics.hpp"
+#include "core/test_mode_config.hpp"
 
 namespace cgw::gw::api {
 
@@ -57,6 +58,11 @@ constexpr Route kRoutes[] = {
      false, suspend_subscriber, "subscriber.suspend"},
     {verb::post, "v1/subscribers/{msisdn}/resume", Caller::kTenant, scope::kSubscribersWrite, false,
      resume_subscriber, "subscriber.resume"},
+    // A test deployment's clock (docs/test-clock.md): absent unless the
+    // clock is movable (http_api.cpp), scope never implied.
+    {verb::get, "v1/test/clock", Caller::kTenant, kTestClockScope, true, get_test_clock, ""},
+    {verb::post, "v1/test/clock", Caller::kTenant, kTestClockScope, true, move_test_clock,
+     "test_clock.move"},
 };
 
 // Whether `segments` fit `pattern`; the "{...}" segment goes to `param`.

@@ -170,5 +170,7 @@ Awaitable create_sim_replacement(Ctx& c);
 Awaitable get_sim_replacement(Ctx& c);
 Awaitable suspend_subscriber(Ctx& c);
 Awaitable resume_subscriber(Ctx& c);
+Awaitable get_test_clock(Ctx& c);  // test_clock.cpp
+Awaitable move_test_clock(Ctx& c);
 
 }  // namespace cgw::gw::api

@@ -158,8 +158,12 @@ App::App(Config config, AppOptions options)
       svc_(std::make_unique<Services>(std::move(config), ioc_)),
       inventory_(std::make_unique<Inventory>(*svc_)),
       engine_(std::make_unique<ActivationEngine>(*svc_, tasks_)) {
-  svc_->now = [] { return system_now_ms(); };
-  set_host_clock(svc_->now);
+  svc_->now = [clock = &svc_->clock] { return clock->now_ms(); };
+  // Plugins sign requests with this clock and check the carriers' callback
+  // timestamps against it: both compare with the carrier's real clock, so
+  // it stays real even when the gateway runs a test clock
+  // (docs/test-clock.md).
+  set_host_clock([] { return HostClock::real_now_ms(); });
 }
 
 App::~App() {
@@ -169,6 +173,11 @@ App::~App() {
 
 int App::run() {
   raise_open_file_limit();
+  if (svc_->clock.movable())
+    spdlog::warn(
+        "TEST CLOCK ON (environment: test): the gateway's time can be moved forward by "
+        "POST /v1/test/clock, expiring reservations and firing polls and retries early; never "
+        "run this configuration in production (docs/test-clock.md)");
   if (stop_requested() || !open_store() || stop_requested()) return exit_code_;
   if (!start_serving()) return exit_code_;
   start_background();

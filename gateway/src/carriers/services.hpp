@@ -10,6 +10,7 @@
 #include "carriers/carrier.hpp"
 #include "carriers/plan_catalog.hpp"
 #include "core/config.hpp"
+#include "core/host_clock.hpp"
 #include "core/metrics.hpp"
 #include "store/fleet.hpp"
 #include "store/repositories.hpp"
@@ -36,6 +37,11 @@ struct Services {
   // (store/fleet.hpp): a loop does its round only while holds() its lease.
   Fleet fleet{metrics};
   PlanCatalog plans;  // activation pre-checks (plan_catalog.hpp)
+  // The one clock of the gateway's logic (core/host_clock.hpp): a test
+  // clock only in a test deployment. `now` reads it (App binds it; tests
+  // may bind another); background loops wait on `clock`, so a move of the
+  // test clock wakes them.
+  HostClock clock{config.test_clock};
   NowFn now;
   // /readyz: set once the App serves, cleared when it starts to stop.
   std::atomic<bool> ready{false};

@@ -4,6 +4,7 @@
 #include "cgw/common/secret_ref.hpp"
 #include "core/channels.hpp"
 #include "core/pii.hpp"
+#include "core/test_mode_config.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -399,7 +400,7 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
   const auto base = file.parent_path();
   Section s(root, "config",
             {"listen", "public_base_url", "threads", "store", "log", "limits", "security",
-             "tenants", "carriers", "webhooks", "audit", "fleet"});
+             "tenants", "carriers", "webhooks", "audit", "fleet", "environment", "test_clock"});
   if (s.has("listen")) parse_listen(s.get("listen"), base, cfg);
   cfg.public_base_url = s.opt<std::string>("public_base_url", "");
   cfg.threads = s.positive<int>("threads", 2);
@@ -422,6 +423,7 @@ Config parse_root(const YAML::Node& root, const std::filesystem::path& file) {
   parse_security(s.get("security"), base, cfg);
   if (s.has("webhooks")) parse_webhooks(s.get("webhooks"), cfg);
   parse_parties(root, s, base, cfg);
+  if (auto refused = parse_test_mode(root, cfg)) throw ConfigError(refused->at, refused->what);
   return cfg;
 }
 

@@ -144,6 +144,10 @@ struct Config {
   std::vector<TenantConfig> tenants;
   std::vector<CarrierConfig> carriers;
   WebhookPolicy webhooks;
+  // `environment: test` (core/test_mode_config.hpp): only then may
+  // `test_clock: {enabled: true}` make the clock movable (docs/test-clock.md).
+  bool test_deployment = false;
+  bool test_clock = false;
 };
 
 // The configuration, or CONFIG_INVALID with a message "file:line: what is

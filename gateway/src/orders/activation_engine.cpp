@@ -24,11 +24,13 @@ constexpr int kMaxSubmitAttempts = 5;
 constexpr int kMaxPolls = 200;
 constexpr int64_t kMaxPollIntervalMs = 10 * 60 * 1000;
 
-asio::awaitable<void> sleep_ms(int64_t ms) {
-  asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
-  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-}
 }  // namespace
+
+// Backoffs and poll intervals are the gateway's clock (Services::clock): a
+// move of a test clock ends a wait it passes.
+asio::awaitable<void> ActivationEngine::sleep_ms(int64_t ms) {
+  co_await svc_.clock.wait_for(std::chrono::milliseconds(ms));
+}
 
 void ActivationEngine::start() {
   // Only this instance's: on PostgreSQL another live instance drives its

@@ -45,6 +45,7 @@ class ActivationEngine {
   boost::asio::awaitable<void> drive_once(const std::string& id);
   boost::asio::awaitable<bool> submit(const std::string& id, Carrier& carrier);
   boost::asio::awaitable<void> poll(const std::string& id, Carrier& carrier);
+  boost::asio::awaitable<void> sleep_ms(int64_t ms);
   // The carrier took the order (its reply may already be final).
   void accepted(const std::string& id, const ActivationStatusOutput& status);
   // What a failed submit means: true (follow it up by query), false (the

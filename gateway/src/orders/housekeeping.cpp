@@ -98,18 +98,19 @@ asio::awaitable<size_t> release_due_locks(Services& svc) {
 
 // One loop (so that the shutdown cancels one thing): the release queue
 // every second, the janitor every housekeeping_interval.
+// Both are timed by the gateway's clock (Services::clock): a move of a
+// test clock wakes the loop, and a janitor round that came due runs at once.
 asio::awaitable<void> housekeeping_loop(Services& svc) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
   const int64_t keep_keys_ms = svc.config.idempotency_key_retention.count() * 1000;
   const auto tick =
       std::min<std::chrono::milliseconds>(svc.config.housekeeping_interval, kReleaseInterval);
-  auto janitor_due = std::chrono::steady_clock::now();
+  int64_t janitor_due = svc.clock.now_ms();
   for (;;) {
     // One instance of a fleet does the rounds (the lease's holder); the
     // others wait. The release queue is leased per row as well.
     const bool mine = svc.fleet.holds(kHousekeepingLease);
-    if (mine && std::chrono::steady_clock::now() >= janitor_due) {
-      janitor_due = std::chrono::steady_clock::now() + svc.config.housekeeping_interval;
+    if (mine && svc.clock.now_ms() >= janitor_due) {
+      janitor_due = svc.clock.now_ms() + svc.config.housekeeping_interval.count();
       try {
         const int64_t now = svc.now();
         if (auto n = expire_reservations(svc.store, now); n > 0)
@@ -128,9 +129,7 @@ asio::awaitable<void> housekeeping_loop(Services& svc) {
     } catch (const std::exception& e) {
       spdlog::error("lock release pass failed: {}", e.what());  // tried again next round
     }
-    timer.expires_after(tick);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;
+    if (auto ec = co_await svc.clock.wait_for(tick)) co_return;
   }
 }
 

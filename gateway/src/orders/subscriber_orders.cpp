@@ -228,7 +228,6 @@ bool apply_subscriber_event(Services& svc, const std::string& carrier_id, const 
 // --- the loop -----------------------------------------------------------
 
 asio::awaitable<void> subscriber_services_loop(Services& svc) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
   // At start every submitting top-up is a previous process's (or, on a
   // shared store, may be another instance's: resolving it is harmless,
   // since the carrier deduplicates a resend on its id).
@@ -247,9 +246,8 @@ asio::awaitable<void> subscriber_services_loop(Services& svc) {
         spdlog::error("subscriber services pass failed: {}", e.what());  // next round
       }
     }
-    timer.expires_after(std::chrono::seconds(2));
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;
+    // On the gateway's clock: a move of a test clock wakes it.
+    if (auto ec = co_await svc.clock.wait_for(std::chrono::seconds(2))) co_return;
   }
 }
 
