@@ -74,7 +74,12 @@ std::string WebhookDispatcher::signature(const std::string& secret, const std::s
 asio::awaitable<void> WebhookDispatcher::run() {
   const auto& policy = svc_.config.webhooks;
   // A leased event comes due again if this process dies while sending it.
-  const int64_t lease_ms = policy.request_timeout.count() + 30'000;
+  // A delivery ends within its request timeout, so a short margin past it
+  // suffices: a longer lease only delays the event of a killed instance
+  // (a fleet run caught one that came due after its recovery window). An
+  // attempt that outlives the lease is at worst sent twice, which
+  // receivers absorb by webhook-id (at-least-once, docs/reliability.md).
+  const int64_t lease_ms = policy.request_timeout.count() + 5'000;
   while (!stopping_) {
     // Busy (every slot taken, or a full batch just leased): more is likely
     // due, so look again as soon as a slot may have freed.
