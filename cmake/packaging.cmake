@@ -24,7 +24,8 @@ install(DIRECTORY ${_cfg}/secrets/ DESTINATION ${_examples_sim}/secrets COMPONEN
 install(FILES ${PROJECT_SOURCE_DIR}/simulators/clients/python/cgw_sim_admin.py
               ${PROJECT_SOURCE_DIR}/simulators/clients/python/README.md
         DESTINATION ${CMAKE_INSTALL_DATADIR}/cgw-sim/clients/python COMPONENT sim)
-install(FILES ${PROJECT_SOURCE_DIR}/docs/simulators.md ${PROJECT_SOURCE_DIR}/docs/simulators-admin.yaml
+install(FILES ${PROJECT_SOURCE_DIR}/docs/simulators.md ${PROJECT_SOURCE_DIR}/docs/simulators-reference.md
+              ${PROJECT_SOURCE_DIR}/docs/simulators-admin.yaml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/cgw-sim COMPONENT sim)
 
 # --- cgw-gateway -------------------------------------------------------------

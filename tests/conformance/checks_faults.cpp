@@ -1,5 +1,5 @@
 // Error mapping for faults the simulator injects into its real replies
-// (POST <sim-admin>/admin/faults, docs/simulators.md), plus the case every
+// (POST <sim-admin>/admin/faults, docs/simulators-reference.md), plus the case every
 // gateway must survive: the carrier applied an order but its reply was lost.
 #include "identities.hpp"
 #include "probes.hpp"

@@ -1,4 +1,4 @@
-// kyc.verify with each magic identity of docs/simulators.md.
+// kyc.verify with each magic identity of docs/simulators-reference.md.
 #include "identities.hpp"
 #include "suite.hpp"
 

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     sim["listen"] = "127.0.0.1:0";
     const int64_t pool = sim["pool_size"] ? sim["pool_size"].as<int64_t>() : 20'000;
     sim["pool_size"] = std::min<int64_t>(pool, 2'000);  // a few inventory pages, quickly
-    // Shipping comes at a third of the delay (docs/simulators.md): a second
+    // Shipping comes at a third of the delay (docs/simulators-reference.md): a second
     // in which cancel.before_shipping's cancel must arrive, and polls every
     // 500 ms see each stage of the lifecycle.
     sim["activation_delay_ms"] = 3'000;

@@ -1,6 +1,6 @@
 // Synthetic applicants for the KYC and activation checks: checksum-valid ID
 // numbers (GB 11643) built on the simulators' magic-identity scheme
-// (docs/simulators.md). They belong to no one; they are still treated as
+// (docs/simulators-reference.md). They belong to no one; they are still treated as
 // personal data (never printed unmasked).
 #pragma once
 

@@ -14,7 +14,8 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string kAdultId = "11010119900101901X";  // docs/simulators.md: passes everywhere
+const std::string kAdultId =
+    "11010119900101901X";  // docs/simulators-reference.md: passes everywhere
 const std::string kDelivery =
     R"("delivery":{"name":"张三","phone":"13900000000","address":"北京市东城区示例路1号"})";
 

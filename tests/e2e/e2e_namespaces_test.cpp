@@ -1,7 +1,7 @@
 // End to end behind simulator namespaces: the real cgw-sim serving all four
 // carriers, a namespace made on each through the admin API, and the real
 // cgw-gateway with all four plugins whose base_url points into those
-// namespaces (http://127.0.0.1:PORT/ns/<name>), as docs/simulators.md says
+// namespaces (http://127.0.0.1:PORT/ns/<name>), as docs/simulators-reference.md says
 // any carrier works. Each carrier's walkthrough (search, reserve, KYC,
 // activate) must reach `activated`, by the carrier's signed callback where
 // it has callbacks (sent from inside the namespace) and by polling where it

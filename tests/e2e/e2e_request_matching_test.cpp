@@ -1,7 +1,7 @@
 // Request matching end to end, through the real cgw-gateway and cgw-sim
 // (mobile and mvno): a fault rule matching one msisdn fails only that
 // number's reservation, and the mvno journal shows the ID number left the
-// gateway encrypted (docs/simulators.md, "Request journal").
+// gateway encrypted (docs/simulators-reference.md, "Request journal").
 #include "harness.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// End to end: the simulator's magic plan SIM-EVENTS-OOO (docs/simulators.md)
+// End to end: the simulator's magic plan SIM-EVENTS-OOO (docs/simulators-reference.md)
 // through the real gateway. The mobile simulator reports the order
 // reviewing, delivered (before any shipment), shipped (late), activated and
 // shipped again (stale, after activation). The gateway must end the order

@@ -155,7 +155,7 @@ bool wait_callback_acknowledged(uint16_t sim_port,
                                 std::chrono::milliseconds timeout = std::chrono::seconds(10),
                                 const std::string& prefix = {});
 
-// The simulated clock (docs/simulators.md, "Time"); `prefix` a namespace's
+// The simulated clock (docs/simulators-reference.md, "Time"); `prefix` a namespace's
 // "/ns/<name>" or "" for the default instance.
 boost::json::value sim_clock(uint16_t sim_port, const std::string& prefix = {});
 HttpResult set_sim_clock(uint16_t sim_port, const boost::json::object& body,

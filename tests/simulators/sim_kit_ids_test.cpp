@@ -31,7 +31,7 @@ TEST_F(SimKitIds, SameSeedNamespacesGiveDifferentOrderIds) {
 
 TEST_F(SimKitIds, DefaultInstanceKeepsItsIds) {
   // Pinned: the default instance's stream is seeded as before namespaces
-  // had streams of their own (docs/simulators.md, Determinism).
+  // had streams of their own (docs/simulators-reference.md, Determinism).
   EXPECT_EQ(first_order(""), "MO009520333304827977");
   // Even a namespace named "default" has a stream of its own.
   make_ns("default", {{"seed", 7}});

@@ -28,7 +28,7 @@ using Names = std::vector<std::string>;
 
 TEST(MagicNumbers, EachCarriersExamplesAnswerTheSameAlways) {
   Ledger ledger = small_ledger();
-  // One example per carrier (docs/simulators.md), in its own segments.
+  // One example per carrier (docs/simulators-reference.md), in its own segments.
   const std::vector<std::string> prefixes = {"1380", "1300", "1330", "1700"};
   for (const std::string& p : prefixes) {
     const std::string locked = p + "0000001", sold = p + "0000002", unknown = p + "0000003";

@@ -1,4 +1,4 @@
-// Faults for the mvno simulator's after-sales operations (docs/simulators.md,
+// Faults for the mvno simulator's after-sales operations (docs/simulators-reference.md,
 // "Operation names"): the simulator kit wraps the carrier as cgw-sim does
 // (NamespaceRouter), so rules set through /admin/faults apply to each new
 // operation name, and a top-up whose answer is lost was applied all the same.

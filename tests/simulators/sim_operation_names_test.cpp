@@ -5,7 +5,7 @@
 // (which would never fire) and callback chaos for a carrier without
 // callbacks (unicom) are refused with 400 naming the valid names; every
 // name a carrier lists does fire. The operation names below are written
-// from docs/simulators.md ("Operation names") and the carriers' protocol
+// from docs/simulators-reference.md ("Operation names") and the carriers' protocol
 // docs, not taken from the simulators' code.
 #include "http.hpp"
 #include "process.hpp"

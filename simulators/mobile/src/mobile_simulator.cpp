@@ -165,7 +165,7 @@ net::Response MobileSimulator::handle_open(const net::Request& req) {
       verify_request(req, settings_.app_id, settings_.secret, nonces_, ctx_.clock.wall_ms());
   // In a namespace the target arrives without /ns/<name>. A partner whose
   // base URL holds that prefix (the cgw mobile plugin) signs the target as
-  // sent, so that is accepted too (docs/simulators.md, Namespaces).
+  // sent, so that is accepted too (docs/simulators-reference.md, Namespaces).
   if (auth.code == "1001" && req.count(kNamespacePrefixHeader)) {
     net::Request as_sent = req;
     as_sent.target(target_as_sent(req));

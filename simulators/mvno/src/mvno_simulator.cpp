@@ -245,7 +245,7 @@ net::Response MvnoSimulator::handle_open(const net::Request& req) {
                              ctx_.clock.wall_ms());
   // In a namespace the target arrives without /ns/<name>. A partner whose
   // base URL holds that prefix (the cgw mvno plugin) signs the target as
-  // sent, so that is accepted too, as mobile does (docs/simulators.md,
+  // sent, so that is accepted too, as mobile does (docs/simulators-reference.md,
   // Namespaces). A failed check remembers no nonce, so the second try sees
   // the nonce fresh.
   if (auth.code == "1001" && req.count(kNamespacePrefixHeader)) {

@@ -11,7 +11,7 @@
 //   bad_signature  the first attempt carries a corrupted signature, so the
 //                  partner refuses it; retries are signed correctly
 // Configured by POST /admin/callback-chaos or `callback_chaos:` in the sim
-// YAML; see docs/simulators.md.
+// YAML; see docs/simulators-reference.md.
 #pragma once
 
 #include "cgw/sim/schedule.hpp"

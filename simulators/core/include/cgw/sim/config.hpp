@@ -14,7 +14,7 @@
 //       first_topup_fen: 5000
 //       replacement_delay_ms: 3000      # a SIM replacement's activation
 //       settings: {key: value, ...}     # carrier-specific, see docs/carriers/
-//       faults:                         # optional, see docs/simulators.md
+//       faults:                         # optional, see docs/simulators-reference.md
 //         - {operation: "*", kind: http_status, status: 503, first: 2}
 //       callback_chaos: {duplicate: {first: 1}, delay: {ms: 2000}}
 //

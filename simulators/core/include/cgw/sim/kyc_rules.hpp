@@ -1,5 +1,5 @@
 // Carrier-neutral real-name rules of every simulator, so all carriers agree
-// on what a test identity means (docs/simulators.md).
+// on what a test identity means (docs/simulators-reference.md).
 //
 // Magic identities (shared/domain.md's scheme): a checksum-valid ID number
 // whose sequence code (characters 15-17) starts with 9 selects the outcome by

@@ -57,7 +57,7 @@ struct Reservation {
 };
 
 // A scripted sequence of order events (the magic plans SIM-EVENTS and
-// SIM-EVENTS-OOO, docs/simulators.md), whatever the lifecycle settings say.
+// SIM-EVENTS-OOO, docs/simulators-reference.md), whatever the lifecycle settings say.
 enum class EventScript {
   kNone,
   // reviewing at once, shipped at 1/3 of the delay, delivered at 2/3,

@@ -1,6 +1,6 @@
 // Carrier-neutral magic msisdns of every simulator, so a test can get each
 // reserve (lock) refusal on demand, the way magic identities (kyc_rules.hpp)
-// give each KYC outcome. docs/simulators.md lists them per carrier.
+// give each KYC outcome. docs/simulators-reference.md lists them per carrier.
 //
 // An 11-digit number whose last seven digits are
 //   0000001  is locked by someone else (another partner's lock)
