@@ -1,9 +1,11 @@
 // cgw-sim: simulated carriers for QA and CI.
 //
-//   cgw-sim --config <file> [--ports-file <file>] [--log-level info]
+//   cgw-sim --config <file> [--ports-file <file>] [--state-dir <dir>]
+//           [--log-level info]
 //
 // Exit codes: 0 after a clean stop (SIGINT/SIGTERM), 1 when a listener
-// cannot start, 2 for bad arguments or an invalid config.
+// cannot start or a saved namespace (state_dir) cannot be restored, 2 for
+// bad arguments or an invalid config.
 #include "cgw/common/http_server.hpp"
 #include "cgw/common/log_setup.hpp"
 #include "cgw/sim/config.hpp"
@@ -79,12 +81,13 @@ sim::CarrierSpecs carrier_specs() {
 }
 
 struct Args {
-  std::string config, ports_file, log_level = "info";
+  std::string config, ports_file, state_dir, log_level = "info";
 };
 
 int usage(const std::string& why) {
   std::cerr << "cgw-sim: " << why << "\n"
-            << "usage: cgw-sim --config <file> [--ports-file <file>] [--log-level info]\n";
+            << "usage: cgw-sim --config <file> [--ports-file <file>] [--state-dir <dir>] "
+               "[--log-level info]\n";
   return 2;
 }
 
@@ -102,6 +105,8 @@ int parse_args(int argc, char** argv, Args& a) {
       ok = value(a.config);
     else if (arg == "--ports-file")
       ok = value(a.ports_file);
+    else if (arg == "--state-dir")
+      ok = value(a.state_dir);
     else if (arg == "--log-level")
       ok = value(a.log_level);
     else if (arg == "--help" || arg == "-h")
@@ -153,10 +158,13 @@ asio::awaitable<void> shutdown(asio::io_context& ioc, std::vector<Running>& runn
 }
 
 // Sets up one simulator and its listener; false (logged) when it cannot.
-bool start_listener(asio::io_context& ioc, const sim::SimulatorConfig& sc, Running& r) {
+bool start_listener(asio::io_context& ioc, const sim::SimulatorConfig& sc,
+                    const std::filesystem::path& state_dir, Running& r) {
   try {
-    r.simulator =
-        std::make_unique<sim::NamespaceRouter>(registry().at(sc.carrier), ioc.get_executor(), sc);
+    sim::RouterOptions options;
+    options.state_dir = state_dir;
+    r.simulator = std::make_unique<sim::NamespaceRouter>(registry().at(sc.carrier),
+                                                         ioc.get_executor(), sc, options);
   } catch (const std::exception& e) {
     spdlog::error("{}: cannot set up the simulator: {}", sc.carrier, e.what());
     return false;
@@ -204,14 +212,15 @@ int main(int argc, char** argv) {
     std::cerr << "cgw-sim: invalid config: " << loaded.error << "\n";
     return 2;
   }
-  const sim::SimConfig& cfg = loaded.config;
+  sim::SimConfig& cfg = loaded.config;
+  if (!args.state_dir.empty()) cfg.state_dir = args.state_dir;  // the flag wins
 
   asio::io_context ioc(cfg.threads);
   std::vector<Running> running;
   boost::json::object ports;
   for (const auto& sc : cfg.simulators) {
     Running r;
-    if (!start_listener(ioc, sc, r)) return 1;
+    if (!start_listener(ioc, sc, cfg.state_dir, r)) return 1;
     ports[sc.carrier] = r.server->port();
     running.push_back(std::move(r));
   }

@@ -3,6 +3,7 @@
 // namespace_router.cpp). Private to cgw_sim_core.
 #pragma once
 
+#include "cgw/sim/config.hpp"
 #include "cgw/sim/sim_context.hpp"
 
 #include <boost/json.hpp>
@@ -14,6 +15,13 @@
 #include <vector>
 
 namespace cgw::sim::admin {
+
+// A namespace's name: 1-64 characters of A-Z, a-z, 0-9, '-' and '_'.
+bool valid_namespace_name(std::string_view name);
+// Applies the optional overrides of POST /admin/namespaces (seed,
+// pool_size, delays, faults, callback_chaos...) to `c`; "" or what is
+// wrong. "name" and "persist" are allowed and left to the caller.
+std::string read_overrides(const boost::json::object& o, SimulatorConfig& c);
 
 net::Response error(const net::Request& req, net::http::status st, std::string_view message);
 // The path of a target without its query ("" when malformed).

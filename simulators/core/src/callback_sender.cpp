@@ -356,6 +356,34 @@ void CallbackSender::set_chaos(CallbackChaos chaos, uint64_t default_seed) {
   shared_->chaos_count = 0;
 }
 
+std::vector<CallbackJob> CallbackSender::pending_jobs() const {
+  std::lock_guard lock(shared_->mu);
+  std::vector<CallbackJob> out;
+  for (const auto& id : shared_->order) {
+    if (!shared_->live.count(id)) continue;
+    const CallbackRecord& rec = shared_->records.at(id);
+    out.push_back(CallbackJob{id, rec.order_id, rec.url, shared_->events.at(id).body});
+  }
+  return out;
+}
+
+uint64_t CallbackSender::chaos_count() const {
+  std::lock_guard lock(shared_->mu);
+  return shared_->chaos_count;
+}
+
+void CallbackSender::restore_chaos(CallbackChaos chaos, uint64_t default_seed, uint64_t count) {
+  std::lock_guard lock(shared_->mu);
+  shared_->draws = Shared::make_draws(chaos.seed.value_or(default_seed));
+  const std::optional<Schedule>* schedules[kKindCount] = {
+      &chaos.duplicate, &chaos.reorder, &chaos.delay, &chaos.drop, &chaos.bad_signature};
+  // apply_chaos() draws once per callback for each kind with a probability.
+  for (size_t k = 0; k < kKindCount; ++k)
+    if (*schedules[k] && (*schedules[k])->probability) shared_->draws[k].skip(count);
+  shared_->chaos = std::move(chaos);
+  shared_->chaos_count = count;
+}
+
 CallbackChaos CallbackSender::chaos() const {
   std::lock_guard lock(shared_->mu);
   return shared_->chaos;

@@ -58,6 +58,17 @@ void SimClock::unfreeze() {
   frozen_at_.reset();
 }
 
+SimClock::Saved SimClock::save() const {
+  std::lock_guard lock(mu_);
+  return Saved{offset_, frozen_at_};
+}
+
+void SimClock::restore(const Saved& saved) {
+  std::lock_guard lock(mu_);
+  offset_ = saved.offset_ms;
+  frozen_at_ = saved.frozen_at_ms;
+}
+
 bool SimClock::frozen() const {
   std::lock_guard lock(mu_);
   return frozen_at_.has_value();

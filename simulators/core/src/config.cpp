@@ -202,9 +202,14 @@ class Parser {
 
   SimConfig root(YAML::Node root, const std::filesystem::path& base_dir) const {
     if (!root.IsMap()) fail(root, "the file must be a map with a 'simulators' list");
-    only_keys(root, {"threads", "simulators"});
+    only_keys(root, {"threads", "state_dir", "simulators"});
     SimConfig cfg;
     if (root["threads"]) cfg.threads = integer<int>(root["threads"], "threads", 1, 64);
+    if (root["state_dir"]) {
+      // Relative to the config file, like the secret files.
+      std::filesystem::path dir = string(root["state_dir"], "state_dir");
+      cfg.state_dir = dir.is_absolute() ? dir : base_dir / dir;
+    }
     YAML::Node sims = root["simulators"];
     if (!sims || !sims.IsSequence() || sims.size() == 0)
       fail(sims ? sims : root, "'simulators' must be a non-empty list");

@@ -224,6 +224,31 @@ std::string FaultInjector::add(std::vector<FaultRule>& rules) {
   return {};
 }
 
+uint64_t FaultInjector::next_id() const {
+  std::lock_guard lock(mu_);
+  return next_id_;
+}
+
+std::string FaultInjector::restore(const std::vector<FaultRuleStatus>& saved, uint64_t next_id) {
+  std::vector<Entry> entries;
+  for (const auto& s : saved) {
+    const std::string& id = s.rule.id;
+    uint64_t number = 0;
+    if (id.size() < 2 || id[0] != 'f' || id.find_first_not_of("0123456789", 1) != std::string::npos)
+      return "fault rule id '" + id + "' is not of the form f<n>";
+    number = std::stoull(id.substr(1));
+    if (number >= next_id) return "fault rule id '" + id + "' is not below next_id";
+    Entry e{s, DrawStream(s.rule.seed ? *s.rule.seed : mix_seed(seed_, number))};
+    // schedule_fires() draws once per counted call when a probability is set.
+    if (s.rule.schedule.probability) e.draws.skip(s.seen);
+    entries.push_back(std::move(e));
+  }
+  std::lock_guard lock(mu_);
+  entries_ = std::move(entries);
+  next_id_ = next_id;
+  return {};
+}
+
 bool FaultInjector::remove(std::string_view id) {
   std::lock_guard lock(mu_);
   auto it = std::find_if(entries_.begin(), entries_.end(),

@@ -6,7 +6,8 @@
 // ledger (locks, orders, lines, top-ups, replacements), faults and callback
 // chaos (back to the configured ones), pending callbacks, journal, clock
 // (offset 0, running) and id streams (the same requests give the same ids
-// again). Requests in flight hold the old instance and finish on it.
+// again). Requests in flight hold the old instance and finish on it. A saved
+// namespace's file is written with the fresh state at once.
 #include "admin_internal.hpp"
 #include "cgw/sim/namespace_router.hpp"
 
@@ -66,6 +67,10 @@ net::Response NamespaceRouter::reset(const net::Request& req, const std::string&
     return admin::error(req, status::internal_server_error, "cannot reset the instance");
   }
   std::shared_ptr<SimInstance> old;
+  // A saved namespace is saved as reset before any periodic save can write
+  // the old state again.
+  std::lock_guard save_lock(save_mu_);
+  bool persist = false;
   {
     std::lock_guard lock(mu_);
     if (!name.empty()) {
@@ -76,6 +81,7 @@ net::Response NamespaceRouter::reset(const net::Request& req, const std::string&
         return admin::error(req, status::not_found, "unknown namespace (POST /admin/namespaces)");
       }
       old = std::exchange(it->second.instance, fresh);
+      persist = it->second.persist;
     } else {
       std::lock_guard root_lock(root_mu_);
       old = std::exchange(root_, fresh);
@@ -85,6 +91,9 @@ net::Response NamespaceRouter::reset(const net::Request& req, const std::string&
     // reply; requests in flight still finish on it.
     retire(old);
   }
+  if (persist)
+    if (auto e = save(name, true); !e.empty())
+      return admin::error(req, status::internal_server_error, e);
   json::object reply{{"reset", name.empty() ? "default" : name},
                      {"seed", config.seed},
                      {"discarded", discarded(*old)},

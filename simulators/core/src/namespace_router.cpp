@@ -18,7 +18,9 @@ constexpr auto kRetireDelay = std::chrono::seconds(2);
 constexpr std::string_view kNsPrefix = "/ns/";
 constexpr std::string_view kAdminNamespaces = "/admin/namespaces";
 
-bool valid_name(std::string_view name) {
+}  // namespace
+
+bool admin::valid_namespace_name(std::string_view name) {
   return !name.empty() && name.size() <= kMaxNameLength &&
          std::all_of(name.begin(), name.end(), [](char c) {
            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -26,14 +28,20 @@ bool valid_name(std::string_view name) {
          });
 }
 
-json::object namespace_json(std::string_view name, uint64_t seed) {
-  return json::object{
-      {"name", name}, {"seed", seed}, {"basePath", std::string(kNsPrefix) + std::string(name)}};
+namespace {
+
+json::object namespace_json(std::string_view name, uint64_t seed, bool persist) {
+  return json::object{{"name", name},
+                      {"seed", seed},
+                      {"basePath", std::string(kNsPrefix) + std::string(name)},
+                      {"persist", persist}};
 }
 
-// Reads the optional overrides of a namespace's config; "" or what is wrong.
-std::string read_overrides(const json::object& o, SimulatorConfig& c) {
+}  // namespace
+
+std::string admin::read_overrides(const json::object& o, SimulatorConfig& c) {
   static constexpr const char* kKeys[] = {"name",
+                                          "persist",
                                           "seed",
                                           "pool_size",
                                           "activation_delay_ms",
@@ -105,8 +113,6 @@ std::string read_overrides(const json::object& o, SimulatorConfig& c) {
   return {};
 }
 
-}  // namespace
-
 std::string target_as_sent(const net::Request& req) {
   auto it = req.find(kNamespacePrefixHeader);
   if (it == req.end()) return std::string(req.target());
@@ -119,7 +125,12 @@ NamespaceRouter::NamespaceRouter(SimulatorFactory factory, boost::asio::any_io_e
       executor_(std::move(executor)),
       config_(std::move(config)),
       options_(options),
-      root_(SimInstance::create(factory_, executor_, config_)) {}
+      root_(SimInstance::create(factory_, executor_, config_)) {
+  if (!options_.state_dir.empty()) {
+    load_saved();
+    saver_ = std::make_unique<Ticker>(executor_, options_.save_period, [this] { save_changed(); });
+  }
+}
 
 NamespaceRouter::~NamespaceRouter() {
   stop();
@@ -135,9 +146,18 @@ void NamespaceRouter::start() {
   started_ = true;
   root_->start();
   for (auto& [name, ns] : namespaces_) ns.instance->start();
+  if (saver_) saver_->start();
 }
 
 void NamespaceRouter::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+  }
+  if (saver_) {
+    saver_->stop();
+    save_changed();  // a clean stop loses nothing
+  }
   std::lock_guard lock(mu_);
   if (stopped_) return;
   stopped_ = true;
@@ -189,6 +209,7 @@ boost::asio::awaitable<net::Response> NamespaceRouter::route(net::Request& req, 
   std::string stripped(rest.substr(name.size()));
   if (stripped.empty() || stripped.front() == '?') stripped.insert(0, "/");
   if (admin::path_of(stripped) == "/admin/reset") co_return reset(req, name);
+  if (admin::path_of(stripped) == "/admin/state/save") co_return handle_save(req, name);
   req.set(kNamespacePrefixHeader, std::string(kNsPrefix) + name);
   req.target(stripped);
   co_return co_await inst->serve(req, peer);
@@ -204,7 +225,8 @@ net::Response NamespaceRouter::handle_namespaces(const net::Request& req, const 
   if (path == kAdminNamespaces && req.method() == verb::get) {
     std::lock_guard lock(mu_);
     json::array list;
-    for (const auto& [name, ns] : namespaces_) list.push_back(namespace_json(name, ns.seed));
+    for (const auto& [name, ns] : namespaces_)
+      list.push_back(namespace_json(name, ns.seed, ns.persist));
     return json_response(
         req, status::ok,
         json::object{{"namespaces", std::move(list)}, {"max", options_.max_namespaces}});
@@ -212,11 +234,16 @@ net::Response NamespaceRouter::handle_namespaces(const net::Request& req, const 
   if (req.method() != verb::delete_)
     return admin::error(req, status::method_not_allowed,
                         path == kAdminNamespaces ? "use GET, POST or DELETE" : "use DELETE");
+  // A deleted namespace's file goes with it (save_mu_ first: no save of it
+  // can run meanwhile and write it again).
+  std::lock_guard save_lock(save_mu_);
   std::lock_guard lock(mu_);
   json::array deleted;
+  std::vector<std::string> files;  // persisted namespaces deleted
   if (path == kAdminNamespaces) {
     for (auto& [name, ns] : namespaces_) {
       deleted.push_back(json::string(name));
+      if (ns.persist) files.push_back(name);
       retire(std::move(ns.instance));
     }
     namespaces_.clear();
@@ -224,10 +251,15 @@ net::Response NamespaceRouter::handle_namespaces(const net::Request& req, const 
     const std::string name = path.substr(kAdminNamespaces.size() + 1);
     auto it = namespaces_.find(name);
     if (it == namespaces_.end()) return admin::error(req, status::not_found, "no such namespace");
+    if (it->second.persist) files.push_back(name);
     retire(std::move(it->second.instance));
     namespaces_.erase(it);
     deleted.push_back(json::string(name));
   }
+  std::string err;
+  for (const auto& name : files)
+    if (auto e = remove_file(name); !e.empty() && err.empty()) err = e;
+  if (!err.empty()) return admin::error(req, status::internal_server_error, err);
   return json_response(req, status::ok, json::object{{"deleted", std::move(deleted)}});
 }
 
@@ -237,13 +269,22 @@ net::Response NamespaceRouter::create_namespace(const net::Request& req) {
   if (!body) return admin::error(req, status::bad_request, err);
   const auto* obj = body->if_object();
   const auto* name_v = obj ? obj->if_contains("name") : nullptr;
-  if (!name_v || !name_v->is_string() || !valid_name(name_v->as_string()))
+  if (!name_v || !name_v->is_string() || !admin::valid_namespace_name(name_v->as_string()))
     return admin::error(req, status::bad_request,
                         "name must be 1-64 characters of A-Z, a-z, 0-9, '-' and '_'");
   const std::string name(name_v->as_string());
   SimulatorConfig config = config_;
-  if (auto e = read_overrides(*obj, config); !e.empty())
+  if (auto e = admin::read_overrides(*obj, config); !e.empty())
     return admin::error(req, status::bad_request, e);
+  bool persist = false;
+  if (const auto* p = obj->if_contains("persist")) {
+    if (!p->is_bool())
+      return admin::error(req, status::bad_request, "persist must be true or false");
+    persist = p->as_bool();
+  }
+  if (persist && options_.state_dir.empty())
+    return admin::error(req, status::bad_request,
+                        "persistence needs state_dir in the cgw-sim config (or --state-dir)");
   // A namespace is built by the same factory, so the default instance
   // knows its operations and whether it sends callbacks.
   if (auto e = check_operations(config.faults, operations()); !e.empty())
@@ -266,16 +307,31 @@ net::Response NamespaceRouter::create_namespace(const net::Request& req) {
     spdlog::error("{}: cannot create namespace {}: {}", carrier(), name, e.what());
     return admin::error(req, status::internal_server_error, "cannot create the namespace");
   }
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   // Checked again: another request may have made it meanwhile.
   if (namespaces_.count(name) || namespaces_.size() >= options_.max_namespaces) {
     retire(std::move(inst));
     return admin::error(req, status::conflict, "namespace exists or the limit is reached");
   }
   if (started_ && !stopped_) inst->start();
-  namespaces_.emplace(name, Namespace{std::move(inst), config.seed, config});
-  spdlog::info("{}: namespace {} created (seed {})", carrier(), name, config.seed);
-  return json_response(req, status::created, namespace_json(name, config.seed));
+  Namespace ns{std::move(inst), config.seed, config, persist, {}, {}};
+  if (persist) {
+    ns.create = *obj;
+    ns.create.erase("persist");
+  }
+  namespaces_.emplace(name, std::move(ns));
+  spdlog::info("{}: namespace {} created (seed {}{})", carrier(), name, config.seed,
+               persist ? ", saved" : "");
+  json::object reply = namespace_json(name, config.seed, persist);
+  if (persist) {
+    lock.unlock();
+    // Written at once, so a crash right after the reply loses nothing.
+    std::lock_guard save_lock(save_mu_);
+    if (auto e = save(name, true); !e.empty())
+      return admin::error(req, status::internal_server_error, e);
+    reply["file"] = state_file(name).string();
+  }
+  return json_response(req, status::created, reply);
 }
 
 void NamespaceRouter::retire(std::shared_ptr<SimInstance> inst) {

@@ -1,10 +1,30 @@
 #include "cgw/sim/rng.hpp"
 
+#include <sstream>
+
 namespace cgw::sim {
 
 void SeededRng::reseed(uint64_t seed) {
   std::lock_guard lock(mu_);
   gen_.seed(seed);
+}
+
+std::string SeededRng::state() const {
+  std::lock_guard lock(mu_);
+  std::ostringstream out;
+  out << gen_;
+  return out.str();
+}
+
+bool SeededRng::set_state(const std::string& text) {
+  std::istringstream in(text);
+  std::mt19937_64 gen;
+  if (!(in >> gen)) return false;
+  in >> std::ws;
+  if (!in.eof()) return false;
+  std::lock_guard lock(mu_);
+  gen_ = gen;
+  return true;
 }
 
 uint64_t SeededRng::next() {

@@ -1,5 +1,7 @@
 #include "cgw/sim/mobile/mobile_simulator.hpp"
 
+#include "cgw/sim/carrier_state.hpp"
+
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/time_format.hpp"
 #include "cgw/sim/mobile/catalog.hpp"
@@ -220,6 +222,14 @@ MobileSimulator::Reply MobileSimulator::route(const net::Request& req, boost::ur
   if (path == "/open/v1/subscribers/resume") return change_line(obj, false);
   if (path == "/open/v1/recharges") return recharge(obj);
   return submit_order(obj);
+}
+
+boost::json::value MobileSimulator::save_state() const {
+  return carrier_state_with_salt(applicant_salt_);
+}
+
+std::string MobileSimulator::restore_state(const boost::json::value& saved) {
+  return restore_carrier_salt(saved, applicant_salt_);
 }
 
 }  // namespace cgw::sim::mobile

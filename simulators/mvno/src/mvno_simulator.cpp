@@ -1,5 +1,7 @@
 #include "cgw/sim/mvno/mvno_simulator.hpp"
 
+#include "cgw/sim/carrier_state.hpp"
+
 #include "cgw/common/crypto.hpp"
 #include "cgw/common/time_format.hpp"
 #include "cgw/sim/mvno/catalog.hpp"
@@ -302,6 +304,19 @@ MvnoSimulator::Reply MvnoSimulator::route(const net::Request& req) {
   if (ec || !body.is_object()) return error("1101");
   if (!ep->second) return list_products();
   return (this->*(ep->second))(body.as_object());
+}
+
+boost::json::value MvnoSimulator::save_state() const {
+  boost::json::object out = carrier_state_with_salt(applicant_salt_);
+  std::lock_guard lock(cancel_mu_);
+  out["cancel_reasons"] = string_map_json(cancel_reasons_);
+  return out;
+}
+
+std::string MvnoSimulator::restore_state(const boost::json::value& saved) {
+  if (auto e = restore_carrier_salt(saved, applicant_salt_); !e.empty()) return e;
+  std::lock_guard lock(cancel_mu_);
+  return restore_string_map(saved, "cancel_reasons", cancel_reasons_);
 }
 
 }  // namespace cgw::sim::mvno

@@ -22,6 +22,19 @@ TokenStore::Check TokenStore::check(std::string_view token, int64_t now_ms) {
   return it->second > now_ms ? Check::kValid : Check::kExpired;
 }
 
+std::vector<std::pair<int64_t, std::string>> TokenStore::saved() const {
+  std::lock_guard lock(mu_);
+  return {order_.begin(), order_.end()};
+}
+
+void TokenStore::restore(std::vector<std::pair<int64_t, std::string>> tokens) {
+  std::lock_guard lock(mu_);
+  for (auto& [expires, token] : tokens) {
+    expiry_[token] = expires;
+    order_.emplace_back(expires, std::move(token));
+  }
+}
+
 void TokenStore::prune(int64_t now_ms) {
   // Every token has the same lifetime, so issue order is expiry order.
   while (!order_.empty() && order_.front().first + kRetainExpiredMs < now_ms) {

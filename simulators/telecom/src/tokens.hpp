@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace cgw::sim::telecom {
 
@@ -28,6 +30,11 @@ class TokenStore {
 
   int64_t ttl_s() const { return ttl_s_; }
 
+  // Saved namespaces: the tokens with their expiries, oldest first, as
+  // [[expiry_ms, token], ...]; and back ("" or what is wrong).
+  std::vector<std::pair<int64_t, std::string>> saved() const;
+  void restore(std::vector<std::pair<int64_t, std::string>> tokens);
+
  private:
   // Expired tokens are remembered this long, so they are answered
   // "expired" (10003) rather than "invalid" (10002).
@@ -35,7 +42,7 @@ class TokenStore {
   void prune(int64_t now_ms);  // mu_ held
 
   const int64_t ttl_s_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::unordered_map<std::string, int64_t> expiry_;    // token -> expiry (simulated ms)
   std::deque<std::pair<int64_t, std::string>> order_;  // the same, oldest first
 };

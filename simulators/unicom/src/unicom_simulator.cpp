@@ -1,5 +1,7 @@
 #include "cgw/sim/unicom/unicom_simulator.hpp"
 
+#include "cgw/sim/carrier_state.hpp"
+
 #include "cgw/common/crypto.hpp"
 #include "cgw/sim/unicom/catalog.hpp"
 
@@ -237,6 +239,19 @@ UnicomSimulator::Reply UnicomSimulator::route(const FormParams& params) {
   if (method == "user.stop") return change_user(params, true);
   if (method == "user.restart") return change_user(params, false);
   return error("2003");
+}
+
+boost::json::value UnicomSimulator::save_state() const {
+  boost::json::object out = carrier_state_with_salt(applicant_salt_);
+  std::lock_guard lock(cancel_mu_);
+  out["cancel_reasons"] = string_map_json(cancel_reasons_);
+  return out;
+}
+
+std::string UnicomSimulator::restore_state(const boost::json::value& saved) {
+  if (auto e = restore_carrier_salt(saved, applicant_salt_); !e.empty()) return e;
+  std::lock_guard lock(cancel_mu_);
+  return restore_string_map(saved, "cancel_reasons", cancel_reasons_);
 }
 
 }  // namespace cgw::sim::unicom

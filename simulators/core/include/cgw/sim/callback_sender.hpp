@@ -98,6 +98,15 @@ class CallbackSender {
   CallbackChaos chaos() const;
   void set_signature_corruptor(SignatureCorruptor corruptor);
 
+  // For a saved namespace: the callbacks not yet acknowledged, given up or
+  // dropped, in the order enqueued (with their bodies), and how many
+  // callbacks the chaos has counted.
+  std::vector<CallbackJob> pending_jobs() const;
+  uint64_t chaos_count() const;
+  // Like set_chaos(), then counted on to `count`: each kind's draw stream
+  // skips the draws those callbacks made.
+  void restore_chaos(CallbackChaos chaos, uint64_t default_seed, uint64_t count);
+
   // Like tick(), returning the event ids whose attempt it started.
   std::vector<std::string> start_due();
   size_t in_flight() const;  // attempts sent and not answered yet

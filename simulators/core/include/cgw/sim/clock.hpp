@@ -38,6 +38,16 @@ class SimClock {
   void unfreeze();  // runs on from the frozen time at the real rate
   bool frozen() const;
 
+  // For a saved namespace: the offset from the wall clock while running, or
+  // the simulated time it stands at while frozen. Restored after a restart,
+  // a running clock keeps its offset, so simulated time went on meanwhile.
+  struct Saved {
+    int64_t offset_ms = 0;
+    std::optional<int64_t> frozen_at_ms;
+  };
+  Saved save() const;
+  void restore(const Saved& saved);
+
  private:
   int64_t base_ms() const;     // the wall clock or the fixed base
   int64_t now_locked() const;  // mu_ held

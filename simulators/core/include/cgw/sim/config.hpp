@@ -1,6 +1,7 @@
 // The cgw-sim configuration file (YAML):
 //
 //   threads: 2
+//   state_dir: state                  # optional: saved namespaces
 //   simulators:
 //     - carrier: mobile
 //       listen: "127.0.0.1:9101"      # port 0: ephemeral
@@ -63,6 +64,10 @@ struct SimulatorConfig {
 
 struct SimConfig {
   int threads = 2;
+  // Where saved namespaces live (`state_dir:`, relative to the config
+  // file; or --state-dir): <state_dir>/<carrier>/<name>.json. Empty: no
+  // namespace can be saved.
+  std::filesystem::path state_dir;
   std::vector<SimulatorConfig> simulators;
 };
 

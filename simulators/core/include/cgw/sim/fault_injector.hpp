@@ -114,6 +114,12 @@ class FaultInjector {
   bool remove(std::string_view id);
   void clear();
   std::vector<FaultRuleStatus> rules() const;
+  // The number the next rule added gets ("f<n>").
+  uint64_t next_id() const;
+  // For a saved namespace: replaces the rules by `saved` (ids and counters
+  // as they were) and each rule's draw stream goes on after `seen` draws,
+  // as it would have; "" or what is wrong (an id not of the form f<n>).
+  std::string restore(const std::vector<FaultRuleStatus>& saved, uint64_t next_id);
 
   // The first rule (in the order added) that fires for a call of
   // `operation` at simulated time `now_ms`. Every rule for the operation

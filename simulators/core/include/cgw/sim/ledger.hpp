@@ -14,6 +14,8 @@
 #include "cgw/sim/lifecycle.hpp"
 #include "cgw/sim/number_pool.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -235,6 +237,16 @@ class Ledger {
   std::vector<Reservation> reservations() const;
   std::vector<Line> lines() const;
   std::vector<Recharge> recharges() const;
+
+  // ---- saved namespaces (ledger_snapshot.cpp) ----
+  // Everything the ledger holds except the pool's records, which the seed
+  // makes again: number states and the change log, locks, orders with
+  // their schedules, lines, top-ups, stage changes not yet taken, counters.
+  boost::json::object snapshot() const;
+  // Into a ledger just built from the same pool: "" or what is wrong,
+  // naming the field ("orders[2].stage"). After an error the ledger is
+  // not to be used.
+  std::string restore(const boost::json::object& snap);
 
  private:
   struct Slot {

@@ -11,6 +11,9 @@
 //   /ns/<name>/admin/...    that namespace's admin API
 //   POST /admin/reset, /ns/<name>/admin/reset
 //                           the instance as at a fresh start (namespace_reset.cpp)
+//   POST /ns/<name>/admin/state/save
+//                           saves a namespace created with "persist": true
+//                           (namespace_persist.cpp)
 //   anything else           the default instance (built from the config)
 //
 // A carrier sees the target without /ns/<name> and verifies its signature
@@ -25,10 +28,13 @@
 #include "cgw/sim/config.hpp"
 #include "cgw/sim/sim_instance.hpp"
 #include "cgw/sim/simulator.hpp"
+#include "cgw/sim/ticker.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/json/object.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -48,12 +54,24 @@ std::string target_as_sent(const net::Request& req);
 
 struct RouterOptions {
   size_t max_namespaces = 64;
+  // Saved namespaces live in <state_dir>/<carrier>/<name>.json; empty: none
+  // can be saved. The router recreates those it finds when it is built.
+  std::filesystem::path state_dir{};
+  // How often saved namespaces are checked for changes (and written when
+  // changed).
+  std::chrono::milliseconds save_period{1'000};
 };
+
+// The format of a saved namespace's file ("format" and "version" in it).
+inline constexpr std::string_view kNamespaceFileFormat = "cgw-sim-namespace";
+inline constexpr int kNamespaceFileVersion = 1;
 
 class NamespaceRouter final : public CarrierSimulator {
  public:
   // Builds the default instance from `config` (throws what the factory
-  // throws).
+  // throws), then the namespaces saved in options.state_dir; a saved file
+  // that cannot be read or restored throws std::runtime_error naming the
+  // file and the field.
   NamespaceRouter(SimulatorFactory factory, boost::asio::any_io_executor executor,
                   SimulatorConfig config, RouterOptions options = {});
   ~NamespaceRouter() override;
@@ -80,6 +98,12 @@ class NamespaceRouter final : public CarrierSimulator {
     std::shared_ptr<SimInstance> instance;
     uint64_t seed = 0;
     SimulatorConfig config;  // what it was made from (a reset makes it again)
+    // Saved to a file (namespace_persist.cpp): the POST's body (the
+    // overrides), and the state last written, so that an unchanged
+    // namespace is not written again.
+    bool persist = false;
+    boost::json::object create{};
+    std::string saved{};
   };
   boost::asio::awaitable<net::Response> route(net::Request& req, net::Peer peer);
   net::Response handle_namespaces(const net::Request& req, const std::string& path);
@@ -88,6 +112,15 @@ class NamespaceRouter final : public CarrierSimulator {
   net::Response reset(const net::Request& req, const std::string& name);
   void retire(std::shared_ptr<SimInstance> inst);  // mu_ held
   void prune_retired();                            // mu_ held
+  // ---- saved namespaces (namespace_persist.cpp) ----
+  std::filesystem::path state_file(std::string_view name) const;
+  void load_saved();  // throws std::runtime_error
+  // Writes the namespace's file when its state differs from the last one
+  // written (always with `force`); "" or what went wrong. save_mu_ held.
+  std::string save(const std::string& name, bool force);
+  void save_changed();                             // every persisted namespace; takes save_mu_
+  std::string remove_file(std::string_view name);  // save_mu_ held
+  net::Response handle_save(const net::Request& req, const std::string& name);
 
   SimulatorFactory factory_;
   boost::asio::any_io_executor executor_;
@@ -103,6 +136,10 @@ class NamespaceRouter final : public CarrierSimulator {
   std::vector<std::pair<std::chrono::steady_clock::time_point, std::shared_ptr<SimInstance>>>
       retired_;
   bool started_ = false, stopped_ = false;
+  // Taken before mu_ by whatever writes or removes a saved file, so a
+  // deleted namespace's file is never written again.
+  std::mutex save_mu_;
+  std::unique_ptr<Ticker> saver_;  // save_changed() every save_period
 };
 
 }  // namespace cgw::sim

@@ -25,6 +25,10 @@ class SeededRng {
 
   // Starts the stream again from `seed` (a namespace's own stream).
   void reseed(uint64_t seed);
+  // The engine's whole state as text (for a saved namespace), and back:
+  // a restored stream goes on where the saved one was, so no id repeats.
+  std::string state() const;
+  bool set_state(const std::string& text);  // false (unchanged) if malformed
 
   uint64_t next();
   uint64_t below(uint64_t n);
@@ -34,7 +38,7 @@ class SeededRng {
   std::string digits(std::string_view prefix, size_t n);
 
  private:
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::mt19937_64 gen_;
 };
 

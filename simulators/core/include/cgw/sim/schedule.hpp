@@ -32,6 +32,7 @@ class DrawStream {
   explicit DrawStream(uint64_t seed) : gen_(seed) {}
   // 53 random bits, so the result is the same with every standard library.
   double next() { return static_cast<double>(gen_() >> 11) * 0x1.0p-53; }
+  void skip(uint64_t n) { gen_.discard(n); }  // as if next() had been called n times
 
  private:
   std::mt19937_64 gen_;

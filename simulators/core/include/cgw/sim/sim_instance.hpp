@@ -58,6 +58,14 @@ class SimInstance : public std::enable_shared_from_this<SimInstance> {
   FaultInjector& faults() { return faults_; }
   uint64_t seed() const { return seed_; }
 
+  // For a saved namespace (instance_snapshot.cpp): the ledger, clock, id
+  // stream, faults with their counters, callback chaos, pending callbacks
+  // and the carrier's own state, as JSON; and back into an instance just
+  // created from the same config ("" or what is wrong, naming the field).
+  // The request journal and the callback journal are not kept.
+  boost::json::object snapshot() const;
+  std::string restore(const boost::json::object& snap);
+
   boost::asio::awaitable<net::Response> serve(net::Request& req, net::Peer peer);
   void start();
   void stop();  // also ends pending latency and timeout faults early
@@ -72,6 +80,7 @@ class SimInstance : public std::enable_shared_from_this<SimInstance> {
   boost::asio::awaitable<void> callbacks_settled();
   net::Response handle_faults(const net::Request& req, const std::string& path);
   int64_t now_ms() const;
+  std::string restore_faults(const boost::json::object& saved);
 
   std::unique_ptr<CarrierSimulator> sim_;
   SimContext* ctx_;

@@ -5,6 +5,8 @@
 #include "cgw/sim/correlation.hpp"
 #include "cgw/sim/journal_masking.hpp"
 
+#include <boost/json/value.hpp>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +49,13 @@ class CarrierSimulator {
   // Which of this carrier's fields the journal masks (journal_masking.hpp).
   // None by default: then only the generic secret headers are hidden.
   virtual JournalMasking journal_masking() const { return {}; }
+  // For a saved namespace (docs/simulators-reference.md): the carrier's own
+  // state beyond its SimContext (null: none), and back into a carrier just
+  // built from the same config ("" or what is wrong).
+  virtual boost::json::value save_state() const { return nullptr; }
+  virtual std::string restore_state(const boost::json::value& saved) {
+    return saved.is_null() ? std::string() : "the carrier keeps no state of its own";
+  }
   virtual net::Response business_error(const net::Request& req, std::string_view code) const {
     net::Response res{net::http::status::ok, req.version()};
     res.set(net::http::field::content_type, "application/json");

@@ -46,6 +46,9 @@ class MobileSimulator final : public CarrierSimulator {
   // Request matching (request_matching.cpp): correlation fields, journal masking.
   Correlation correlate(const net::Request& req, const net::Response* res) const override;
   JournalMasking journal_masking() const override;
+  // Saved namespaces: the applicant key.
+  boost::json::value save_state() const override;
+  std::string restore_state(const boost::json::value& saved) override;
   static std::vector<std::string> operation_names();
 
   // Serves one request synchronously: the simulator never waits on I/O

@@ -55,6 +55,9 @@ class MvnoSimulator final : public CarrierSimulator {
   // Request matching (request_matching.cpp): correlation fields, journal masking.
   Correlation correlate(const net::Request& req, const net::Response* res) const override;
   JournalMasking journal_masking() const override;
+  // Saved namespaces: the applicant key and the cancel reasons.
+  boost::json::value save_state() const override;
+  std::string restore_state(const boost::json::value& saved) override;
   static std::vector<std::string> operation_names();
   // This carrier's envelope: HTTP 200, {"code","msg"}.
   net::Response business_error(const net::Request& req, std::string_view code) const override;

@@ -69,6 +69,9 @@ class TelecomSimulator final : public CarrierSimulator {
   // Request matching (request_matching.cpp): correlation fields, journal masking.
   Correlation correlate(const net::Request& req, const net::Response* res) const override;
   JournalMasking journal_masking() const override;
+  // Saved namespaces: the applicant key, the order drafts and the access tokens.
+  boost::json::value save_state() const override;
+  std::string restore_state(const boost::json::value& saved) override;
   static std::vector<std::string> operation_names();
   net::Response business_error(const net::Request& req, std::string_view code) const override;
 

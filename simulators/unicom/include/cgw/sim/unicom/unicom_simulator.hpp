@@ -63,6 +63,9 @@ class UnicomSimulator final : public CarrierSimulator {
   // Request matching (request_matching.cpp): correlation fields, journal masking.
   Correlation correlate(const net::Request& req, const net::Response* res) const override;
   JournalMasking journal_masking() const override;
+  // Saved namespaces: the applicant key and the cancel reasons.
+  boost::json::value save_state() const override;
+  std::string restore_state(const boost::json::value& saved) override;
   static std::vector<std::string> operation_names();
   // None: the partner polls order.query.
   bool sends_callbacks() const override { return kSendsCallbacks; }
