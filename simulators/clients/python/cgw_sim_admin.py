@@ -95,13 +95,17 @@ class SimAdmin:
     # -- namespaces (default instance only) ---------------------------------
 
     def namespaces(self):
-        """{"namespaces": [{"name", "seed", "basePath"}], "max": N}"""
+        """{"namespaces": [{"name", "seed", "basePath", "persist"}], "max": N}"""
         return self._call("GET", "/admin/namespaces", root=True)
 
-    def create_namespace(self, name, **overrides):
+    def create_namespace(self, name, persist=False, **overrides):
         """Creates /ns/<name> (seed, pool_size, faults, callback_chaos, ...)
-        and returns a SimAdmin bound to it."""
-        self._call("POST", "/admin/namespaces", dict(name=name, **overrides), root=True)
+        and returns a SimAdmin bound to it. persist=True saves it to a file
+        in cgw-sim's state_dir, restored when cgw-sim starts again."""
+        body = dict(name=name, **overrides)
+        if persist:
+            body["persist"] = True
+        self._call("POST", "/admin/namespaces", body, root=True)
         return SimAdmin(self.base_url, name, self.timeout)
 
     def delete_namespace(self, name=None):
@@ -185,6 +189,13 @@ class SimAdmin:
         """POST /admin/reset: pool, ledger, faults, chaos, journal and clock
         start over as configured."""
         return self._call("POST", "/admin/reset", {})
+
+    def save_namespace(self):
+        """POST /ns/<name>/admin/state/save: writes this saved namespace's
+        file now (e.g. before a planned kill); {"saved", "file"}."""
+        if self.namespace is None:
+            raise ValueError("save_namespace() needs a SimAdmin bound to a namespace")
+        return self._call("POST", "/admin/state/save", {})
 
     def state(self):
         """Orders, reservations, callbacks and the clock."""
