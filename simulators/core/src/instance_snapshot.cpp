@@ -20,7 +20,6 @@ json::object SimInstance::snapshot() const {
   out["clock"] = json::object{
       {"offset_ms", clock.offset_ms},
       {"frozen_at_ms", clock.frozen_at_ms ? json::value(*clock.frozen_at_ms) : json::value()}};
-  out["ids"] = ctx_->ids.state();
   out["callback_chaos"] = json::object{{"settings", to_json(ctx_->callbacks.chaos())},
                                        {"count", ctx_->callbacks.chaos_count()}};
   json::array pending;
@@ -30,6 +29,10 @@ json::object SimInstance::snapshot() const {
                                    {"url", job.url},
                                    {"body", job.body}});
   out["pending_callbacks"] = std::move(pending);
+  // Last: every id held by what was saved above was drawn before this
+  // position (the parts are saved one after the other while requests may
+  // run), so a restored stream never issues one of them again.
+  out["ids"] = ctx_->ids.state();
   return out;
 }
 

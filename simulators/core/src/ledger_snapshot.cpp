@@ -249,9 +249,11 @@ Recharge recharge_from(Reader& r, const json::object& o, const std::string& path
   return rc;
 }
 
+// Sorted by key, so an unchanged ledger always gives the same text (the
+// periodic save compares texts).
 json::object counts_json(const std::unordered_map<std::string, int>& m) {
   json::object o;
-  for (const auto& [key, n] : m) o[key] = n;
+  for (const auto& [key, n] : std::map<std::string, int>(m.begin(), m.end())) o[key] = n;
   return o;
 }
 
@@ -289,7 +291,7 @@ json::object Ledger::snapshot() const {
       numbers.push_back({{"number", s.record.number}, {"state", to_string(s.state)}});
   out["numbers"] = std::move(numbers);
   json::array changes;
-  for (uint32_t c : changes_) changes.push_back(c);
+  for (uint32_t c : changes_) changes.push_back(static_cast<int64_t>(c));
   out["changes"] = std::move(changes);
   json::array locks;
   for (const auto& id : lock_seq_) locks.push_back(to_json(locks_.at(id)));
@@ -334,10 +336,13 @@ std::string Ledger::restore(const json::object& o) {
   if (const auto* a = r.arr(o, "", "changes"))
     for (size_t i = 0; i < a->size() && r.ok(); ++i) {
       const auto& v = (*a)[i];
-      if (!v.is_int64() || v.as_int64() < 0 || uint64_t(v.as_int64()) >= slots_.size())
+      const bool index =
+          (v.is_uint64() && v.as_uint64() < slots_.size()) ||
+          (v.is_int64() && v.as_int64() >= 0 && uint64_t(v.as_int64()) < slots_.size());
+      if (!index)
         r.fail(Reader::at("changes", i), "must be a pool index");
       else
-        changes_.push_back(static_cast<uint32_t>(v.as_int64()));
+        changes_.push_back(static_cast<uint32_t>(v.to_number<uint64_t>()));
     }
   for_each_object(r, o, "locks", [&](const json::object& e, const std::string& path) {
     Reservation res = reservation_from(r, e, path);

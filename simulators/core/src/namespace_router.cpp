@@ -327,8 +327,15 @@ net::Response NamespaceRouter::create_namespace(const net::Request& req) {
     lock.unlock();
     // Written at once, so a crash right after the reply loses nothing.
     std::lock_guard save_lock(save_mu_);
-    if (auto e = save(name, true); !e.empty())
+    if (auto e = save(name, true); !e.empty()) {
+      // Not kept half-made: a namespace asked to be saved that cannot be.
+      std::lock_guard again(mu_);
+      if (auto it = namespaces_.find(name); it != namespaces_.end()) {
+        retire(std::move(it->second.instance));
+        namespaces_.erase(it);
+      }
       return admin::error(req, status::internal_server_error, e);
+    }
     reply["file"] = state_file(name).string();
   }
   return json_response(req, status::created, reply);

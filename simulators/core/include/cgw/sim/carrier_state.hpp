@@ -22,16 +22,9 @@ inline boost::json::object carrier_state_with_salt(std::string_view salt) {
   return boost::json::object{{"applicant_salt", crypto::to_hex(salt)}};
 }
 
-// The saved state as an object holding the salt: "" or what is wrong.
-inline std::string restore_carrier_salt(const boost::json::value& saved, std::string& salt) {
-  const auto* o = saved.if_object();
-  const auto* v = o ? o->if_contains("applicant_salt") : nullptr;
-  if (!v || !v->is_string()) return "applicant_salt: missing";
-  auto bytes = crypto::from_hex(v->as_string());
-  if (!bytes || bytes->size() != 32) return "applicant_salt: not 32 bytes of hex";
-  salt = std::move(*bytes);
-  return {};
-}
+// The saved state as an object holding the salt: "" or what is wrong
+// (carrier_state.cpp).
+std::string restore_carrier_salt(const boost::json::value& saved, std::string& salt);
 
 // A map of strings as an object, and back ("" or what is wrong).
 template <typename Map>
