@@ -88,14 +88,15 @@ class SimPersist : public ::testing::Test {
   }
 
   // Starts cgw-sim with `config`; false (and the log) when it does not come up.
-  ::testing::AssertionResult start(const std::string& config = "sim.yaml") {
+  ::testing::AssertionResult start(const std::string& config = "sim.yaml",
+                                   const std::vector<std::string>& extra = {}) {
     fs::remove(dir_ / "sim.ports");
     sim_ = std::make_unique<Process>();  // one per run: a Process keeps its exit code
     std::string why;
-    auto ports = start_and_wait(*sim_,
-                                {CGW_SIM_BIN, "--config", (dir_ / config).string(), "--ports-file",
-                                 (dir_ / "sim.ports").string()},
-                                dir_ / ("sim" + std::to_string(++starts_) + ".log"),
+    std::vector<std::string> argv = {CGW_SIM_BIN, "--config", (dir_ / config).string(),
+                                     "--ports-file", (dir_ / "sim.ports").string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto ports = start_and_wait(*sim_, argv, dir_ / ("sim" + std::to_string(++starts_) + ".log"),
                                 dir_ / "sim.ports", 20s, &why);
     if (!ports) return ::testing::AssertionFailure() << why;
     port_ = static_cast<uint16_t>(json::parse(*ports).at("mobile").to_number<int>());
@@ -323,6 +324,13 @@ TEST_F(SimPersist, PersistenceWithoutStateDirIsRefused) {
   r = admin("POST", "/ns/qa3/admin/state/save");
   EXPECT_EQ(r.status, 409) << r.body;
   EXPECT_EQ(error_of(r), "namespace qa3 is not saved to a file: create it with \"persist\": true");
+
+  // --state-dir gives the same config a state directory.
+  ASSERT_EQ(sim_->stop(SIGTERM, 10s), std::optional<int>(0));
+  ASSERT_TRUE(start("plain.yaml", {"--state-dir", (dir_ / "flag").string()}));
+  r = admin("POST", "/admin/namespaces", R"({"name":"qa4","persist":true})");
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_TRUE(fs::exists(dir_ / "flag/mobile/qa4.json"));
 }
 
 TEST_F(SimPersist, ADamagedOrForeignFileStopsTheStartNamingIt) {

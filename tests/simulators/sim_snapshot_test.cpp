@@ -4,10 +4,12 @@
 // counters and draw streams, and precise errors for damaged snapshots.
 #include "cgw/sim/fault_injector.hpp"
 #include "cgw/sim/ledger.hpp"
+#include "cgw/sim/mobile/mobile_simulator.hpp"
 #include "cgw/sim/rng.hpp"
 #include "sim_lifecycle_support.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
 using namespace cgw::sim;
@@ -289,4 +291,21 @@ TEST(FaultSnapshot, RulesKeepTheirIdsCountersAndDraws) {
   auto bad = a.rules();
   bad[0].rule.id = "x1";
   EXPECT_EQ(b.restore(bad, 3), "fault rule id 'x1' is not of the form f<n>");
+}
+
+TEST(CarrierSnapshot, TheApplicantKeyIsKeptSoApplicantsAreKnownAgain) {
+  boost::asio::io_context ioc;
+  mobile::MobileSettings settings;
+  settings.app_id = "app";
+  settings.secret = "secret-0123456789";
+  settings.pool_size = 50;
+  mobile::MobileSimulator a(ioc.get_executor(), settings), b(ioc.get_executor(), settings);
+  const json::value saved = a.save_state();
+  // Each instance draws its own key: without the restore they differ.
+  EXPECT_NE(saved, b.save_state());
+  ASSERT_EQ(b.restore_state(json::parse(json::serialize(saved))), "");
+  EXPECT_EQ(saved, b.save_state());
+  EXPECT_EQ(b.restore_state(json::object{{"applicant_salt", "abc"}}),
+            "applicant_salt: not 32 bytes of hex");
+  EXPECT_EQ(b.restore_state(nullptr), "applicant_salt: missing");
 }
