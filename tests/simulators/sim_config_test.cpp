@@ -47,6 +47,28 @@ class SimConfigTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
+TEST_F(SimConfigTest, StateDirIsRelativeToTheConfigFile) {
+  const std::string sims =
+      "simulators:\n"
+      "  - carrier: mobile\n"
+      "    listen: \"127.0.0.1:0\"\n"
+      "    app_id: a\n"
+      "    secret: {file: secrets/m.secret}\n";
+  auto r = parse(sims);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_TRUE(r.config.state_dir.empty()) << "no saved namespaces unless asked";
+  r = parse("state_dir: state\n" + sims);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.config.state_dir, dir_ / "state");
+  r = parse("state_dir: /var/lib/cgw-sim\n" + sims);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.config.state_dir, std::filesystem::path("/var/lib/cgw-sim"));
+  r = parse("state_dir: \"\"\n" + sims);
+  EXPECT_EQ(r.error, "sim.yaml:1: state_dir must be a non-empty string");
+  r = parse("state_dir: [a]\n" + sims);
+  EXPECT_EQ(r.error, "sim.yaml:1: state_dir must be a non-empty string");
+}
+
 TEST_F(SimConfigTest, ParsesAValidConfigWithDefaults) {
   auto r = parse(
       "threads: 3\n"
