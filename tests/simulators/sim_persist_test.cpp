@@ -310,6 +310,29 @@ TEST_F(SimPersist, AnExplicitSaveSurvivesAKill) {
   EXPECT_TRUE(fresh.at("reservations").as_array().empty());
 }
 
+TEST_F(SimPersist, ChangesAreSavedWithinASecondAndAnIdleNamespaceIsNotWritten) {
+  ASSERT_TRUE(start());
+  ASSERT_EQ(admin("POST", "/admin/namespaces", R"({"name":"qa5","persist":true})").status, 201);
+  const std::string number = idle_numbers("qa5", 1).at(0);
+  const std::string lock_id = lock("qa5", number);
+  std::this_thread::sleep_for(2500ms);  // the periodic save runs every second
+  sim_->stop(SIGKILL, 5s);              // no save at exit
+
+  ASSERT_TRUE(start());
+  const auto st = state("qa5");
+  const auto* l = find(st, "reservations", "lockId", lock_id);
+  ASSERT_NE(l, nullptr) << json::serialize(st);
+  EXPECT_EQ(l->at("state").as_string(), "ACTIVE");
+
+  // Nothing changes: the file is not written again.
+  const fs::path file = dir_ / "state/mobile/qa5.json";
+  const auto written = fs::last_write_time(file);
+  const std::string text = read_file(file);
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_EQ(fs::last_write_time(file), written);
+  EXPECT_EQ(read_file(file), text);
+}
+
 TEST_F(SimPersist, PersistenceWithoutStateDirIsRefused) {
   ASSERT_TRUE(start("plain.yaml"));
   auto r = admin("POST", "/admin/namespaces", R"({"name":"qa3","persist":true})");
