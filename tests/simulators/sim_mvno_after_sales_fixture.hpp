@@ -76,10 +76,16 @@ class MvnoAfterSales : public MvnoHttp {
     return callbacks_where(key, value);
   }
   // The orderStatus of each callback about order `pon`, in arrival order.
+  // In the order the carrier reached them (notifyTime, simulated): a clock
+  // move that passes several stages sends their callbacks concurrently, so
+  // they may arrive in any order.
   std::vector<std::string> statuses_of(const std::string& pon) {
+    auto found = callbacks_where("partnerOrderNo", pon);
+    std::stable_sort(found.begin(), found.end(), [](const json::object& a, const json::object& b) {
+      return a.at("notifyTime").to_number<int64_t>() < b.at("notifyTime").to_number<int64_t>();
+    });
     std::vector<std::string> out;
-    for (const auto& b : callbacks_where("partnerOrderNo", pon))
-      out.emplace_back(b.at("orderStatus").as_string());
+    for (const auto& b : found) out.emplace_back(b.at("orderStatus").as_string());
     return out;
   }
 

@@ -83,7 +83,7 @@ TEST_F(MvnoAfterSales, MagicReturnProductShipsAndComesBack) {
             "0000");
   advance(60'000);
   EXPECT_EQ(status_of("act_ret"), "RETURNED");
-  wait_where("orderStatus", "RETURNED", 1);
+  wait_where("partnerOrderNo", "act_ret", 2);
   EXPECT_EQ(statuses_of("act_ret"), (std::vector<std::string>{"SHIPPED", "RETURNED"}));
   const auto q = data_of(call("/openapi/v1/order/query", {{"partnerOrderNo", "act_ret"}}));
   EXPECT_EQ(q.at("reasonCode").as_string(), "RECIPIENT_UNREACHABLE");
