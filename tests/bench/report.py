@@ -63,18 +63,20 @@ FIGURES = [
     ("search_tags_rps", "Search tags: saturation", "req/s", None, None),
     ("search_tags_half_p50_us", "Search tags: p50 at half load", "µs", None, None),
     ("search_tags_half_p99_us", "Search tags: p99 at half load", "µs", 2000, "max"),
-    ("pt_ratio", "Pass-through reserve: gateway ÷ direct throughput", "×", 0.55, "min"),
+    ("pt_ratio", "Pass-through reserve: gateway ÷ direct throughput", "×", 0.4, "min"),
     ("pt_gw_rps", "Reserve via gateway: saturation", "req/s", None, None),
     ("pt_direct_rps", "Reserve direct to simulator: saturation", "req/s", None, None),
-    ("pt_added_p50_us", "Pass-through added p50 (same fixed rate)", "µs", 40, "max"),
+    ("pt_gw_cpu_us", "Reserve via gateway: gateway CPU per reservation", "µs", None, None),
+    ("pt_added_p50_us", "Pass-through added p50 (same fixed rate)", "µs", 500, "max"),
     ("pt_added_p99_us", "Pass-through added p99 (same fixed rate)", "µs", None, None),
+    ("pt_gw_half_p99_us", "Reserve via gateway: p99 at half load", "µs", 5000, "max"),
     ("sync_s", "Sync: seconds for the pool", "s", 5.0, "max"),
     ("sync_rows_per_s", "Sync: rows per second", "rows/s", None, None),
     ("act_total_s", "Activation day: total seconds", "s", 180.0, "max"),
     ("act_projected_s", "Activation day: 280,000 at the measured rate (projected)", "s", 180.0,
      "max"),
     ("act_per_s", "Activation day: activations per second", "/s", None, None),
-    ("act_gw_cpu_ms", "Activation day: gateway CPU per activation", "ms", None, None),
+    ("act_gw_cpu_ms", "Activation day: gateway CPU per activation", "ms", 0.6, "max"),
     ("idle_held", "Idle keep-alive connections held", "conns", None, None),
     ("idle_rss_mb", "Gateway RSS while they are held", "MB", 200.0, "max"),
     ("idle_rss_added_mb", "Gateway RSS added by the idle connections", "MB", None, None),
@@ -181,11 +183,15 @@ def collect(res, postgres=False):
             add("pt_gw_rps", gs["achieved_rps"])
             add("pt_direct_rps", ds["achieved_rps"])
             add("pt_ratio", gs["achieved_rps"] / ds["achieved_rps"] if ds["achieved_rps"] else 0)
+        cpu = os.path.join(res, f"pt-gw-cpu-r{r}.json")
+        if os.path.exists(cpu) and gs and gs["ok"]:
+            add("pt_gw_cpu_us", load(cpu)["cpu_ms"] * 1000 / gs["ok"])
         gh, dh = (lg(f"pt-gw-half-r{r}", "pt_added_p50_us", "pt_added_p99_us"),
                   lg(f"pt-direct-half-r{r}", "pt_added_p50_us", "pt_added_p99_us"))
         if gh and dh:
             add("pt_added_p50_us", gh["latency_us"]["p50"] - dh["latency_us"]["p50"])
             add("pt_added_p99_us", gh["latency_us"]["p99"] - dh["latency_us"]["p99"])
+            add("pt_gw_half_p99_us", gh["latency_us"]["p99"])
         ic = os.path.join(res, f"idle-conns-r{r}.json")
         if os.path.exists(ic):
             c = load(ic)
@@ -341,6 +347,15 @@ def main():
             cells = [fmt(figures[k]["median"], figures[k]["unit"]) if k in figures else
                      ("1×" if k is None and "÷" in label else "—") for k in keys]
             md.append(f"| {label} | " + " | ".join(cells) + " |")
+    prof_path = os.path.join(args.results, "profile.json")
+    profile = load(prof_path) if os.path.exists(prof_path) else None
+    if profile:
+        md += ["", "Profile of the gateway under the closed-loop reserve load (`--profile`, "
+               "perf record at 199 Hz, DWARF call graphs):", "",
+               f"- flame graph: `{profile['svg']}`",
+               f"- top of `perf report --no-children --sort dso,symbol`: `{profile['report']}`"]
+        top = [l for l in open(profile["report"]) if not l.startswith("#")][:20]
+        md += ["", "```", *[l.rstrip("\n") for l in top], "```"]
     if problems:
         md += ["", "Problems:", *[f"- {p}" for p in problems]]
     text = "\n".join(md) + "\n"
@@ -350,7 +365,7 @@ def main():
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"mode": args.mode, "machine": machine, "suite_seconds": float(elapsed),
-                       "figures": figures, "problems": problems}, f, indent=1)
+                       "figures": figures, "problems": problems, "profile": profile}, f, indent=1)
     if args.check and problems:
         print("bench smoke: FAILED", file=sys.stderr)
         return 1

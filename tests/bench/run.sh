@@ -12,7 +12,9 @@
 # $CGW_BUILD_DIR/bench), --activations-only (one sync, then the activation
 # day alone: no load steps), --postgres (after the SQLite steps: reserve
 # saturation and the activation day on PostgreSQL with 1 and 2 gateway
-# instances, on a private PostgreSQL in the temporary directory).
+# instances, on a private PostgreSQL in the temporary directory), --profile
+# (in run 1, one more closed-loop reserve step under `perf record`: a flame
+# graph SVG and the top of `perf report` beside the results).
 # Environment: CGW_BUILD_DIR (default build/), CGW_BENCH_NO_BUILD=1 (use the
 # binaries as they are), CGW_BENCH_KEEP=1 (keep the temporary directory with
 # configs and logs), CGW_BENCH_SYNC_PAGE (the gateway's sync_page_size;
@@ -23,7 +25,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/tests/bench
 
-MODE=full RUNS=3 DUR=10 POOL=1000000 ACT=280000 IDLE=10000 CONNS=64 OUT="" ACT_ONLY=0 PG=0
+MODE=full RUNS=3 DUR=10 POOL=1000000 ACT=280000 IDLE=10000 CONNS=64 OUT="" ACT_ONLY=0 PG=0 PROFILE=0
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) MODE=smoke RUNS=1 DUR=2 POOL=20000 ACT=200 IDLE=200 ;;
@@ -36,7 +38,8 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift ;;
     --activations-only) ACT_ONLY=1 ;;
     --postgres) PG=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --profile) PROFILE=1 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -60,6 +63,13 @@ PY=$(command -v /usr/bin/python3 || command -v python3) || die "python3 is neede
 for b in cgw-gateway cgw-sim cgw-loadgen cgw-bench-baseline cgw-idle-conns cgw-bench-activations; do
   [ -x "$BIN/$b" ] || die "$BIN/$b is missing (build the cgw_bench_tools target)"
 done
+if [ "$PROFILE" = 1 ]; then
+  command -v perf >/dev/null || die "--profile needs perf (Debian's linux-perf)"
+  command -v npm >/dev/null || die "--profile needs npm (for the flamegraph package)"
+  # The SVG renderer: the npm package flamegraph, pinned in tests/bench/package.json.
+  [ -x "$HERE/node_modules/.bin/flamegraph" ] || (cd "$HERE" && npm ci --silent >&2) ||
+    die "npm ci in tests/bench failed"
+fi
 PLUGIN=$BUILD/plugins/cgw_mobile.so
 [ -f "$PLUGIN" ] || die "$PLUGIN is missing"
 
@@ -109,6 +119,8 @@ wait_file() {  # wait_file FILE SECONDS
   for i in $(seq $(($2 * 10))); do [ -s "$1" ] && return 0; sleep 0.1; done
   return 1
 }
+# cpu_ms PID: the process's user + system CPU so far, in milliseconds.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"; }
 proc_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 rand_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 forget_pid() {
@@ -135,6 +147,30 @@ loadgen() {
   shift
   timeout $((DUR + 60)) "$BIN/cgw-loadgen" --duration "$DUR" --threads 2 --label "$name" \
     --json-out "$RES/$name.json" "$@" >/dev/null || die "cgw-loadgen $name"
+}
+# profile_reserve: the gateway under the closed-loop reserve load of the
+# pass-through step, sampled by perf (DWARF call graphs: the Release build
+# keeps no frame pointers), folded into a flame graph.
+profile_reserve() {
+  log "run 1: pass-through reserve under perf record"
+  local data=$WORK/perf-reserve.data stamp
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  perf record -F 199 --call-graph dwarf,32768 -p "$GW_PID" -o "$data" -- sleep "$DUR" \
+    >"$WORK/perf-record.log" 2>&1 &
+  local perf_pid=$!
+  sleep 0.5
+  loadgen "pt-gw-prof-r1" "${gw_args[@]}" --rate 0 --connections "$CONNS" \
+    --numbers-file "$WORK/pt-gw-prof-r1.nums"
+  wait "$perf_pid" || die "perf record: $(tail -3 "$WORK/perf-record.log")"
+  perf script -i "$data" 2>/dev/null >"$WORK/perf-reserve.txt"
+  "$HERE/node_modules/.bin/flamegraph" --inputtype perf \
+    --titletext "cgw-gateway under the reserve load ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null))" \
+    <"$WORK/perf-reserve.txt" >"$OUT/flame-reserve-$stamp.svg" || die "flamegraph"
+  perf report -i "$data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
+    sed -E '/^$/d; s/[[:space:]-]+$//' | sed -n '1,90p' >"$OUT/perf-reserve-$stamp.txt"
+  echo "{\"svg\": \"$OUT/flame-reserve-$stamp.svg\", \"report\": \"$OUT/perf-reserve-$stamp.txt\"}" \
+    >"$RES/profile.json"
+  log "flame graph: $OUT/flame-reserve-$stamp.svg"
 }
 half() { "$PY" -c 'import sys; print(max(1, round(float(sys.argv[1]) / 2)))' "$1"; }
 
@@ -257,7 +293,7 @@ nums = [r[0] for r in con.execute(
     "SELECT msisdn FROM numbers WHERE carrier='mobile' AND carrier_status='available' AND local_hold=0")]
 random.Random(7).shuffle(nums)
 days = ["act"] + (["pg-act-i1", "pg-act-i2"] if pg else [])
-steps = ["pt-gw-sat", "pt-gw-half", "pt-direct-sat", "pt-direct-half"]
+steps = ["pt-gw-sat", "pt-gw-half", "pt-direct-sat", "pt-direct-half", "pt-gw-prof"]
 steps += ["pg-sat-i1", "pg-sat-i2a", "pg-sat-i2b"] if pg else []
 if len(nums) < len(days) * act + len(steps) * runs * 100:
     sys.exit(f"only {len(nums)} numbers available")
@@ -332,14 +368,17 @@ for r in $(seq "$LOAD_RUNS"); do
     --body '{"number":"{num}","holdMinutes":120,"partnerLockId":"bench-r'"$r"'-{num}"}')
   loadgen "pt-direct-sat-r$r" "${sim_args[@]}" --rate 0 --connections "$CONNS" \
     --numbers-file "$WORK/pt-direct-sat-r$r.nums"
+  cpu0=$(cpu_ms "$GW_PID")
   loadgen "pt-gw-sat-r$r" "${gw_args[@]}" --rate 0 --connections "$CONNS" \
     --numbers-file "$WORK/pt-gw-sat-r$r.nums"
+  echo "{\"cpu_ms\": $(($(cpu_ms "$GW_PID") - cpu0))}" >"$RES/pt-gw-cpu-r$r.json"
   # Latency at one fixed rate for both: half the gateway's saturation rate.
   rate=$(half "$(json_get "$RES/pt-gw-sat-r$r.json" achieved_rps)")
   loadgen "pt-direct-half-r$r" "${sim_args[@]}" --rate "$rate" --connections "$CONNS" \
     --numbers-file "$WORK/pt-direct-half-r$r.nums"
   loadgen "pt-gw-half-r$r" "${gw_args[@]}" --rate "$rate" --connections "$CONNS" \
     --numbers-file "$WORK/pt-gw-half-r$r.nums"
+  if [ "$PROFILE" = 1 ] && [ "$r" = 1 ]; then profile_reserve; fi
 
   log "run $r/$RUNS: $IDLE idle connections"
   # The same fixed-rate search load without, then with the idle connections.
