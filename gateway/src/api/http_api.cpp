@@ -146,10 +146,16 @@ boost::asio::awaitable<net::Response> HttpApi::handle(net::Request& req, const n
   }
   // A change is acknowledged only once it is on disk. The flush is shared
   // with every request that committed meanwhile (group_commit.hpp).
-  if (svc_.store.db && req.method() != net::http::verb::get &&
-      req.method() != net::http::verb::head && !co_await svc_.store.db->durable())
+  const bool reads = req.method() == net::http::verb::get || req.method() == net::http::verb::head;
+  if (svc_.store.db && !reads && !co_await svc_.store.db->durable())
     reply.emplace(api::error_response(
         c, make_error(code::kStoreUnavailable, "the change could not be made durable", true)));
+  // A read answers with what a crash would keep: the store's writes it may
+  // have seen are committed first (their batch, group_commit.hpp).
+  if (svc_.store.db && reads && c.route && c.route->caller != api::Caller::kAnyone &&
+      !co_await svc_.store.db->committed())
+    reply.emplace(
+        api::error_response(c, make_error(code::kStoreUnavailable, "the store failed", true)));
   if (c.route && c.route->caller == api::Caller::kTenant && !c.tenant.empty()) audit(c, *reply);
   log_access(c, started, reply->res);
   co_return std::move(reply->res);

@@ -307,6 +307,7 @@ bool App::load_carriers(const std::string& callback_base) {
     spdlog::info("plugin loaded carrier={} name={} version={} abi={} file={}", cc.id,
                  loaded.library().name, loaded.library().version, loaded.library().abi,
                  cc.plugin.string());
+    carrier.value()->set_store(svc_->store.db.get());
     svc_->carriers.emplace(cc.id, std::move(carrier.value()));
   }
   return true;

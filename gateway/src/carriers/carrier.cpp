@@ -289,6 +289,11 @@ boost::asio::awaitable<net::ClientResponse> Carrier::send(const net::ClientReque
       co_return open;
     }
     net::ClientResponse res;
+    if (store_ && !co_await store_->committed()) {
+      res.transport = CGW_TRANSPORT_NOT_SENT;
+      res.error = "the store failed: nothing is sent";
+      co_return res;
+    }
     {
       auto slot = co_await limiter_.acquire();
       res = co_await client_.send(request);

@@ -9,6 +9,7 @@
 #include "carriers/resilience.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "store/database.hpp"
 
 #include <cgw/abi.h>
 
@@ -110,6 +111,10 @@ class Carrier {
   // that fails retryably runs again from its start, so the plugin signs a
   // fresh request (a resent one would be refused as a replayed nonce).
   boost::asio::awaitable<OperationResult> run(std::string operation, std::string input_json);
+  // Every call waits until the store's writes made before it are
+  // committed (Database::committed()): what the carrier is told never runs
+  // ahead of what a crash would keep.
+  void set_store(Database* store) { store_ = store; }
   const CircuitBreaker& breaker() const { return breaker_; }
   int calls_in_flight() const { return limiter_.in_flight(); }
   ParsedCallback parse_callback(const std::string& method, const std::string& target,
@@ -120,6 +125,7 @@ class Carrier {
   std::shared_ptr<PluginLibrary> library_;
   std::unique_ptr<HostContext> context_;
   cgw_instance* instance_ = nullptr;
+  Database* store_ = nullptr;
   boost::asio::awaitable<OperationResult> run_once(const std::string& operation,
                                                    const std::string& input_json);
   // send(), with the call's latency and any transport failure logged.

@@ -120,6 +120,9 @@ asio::awaitable<void> WebhookDispatcher::deliver(OutboxEvent event) {
   auto endpoint = endpoints_.find(event.tenant);
   if (endpoint == endpoints_.end()) {
     attempt.error = "the tenant has no webhook endpoint configured";
+  } else if (svc_.store.db && !co_await svc_.store.db->committed()) {
+    // The event's change is not yet one a crash would keep: not sent.
+    attempt.error = "the store failed: the event is not sent";
   } else {
     // The receiver checks this against its own real clock (Standard
     // Webhooks' tolerance): real time even under a test clock.

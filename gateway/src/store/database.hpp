@@ -47,6 +47,12 @@ class Database {
   // before acknowledging a change to a client or a carrier. False when the
   // flush failed (the change may not survive a power loss).
   virtual boost::asio::awaitable<bool> durable() = 0;
+  // True once every commit made so far would survive the process being
+  // killed (SQLite: its batch is committed to the WAL; at once on
+  // PostgreSQL). Awaited before anything is sent out that a crash must not
+  // contradict: a carrier call, a webhook, an answer to a read. False when
+  // the store failed.
+  virtual boost::asio::awaitable<bool> committed() { co_return true; }
   // Shutdown, once no I/O thread runs: every durability wait is answered
   // now and later waits answer at once.
   virtual void stop_group_commit() = 0;

@@ -1,5 +1,7 @@
 #include "store/sqlite/database.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cassert>
 
 namespace cgw::gw::sqlite {
@@ -9,21 +11,105 @@ int schema_version_of(db::Connection& c);
 
 class SqliteDatabase::SqliteTx final : public Tx {
  public:
-  SqliteTx(SqliteDatabase& owner) : owner_(owner), lock_(owner.write_mu_), tx_(*owner.writer_) {}
-  void commit() override { tx_.commit(); }
+  SqliteTx(SqliteDatabase& owner) : owner_(owner), lock_(owner), write_(owner) {}
+  void commit() override { write_.commit(); }
   SqliteDatabase& owner_;
 
  private:
-  std::unique_lock<std::mutex> lock_;  // before tx_: held until it has rolled back
-  db::Transaction tx_;
+  WriteLock lock_;  // before write_: held until it has rolled back
+  LogicalWrite write_;
 };
+
+// The savepoint's name is fixed: logical writes never nest (write_mu_).
+SqliteDatabase::LogicalWrite::LogicalWrite(SqliteDatabase& db) : db_(db) {
+  if (db_.failed_.load())
+    throw db::DbError("the store lost a batch of writes earlier (see the log); restart the gateway",
+                      SQLITE_IOERR);
+  if (!db_.batch_open_) {
+    db::Stmt(*db_.writer_, "BEGIN IMMEDIATE").run();
+    db_.batch_open_ = true;
+  }
+  db::Stmt(*db_.writer_, "SAVEPOINT cgw_write").run();
+}
+
+void SqliteDatabase::LogicalWrite::commit() {
+  db::Stmt(*db_.writer_, "RELEASE cgw_write").run();
+  done_ = true;
+  // The search index hears of the holds now, as every later read sees them
+  // (a lost batch fails the store: it is rebuilt at the restart).
+  if (db_.observer_)
+    for (const auto& h : db_.pending_holds_)
+      db_.observer_->set_hidden(h.carrier, h.msisdn, h.hidden);
+  db_.pending_holds_.clear();
+  ++db_.logical_seq_;
+  if (db_.group_ && !db_.group_stopped_) {
+    db_.group_->poke();
+  } else {
+    // No group commit thread (before it starts, after it stopped): each
+    // write commits at once, and a failed commit fails only this write.
+    db_.batch_open_ = false;
+    try {
+      db::Stmt(*db_.writer_, "COMMIT").run();
+    } catch (...) {
+      if (!sqlite3_get_autocommit(db_.writer_->get())) db_.writer_->exec("ROLLBACK");
+      throw;
+    }
+  }
+}
+
+SqliteDatabase::LogicalWrite::~LogicalWrite() {
+  if (done_) return;
+  db_.pending_holds_.clear();
+  try {
+    db::Stmt(*db_.writer_, "ROLLBACK TO cgw_write").run();
+    db::Stmt(*db_.writer_, "RELEASE cgw_write").run();
+  } catch (const std::exception& e) {
+    spdlog::error("store: rolling back a write failed: {}", e.what());
+  }
+  // Some errors (a full disk, an I/O error) make SQLite roll back the whole
+  // transaction: the batch, with the logical commits before this one.
+  if (db_.batch_open_ && sqlite3_get_autocommit(db_.writer_->get()))
+    db_.batch_lost("SQLite rolled back the open batch after an error");
+}
+
+void SqliteDatabase::batch_lost(const std::string& why) {
+  batch_open_ = false;
+  pending_holds_.clear();
+  if (!failed_.exchange(true))
+    spdlog::critical(
+        "store: {}: the writes in it that were not yet acknowledged are lost; every write "
+        "is refused (503) until the gateway is restarted",
+        why);
+}
+
+uint64_t SqliteDatabase::commit_batch() {
+  WriteLock lock(*this);
+  if (batch_open_) {
+    try {
+      db::Stmt(*writer_, "COMMIT").run();
+      batch_open_ = false;
+    } catch (const std::exception& e) {
+      spdlog::critical("store: committing a batch failed: {}", e.what());
+      if (!sqlite3_get_autocommit(writer_->get())) {
+        try {
+          db::Stmt(*writer_, "ROLLBACK").run();
+        } catch (...) {
+        }
+      }
+      batch_lost("the batch could not be committed");
+    }
+  }
+  return logical_seq_.load();
+}
 
 SqliteDatabase::SqliteDatabase(std::filesystem::path path) : path_(std::move(path)) {}
 
 SqliteDatabase::~SqliteDatabase() {
-  // Both threads stop before the connections close.
-  checkpointer_.reset();
+  // Both threads stop before the connections close; the group commit
+  // thread first: its last commit may ask the checkpointer.
+  stop_group_commit();
   group_.reset();
+  checkpointer_.reset();
 }
 
 Status SqliteDatabase::open() {
@@ -38,9 +124,8 @@ Status SqliteDatabase::open() {
     writer_->exec("PRAGMA synchronous = NORMAL");
     writer_->exec("PRAGMA foreign_keys = ON");
     migrate();
-    // Holds reach the observer (the search index) when their transaction
+    // Holds reach the observer (the search index) when their logical write
     // commits, and never when it rolls back.
-    sqlite3_commit_hook(writer_->get(), &SqliteDatabase::on_commit, this);
     sqlite3_rollback_hook(writer_->get(), &SqliteDatabase::on_rollback, this);
     // Checkpoints run on their own thread and connection (WalCheckpointer);
     // the hook replaces SQLite's auto-checkpoint in the committing thread.
@@ -49,10 +134,7 @@ Status SqliteDatabase::open() {
       return make_error(code::kStoreUnavailable, err);
     sqlite3_wal_hook(writer_->get(), &SqliteDatabase::on_wal, this);
     reader_ = std::make_unique<db::Connection>(path_.string(), true);
-    group_ = std::make_unique<GroupCommit>([this] {
-      std::lock_guard lock(write_mu_);  // no commit is half-written while held
-      return commits_.load();
-    });
+    group_ = std::make_unique<GroupCommit>([this] { return commit_batch(); });
     if (auto err = group_->start(path_.string() + "-wal"); !err.empty())
       return make_error(code::kStoreUnavailable, err);
     return {};
@@ -81,12 +163,21 @@ db::Connection& SqliteDatabase::conn(Tx& tx) {
 }
 
 boost::asio::awaitable<bool> SqliteDatabase::durable() {
-  if (!group_) co_return true;
-  co_return co_await group_->durable(commits_.load());
+  if (!group_) co_return !failed_.load();
+  const bool ok = co_await group_->durable(logical_seq_.load());
+  co_return ok && !failed_.load();
+}
+
+boost::asio::awaitable<bool> SqliteDatabase::committed() {
+  if (!group_) co_return !failed_.load();
+  const bool ok = co_await group_->committed(logical_seq_.load());
+  co_return ok && !failed_.load();
 }
 
 void SqliteDatabase::stop_group_commit() {
-  if (group_) group_->stop();
+  if (group_) group_->stop();  // commits and flushes the open batch
+  WriteLock lock(*this);
+  group_stopped_ = true;
 }
 
 int64_t SqliteDatabase::writer_full_scan_steps() {
@@ -98,16 +189,7 @@ uint64_t SqliteDatabase::wal_checkpoints() const {
   return checkpointer_ ? checkpointer_->checkpoints() : 0;
 }
 
-// Called inside each commit of the writer, under write_mu_.
-int SqliteDatabase::on_commit(void* self) {
-  auto* d = static_cast<SqliteDatabase*>(self);
-  ++d->commits_;
-  if (d->observer_)
-    for (const auto& h : d->pending_holds_) d->observer_->set_hidden(h.carrier, h.msisdn, h.hidden);
-  d->pending_holds_.clear();
-  return 0;  // let the commit proceed
-}
-
+// A whole transaction rolled back (not a savepoint).
 void SqliteDatabase::on_rollback(void* self) {
   static_cast<SqliteDatabase*>(self)->pending_holds_.clear();
 }
@@ -115,7 +197,7 @@ void SqliteDatabase::on_rollback(void* self) {
 // Called after each commit of the writer, under write_mu_.
 int SqliteDatabase::on_wal(void* self, sqlite3* db, const char* name, int frames) {
   auto* d = static_cast<SqliteDatabase*>(self);
-  if (d->checkpointer_->note_frames(frames))
+  if (!d->checkpointer_ || d->checkpointer_->note_frames(frames))
     sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   return SQLITE_OK;
 }

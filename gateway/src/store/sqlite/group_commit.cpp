@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -30,8 +31,8 @@ struct HandlerCompletion : GroupCommit::Completion {
 };
 }  // namespace
 
-GroupCommit::GroupCommit(std::function<uint64_t()> stable_seq)
-    : stable_seq_(std::move(stable_seq)) {}
+GroupCommit::GroupCommit(std::function<uint64_t()> commit_batch)
+    : commit_batch_(std::move(commit_batch)) {}
 
 GroupCommit::~GroupCommit() {
   stop();
@@ -41,7 +42,7 @@ std::string GroupCommit::start(const std::string& wal_path) {
   fd_ = ::open(wal_path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd_ < 0) return "cannot open " + wal_path + ": " + std::strerror(errno);
   // Commits made before the thread runs (migrations) are flushed here.
-  synced_ = stable_seq_();
+  committed_ = synced_ = commit_batch_();
   if (::fdatasync(fd_) != 0) return "cannot flush " + wal_path + ": " + std::strerror(errno);
   thread_ = std::thread([this] { run(); });
   return {};
@@ -50,12 +51,15 @@ std::string GroupCommit::start(const std::string& wal_path) {
 void GroupCommit::stop() {
   {
     std::lock_guard lock(mu_);
+    if (stopped_) return;
     stopping_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  std::lock_guard lock(mu_);
+  stopped_ = true;
 }
 
 uint64_t GroupCommit::flushes() const {
@@ -63,53 +67,100 @@ uint64_t GroupCommit::flushes() const {
   return flushes_;
 }
 
-asio::awaitable<bool> GroupCommit::durable(uint64_t seq) {
+uint64_t GroupCommit::batches() const {
+  std::lock_guard lock(mu_);
+  return batches_;
+}
+
+void GroupCommit::poke() {
   {
     std::lock_guard lock(mu_);
-    if (seq <= synced_ || fd_ < 0) co_return !failed_;
+    if (poked_) return;
+    poked_ = true;
+  }
+  wake_.notify_one();
+}
+
+asio::awaitable<bool> GroupCommit::durable(uint64_t seq) {
+  return wait(seq, true);
+}
+
+asio::awaitable<bool> GroupCommit::committed(uint64_t seq) {
+  return wait(seq, false);
+}
+
+asio::awaitable<bool> GroupCommit::wait(uint64_t seq, bool flushed) {
+  {
+    std::lock_guard lock(mu_);
+    if (seq <= (flushed ? synced_ : committed_) || fd_ < 0 || stopped_) co_return !failed_;
   }
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(bool)>(
-      [this, seq](auto handler) {
+      [this, seq, flushed](auto handler) {
         auto done = std::make_unique<HandlerCompletion<decltype(handler)>>(std::move(handler));
         std::unique_lock lock(mu_);
-        if (seq <= synced_ || stopping_) {
+        if (seq <= (flushed ? synced_ : committed_) || stopping_ || stopped_) {
           const bool ok = !failed_;
           lock.unlock();
           done->complete(ok);
           return;
         }
-        waiters_.push_back({seq, std::move(done)});
+        (flushed ? flush_waiters_ : commit_waiters_).push_back({seq, std::move(done)});
         lock.unlock();
         wake_.notify_one();
       },
       asio::use_awaitable);
 }
 
+void GroupCommit::take_answered(std::vector<Waiter>& list, uint64_t upto,
+                                std::vector<Waiter>& out) {
+  std::erase_if(list, [&](Waiter& w) {
+    if (w.seq > upto && !stopping_) return false;
+    out.push_back(std::move(w));
+    return true;
+  });
+}
+
 void GroupCommit::run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || !waiters_.empty(); });
-    if (waiters_.empty() && stopping_) return;
-    lock.unlock();
-    // Every commit up to `target` is fully in the WAL file: the flush
-    // covers all of them at once.
-    const uint64_t target = stable_seq_();
-    const bool ok = ::fdatasync(fd_) == 0;
-    if (!ok) spdlog::critical("store: fsync of the WAL failed: {}", std::strerror(errno));
-    lock.lock();
-    ++flushes_;
-    failed_ = failed_ || !ok;
-    synced_ = std::max(synced_, target);
-    std::vector<Waiter> done;
-    std::erase_if(waiters_, [&](Waiter& w) {
-      if (w.seq > synced_ && !stopping_) return false;
-      done.push_back(std::move(w));
-      return true;
+    wake_.wait(lock, [&] {
+      return stopping_ || poked_ || !flush_waiters_.empty() || !commit_waiters_.empty();
     });
+    const bool last = stopping_;
+    poked_ = false;
+    lock.unlock();
+    // Step 1: the batch is committed; every logical commit up to `target`
+    // is in the WAL file now.
+    const uint64_t target = commit_batch_();
+    lock.lock();
+    if (target > committed_) ++batches_;
+    committed_ = std::max(committed_, target);
+    std::vector<Waiter> done;
+    take_answered(commit_waiters_, committed_, done);
+    // Step 2, when someone waits for it: one flush covers all of them.
+    const bool flush =
+        synced_ < target && (last || std::any_of(flush_waiters_.begin(), flush_waiters_.end(),
+                                                 [&](const Waiter& w) { return w.seq > synced_; }));
+    const bool ok_before = !failed_;
+    lock.unlock();
+    for (auto& w : done) w.done->complete(ok_before);
+    done.clear();
+    if (flush) {
+      const bool ok = ::fdatasync(fd_) == 0;
+      if (!ok) spdlog::critical("store: fsync of the WAL failed: {}", std::strerror(errno));
+      lock.lock();
+      ++flushes_;
+      failed_ = failed_ || !ok;
+      synced_ = std::max(synced_, target);
+    } else {
+      lock.lock();
+    }
+    take_answered(flush_waiters_, synced_, done);
     const bool all_ok = !failed_;
     lock.unlock();
     for (auto& w : done) w.done->complete(all_ok);
     lock.lock();
+    if (last) return;
   }
 }
 

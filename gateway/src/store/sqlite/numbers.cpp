@@ -97,7 +97,9 @@ CarrierInventory SqliteNumbers::inventory(const std::string& carrier, bool count
 void SqliteNumbers::for_each_number(const std::string& carrier,
                                     const std::function<void(const NumberRow&)>& row) {
   // Its own connection: a 1M-row read takes a while and must not hold up
-  // the shared reader.
+  // the shared reader. It sees committed writes only: the open batch is
+  // committed first.
+  db_.commit_batch();
   db::Connection conn(db_.path().string(), true);
   static const std::string sql =
       "SELECT msisdn, province, city, price_fen, carrier_grade, COALESCE(host_network, ''), "
