@@ -117,3 +117,30 @@ TEST_F(GroupCommitTest, StopReleasesAWaitingWriter) {
   wait_for(gc, 2, later);
   ASSERT_TRUE(run_until([&] { return later.has_value(); }));
 }
+
+// committed() is answered by the commit round alone: no flush is made for it.
+// poke() makes a round run with nobody waiting.
+TEST_F(GroupCommitTest, CommittedNeedsNoFlushAndPokeCommits) {
+  std::atomic<uint64_t> commits{0};
+  std::atomic<int> rounds{0};
+  GroupCommit gc([&] {
+    ++rounds;
+    return commits.load();
+  });
+  ASSERT_EQ(gc.start(path_.string()), "");
+  const auto flushes = gc.flushes();
+  commits = 3;
+  std::optional<bool> answer;
+  asio::co_spawn(
+      ioc_, [&]() -> asio::awaitable<void> { answer = co_await gc.committed(3); }, asio::detached);
+  ASSERT_TRUE(run_until([&] { return answer.has_value(); }));
+  EXPECT_TRUE(*answer);
+  EXPECT_EQ(gc.flushes(), flushes);
+  const int before = rounds.load();
+  commits = 4;
+  gc.poke();
+  ASSERT_TRUE(run_until([&] { return rounds.load() > before; }));
+  EXPECT_EQ(gc.flushes(), flushes);  // a poke commits; it does not flush
+  gc.stop();
+  EXPECT_GE(gc.flushes(), flushes);
+}

@@ -128,6 +128,7 @@ void GroupCommit::run() {
     });
     const bool last = stopping_;
     poked_ = false;
+    const uint64_t before = committed_;
     lock.unlock();
     // Step 1: the batch is committed; every logical commit up to `target`
     // is in the WAL file now.
@@ -161,6 +162,9 @@ void GroupCommit::run() {
     for (auto& w : done) w.done->complete(all_ok);
     lock.lock();
     if (last) return;
+    // A waiter for a commit that no round has made yet (not in the store's
+    // use: it waits only for commits made) must not turn this into a busy loop.
+    if (target == before && !flush && !poked_) wake_.wait_for(lock, std::chrono::milliseconds(1));
   }
 }
 
