@@ -163,7 +163,7 @@ profile_reserve() {
     --numbers-file "$WORK/pt-gw-prof-r1.nums"
   wait "$perf_pid" || die "perf record: $(tail -3 "$WORK/perf-record.log")"
   perf script -i "$data" 2>/dev/null >"$WORK/perf-reserve.txt"
-  "$HERE/node_modules/.bin/flamegraph" --inputtype perf \
+  "$HERE/node_modules/.bin/flamegraph" --inputtype perf --minwidth 0.5 \
     --titletext "cgw-gateway under the reserve load ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null))" \
     <"$WORK/perf-reserve.txt" >"$OUT/flame-reserve-$stamp.svg" || die "flamegraph"
   perf report -i "$data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |

@@ -225,6 +225,12 @@ boost::asio::awaitable<OperationResult> Carrier::run(std::string operation,
 
 boost::asio::awaitable<OperationResult> Carrier::run_once(const std::string& operation,
                                                           const std::string& input_json) {
+  // An operation that changes something at the carrier goes out only once
+  // the writes before it would survive a crash (set_store). A read (a sync
+  // page, a query) changes nothing there and need not wait.
+  if (store_ && !is_read_operation(operation) && !co_await store_->committed())
+    co_return make_error(code::kStoreUnavailable,
+                         "the store failed: nothing is sent to the carrier", true);
   const cgw_plugin_v1* t = library_->table;
   auto free_step = [t](cgw_step_v1* s) {
     if (s) t->free_step(s);
@@ -289,11 +295,6 @@ boost::asio::awaitable<net::ClientResponse> Carrier::send(const net::ClientReque
       co_return open;
     }
     net::ClientResponse res;
-    if (store_ && !co_await store_->committed()) {
-      res.transport = CGW_TRANSPORT_NOT_SENT;
-      res.error = "the store failed: nothing is sent";
-      co_return res;
-    }
     {
       auto slot = co_await limiter_.acquire();
       res = co_await client_.send(request);

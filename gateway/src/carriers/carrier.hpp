@@ -111,9 +111,9 @@ class Carrier {
   // that fails retryably runs again from its start, so the plugin signs a
   // fresh request (a resent one would be refused as a replayed nonce).
   boost::asio::awaitable<OperationResult> run(std::string operation, std::string input_json);
-  // Every call waits until the store's writes made before it are
-  // committed (Database::committed()): what the carrier is told never runs
-  // ahead of what a crash would keep.
+  // Every operation that changes something at the carrier waits until the
+  // store's writes made before it are committed (Database::committed()):
+  // what the carrier is told never runs ahead of what a crash would keep.
   void set_store(Database* store) { store_ = store; }
   const CircuitBreaker& breaker() const { return breaker_; }
   int calls_in_flight() const { return limiter_.in_flight(); }

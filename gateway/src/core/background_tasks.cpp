@@ -23,6 +23,12 @@ struct BackgroundTasks::Task {
   asio::cancellation_signal signal;
   std::function<void()> on_done;
   bool cancel_requested = false;  // under the group's mutex
+  // Its place in the group's list (under the group's mutex): removed in
+  // constant time. A busy gateway runs a hundred thousand tasks (one per
+  // open activation); a search of the list per finished task made each
+  // finish cost O(n) under the mutex, and the I/O threads spun on it.
+  std::list<std::shared_ptr<Task>>::iterator self;
+  bool listed = false;
 };
 
 BackgroundTasks::BackgroundTasks(asio::io_context& ioc) : ioc_(ioc) {}
@@ -34,7 +40,8 @@ bool BackgroundTasks::spawn(std::string name, asio::awaitable<void> task,
   {
     std::lock_guard lock(mu_);
     if (cancelled_) return false;
-    tasks_.push_back(t);
+    t->self = tasks_.insert(tasks_.end(), t);
+    t->listed = true;
   }
   // Posted, so that a cancel_all() (which runs with a single I/O thread,
   // see the header) is either seen here (not started) or emitted after the
@@ -69,7 +76,10 @@ void BackgroundTasks::finished(const std::shared_ptr<Task>& t, std::exception_pt
   if (t->on_done) t->on_done();
   {
     std::lock_guard lock(mu_);
-    tasks_.remove(t);
+    if (t->listed) {
+      tasks_.erase(t->self);
+      t->listed = false;
+    }
   }
   // The coroutine frame still unwinds after this handler, and its
   // cancellation state lives in the Task's signal: the last reference goes
