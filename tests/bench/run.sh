@@ -165,7 +165,12 @@ profile_reserve() {
   perf script -i "$data" 2>/dev/null >"$WORK/perf-reserve.txt"
   "$HERE/node_modules/.bin/flamegraph" --inputtype perf --minwidth 0.5 \
     --titletext "cgw-gateway under the reserve load ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null))" \
-    <"$WORK/perf-reserve.txt" >"$OUT/flame-reserve-$stamp.svg" || die "flamegraph"
+    <"$WORK/perf-reserve.txt" >"$WORK/flame-raw.svg" || die "flamegraph"
+  # The renderer writes '&&' raw into its event attributes: escaped, the
+  # file is valid XML, which browsers need to show a standalone SVG.
+  sed "s/'function' && /'function' \&amp;\&amp; /g" "$WORK/flame-raw.svg" >"$OUT/flame-reserve-$stamp.svg"
+  "$PY" -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' \
+    "$OUT/flame-reserve-$stamp.svg" || die "the flame graph is not valid XML"
   perf report -i "$data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
     sed -E '/^$/d; s/[[:space:]-]+$//' | sed -n '1,90p' >"$OUT/perf-reserve-$stamp.txt"
   echo "{\"svg\": \"$OUT/flame-reserve-$stamp.svg\", \"report\": \"$OUT/perf-reserve-$stamp.txt\"}" \
