@@ -7,6 +7,7 @@
 #include "cgw/common/http_server.hpp"
 #include "cgw/common/time_format.hpp"
 #include "cgw/sim/mvno/mvno_simulator.hpp"
+#include "synthetic_ids.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -131,15 +132,7 @@ inline std::string gcm_seal(const std::string& key32, const std::string& plainte
              std::string(reinterpret_cast<char*>(tag), 16));
 }
 
-// A checksum-valid synthetic ID number (GB 11643), computed here.
-inline std::string make_id(const std::string& birth8, const std::string& seq3) {
-  static constexpr int kW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  std::string s = "110101" + birth8 + seq3;
-  int sum = 0;
-  for (size_t i = 0; i < 17; ++i) sum += (s[i] - '0') * kW[i];
-  s.push_back("10X98765432"[sum % 11]);
-  return s;
-}
+using sim_test::make_id;
 
 inline asio::awaitable<net::Response> ready(net::Response r) {
   co_return r;

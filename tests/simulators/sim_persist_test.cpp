@@ -7,6 +7,7 @@
 // Carrier requests are signed here with OpenSSL (docs/carriers/mobile.md).
 #include "http.hpp"
 #include "process.hpp"
+#include "synthetic_ids.hpp"
 #include "test_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -47,15 +48,7 @@ std::string hmac_hex(const std::string& key, const std::string& msg) {
   return hex(md, len);
 }
 
-// A checksum-valid synthetic ID number (GB 11643).
-std::string make_id(const std::string& birth8, const std::string& seq3) {
-  static constexpr int kW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  std::string s = "110101" + birth8 + seq3;
-  int sum = 0;
-  for (size_t i = 0; i < 17; ++i) sum += (s[i] - '0') * kW[i];
-  s.push_back("10X98765432"[sum % 11]);
-  return s;
-}
+using sim_test::make_id;
 
 const fs::path kSecretFile = fs::path(CGW_SOURCE_DIR) / "config/secrets/mobile-demo.secret";
 

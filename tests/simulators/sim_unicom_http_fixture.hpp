@@ -8,6 +8,7 @@
 #include "cgw/common/id_number.hpp"
 #include "cgw/common/time_format.hpp"
 #include "cgw/sim/unicom/unicom_simulator.hpp"
+#include "synthetic_ids.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -76,15 +77,7 @@ inline std::string form(const Params& params) {
   return body;
 }
 
-// A checksum-valid synthetic ID number (GB 11643), computed here.
-inline std::string make_id(const std::string& birth8, const std::string& seq3) {
-  static constexpr int kW[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  std::string s = "110101" + birth8 + seq3;
-  int sum = 0;
-  for (size_t i = 0; i < 17; ++i) sum += (s[i] - '0') * kW[i];
-  s.push_back("10X98765432"[sum % 11]);
-  return s;
-}
+using sim_test::make_id;
 
 // prefix + i without `"x" + std::to_string(i)` (a GCC 12 -O3 false positive).
 inline std::string numbered(std::string prefix, int i) {
