@@ -99,7 +99,9 @@ uint64_t SqliteDatabase::commit_batch() {
       batch_lost("the batch could not be committed");
     }
   }
-  return logical_seq_.load();
+  const uint64_t seq = logical_seq_.load();
+  if (!batch_open_) committed_seq_ = seq;
+  return seq;
 }
 
 SqliteDatabase::SqliteDatabase(std::filesystem::path path) : path_(std::move(path)) {}
@@ -169,8 +171,11 @@ boost::asio::awaitable<bool> SqliteDatabase::durable() {
 }
 
 boost::asio::awaitable<bool> SqliteDatabase::committed() {
-  if (!group_) co_return !failed_.load();
-  const bool ok = co_await group_->committed(logical_seq_.load());
+  // Every read answer asks: when nothing is uncommitted (no write since the
+  // last batch), two atomic loads and no lock.
+  const uint64_t seq = logical_seq_.load();
+  if (!group_ || seq <= committed_seq_.load()) co_return !failed_.load();
+  const bool ok = co_await group_->committed(seq);
   co_return ok && !failed_.load();
 }
 

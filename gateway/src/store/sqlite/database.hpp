@@ -137,9 +137,10 @@ class SqliteDatabase final : public Database {
   bool batch_open_ = false;                       // write_mu_
   bool group_stopped_ = false;                    // write_mu_: each write commits at once
   std::atomic<std::thread::id> writer_thread_{};  // holds write_mu_ (WriteLock)
-  std::atomic<uint64_t> logical_seq_{0};  // logical commits so far (written under write_mu_)
-  std::atomic<bool> failed_{false};       // a batch was lost
-  std::unique_ptr<GroupCommit> group_;    // after writer_: stops before it closes
+  std::atomic<uint64_t> logical_seq_{0};    // logical commits so far (written under write_mu_)
+  std::atomic<uint64_t> committed_seq_{0};  // of them, committed by commit_batch()
+  std::atomic<bool> failed_{false};         // a batch was lost
+  std::unique_ptr<GroupCommit> group_;      // after writer_: stops before it closes
   std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
