@@ -12,6 +12,7 @@
 
 #include <map>
 #include <set>
+#include <sstream>
 
 using namespace cgw::test;
 namespace json = boost::json;
@@ -214,6 +215,19 @@ TEST_P(AfterSales, TheWalkthroughRunsAsFarAsTheCarrierOffersIt) {
     EXPECT_EQ(line(msisdn).at("status").as_string(), "active");
   }
 
+  // Each call is an audit line naming the number, with its outcome.
+  std::set<std::string> audited;
+  std::istringstream audit(read_file(env->stack.dir / "audit.log"));
+  for (std::string l; std::getline(audit, l);) {
+    const auto e = json::parse(l);
+    if (e.at("object_id").is_string() && e.at("object_id").as_string() == msisdn)
+      audited.emplace(std::string(e.at("action").as_string()) + " " +
+                      json::serialize(e.at("http_status")));
+  }
+  for (const std::string a : {"subscriber.read 200", "recharge.create 201",
+                              o.suspend ? "subscriber.suspend 200" : "subscriber.suspend 501"})
+    EXPECT_TRUE(audited.count(a)) << o.carrier << ": no audit line " << a;
+
   // 5. A new SIM for the holder, tracked like an order.
   json::object rpl{{"name", kName},
                    {"id_number", id_number()},
@@ -239,6 +253,8 @@ TEST_P(AfterSales, TheWalkthroughRunsAsFarAsTheCarrierOffersIt) {
       },
       30s))
       << o.carrier << ": replacement " << id << " stuck at " << status;
+  EXPECT_EQ(env->stack.run_files().find(id_number()), std::string::npos)
+      << o.carrier << ": the holder's ID number is in a file of the run";
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryCarrier, AfterSales, ::testing::ValuesIn(kOffers),
