@@ -122,6 +122,13 @@ struct CallbackSender::Shared {
   // the scheduler looks only at these, so its work does not grow with every
   // callback ever sent (a record-day run sends hundreds of thousands).
   std::set<std::string> live;
+  // The live records that are not in flight, by when they may go: `waiting`
+  // by next attempt, `held` (chaos reorder) apart. Starting the due ones
+  // takes them from the front, so a record day with thousands of callbacks
+  // in flight costs no scan of them per callback.
+  std::set<std::pair<int64_t, std::string>> waiting;
+  std::set<std::string> held;
+  size_t in_flight = 0;
   std::vector<std::string> order;            // event ids in enqueue order
   std::map<std::string, EventState> events;  // by event id
   uint64_t enqueued = 0;
@@ -135,10 +142,25 @@ struct CallbackSender::Shared {
     for (size_t k = 0; k < kKindCount; ++k) d.emplace_back(mix_seed(seed, 100 + k));
     return d;
   }
+  // mu held: a live record that is not in flight waits for its turn.
+  void park(const std::string& id, const CallbackRecord& rec) {
+    if (rec.held)
+      held.insert(id);
+    else
+      waiting.emplace(rec.next_attempt_ms, id);
+  }
   // mu held: lets every held callback enqueued before `seq` go now.
   void release_held_before(uint64_t seq) {
-    for (const auto& id : live)
-      if (auto& rec = records.at(id); rec.held && events.at(id).seq < seq) rec.held = false;
+    for (auto it = held.begin(); it != held.end();) {
+      auto& rec = records.at(*it);
+      if (events.at(*it).seq >= seq) {
+        ++it;
+        continue;
+      }
+      rec.held = false;
+      waiting.emplace(rec.next_attempt_ms, *it);
+      it = held.erase(it);
+    }
   }
   // mu held: the chaos decisions for a new callback. Every kind draws for
   // every callback so that decisions do not shift when settings combine.
@@ -235,6 +257,7 @@ asio::awaitable<void> CallbackSender::deliver(std::shared_ptr<Shared> s, std::st
     auto& rec = s->records.at(event_id);
     const bool first_try = rec.attempts.empty();
     rec.in_flight = false;
+    --s->in_flight;
     for (const auto& a : attempts) {
       rec.attempts.push_back(a);
       rec.acknowledged = rec.acknowledged || a.acknowledged;
@@ -255,7 +278,10 @@ asio::awaitable<void> CallbackSender::deliver(std::shared_ptr<Shared> s, std::st
       spdlog::info("callback {} for order {} attempt {} failed ({}), next in {} ms", event_id,
                    rec.order_id, n, last.error, rec.next_attempt_ms - last.at_ms);
     }
-    if (!pending(rec)) s->live.erase(event_id);
+    if (!pending(rec))
+      s->live.erase(event_id);
+    else
+      s->park(event_id, rec);
     if (first_try) {
       s->release_held_before(seq);
       released = true;
@@ -290,7 +316,10 @@ void CallbackSender::enqueue(CallbackJob job) {
       spdlog::info("callback {} for order {} dropped (callback chaos)", job.event_id, job.order_id);
     shared_->order.push_back(job.event_id);
     shared_->events.emplace(job.event_id, std::move(st));
-    if (pending(rec)) shared_->live.insert(job.event_id);
+    if (pending(rec)) {
+      shared_->live.insert(job.event_id);
+      shared_->park(job.event_id, rec);
+    }
     shared_->records.emplace(job.event_id, std::move(rec));
   }
   tick();
@@ -310,14 +339,21 @@ std::vector<std::string> CallbackSender::start_due_of(const std::shared_ptr<Shar
     std::lock_guard lock(s->mu);
     if (s->stopped) return due;
     const int64_t now = s->clock.now_ms();
-    for (const auto& id : s->live) {
-      auto& rec = s->records.at(id);
-      if (rec.in_flight) continue;
-      if (rec.held && s->events.at(id).hold_until_ms > now) continue;
+    for (auto it = s->held.begin(); it != s->held.end();) {
+      if (s->events.at(*it).hold_until_ms > now) {
+        ++it;
+        continue;
+      }
+      auto& rec = s->records.at(*it);
       rec.held = false;
-      if (rec.next_attempt_ms > now) continue;
-      rec.in_flight = true;  // one attempt at a time per event
-      due.push_back(id);
+      s->waiting.emplace(rec.next_attempt_ms, *it);
+      it = s->held.erase(it);
+    }
+    while (!s->waiting.empty() && s->waiting.begin()->first <= now) {
+      auto node = s->waiting.extract(s->waiting.begin());
+      s->records.at(node.value().second).in_flight = true;  // one attempt at a time per event
+      ++s->in_flight;
+      due.push_back(std::move(node.value().second));
     }
   }
   for (auto& id : due) {
@@ -327,9 +363,16 @@ std::vector<std::string> CallbackSender::start_due_of(const std::shared_ptr<Shar
       if (!e) return;
       std::lock_guard lock(s->mu);
       auto& rec = s->records.at(id);
-      rec.in_flight = false;
-      rec.next_attempt_ms = s->clock.now_ms() + s->policy.first_backoff_ms;
       spdlog::error("callback {} delivery ended by an exception", id);
+      if (!rec.in_flight) return;  // it ended after its attempt was recorded
+      rec.in_flight = false;
+      --s->in_flight;
+      if (!pending(rec)) {
+        s->live.erase(id);
+        return;
+      }
+      rec.next_attempt_ms = s->clock.now_ms() + s->policy.first_backoff_ms;
+      s->park(id, rec);
     };
     asio::co_spawn(s->executor, deliver(s, id), std::move(on_done));
   }
@@ -396,19 +439,16 @@ void CallbackSender::set_signature_corruptor(SignatureCorruptor corruptor) {
 
 size_t CallbackSender::in_flight() const {
   std::lock_guard lock(shared_->mu);
-  return static_cast<size_t>(
-      std::count_if(shared_->live.begin(), shared_->live.end(),
-                    [&](const auto& id) { return shared_->records.at(id).in_flight; }));
+  return shared_->in_flight;
 }
 
 std::optional<int64_t> CallbackSender::next_due_ms() const {
   std::lock_guard lock(shared_->mu);
   std::optional<int64_t> next;
   if (shared_->stopped) return next;  // nothing will be started
-  for (const auto& id : shared_->live) {
-    const auto& rec = shared_->records.at(id);
-    if (rec.in_flight) continue;
-    const int64_t at = rec.held ? shared_->events.at(id).hold_until_ms : rec.next_attempt_ms;
+  if (!shared_->waiting.empty()) next = shared_->waiting.begin()->first;
+  for (const auto& id : shared_->held) {
+    const int64_t at = shared_->events.at(id).hold_until_ms;
     if (!next || at < *next) next = at;
   }
   return next;
