@@ -251,7 +251,6 @@ asio::awaitable<void> CallbackSender::deliver(std::shared_ptr<Shared> s, std::st
     attempts.back().chaos = "duplicate";
   }
 
-  bool released = false;
   {
     std::lock_guard lock(s->mu);
     auto& rec = s->records.at(event_id);
@@ -282,12 +281,11 @@ asio::awaitable<void> CallbackSender::deliver(std::shared_ptr<Shared> s, std::st
       s->live.erase(event_id);
     else
       s->park(event_id, rec);
-    if (first_try) {
-      s->release_held_before(seq);
-      released = true;
-    }
+    if (first_try) s->release_held_before(seq);
   }
-  if (released) start_due_of(s);  // reordered callbacks go right after this one
+  // The next ones: reordered callbacks go right after this one, and a
+  // callback waiting for a free delivery slot takes this one's.
+  start_due_of(s);
 }
 
 CallbackSender::CallbackSender(asio::any_io_executor executor, const SimClock& clock,
@@ -349,7 +347,8 @@ std::vector<std::string> CallbackSender::start_due_of(const std::shared_ptr<Shar
       s->waiting.emplace(rec.next_attempt_ms, *it);
       it = s->held.erase(it);
     }
-    while (!s->waiting.empty() && s->waiting.begin()->first <= now) {
+    while (!s->waiting.empty() && s->waiting.begin()->first <= now &&
+           s->in_flight < s->policy.max_in_flight) {
       auto node = s->waiting.extract(s->waiting.begin());
       s->records.at(node.value().second).in_flight = true;  // one attempt at a time per event
       ++s->in_flight;
@@ -446,7 +445,10 @@ std::optional<int64_t> CallbackSender::next_due_ms() const {
   std::lock_guard lock(shared_->mu);
   std::optional<int64_t> next;
   if (shared_->stopped) return next;  // nothing will be started
-  if (!shared_->waiting.empty()) next = shared_->waiting.begin()->first;
+  // With every delivery slot taken, the next start is when one finishes,
+  // whatever the clock says.
+  if (!shared_->waiting.empty() && shared_->in_flight < shared_->policy.max_in_flight)
+    next = shared_->waiting.begin()->first;
   for (const auto& id : shared_->held) {
     const int64_t at = shared_->events.at(id).hold_until_ms;
     if (!next || at < *next) next = at;

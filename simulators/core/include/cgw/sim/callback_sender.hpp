@@ -34,6 +34,10 @@ struct CallbackPolicy {
   int64_t first_backoff_ms = 1'000;
   int64_t max_backoff_ms = 60'000;
   std::chrono::milliseconds request_timeout{5'000};
+  // Deliveries in flight at once, as a carrier's pool of notifier workers;
+  // the rest wait their turn. It matches the HTTP client's idle connections
+  // per origin, so every delivery reuses a kept-alive connection.
+  size_t max_in_flight = 64;
 };
 
 // Backoff after the `attempts`-th failed attempt (1-based): 1 s, 2 s, 4 s...
