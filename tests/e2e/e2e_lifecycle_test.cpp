@@ -26,12 +26,13 @@ class Lifecycle : public ::testing::Test {
     GatewaySpec spec;
     spec.tenants = {{"t1", {kKey}}};
     CarrierSpec mobile("mobile", stack.sim_url("mobile"));
-    mobile.activation_poll_interval_s = 1;
+    mobile.activation_poll_interval_s = poll_interval_s();
     spec.carriers = {mobile};
     ASSERT_EQ(stack.start_gateway(gateway_config(spec)), "");
     ASSERT_TRUE(wait_first_sync(stack.gw_port, kKey)) << read_file(stack.dir / "gateway.log");
   }
   void TearDown() override { stack.finish(HasFailure()); }
+  virtual int poll_interval_s() const { return 1; }
 
   HttpResult api(const std::string& method, const std::string& target, const std::string& body = {},
                  const Headers& extra = {}) {
@@ -162,3 +163,31 @@ TEST_F(Lifecycle, AReturnedCardEndsTheOrderAndFreesTheNumber) {
 }
 
 }  // namespace
+
+// An order that a callback settles ends its engine task at once, instead
+// of sleeping until its next status query (10 minutes here). On a record
+// day every order's task would otherwise hold its memory until then
+// (docs/benchmarks.md, "The record day at full scale").
+class LifecycleSlowPolls : public Lifecycle {
+ protected:
+  int poll_interval_s() const override { return 600; }
+};
+
+TEST_F(LifecycleSlowPolls, ASettledOrderEndsItsTaskWithoutWaitingForItsQuery) {
+  std::vector<std::string> settled;
+  for (int i = 0; i < 3; ++i) settled.push_back(place_order("MB-DGDD-19"));
+  const auto stuck = place_order("SIM-STUCK");  // never reported: its task waits
+  // Settled at `activated`; the first top-up (0.7 s later) leaves the
+  // task of each time to end.
+  for (const auto& id : settled) ASSERT_FALSE(wait(id, {"first_topup"}).is_null()) << id;
+  ASSERT_FALSE(wait(stuck, {"submitted"}).is_null());
+  // The shutdown names the tasks it cancels: one activation's, the stuck one.
+  const auto code = stack.gateway.stop(SIGTERM, 10s);
+  ASSERT_TRUE(code.has_value());
+  const auto log = read_file(stack.dir / "gateway.log");
+  const auto at = log.find("background tasks (");
+  ASSERT_NE(at, std::string::npos) << log;
+  const auto line = log.substr(at, log.find('\n', at) - at);
+  EXPECT_NE(line.find("activation"), std::string::npos) << line;
+  EXPECT_EQ(line.find("activation x"), std::string::npos) << line;
+}

@@ -174,7 +174,7 @@ Awaitable receive_callback(Ctx& c) {
       std::string(c.req.method_string()), std::string(c.req.target()), {}, c.req.body()};
   for (const auto& f : c.req)
     request.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  auto ack = gw::receive_callback(c.svc, c.param, request);
+  auto ack = gw::receive_callback(c.svc, c.deps.engine, c.param, request);
   // The carrier is the request's target (/v1/callbacks/{carrier}): an
   // unknown one is 404 UNKNOWN_CARRIER (ErrorSubject).
   if (!ack) co_return error_response(c, ack.error(), ErrorSubject::kTarget);

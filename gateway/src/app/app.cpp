@@ -377,8 +377,8 @@ void App::serve() {
 // Steps 1 and 2 of the stop (app.hpp): nothing new, every task cancelled,
 // one deadline for the tasks and the requests in flight.
 void App::begin_stop(int sig) {
-  spdlog::info("signal {}: draining {} connections, cancelling {} background tasks", sig,
-               server_->active_connections(), tasks_.running());
+  spdlog::info("signal {}: draining {} connections, cancelling {} background tasks ({})", sig,
+               server_->active_connections(), tasks_.running(), tasks_.describe_running());
   svc_->ready = false;
   svc_->stopping = true;
   engine_->stop();

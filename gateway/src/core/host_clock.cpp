@@ -58,6 +58,16 @@ Result<HostClock::Move> HostClock::move_to_offset(int64_t offset_ms) {
 }
 
 asio::awaitable<error_code> HostClock::wait_for(std::chrono::milliseconds d) {
+  co_return co_await wait_for(d, nullptr);
+}
+
+void HostClock::wake(Wakeup& wakeup) {
+  std::lock_guard lock(mu_);
+  wakeup.woken_ = true;
+  if (wakeup.timer_) wakeup.timer_->cancel();
+}
+
+asio::awaitable<error_code> HostClock::wait_for(std::chrono::milliseconds d, Wakeup* wakeup) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   const int64_t due = now_ms() + d.count();
   auto token = asio::as_tuple(asio::use_awaitable);
@@ -67,25 +77,31 @@ asio::awaitable<error_code> HostClock::wait_for(std::chrono::milliseconds d) {
     {
       std::lock_guard lock(mu_);
       seen = moves_;
+      if (wakeup && wakeup->woken_) co_return error_code{};
     }
     const int64_t left = due - now_ms();
     if (left <= 0) co_return error_code{};
     // The wait starts under the lock that moves take: a move either comes
     // before (seen, so the timer fires at once) or cancels it.
     auto [ec] = co_await asio::async_initiate<Token, void(error_code)>(
-        [this, &timer, seen, left](auto handler) {
+        [this, &timer, seen, left, wakeup](auto handler) {
           std::lock_guard lock(mu_);
-          timer.expires_after(std::chrono::milliseconds(moves_ == seen ? left : 0));
+          const bool woken = wakeup && wakeup->woken_;
+          timer.expires_after(std::chrono::milliseconds(moves_ == seen && !woken ? left : 0));
           waiting_.insert(&timer);
+          if (wakeup) wakeup->timer_ = &timer;
           timer.async_wait(std::move(handler));
         },
         token);
-    bool moved = false;
+    bool moved = false, woken = false;
     {
       std::lock_guard lock(mu_);
       waiting_.erase(&timer);
+      if (wakeup) wakeup->timer_ = nullptr;
       moved = moves_ != seen;
+      woken = wakeup && wakeup->woken_;
     }
+    if (woken) co_return error_code{};
     if (ec && !moved) co_return ec;  // cancelled: the shutdown
   }
 }

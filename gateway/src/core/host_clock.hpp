@@ -58,6 +58,18 @@ class HostClock {
   // shutdown), as an Asio timer's wait.
   boost::asio::awaitable<boost::system::error_code> wait_for(std::chrono::milliseconds d);
 
+  // A wait that another thread may end early: wake() ends the wait of
+  // wait_for(d, wakeup) in progress, and makes every later one return at
+  // once (an order's poll, ended by the callback that settled the order).
+  class Wakeup {
+    friend class HostClock;
+    boost::asio::steady_timer* timer_ = nullptr;  // under the clock's mu_
+    bool woken_ = false;
+  };
+  boost::asio::awaitable<boost::system::error_code> wait_for(std::chrono::milliseconds d,
+                                                             Wakeup* wakeup);
+  void wake(Wakeup& wakeup);
+
  private:
   Result<Move> move_to_offset(int64_t offset_ms);
 

@@ -28,8 +28,18 @@ constexpr int64_t kMaxPollIntervalMs = 10 * 60 * 1000;
 
 // Backoffs and poll intervals are the gateway's clock (Services::clock): a
 // move of a test clock ends a wait it passes.
-asio::awaitable<void> ActivationEngine::sleep_ms(int64_t ms) {
-  co_await svc_.clock.wait_for(std::chrono::milliseconds(ms));
+asio::awaitable<void> ActivationEngine::sleep_ms(const std::string& id, int64_t ms) {
+  std::shared_ptr<HostClock::Wakeup> wakeup;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = running_.find(id); it != running_.end()) wakeup = it->second;
+  }
+  co_await svc_.clock.wait_for(std::chrono::milliseconds(ms), wakeup.get());
+}
+
+void ActivationEngine::settled(const std::string& id) {
+  std::lock_guard lock(mu_);
+  if (auto it = running_.find(id); it != running_.end()) svc_.clock.wake(*it->second);
 }
 
 void ActivationEngine::start() {
@@ -43,7 +53,7 @@ void ActivationEngine::start() {
 void ActivationEngine::kick(const std::string& id) {
   {
     std::lock_guard lock(mu_);
-    if (!running_.insert(id).second) return;
+    if (!running_.emplace(id, std::make_shared<HostClock::Wakeup>()).second) return;
   }
   auto done = [this, id] {
     std::lock_guard lock(mu_);
@@ -143,7 +153,7 @@ asio::awaitable<void> ActivationEngine::drive(std::string id) {
       spdlog::warn("engine: activation={} store unavailable ({}); resuming in {} ms", id, e.what(),
                    backoff_ms);
     }
-    co_await sleep_ms(backoff_ms);
+    co_await sleep_ms(id, backoff_ms);
   }
 }
 
@@ -215,7 +225,7 @@ asio::awaitable<bool> ActivationEngine::submit(const std::string& id, Carrier& c
     if (auto settled = settle_failure(id, outcome.error(), resubmission)) co_return *settled;
     spdlog::warn("engine: activation={} submit attempt {} failed ({}), retrying", id, attempt,
                  outcome.error().code);
-    co_await sleep_ms(std::min<int64_t>(1000LL << attempt, 30'000));
+    co_await sleep_ms(id, std::min<int64_t>(1000LL << attempt, 30'000));
   }
   if (!stopping_) give_up(id);
   co_return false;
@@ -284,7 +294,7 @@ asio::awaitable<void> ActivationEngine::poll(const std::string& id, Carrier& car
     if (!a || is_settled_status(a->status)) co_return;
     // An `unknown` order is queried at once; a submitted one waits for its
     // callback first.
-    if (!(a->status == activation::kUnknown && n == 0)) co_await sleep_ms(interval);
+    if (!(a->status == activation::kUnknown && n == 0)) co_await sleep_ms(id, interval);
     if (stopping_) co_return;
     a = svc_.store.activations->by_id(id, false);
     if (!a || is_settled_status(a->status)) co_return;

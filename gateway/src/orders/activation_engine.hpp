@@ -11,12 +11,14 @@
 
 #include "carriers/services.hpp"
 #include "core/background_tasks.hpp"
+#include "core/host_clock.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 
 namespace cgw::gw {
@@ -33,6 +35,10 @@ class ActivationEngine {
   void start();
   // Starts (or ignores, if already running) the work on one activation.
   void kick(const std::string& activation_id);
+  // The order became settled (activated or final) outside the engine's own
+  // queries (a callback, a cancel): its drive, asleep until its next
+  // query, wakes and ends now instead of holding its memory until then.
+  void settled(const std::string& activation_id);
   // Applies a carrier's status report (query or submit reply).
   bool apply_status(const std::string& activation_id, const ActivationStatusOutput& status,
                     const std::string& cause);
@@ -45,7 +51,8 @@ class ActivationEngine {
   boost::asio::awaitable<void> drive_once(const std::string& id);
   boost::asio::awaitable<bool> submit(const std::string& id, Carrier& carrier);
   boost::asio::awaitable<void> poll(const std::string& id, Carrier& carrier);
-  boost::asio::awaitable<void> sleep_ms(int64_t ms);
+  // Sleeps on the gateway's clock; settled(id) ends it early.
+  boost::asio::awaitable<void> sleep_ms(const std::string& id, int64_t ms);
   // The carrier took the order (its reply may already be final).
   void accepted(const std::string& id, const ActivationStatusOutput& status);
   // What a failed submit means: true (follow it up by query), false (the
@@ -61,7 +68,8 @@ class ActivationEngine {
   Services& svc_;
   BackgroundTasks& tasks_;
   std::mutex mu_;
-  std::set<std::string> running_;
+  // The activations being driven, each with the wakeup of its sleeps.
+  std::map<std::string, std::shared_ptr<HostClock::Wakeup>> running_;
   std::atomic<bool> stopping_{false};
 };
 

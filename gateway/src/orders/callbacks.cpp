@@ -18,8 +18,8 @@ namespace {
 // Records one event and applies it to the activation it names, when that
 // activation is the carrier's; an event naming another carrier's (or no)
 // activation is recorded and applied to nothing.
-void apply_event(Services& svc, const std::string& carrier_id, const CallbackEvent& e,
-                 const json::value& ev) {
+void apply_event(Services& svc, ActivationEngine& engine, const std::string& carrier_id,
+                 const CallbackEvent& e, const json::value& ev) {
   // Events about lines and SIM replacements (docs/after-sales.md).
   if (apply_subscriber_event(svc, carrier_id, e, ev)) return;
   if (e.type != "activation.status" || e.event_id.empty()) return;
@@ -42,6 +42,7 @@ void apply_event(Services& svc, const std::string& carrier_id, const CallbackEve
                                    "callback " + e.event_id);
   auto applied = apply_callback_event(svc.store, carrier_id, e.event_id, json::serialize(ev),
                                       activation_id, change, svc.now());
+  if (applied.advanced && is_settled_status(change.status)) engine.settled(activation_id);
   if (applied.id_reused)
     spdlog::warn("callback carrier={} event={} reuses an event id with a different event",
                  carrier_id, e.event_id);
@@ -51,7 +52,8 @@ void apply_event(Services& svc, const std::string& carrier_id, const CallbackEve
 
 }  // namespace
 
-Result<CallbackAck> receive_callback(Services& svc, const std::string& carrier_id,
+Result<CallbackAck> receive_callback(Services& svc, ActivationEngine& engine,
+                                     const std::string& carrier_id,
                                      const CallbackRequest& request) {
   Carrier* carrier = svc.carrier(carrier_id);
   // A carrier that sends no callbacks has no callback endpoint.
@@ -78,7 +80,7 @@ Result<CallbackAck> receive_callback(Services& svc, const std::string& carrier_i
     decoded.push_back(std::move(e.value()));
   }
   for (size_t i = 0; i < decoded.size(); ++i)
-    apply_event(svc, carrier_id, decoded[i], events.as_array()[i]);
+    apply_event(svc, engine, carrier_id, decoded[i], events.as_array()[i]);
   return CallbackAck{cb.ack_status,
                      cb.ack_content_type.empty() ? "text/plain" : cb.ack_content_type,
                      std::move(cb.ack_body)};

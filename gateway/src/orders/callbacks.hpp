@@ -14,6 +14,8 @@
 
 namespace cgw::gw {
 
+class ActivationEngine;
+
 // The callback request as the carrier sent it.
 struct CallbackRequest {
   std::string method, target;
@@ -30,8 +32,9 @@ struct CallbackAck {
 
 // UNKNOWN_CARRIER: no carrier `carrier_id`, or one that sends no callbacks;
 // CALLBACK_REJECTED: the request failed the plugin's verification;
-// PLUGIN_ERROR: the plugin returned malformed events.
-Result<CallbackAck> receive_callback(Services& svc, const std::string& carrier_id,
-                                     const CallbackRequest& request);
+// PLUGIN_ERROR: the plugin returned malformed events. An order the events
+// settle is told to `engine` (ActivationEngine::settled).
+Result<CallbackAck> receive_callback(Services& svc, ActivationEngine& engine,
+                                     const std::string& carrier_id, const CallbackRequest& request);
 
 }  // namespace cgw::gw

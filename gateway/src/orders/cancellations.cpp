@@ -50,6 +50,7 @@ boost::asio::awaitable<Result<Cancelled>> cancel_activation(Services& svc, Activ
     if (before && *before == activation::kPending) {
       auto now = svc.store.activations->get(tenant, id);
       if (now && now->status == activation::kCancelled) {
+        engine.settled(id);
         spdlog::info("activation={} cancelled before it was sent tenant={}", id, tenant);
         co_return Cancelled{Cancelled::kCancelled, std::move(*now)};
       }
@@ -82,6 +83,7 @@ boost::asio::awaitable<Result<Cancelled>> cancel_activation(Services& svc, Activ
   }
   StatusChange change{activation::kCancelled, cause};
   advance_activation(svc.store, id, change, svc.now());
+  engine.settled(id);  // its drive need not sleep until its next query
   auto now = current(svc, tenant, id, Cancelled::kCancelled);
   // Moved on meanwhile (e.g. shipped by a callback): the carrier said
   // cancelled, yet the store keeps its forward-only order; say what it is.
