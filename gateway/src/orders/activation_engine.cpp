@@ -153,7 +153,9 @@ asio::awaitable<void> ActivationEngine::drive(std::string id) {
       spdlog::warn("engine: activation={} store unavailable ({}); resuming in {} ms", id, e.what(),
                    backoff_ms);
     }
-    co_await sleep_ms(id, backoff_ms);
+    // Not sleep_ms(): a settled order's wakeup would end this wait at once
+    // and turn the retries against an unavailable store into a busy loop.
+    co_await svc_.clock.wait_for(std::chrono::milliseconds(backoff_ms));
   }
 }
 
